@@ -1,0 +1,13 @@
+/** `ime bench ...`: benchmarks that report medians and compare against a peer run side by side. */
+import type { Command } from './command.js'
+
+/** Each benchmark is a Command exported from a module in bench/; list it here. */
+const benches: Command[] = []
+
+export const benchCommand: Command = {
+  name: 'bench',
+  summary: 'benchmarks (readable table; --json prints one JSON object as the last line)',
+  help: 'Usage: ime bench BENCHMARK [options]',
+  options: {},
+  subcommands: benches,
+}

@@ -1,0 +1,90 @@
+/**
+ * The shape of an `ime` subcommand: its options (node's util.parseArgs), a help text, and what it does.
+ * Each command lives in its own module; src/cli.ts only lists them.
+ */
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util'
+
+export interface Command {
+  readonly name: string
+  /** One line for the command list. */
+  readonly summary: string
+  /** Usage and option descriptions, printed by --help. */
+  readonly help: string
+  readonly options: ParseArgsOptionsConfig
+  /** Subcommands (e.g. `bench dht`); when present, the first positional picks one. */
+  readonly subcommands?: readonly Command[]
+  run?(args: ParsedArgs): Promise<number>
+}
+
+export interface ParsedArgs {
+  readonly values: Record<string, string | boolean | (string | boolean)[] | undefined>
+  readonly positionals: readonly string[]
+}
+
+/** A usage error: printed with the command's help hint, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+export async function runCommand(command: Command, argv: readonly string[], path: string): Promise<number> {
+  if (command.subcommands !== undefined && argv.length > 0 && !argv[0]!.startsWith('-')) {
+    const sub = command.subcommands.find((c) => c.name === argv[0])
+    if (sub === undefined) {
+      throw new UsageError(`unknown command "${path} ${argv[0]}"; try "${path} --help"`)
+    }
+    return runCommand(sub, argv.slice(1), `${path} ${sub.name}`)
+  }
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    })
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}; try "${path} --help"`)
+  }
+  if (parsed.values.help === true || command.run === undefined) {
+    process.stdout.write(helpText(command, path))
+    return command.run === undefined && parsed.values.help !== true ? 2 : 0
+  }
+  return command.run({ values: parsed.values, positionals: parsed.positionals })
+}
+
+export function helpText(command: Command, path: string): string {
+  let text = `${path}: ${command.summary}\n\n${command.help.trimEnd()}\n`
+  if (command.subcommands !== undefined) {
+    text += '\nCommands:\n'
+    for (const sub of command.subcommands) text += `  ${sub.name.padEnd(12)} ${sub.summary}\n`
+    text += `\nRun "${path} COMMAND --help" for a command's options.\n`
+  }
+  return text
+}
+
+/** Reads an integer option, with a clear error naming the option when it is not one. */
+export function intOption(args: ParsedArgs, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = args.values[name]
+  if (raw === undefined) return fallback
+  const n = Number(raw)
+  if (typeof raw !== 'string' || !Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}; got ${JSON.stringify(raw)}`)
+  }
+  return n
+}
+
+/** Reads a decimal option in [min, max]. */
+export function numberOption(args: ParsedArgs, name: string, fallback: number, min: number, max: number): number {
+  const raw = args.values[name]
+  if (raw === undefined) return fallback
+  const n = Number(raw)
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+    throw new UsageError(`--${name} must be a number from ${min} to ${max}; got ${JSON.stringify(raw)}`)
+  }
+  return n
+}
+
+export function stringOption(args: ParsedArgs, name: string): string | undefined {
+  const raw = args.values[name]
+  return typeof raw === 'string' ? raw : undefined
+}

@@ -1,0 +1,86 @@
+/**
+ * The Chord protocol's messages, independent of any transport. The in-memory network passes these objects
+ * as they are; the libp2p transport (src/p2p) encodes them as length-prefixed protobuf.
+ */
+import type { RingId } from '../core/ring.js'
+
+/** How one node knows another: its ring id, plus what a transport needs to reach it. */
+export interface NodeRef {
+  readonly id: RingId
+  /** Transport-specific, opaque to Chord: a libp2p peer id string, or a name on the in-memory network. */
+  readonly peer: string
+  /** Where to dial it (multiaddr strings on libp2p; empty in memory). */
+  readonly addrs: readonly string[]
+}
+
+/**
+ * One owner's claim on a key: "the node with this Node-ID claims the number whose key this is".
+ * Holds no number, no address and no name. Signed by the owner, whose public key travels with it so that
+ * any node can check both the signature and that owner == nodeIdFromPublicKey(ownerPublicKey).
+ */
+export interface ClaimRecord {
+  readonly key: RingId
+  readonly owner: RingId
+  /** The owner's libp2p public key, protobuf-encoded (as libp2p's publicKeyToProtobuf gives it). */
+  readonly ownerPublicKey: Uint8Array
+  /** Per (key, owner), strictly increasing: a record replaces one of the same owner only with a higher seq. */
+  readonly seq: bigint
+  /** Milliseconds since the Unix epoch; an expired record vanishes. */
+  readonly expiresAt: number
+  /** A withdrawal: kept (until expiresAt) so that an older claim cannot be replayed over it. */
+  readonly withdrawn: boolean
+  readonly signature: Uint8Array
+}
+
+export type ChordRequest =
+  | { type: 'ping' }
+  /** Stabilise: "who is your predecessor, and what is your successor list?" */
+  | { type: 'get-neighbours' }
+  /** "I think I might be your predecessor." The transport guarantees candidate is the sender. */
+  | { type: 'notify'; candidate: NodeRef }
+  /** One iterative lookup step towards the node responsible for key. */
+  | { type: 'find-next'; key: RingId }
+  /** Store or replace claim records (an owner publishing, or a node replicating or handing over). */
+  | { type: 'store'; records: readonly ClaimRecord[] }
+  /** All live claims on a key held here. */
+  | { type: 'fetch'; key: RingId }
+  /** Records with keys in (from, to]: a joining node takes over its share from its successor. */
+  | { type: 'take-range'; from: RingId; to: RingId }
+  /** A graceful leave: the sender departs; here are its neighbours so the ring can close the gap at once. */
+  | { type: 'leaving'; predecessor: NodeRef | null; successors: readonly NodeRef[] }
+
+export type ChordResponse =
+  | { type: 'pong' }
+  | { type: 'neighbours'; predecessor: NodeRef | null; successors: readonly NodeRef[] }
+  | { type: 'ack' }
+  /** The key lies in (responder, successors[0]]: successors[0] is responsible; the rest follow it on the ring. */
+  | { type: 'found'; successors: readonly NodeRef[] }
+  /** Ask one of these next, best first (closest preceding the key); several so a dead one can be skipped. */
+  | { type: 'next'; candidates: readonly NodeRef[] }
+  | { type: 'stored'; accepted: number; rejected: readonly { index: number; reason: string }[] }
+  | { type: 'records'; records: readonly ClaimRecord[] }
+  /** The request was understood but refused (malformed, oversized, rate-limited...), with a reason. */
+  | { type: 'error'; reason: string }
+
+/** How a Chord node reaches others. Implemented by the in-memory network and by libp2p. */
+export interface ChordTransport {
+  /**
+   * Sends one request and waits for its response. Rejects with PeerUnreachableError when the peer cannot be
+   * reached or does not answer in time, so that Chord can repair around it.
+   */
+  request(to: NodeRef, req: ChordRequest, options?: { signal?: AbortSignal }): Promise<ChordResponse>
+}
+
+/** What a transport calls when a request arrives. `from` is authenticated by the transport. */
+export type ChordRequestHandler = (from: NodeRef, req: ChordRequest) => Promise<ChordResponse>
+
+export class PeerUnreachableError extends Error {
+  constructor(
+    readonly peer: NodeRef,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`peer ${peer.peer} unreachable: ${reason}`, options)
+    this.name = 'PeerUnreachableError'
+  }
+}
