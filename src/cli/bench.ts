@@ -1,8 +1,9 @@
 /** `ime bench ...`: benchmarks that report medians and compare against a peer run side by side. */
 import type { Command } from './command.js'
+import { ticketsBench } from '../../bench/tickets.js'
 
 /** Each benchmark is a Command exported from a module in bench/; list it here. */
-const benches: Command[] = []
+const benches: Command[] = [ticketsBench]
 
 export const benchCommand: Command = {
   name: 'bench',

@@ -1,0 +1,69 @@
+/**
+ * `ime bench tickets`: ticket verifications per second on one core (this process's main thread), the cost the
+ * SIP edge pays on every inter-domain INVITE. Forged tickets are measured too: a flood of them must be cheap
+ * to refuse.
+ */
+import { randomBytes } from 'node:crypto'
+import { intOption, numberOption, type Command } from '../src/cli/command.js'
+import { MemoryTicketKeyStore, TicketKeyRing } from '../src/tickets/key-ring.js'
+import { mintTicket, verifyTicket } from '../src/tickets/mint.js'
+import { median, printJson, printTable, round } from './report.js'
+
+const rand = (n: number) => new Uint8Array(randomBytes(n))
+
+/** Runs `verify` in batches for about `seconds`, returning verifications per second of each batch. */
+function measure(seconds: number, batch: number, verify: () => boolean): number[] {
+  const rates: number[] = []
+  const deadline = performance.now() + seconds * 1000
+  while (performance.now() < deadline) {
+    const start = performance.now()
+    for (let i = 0; i < batch; i++) if (!verify()) throw new Error('a verification gave the wrong answer')
+    rates.push(batch / ((performance.now() - start) / 1000))
+  }
+  return rates
+}
+
+export const ticketsBench: Command = {
+  name: 'tickets',
+  summary: 'ticket verifications per second on one core (valid and forged)',
+  help: `Usage: ime bench tickets [--seconds S] [--batch B] [--json]
+
+  --seconds S   time spent on each of the two measurements (default 3)
+  --batch B     verifications per timed batch; the median batch rate is reported (default 20000)
+  --json        print one JSON object as the last line`,
+  options: { seconds: { type: 'string' }, batch: { type: 'string' }, json: { type: 'boolean' } },
+  async run(args) {
+    const seconds = numberOption(args, 'seconds', 3, 0.1, 600)
+    const batch = intOption(args, 'batch', 20_000, 1, 10_000_000)
+    const keys = new TicketKeyRing(new MemoryTicketKeyStore(), rand)
+    const now = Date.now()
+    const expected = { calledNumber: '+14085550123', callingDomain: 'caller.example' }
+    const minted = mintTicket(expected, keys, now, rand)
+    if (!minted.ok) throw new Error(minted.error)
+    const valid = minted.value.text
+    const forged = Buffer.from(valid, 'base64url')
+    forged[forged.length - 1]! ^= 0x55
+    const forgedText = forged.toString('base64url')
+
+    const validRates = measure(seconds, batch, () => verifyTicket(valid, expected, keys, now).ok)
+    const forgedRates = measure(seconds, batch, () => !verifyTicket(forgedText, expected, keys, now).ok)
+    const result = {
+      bench: 'tickets',
+      node: process.version,
+      ticketBytes: Buffer.from(valid, 'base64url').length,
+      ticketChars: valid.length,
+      validPerSecond: round(median(validRates), 4),
+      forgedPerSecond: round(median(forgedRates), 4),
+      microsecondsPerValid: round(1e6 / median(validRates), 3),
+      batches: validRates.length + forgedRates.length,
+    }
+    printTable('Ticket verification, one core (median of batches)', [
+      ['ticket size', `${result.ticketBytes} bytes, ${result.ticketChars} base64url characters`],
+      ['valid tickets / s', result.validPerSecond],
+      ['forged tickets refused / s', result.forgedPerSecond],
+      ['µs per valid ticket', result.microsecondsPerValid],
+    ])
+    if (args.values.json === true) printJson(result)
+    return 0
+  },
+}
