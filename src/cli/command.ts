@@ -63,7 +63,13 @@ export function helpText(command: Command, path: string): string {
 }
 
 /** Reads an integer option, with a clear error naming the option when it is not one. */
-export function intOption(args: ParsedArgs, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+export function intOption(
+  args: ParsedArgs,
+  name: string,
+  fallback: number,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const raw = args.values[name]
   if (raw === undefined) return fallback
   const n = Number(raw)
