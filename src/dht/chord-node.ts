@@ -1,0 +1,597 @@
+/**
+ * One Chord node: routing state (predecessor, successor list, fingers), the protocol's request handler,
+ * iterative lookups, signed claim records with replication, and the maintenance that keeps all of it right.
+ * Independent of any transport: it talks through a ChordTransport.
+ */
+import { systemClock, type Clock } from '../core/clock.js'
+import { err, type Result } from '../core/result.js'
+import { fingerStart, inHalfOpenInterval, inOpenInterval, RING_BITS, ringIdToHex, type RingId } from '../core/ring.js'
+import {
+  DEFAULT_CHORD_CONFIG,
+  MAX_NODE_REFS_PER_MESSAGE,
+  MAX_RECORDS_PER_MESSAGE,
+  NEXT_HOP_CANDIDATES,
+} from './constants.js'
+import {
+  PeerUnreachableError,
+  type ChordRequest,
+  type ChordRequestHandler,
+  type ChordResponse,
+  type ChordTransport,
+  type ClaimRecord,
+  type NodeRef,
+} from './messages.js'
+import { MemoryRecordStore, type RecordStore } from './record-store.js'
+import { signClaim, verifyClaim, type ClaimSigner } from './records.js'
+import { cleanSuccessorList, closestPreceding, responsibleAmong } from './routing.js'
+
+export type { ClaimSigner } from './records.js'
+
+export interface ChordConfig {
+  successorListSize: number
+  replicas: number
+  stabiliseIntervalMs: number
+  fixFingersIntervalMs: number
+  checkPredecessorIntervalMs: number
+  requestTimeoutMs: number
+  recordTtlMs: number
+  republishIntervalMs: number
+  maxRecordsPerKey: number
+  maxRecordsPerStore: number
+  maxLookupSteps: number
+}
+
+export interface LookupResult {
+  /** The node responsible for the key (the first live one the lookup knows of). */
+  readonly responsible: NodeRef
+  /** The responsible node and the nodes after it: where the key's replicas live. */
+  readonly successors: readonly NodeRef[]
+  /** Remote nodes asked before the responsible node was known (0: this node knew already). */
+  readonly hops: number
+  /** Nodes that did not answer on the way (each cost a timeout on a real network). */
+  readonly failures: number
+}
+
+export type ChordEvent =
+  | { type: 'successor'; node: NodeRef | null }
+  | { type: 'predecessor'; node: NodeRef | null }
+  | { type: 'peer-failed'; node: NodeRef; reason: string }
+  | { type: 'record-refused'; from: NodeRef; reason: string }
+  | { type: 'joined'; via: NodeRef }
+  | { type: 'left' }
+
+export interface ChordSnapshot {
+  self: NodeRef
+  predecessor: NodeRef | null
+  successors: NodeRef[]
+  /** Distinct finger nodes, nearest first. */
+  fingers: NodeRef[]
+  records: number
+  ownClaims: number
+}
+
+interface OwnClaim {
+  seq: bigint
+  withdrawn: boolean
+  republishAt: number
+}
+
+export class ChordNode {
+  readonly self: NodeRef
+  readonly config: ChordConfig
+  readonly handleRequest: ChordRequestHandler
+  private readonly transport: ChordTransport
+  private readonly signer: ClaimSigner
+  private readonly clock: Clock
+  private readonly records: RecordStore
+  private readonly log: (event: ChordEvent) => void
+
+  private predecessor: NodeRef | null = null
+  private successors: NodeRef[] = []
+  private readonly fingers: (NodeRef | undefined)[] = new Array<NodeRef | undefined>(RING_BITS)
+  private distinctFingers: NodeRef[] | null = []
+  private nextFingerToFix = RING_BITS - 1
+  private readonly ownClaims = new Map<RingId, OwnClaim>()
+  private lastSeq = 0n
+  private timers: ReturnType<typeof setTimeout>[] = []
+  private running = false
+  private stopped = false
+
+  constructor(deps: {
+    self: NodeRef
+    transport: ChordTransport
+    signer: ClaimSigner
+    clock?: Clock
+    config?: Partial<ChordConfig>
+    records?: RecordStore
+    log?: (event: ChordEvent) => void
+  }) {
+    this.self = deps.self
+    this.transport = deps.transport
+    this.signer = deps.signer
+    this.clock = deps.clock ?? systemClock
+    this.config = { ...DEFAULT_CHORD_CONFIG, ...deps.config }
+    if (this.config.successorListSize < this.config.replicas + 1) {
+      throw new RangeError(
+        `successorListSize (${this.config.successorListSize}) must be at least replicas + 1 (${this.config.replicas + 1})`,
+      )
+    }
+    this.records = deps.records ?? new MemoryRecordStore(this.config)
+    this.log = deps.log ?? (() => {})
+    this.handleRequest = (from, req) => this.answer(from, req)
+  }
+
+  // ---- membership -------------------------------------------------------------------------------------------
+
+  /** Starts a new ring with this node alone on it. */
+  create(): void {
+    this.predecessor = null
+    this.successors = []
+  }
+
+  /** Joins the ring that `bootstrap` belongs to, and takes over this node's share of the records. */
+  async join(bootstrap: NodeRef): Promise<void> {
+    const found = await this.lookupFrom(this.self.id, [bootstrap])
+    const successor = found.responsible
+    if (successor.id === this.self.id) throw new Error('another node on the ring already has this node id')
+    this.setSuccessors([successor, ...found.successors.slice(1)])
+    const neighbours = await this.ask(successor, { type: 'get-neighbours' })
+    if (neighbours.type === 'neighbours') {
+      this.setSuccessors([successor, ...neighbours.successors])
+      const from = neighbours.predecessor ?? successor
+      const handed = await this.ask(successor, { type: 'take-range', from: from.id, to: this.self.id })
+      if (handed.type === 'records') await this.keepVerified(successor, handed.records)
+    }
+    await this.ask(successor, { type: 'notify', candidate: this.self }).catch(() => undefined)
+    this.log({ type: 'joined', via: bootstrap })
+  }
+
+  /** Leaves gracefully: hands records to the successor and tells both neighbours, then stops. */
+  async leave(): Promise<void> {
+    this.stop()
+    const successor = this.successors[0]
+    const now = this.clock.now()
+    const everything = this.records.range(this.self.id, this.self.id, now)
+    const message: ChordRequest = { type: 'leaving', predecessor: this.predecessor, successors: this.successors }
+    const notices: Promise<unknown>[] = []
+    if (successor !== undefined) {
+      for (let i = 0; i < everything.length; i += MAX_RECORDS_PER_MESSAGE) {
+        notices.push(
+          this.ask(successor, { type: 'store', records: everything.slice(i, i + MAX_RECORDS_PER_MESSAGE) }).catch(
+            () => undefined,
+          ),
+        )
+      }
+      notices.push(this.ask(successor, message).catch(() => undefined))
+    }
+    if (this.predecessor !== null && this.predecessor.id !== successor?.id) {
+      notices.push(this.ask(this.predecessor, message).catch(() => undefined))
+    }
+    await Promise.all(notices)
+    this.successors = []
+    this.predecessor = null
+    this.log({ type: 'left' })
+  }
+
+  // ---- maintenance ------------------------------------------------------------------------------------------
+
+  /** Starts the periodic maintenance timers (unref'd: they never keep a process alive). */
+  start(): void {
+    this.stopped = false
+    const every = (ms: number, task: () => Promise<void>) => {
+      const tick = () => {
+        if (this.stopped) return
+        task()
+          .catch(() => undefined)
+          .finally(() => {
+            if (this.stopped) return
+            const t = setTimeout(tick, ms)
+            t.unref?.()
+            this.timers.push(t)
+          })
+      }
+      const t = setTimeout(tick, ms * (0.5 + Math.random() / 2))
+      t.unref?.()
+      this.timers.push(t)
+    }
+    every(this.config.stabiliseIntervalMs, () => this.stabilise())
+    every(this.config.checkPredecessorIntervalMs, () => this.checkPredecessor())
+    every(this.config.fixFingersIntervalMs, () => this.fixNextFinger())
+    every(Math.min(this.config.republishIntervalMs / 4, 60_000), () => this.republishDue())
+  }
+
+  /** Stops the timers; the node answers requests until its transport is closed. Abrupt: no goodbye. */
+  stop(): void {
+    this.stopped = true
+    for (const t of this.timers) clearTimeout(t)
+    this.timers = []
+  }
+
+  /** One full maintenance round now: predecessor check, stabilisation, every finger, due republications. */
+  async maintain(): Promise<void> {
+    await this.checkPredecessor()
+    await this.stabilise()
+    await this.fixAllFingers()
+    await this.republishDue()
+    this.records.purgeExpired(this.clock.now())
+  }
+
+  /** Chord's stabilise: learn the successor's predecessor and successor list, then notify the successor. */
+  async stabilise(): Promise<void> {
+    if (this.running) return
+    this.running = true
+    try {
+      for (let attempts = 0; attempts <= this.config.successorListSize; attempts++) {
+        const successor = this.successors[0]
+        if (successor === undefined) {
+          // Alone, or all successors lost: a known predecessor is the way back into the ring.
+          if (this.predecessor !== null) this.setSuccessors([this.predecessor])
+          else return
+          continue
+        }
+        let answer: ChordResponse
+        try {
+          answer = await this.ask(successor, { type: 'get-neighbours' })
+        } catch {
+          continue // ask() already dropped it; try the next successor
+        }
+        if (answer.type !== 'neighbours') return
+        const x = answer.predecessor
+        const before = this.successors.map((s) => s.id).join()
+        if (x !== null && x.id !== this.self.id && inOpenInterval(x.id, this.self.id, successor.id)) {
+          this.setSuccessors([x, successor, ...answer.successors])
+        } else {
+          this.setSuccessors([successor, ...answer.successors])
+        }
+        const newSuccessor = this.successors[0]!
+        await this.ask(newSuccessor, { type: 'notify', candidate: this.self }).catch(() => undefined)
+        if (this.successors.map((s) => s.id).join() !== before) await this.replicateOwnRange()
+        return
+      }
+    } finally {
+      this.running = false
+    }
+  }
+
+  async checkPredecessor(): Promise<void> {
+    const p = this.predecessor
+    if (p === null) return
+    await this.ask(p, { type: 'ping' }).catch(() => undefined)
+  }
+
+  private async fixNextFinger(): Promise<void> {
+    const i = this.nextFingerToFix
+    this.nextFingerToFix = i === 0 ? RING_BITS - 1 : i - 1
+    await this.fixFinger(i)
+  }
+
+  private async fixAllFingers(): Promise<void> {
+    // From the farthest finger down; once a finger's start falls within (self, successor], all lower ones do
+    // too and are simply the successor: about log2 N lookups instead of 128.
+    for (let i = RING_BITS - 1; i >= 0; i--) {
+      const successor = this.successors[0]
+      if (successor !== undefined && inHalfOpenInterval(fingerStart(this.self.id, i), this.self.id, successor.id)) {
+        for (let j = i; j >= 0; j--) this.fingers[j] = successor
+        this.distinctFingers = null
+        return
+      }
+      await this.fixFinger(i)
+    }
+  }
+
+  private async fixFinger(i: number): Promise<void> {
+    if (this.successors.length === 0) return
+    try {
+      const found = await this.lookup(fingerStart(this.self.id, i))
+      this.fingers[i] = found.responsible.id === this.self.id ? undefined : found.responsible
+    } catch {
+      this.fingers[i] = undefined
+    }
+    this.distinctFingers = null
+  }
+
+  /** Pushes the records this node is responsible for to its replica successors (after they changed). */
+  private async replicateOwnRange(): Promise<void> {
+    if (this.predecessor === null) return
+    const mine = this.records.range(this.predecessor.id, this.self.id, this.clock.now())
+    if (mine.length === 0) return
+    await this.storeOn(this.successors.slice(0, this.config.replicas), mine)
+  }
+
+  // ---- lookups and records ----------------------------------------------------------------------------------
+
+  /** Finds the node responsible for a key, iteratively, routing around nodes that do not answer. */
+  lookup(key: RingId): Promise<LookupResult> {
+    return this.lookupFrom(key, [])
+  }
+
+  /** Publishes (or refreshes) this node's signed claim on a key, on the responsible node and its replicas. */
+  async publish(key: RingId): Promise<void> {
+    await this.storeOwnClaim(key, false)
+  }
+
+  /** Replaces this node's claim on a key with a signed withdrawal. */
+  async withdraw(key: RingId): Promise<void> {
+    await this.storeOwnClaim(key, true)
+  }
+
+  /** The live claims on a key, from every owner, each verified here. */
+  async get(key: RingId): Promise<{ records: ClaimRecord[]; hops: number }> {
+    const found = await this.lookup(key)
+    const now = this.clock.now()
+    // The first holder that answers with records settles it; an empty answer may be a holder that has not
+    // received its copy yet (it just joined), so the next replica is asked too.
+    for (const holder of found.successors.slice(0, this.config.replicas + 1)) {
+      let answer: ChordResponse
+      try {
+        answer = holder.id === this.self.id ? this.fetchLocal(key) : await this.ask(holder, { type: 'fetch', key })
+      } catch {
+        continue
+      }
+      if (answer.type !== 'records' || answer.records.length === 0) continue
+      const live: ClaimRecord[] = []
+      for (const r of answer.records) {
+        if (r.key !== key) continue
+        const checked = await verifyClaim(r, now)
+        if (checked.ok && !r.withdrawn) live.push(r)
+      }
+      return { records: live, hops: found.hops }
+    }
+    return { records: [], hops: found.hops }
+  }
+
+  snapshot(): ChordSnapshot {
+    return {
+      self: this.self,
+      predecessor: this.predecessor,
+      successors: [...this.successors],
+      fingers: [...this.knownFingers()],
+      records: this.records.size(),
+      ownClaims: this.ownClaims.size,
+    }
+  }
+
+  private async storeOwnClaim(key: RingId, withdrawn: boolean): Promise<void> {
+    const now = this.clock.now()
+    // Seq follows the clock (in microseconds) so it keeps increasing across restarts of the owner.
+    const seq = BigInt(now) * 1000n > this.lastSeq ? BigInt(now) * 1000n : this.lastSeq + 1n
+    this.lastSeq = seq
+    const record = await signClaim(this.signer, { key, seq, expiresAt: now + this.config.recordTtlMs, withdrawn })
+    this.ownClaims.set(key, { seq, withdrawn, republishAt: now + this.config.republishIntervalMs })
+    const found = await this.lookup(key)
+    const stored = await this.storeOn(found.successors.slice(0, this.config.replicas + 1), [record])
+    if (stored === 0) throw new Error('no holder of the key accepted the claim')
+  }
+
+  private async republishDue(): Promise<void> {
+    const now = this.clock.now()
+    for (const [key, claim] of this.ownClaims) {
+      if (claim.republishAt > now) continue
+      await this.storeOwnClaim(key, claim.withdrawn).catch(() => undefined)
+      // A withdrawal only needs to outlive the claim it replaces; then it is forgotten.
+      if (claim.withdrawn && claim.republishAt + this.config.recordTtlMs < now) this.ownClaims.delete(key)
+    }
+  }
+
+  /** Stores records on each of the nodes (self included, directly); returns how many nodes accepted. */
+  private async storeOn(holders: readonly NodeRef[], records: readonly ClaimRecord[]): Promise<number> {
+    const results = await Promise.all(
+      holders.map(async (holder) => {
+        if (holder.id === this.self.id) {
+          const answer = await this.keepVerified(this.self, records)
+          return answer.accepted > 0 || records.length === 0
+        }
+        for (let i = 0; i < records.length; i += MAX_RECORDS_PER_MESSAGE) {
+          const answer = await this.ask(holder, {
+            type: 'store',
+            records: records.slice(i, i + MAX_RECORDS_PER_MESSAGE),
+          }).catch(() => null)
+          if (answer === null || answer.type !== 'stored') return false
+        }
+        return true
+      }),
+    )
+    return results.filter(Boolean).length
+  }
+
+  private async lookupFrom(key: RingId, start: readonly NodeRef[]): Promise<LookupResult> {
+    // Local step: this node may know the answer already.
+    const local = start.length === 0 ? this.findNextLocal(key) : null
+    if (local?.type === 'found') {
+      return { responsible: local.successors[0]!, successors: local.successors, hops: 0, failures: 0 }
+    }
+    // Every node this one knows that precedes the key is a candidate, so that dead next hops can be skipped.
+    const known = start.length === 0 ? [...this.successors, ...this.knownFingers()] : start
+    const candidates = new Map<RingId, NodeRef>(known.map((n) => [n.id, n]))
+    const asked = new Set<RingId>([this.self.id])
+    let hops = 0
+    let failures = 0
+    for (let step = 0; step < this.config.maxLookupSteps; step++) {
+      // Ask the known candidate closest before the key (start nodes may lie anywhere, so fall back to them).
+      const pool = [...candidates.values()].filter((c) => !asked.has(c.id))
+      const next = closestPreceding(this.self.id, key, pool, 1)[0] ?? pool[0]
+      if (next === undefined) break
+      asked.add(next.id)
+      let answer: ChordResponse
+      try {
+        answer = await this.ask(next, { type: 'find-next', key })
+        hops++
+      } catch {
+        failures++
+        continue
+      }
+      if (answer.type === 'found') {
+        if (answer.successors.length === 0) continue
+        return { responsible: answer.successors[0]!, successors: answer.successors, hops, failures }
+      }
+      if (answer.type === 'next') for (const c of answer.candidates) if (!asked.has(c.id)) candidates.set(c.id, c)
+    }
+    throw new Error(`lookup of ${ringIdToHex(key)} failed after ${hops} hops and ${failures} unanswered requests`)
+  }
+
+  /** The find-next step, answered from this node's own tables. */
+  private findNextLocal(key: RingId): Extract<ChordResponse, { type: 'found' | 'next' }> {
+    if (this.successors.length === 0) return { type: 'found', successors: [this.self] }
+    if (this.predecessor !== null && inHalfOpenInterval(key, this.predecessor.id, this.self.id)) {
+      return { type: 'found', successors: [this.self, ...this.successors] }
+    }
+    const known = responsibleAmong(this.self.id, key, this.successors, this.config.replicas + 1)
+    if (known !== null) return { type: 'found', successors: known }
+    const candidates = closestPreceding(
+      this.self.id,
+      key,
+      [...this.successors, ...this.knownFingers()],
+      NEXT_HOP_CANDIDATES,
+    )
+    if (candidates.length === 0) return { type: 'found', successors: this.successors }
+    return { type: 'next', candidates }
+  }
+
+  private fetchLocal(key: RingId): ChordResponse {
+    return { type: 'records', records: this.records.get(key, this.clock.now()).slice(0, MAX_RECORDS_PER_MESSAGE) }
+  }
+
+  // ---- answering requests -----------------------------------------------------------------------------------
+
+  private async answer(from: NodeRef, req: ChordRequest): Promise<ChordResponse> {
+    switch (req.type) {
+      case 'ping':
+        return { type: 'pong' }
+      case 'get-neighbours':
+        return { type: 'neighbours', predecessor: this.predecessor, successors: this.successors }
+      case 'notify':
+        this.considerPredecessor(from)
+        return { type: 'ack' }
+      case 'find-next':
+        return this.findNextLocal(req.key)
+      case 'store': {
+        if (req.records.length > MAX_RECORDS_PER_MESSAGE) {
+          return { type: 'error', reason: `at most ${MAX_RECORDS_PER_MESSAGE} records per store` }
+        }
+        const result = await this.keepVerified(from, req.records)
+        return { type: 'stored', accepted: result.accepted, rejected: result.rejected }
+      }
+      case 'fetch':
+        return this.fetchLocal(req.key)
+      case 'take-range':
+        return {
+          type: 'records',
+          records: this.records.range(req.from, req.to, this.clock.now()).slice(0, MAX_RECORDS_PER_MESSAGE),
+        }
+      case 'leaving': {
+        // The sender is departing: close the gap with the neighbours it names (stabilise corrects any lie).
+        const wasSuccessor = this.successors[0]?.id === from.id
+        const wasPredecessor = this.predecessor?.id === from.id
+        this.forget(from)
+        if (wasSuccessor || this.successors.length === 0) this.setSuccessors([...this.successors, ...req.successors])
+        if (wasPredecessor && req.predecessor !== null && req.predecessor.id !== this.self.id) {
+          this.setPredecessor(req.predecessor)
+        }
+        return { type: 'ack' }
+      }
+      default: {
+        const unknown: never = req
+        return { type: 'error', reason: `unknown request ${(unknown as { type: string }).type}` }
+      }
+    }
+  }
+
+  private considerPredecessor(candidate: NodeRef): void {
+    if (candidate.id === this.self.id) return
+    if (this.predecessor === null || inOpenInterval(candidate.id, this.predecessor.id, this.self.id)) {
+      this.setPredecessor(candidate)
+    }
+    // A node alone on its ring takes the first node that finds it as its successor too.
+    if (this.successors.length === 0) this.setSuccessors([candidate])
+  }
+
+  private async keepVerified(
+    from: NodeRef,
+    records: readonly ClaimRecord[],
+  ): Promise<{ accepted: number; rejected: { index: number; reason: string }[] }> {
+    const now = this.clock.now()
+    let accepted = 0
+    const rejected: { index: number; reason: string }[] = []
+    for (let index = 0; index < records.length; index++) {
+      const checked: Result<ClaimRecord> = await verifyClaim(records[index]!, now)
+      const put = checked.ok ? this.records.put(checked.value, now) : err(checked.error)
+      if (put.ok) accepted++
+      else {
+        rejected.push({ index, reason: put.error })
+        this.log({ type: 'record-refused', from, reason: put.error })
+      }
+    }
+    return { accepted, rejected }
+  }
+
+  // ---- routing state ----------------------------------------------------------------------------------------
+
+  /** Sends a request with a timeout; a peer that does not answer is dropped from every table at once. */
+  private async ask(to: NodeRef, req: ChordRequest): Promise<ChordResponse> {
+    try {
+      return await this.transport.request(to, req, { signal: AbortSignal.timeout(this.config.requestTimeoutMs) })
+    } catch (e) {
+      if (e instanceof PeerUnreachableError) {
+        this.forget(to)
+        this.log({ type: 'peer-failed', node: to, reason: e.message })
+      }
+      throw e
+    }
+  }
+
+  /** Reactive repair: removes a failed or departed node from the predecessor, successor list and fingers. */
+  private forget(node: NodeRef): void {
+    if (this.predecessor?.id === node.id) this.setPredecessor(null)
+    if (this.successors.some((s) => s.id === node.id))
+      this.setSuccessors(this.successors.filter((s) => s.id !== node.id))
+    let changed = false
+    for (let i = 0; i < RING_BITS; i++) {
+      if (this.fingers[i]?.id === node.id) {
+        this.fingers[i] = undefined
+        changed = true
+      }
+    }
+    if (changed) this.distinctFingers = null
+  }
+
+  private setSuccessors(nodes: Iterable<NodeRef>): void {
+    const before = this.successors[0]?.id
+    this.successors = cleanSuccessorList(
+      this.self.id,
+      nodes,
+      Math.min(this.config.successorListSize, MAX_NODE_REFS_PER_MESSAGE),
+    )
+    if (this.successors[0]?.id !== before) this.log({ type: 'successor', node: this.successors[0] ?? null })
+  }
+
+  private setPredecessor(node: NodeRef | null): void {
+    if (node?.id === this.predecessor?.id) return
+    this.predecessor = node
+    this.log({ type: 'predecessor', node })
+  }
+
+  private knownFingers(): NodeRef[] {
+    if (this.distinctFingers === null) {
+      const seen = new Set<RingId>()
+      this.distinctFingers = []
+      for (const f of this.fingers) {
+        if (f === undefined || seen.has(f.id)) continue
+        seen.add(f.id)
+        this.distinctFingers.push(f)
+      }
+    }
+    return this.distinctFingers
+  }
+
+  /** For simulations that build a converged ring directly: sets the routing state as Chord would reach it. */
+  installRoutingState(state: {
+    predecessor: NodeRef | null
+    successors: readonly NodeRef[]
+    fingers: readonly (NodeRef | undefined)[]
+  }): void {
+    this.predecessor = state.predecessor
+    this.successors = cleanSuccessorList(this.self.id, state.successors, this.config.successorListSize)
+    for (let i = 0; i < RING_BITS; i++) this.fingers[i] = state.fingers[i]
+    this.distinctFingers = null
+  }
+}

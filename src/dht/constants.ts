@@ -1,0 +1,42 @@
+/** Chord tunables. Times in milliseconds. Each can be overridden per node through ChordConfig. */
+import type { ChordConfig } from './chord-node.js'
+
+export const DEFAULT_CHORD_CONFIG: ChordConfig = {
+  // r: the successor list. With r = 8 a node survives 7 successive neighbours failing at once (a quarter of a
+  // ring failing leaves a run of 8 dead with probability 0.25^8 = 0.0015 %). It must be at least replicas + 1
+  // so that a lookup's answer names every holder of a record; beyond that, a node whose successor list
+  // covers a key answers a lookup at once, saving a hop.
+  successorListSize: 8,
+  // Copies of each record on the successors of the responsible node, in addition to its own copy (4 holders in
+  // all): with a quarter of the ring failing at once, all four are lost for 0.25^4 = 0.4 % of keys.
+  replicas: 3,
+  // RELOAD's chord-update-interval is 600 s; enterprise rings are small and change rarely, and reactive repair
+  // (on any failed request) does most of the work, so 30 s (the Chord paper's simulations) is plenty.
+  stabiliseIntervalMs: 30_000,
+  fixFingersIntervalMs: 10_000,
+  checkPredecessorIntervalMs: 30_000,
+  // Loopback and LAN answers take milliseconds; 3 s tolerates a busy peer without stalling lookups for long.
+  requestTimeoutMs: 3_000,
+  // A claim lives 24 h and is re-stored every 6 h: an owner that vanishes stops being found within a day.
+  recordTtlMs: 24 * 3600_000,
+  republishIntervalMs: 6 * 3600_000,
+  // Several domains may claim one number, but not hundreds: more is an attack, not a business.
+  maxRecordsPerKey: 32,
+  maxRecordsPerStore: 2_000_000,
+  // Lookups take ~1/2 log2 N steps; 64 is far beyond any honest ring and stops routing loops.
+  maxLookupSteps: 64,
+}
+
+/** How many next-hop candidates a node offers in answer to find-next, so a dead one can be skipped. */
+export const NEXT_HOP_CANDIDATES = 3
+
+/** Upper bound on a record's lifetime as received: twice the default TTL allows for config differences. */
+export const MAX_RECORD_TTL_MS = 2 * 24 * 3600_000
+
+/** Size limits on what a peer may send (bytes): a libp2p Ed25519 public key is 36 bytes, a signature 64. */
+export const MAX_PUBLIC_KEY_BYTES = 128
+export const MAX_SIGNATURE_BYTES = 128
+/** At most this many records in one store or answer. */
+export const MAX_RECORDS_PER_MESSAGE = 1024
+/** At most this many node refs in one answer. */
+export const MAX_NODE_REFS_PER_MESSAGE = 32

@@ -1,0 +1,53 @@
+/**
+ * An in-memory network of Chord nodes: requests are function calls, so tests and simulations can run
+ * thousands of nodes in one process. A killed node's requests fail at once with PeerUnreachableError, as a
+ * real transport's would after its timeout.
+ */
+import { PeerUnreachableError, type ChordRequestHandler, type ChordTransport, type NodeRef } from './messages.js'
+
+export interface NetworkStats {
+  requests: number
+  unreachable: number
+}
+
+export class InMemoryNetwork {
+  private readonly handlers = new Map<string, { node: NodeRef; handler: ChordRequestHandler }>()
+  private readonly dead = new Set<string>()
+  readonly stats: NetworkStats = { requests: 0, unreachable: 0 }
+
+  /** @param latencyMs optional delay before each request is delivered, to model a network. */
+  constructor(private readonly latencyMs = 0) {}
+
+  /** Attaches a node; returns the transport it sends through. */
+  attach(node: NodeRef, handler: ChordRequestHandler): ChordTransport {
+    this.handlers.set(node.peer, { node, handler })
+    this.dead.delete(node.peer)
+    return {
+      request: async (to, req) => {
+        this.stats.requests++
+        if (this.dead.has(node.peer)) throw new PeerUnreachableError(to, 'the sender has been killed')
+        const target = this.handlers.get(to.peer)
+        if (target === undefined || this.dead.has(to.peer)) {
+          this.stats.unreachable++
+          throw new PeerUnreachableError(to, 'no such node on the network, or it was killed')
+        }
+        if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs))
+        return target.handler(node, req)
+      },
+    }
+  }
+
+  /** An abrupt failure: the node neither answers nor sends any more. */
+  kill(peer: string): void {
+    this.dead.add(peer)
+  }
+
+  isAlive(peer: string): boolean {
+    return this.handlers.has(peer) && !this.dead.has(peer)
+  }
+
+  detach(peer: string): void {
+    this.handlers.delete(peer)
+    this.dead.delete(peer)
+  }
+}
