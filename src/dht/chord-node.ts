@@ -320,14 +320,18 @@ export class ChordNode {
     const found = await this.lookup(key)
     const now = this.clock.now()
     // The first holder that answers with records settles it; an empty answer may be a holder that has not
-    // received its copy yet (it just joined), so the next replica is asked too.
-    for (const holder of found.successors.slice(0, this.config.replicas + 1)) {
+    // received its copy yet (it just joined), so the next replicas are asked too. Holders that do not answer
+    // (dead, not yet repaired) are skipped and do not count.
+    let answered = 0
+    for (const holder of found.successors) {
+      if (answered > this.config.replicas) break
       let answer: ChordResponse
       try {
         answer = holder.id === this.self.id ? this.fetchLocal(key) : await this.ask(holder, { type: 'fetch', key })
       } catch {
         continue
       }
+      answered++
       if (answer.type !== 'records' || answer.records.length === 0) continue
       const live: ClaimRecord[] = []
       for (const r of answer.records) {
@@ -359,7 +363,15 @@ export class ChordNode {
     const record = await signClaim(this.signer, { key, seq, expiresAt: now + this.config.recordTtlMs, withdrawn })
     this.ownClaims.set(key, { seq, withdrawn, republishAt: now + this.config.republishIntervalMs })
     const found = await this.lookup(key)
-    const stored = await this.storeOn(found.successors.slice(0, this.config.replicas + 1), [record])
+    // The responsible node and its replicas are the first replicas + 1 live nodes of the successor list.
+    const wanted = this.config.replicas + 1
+    let stored = 0
+    let next = 0
+    while (stored < wanted && next < found.successors.length) {
+      const batch = found.successors.slice(next, next + wanted - stored)
+      next += batch.length
+      stored += await this.storeOn(batch, [record])
+    }
     if (stored === 0) throw new Error('no holder of the key accepted the claim')
   }
 
