@@ -3,7 +3,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', 'web/dist', 'src/**/*.pb.ts', 'test-results', '.data'] },
+  { ignores: ['node_modules', 'dist', 'web/dist', 'src/**/pb/*.ts', 'test-results', '.data'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -472,7 +472,9 @@ export class ChordNode {
       case 'get-neighbours':
         return { type: 'neighbours', predecessor: this.predecessor, successors: this.successors }
       case 'notify':
-        this.considerPredecessor(from)
+        // The candidate carries the sender's own addresses; it must be the sender (authenticated by the transport).
+        if (req.candidate.id !== from.id) return { type: 'error', reason: 'notify: the candidate must be the sender' }
+        this.considerPredecessor(req.candidate)
         return { type: 'ack' }
       case 'find-next':
         return this.findNextLocal(req.key)

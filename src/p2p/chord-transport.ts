@@ -1,0 +1,105 @@
+/**
+ * Chord over libp2p: each request opens a stream (protocol /ime/chord/1.0.0) on the connection to the peer,
+ * reused when one exists, writes one length-prefixed protobuf Request and reads one Response. Every request
+ * has a timeout; any failure becomes PeerUnreachableError so that Chord repairs around the peer.
+ */
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { lpStream } from '@libp2p/utils'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { DEFAULT_CHORD_CONFIG } from '../dht/constants.js'
+import { PeerUnreachableError, type ChordRequestHandler, type ChordTransport, type NodeRef } from '../dht/messages.js'
+import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, ringIdForPeer } from './chord-codec.js'
+import { CHORD_PROTOCOL, MAX_CHORD_MESSAGE_BYTES, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS } from './constants.js'
+import type { ImeLibp2p } from './libp2p-node.js'
+
+/** This node as other nodes should know it: ring id from its key, its peer id and listen addresses. */
+export function selfNodeRef(libp2p: ImeLibp2p): NodeRef {
+  const peer = libp2p.peerId.toString()
+  const id = ringIdForPeer(peer)
+  if (!id.ok) throw new Error(id.error)
+  return { id: id.value, peer, addrs: libp2p.getMultiaddrs().map((a) => a.toString()) }
+}
+
+/** A NodeRef for a peer known only by a multiaddr that ends in /p2p/PEER-ID (e.g. a bootstrap address). */
+export function nodeRefFromMultiaddr(address: string): NodeRef {
+  let ma: Multiaddr
+  try {
+    ma = multiaddr(address)
+  } catch (e) {
+    throw new Error(`${JSON.stringify(address)} is not a multiaddr: ${(e as Error).message}`)
+  }
+  const peer = ma.getComponents().findLast((c) => c.name === 'p2p')?.value
+  if (peer === undefined) throw new Error(`${address} does not end in /p2p/PEER-ID, so the peer cannot be checked`)
+  const id = ringIdForPeer(peer)
+  if (!id.ok) throw new Error(id.error)
+  return { id: id.value, peer, addrs: [address] }
+}
+
+export class Libp2pChordTransport implements ChordTransport {
+  constructor(
+    private readonly libp2p: ImeLibp2p,
+    private readonly timeoutMs = DEFAULT_CHORD_CONFIG.requestTimeoutMs,
+  ) {}
+
+  /** Answers inbound Chord requests with `handler`; `from` is the authenticated remote peer. */
+  async serve(handler: ChordRequestHandler): Promise<void> {
+    await this.libp2p.handle(CHORD_PROTOCOL, (stream, connection) => this.answer(stream, connection, handler), {
+      maxInboundStreams: MAX_INBOUND_STREAMS,
+      maxOutboundStreams: MAX_OUTBOUND_STREAMS,
+    })
+  }
+
+  async request(to: NodeRef, req: Parameters<ChordTransport['request']>[1], options?: { signal?: AbortSignal }) {
+    const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), ...(options?.signal ? [options.signal] : [])])
+    let stream: Stream | undefined
+    try {
+      stream = await this.openStream(to, signal)
+      const lp = lpStream(stream, { maxDataLength: MAX_CHORD_MESSAGE_BYTES })
+      await lp.write(encodeRequest(req), { signal })
+      const bytes = await lp.read({ signal })
+      await stream.close({ signal }).catch(() => undefined)
+      const res = decodeResponse(bytes.subarray())
+      if (!res.ok) throw new Error(`bad answer: ${res.error}`)
+      return res.value
+    } catch (e) {
+      stream?.abort(e instanceof Error ? e : new Error(String(e)))
+      throw new PeerUnreachableError(to, (e as Error).message, { cause: e })
+    }
+  }
+
+  private async openStream(to: NodeRef, signal: AbortSignal): Promise<Stream> {
+    let peerId: PeerId
+    try {
+      peerId = peerIdFromString(to.peer)
+    } catch (e) {
+      throw new Error(`not a peer id: ${(e as Error).message}`)
+    }
+    const open = this.libp2p.getConnections(peerId).find((c: Connection) => c.status === 'open')
+    if (open !== undefined) return open.newStream(CHORD_PROTOCOL, { signal })
+    const addrs = to.addrs.map((a) => {
+      const ma = multiaddr(a)
+      return ma.getComponents().some((c) => c.name === 'p2p') ? ma : ma.encapsulate(`/p2p/${to.peer}`)
+    })
+    return this.libp2p.dialProtocol(addrs.length > 0 ? addrs : peerId, CHORD_PROTOCOL, { signal })
+  }
+
+  private async answer(stream: Stream, connection: Connection, handler: ChordRequestHandler): Promise<void> {
+    const signal = AbortSignal.timeout(this.timeoutMs)
+    try {
+      const peer = connection.remotePeer.toString()
+      const id = ringIdForPeer(peer)
+      if (!id.ok) throw new Error(id.error)
+      const lp = lpStream(stream, { maxDataLength: MAX_CHORD_MESSAGE_BYTES })
+      const bytes = await lp.read({ signal })
+      const req = decodeRequest(bytes.subarray())
+      const res = req.ok
+        ? await handler({ id: id.value, peer, addrs: [] }, req.value)
+        : { type: 'error' as const, reason: req.error }
+      await lp.write(encodeResponse(res), { signal })
+      await stream.close({ signal })
+    } catch (e) {
+      stream.abort(e instanceof Error ? e : new Error(String(e)))
+    }
+  }
+}

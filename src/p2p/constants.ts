@@ -1,0 +1,20 @@
+/** libp2p-side tunables for the Chord protocol. Sizes in bytes, times in milliseconds. */
+
+export const CHORD_PROTOCOL = '/ime/chord/1.0.0'
+
+/**
+ * Largest Chord message: a STORE of 1,024 records at ~150 bytes each is ~150 KB; 1 MiB leaves room and still
+ * bounds what a peer can make us buffer.
+ */
+export const MAX_CHORD_MESSAGE_BYTES = 1024 * 1024
+
+/** A NodeRef names a handful of listen addresses; more is padding or an attack. */
+export const MAX_ADDRS_PER_NODE = 8
+export const MAX_MULTIADDR_LENGTH = 256
+
+/** Reason strings travel back to peers; keep them short. */
+export const MAX_REASON_LENGTH = 200
+
+/** Concurrent inbound Chord streams per connection: lookups from one busy peer, not a flood. */
+export const MAX_INBOUND_STREAMS = 64
+export const MAX_OUTBOUND_STREAMS = 64
