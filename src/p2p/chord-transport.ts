@@ -27,7 +27,7 @@ export function nodeRefFromMultiaddr(address: string): NodeRef {
   try {
     ma = multiaddr(address)
   } catch (e) {
-    throw new Error(`${JSON.stringify(address)} is not a multiaddr: ${(e as Error).message}`)
+    throw new Error(`${JSON.stringify(address)} is not a multiaddr: ${(e as Error).message}`, { cause: e })
   }
   const peer = ma.getComponents().findLast((c) => c.name === 'p2p')?.value
   if (peer === undefined) throw new Error(`${address} does not end in /p2p/PEER-ID, so the peer cannot be checked`)
@@ -73,7 +73,7 @@ export class Libp2pChordTransport implements ChordTransport {
     try {
       peerId = peerIdFromString(to.peer)
     } catch (e) {
-      throw new Error(`not a peer id: ${(e as Error).message}`)
+      throw new Error(`not a peer id: ${(e as Error).message}`, { cause: e })
     }
     const open = this.libp2p.getConnections(peerId).find((c: Connection) => c.status === 'open')
     if (open !== undefined) return open.newStream(CHORD_PROTOCOL, { signal })
