@@ -1,9 +1,10 @@
 /** `ime bench ...`: benchmarks that report medians and compare against a peer run side by side. */
 import type { Command } from './command.js'
+import { dhtBench } from '../../bench/dht.js'
 import { ticketsBench } from '../../bench/tickets.js'
 
 /** Each benchmark is a Command exported from a module in bench/; list it here. */
-const benches: Command[] = [ticketsBench]
+const benches: Command[] = [dhtBench, ticketsBench]
 
 export const benchCommand: Command = {
   name: 'bench',
