@@ -1,0 +1,71 @@
+/**
+ * The node's embedded database: SQLite through node:sqlite, in WAL mode with synchronous=FULL, so a
+ * committed transaction survives kill -9 (and power loss, as far as the disk honours fsync). Schema changes
+ * are numbered migrations applied in order, each in its own transaction.
+ */
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+
+/** Migrations in order; never edit a released one, only append. Index + 1 is the schema version. */
+const MIGRATIONS: readonly string[] = [
+  // 1: the node's identity (its libp2p private key: its ring id follows from it).
+  `CREATE TABLE node_identity (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     private_key BLOB NOT NULL,
+     created_at INTEGER NOT NULL
+   )`,
+  // 2: derived number keys (scrypt is slow on purpose: derive once, keep).
+  `CREATE TABLE number_keys (
+     params_id TEXT NOT NULL,
+     number TEXT NOT NULL,
+     ring_key BLOB NOT NULL,
+     PRIMARY KEY (params_id, number)
+   ) WITHOUT ROWID`,
+]
+
+export type Database = DatabaseSync
+
+/** Opens (creating if need be) the database at `path`, or an in-memory one for ':memory:'. */
+export function openDatabase(path: string): Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  const db = new DatabaseSync(path)
+  db.exec('PRAGMA journal_mode = WAL')
+  db.exec('PRAGMA synchronous = FULL')
+  db.exec('PRAGMA busy_timeout = 5000')
+  db.exec('PRAGMA foreign_keys = ON')
+  migrate(db)
+  return db
+}
+
+export function schemaVersion(db: Database): number {
+  return (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version
+}
+
+function migrate(db: Database): void {
+  const current = schemaVersion(db)
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `database schema version ${current} is newer than this program knows (${MIGRATIONS.length}); upgrade the program`,
+    )
+  }
+  for (let version = current + 1; version <= MIGRATIONS.length; version++) {
+    transaction(db, () => {
+      db.exec(MIGRATIONS[version - 1]!)
+      db.exec(`PRAGMA user_version = ${version}`)
+    })
+  }
+}
+
+/** Runs `work` in one transaction: all of it is committed, or none. */
+export function transaction<T>(db: Database, work: () => T): T {
+  db.exec('BEGIN IMMEDIATE')
+  try {
+    const result = work()
+    db.exec('COMMIT')
+    return result
+  } catch (e) {
+    db.exec('ROLLBACK')
+    throw e
+  }
+}
