@@ -4,8 +4,9 @@
  */
 import { helpText, runCommand, UsageError, type Command } from './cli/command.js'
 import { benchCommand } from './cli/bench.js'
+import { nodeCommand } from './cli/node-command.js'
 
-const commands: Command[] = [benchCommand]
+const commands: Command[] = [nodeCommand, benchCommand]
 
 const ime: Command = {
   name: 'ime',
