@@ -1,10 +1,11 @@
 /** `ime bench ...`: benchmarks that report medians and compare against a peer run side by side. */
 import type { Command } from './command.js'
 import { dhtBench } from '../../bench/dht.js'
+import { keysBench } from '../../bench/keys.js'
 import { ticketsBench } from '../../bench/tickets.js'
 
 /** Each benchmark is a Command exported from a module in bench/; list it here. */
-const benches: Command[] = [dhtBench, ticketsBench]
+const benches: Command[] = [dhtBench, keysBench, ticketsBench]
 
 export const benchCommand: Command = {
   name: 'bench',
