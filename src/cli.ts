@@ -4,9 +4,10 @@
  */
 import { helpText, runCommand, UsageError, type Command } from './cli/command.js'
 import { benchCommand } from './cli/bench.js'
+import { demoCommand } from './cli/demo-command.js'
 import { nodeCommand } from './cli/node-command.js'
 
-const commands: Command[] = [nodeCommand, benchCommand]
+const commands: Command[] = [demoCommand, nodeCommand, benchCommand]
 
 const ime: Command = {
   name: 'ime',

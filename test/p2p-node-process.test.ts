@@ -1,73 +1,75 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { killAllIme, startIme, waitFor } from './support/ime-process.js'
 
 interface Ready {
   peerId: string
   nodeId: string
   multiaddrs: string[]
+  numbers: string[]
 }
 
-const running: ChildProcess[] = []
 const dirs: string[] = []
+const tempDir = (name: string) => {
+  const d = mkdtempSync(join(tmpdir(), `ime-${name}-`))
+  dirs.push(d)
+  return d
+}
 afterEach(() => {
-  for (const c of running.splice(0)) c.kill('SIGKILL')
+  killAllIme()
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
-/** Starts `ime node` as a person would, and waits for its ready line. */
-function startNode(args: string[]): Promise<{ child: ChildProcess; ready: Ready; stderr: () => string }> {
-  const child = spawn(
-    join(process.cwd(), 'node_modules/.bin/node'),
-    ['--disable-warning=ExperimentalWarning', '--import', 'tsx', 'src/cli.ts', 'node', ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  running.push(child)
-  let err = ''
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()))
-  return new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString()
-      const line = out.split('\n').find((l) => l.startsWith('ready '))
-      if (line !== undefined) resolve({ child, ready: JSON.parse(line.slice(6)) as Ready, stderr: () => err })
-    })
-    child.on('exit', (code) => reject(new Error(`ime node exited with ${code}: ${err}`)))
-  })
-}
-
-const exited = (c: ChildProcess) => new Promise<number | null>((r) => c.once('exit', r))
-
 describe('ime node processes', () => {
   it("a second process joins the first one's ring; a restart keeps its id; SIGTERM leaves gracefully", async () => {
-    const dataA = mkdtempSync(join(tmpdir(), 'ime-node-a-'))
-    const dataB = mkdtempSync(join(tmpdir(), 'ime-node-b-'))
-    dirs.push(dataA, dataB)
-    const a = await startNode(['--data', dataA])
+    const dataA = tempDir('a')
+    const dataB = tempDir('b')
+    const a = await startIme<Ready>(['node', '--data', dataA, '--number', '+1 408 555 0100'])
     expect(a.ready.nodeId).toMatch(/^[0-9a-f]{32}$/)
-    const b = await startNode(['--data', dataB, '--bootstrap', a.ready.multiaddrs[0]!])
-    // Within a stabilisation round or two, a has b as its predecessor and successor.
+    expect(a.ready.numbers).toEqual(['+14085550100'])
+    const b = await startIme<Ready>(['node', '--data', dataB, '--bootstrap', a.ready.multiaddrs[0]!])
     const shortB = b.ready.nodeId.slice(0, 8)
-    for (let i = 0; i < 50 && !a.stderr().includes(`predecessor is now ${shortB}`); i++) {
-      await new Promise((r) => setTimeout(r, 100))
-    }
-    expect(a.stderr()).toContain(`predecessor is now ${shortB}`)
+    await waitFor(() => a.stderr().includes(`predecessor is now ${shortB}`), 'a to take b as its predecessor')
     b.child.kill('SIGTERM')
-    expect(await exited(b.child)).toBe(0)
+    expect(await b.exited).toBe(0)
     expect(b.stderr()).toContain('left the ring')
     // a hears the goodbye at once: it is alone again.
     expect(a.stderr()).toContain('predecessor is now none')
-    const again = await startNode(['--data', dataB, '--bootstrap', a.ready.multiaddrs[0]!])
+    const again = await startIme<Ready>(['node', '--data', dataB, '--bootstrap', a.ready.multiaddrs[0]!])
     expect(again.ready.nodeId).toBe(b.ready.nodeId)
   }, 60_000)
 
-  it('refuses a bootstrap address it cannot check, naming the problem', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ime-node-c-'))
-    dirs.push(dir)
-    await expect(startNode(['--data', dir, '--bootstrap', '/ip4/127.0.0.1/tcp/1'])).rejects.toThrow(
+  it('refuses a bootstrap address it cannot check, or a number that is not one, naming the problem', async () => {
+    const dir = tempDir('c')
+    await expect(startIme(['node', '--data', dir, '--bootstrap', '/ip4/127.0.0.1/tcp/1'])).rejects.toThrow(
       /exited with 2: ime: --bootstrap \/ip4\/127.0.0.1\/tcp\/1 does not end in \/p2p\/PEER-ID/,
     )
+    await expect(startIme(['node', '--data', dir, '--number', '555-CALL'])).rejects.toThrow(
+      /exited with 2: ime: --number: "555-CALL" has characters a phone number cannot have/,
+    )
   })
+})
+
+describe('ime demo', () => {
+  it('starts a ring of three enterprises, shows who claims each number, and stops cleanly on Ctrl-C', async () => {
+    const data = tempDir('demo')
+    const demo = await startIme<{ enterprises: { domain: string; numbers: string[]; nodeId: string }[] }>([
+      'demo',
+      '--data',
+      data,
+      '--fresh',
+    ])
+    expect(demo.ready.enterprises.map((e) => e.domain)).toEqual(['alpha.example', 'bravo.example', 'charlie.example'])
+    await waitFor(() => demo.stdout().includes('Ctrl-C stops every node'), 'the summary')
+    for (const e of demo.ready.enterprises) {
+      for (const n of e.numbers) expect(demo.stdout()).toMatch(new RegExp(`\\${n}  claimed by ${e.domain} `))
+    }
+    demo.child.kill('SIGINT')
+    expect(await demo.exited).toBe(0)
+    // A restart without --fresh keeps each enterprise's identity.
+    const again = await startIme<{ enterprises: { nodeId: string }[] }>(['demo', '--data', data])
+    expect(again.ready.enterprises.map((e) => e.nodeId)).toEqual(demo.ready.enterprises.map((e) => e.nodeId))
+  }, 90_000)
 })

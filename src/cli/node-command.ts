@@ -1,18 +1,16 @@
 /** `ime node`: runs one IME node (today: its libp2p peer and Chord ring membership). */
 import { join } from 'node:path'
+import { normaliseNumber, type E164 } from '../core/e164.js'
 import { ringIdToHex } from '../core/ring.js'
-import type { ChordEvent } from '../dht/chord-node.js'
-import { startChordPeer, type ChordPeer } from '../p2p/chord-peer.js'
 import { nodeRefFromMultiaddr } from '../p2p/chord-transport.js'
-import { openDatabase } from '../store/database.js'
-import { SqliteNodeIdentityStore } from '../store/identity-store.js'
-import { UsageError, type Command } from './command.js'
+import { startEnterpriseNode, type EnterpriseNode } from '../node.js'
+import { stringOption, UsageError, type Command } from './command.js'
 import { describeChordEvent, type Logger, createLogger } from './log.js'
 
 const asList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : [])
 
 /** Joins via the first bootstrap peer that answers; the error lists why each one failed. */
-async function joinAny(start: (bootstrap?: string) => Promise<ChordPeer>, bootstraps: string[], log: Logger) {
+async function joinAny(start: (bootstrap?: string) => Promise<EnterpriseNode>, bootstraps: string[], log: Logger) {
   if (bootstraps.length === 0) return start()
   const reasons: string[] = []
   for (const address of bootstraps) {
@@ -29,17 +27,24 @@ async function joinAny(start: (bootstrap?: string) => Promise<ChordPeer>, bootst
 export const nodeCommand: Command = {
   name: 'node',
   summary: 'run an IME node: a new ring, or join one with --bootstrap',
-  help: `Usage: ime node [--listen MULTIADDR]... [--bootstrap MULTIADDR]... [--data DIR] [--log-json]
+  help: `Usage: ime node [--number E164]... [--country CC] [--overlay NAME] [--listen MULTIADDR]...
+                [--bootstrap MULTIADDR]... [--data DIR] [--log-json]
 
+  --number NUMBER        a number this enterprise owns, published in the ring; repeatable
+  --country CC           default country for national numbers (ISO 3166, e.g. US, GB)
+  --overlay NAME         the overlay's name; salts number keys, the same on every node (default ime)
   --listen MULTIADDR     libp2p listen address (default /ip4/127.0.0.1/tcp/0); repeatable
   --bootstrap MULTIADDR  a ring member, ending in /p2p/PEER-ID; repeatable (tried in order).
                          Without it, this node starts a new ring.
   --data DIR             where the node keeps its database and identity (default .data/node)
   --log-json             logs as JSON lines on stderr
 
-When up, prints one line on stdout:  ready {"peerId", "nodeId", "multiaddrs", "data"}
+When up, prints one line on stdout:  ready {"peerId", "nodeId", "multiaddrs", "numbers", "data"}
 Ctrl-C or SIGTERM leaves the ring gracefully (records handed to the successor) and exits.`,
   options: {
+    number: { type: 'string', multiple: true },
+    country: { type: 'string' },
+    overlay: { type: 'string' },
     listen: { type: 'string', multiple: true },
     bootstrap: { type: 'string', multiple: true },
     data: { type: 'string' },
@@ -56,36 +61,40 @@ Ctrl-C or SIGTERM leaves the ring gracefully (records handed to the successor) a
         throw new UsageError(`--bootstrap ${(e as Error).message}`)
       }
     }
+    const country = stringOption(args, 'country')
+    const numbers: E164[] = []
+    for (const text of asList(args.values.number)) {
+      const number = normaliseNumber(text, country === undefined ? {} : { defaultCountry: country })
+      if (!number.ok) throw new UsageError(`--number: ${number.error}`)
+      numbers.push(number.value)
+    }
     const listen = asList(args.values.listen)
-    const db = openDatabase(join(dataDir, 'node.db'))
-    const privateKey = await new SqliteNodeIdentityStore(db).loadOrCreate()
-    const onEvent = (event: ChordEvent) => log.info(describeChordEvent(event))
-    const peer = await joinAny(
+    const node = await joinAny(
       (bootstrap) =>
-        startChordPeer({
-          privateKey,
+        startEnterpriseNode({
+          dataDir,
+          overlay: stringOption(args, 'overlay') ?? 'ime',
+          numbers,
           ...(listen.length > 0 && { listen }),
-          log: onEvent,
           ...(bootstrap !== undefined && { bootstrap: nodeRefFromMultiaddr(bootstrap) }),
+          onChordEvent: (event) => log.info(describeChordEvent(event)),
         }),
       bootstraps,
       log,
     )
+    const peer = node.peer
     const self = peer.chord.self
     process.stdout.write(
-      `ready ${JSON.stringify({ peerId: self.peer, nodeId: ringIdToHex(self.id), multiaddrs: self.addrs, data: dataDir })}\n`,
+      `ready ${JSON.stringify({ peerId: self.peer, nodeId: ringIdToHex(self.id), multiaddrs: self.addrs, numbers, data: dataDir })}\n`,
     )
     log.info(bootstraps.length === 0 ? 'started a new ring' : 'joined the ring')
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
         log.info(`${signal}: leaving the ring`)
-        peer
-          .leave()
+        node
+          .stop()
           .catch((e: unknown) => log.warn(`leave: ${(e as Error).message}`))
-          .finally(() => {
-            db.close()
-            resolve()
-          })
+          .finally(resolve)
       }
       process.once('SIGINT', () => shutdown('SIGINT'))
       process.once('SIGTERM', () => shutdown('SIGTERM'))
