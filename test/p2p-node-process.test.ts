@@ -33,7 +33,8 @@ describe('ime node processes', () => {
     const shortB = b.ready.nodeId.slice(0, 8)
     await waitFor(() => a.stderr().includes(`predecessor is now ${shortB}`), 'a to take b as its predecessor')
     b.child.kill('SIGTERM')
-    expect(await b.exited).toBe(0)
+    const code = await b.exited
+    expect(code, b.stderr()).toBe(0)
     expect(b.stderr()).toContain('left the ring')
     // a hears the goodbye at once: it is alone again.
     expect(a.stderr()).toContain('predecessor is now none')

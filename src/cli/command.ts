@@ -94,3 +94,21 @@ export function stringOption(args: ParsedArgs, name: string): string | undefined
   const raw = args.values[name]
   return typeof raw === 'string' ? raw : undefined
 }
+
+/**
+ * Resolves with the signal's name on the first SIGINT or SIGTERM. Call it before starting anything, so a
+ * signal that arrives while the service starts (or just after it says it is ready) is never lost.
+ */
+export function shutdownSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (signal: string) => () => {
+      process.off('SIGINT', onInt)
+      process.off('SIGTERM', onTerm)
+      resolve(signal)
+    }
+    const onInt = on('SIGINT')
+    const onTerm = on('SIGTERM')
+    process.on('SIGINT', onInt)
+    process.on('SIGTERM', onTerm)
+  })
+}

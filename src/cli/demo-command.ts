@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { E164 } from '../core/e164.js'
 import { ringIdToHex } from '../core/ring.js'
 import { startEnterpriseNode, type EnterpriseNode } from '../node.js'
-import { intOption, stringOption, type Command } from './command.js'
+import { intOption, shutdownSignal, stringOption, type Command } from './command.js'
 
 interface DemoEnterprise {
   name: string
@@ -39,6 +39,7 @@ When all nodes are up it prints one line on stdout:
 then a summary, and keeps running until Ctrl-C, which makes every node leave the ring gracefully.`,
   options: { enterprises: { type: 'string' }, data: { type: 'string' }, fresh: { type: 'boolean' } },
   async run(args) {
+    const signal = shutdownSignal()
     const count = intOption(args, 'enterprises', 3, 1, 8)
     const dataDir = stringOption(args, 'data') ?? join('.data', 'demo')
     if (args.values.fresh === true) rmSync(dataDir, { recursive: true, force: true })
@@ -88,14 +89,8 @@ then a summary, and keeps running until Ctrl-C, which makes every node leave the
     lines.push('', 'Ctrl-C stops every node (each leaves the ring gracefully).', '')
     process.stdout.write(lines.join('\n'))
 
-    await new Promise<void>((resolve) => {
-      const shutdown = () => {
-        say('stopping: every node leaves the ring...')
-        stopAll().finally(resolve)
-      }
-      process.once('SIGINT', shutdown)
-      process.once('SIGTERM', shutdown)
-    })
+    say(`${await signal}: stopping, every node leaves the ring...`)
+    await stopAll()
     return 0
   },
 }

@@ -4,7 +4,7 @@ import { normaliseNumber, type E164 } from '../core/e164.js'
 import { ringIdToHex } from '../core/ring.js'
 import { nodeRefFromMultiaddr } from '../p2p/chord-transport.js'
 import { startEnterpriseNode, type EnterpriseNode } from '../node.js'
-import { stringOption, UsageError, type Command } from './command.js'
+import { shutdownSignal, stringOption, UsageError, type Command } from './command.js'
 import { describeChordEvent, type Logger, createLogger } from './log.js'
 
 const asList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : [])
@@ -51,6 +51,7 @@ Ctrl-C or SIGTERM leaves the ring gracefully (records handed to the successor) a
     'log-json': { type: 'boolean' },
   },
   async run(args) {
+    const signal = shutdownSignal()
     const log = createLogger({ json: args.values['log-json'] === true })
     const dataDir = typeof args.values.data === 'string' ? args.values.data : join('.data', 'node')
     const bootstraps = asList(args.values.bootstrap)
@@ -88,17 +89,8 @@ Ctrl-C or SIGTERM leaves the ring gracefully (records handed to the successor) a
       `ready ${JSON.stringify({ peerId: self.peer, nodeId: ringIdToHex(self.id), multiaddrs: self.addrs, numbers, data: dataDir })}\n`,
     )
     log.info(bootstraps.length === 0 ? 'started a new ring' : 'joined the ring')
-    await new Promise<void>((resolve) => {
-      const shutdown = (signal: string) => {
-        log.info(`${signal}: leaving the ring`)
-        node
-          .stop()
-          .catch((e: unknown) => log.warn(`leave: ${(e as Error).message}`))
-          .finally(resolve)
-      }
-      process.once('SIGINT', () => shutdown('SIGINT'))
-      process.once('SIGTERM', () => shutdown('SIGTERM'))
-    })
+    log.info(`${await signal}: leaving the ring`)
+    await node.stop().catch((e: unknown) => log.warn(`leave: ${(e as Error).message}`))
     return 0
   },
 }

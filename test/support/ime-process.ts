@@ -23,8 +23,9 @@ export function startIme<Ready>(args: readonly string[]): Promise<ImeProcess<Rea
   let out = ''
   let err = ''
   const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
       running.delete(child)
+      if (signal !== null) err += `\n[killed by ${signal}]`
       resolve(code)
     }),
   )
