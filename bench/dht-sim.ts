@@ -43,6 +43,8 @@ export interface SimBenchResult {
   afterFailure: LookupPhase | null
   afterRefresh: LookupPhase | null
   refreshSeconds: number | null
+  /** Owners' re-stores during the refresh that found no live holder. */
+  republishFailures: number
 }
 
 function randomKey(): RingId {
@@ -144,6 +146,7 @@ export async function runSimBench(options: SimBenchOptions): Promise<SimBenchRes
   let afterFailure: LookupPhase | null = null
   let afterRefresh: LookupPhase | null = null
   let refreshSeconds: number | null = null
+  let republishFailures = 0
   if (options.fail > 0) {
     const candidates = nodes.filter((x) => !owners.has(x))
     const victims = new Set<ChordNode>()
@@ -153,10 +156,18 @@ export async function runSimBench(options: SimBenchOptions): Promise<SimBenchRes
     const live = nodes.filter((x) => !victims.has(x))
     afterFailure = await measure(live)
     say(`after ${victims.size} nodes failed at once: success ${afterFailure.success}`)
-    // One refresh period: every live node stabilises once, and every owner re-stores its claims.
+    // One refresh period: every live node checks its predecessor and stabilises once (Chord's periodic
+    // tasks, fingers excepted), and every owner re-stores its claims.
     const refreshStarted = performance.now()
-    for (const node of live) await node.stabilise()
-    for (const key of keys) await publishedBy.get(key)!.publish(key)
+    for (const node of live) {
+      await node.checkPredecessor()
+      await node.stabilise()
+    }
+    for (const key of keys)
+      await publishedBy
+        .get(key)!
+        .publish(key)
+        .catch(() => republishFailures++)
     refreshSeconds = round((performance.now() - refreshStarted) / 1000, 3)
     afterRefresh = await measure(live)
     say(`after one refresh period: success ${afterRefresh.success}`)
@@ -173,5 +184,6 @@ export async function runSimBench(options: SimBenchOptions): Promise<SimBenchRes
     afterFailure,
     afterRefresh,
     refreshSeconds,
+    republishFailures,
   }
 }
