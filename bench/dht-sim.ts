@@ -127,8 +127,12 @@ export async function runSimBench(options: SimBenchOptions): Promise<SimBenchRes
         unanswered.push(path.failures)
         const got = await from.get(key)
         if (got.records.some((rec) => rec.owner === publishedBy.get(key)!.self.id)) found++
-      } catch {
+        else if (process.env.IME_DEBUG) {
+          console.error('not found', path.hops, path.failures, path.successors.map((s) => network.isAlive(s.peer)).join(','), got.records.length)
+        }
+      } catch (e) {
         unanswered.push(0)
+        if (process.env.IME_DEBUG) console.error('lookup failed', (e as Error).message)
       }
     }
     return {

@@ -23,7 +23,7 @@ import {
 } from './messages.js'
 import { MemoryRecordStore, type RecordStore } from './record-store.js'
 import { signClaim, verifyClaim, type ClaimSigner } from './records.js'
-import { cleanSuccessorList, closestPreceding, responsibleAmong } from './routing.js'
+import { cleanSuccessorList, closestFollowing, closestPreceding, responsibleAmong } from './routing.js'
 
 export type { ClaimSigner } from './records.js'
 
@@ -323,7 +323,7 @@ export class ChordNode {
     // received its copy yet (it just joined), so the next replicas are asked too. Holders that do not answer
     // (dead, not yet repaired) are skipped and do not count.
     let answered = 0
-    for (const holder of found.successors) {
+    for await (const holder of this.holders(found.successors)) {
       if (answered > this.config.replicas) break
       let answer: ChordResponse
       try {
@@ -364,13 +364,10 @@ export class ChordNode {
     this.ownClaims.set(key, { seq, withdrawn, republishAt: now + this.config.republishIntervalMs })
     const found = await this.lookup(key)
     // The responsible node and its replicas are the first replicas + 1 live nodes of the successor list.
-    const wanted = this.config.replicas + 1
     let stored = 0
-    let next = 0
-    while (stored < wanted && next < found.successors.length) {
-      const batch = found.successors.slice(next, next + wanted - stored)
-      next += batch.length
-      stored += await this.storeOn(batch, [record])
+    for await (const holder of this.holders(found.successors)) {
+      stored += await this.storeOn([holder], [record])
+      if (stored > this.config.replicas) break
     }
     if (stored === 0) throw new Error('no holder of the key accepted the claim')
   }
@@ -406,6 +403,41 @@ export class ChordNode {
     return results.filter(Boolean).length
   }
 
+  /**
+   * The holders of a key, in ring order, from a lookup's successor list. When the list runs out (its first
+   * nodes did not answer, or the answering node knew only a few), it is extended with the successor list of
+   * the last node that answered, so replicas further round the ring are still found.
+   */
+  private async *holders(list: readonly NodeRef[]): AsyncGenerator<NodeRef> {
+    const seen = new Set<RingId>()
+    let pending = [...list]
+    for (let extensions = 0; extensions <= 2; extensions++) {
+      let lastAlive: NodeRef | undefined
+      for (const node of pending) {
+        if (seen.has(node.id)) continue
+        seen.add(node.id)
+        yield node
+        if (node.id === this.self.id || this.isKnownAlive(node)) lastAlive = node
+      }
+      if (lastAlive === undefined) return
+      const more =
+        lastAlive.id === this.self.id
+          ? this.successors
+          : await this.ask(lastAlive, { type: 'get-neighbours' }).then(
+              (a) => (a.type === 'neighbours' ? a.successors : []),
+              () => [],
+            )
+      pending = more.filter((n) => !seen.has(n.id))
+      if (pending.length === 0) return
+    }
+  }
+
+  /** A node is taken to be alive until a request to it fails (then it is forgotten everywhere). */
+  private readonly failed = new Set<RingId>()
+  private isKnownAlive(node: NodeRef): boolean {
+    return !this.failed.has(node.id)
+  }
+
   private async lookupFrom(key: RingId, start: readonly NodeRef[]): Promise<LookupResult> {
     // Local step: this node may know the answer already.
     const local = start.length === 0 ? this.findNextLocal(key) : null
@@ -419,9 +451,9 @@ export class ChordNode {
     let hops = 0
     let failures = 0
     for (let step = 0; step < this.config.maxLookupSteps; step++) {
-      // Ask the known candidate closest before the key (start nodes may lie anywhere, so fall back to them).
+      // Ask the known candidate closest before the key; when none is left, the one closest after it.
       const pool = [...candidates.values()].filter((c) => !asked.has(c.id))
-      const next = closestPreceding(this.self.id, key, pool, 1)[0] ?? pool[0]
+      const next = closestPreceding(this.self.id, key, pool, 1)[0] ?? closestFollowing(key, pool)
       if (next === undefined) break
       asked.add(next.id)
       let answer: ChordResponse
@@ -543,14 +575,25 @@ export class ChordNode {
   /** Sends a request with a timeout; a peer that does not answer is dropped from every table at once. */
   private async ask(to: NodeRef, req: ChordRequest): Promise<ChordResponse> {
     try {
-      return await this.transport.request(to, req, { signal: AbortSignal.timeout(this.config.requestTimeoutMs) })
+      const answer = await this.transport.request(to, req, {
+        signal: AbortSignal.timeout(this.config.requestTimeoutMs),
+      })
+      this.failed.delete(to.id)
+      return answer
     } catch (e) {
       if (e instanceof PeerUnreachableError) {
+        this.noteFailed(to)
         this.forget(to)
         this.log({ type: 'peer-failed', node: to, reason: e.message })
       }
       throw e
     }
+  }
+
+  /** Remembers recent failures (bounded), so a holder walk knows which nodes answered. */
+  private noteFailed(node: NodeRef): void {
+    if (this.failed.size > 10_000) this.failed.clear()
+    this.failed.add(node.id)
   }
 
   /** Reactive repair: removes a failed or departed node from the predecessor, successor list and fingers. */

@@ -5,7 +5,8 @@ import type { NodeRef } from './messages.js'
 /**
  * If the key lies between self and one of its successors — in (self, s0] or (s(i-1), s(i)] — the node
  * responsible for it is known: returns the successor list from that node on, provided it still names at
- * least `holders` nodes (the responsible node and its replicas). Otherwise null.
+ * least `holders` nodes (the responsible node and its replicas). Otherwise null: a node closer to the key,
+ * whose list does name them all, should answer.
  */
 export function responsibleAmong(
   self: RingId,
@@ -22,6 +23,13 @@ export function responsibleAmong(
     from = s.id
   }
   return null
+}
+
+/** Among nodes that do not precede the key, the one that follows it most closely: likely responsible for it. */
+export function closestFollowing(key: RingId, nodes: Iterable<NodeRef>): NodeRef | undefined {
+  let best: NodeRef | undefined
+  for (const n of nodes) if (best === undefined || ringDistance(key, n.id) < ringDistance(key, best.id)) best = n
+  return best
 }
 
 /**
