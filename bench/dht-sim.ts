@@ -128,7 +128,13 @@ export async function runSimBench(options: SimBenchOptions): Promise<SimBenchRes
         const got = await from.get(key)
         if (got.records.some((rec) => rec.owner === publishedBy.get(key)!.self.id)) found++
         else if (process.env.IME_DEBUG) {
-          console.error('not found', path.hops, path.failures, path.successors.map((s) => network.isAlive(s.peer)).join(','), got.records.length)
+          console.error(
+            'not found',
+            path.hops,
+            path.failures,
+            path.successors.map((s) => network.isAlive(s.peer)).join(','),
+            got.records.length,
+          )
         }
       } catch (e) {
         unanswered.push(0)

@@ -79,6 +79,11 @@ Ctrl-C or SIGTERM leaves the ring gracefully (records handed to the successor) a
           ...(listen.length > 0 && { listen }),
           ...(bootstrap !== undefined && { bootstrap: nodeRefFromMultiaddr(bootstrap) }),
           onChordEvent: (event) => log.info(describeChordEvent(event)),
+          onPublishProgress: (done, total) => {
+            if (done === total || done % Math.max(1, Math.round(total / 10)) === 0) {
+              log.info(`number keys derived: ${done} of ${total}`)
+            }
+          },
         }),
       bootstraps,
       log,

@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest'
+import { runSimBench } from '../bench/dht-sim.js'
+
+// The in-memory network holds a 10,000-node ring in one process; the same scenario as `ime bench dht --sim`,
+// with fewer lookups, so the issue's targets are checked by the test command too.
+describe('simulated ring of 10,000 nodes', () => {
+  it('meets the Chord targets: hops, success, survival of a quarter failing at once, and recovery', async () => {
+    const result = await runSimBench({ nodes: 10_000, lookups: 400, fail: 0.25 })
+    expect(result.healthy.success).toBe(1)
+    expect(result.healthy.meanHops).toBeLessThanOrEqual(Math.log2(10_000) / 2)
+    expect(result.afterFailure!.success).toBeGreaterThanOrEqual(0.98)
+    expect(result.afterRefresh!.success).toBe(1)
+  }, 120_000)
+})
