@@ -166,13 +166,14 @@ export async function runSimBench(options: SimBenchOptions): Promise<SimBenchRes
     const live = nodes.filter((x) => !victims.has(x))
     afterFailure = await measure(live)
     say(`after ${victims.size} nodes failed at once: success ${afterFailure.success}`)
-    // One refresh period: every live node checks its predecessor and stabilises once (Chord's periodic
-    // tasks, fingers excepted), and every owner re-stores its claims.
+    // One refresh period: every live node runs its periodic tasks once (check the predecessor, stabilise,
+    // fix its fingers), and every owner re-stores its claims.
     const refreshStarted = performance.now()
     for (const node of live) {
       await node.checkPredecessor()
       await node.stabilise()
     }
+    for (const node of live) await node.fixFingers()
     for (const key of keys)
       await publishedBy
         .get(key)!

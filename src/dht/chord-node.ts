@@ -5,7 +5,16 @@
  */
 import { systemClock, type Clock } from '../core/clock.js'
 import { err, type Result } from '../core/result.js'
-import { fingerStart, inHalfOpenInterval, inOpenInterval, RING_BITS, ringIdToHex, type RingId } from '../core/ring.js'
+import {
+  fingerStart,
+  inHalfOpenInterval,
+  inOpenInterval,
+  RING_BITS,
+  RING_SIZE,
+  ringDistance,
+  ringIdToHex,
+  type RingId,
+} from '../core/ring.js'
 import {
   DEFAULT_CHORD_CONFIG,
   MAX_NODE_REFS_PER_MESSAGE,
@@ -211,7 +220,7 @@ export class ChordNode {
   async maintain(): Promise<void> {
     await this.checkPredecessor()
     await this.stabilise()
-    await this.fixAllFingers()
+    await this.fixFingers()
     await this.republishDue()
     this.records.purgeExpired(this.clock.now())
   }
@@ -265,7 +274,8 @@ export class ChordNode {
     await this.fixFinger(i)
   }
 
-  private async fixAllFingers(): Promise<void> {
+  /** Refreshes every finger now (about log2 N lookups). */
+  async fixFingers(): Promise<void> {
     // From the farthest finger down; once a finger's start falls within (self, successor], all lower ones do
     // too and are simply the successor: about log2 N lookups instead of 128.
     for (let i = RING_BITS - 1; i >= 0; i--) {
@@ -444,18 +454,37 @@ export class ChordNode {
     if (local?.type === 'found') {
       return { responsible: local.successors[0]!, successors: local.successors, hops: 0, failures: 0 }
     }
-    // Every node this one knows that precedes the key is a candidate, so that dead next hops can be skipped.
-    const known = start.length === 0 ? [...this.successors, ...this.knownFingers()] : start
-    const candidates = new Map<RingId, NodeRef>(known.map((n) => [n.id, n]))
+    const precedes = (n: NodeRef) => inOpenInterval(n.id, this.self.id, key)
+    // Candidates before the key, to route through: every node this one knows, so dead next hops can be skipped.
+    const before = new Map<RingId, NodeRef>()
+    // Nodes just after the key, named by a node whose successor list reaches past it: one of them is responsible.
+    const after = new Map<RingId, NodeRef>()
+    const consider = (nodes: readonly NodeRef[], fromAnswer: boolean) => {
+      for (const n of nodes) {
+        if (asked.has(n.id)) continue
+        if (precedes(n)) before.set(n.id, n)
+        else if (fromAnswer) after.set(n.id, n)
+      }
+    }
     const asked = new Set<RingId>([this.self.id])
+    if (start.length > 0) for (const n of start) before.set(n.id, n)
+    else consider([...this.successors, ...this.knownFingers()], false)
+    if (local?.type === 'next') consider(local.candidates, true)
+    // Progress: a node before the key that answered sets how near we are; candidates nearer than that come first,
+    // then the nodes just after the key (when every node just before it has failed), then farther ones.
+    let nearest = start.length === 0 ? ringDistance(this.self.id, key) : RING_SIZE
     let hops = 0
     let failures = 0
     for (let step = 0; step < this.config.maxLookupSteps; step++) {
-      // Ask the known candidate closest before the key; when none is left, the one closest after it.
-      const pool = [...candidates.values()].filter((c) => !asked.has(c.id))
-      const next = closestPreceding(this.self.id, key, pool, 1)[0] ?? closestFollowing(key, pool)
+      const best = closestPreceding(this.self.id, key, before.values(), 1)[0]
+      const next =
+        best !== undefined && ringDistance(best.id, key) < nearest
+          ? best
+          : (closestFollowing(key, after.values()) ?? best)
       if (next === undefined) break
       asked.add(next.id)
+      before.delete(next.id)
+      after.delete(next.id)
       let answer: ChordResponse
       try {
         answer = await this.ask(next, { type: 'find-next', key })
@@ -468,7 +497,9 @@ export class ChordNode {
         if (answer.successors.length === 0) continue
         return { responsible: answer.successors[0]!, successors: answer.successors, hops, failures }
       }
-      if (answer.type === 'next') for (const c of answer.candidates) if (!asked.has(c.id)) candidates.set(c.id, c)
+      if (answer.type !== 'next') continue
+      if (precedes(next) && ringDistance(next.id, key) < nearest) nearest = ringDistance(next.id, key)
+      consider(answer.candidates, true)
     }
     throw new Error(`lookup of ${ringIdToHex(key)} failed after ${hops} hops and ${failures} unanswered requests`)
   }
@@ -487,6 +518,12 @@ export class ChordNode {
       [...this.successors, ...this.knownFingers()],
       NEXT_HOP_CANDIDATES,
     )
+    // The key lies within the successor list but too near its end to name every holder: the nodes just before
+    // it answer better; the nodes just after it are offered too, for when all those before it have failed.
+    const after = this.successors.filter((s) => !inOpenInterval(s.id, this.self.id, key))
+    if (after.length > 0 && after.length < this.successors.length) {
+      return { type: 'next', candidates: [...candidates, ...after.slice(0, 3)] }
+    }
     if (candidates.length === 0) return { type: 'found', successors: this.successors }
     return { type: 'next', candidates }
   }
