@@ -66,7 +66,7 @@ export type ChordResponse =
 export interface ChordTransport {
   /**
    * Sends one request and waits for its response. Rejects with PeerUnreachableError when the peer cannot be
-   * reached or does not answer in time, so that Chord can repair around it.
+   * reached or does not answer within the transport's request timeout, so that Chord can repair around it.
    */
   request(to: NodeRef, req: ChordRequest, options?: { signal?: AbortSignal }): Promise<ChordResponse>
 }
