@@ -22,6 +22,13 @@ const MIGRATIONS: readonly string[] = [
      ring_key BLOB NOT NULL,
      PRIMARY KEY (params_id, number)
    ) WITHOUT ROWID`,
+  // 3: ticket keys by epoch (the secrets that mint and check this enterprise's tickets).
+  `CREATE TABLE ticket_keys (
+     epoch INTEGER PRIMARY KEY CHECK (epoch BETWEEN 1 AND 255),
+     secret BLOB NOT NULL,
+     activated_at INTEGER NOT NULL,
+     retired_at INTEGER
+   )`,
 ]
 
 export type Database = DatabaseSync

@@ -5,6 +5,10 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openDatabase, schemaVersion, transaction } from './database.js'
 import { SqliteNodeIdentityStore } from './identity-store.js'
+import { SqliteTicketKeyStore } from './ticket-key-store.js'
+import { TicketKeyRing } from '../tickets/key-ring.js'
+import { mintTicket, verifyTicket } from '../tickets/mint.js'
+import { randomBytes } from 'node:crypto'
 
 const dirs: string[] = []
 const tempDir = () => {
@@ -21,7 +25,7 @@ describe('store', () => {
     const path = join(tempDir(), 'node.db')
     const db = openDatabase(path)
     const version = schemaVersion(db)
-    expect(version).toBeGreaterThanOrEqual(2)
+    expect(version).toBeGreaterThanOrEqual(3)
     db.close()
     const again = openDatabase(path)
     expect(schemaVersion(again)).toBe(version)
@@ -44,6 +48,28 @@ describe('store', () => {
     const reopened = openDatabase(path)
     const second = await new SqliteNodeIdentityStore(reopened).loadOrCreate()
     expect(second.equals(first)).toBe(true)
+    reopened.close()
+  })
+
+  it('keeps ticket keys, so tickets minted before a restart verify after it, rotation included', () => {
+    const path = join(tempDir(), 'node.db')
+    const rand = (n: number) => new Uint8Array(randomBytes(n))
+    const now = Date.parse('2026-11-25T10:00:00Z')
+    const db = openDatabase(path)
+    const ring = new TicketKeyRing(new SqliteTicketKeyStore(db), rand, 3600)
+    const expected = { calledNumber: '+14085550100', callingDomain: 'a.example' }
+    const old = mintTicket(expected, ring, now, rand)
+    expect(ring.rotate(now + 1000).ok).toBe(true)
+    const fresh = mintTicket(expected, ring, now + 2000, rand)
+    db.close()
+    const reopened = openDatabase(path)
+    const again = new TicketKeyRing(new SqliteTicketKeyStore(reopened), rand, 3600)
+    expect(again.describe().map((k) => [k.epoch, k.retiredAt])).toEqual([
+      [1, now + 1000],
+      [2, null],
+    ])
+    expect(old.ok && verifyTicket(old.value.text, expected, again, now + 3000).ok).toBe(true)
+    expect(fresh.ok && verifyTicket(fresh.value.text, expected, again, now + 3000).ok).toBe(true)
     reopened.close()
   })
 
