@@ -29,6 +29,21 @@ const MIGRATIONS: readonly string[] = [
      activated_at INTEGER NOT NULL,
      retired_at INTEGER
    )`,
+  // 4: call records (both ends keep one of every PSTN call; validations prove knowledge of them).
+  `CREATE TABLE call_records (
+     id TEXT PRIMARY KEY,
+     direction TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+     caller TEXT NOT NULL,
+     called TEXT NOT NULL,
+     start_ms INTEGER NOT NULL,
+     end_ms INTEGER,
+     path TEXT NOT NULL CHECK (path IN ('pstn', 'ime')),
+     outcome TEXT,
+     user_name TEXT
+   );
+   CREATE INDEX call_records_by_called ON call_records (called, start_ms);
+   CREATE INDEX call_records_by_user ON call_records (user_name, start_ms);
+   CREATE INDEX call_records_by_start ON call_records (start_ms)`,
 ]
 
 export type Database = DatabaseSync

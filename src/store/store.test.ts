@@ -6,6 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { openDatabase, schemaVersion, transaction } from './database.js'
 import { SqliteNodeIdentityStore } from './identity-store.js'
 import { SqliteTicketKeyStore } from './ticket-key-store.js'
+import { SqliteCallRecordStore } from './call-record-store.js'
+import type { E164 } from '../core/e164.js'
 import { TicketKeyRing } from '../tickets/key-ring.js'
 import { mintTicket, verifyTicket } from '../tickets/mint.js'
 import { randomBytes } from 'node:crypto'
@@ -88,39 +90,16 @@ describe('store', () => {
   it('loses nothing committed when the writing process is killed with SIGKILL', async () => {
     const dir = tempDir()
     const path = join(dir, 'node.db')
-    const script = join(dir, 'writer.ts')
-    writeFileSync(
-      script,
-      `import { openDatabase, transaction } from ${JSON.stringify(join(process.cwd(), 'src/store/database.ts'))}
-const db = openDatabase(${JSON.stringify(path)})
+    const lastReported = await writeUntilKilled(
+      dir,
+      `const db = openDatabase(${JSON.stringify(path)})
 db.exec('CREATE TABLE IF NOT EXISTS t (x INTEGER)')
 const insert = db.prepare('INSERT INTO t VALUES (?)')
 for (let i = 1; ; i++) {
   transaction(db, () => insert.run(i))
   if (i % 50 === 0) process.stdout.write(i + '\\n')
-}
-`,
+}`,
     )
-    const child = spawn(
-      join(process.cwd(), 'node_modules/.bin/node'),
-      ['--import', 'tsx', '--disable-warning=ExperimentalWarning', script],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    )
-    // Wait until it reports at least 500 committed rows, then kill it mid-stream.
-    const lastReported = await new Promise<number>((resolve, reject) => {
-      let last = 0
-      child.stdout.on('data', (chunk: Buffer) => {
-        for (const line of chunk.toString().split('\n')) if (line !== '') last = Number(line)
-        if (last >= 500) {
-          child.kill('SIGKILL')
-          resolve(last)
-        }
-      })
-      child.on('exit', () => (last >= 500 ? undefined : reject(new Error('writer exited early'))))
-    })
-    await new Promise((r) => child.once('exit', r))
     const db = openDatabase(path)
     expect((db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check).toBe('ok')
     const { n, max } = db.prepare('SELECT count(*) AS n, max(x) AS max FROM t').get() as { n: number; max: number }
@@ -130,3 +109,100 @@ for (let i = 1; ; i++) {
     db.close()
   }, 60_000)
 })
+
+describe('call records', () => {
+  const base = { direction: 'outbound' as const, path: 'pstn' as const, user: 'alice' }
+  const caller = '+12015550100' as E164
+  const called = '+12025550102' as E164
+
+  it('are added, finished once, listed per user newest first, found for validation, and purged', () => {
+    const store = new SqliteCallRecordStore(openDatabase(':memory:'))
+    expect(store.add({ ...base, id: 'c1', caller, called, start: 1000 }).ok).toBe(true)
+    expect(store.add({ ...base, id: 'c1', caller, called, start: 1000 })).toEqual({
+      ok: false,
+      error: 'a call record with id c1 exists already',
+    })
+    expect(store.finish('c1', 61_000, 'answered')).toMatchObject({ ok: true, value: { end: 61_000 } })
+    expect(store.finish('c1', 62_000, 'answered')).toEqual({
+      ok: false,
+      error: 'call c1 already ended at 1970-01-01T00:01:01.000Z',
+    })
+    expect(store.finish('nope', 1, 'failed')).toEqual({ ok: false, error: 'no call record with id nope' })
+    store.add({ ...base, id: 'c2', caller, called, start: 5000, user: 'bob' })
+    store.add({ id: 'in1', direction: 'inbound', path: 'pstn', user: 'bob', caller, called, start: 2000, end: 9000 })
+    store.add({ id: 'in2', direction: 'inbound', path: 'pstn', user: 'bob', caller, called, start: 3000 })
+    expect(store.list({ user: 'bob' }).map((r) => r.id)).toEqual(['c2', 'in2', 'in1'])
+    expect(store.list().map((r) => r.id)).toEqual(['c2', 'in2', 'in1', 'c1'])
+    // Only finished inbound PSTN calls to the number, in the window.
+    expect(store.inboundTo(called, 0, 10_000).map((r) => r.id)).toEqual(['in1'])
+    expect(store.inboundTo(called, 2001, 10_000)).toEqual([])
+    expect(store.purgeBefore(2500)).toBe(2)
+    expect(store.list().map((r) => r.id)).toEqual(['c2', 'in2'])
+  })
+
+  it('refuses bad records with a reason naming the field', () => {
+    const store = new SqliteCallRecordStore(openDatabase(':memory:'))
+    const good = { ...base, id: 'x', caller, called, start: 1000 }
+    const cases: [object, RegExp][] = [
+      [{ caller: '2015550100' }, /^caller "2015550100" is not an E.164 number/],
+      [{ called: '' }, /^called "" is not an E.164 number/],
+      [{ start: -5 }, /^start must be/],
+      [{ end: 500 }, /^end must be a time not before start/],
+      [{ direction: 'sideways' }, /^direction must be/],
+      [{ path: 'carrier-pigeon' }, /^path must be pstn or ime/],
+      [{ id: 'a b' }, /^id must be/],
+      [{ user: 'x'.repeat(65) }, /^user must be/],
+    ]
+    for (const [change, reason] of cases) {
+      const result = store.add({ ...good, ...change } as typeof good)
+      expect(result.ok ? 'stored' : result.error).toMatch(reason)
+    }
+    expect(store.list()).toEqual([])
+  })
+
+  it('survive SIGKILL of the recording process', async () => {
+    const dir = tempDir()
+    const path = join(dir, 'node.db')
+    const storeModule = JSON.stringify(join(process.cwd(), 'src/store/call-record-store.ts'))
+    const lastReported = await writeUntilKilled(
+      dir,
+      `import { SqliteCallRecordStore } from ${storeModule}
+const store = new SqliteCallRecordStore(openDatabase(${JSON.stringify(path)}))
+for (let i = 1; ; i++) {
+  const r = store.add({ id: 'call-' + i, direction: 'outbound', path: 'pstn', user: 'alice', caller: '+12015550100', called: '+12025550102', start: 1_800_000_000_000 + i })
+  if (!r.ok) throw new Error(r.error)
+  if (i % 50 === 0) process.stdout.write(i + '\\n')
+}`,
+    )
+    const store = new SqliteCallRecordStore(openDatabase(path))
+    for (let i = 1; i <= lastReported; i++) expect(store.get(`call-${i}`)?.caller).toBe('+12015550100')
+  }, 60_000)
+})
+
+/**
+ * Runs a writer script (with openDatabase and transaction in scope) in a child process that prints a running
+ * count of what it has committed; kills it with SIGKILL after 500; returns the last count it reported.
+ */
+async function writeUntilKilled(dir: string, body: string): Promise<number> {
+  const script = join(dir, 'writer.ts')
+  const database = JSON.stringify(join(process.cwd(), 'src/store/database.ts'))
+  writeFileSync(script, `import { openDatabase, transaction } from ${database}\nvoid transaction\n${body}\n`)
+  const child = spawn(
+    join(process.cwd(), 'node_modules/.bin/node'),
+    ['--import', 'tsx', '--disable-warning=ExperimentalWarning', script],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  const last = await new Promise<number>((resolve, reject) => {
+    let reported = 0
+    child.stdout.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) if (line !== '') reported = Number(line)
+      if (reported >= 500) {
+        child.kill('SIGKILL')
+        resolve(reported)
+      }
+    })
+    child.on('exit', () => (reported >= 500 ? undefined : reject(new Error('writer exited early'))))
+  })
+  await new Promise((r) => child.once('exit', r))
+  return last
+}
