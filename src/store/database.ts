@@ -44,6 +44,18 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX call_records_by_called ON call_records (called, start_ms);
    CREATE INDEX call_records_by_user ON call_records (user_name, start_ms);
    CREATE INDEX call_records_by_start ON call_records (start_ms)`,
+  // 5: learned routes (one per number and proving domain) and the operator's block list.
+  `CREATE TABLE learned_routes (
+     number TEXT NOT NULL,
+     domain TEXT NOT NULL,
+     sip_uri TEXT NOT NULL,
+     ticket TEXT NOT NULL,
+     claimer TEXT NOT NULL,
+     validated_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     PRIMARY KEY (number, domain)
+   );
+   CREATE TABLE blocked_domains (domain TEXT PRIMARY KEY)`,
 ]
 
 export type Database = DatabaseSync

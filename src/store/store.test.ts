@@ -7,6 +7,7 @@ import { openDatabase, schemaVersion, transaction } from './database.js'
 import { SqliteNodeIdentityStore } from './identity-store.js'
 import { SqliteTicketKeyStore } from './ticket-key-store.js'
 import { SqliteCallRecordStore } from './call-record-store.js'
+import { SqliteLearnedRouteStore } from './learned-route-store.js'
 import type { E164 } from '../core/e164.js'
 import { TicketKeyRing } from '../tickets/key-ring.js'
 import { mintTicket, verifyTicket } from '../tickets/mint.js'
@@ -177,6 +178,60 @@ for (let i = 1; ; i++) {
     const store = new SqliteCallRecordStore(openDatabase(path))
     for (let i = 1; i <= lastReported; i++) expect(store.get(`call-${i}`)?.caller).toBe('+12015550100')
   }, 60_000)
+})
+
+describe('learned routes', () => {
+  const route = {
+    number: '+12025550102' as E164,
+    sipUri: 'sip:+12025550102@bravo.example;transport=ws',
+    domain: 'bravo.example',
+    ticket: 'AQFrBrGgaw_sIIVKGq-r7rYMAR8EYS5hYVx5ovn315gj7p9t40a5TZc',
+    claimer: '7f89ced54f85033cb169dbb914f2e139',
+    validatedAt: 1000,
+    expiresAt: 100_000,
+  }
+
+  it('keep one route per number and domain, drop expired ones, and survive a reopen', () => {
+    const path = join(tempDir(), 'node.db')
+    const store = new SqliteLearnedRouteStore(openDatabase(path))
+    expect(store.put(route).ok).toBe(true)
+    expect(store.put({ ...route, validatedAt: 2000, ticket: 'newer' }).ok).toBe(true)
+    expect(store.put({ ...route, domain: 'other.example', validatedAt: 1500 }).ok).toBe(true)
+    expect(store.routesTo(route.number, 5000).map((r) => [r.domain, r.ticket])).toEqual([
+      ['bravo.example', 'newer'],
+      ['other.example', route.ticket],
+    ])
+    expect(store.routesTo(route.number, 100_000)).toEqual([])
+    const reopened = new SqliteLearnedRouteStore(openDatabase(path))
+    expect(reopened.list(5000)).toHaveLength(2)
+    expect(reopened.remove(route.number)).toBe(2)
+    expect(reopened.list(5000)).toEqual([])
+  })
+
+  it('blocking a domain drops its routes and refuses new ones until unblocked', () => {
+    const store = new SqliteLearnedRouteStore(openDatabase(':memory:'))
+    store.put(route)
+    expect(store.blockDomain('Bravo.Example')).toBe(1)
+    expect(store.put(route)).toEqual({ ok: false, error: 'domain bravo.example is blocked by the operator' })
+    store.unblockDomain('bravo.example')
+    expect(store.put(route).ok).toBe(true)
+  })
+
+  it('refuse malformed routes, naming the field', () => {
+    const store = new SqliteLearnedRouteStore(openDatabase(':memory:'))
+    const cases: [object, RegExp][] = [
+      [{ number: '555' }, /^number "555" is not an E.164 number/],
+      [{ sipUri: 'http://x' }, /^sipUri "http:\/\/x" is not a SIP URI/],
+      [{ domain: 'Bad Domain' }, /^domain "Bad Domain" is not a lowercase domain name/],
+      [{ ticket: 'not base64!' }, /^ticket must be base64url/],
+      [{ claimer: 'xyz' }, /^claimer must be a node id/],
+      [{ expiresAt: 10 }, /^expiresAt must be a time after validatedAt/],
+    ]
+    for (const [change, reason] of cases) {
+      const result = store.put({ ...route, ...change })
+      expect(result.ok ? 'stored' : result.error).toMatch(reason)
+    }
+  })
 })
 
 /**

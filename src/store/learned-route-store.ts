@@ -1,0 +1,79 @@
+/** Learned routes and blocked domains in SQLite. */
+import type { E164 } from '../core/e164.js'
+import { err, ok, type Result } from '../core/result.js'
+import { checkLearnedRoute, type LearnedRoute, type LearnedRouteStore } from '../validation/learned-route.js'
+import { transaction, type Database } from './database.js'
+
+interface Row {
+  number: string
+  sip_uri: string
+  domain: string
+  ticket: string
+  claimer: string
+  validated_at: number
+  expires_at: number
+}
+
+const fromRow = (r: Row): LearnedRoute => ({
+  number: r.number as E164,
+  sipUri: r.sip_uri,
+  domain: r.domain,
+  ticket: r.ticket,
+  claimer: r.claimer,
+  validatedAt: r.validated_at,
+  expiresAt: r.expires_at,
+})
+
+const COLUMNS = 'number, sip_uri, domain, ticket, claimer, validated_at, expires_at'
+
+export class SqliteLearnedRouteStore implements LearnedRouteStore {
+  constructor(private readonly db: Database) {}
+
+  put(route: LearnedRoute): Result<LearnedRoute> {
+    const checked = checkLearnedRoute(route)
+    if (!checked.ok) return checked
+    if (this.isBlocked(route.domain)) return err(`domain ${route.domain} is blocked by the operator`)
+    const r = checked.value
+    this.db
+      .prepare(
+        `INSERT INTO learned_routes (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (number, domain) DO UPDATE SET sip_uri = excluded.sip_uri, ticket = excluded.ticket,
+           claimer = excluded.claimer, validated_at = excluded.validated_at, expires_at = excluded.expires_at`,
+      )
+      .run(r.number, r.sipUri, r.domain, r.ticket, r.claimer, r.validatedAt, r.expiresAt)
+    return ok(r)
+  }
+
+  routesTo(number: E164, now: number): LearnedRoute[] {
+    const rows = this.db
+      .prepare(`SELECT ${COLUMNS} FROM learned_routes WHERE number = ? AND expires_at > ? ORDER BY validated_at DESC`)
+      .all(number, now) as unknown as Row[]
+    return rows.map(fromRow)
+  }
+
+  list(now: number): LearnedRoute[] {
+    const rows = this.db
+      .prepare(`SELECT ${COLUMNS} FROM learned_routes WHERE expires_at > ? ORDER BY number, validated_at DESC`)
+      .all(now) as unknown as Row[]
+    return rows.map(fromRow)
+  }
+
+  remove(number: E164): number {
+    return Number(this.db.prepare('DELETE FROM learned_routes WHERE number = ?').run(number).changes)
+  }
+
+  blockDomain(domain: string): number {
+    return transaction(this.db, () => {
+      this.db.prepare('INSERT OR IGNORE INTO blocked_domains (domain) VALUES (?)').run(domain.toLowerCase())
+      return Number(this.db.prepare('DELETE FROM learned_routes WHERE domain = ?').run(domain.toLowerCase()).changes)
+    })
+  }
+
+  unblockDomain(domain: string): void {
+    this.db.prepare('DELETE FROM blocked_domains WHERE domain = ?').run(domain.toLowerCase())
+  }
+
+  isBlocked(domain: string): boolean {
+    return this.db.prepare('SELECT 1 FROM blocked_domains WHERE domain = ?').get(domain.toLowerCase()) !== undefined
+  }
+}
