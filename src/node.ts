@@ -1,6 +1,7 @@
 /**
- * Composes one enterprise node from its parts: the store (identity, number-key cache), the libp2p peer with
- * its Chord ring membership, and the publication of the enterprise's numbers. The only place parts meet.
+ * Composes one enterprise node from its parts: the store (identity, number-key cache, its share of the DHT),
+ * the libp2p peer with its Chord ring membership, and the publication of the enterprise's numbers. The only
+ * place parts meet.
  */
 import { join } from 'node:path'
 import type { E164 } from './core/e164.js'
@@ -12,6 +13,8 @@ import { startChordPeer, type ChordPeer } from './p2p/chord-peer.js'
 import { openDatabase, type Database } from './store/database.js'
 import { SqliteNodeIdentityStore } from './store/identity-store.js'
 import { SqliteNumberKeyStore } from './store/number-key-store.js'
+import { SqliteRecordStore } from './store/dht-record-store.js'
+import { DEFAULT_CHORD_CONFIG } from './dht/constants.js'
 
 export interface EnterpriseNodeConfig {
   /** Where the database lives; a restart with the same directory keeps the node's identity and caches. */
@@ -43,8 +46,10 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
   try {
     const privateKey = await new SqliteNodeIdentityStore(db).loadOrCreate()
     const numberKeys = new NumberKeyCache(numberKeyParams(config.overlay), new SqliteNumberKeyStore(db))
+    const chordConfig = { ...DEFAULT_CHORD_CONFIG, ...config.chord }
     const peer = await startChordPeer({
       privateKey,
+      records: new SqliteRecordStore(db, chordConfig),
       ...(config.listen !== undefined && { listen: config.listen }),
       ...(config.bootstrap !== undefined && { bootstrap: config.bootstrap }),
       ...(config.chord !== undefined && { config: config.chord }),

@@ -24,6 +24,17 @@ export interface RecordStore {
   size(): number
 }
 
+/**
+ * The replacement rule every store applies, given the owner's live record on the key (if any): a newer seq
+ * replaces it, the same seq changes nothing, an older one is refused as a replay.
+ */
+export function replacement(existing: ClaimRecord | undefined, record: ClaimRecord, nowMs: number): Result<PutOutcome> {
+  if (record.expiresAt <= nowMs) return err('record has expired')
+  if (existing === undefined || existing.expiresAt <= nowMs) return ok('stored')
+  if (record.seq < existing.seq) return err(`seq ${record.seq} is older than the stored ${existing.seq} (a replay?)`)
+  return ok(record.seq === existing.seq ? 'unchanged' : 'replaced')
+}
+
 export class MemoryRecordStore implements RecordStore {
   private readonly byKey = new Map<RingId, Map<RingId, ClaimRecord>>()
   private count = 0
@@ -31,15 +42,13 @@ export class MemoryRecordStore implements RecordStore {
   constructor(private readonly limits: { maxRecordsPerKey: number; maxRecordsPerStore: number }) {}
 
   put(record: ClaimRecord, nowMs: number): Result<PutOutcome> {
-    if (record.expiresAt <= nowMs) return err('record has expired')
     let owners = this.byKey.get(record.key)
     const existing = owners?.get(record.owner)
-    if (existing !== undefined && existing.expiresAt > nowMs) {
-      if (record.seq < existing.seq)
-        return err(`seq ${record.seq} is older than the stored ${existing.seq} (a replay?)`)
-      if (record.seq === existing.seq) return ok('unchanged')
+    const rule = replacement(existing, record, nowMs)
+    if (!rule.ok || rule.value === 'unchanged') return rule
+    if (rule.value === 'replaced') {
       owners!.set(record.owner, record)
-      return ok('replaced')
+      return rule
     }
     if (existing === undefined) {
       if ((owners?.size ?? 0) >= this.limits.maxRecordsPerKey) {

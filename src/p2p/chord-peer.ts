@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.js'
 import { ChordNode, type ChordConfig, type ChordEvent } from '../dht/chord-node.js'
 import { claimSignerFor } from '../dht/identity.js'
 import type { NodeRef } from '../dht/messages.js'
+import type { RecordStore } from '../dht/record-store.js'
 import { Libp2pChordTransport, selfNodeRef } from './chord-transport.js'
 import { createImeLibp2p, type ImeLibp2p, type ImeLibp2pOptions } from './libp2p-node.js'
 
@@ -27,6 +28,8 @@ export interface ChordPeerOptions {
   bootstrap?: NodeRef
   /** Start the periodic maintenance timers (default true). */
   maintain?: boolean
+  /** Where the node keeps its share of the DHT (default: in memory). */
+  records?: RecordStore
 }
 
 export async function startChordPeer(options: ChordPeerOptions): Promise<ChordPeer> {
@@ -43,6 +46,7 @@ export async function startChordPeer(options: ChordPeerOptions): Promise<ChordPe
     ...(options.clock !== undefined && { clock: options.clock }),
     ...(options.config !== undefined && { config: options.config }),
     ...(options.log !== undefined && { log: options.log }),
+    ...(options.records !== undefined && { records: options.records }),
   })
   await transport.serve(chord.handleRequest)
   try {

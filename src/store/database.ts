@@ -56,6 +56,18 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (number, domain)
    );
    CREATE TABLE blocked_domains (domain TEXT PRIMARY KEY)`,
+  // 6: this node's share of the DHT: claim records it is responsible for or replicates.
+  `CREATE TABLE dht_records (
+     key BLOB NOT NULL,
+     owner BLOB NOT NULL,
+     owner_public_key BLOB NOT NULL,
+     seq BLOB NOT NULL,
+     expires_at INTEGER NOT NULL,
+     withdrawn INTEGER NOT NULL,
+     signature BLOB NOT NULL,
+     PRIMARY KEY (key, owner)
+   ) WITHOUT ROWID;
+   CREATE INDEX dht_records_by_expiry ON dht_records (expires_at)`,
 ]
 
 export type Database = DatabaseSync
