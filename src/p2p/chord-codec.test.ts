@@ -1,0 +1,107 @@
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { ringId, RING_SIZE } from '../core/ring.js'
+import { claimSignerFor, nodeIdFor } from '../dht/identity.js'
+import type { ChordRequest, ChordResponse, NodeRef } from '../dht/messages.js'
+import { signClaim } from '../dht/records.js'
+import { decodeRequest, decodeResponse, encodeRequest, encodeResponse } from './chord-codec.js'
+
+async function realNode(port: number): Promise<NodeRef> {
+  const key = await generateKeyPair('Ed25519')
+  const peer = peerIdFromPrivateKey(key).toString()
+  return { id: nodeIdFor(key), peer, addrs: [`/ip4/127.0.0.1/tcp/${port}/p2p/${peer}`] }
+}
+
+/** A comparable form: byte arrays of any class (Uint8Array, Buffer) as plain arrays. */
+const plain = (value: unknown): unknown =>
+  value instanceof Uint8Array
+    ? [...value]
+    : Array.isArray(value)
+      ? value.map(plain)
+      : value !== null && typeof value === 'object'
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]))
+        : value
+
+describe('Chord codec', () => {
+  it('round-trips every message type', async () => {
+    const [a, b] = await Promise.all([realNode(4001), realNode(4002)])
+    const signer = claimSignerFor(await generateKeyPair('Ed25519'))
+    const record = await signClaim(signer, {
+      key: ringId(RING_SIZE - 1n),
+      seq: 7n,
+      expiresAt: 1_900_000_000_000,
+      withdrawn: true,
+    })
+    const requests: ChordRequest[] = [
+      { type: 'ping' },
+      { type: 'get-neighbours' },
+      { type: 'notify', candidate: a },
+      { type: 'find-next', key: ringId(12345n) },
+      { type: 'store', records: [record] },
+      { type: 'fetch', key: ringId(0n) },
+      { type: 'take-range', from: ringId(5n), to: ringId(RING_SIZE - 5n) },
+      { type: 'leaving', predecessor: null, successors: [a, b] },
+      { type: 'leaving', predecessor: b, successors: [] },
+    ]
+    for (const req of requests) {
+      const back = decodeRequest(encodeRequest(req))
+      expect(back.ok).toBe(true)
+      expect(plain(back.ok && back.value)).toEqual(plain(req))
+    }
+    const responses: ChordResponse[] = [
+      { type: 'pong' },
+      { type: 'ack' },
+      { type: 'neighbours', predecessor: a, successors: [b] },
+      { type: 'neighbours', predecessor: null, successors: [] },
+      { type: 'found', successors: [a, b] },
+      { type: 'next', candidates: [b] },
+      { type: 'stored', accepted: 3, rejected: [{ index: 1, reason: 'signature does not verify' }] },
+      { type: 'records', records: [record] },
+      { type: 'error', reason: 'nope' },
+    ]
+    for (const res of responses) {
+      const back = decodeResponse(encodeResponse(res))
+      expect(back.ok).toBe(true)
+      expect(plain(back.ok && back.value)).toEqual(plain(res))
+    }
+  })
+
+  it('refuses node refs that do not bind id to key, and addresses that are not multiaddrs', async () => {
+    const a = await realNode(4001)
+    const wrongId = decodeRequest(encodeRequest({ type: 'notify', candidate: { ...a, id: ringId(a.id ^ 1n) } }))
+    expect(wrongId.ok ? 'accepted' : wrongId.error).toMatch(/is not the hash of its public key/)
+    const badAddr = decodeRequest(encodeRequest({ type: 'notify', candidate: { ...a, addrs: ['not an address'] } }))
+    expect(badAddr.ok ? 'accepted' : badAddr.error).toMatch(/is not a multiaddr/)
+    const notPeer = decodeRequest(encodeRequest({ type: 'notify', candidate: { ...a, peer: 'nobody' } }))
+    expect(notPeer.ok ? 'accepted' : notPeer.error).toMatch(/peer id "nobody" does not parse/)
+    const tooMany = decodeResponse(encodeResponse({ type: 'found', successors: Array.from({ length: 40 }, () => a) }))
+    expect(tooMany.ok).toBe(false)
+  })
+
+  it('decodes arbitrary bytes to a message or a reason, never throwing', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
+        for (const decoded of [decodeRequest(bytes), decodeResponse(bytes)]) {
+          if (!decoded.ok) expect(decoded.error.length).toBeGreaterThan(0)
+        }
+      }),
+      { numRuns: 3000 },
+    )
+  })
+
+  it('survives mutations of valid messages: every byte flip decodes or is refused, never throws', async () => {
+    const a = await realNode(4001)
+    const valid = encodeRequest({ type: 'leaving', predecessor: a, successors: [a, a] })
+    fc.assert(
+      fc.property(fc.nat(valid.length - 1), fc.integer({ min: 1, max: 255 }), (at, flip) => {
+        const mutated = new Uint8Array(valid)
+        mutated[at]! ^= flip
+        const decoded = decodeRequest(mutated)
+        if (!decoded.ok) expect(decoded.error.length).toBeGreaterThan(0)
+      }),
+      { numRuns: 2000 },
+    )
+  })
+})
