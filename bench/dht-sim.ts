@@ -29,6 +29,8 @@ export interface LookupPhase {
   p99Hops: number
   maxHops: number
   meanUnanswered: number
+  /** Lookups that gave up (ran out of steps or candidates) rather than finding the responsible node. */
+  lookupErrors: number
 }
 
 export interface SimBenchResult {
@@ -119,6 +121,7 @@ export async function runSimBench(options: SimBenchOptions): Promise<SimBenchRes
     const hops: number[] = []
     const unanswered: number[] = []
     let found = 0
+    let lookupErrors = 0
     for (const key of keys) {
       const from = live[Math.floor(Math.random() * live.length)]!
       try {
@@ -127,18 +130,8 @@ export async function runSimBench(options: SimBenchOptions): Promise<SimBenchRes
         unanswered.push(path.failures)
         const got = await from.get(key)
         if (got.records.some((rec) => rec.owner === publishedBy.get(key)!.self.id)) found++
-        else if (process.env.IME_DEBUG) {
-          console.error(
-            'not found',
-            path.hops,
-            path.failures,
-            path.successors.map((s) => network.isAlive(s.peer)).join(','),
-            got.records.length,
-          )
-        }
-      } catch (e) {
-        unanswered.push(0)
-        if (process.env.IME_DEBUG) console.error('lookup failed', (e as Error).message)
+      } catch {
+        lookupErrors++
       }
     }
     return {
@@ -148,6 +141,7 @@ export async function runSimBench(options: SimBenchOptions): Promise<SimBenchRes
       p99Hops: percentile(hops, 99),
       maxHops: Math.max(...hops),
       meanUnanswered: round(mean(unanswered), 3),
+      lookupErrors,
     }
   }
 

@@ -7,6 +7,7 @@ const phaseRows = (label: string, p: LookupPhase): [string, string][] => [
   [`${label}: success`, `${p.success} (${p.lookups} lookups)`],
   [`${label}: hops mean / p99 / max`, `${p.meanHops} / ${p.p99Hops} / ${p.maxHops}`],
   [`${label}: unanswered requests per lookup`, `${p.meanUnanswered}`],
+  [`${label}: lookups that gave up`, `${p.lookupErrors}`],
 ]
 
 export const dhtBench: Command = {

@@ -101,6 +101,8 @@ export class ChordNode {
   private distinctFingers: NodeRef[] | null = []
   private nextFingerToFix = RING_BITS - 1
   private readonly ownClaims = new Map<RingId, OwnClaim>()
+  /** Nodes whose last request failed (bounded): a holder walk extends its list only from one that answered. */
+  private readonly failed = new Set<RingId>()
   private lastSeq = 0n
   private timers: ReturnType<typeof setTimeout>[] = []
   private running = false
@@ -443,7 +445,6 @@ export class ChordNode {
   }
 
   /** A node is taken to be alive until a request to it fails (then it is forgotten everywhere). */
-  private readonly failed = new Set<RingId>()
   private isKnownAlive(node: NodeRef): boolean {
     return !this.failed.has(node.id)
   }
