@@ -3,9 +3,10 @@ import type { Command } from './command.js'
 import { dhtBench } from '../../bench/dht.js'
 import { keysBench } from '../../bench/keys.js'
 import { ticketsBench } from '../../bench/tickets.js'
+import { validationBench } from '../../bench/validation.js'
 
 /** Each benchmark is a Command exported from a module in bench/; list it here. */
-const benches: Command[] = [dhtBench, keysBench, ticketsBench]
+const benches: Command[] = [dhtBench, keysBench, ticketsBench, validationBench]
 
 export const benchCommand: Command = {
   name: 'bench',

@@ -3,14 +3,14 @@
  * reused when one exists, writes one length-prefixed protobuf Request and reads one Response. Every request
  * has a timeout; any failure becomes PeerUnreachableError so that Chord repairs around the peer.
  */
-import type { Connection, PeerId, Stream } from '@libp2p/interface'
-import { peerIdFromString } from '@libp2p/peer-id'
+import type { Connection, Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { DEFAULT_CHORD_CONFIG } from '../dht/constants.js'
 import { PeerUnreachableError, type ChordRequestHandler, type ChordTransport, type NodeRef } from '../dht/messages.js'
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, ringIdForPeer } from './chord-codec.js'
 import { CHORD_PROTOCOL, MAX_CHORD_MESSAGE_BYTES, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS } from './constants.js'
+import { openStream } from './dial.js'
 import type { ImeLibp2p } from './libp2p-node.js'
 
 /** This node as other nodes should know it: ring id from its key, its peer id and listen addresses. */
@@ -54,7 +54,7 @@ export class Libp2pChordTransport implements ChordTransport {
     const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), ...(options?.signal ? [options.signal] : [])])
     let stream: Stream | undefined
     try {
-      stream = await this.openStream(to, signal)
+      stream = await openStream(this.libp2p, to, CHORD_PROTOCOL, signal)
       const lp = lpStream(stream, { maxDataLength: MAX_CHORD_MESSAGE_BYTES })
       await lp.write(encodeRequest(req), { signal })
       const bytes = await lp.read({ signal })
@@ -66,22 +66,6 @@ export class Libp2pChordTransport implements ChordTransport {
       stream?.abort(e instanceof Error ? e : new Error(String(e)))
       throw new PeerUnreachableError(to, (e as Error).message, { cause: e })
     }
-  }
-
-  private async openStream(to: NodeRef, signal: AbortSignal): Promise<Stream> {
-    let peerId: PeerId
-    try {
-      peerId = peerIdFromString(to.peer)
-    } catch (e) {
-      throw new Error(`not a peer id: ${(e as Error).message}`, { cause: e })
-    }
-    const open = this.libp2p.getConnections(peerId).find((c: Connection) => c.status === 'open')
-    if (open !== undefined) return open.newStream(CHORD_PROTOCOL, { signal })
-    const addrs = to.addrs.map((a) => {
-      const ma = multiaddr(a)
-      return ma.getComponents().some((c) => c.name === 'p2p') ? ma : ma.encapsulate(`/p2p/${to.peer}`)
-    })
-    return this.libp2p.dialProtocol(addrs.length > 0 ? addrs : peerId, CHORD_PROTOCOL, { signal })
   }
 
   private async answer(stream: Stream, connection: Connection, handler: ChordRequestHandler): Promise<void> {

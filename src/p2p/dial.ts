@@ -1,0 +1,27 @@
+/** Opening a protocol stream to a ring member: on an open connection when there is one, else by dialling it. */
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { NodeRef } from '../dht/messages.js'
+import type { ImeLibp2p } from './libp2p-node.js'
+
+export async function openStream(
+  libp2p: ImeLibp2p,
+  to: NodeRef,
+  protocol: string,
+  signal: AbortSignal,
+): Promise<Stream> {
+  let peerId: PeerId
+  try {
+    peerId = peerIdFromString(to.peer)
+  } catch (e) {
+    throw new Error(`not a peer id: ${(e as Error).message}`, { cause: e })
+  }
+  const open = libp2p.getConnections(peerId).find((c: Connection) => c.status === 'open')
+  if (open !== undefined) return open.newStream(protocol, { signal })
+  const addrs = to.addrs.map((a) => {
+    const ma = multiaddr(a)
+    return ma.getComponents().some((c) => c.name === 'p2p') ? ma : ma.encapsulate(`/p2p/${to.peer}`)
+  })
+  return libp2p.dialProtocol(addrs.length > 0 ? addrs : peerId, protocol, { signal })
+}

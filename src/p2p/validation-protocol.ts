@@ -1,0 +1,170 @@
+/**
+ * The knowledge proof over libp2p: `/ime/validation/1.0.0`, one stream per run, four length-prefixed protobuf
+ * messages (pb/validation.proto). The claimer side caps attempts per peer and spends a call record after a few
+ * failed runs; any run that does not end in a confirmed proof counts as a failure for its record, including
+ * one the originator abandons after seeing the claimer's reply.
+ */
+import type { Connection, Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { pbStream } from '@libp2p/utils'
+import type { Clock } from '../core/clock.js'
+import { err, ok, type Result } from '../core/result.js'
+import type { NodeRef } from '../dht/messages.js'
+import type { AttemptCaps } from '../validation/attempt-caps.js'
+import type { CallDetails } from '../validation/call-secret.js'
+import { ProofClaimer, ProofOriginator, type ProofSuccess } from '../validation/proof-session.js'
+import { openStream } from './dial.js'
+import type { ImeLibp2p } from './libp2p-node.js'
+import * as pb from './pb/validation.js'
+
+export const VALIDATION_PROTOCOL = '/ime/validation/1.0.0'
+/** Proof messages are small (tens of bytes); 4 KiB bounds what a peer can make us buffer. */
+const MAX_MESSAGE_BYTES = 4096
+/** Two round trips and two scalar multiplications each side: a few ms here; 5 s covers a loaded peer. */
+const DEFAULT_TIMEOUT_MS = 5000
+
+/** A call record as the claimer keeps it: its details plus an id, to count failed runs against it. */
+export interface ClaimedCall extends CallDetails {
+  readonly id: string
+}
+
+export interface ValidationProtocolDeps {
+  /** The claimer's record of the call the originator means, if any (inbound, to the keyed number, that hour). */
+  findRecord(numberKey: Uint8Array, hourHint: number): ClaimedCall | undefined
+  caps: AttemptCaps
+  clock: Clock
+  randomBytes: (n: number) => Uint8Array
+  /** Told of every proof this node confirmed as claimer (the exchange of URI and ticket follows it). */
+  onProven?: (peer: string, call: ClaimedCall, success: ProofSuccess) => void
+  timeoutMs?: number
+}
+
+export class ValidationProtocol {
+  private readonly timeoutMs: number
+
+  constructor(
+    private readonly libp2p: ImeLibp2p,
+    private readonly deps: ValidationProtocolDeps,
+  ) {
+    this.timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  }
+
+  /** Answers proof runs as claimer. */
+  async serve(): Promise<void> {
+    await this.libp2p.handle(VALIDATION_PROTOCOL, (stream, connection) => this.answer(stream, connection), {
+      maxInboundStreams: 16,
+    })
+  }
+
+  /** Runs the proof as originator with the node that claims the number. */
+  async prove(claimer: NodeRef, call: CallDetails, numberKey: Uint8Array): Promise<Result<ProofSuccess>> {
+    const signal = AbortSignal.timeout(this.timeoutMs)
+    let stream: Stream | undefined
+    try {
+      stream = await openStream(this.libp2p, claimer, VALIDATION_PROTOCOL, signal)
+      // The stream was opened to this peer id, and Noise made the other end prove it holds its key.
+      const peers = {
+        local: this.libp2p.peerId.toMultihash().bytes,
+        remote: peerIdFromString(claimer.peer).toMultihash().bytes,
+      }
+      const originator = new ProofOriginator(call, numberKey, peers, this.deps.randomBytes)
+      const messages = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
+      const start = originator.start
+      await messages.write(
+        {
+          numberKey: start.numberKey,
+          hourHint: BigInt(start.hourHint),
+          phaseStart: start.phases.start,
+          phaseEnd: start.phases.end,
+          sid: start.sid,
+          cpace: start.cpace,
+        } as pb.ProofStart,
+        pb.ProofStart,
+        { signal },
+      )
+      const reply = await messages.read(pb.ProofReply, { signal })
+      if (reply.refused !== '') return err(`the claimer refused: ${reply.refused}`)
+      const checked = originator.receive({ cpace: reply.cpace, tag: reply.tag })
+      if (!checked.ok) {
+        stream.abort(new Error(checked.error))
+        return checked
+      }
+      await messages.write({ tag: checked.value.confirm.tag } as pb.ProofConfirm, pb.ProofConfirm, { signal })
+      const verdict = await messages.read(pb.ProofVerdict, { signal })
+      await stream.close({ signal }).catch(() => undefined)
+      return verdict.confirmed
+        ? ok({ sessionKey: checked.value.sessionKey })
+        : err(`the claimer refused: ${verdict.reason}`)
+    } catch (e) {
+      stream?.abort(e instanceof Error ? e : new Error(String(e)))
+      return err(`validation with ${claimer.peer} failed: ${(e as Error).message}`)
+    }
+  }
+
+  private async answer(stream: Stream, connection: Connection): Promise<void> {
+    const signal = AbortSignal.timeout(this.timeoutMs)
+    const peer = connection.remotePeer.toString()
+    let record: ClaimedCall | undefined
+    let proven = false
+    try {
+      const messages = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
+      const start = await messages.read(pb.ProofStart, { signal })
+      const admitted = this.deps.caps.admitPeer(peer, this.deps.clock.now())
+      if (!admitted.ok) {
+        await messages.write(
+          { cpace: new Uint8Array(), tag: new Uint8Array(), refused: admitted.reason } as pb.ProofReply,
+          pb.ProofReply,
+          { signal },
+        )
+        await stream.close({ signal })
+        return
+      }
+      const hourHint = start.hourHint > BigInt(Number.MAX_SAFE_INTEGER) ? -1 : Number(start.hourHint)
+      const found = this.deps.findRecord(start.numberKey, hourHint)
+      // A spent record is treated as no record: the run goes on with a random password and fails.
+      record = found !== undefined && this.deps.caps.recordUsable(found.id) ? found : undefined
+      const claimer = new ProofClaimer(
+        { local: this.libp2p.peerId.toMultihash().bytes, remote: connection.remotePeer.toMultihash().bytes },
+        this.deps.randomBytes,
+      )
+      const reply = claimer.receive(
+        {
+          numberKey: start.numberKey,
+          hourHint,
+          phases: { start: start.phaseStart, end: start.phaseEnd },
+          sid: start.sid,
+          cpace: start.cpace,
+        },
+        () => record,
+      )
+      if (!reply.ok) {
+        await messages.write(
+          { cpace: new Uint8Array(), tag: new Uint8Array(), refused: reply.error } as pb.ProofReply,
+          pb.ProofReply,
+          { signal },
+        )
+        await stream.close({ signal })
+        return
+      }
+      await messages.write(
+        { cpace: reply.value.cpace, tag: reply.value.tag, refused: '' } as pb.ProofReply,
+        pb.ProofReply,
+        { signal },
+      )
+      const confirm = await messages.read(pb.ProofConfirm, { signal })
+      const verdict = claimer.confirm({ tag: confirm.tag })
+      proven = verdict.ok && record !== undefined
+      await messages.write(
+        { confirmed: proven, reason: verdict.ok ? '' : verdict.error } as pb.ProofVerdict,
+        pb.ProofVerdict,
+        { signal },
+      )
+      await stream.close({ signal })
+      if (proven && verdict.ok) this.deps.onProven?.(peer, record!, verdict.value)
+    } catch (e) {
+      stream.abort(e instanceof Error ? e : new Error(String(e)))
+    } finally {
+      if (!proven && record !== undefined) this.deps.caps.recordFailure(record.id)
+    }
+  }
+}
