@@ -8,6 +8,8 @@ import { createImeLibp2p, type ImeLibp2p } from '../src/p2p/libp2p-node.js'
 import { ValidationProtocol, type ClaimedCall } from '../src/p2p/validation-protocol.js'
 import { AttemptCaps } from '../src/validation/attempt-caps.js'
 import type { CallDetails } from '../src/validation/call-secret.js'
+import { MemoryTicketKeyStore, TicketKeyRing } from '../src/tickets/key-ring.js'
+import { mintTicket, verifyTicket } from '../src/tickets/mint.js'
 
 const rand = (n: number) => new Uint8Array(randomBytes(n))
 const numberKey = rand(16)
@@ -25,6 +27,9 @@ const nodes: ImeLibp2p[] = []
 afterEach(async () => {
   await Promise.all(nodes.splice(0).map((n) => n.stop()))
 })
+
+const keyRing = new TicketKeyRing(new MemoryTicketKeyStore(), rand)
+const blocked = new Set(['spammer.example'])
 
 async function pair(caps = new AttemptCaps()) {
   const clock = new ManualClock(record.end + 60_000)
@@ -48,6 +53,19 @@ async function pair(caps = new AttemptCaps()) {
     clock,
     randomBytes: rand,
     onProven: (peer) => proven.push(peer),
+    grantRoute: (_peer, call, domain) => {
+      if (blocked.has(domain)) return { ok: false, error: `domain ${domain} is blocked` }
+      const minted = mintTicket({ calledNumber: call.called, callingDomain: domain }, keyRing, clock.now(), rand)
+      if (!minted.ok) return minted
+      return {
+        ok: true,
+        value: {
+          sipUri: `sip:${call.called}@bravo.example;transport=ws`,
+          ticket: minted.value.text,
+          expiresAt: minted.value.expiresAt * 1000,
+        },
+      }
+    },
   })
   await claimer.serve()
   return { originator, claimerRef: selfNodeRef(b!), proven, a: a! }
@@ -60,6 +78,25 @@ describe('validation protocol over libp2p', () => {
     expect(result.ok ? 'proven' : result.error).toBe('proven')
     expect(result.ok && result.value.sessionKey.length).toBe(32)
     expect(proven).toEqual([a.peerId.toString()])
+  })
+
+  it("after a proof, grants a route with a ticket that the claimer's gate accepts, and refuses blocked domains", async () => {
+    const { originator, claimerRef } = await pair()
+    const result = await originator.prove(claimerRef, originatorCall, numberKey, 'alpha.example')
+    expect(result.ok ? 'proven' : result.error).toBe('proven')
+    if (!result.ok) return
+    expect(result.value.route?.sipUri).toBe('sip:+12025550102@bravo.example;transport=ws')
+    const checked = verifyTicket(
+      result.value.route!.ticket,
+      { calledNumber: '+12025550102', callingDomain: 'alpha.example' },
+      keyRing,
+      record.end + 120_000,
+    )
+    expect(checked.ok).toBe(true)
+    const refused = await originator.prove(claimerRef, originatorCall, numberKey, 'spammer.example')
+    expect(refused.ok ? 'granted' : refused.error).toBe(
+      'the claimer granted no route: domain spammer.example is blocked',
+    )
   })
 
   it('fails for a wrong caller, and spends the call record after three failures', async () => {

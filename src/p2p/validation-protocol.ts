@@ -13,11 +13,22 @@ import type { NodeRef } from '../dht/messages.js'
 import type { AttemptCaps } from '../validation/attempt-caps.js'
 import type { CallDetails } from '../validation/call-secret.js'
 import { ProofClaimer, ProofOriginator, type ProofSuccess } from '../validation/proof-session.js'
+import { open, seal } from '../validation/seal.js'
 import { openStream } from './dial.js'
 import type { ImeLibp2p } from './libp2p-node.js'
 import * as pb from './pb/validation.js'
 
 export const VALIDATION_PROTOCOL = '/ime/validation/1.0.0'
+
+/** What the claimer grants after a proof: where to send SIP, and the ticket that lets the call through. */
+export interface RouteOffer {
+  readonly sipUri: string
+  readonly ticket: string
+  readonly expiresAt: number
+}
+
+const DOMAIN_LABEL = 'ime/validation/route-request'
+const OFFER_LABEL = 'ime/validation/route-grant'
 /** Proof messages are small (tens of bytes); 4 KiB bounds what a peer can make us buffer. */
 const MAX_MESSAGE_BYTES = 4096
 /** Two round trips and two scalar multiplications each side: a few ms here; 5 s covers a loaded peer. */
@@ -34,8 +45,13 @@ export interface ValidationProtocolDeps {
   caps: AttemptCaps
   clock: Clock
   randomBytes: (n: number) => Uint8Array
-  /** Told of every proof this node confirmed as claimer (the exchange of URI and ticket follows it). */
+  /** Told of every proof this node confirmed as claimer. */
   onProven?: (peer: string, call: ClaimedCall, success: ProofSuccess) => void
+  /**
+   * After a confirmed proof, the originator names its domain; this decides (block list) and mints the ticket.
+   * Without it, this node grants no routes.
+   */
+  grantRoute?: (peer: string, call: ClaimedCall, domain: string) => Result<RouteOffer>
   timeoutMs?: number
 }
 
@@ -56,8 +72,16 @@ export class ValidationProtocol {
     })
   }
 
-  /** Runs the proof as originator with the node that claims the number. */
-  async prove(claimer: NodeRef, call: CallDetails, numberKey: Uint8Array): Promise<Result<ProofSuccess>> {
+  /**
+   * Runs the proof as originator with the node that claims the number; with `domain`, then asks for a route
+   * (SIP URI and ticket) for that domain.
+   */
+  async prove(
+    claimer: NodeRef,
+    call: CallDetails,
+    numberKey: Uint8Array,
+    domain?: string,
+  ): Promise<Result<ProofSuccess & { route?: RouteOffer }>> {
     const signal = AbortSignal.timeout(this.timeoutMs)
     let stream: Stream | undefined
     try {
@@ -91,10 +115,27 @@ export class ValidationProtocol {
       }
       await messages.write({ tag: checked.value.confirm.tag } as pb.ProofConfirm, pb.ProofConfirm, { signal })
       const verdict = await messages.read(pb.ProofVerdict, { signal })
+      if (!verdict.confirmed) {
+        await stream.close({ signal }).catch(() => undefined)
+        return err(`the claimer refused: ${verdict.reason}`)
+      }
+      const sessionKey = checked.value.sessionKey
+      if (domain === undefined) {
+        await stream.close({ signal }).catch(() => undefined)
+        return ok({ sessionKey })
+      }
+      const sealedDomain = seal(sessionKey, DOMAIN_LABEL, new TextEncoder().encode(domain), this.deps.randomBytes(12))
+      await messages.write({ sealedDomain } as pb.RouteRequest, pb.RouteRequest, { signal })
+      const grant = await messages.read(pb.RouteGrant, { signal })
       await stream.close({ signal }).catch(() => undefined)
-      return verdict.confirmed
-        ? ok({ sessionKey: checked.value.sessionKey })
-        : err(`the claimer refused: ${verdict.reason}`)
+      if (grant.refused !== '') return err(`the claimer granted no route: ${grant.refused}`)
+      const opened = open(sessionKey, OFFER_LABEL, grant.sealed)
+      if (!opened.ok) return err(`route grant: ${opened.error}`)
+      const offer = pb.RouteOffer.decode(opened.value)
+      return ok({
+        sessionKey,
+        route: { sipUri: offer.sipUri, ticket: offer.ticket, expiresAt: Number(offer.expiresAt) },
+      })
     } catch (e) {
       stream?.abort(e instanceof Error ? e : new Error(String(e)))
       return err(`validation with ${claimer.peer} failed: ${(e as Error).message}`)
@@ -159,8 +200,33 @@ export class ValidationProtocol {
         pb.ProofVerdict,
         { signal },
       )
+      if (!proven || !verdict.ok) {
+        await stream.close({ signal })
+        return
+      }
+      this.deps.onProven?.(peer, record!, verdict.value)
+      if (this.deps.grantRoute === undefined) {
+        await stream.close({ signal })
+        return
+      }
+      const request = await messages.read(pb.RouteRequest, { signal })
+      const domain = open(verdict.value.sessionKey, DOMAIN_LABEL, request.sealedDomain)
+      const offer = domain.ok
+        ? this.deps.grantRoute(peer, record!, new TextDecoder().decode(domain.value))
+        : err(`route request: ${domain.error}`)
+      const grant = offer.ok
+        ? {
+            sealed: seal(
+              verdict.value.sessionKey,
+              OFFER_LABEL,
+              pb.RouteOffer.encode({ ...offer.value, expiresAt: BigInt(offer.value.expiresAt) }),
+              this.deps.randomBytes(12),
+            ),
+            refused: '',
+          }
+        : { sealed: new Uint8Array(), refused: offer.error }
+      await messages.write(grant as pb.RouteGrant, pb.RouteGrant, { signal })
       await stream.close({ signal })
-      if (proven && verdict.ok) this.deps.onProven?.(peer, record!, verdict.value)
     } catch (e) {
       stream.abort(e instanceof Error ? e : new Error(String(e)))
     } finally {

@@ -542,3 +542,339 @@ export namespace ProofVerdict {
     return streamMessage(buf, ProofVerdict.codec(), opts)
   }
 }
+
+export interface RouteRequest {
+  sealedDomain: Uint8Array<ArrayBuffer>
+}
+
+export namespace RouteRequest {
+  let _codec: Codec<RouteRequest>
+
+  export const codec = (): Codec<RouteRequest> => {
+    if (_codec == null) {
+      _codec = message<RouteRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.sealedDomain != null && obj.sealedDomain.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.sealedDomain)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          sealedDomain: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.sealedDomain = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.sealedDomain`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RouteRequestSealedDomainFieldEvent {
+    field: '$.sealedDomain'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<RouteRequest>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, RouteRequest.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RouteRequest>): RouteRequest {
+    return decodeMessage(buf, RouteRequest.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RouteRequest>): Generator<RouteRequestSealedDomainFieldEvent> {
+    return streamMessage(buf, RouteRequest.codec(), opts)
+  }
+}
+
+export interface RouteGrant {
+  sealed: Uint8Array<ArrayBuffer>
+  refused: string
+}
+
+export namespace RouteGrant {
+  let _codec: Codec<RouteGrant>
+
+  export const codec = (): Codec<RouteGrant> => {
+    if (_codec == null) {
+      _codec = message<RouteGrant>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.sealed != null && obj.sealed.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.sealed)
+        }
+
+        if ((obj.refused != null && obj.refused !== '')) {
+          w.uint32(18)
+          w.string(obj.refused)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          sealed: uint8ArrayAlloc(0),
+          refused: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.sealed = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.refused = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.sealed`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.refused`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RouteGrantSealedFieldEvent {
+    field: '$.sealed'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RouteGrantRefusedFieldEvent {
+    field: '$.refused'
+    value: string
+  }
+
+  export function encode (obj: Partial<RouteGrant>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, RouteGrant.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RouteGrant>): RouteGrant {
+    return decodeMessage(buf, RouteGrant.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RouteGrant>): Generator<RouteGrantSealedFieldEvent | RouteGrantRefusedFieldEvent> {
+    return streamMessage(buf, RouteGrant.codec(), opts)
+  }
+}
+
+export interface RouteOffer {
+  sipUri: string
+  ticket: string
+  expiresAt: bigint
+}
+
+export namespace RouteOffer {
+  let _codec: Codec<RouteOffer>
+
+  export const codec = (): Codec<RouteOffer> => {
+    if (_codec == null) {
+      _codec = message<RouteOffer>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.sipUri != null && obj.sipUri !== '')) {
+          w.uint32(10)
+          w.string(obj.sipUri)
+        }
+
+        if ((obj.ticket != null && obj.ticket !== '')) {
+          w.uint32(18)
+          w.string(obj.ticket)
+        }
+
+        if ((obj.expiresAt != null && obj.expiresAt !== 0n)) {
+          w.uint32(24)
+          w.uint64(obj.expiresAt)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          sipUri: '',
+          ticket: '',
+          expiresAt: 0n
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.sipUri = reader.string()
+              break
+            }
+            case 2: {
+              obj.ticket = reader.string()
+              break
+            }
+            case 3: {
+              obj.expiresAt = reader.uint64()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.sipUri`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.ticket`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.expiresAt`,
+                value: reader.uint64()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RouteOfferSipUriFieldEvent {
+    field: '$.sipUri'
+    value: string
+  }
+
+  export interface RouteOfferTicketFieldEvent {
+    field: '$.ticket'
+    value: string
+  }
+
+  export interface RouteOfferExpiresAtFieldEvent {
+    field: '$.expiresAt'
+    value: bigint
+  }
+
+  export function encode (obj: Partial<RouteOffer>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, RouteOffer.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RouteOffer>): RouteOffer {
+    return decodeMessage(buf, RouteOffer.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RouteOffer>): Generator<RouteOfferSipUriFieldEvent | RouteOfferTicketFieldEvent | RouteOfferExpiresAtFieldEvent> {
+    return streamMessage(buf, RouteOffer.codec(), opts)
+  }
+}
