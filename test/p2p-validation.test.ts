@@ -60,6 +60,7 @@ async function pair(caps = new AttemptCaps()) {
       return {
         ok: true,
         value: {
+          domain: 'bravo.example',
           sipUri: `sip:${call.called}@bravo.example;transport=ws`,
           ticket: minted.value.text,
           expiresAt: minted.value.expiresAt * 1000,

@@ -22,6 +22,8 @@ export const VALIDATION_PROTOCOL = '/ime/validation/1.0.0'
 
 /** What the claimer grants after a proof: where to send SIP, and the ticket that lets the call through. */
 export interface RouteOffer {
+  /** The claimer's domain. */
+  readonly domain: string
   readonly sipUri: string
   readonly ticket: string
   readonly expiresAt: number
@@ -134,7 +136,7 @@ export class ValidationProtocol {
       const offer = pb.RouteOffer.decode(opened.value)
       return ok({
         sessionKey,
-        route: { sipUri: offer.sipUri, ticket: offer.ticket, expiresAt: Number(offer.expiresAt) },
+        route: { domain: offer.domain, sipUri: offer.sipUri, ticket: offer.ticket, expiresAt: Number(offer.expiresAt) },
       })
     } catch (e) {
       stream?.abort(e instanceof Error ? e : new Error(String(e)))

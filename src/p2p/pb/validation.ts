@@ -748,6 +748,7 @@ export interface RouteOffer {
   sipUri: string
   ticket: string
   expiresAt: bigint
+  domain: string
 }
 
 export namespace RouteOffer {
@@ -775,6 +776,11 @@ export namespace RouteOffer {
           w.uint64(obj.expiresAt)
         }
 
+        if ((obj.domain != null && obj.domain !== '')) {
+          w.uint32(34)
+          w.string(obj.domain)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -782,7 +788,8 @@ export namespace RouteOffer {
         const obj: any = {
           sipUri: '',
           ticket: '',
-          expiresAt: 0n
+          expiresAt: 0n,
+          domain: ''
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -801,6 +808,10 @@ export namespace RouteOffer {
             }
             case 3: {
               obj.expiresAt = reader.uint64()
+              break
+            }
+            case 4: {
+              obj.domain = reader.string()
               break
             }
             default: {
@@ -839,6 +850,13 @@ export namespace RouteOffer {
               }
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.domain`,
+                value: reader.string()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -866,6 +884,11 @@ export namespace RouteOffer {
     value: bigint
   }
 
+  export interface RouteOfferDomainFieldEvent {
+    field: '$.domain'
+    value: string
+  }
+
   export function encode (obj: Partial<RouteOffer>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, RouteOffer.codec())
   }
@@ -874,7 +897,7 @@ export namespace RouteOffer {
     return decodeMessage(buf, RouteOffer.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RouteOffer>): Generator<RouteOfferSipUriFieldEvent | RouteOfferTicketFieldEvent | RouteOfferExpiresAtFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RouteOffer>): Generator<RouteOfferSipUriFieldEvent | RouteOfferTicketFieldEvent | RouteOfferExpiresAtFieldEvent | RouteOfferDomainFieldEvent> {
     return streamMessage(buf, RouteOffer.codec(), opts)
   }
 }
