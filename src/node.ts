@@ -1,33 +1,59 @@
 /**
- * Composes one enterprise node from its parts: the store (identity, number-key cache, its share of the DHT),
- * the libp2p peer with its Chord ring membership, and the publication of the enterprise's numbers. The only
+ * Composes one enterprise node from its parts: the store (identity, number-key cache, its share of the DHT,
+ * call records, learned routes, ticket keys), the libp2p peer with its Chord ring membership, the publication
+ * of the enterprise's numbers, and validation (the proof protocol and the background scheduler). The only
  * place parts meet.
  */
+import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
+import { systemClock, type Clock } from './core/clock.js'
 import type { E164 } from './core/e164.js'
 import { NumberKeyCache, numberKeyParams } from './core/number-key.js'
-import type { RingId } from './core/ring.js'
+import { err, ok } from './core/result.js'
+import { ringIdToBytes, ringIdToHex, type RingId } from './core/ring.js'
 import type { ChordConfig, ChordEvent } from './dht/chord-node.js'
+import { DEFAULT_CHORD_CONFIG } from './dht/constants.js'
 import type { NodeRef } from './dht/messages.js'
 import { startChordPeer, type ChordPeer } from './p2p/chord-peer.js'
+import { ValidationProtocol, type ClaimedCall } from './p2p/validation-protocol.js'
+import { SqliteCallRecordStore } from './store/call-record-store.js'
 import { openDatabase, type Database } from './store/database.js'
-import { SqliteNodeIdentityStore } from './store/identity-store.js'
-import { SqliteNumberKeyStore } from './store/number-key-store.js'
 import { SqliteRecordStore } from './store/dht-record-store.js'
-import { DEFAULT_CHORD_CONFIG } from './dht/constants.js'
+import { SqliteNodeIdentityStore } from './store/identity-store.js'
+import { SqliteLearnedRouteStore } from './store/learned-route-store.js'
+import { SqliteNumberKeyStore } from './store/number-key-store.js'
+import { SqliteTicketKeyStore } from './store/ticket-key-store.js'
+import { TicketKeyRing } from './tickets/key-ring.js'
+import { mintTicket } from './tickets/mint.js'
+import { AttemptCaps } from './validation/attempt-caps.js'
+import type { CallRecord, CallRecordStore, NewCallRecord } from './validation/call-record.js'
+import type { LearnedRouteStore } from './validation/learned-route.js'
+import {
+  DEFAULT_VALIDATION_TIMING,
+  ValidationScheduler,
+  type ValidationOutcome,
+  type ValidationTiming,
+} from './validation/scheduler.js'
 
 export interface EnterpriseNodeConfig {
-  /** Where the database lives; a restart with the same directory keeps the node's identity and caches. */
+  /** Where the database lives; a restart with the same directory keeps the node's identity and records. */
   dataDir: string
   /** The overlay's name: salts number keys, so it must be the same on every node of one ring. */
   overlay: string
+  /** This enterprise's domain: sent when validating, and the domain of the routes it grants. */
+  domain?: string
   /** Numbers this enterprise owns and publishes. */
   numbers?: readonly E164[]
+  /** The SIP URI other enterprises should call a number at (default sip:NUMBER@DOMAIN). */
+  sipUriFor?: (number: E164) => string
   listen?: string[]
   bootstrap?: NodeRef
   chord?: Partial<ChordConfig>
+  validation?: Partial<ValidationTiming>
+  clock?: Clock
   onChordEvent?: (event: ChordEvent) => void
   onPublishProgress?: (done: number, total: number) => void
+  onValidation?: (outcome: ValidationOutcome) => void
 }
 
 export interface EnterpriseNode {
@@ -35,17 +61,31 @@ export interface EnterpriseNode {
   readonly numberKeys: NumberKeyCache
   /** Numbers published, with their keys. */
   readonly published: ReadonlyMap<E164, RingId>
+  readonly calls: CallRecordStore
+  readonly routes: LearnedRouteStore
+  readonly ticketKeys: TicketKeyRing
+  readonly validations: ValidationScheduler<NodeRef>
   /** Who claims a number: the Node-IDs of its claimers (empty when nobody does). */
   claimsOn(number: E164): Promise<{ owners: RingId[]; hops: number }>
+  /** Keeps a PSTN call's record (both ends do); a finished outbound call schedules its validation. */
+  recordCall(record: NewCallRecord): CallRecord
   /** Graceful: leaves the ring (records handed over), closes the store. */
   stop(): Promise<void>
 }
 
+const HOUR_MS = 3600_000
+const rand = (n: number) => new Uint8Array(randomBytes(n))
+
 export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise<EnterpriseNode> {
   const db: Database = openDatabase(join(config.dataDir, 'node.db'))
   try {
+    const clock = config.clock ?? systemClock
+    const domain = config.domain ?? 'unnamed.invalid'
     const privateKey = await new SqliteNodeIdentityStore(db).loadOrCreate()
     const numberKeys = new NumberKeyCache(numberKeyParams(config.overlay), new SqliteNumberKeyStore(db))
+    const calls = new SqliteCallRecordStore(db)
+    const routes = new SqliteLearnedRouteStore(db)
+    const ticketKeys = new TicketKeyRing(new SqliteTicketKeyStore(db), rand)
     const chordConfig = { ...DEFAULT_CHORD_CONFIG, ...config.chord }
     const peer = await startChordPeer({
       privateKey,
@@ -54,23 +94,87 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       ...(config.bootstrap !== undefined && { bootstrap: config.bootstrap }),
       ...(config.chord !== undefined && { config: config.chord }),
       ...(config.onChordEvent !== undefined && { log: config.onChordEvent }),
+      clock,
     })
     const numbers = config.numbers ?? []
     const keys = await numberKeys.keys(numbers, {
       ...(config.onPublishProgress !== undefined && { onProgress: config.onPublishProgress }),
     })
     const published = new Map<E164, RingId>()
+    const numberByKey = new Map<string, E164>()
     for (let i = 0; i < numbers.length; i++) {
       await peer.chord.publish(keys[i]!)
       published.set(numbers[i]!, keys[i]!)
+      numberByKey.set(ringIdToHex(keys[i]!), numbers[i]!)
     }
+
+    const validation = new ValidationProtocol(peer.libp2p, {
+      caps: new AttemptCaps(),
+      clock,
+      randomBytes: rand,
+      // As claimer: our record of the inbound PSTN call to the keyed number that started around the hinted hour.
+      findRecord(numberKey, hourHint): ClaimedCall | undefined {
+        const number = numberByKey.get(Buffer.from(numberKey).toString('hex'))
+        if (number === undefined) return undefined
+        const candidates = calls.inboundTo(number, (hourHint - 1) * HOUR_MS, (hourHint + 2) * HOUR_MS)
+        const inHour = candidates.filter((c) => Math.floor(c.start / HOUR_MS) === hourHint)
+        const chosen = (inHour.length > 0 ? inHour : candidates).at(-1)
+        return chosen === undefined ? undefined : { ...chosen, end: chosen.end! }
+      },
+      grantRoute(_peer, call, callingDomain) {
+        if (routes.isBlocked(callingDomain)) return err(`domain ${callingDomain} is blocked`)
+        const minted = mintTicket({ calledNumber: call.called, callingDomain }, ticketKeys, clock.now(), rand)
+        if (!minted.ok) return minted
+        const sipUri = config.sipUriFor?.(call.called) ?? `sip:${call.called}@${domain}`
+        return ok({ domain, sipUri, ticket: minted.value.text, expiresAt: minted.value.expiresAt * 1000 })
+      },
+    })
+    await validation.serve()
+
+    const validations = new ValidationScheduler<NodeRef>({
+      calls,
+      routes,
+      clock,
+      random: Math.random,
+      ...(config.validation !== undefined && { timing: { ...DEFAULT_VALIDATION_TIMING, ...config.validation } }),
+      ...(config.onValidation !== undefined && { onOutcome: config.onValidation }),
+      // Claimers are Node-IDs in the DHT; a lookup of a claimer's own id finds the node itself (and its address).
+      async findClaimers(number) {
+        const found = await peer.chord.get(await numberKeys.key(number))
+        const claimers = []
+        for (const owner of found.records.map((r) => r.owner)) {
+          if (owner === peer.chord.self.id) continue
+          const at = await peer.chord.lookup(owner)
+          if (at.responsible.id === owner) claimers.push({ nodeId: ringIdToHex(owner), ref: at.responsible })
+        }
+        return claimers
+      },
+      async prove(claimer, call) {
+        const key = ringIdToBytes(await numberKeys.key(call.called))
+        const result = await validation.prove(claimer.ref, call, key, domain)
+        if (!result.ok) return result
+        if (result.value.route === undefined) return err('the claimer proved the call but granted no route')
+        return ok(result.value.route)
+      },
+    })
+
     return {
       peer,
       numberKeys,
       published,
+      calls,
+      routes,
+      ticketKeys,
+      validations,
       async claimsOn(number) {
         const found = await peer.chord.get(await numberKeys.key(number))
         return { owners: found.records.map((r) => r.owner), hops: found.hops }
+      },
+      recordCall(record) {
+        const stored = calls.add(record)
+        if (!stored.ok) throw new Error(`call record refused: ${stored.error}`)
+        validations.callEnded(stored.value)
+        return stored.value
       },
       async stop() {
         try {

@@ -1,0 +1,117 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { E164 } from '../src/core/e164.js'
+import { ringIdToHex } from '../src/core/ring.js'
+import { startEnterpriseNode, type EnterpriseNode } from '../src/node.js'
+import { verifyTicket } from '../src/tickets/mint.js'
+
+const alice = '+12015550100' as E164
+const bob = '+12025550102' as E164
+const nobody = '+12035550999' as E164
+const T = Date.now() - 3600_000
+
+const started: EnterpriseNode[] = []
+const dirs: string[] = []
+afterEach(async () => {
+  for (const n of started.splice(0).reverse()) await n.stop().catch(() => undefined)
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+
+async function enterprise(domain: string, numbers: E164[], via?: EnterpriseNode) {
+  const dataDir = mkdtempSync(join(tmpdir(), `ime-${domain}-`))
+  dirs.push(dataDir)
+  const node = await startEnterpriseNode({
+    dataDir,
+    overlay: 'e2e',
+    domain,
+    numbers,
+    ...(via !== undefined && { bootstrap: via.peer.chord.self }),
+  })
+  started.push(node)
+  return node
+}
+
+describe('from a PSTN call to a learned route, between enterprise nodes on real libp2p', () => {
+  it('validates the real owner, refuses an impostor claiming the same number, and ignores unclaimed numbers', async () => {
+    const a = await enterprise('alpha.example', [alice])
+    const b = await enterprise('bravo.example', [bob], a)
+    // An impostor claims bob's number too, but never received the call.
+    const c = await enterprise('impostor.example', [bob], a)
+    for (let i = 0; i < 2; i++) for (const n of started) await n.peer.chord.maintain()
+
+    // The PSTN call alice -> bob, as each end recorded it (clocks and setup delay differ by about a second).
+    a.recordCall({
+      id: 'out-1',
+      direction: 'outbound',
+      path: 'pstn',
+      user: 'alice',
+      caller: alice,
+      called: bob,
+      start: T,
+      end: T + 300_000,
+      outcome: 'answered',
+    })
+    b.recordCall({
+      id: 'in-1',
+      direction: 'inbound',
+      path: 'pstn',
+      user: 'bob',
+      caller: alice,
+      called: bob,
+      start: T + 1300,
+      end: T + 299_200,
+      outcome: 'answered',
+    })
+    // A call to a number nobody claims, and one too short to validate.
+    a.recordCall({
+      id: 'out-2',
+      direction: 'outbound',
+      path: 'pstn',
+      user: 'alice',
+      caller: alice,
+      called: nobody,
+      start: T,
+      end: T + 60_000,
+      outcome: 'answered',
+    })
+    a.recordCall({
+      id: 'out-3',
+      direction: 'outbound',
+      path: 'pstn',
+      user: 'alice',
+      caller: alice,
+      called: bob,
+      start: T,
+      end: T + 3000,
+      outcome: 'answered',
+    })
+    expect(
+      a.validations
+        .pending()
+        .map((p) => p.callId)
+        .sort(),
+    ).toEqual(['out-1', 'out-2'])
+
+    const outcomes = await a.validations.run({ everything: true })
+    const byClaimer = (domain: string) => outcomes.find((o) => o.domain === domain)
+    expect(byClaimer('bravo.example')).toMatchObject({ callId: 'out-1', outcome: 'validated' })
+    const impostorId = ringIdToHex(c.peer.chord.self.id)
+    expect(outcomes.find((o) => o.claimer === impostorId)).toMatchObject({ outcome: 'failed' })
+    expect(outcomes.find((o) => o.callId === 'out-2')).toMatchObject({ outcome: 'no-claim' })
+
+    // The learned route: bob's SIP URI and a ticket that bravo's own gate accepts for alpha's calls to bob.
+    const [route, ...others] = a.routes.routesTo(bob, Date.now())
+    expect(others).toEqual([])
+    expect(route).toMatchObject({ number: bob, domain: 'bravo.example', sipUri: `sip:${bob}@bravo.example` })
+    const checked = verifyTicket(
+      route!.ticket,
+      { calledNumber: bob, callingDomain: 'alpha.example' },
+      b.ticketKeys,
+      Date.now(),
+    )
+    expect(checked.ok).toBe(true)
+    expect(a.validations.pending()).toEqual([])
+  }, 60_000)
+})
