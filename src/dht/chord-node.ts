@@ -331,29 +331,44 @@ export class ChordNode {
   async get(key: RingId): Promise<{ records: ClaimRecord[]; hops: number }> {
     const found = await this.lookup(key)
     const now = this.clock.now()
-    // The first holder that answers with records settles it; an empty answer may be a holder that has not
-    // received its copy yet (it just joined), so the next replicas are asked too. Holders that do not answer
-    // (dead, not yet repaired) are skipped and do not count.
+    // Every holder (the responsible node and its replicas) is asked, in parallel, and the answers merged: a
+    // claim stored while the ring was changing may have reached only some of them, and several owners may
+    // claim one key. Holders that do not answer are skipped (the walk extends past them) and do not count.
+    const wanted = this.config.replicas + 1
+    const walk = this.holders(found.successors)
+    const latest = new Map<RingId, ClaimRecord>()
     let answered = 0
-    for await (const holder of this.holders(found.successors)) {
-      if (answered > this.config.replicas) break
-      let answer: ChordResponse
-      try {
-        answer = holder.id === this.self.id ? this.fetchLocal(key) : await this.ask(holder, { type: 'fetch', key })
-      } catch {
-        continue
+    while (answered < wanted) {
+      const batch: NodeRef[] = []
+      while (batch.length < wanted - answered) {
+        const next = await walk.next()
+        if (next.done === true) break
+        batch.push(next.value)
       }
-      answered++
-      if (answer.type !== 'records' || answer.records.length === 0) continue
-      const live: ClaimRecord[] = []
-      for (const r of answer.records) {
-        if (r.key !== key) continue
-        const checked = await verifyClaim(r, now)
-        if (checked.ok && !r.withdrawn) live.push(r)
+      if (batch.length === 0) break
+      const answers = await Promise.all(
+        batch.map((holder) =>
+          holder.id === this.self.id
+            ? Promise.resolve(this.fetchLocal(key))
+            : this.ask(holder, { type: 'fetch', key }).catch(() => null),
+        ),
+      )
+      for (const answer of answers) {
+        if (answer === null) continue
+        answered++
+        if (answer.type !== 'records') continue
+        for (const r of answer.records) {
+          const known = latest.get(r.owner)
+          if (r.key === key && (known === undefined || r.seq > known.seq)) latest.set(r.owner, r)
+        }
       }
-      return { records: live, hops: found.hops }
     }
-    return { records: [], hops: found.hops }
+    const live: ClaimRecord[] = []
+    for (const r of latest.values()) {
+      if (r.withdrawn) continue
+      if ((await verifyClaim(r, now)).ok) live.push(r)
+    }
+    return { records: live, hops: found.hops }
   }
 
   snapshot(): ChordSnapshot {
