@@ -42,14 +42,17 @@ describe('ime node processes', () => {
     expect(again.ready.nodeId).toBe(b.ready.nodeId)
   }, 60_000)
 
-  it('refuses a bootstrap address it cannot check, or a number that is not one, naming the problem', async () => {
+  it('refuses a bootstrap address it cannot check, a number that is not one, or a plan over quota, naming the problem', async () => {
     const dir = tempDir('c')
     await expect(startIme(['node', '--data', dir, '--bootstrap', '/ip4/127.0.0.1/tcp/1'])).rejects.toThrow(
       /exited with 2: ime: --bootstrap \/ip4\/127.0.0.1\/tcp\/1 does not end in \/p2p\/PEER-ID/,
     )
     await expect(startIme(['node', '--data', dir, '--number', '555-CALL'])).rejects.toThrow(
-      /exited with 2: ime: --number: "555-CALL" has characters a phone number cannot have/,
+      /exited with 2: ime: numbers to publish: number: "555-CALL" has characters a phone number cannot have/,
     )
+    await expect(
+      startIme(['node', '--data', dir, '--range', '+14085550100..+14085550199', '--quota', '50']),
+    ).rejects.toThrow(/exited with 2: ime: numbers to publish: range .* has 100 numbers, more than the quota of 50/)
   })
 })
 

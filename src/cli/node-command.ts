@@ -1,10 +1,10 @@
 /** `ime node`: runs one IME node (today: its libp2p peer and Chord ring membership). */
 import { join } from 'node:path'
-import { normaliseNumber, type E164 } from '../core/e164.js'
+import { DEFAULT_NUMBER_QUOTA, expandNumberPlan } from '../core/number-plan.js'
 import { ringIdToHex } from '../core/ring.js'
 import { nodeRefFromMultiaddr } from '../p2p/chord-transport.js'
 import { startEnterpriseNode, type EnterpriseNode } from '../node.js'
-import { shutdownSignal, stringOption, UsageError, type Command } from './command.js'
+import { intOption, shutdownSignal, stringOption, UsageError, type Command } from './command.js'
 import { describeChordEvent, type Logger, createLogger } from './log.js'
 
 const asList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : [])
@@ -27,10 +27,14 @@ async function joinAny(start: (bootstrap?: string) => Promise<EnterpriseNode>, b
 export const nodeCommand: Command = {
   name: 'node',
   summary: 'run an IME node: a new ring, or join one with --bootstrap',
-  help: `Usage: ime node [--number E164]... [--country CC] [--overlay NAME] [--listen MULTIADDR]...
+  help: `Usage: ime node [--number E164]... [--range FROM..TO]... [--exclude E164]... [--quota Q] [--country CC]
+                [--overlay NAME] [--listen MULTIADDR]...
                 [--bootstrap MULTIADDR]... [--data DIR] [--log-json]
 
   --number NUMBER        a number this enterprise owns, published in the ring; repeatable
+  --range FROM..TO       a block of numbers, both ends included; repeatable
+  --exclude NUMBER       a number of a range not to publish; repeatable
+  --quota Q              most numbers this node may publish (default 10000); more is an error
   --country CC           default country for national numbers (ISO 3166, e.g. US, GB)
   --overlay NAME         the overlay's name; salts number keys, the same on every node (default ime)
   --listen MULTIADDR     libp2p listen address (default /ip4/127.0.0.1/tcp/0); repeatable
@@ -43,6 +47,9 @@ When up, prints one line on stdout:  ready {"peerId", "nodeId", "multiaddrs", "n
 Ctrl-C or SIGTERM leaves the ring gracefully (records handed to the successor) and exits.`,
   options: {
     number: { type: 'string', multiple: true },
+    range: { type: 'string', multiple: true },
+    exclude: { type: 'string', multiple: true },
+    quota: { type: 'string' },
     country: { type: 'string' },
     overlay: { type: 'string' },
     listen: { type: 'string', multiple: true },
@@ -63,12 +70,24 @@ Ctrl-C or SIGTERM leaves the ring gracefully (records handed to the successor) a
       }
     }
     const country = stringOption(args, 'country')
-    const numbers: E164[] = []
-    for (const text of asList(args.values.number)) {
-      const number = normaliseNumber(text, country === undefined ? {} : { defaultCountry: country })
-      if (!number.ok) throw new UsageError(`--number: ${number.error}`)
-      numbers.push(number.value)
-    }
+    const ranges = asList(args.values.range).map((text) => {
+      const [from, to, ...rest] = text.split('..')
+      if (from === undefined || to === undefined || rest.length > 0) {
+        throw new UsageError(`--range takes FROM..TO, e.g. +14085550100..+14085550199; got ${JSON.stringify(text)}`)
+      }
+      return { from, to }
+    })
+    const plan = expandNumberPlan(
+      {
+        numbers: asList(args.values.number),
+        ranges,
+        exclusions: asList(args.values.exclude),
+        quota: intOption(args, 'quota', DEFAULT_NUMBER_QUOTA, 0, 10_000_000),
+      },
+      country === undefined ? {} : { defaultCountry: country },
+    )
+    if (!plan.ok) throw new UsageError(`numbers to publish: ${plan.error}`)
+    const numbers = plan.value
     const listen = asList(args.values.listen)
     const node = await joinAny(
       (bootstrap) =>
