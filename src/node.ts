@@ -22,6 +22,7 @@ import { SqliteRecordStore } from './store/dht-record-store.js'
 import { SqliteNodeIdentityStore } from './store/identity-store.js'
 import { SqliteLearnedRouteStore } from './store/learned-route-store.js'
 import { SqliteNumberKeyStore } from './store/number-key-store.js'
+import { SqlitePublishedNumberStore } from './store/published-number-store.js'
 import { SqliteTicketKeyStore } from './store/ticket-key-store.js'
 import { TicketKeyRing } from './tickets/key-ring.js'
 import { mintTicket } from './tickets/mint.js'
@@ -42,7 +43,7 @@ export interface EnterpriseNodeConfig {
   overlay: string
   /** This enterprise's domain: sent when validating, and the domain of the routes it grants. */
   domain?: string
-  /** Numbers this enterprise owns and publishes. */
+  /** Numbers this enterprise owns and publishes; earlier ones not in this list are withdrawn. */
   numbers?: readonly E164[]
   /** The SIP URI other enterprises should call a number at (default sip:NUMBER@DOMAIN). */
   sipUriFor?: (number: E164) => string
@@ -102,10 +103,19 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
     })
     const published = new Map<E164, RingId>()
     const numberByKey = new Map<string, E164>()
+    const publishedStore = new SqlitePublishedNumberStore(db)
     for (let i = 0; i < numbers.length; i++) {
       await peer.chord.publish(keys[i]!)
+      publishedStore.add(numbers[i]!, keys[i]!)
       published.set(numbers[i]!, keys[i]!)
       numberByKey.set(ringIdToHex(keys[i]!), numbers[i]!)
+    }
+    // Numbers published before but no longer in the plan: a signed withdrawal replaces their claims. (With no
+    // plan given at all, the node leaves its earlier claims as they are.)
+    for (const old of config.numbers === undefined ? [] : publishedStore.list()) {
+      if (published.has(old.number)) continue
+      await peer.chord.withdraw(old.key)
+      publishedStore.remove(old.number)
     }
 
     const validation = new ValidationProtocol(peer.libp2p, {

@@ -29,4 +29,20 @@ describe('enterprise node', () => {
       await again.stop()
     }
   }, 30_000)
+
+  it('withdraws a number that is no longer in its plan', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ime-node-'))
+    dirs.push(dataDir)
+    const [kept, dropped] = ['+12015550100', '+12015550101'] as E164[]
+    const first = await startEnterpriseNode({ dataDir, overlay: 'test', numbers: [kept!, dropped!] })
+    expect((await first.claimsOn(dropped!)).owners).toEqual([first.peer.chord.self.id])
+    await first.stop()
+    const again = await startEnterpriseNode({ dataDir, overlay: 'test', numbers: [kept!] })
+    try {
+      expect((await again.claimsOn(kept!)).owners).toEqual([again.peer.chord.self.id])
+      expect((await again.claimsOn(dropped!)).owners).toEqual([])
+    } finally {
+      await again.stop()
+    }
+  }, 30_000)
 })

@@ -35,6 +35,7 @@ export const nodeCommand: Command = {
   --range FROM..TO       a block of numbers, both ends included; repeatable
   --exclude NUMBER       a number of a range not to publish; repeatable
   --quota Q              most numbers this node may publish (default 10000); more is an error
+                         (numbers this node published before but not given now are withdrawn)
   --country CC           default country for national numbers (ISO 3166, e.g. US, GB)
   --overlay NAME         the overlay's name; salts number keys, the same on every node (default ime)
   --listen MULTIADDR     libp2p listen address (default /ip4/127.0.0.1/tcp/0); repeatable

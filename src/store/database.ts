@@ -68,6 +68,8 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (key, owner)
    ) WITHOUT ROWID;
    CREATE INDEX dht_records_by_expiry ON dht_records (expires_at)`,
+  // 7: the numbers this node has published, so that a number dropped from its plan is withdrawn.
+  `CREATE TABLE published_numbers (number TEXT PRIMARY KEY, ring_key BLOB NOT NULL) WITHOUT ROWID`,
 ]
 
 export type Database = DatabaseSync
