@@ -51,6 +51,8 @@ export interface EnterpriseNodeConfig {
   bootstrap?: NodeRef
   chord?: Partial<ChordConfig>
   validation?: Partial<ValidationTiming>
+  /** How often due validations are looked for (ms; default 30 s). */
+  validationPollMs?: number
   clock?: Clock
   onChordEvent?: (event: ChordEvent) => void
   onPublishProgress?: (done: number, total: number) => void
@@ -168,6 +170,18 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       },
     })
 
+    // Due validations run in the background, one batch at a time; never on a call's path.
+    let validating = false
+    const poll = setInterval(() => {
+      if (validating) return
+      validating = true
+      validations
+        .run()
+        .catch(() => undefined)
+        .finally(() => (validating = false))
+    }, config.validationPollMs ?? 30_000)
+    poll.unref()
+
     return {
       peer,
       numberKeys,
@@ -187,6 +201,7 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
         return stored.value
       },
       async stop() {
+        clearInterval(poll)
         try {
           await peer.leave()
         } finally {

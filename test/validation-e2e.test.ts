@@ -19,7 +19,7 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
-async function enterprise(domain: string, numbers: E164[], via?: EnterpriseNode) {
+async function enterprise(domain: string, numbers: E164[], via?: EnterpriseNode, background = false) {
   const dataDir = mkdtempSync(join(tmpdir(), `ime-${domain}-`))
   dirs.push(dataDir)
   const node = await startEnterpriseNode({
@@ -28,6 +28,7 @@ async function enterprise(domain: string, numbers: E164[], via?: EnterpriseNode)
     domain,
     numbers,
     ...(via !== undefined && { bootstrap: via.peer.chord.self }),
+    ...(background && { validation: { delayMinMs: 0, delayMaxMs: 1 }, validationPollMs: 100 }),
   })
   started.push(node)
   return node
@@ -114,4 +115,35 @@ describe('from a PSTN call to a learned route, between enterprise nodes on real 
     expect(checked.ok).toBe(true)
     expect(a.validations.pending()).toEqual([])
   }, 60_000)
+
+  it('runs due validations in the background, with no one asking', async () => {
+    const a = await enterprise('alpha.example', [alice], undefined, true)
+    const b = await enterprise('bravo.example', [bob], a)
+    for (let i = 0; i < 2; i++) for (const n of started) await n.peer.chord.maintain()
+    b.recordCall({
+      id: 'in-9',
+      direction: 'inbound',
+      path: 'pstn',
+      user: 'bob',
+      caller: alice,
+      called: bob,
+      start: T,
+      end: T + 120_000,
+      outcome: 'answered',
+    })
+    a.recordCall({
+      id: 'out-9',
+      direction: 'outbound',
+      path: 'pstn',
+      user: 'alice',
+      caller: alice,
+      called: bob,
+      start: T,
+      end: T + 120_000,
+      outcome: 'answered',
+    })
+    for (let i = 0; i < 100 && a.routes.routesTo(bob, Date.now()).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 50))
+    expect(a.routes.routesTo(bob, Date.now())).toMatchObject([{ domain: 'bravo.example' }])
+  }, 30_000)
 })
