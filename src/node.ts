@@ -53,6 +53,8 @@ export interface EnterpriseNodeConfig {
   validation?: Partial<ValidationTiming>
   /** How often due validations are looked for (ms; default 30 s). */
   validationPollMs?: number
+  /** How long call records are kept (ms; default 7 days); older ones are deleted at start and on each poll. */
+  callRetentionMs?: number
   clock?: Clock
   onChordEvent?: (event: ChordEvent) => void
   onPublishProgress?: (done: number, total: number) => void
@@ -170,9 +172,12 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       },
     })
 
+    const retentionMs = config.callRetentionMs ?? 7 * 24 * 3600_000
+    calls.purgeBefore(clock.now() - retentionMs)
     // Due validations run in the background, one batch at a time; never on a call's path.
     let validating = false
     const poll = setInterval(() => {
+      calls.purgeBefore(clock.now() - retentionMs)
       if (validating) return
       validating = true
       validations

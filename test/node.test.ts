@@ -45,4 +45,39 @@ describe('enterprise node', () => {
       await again.stop()
     }
   }, 30_000)
+
+  it('keeps call records for the retention period only', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ime-node-'))
+    dirs.push(dataDir)
+    const day = 24 * 3600_000
+    const first = await startEnterpriseNode({ dataDir, overlay: 'test', numbers: [] })
+    const call = {
+      direction: 'inbound' as const,
+      path: 'pstn' as const,
+      user: 'bob',
+      caller: '+12015550100' as E164,
+      called: '+12025550102' as E164,
+    }
+    first.recordCall({
+      ...call,
+      id: 'old',
+      start: Date.now() - 8 * day,
+      end: Date.now() - 8 * day + 60_000,
+      outcome: 'answered',
+    })
+    first.recordCall({
+      ...call,
+      id: 'recent',
+      start: Date.now() - day,
+      end: Date.now() - day + 60_000,
+      outcome: 'answered',
+    })
+    await first.stop()
+    const again = await startEnterpriseNode({ dataDir, overlay: 'test' })
+    try {
+      expect(again.calls.list().map((c) => c.id)).toEqual(['recent'])
+    } finally {
+      await again.stop()
+    }
+  }, 30_000)
 })
