@@ -662,6 +662,18 @@ export class ChordNode {
       }
     }
     if (changed) this.distinctFingers = null
+    // Every successor gone (a run of r failures): the nearest node still known, going clockwise, stands in
+    // until stabilisation finds the real one. Without this the node would think itself alone on the ring and
+    // answer every lookup with itself.
+    if (this.successors.length === 0) {
+      const known = [...this.knownFingers(), ...(this.predecessor === null ? [] : [this.predecessor])]
+      known.sort((a, b) => {
+        const da = ringDistance(this.self.id, a.id)
+        const db = ringDistance(this.self.id, b.id)
+        return da < db ? -1 : da > db ? 1 : 0
+      })
+      if (known.length > 0) this.setSuccessors(known)
+    }
   }
 
   private setSuccessors(nodes: Iterable<NodeRef>): void {
