@@ -1,3 +1,4 @@
+import { describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { ChordNode, type ChordConfig } from '../src/dht/chord-node.js'
 import { claimSignerFor, nodeIdFor } from '../src/dht/identity.js'
@@ -58,3 +59,24 @@ export async function startMemoryCluster(size: number, config: Partial<ChordConf
 
 describeChordSuite('in-memory network', (size) => startMemoryCluster(size), 8)
 describeChordSuite('in-memory network, 32 nodes', (size) => startMemoryCluster(size), 32)
+
+describe('Chord, in memory: losing every successor at once', () => {
+  it('falls back on the nearest known node instead of believing itself alone', async () => {
+    const cluster = await startMemoryCluster(14)
+    try {
+      const sorted = [...cluster.nodes].sort((a, b) => (a.self.id < b.self.id ? -1 : 1))
+      const node = sorted[0]!
+      const successors = node.snapshot().successors
+      expect(successors).toHaveLength(8)
+      for (const s of successors) await cluster.kill(cluster.nodes.find((n) => n.self.id === s.id)!)
+      // Its next stabilisation finds every successor dead; it must not conclude it is alone.
+      await node.stabilise()
+      expect(node.snapshot().successors.length).toBeGreaterThan(0)
+      await cluster.settle()
+      const key = sorted[10]!.self.id
+      expect((await node.lookup(key)).responsible.id).toBe(key)
+    } finally {
+      await cluster.close()
+    }
+  })
+})
