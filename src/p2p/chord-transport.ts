@@ -9,7 +9,13 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { DEFAULT_CHORD_CONFIG } from '../dht/constants.js'
 import { PeerUnreachableError, type ChordRequestHandler, type ChordTransport, type NodeRef } from '../dht/messages.js'
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, ringIdForPeer } from './chord-codec.js'
-import { CHORD_PROTOCOL, MAX_CHORD_MESSAGE_BYTES, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS } from './constants.js'
+import {
+  CHORD_PROTOCOL,
+  MAX_ADDRS_PER_NODE,
+  MAX_CHORD_MESSAGE_BYTES,
+  MAX_INBOUND_STREAMS,
+  MAX_OUTBOUND_STREAMS,
+} from './constants.js'
 import { openStream } from './dial.js'
 import type { ImeLibp2p } from './libp2p-node.js'
 
@@ -68,6 +74,19 @@ export class Libp2pChordTransport implements ChordTransport {
     }
   }
 
+  /**
+   * Where the remote peer listens, as identify told our peer store (an inbound connection's own address is an
+   * ephemeral port, useless for dialling back); empty until identify has run.
+   */
+  private async knownAddrs(connection: Connection): Promise<string[]> {
+    try {
+      const known = await this.libp2p.peerStore.get(connection.remotePeer)
+      return known.addresses.slice(0, MAX_ADDRS_PER_NODE).map((a) => a.multiaddr.toString())
+    } catch {
+      return []
+    }
+  }
+
   private async answer(stream: Stream, connection: Connection, handler: ChordRequestHandler): Promise<void> {
     const signal = AbortSignal.timeout(this.timeoutMs)
     try {
@@ -78,7 +97,7 @@ export class Libp2pChordTransport implements ChordTransport {
       const bytes = await lp.read({ signal })
       const req = decodeRequest(bytes.subarray())
       const res = req.ok
-        ? await handler({ id: id.value, peer, addrs: [] }, req.value)
+        ? await handler({ id: id.value, peer, addrs: await this.knownAddrs(connection) }, req.value)
         : { type: 'error' as const, reason: req.error }
       await lp.write(encodeResponse(res), { signal })
       await stream.close({ signal })
