@@ -110,7 +110,10 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
       try {
         for await (const event of kadOf(pick(peers)).get(kadKey(key))) {
           if (event.name === 'SEND_QUERY') queried++
-          if (event.name === 'VALUE' && first === null) first = performance.now() - t1
+          // get() holds VALUE events back until the whole query ends; the first value is the first peer's
+          // answer that carries the record.
+          const carriesValue = event.name === 'VALUE' || (event.name === 'PEER_RESPONSE' && event.record != null)
+          if (carriesValue && first === null) first = performance.now() - t1
         }
       } catch {
         // a failed query counts as not found
