@@ -112,7 +112,8 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
           if (event.name === 'SEND_QUERY') queried++
           // get() holds VALUE events back until the whole query ends; the first value is the first peer's
           // answer that carries the record.
-          const carriesValue = event.name === 'VALUE' || (event.name === 'PEER_RESPONSE' && event.record != null)
+          const carriesValue =
+            event.name === 'VALUE' || (event.name === 'PEER_RESPONSE' && (event.record ?? null) !== null)
           if (carriesValue && first === null) first = performance.now() - t1
         }
       } catch {
