@@ -74,6 +74,25 @@ describe('Chord transport over libp2p', () => {
     expect(stopped).toBeInstanceOf(PeerUnreachableError)
   })
 
+  it('dials afresh when the reused connection turns out to be closing, instead of calling the peer dead', async () => {
+    const a = await peer()
+    const b = await peer()
+    await new Libp2pChordTransport(a.libp2p).serve(async () => ({ type: 'pong' }))
+    const transport = new Libp2pChordTransport(b.libp2p, 2000)
+    const aRef = selfNodeRef(a.libp2p)
+    expect(await transport.request(aRef, { type: 'ping' })).toEqual({ type: 'pong' })
+    const [connection] = b.libp2p.getConnections(a.libp2p.peerId)
+    // The race: the connection still says 'open' when picked, and is closed by the time a stream is asked of it.
+    connection!.newStream = async () => {
+      await connection!.close()
+      throw new Error('connection closing')
+    }
+    expect(await transport.request(aRef, { type: 'ping' })).toEqual({ type: 'pong' })
+    const now = b.libp2p.getConnections(a.libp2p.peerId)
+    expect(now).toHaveLength(1)
+    expect(now[0]).not.toBe(connection)
+  })
+
   it('builds a NodeRef from a bootstrap multiaddr, refusing one without a checkable peer id', async () => {
     const a = await peer()
     const address = a.libp2p.getMultiaddrs()[0]!.toString()

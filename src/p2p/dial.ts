@@ -18,7 +18,15 @@ export async function openStream(
     throw new Error(`not a peer id: ${(e as Error).message}`, { cause: e })
   }
   const open = libp2p.getConnections(peerId).find((c: Connection) => c.status === 'open')
-  if (open !== undefined) return open.newStream(protocol, { signal })
+  if (open !== undefined) {
+    try {
+      return await open.newStream(protocol, { signal })
+    } catch (e) {
+      // The connection may have been closing as we picked it (the other side pruned or restarted it): dial
+      // afresh once rather than report a live peer dead. A timeout or caller abort is final.
+      if (signal.aborted) throw e
+    }
+  }
   const addrs = to.addrs.map((a) => {
     const ma = multiaddr(a)
     return ma.getComponents().some((c) => c.name === 'p2p') ? ma : ma.encapsulate(`/p2p/${to.peer}`)
