@@ -76,6 +76,13 @@ describe('Chord codec', () => {
     expect(badAddr.ok ? 'accepted' : badAddr.error).toMatch(/is not a multiaddr/)
     const notPeer = decodeRequest(encodeRequest({ type: 'notify', candidate: { ...a, peer: 'nobody' } }))
     expect(notPeer.ok ? 'accepted' : notPeer.error).toMatch(/peer id "nobody" does not parse/)
+    // Refused before parsing: base58 decoding is quadratic, and this id alone would cost minutes of CPU.
+    const started = performance.now()
+    const hugePeer = decodeRequest(
+      encodeRequest({ type: 'notify', candidate: { ...a, peer: '1' + 'z'.repeat(900_000) } }),
+    )
+    expect(hugePeer.ok ? 'accepted' : hugePeer.error).toBe('node ref: peer id of 900001 characters (at most 128)')
+    expect(performance.now() - started).toBeLessThan(1000)
     const tooMany = decodeResponse(encodeResponse({ type: 'found', successors: Array.from({ length: 40 }, () => a) }))
     expect(tooMany.ok).toBe(false)
   })

@@ -16,7 +16,7 @@ import {
 } from '../dht/constants.js'
 import type { ChordRequest, ChordResponse, ClaimRecord, NodeRef } from '../dht/messages.js'
 import * as pb from './pb/chord.js'
-import { MAX_ADDRS_PER_NODE, MAX_MULTIADDR_LENGTH, MAX_REASON_LENGTH } from './constants.js'
+import { MAX_ADDRS_PER_NODE, MAX_MULTIADDR_LENGTH, MAX_PEER_ID_LENGTH, MAX_REASON_LENGTH } from './constants.js'
 
 // ---- node refs ------------------------------------------------------------------------------------------------
 
@@ -27,6 +27,8 @@ const ringIdOfPeer = new Map<string, RingId>()
 export function ringIdForPeer(peer: string): Result<RingId> {
   const cached = ringIdOfPeer.get(peer)
   if (cached !== undefined) return ok(cached)
+  if (peer.length > MAX_PEER_ID_LENGTH)
+    return err(`peer id of ${peer.length} characters (at most ${MAX_PEER_ID_LENGTH})`)
   let publicKey
   try {
     publicKey = peerIdFromString(peer).publicKey

@@ -12,6 +12,13 @@ export const MAX_CHORD_MESSAGE_BYTES = 1024 * 1024
 export const MAX_ADDRS_PER_NODE = 8
 export const MAX_MULTIADDR_LENGTH = 256
 
+/**
+ * An Ed25519 peer id is 52 characters in base58 (about 62 as a CID). Longer strings are refused before
+ * parsing: base58 decoding takes time quadratic in the length (50,000 characters cost 1.6 s of CPU here), so
+ * one oversized id in a 1 MiB message could stall the node for minutes.
+ */
+export const MAX_PEER_ID_LENGTH = 128
+
 /** Reason strings travel back to peers; keep them short. */
 export const MAX_REASON_LENGTH = 200
 
