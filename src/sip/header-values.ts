@@ -111,7 +111,11 @@ export function parseNameAddr(text: string, what = 'address'): Result<NameAddr> 
   }
   if (uri === '') return err(`${what} ${shown(text)} has no URI`)
   const checked = checkUri(uri)
-  if (!checked.ok) return err(`${what}: ${checked.error}`)
+  if (!checked.ok) {
+    if (text.includes('<'))
+      return err(`${what} ${shown(text)}: a display name other than tokens and spaces must be quoted`)
+    return err(`${what}: ${checked.error}`)
+  }
   const params = parseParamsAt(c, what)
   if (!params.ok) return params
   const end = expectEnd(c, `${what} ${shown(text)}`)

@@ -94,11 +94,14 @@ function keyOf(name: string): string {
   return (c ?? name).toLowerCase()
 }
 
-/** Why a header value may not be written as is, or undefined if it may. */
+/**
+ * Why a header value may not be written as is, or undefined if it may: no CR or LF anywhere (no header
+ * injection), and no other control character except HTAB or one escaped by a backslash (a quoted-pair).
+ */
 export function headerValueProblem(value: string): string | undefined {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i)
-    if ((c < 32 && c !== 9) || c === 127) {
+    if (((c < 32 && c !== 9) || c === 127) && !(c !== 13 && c !== 10 && value.charCodeAt(i - 1) === 92)) {
       const what = c === 13 ? 'CR' : c === 10 ? 'LF' : `control character 0x${c.toString(16).padStart(2, '0')}`
       return `contains ${what}`
     }

@@ -30,7 +30,7 @@ export interface SipParseError {
   /** The reason phrase to answer with: says what was wrong ("Missing Call-ID"). */
   readonly reason: string
   /**
-   * The request as far as it parsed, when it has what a response copies (Via, From, To, Call-ID, CSeq):
+   * The request as far as it parsed, when it can be answered (it has a Via):
    * answer it with responseTo(error.request, error.status, error.reason). Undefined for responses (never
    * answered) and for requests too broken to answer, which are dropped.
    */
@@ -76,6 +76,8 @@ function controlProblem(head: Uint8Array): string | undefined {
       i++
       continue
     }
+    // A quoted-pair may escape any control character but CR and LF (RFC 3261 section 25.1; RFC 4475 intmeth).
+    if (b !== 13 && b !== 10 && head[i - 1] === 92) continue
     let lineStart = i
     while (lineStart > 0 && !(head[lineStart - 1] === 10 && head[lineStart - 2] === 13)) lineStart--
     let colon = lineStart
@@ -109,6 +111,16 @@ function parseVersion(v: string): 'ok' | 'other' | 'bad' {
 }
 
 function parseStartLine(line: string): StartLine {
+  const trimmed = line.trimEnd()
+  if (trimmed !== line && trimmed.length > 0) {
+    // RFC 4475 trws: answer, rather than drop, a request line that is fine but for trailing whitespace.
+    const start = parseStartLine(trimmed)
+    if (start.message?.kind !== 'request' || start.error !== undefined) return start
+    return {
+      message: start.message,
+      error: { status: 400, reason: `Request line ${shown(line)} ends with whitespace` },
+    }
+  }
   if (line.slice(0, 4).toUpperCase() === 'SIP/') {
     const sp1 = line.indexOf(' ')
     const version = sp1 < 0 ? line : line.slice(0, sp1)
@@ -192,33 +204,31 @@ function contentLengthOf(headers: SipHeaders): {
 /** The checks every element makes on a message whose headers all parsed; returns the first failure. */
 function checkRequiredHeaders(m: SipMessage): string | undefined {
   const v = vias(m)
-  if (!v.ok) return `Bad Via: ${v.error}`
+  if (!v.ok) return v.error
   if (v.value.length === 0) return 'Missing Via'
   const ids = m.headers.getAll('Call-ID')
   if (ids.length === 0) return 'Missing Call-ID'
   if (ids.length > 1) return 'Call-ID appears more than once'
   if (ids[0] === '') return 'Empty Call-ID'
-  for (const r of [fromAddress(m), toAddress(m)])
-    if (!r.ok) return capitalise(r.error.startsWith('missing') ? r.error : `Bad ${r.error}`)
+  for (const r of [fromAddress(m), toAddress(m)]) if (!r.ok) return capitalise(r.error)
   if (m.headers.getAll('CSeq').length > 1) return 'CSeq appears more than once'
   const cs = cseq(m)
-  if (!cs.ok) return capitalise(cs.error.startsWith('missing') ? cs.error : `Bad ${cs.error}`)
+  if (!cs.ok) return capitalise(cs.error)
   if (m.kind === 'request') {
     if (cs.value.method !== m.method) return `CSeq method ${cs.value.method} does not match request method ${m.method}`
     const mf = maxForwards(m)
-    if (!mf.ok) return `Bad ${mf.error}`
+    if (!mf.ok) return mf.error
   }
   return undefined
 }
 
 /**
- * Whether a request has what a response copies: Via, From, To, Call-ID and CSeq. They need not be well formed:
- * over TCP and WebSocket the answer goes back on the same connection, and the client matches it by what it sent.
+ * Whether a refused request can still be answered: it needs a Via (RFC 4475 section 3.3.1 wants a 400 even for
+ * a request missing Call-ID, From and To). The Via need not be well formed: over TCP and WebSocket the answer
+ * goes back on the same connection, and the client matches it by what it sent; responseTo copies what is there.
  */
 function answerable(m: SipMessage | undefined): m is SipRequest {
-  if (m === undefined || m.kind !== 'request') return false
-  const h = m.headers
-  return h.has('Via') && h.has('Call-ID') && h.has('From') && h.has('To') && h.has('CSeq')
+  return m !== undefined && m.kind === 'request' && m.headers.has('Via')
 }
 
 /**
@@ -348,7 +358,7 @@ export function parseMessage(bytes: Uint8Array): Result<SipMessage, SipParseErro
   const message = head.message
   if (message === undefined) return err({ status: 400, reason: 'Bad start line', request: undefined, close: true })
   const answer = (status: number, reason: string): Result<SipMessage, SipParseError> =>
-    err({ status, reason, request: message.kind === 'request' ? message : undefined, close: false })
+    err({ status, reason, request: answerable(message) ? message : undefined, close: false })
   if (missingBlankLine) return answer(400, 'Message head does not end with an empty line')
   const body = bytes.subarray(end + 4)
   if (body.length > MAX_BODY_BYTES)
