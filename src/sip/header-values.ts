@@ -95,7 +95,8 @@ export function parseNameAddr(text: string, what = 'address'): Result<NameAddr> 
     } else c.pos = start
   }
   let uri: string
-  if (c.peek() === 60) {
+  const bracketed = c.peek() === 60
+  if (bracketed) {
     const close = text.indexOf('>', c.pos + 1)
     if (close < 0) return err(`${what} ${shown(text)} has "<" without ">"`)
     uri = text.slice(c.pos + 1, close)
@@ -112,7 +113,7 @@ export function parseNameAddr(text: string, what = 'address'): Result<NameAddr> 
   if (uri === '') return err(`${what} ${shown(text)} has no URI`)
   const checked = checkUri(uri)
   if (!checked.ok) {
-    if (text.includes('<'))
+    if (!bracketed && text.includes('<'))
       return err(`${what} ${shown(text)}: a display name other than tokens and spaces must be quoted`)
     return err(`${what}: ${checked.error}`)
   }

@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest'
+import {
+  formatAuthValue,
+  formatNameAddr,
+  formatVia,
+  paramValue,
+  parseAuthValue,
+  parseCSeq,
+  parseNameAddr,
+  parseVia,
+} from './header-values.js'
+import { splitList } from './headers.js'
+
+describe('splitList', () => {
+  it('splits at commas outside quotes and <...>', () => {
+    expect(splitList('"Doe, John" <sip:a@b;x=1,2>, <sip:c@d> ,sip:e@f')).toEqual({
+      ok: true,
+      value: ['"Doe, John" <sip:a@b;x=1,2>', '<sip:c@d>', 'sip:e@f'],
+    })
+    expect(splitList('"a \\" , b" <sip:x@y>')).toEqual({ ok: true, value: ['"a \\" , b" <sip:x@y>'] })
+  })
+  it.each([
+    ['"unterminated, <sip:a@b>', 'unterminated quoted string'],
+    ['<sip:a@b, sip:c@d', '"<" without ">"'],
+    ['<sip:a@b>,,<sip:c@d>', 'empty element'],
+    ['<sip:a@b>,', 'empty element'],
+    [Array.from({ length: 300 }, () => 'a').join(','), 'more than 256 values'],
+  ])('refuses %s', (value, reason) => {
+    const r = splitList(value)
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.error).toContain(reason)
+  })
+})
+
+describe('parseNameAddr', () => {
+  it.each([
+    [
+      '"Alice \\"A\\"" <sip:alice@example.com>;tag=1',
+      'Alice "A"',
+      'sip:alice@example.com',
+      [{ name: 'tag', value: '1' }],
+    ],
+    ['Bob Smith <sip:bob@example.com>', 'Bob Smith', 'sip:bob@example.com', []],
+    [
+      '<sip:bob@example.com;transport=tcp>;expires=60;q=0.5',
+      undefined,
+      'sip:bob@example.com;transport=tcp',
+      [
+        { name: 'expires', value: '60' },
+        { name: 'q', value: '0.5' },
+      ],
+    ],
+    // addr-spec: the ;tag belongs to the header, not the URI (RFC 3261 section 20.10)
+    ['sip:bob@example.com;tag=abc', undefined, 'sip:bob@example.com', [{ name: 'tag', value: 'abc' }]],
+    ['"caller"<sip:caller@example.com>', 'caller', 'sip:caller@example.com', []],
+    ['  <tel:+15551234567>  ;  tag = x ', undefined, 'tel:+15551234567', [{ name: 'tag', value: 'x' }]],
+    [
+      '"" <sip:a@b>;flag;p="quoted ; value"',
+      '',
+      'sip:a@b',
+      [
+        { name: 'flag', value: undefined },
+        { name: 'p', value: 'quoted ; value', quoted: true },
+      ],
+    ],
+  ])('%s', (text, displayName, uri, params) => {
+    expect(parseNameAddr(text)).toEqual({ ok: true, value: { displayName, uri, params } })
+  })
+
+  it.each([
+    ['', 'has no URI'],
+    ['<>', 'has no URI'],
+    ['"Bob <sip:bob@example.com>', 'unterminated quoted string'],
+    ['"Bob" sip:bob@example.com', 'must be followed by <URI>'],
+    ['Bell, Alexander <sip:bell@example.com>', 'must be quoted'],
+    ['<sip:bob@example.com', '"<" without ">"'],
+    ['<sip:bob@example.com> junk', 'unexpected "junk"'],
+    ['<sip:bob@example.com>;', 'without a parameter name'],
+    ['<sip:bob@example.com>;tag=', 'has "=" but no value'],
+    ['<bob@example.com>', 'has no scheme'],
+    ['<sip:bob@exa mple.com>', 'not allowed in a URI'],
+  ])('refuses %s', (text, reason) => {
+    const r = parseNameAddr(text, 'To')
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.error).toContain(reason)
+  })
+
+  it('formats back to something that parses the same', () => {
+    const a = { displayName: 'A "quoted" \\ name', uri: 'sip:a@example.com', params: [{ name: 'tag', value: 'x1' }] }
+    const text = formatNameAddr(a)
+    expect(text).toBe('"A \\"quoted\\" \\\\ name" <sip:a@example.com>;tag=x1')
+    expect(parseNameAddr(text)).toEqual({ ok: true, value: a })
+  })
+})
+
+describe('parseVia', () => {
+  it('reads protocol, transport, sent-by and parameters', () => {
+    const r = parseVia('SIP/2.0/tcp [2001:db8::1]:5062;branch=z9hG4bK776;received=192.0.2.1;rport=5070;maddr=x')
+    expect(r).toEqual({
+      ok: true,
+      value: {
+        transport: 'TCP',
+        host: '[2001:db8::1]',
+        hostKind: 'ipv6',
+        port: 5062,
+        params: [
+          { name: 'branch', value: 'z9hG4bK776' },
+          { name: 'received', value: '192.0.2.1' },
+          { name: 'rport', value: '5070' },
+          { name: 'maddr', value: 'x' },
+        ],
+      },
+    })
+    if (r.ok) {
+      expect(paramValue(r.value.params, 'BRANCH')).toBe('z9hG4bK776')
+      expect(formatVia(r.value)).toBe(
+        'SIP/2.0/TCP [2001:db8::1]:5062;branch=z9hG4bK776;received=192.0.2.1;rport=5070;maddr=x',
+      )
+    }
+  })
+  it('allows whitespace around the marks, rport without a value and an IPv6 received', () => {
+    const r = parseVia('SIP / 2.0 / UDP   host.example.com : 5060 ; rport ; received=2001:db8::5 ; branch = z9hG4bK1')
+    expect(r).toMatchObject({ ok: true, value: { transport: 'UDP', host: 'host.example.com', port: 5060 } })
+    if (r.ok) expect(paramValue(r.value.params, 'rport')).toBe('')
+  })
+  it.each([
+    ['SIP/2.0/TCP', 'expected whitespace'],
+    ['SIP/2.0/TCP ', 'is empty'],
+    ['HTTP/1.1/TCP host', 'does not start with SIP/2.0/'],
+    ['SIP/2.1/TCP host', 'expected 2.0'],
+    ['SIP/2.0 host', 'expected "/" before the transport'],
+    ['SIP/2.0/ ;branch=x', 'no transport'],
+    ['SIP/2.0/TCP host:abc', 'expected 0-65535'],
+    ['SIP/2.0/TCP host;branch', 'empty branch'],
+    ['SIP/2.0/TCP host;rport=x', 'expected a port number'],
+    ['SIP/2.0/TCP host;received=host.example.com', 'expected an IP address'],
+    ['SIP/2.0/TCP host extra', 'unexpected "extra"'],
+  ])('refuses %s', (text, reason) => {
+    const r = parseVia(text)
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.error).toContain(reason)
+  })
+})
+
+describe('parseCSeq', () => {
+  it('reads number and method', () => {
+    expect(parseCSeq(' 0009   INVITE ')).toEqual({ ok: true, value: { seq: 9, method: 'INVITE' } })
+    expect(parseCSeq('4294967295 ACK')).toEqual({ ok: true, value: { seq: 4294967295, method: 'ACK' } })
+  })
+  it.each([
+    ['INVITE', 'does not start with a sequence number'],
+    ['-1 INVITE', 'does not start with a sequence number'],
+    ['4294967296 INVITE', 'larger than 4294967295'],
+    ['1INVITE', 'expected whitespace'],
+    ['1 ', 'has no method'],
+    ['1 INVITE extra', 'unexpected "extra"'],
+  ])('refuses %s', (text, reason) => {
+    const r = parseCSeq(text)
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.error).toContain(reason)
+  })
+})
+
+describe('parseAuthValue', () => {
+  it('reads digest credentials, quoted or not, commas inside quotes', () => {
+    const r = parseAuthValue(
+      'Digest username="bob", realm="biloxi.com, inc", nonce="dcd98b", uri="sip:bob@biloxi.com", qop=auth,nc=00000001 , response="6629fae4", algorithm=SHA-256',
+    )
+    if (!r.ok) throw new Error(r.error)
+    expect(r.value.scheme).toBe('Digest')
+    expect(Object.fromEntries(r.value.params)).toEqual({
+      username: 'bob',
+      realm: 'biloxi.com, inc',
+      nonce: 'dcd98b',
+      uri: 'sip:bob@biloxi.com',
+      qop: 'auth',
+      nc: '00000001',
+      response: '6629fae4',
+      algorithm: 'SHA-256',
+    })
+  })
+  it('formats a challenge that parses back', () => {
+    const v = {
+      scheme: 'Digest',
+      params: new Map([
+        ['realm', 'example.com'],
+        ['nonce', 'abc'],
+        ['qop', 'auth'],
+        ['algorithm', 'MD5'],
+        ['stale', 'FALSE'],
+      ]),
+    }
+    const text = formatAuthValue(v)
+    expect(text).toBe('Digest realm="example.com", nonce="abc", qop="auth", algorithm=MD5, stale=FALSE')
+    expect(parseAuthValue(text)).toEqual({ ok: true, value: v })
+  })
+  it.each([
+    ['', 'has no scheme'],
+    ['Digest realm', 'has no "=value"'],
+    ['Digest realm="x" nonce="y"', 'expected ","'],
+    ['Digest realm="x", realm="y"', 'twice'],
+    ['Digest realm="x', 'unterminated quoted string'],
+    ['Digest realm=', 'empty value'],
+  ])('refuses %s', (text, reason) => {
+    const r = parseAuthValue(text)
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.error).toContain(reason)
+  })
+})

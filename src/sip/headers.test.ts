@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest'
+import { canonicalName, headerValueProblem, SipHeaders } from './headers.js'
+
+function headers(...fields: [string, string][]): SipHeaders {
+  const r = SipHeaders.fromFields(fields.map(([name, value]) => ({ name, value })))
+  if (!r.ok) throw new Error(r.error)
+  return r.value
+}
+
+describe('header names', () => {
+  it('expands compact forms and spells known names canonically', () => {
+    const pairs: [string, string][] = [
+      ['i', 'Call-ID'],
+      ['m', 'Contact'],
+      ['f', 'From'],
+      ['t', 'To'],
+      ['v', 'Via'],
+      ['l', 'Content-Length'],
+      ['c', 'Content-Type'],
+      ['k', 'Supported'],
+      ['s', 'Subject'],
+      ['e', 'Content-Encoding'],
+      ['o', 'Event'],
+      ['r', 'Refer-To'],
+      ['u', 'Allow-Events'],
+      ['x', 'Session-Expires'],
+      ['y', 'Identity'],
+      ['CALL-id', 'Call-ID'],
+      ['cseq', 'CSeq'],
+      ['www-authenticate', 'WWW-Authenticate'],
+      ['x-ime-ticket', 'X-IME-Ticket'],
+      ['X-Custom-Thing', 'X-Custom-Thing'],
+    ]
+    for (const [given, canonical] of pairs) expect(canonicalName(given)).toBe(canonical)
+  })
+
+  it('finds a header by any spelling', () => {
+    const h = headers(['i', 'abc'], ['v', 'SIP/2.0/TCP a'], ['VIA', 'SIP/2.0/TCP b'])
+    expect(h.get('Call-ID')).toBe('abc')
+    expect(h.get('call-id')).toBe('abc')
+    expect(h.getAll('Via')).toEqual(['SIP/2.0/TCP a', 'SIP/2.0/TCP b'])
+    expect(h.getAll('v')).toEqual(['SIP/2.0/TCP a', 'SIP/2.0/TCP b'])
+    expect(h.has('m')).toBe(false)
+    expect([...h.fields()].map((f) => f.name)).toEqual(['Call-ID', 'Via', 'Via'])
+  })
+})
+
+describe('SipHeaders edits', () => {
+  it('prepends above the first field of the same name, wherever it is', () => {
+    const h = headers(['From', 'a'], ['Via', 'SIP/2.0/TCP a'], ['To', 'b'], ['Via', 'SIP/2.0/TCP b'])
+    expect(h.prepend('Via', 'SIP/2.0/TCP new').ok).toBe(true)
+    expect(h.prepend('Record-Route', '<sip:p.example.com;lr>').ok).toBe(true)
+    expect([...h.fields()].map((f) => `${f.name}: ${f.value}`)).toEqual([
+      'From: a',
+      'Via: SIP/2.0/TCP new',
+      'Via: SIP/2.0/TCP a',
+      'To: b',
+      'Via: SIP/2.0/TCP b',
+      'Record-Route: <sip:p.example.com;lr>',
+    ])
+  })
+
+  it('set replaces every field of the name in place of the first; remove counts', () => {
+    const h = headers(['Max-Forwards', '70'], ['To', 'b'], ['max-forwards', '12'])
+    expect(h.set('Max-Forwards', '69').ok).toBe(true)
+    expect([...h.fields()].map((f) => `${f.name}: ${f.value}`)).toEqual(['Max-Forwards: 69', 'To: b'])
+    expect(h.set('Expires', '60').ok).toBe(true)
+    expect(h.get('Expires')).toBe('60')
+    expect(h.remove('expires')).toBe(1)
+    expect(h.remove('Expires')).toBe(0)
+    expect(h.size).toBe(2)
+  })
+
+  it('removes the first value of a list even when it shares a line', () => {
+    const h = headers(['Route', '<sip:p1;lr>, "P 2, two" <sip:p2;lr>'], ['Route', '<sip:p3;lr>'])
+    expect(h.removeFirstValue('Route')).toEqual({ ok: true, value: '<sip:p1;lr>' })
+    expect(h.getAll('Route')).toEqual(['"P 2, two" <sip:p2;lr>', '<sip:p3;lr>'])
+    expect(h.removeFirstValue('Route')).toEqual({ ok: true, value: '"P 2, two" <sip:p2;lr>' })
+    expect(h.removeFirstValue('Route')).toEqual({ ok: true, value: '<sip:p3;lr>' })
+    expect(h.removeFirstValue('Route')).toEqual({ ok: true, value: undefined })
+    expect(h.has('Route')).toBe(false)
+  })
+
+  it('lists values across lines', () => {
+    const h = headers(['Allow', 'INVITE, ACK'], ['Allow', 'BYE'])
+    expect(h.values('Allow')).toEqual({ ok: true, value: ['INVITE', 'ACK', 'BYE'] })
+  })
+
+  it('refuses header injection and bad names', () => {
+    const h = new SipHeaders()
+    for (const value of ['a\r\nVia: evil', 'a\nb', 'a\rb', 'a\u0000b', ' padded', 'padded\t']) {
+      const r = h.add('Subject', value)
+      expect(r.ok).toBe(false)
+    }
+    expect(h.add('Bad Name', 'x')).toEqual({ ok: false, error: 'header name "Bad Name" is not a token' })
+    expect(h.add('X-IME-Ticket', 'a\r\nX: y')).toEqual({
+      ok: false,
+      error: 'X-IME-Ticket value "a\\r\\nX: y" contains CR',
+    })
+    expect(h.set('Subject', 'ok\n')).toMatchObject({ ok: false })
+    expect(h.prepend('Via', 'x\ny')).toMatchObject({ ok: false })
+    expect(h.size).toBe(0)
+    expect(headerValueProblem('tab\tand "quoted \\\u0007 bell"')).toBeUndefined()
+    expect(headerValueProblem('bare \u0007 bell')).toBe('contains control character 0x07')
+  })
+
+  it('forgets parsed structures when a header changes; clones are independent', () => {
+    const h = headers(['Via', 'SIP/2.0/TCP a'])
+    let computed = 0
+    const parse = () => h.cached('n', () => ++computed)
+    expect(parse()).toBe(1)
+    expect(parse()).toBe(1)
+    h.add('Via', 'SIP/2.0/TCP b')
+    expect(parse()).toBe(2)
+    const copy = h.clone()
+    copy.remove('Via')
+    expect(h.getAll('Via')).toHaveLength(2)
+    expect(copy.size).toBe(0)
+  })
+})

@@ -1,0 +1,152 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { checkUri, formatSipUri, parseSipUri, uriParam, uriScheme } from './uri.js'
+
+describe('parseSipUri', () => {
+  it('takes a full SIP URI apart', () => {
+    const r = parseSipUri(
+      'sips:alice:secret@Atlanta.Example.com:5061;transport=tcp;lr?subject=project%20x&priority=urgent',
+    )
+    expect(r).toEqual({
+      ok: true,
+      value: {
+        scheme: 'sips',
+        user: 'alice',
+        password: 'secret',
+        host: 'Atlanta.Example.com',
+        hostKind: 'domain',
+        port: 5061,
+        params: [
+          { name: 'transport', value: 'tcp' },
+          { name: 'lr', value: undefined },
+        ],
+        headers: [
+          { name: 'subject', value: 'project%20x' },
+          { name: 'priority', value: 'urgent' },
+        ],
+      },
+    })
+    if (r.ok) {
+      expect(uriParam(r.value, 'TRANSPORT')).toBe('tcp')
+      expect(uriParam(r.value, 'lr')).toBe('')
+      expect(uriParam(r.value, 'maddr')).toBeUndefined()
+    }
+  })
+
+  it.each([
+    ['sip:example.com', { user: undefined, host: 'example.com', hostKind: 'domain', port: undefined }],
+    ['SIP:bob@192.0.2.4', { user: 'bob', host: '192.0.2.4', hostKind: 'ipv4' }],
+    ['sip:[2001:db8::1]:5060', { host: '[2001:db8::1]', hostKind: 'ipv6', port: 5060 }],
+    ['sip:bob@[::ffff:192.0.2.1]', { host: '[::ffff:192.0.2.1]', hostKind: 'ipv6' }],
+    ['sip:%61lice@example.com', { user: 'alice' }],
+    ['sip:sips%3Auser%40example.com@example.net', { user: 'sips:user@example.com', host: 'example.net' }],
+    [
+      'sip:+15551234567;phone-context=example.com@example.com;user=phone',
+      { user: '+15551234567;phone-context=example.com' },
+    ],
+    ['sip:null-%00-null@example.com', { user: 'null-\u0000-null' }],
+    ['sip:host.example.com.', { host: 'host.example.com.' }],
+    ['sip:u@h:0', { port: 0 }],
+  ])('%s', (text, expected) => {
+    const r = parseSipUri(text)
+    if (!r.ok) throw new Error(r.error)
+    expect(r.value).toMatchObject(expected)
+  })
+
+  it.each([
+    ['tel:+15551234567', 'is not a sip: or sips: URI'],
+    ['sip:', 'is empty after its scheme'],
+    ['sip:@example.com', 'empty user part'],
+    ['sip:us er@example.com', 'not allowed in a URI'],
+    ['sip:us%4@example.com', 'not followed by two hex digits'],
+    ['sip:us<r@example.com', 'not allowed in a URI'],
+    ['sip:bob@exa_mple.com', 'contains "_"'],
+    ['sip:bob@-example.com', 'starting or ending with "-"'],
+    ['sip:bob@example..com', 'empty label'],
+    ['sip:bob@256.1.1.1', 'not a valid IPv4 address'],
+    ['sip:bob@[2001:db8::g]', 'not a valid IPv6 address'],
+    ['sip:bob@[2001:db8::1', 'without closing it'],
+    ['sip:bob@example.com:99999', 'expected 0-65535'],
+    ['sip:bob@example.com:', 'expected 0-65535'],
+    ['sip:bob@example.com;=x', 'empty name'],
+    ['sip:bob@example.com;a"b', 'not allowed in a URI'],
+    ['sip:bob@example.com?', 'without headers'],
+    ['sip:bob@example.com?subject', 'has no "=value"'],
+    ['sip:bob@' + 'a'.repeat(300), 'longer than 253'],
+    ['sip:bob@example.com' + ';p'.repeat(100), 'more than 64'],
+  ])('refuses %s', (text, reason) => {
+    const r = parseSipUri(text)
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.error).toContain(reason)
+  })
+})
+
+describe('uriScheme and checkUri', () => {
+  it('accepts other absolute URIs by shape only', () => {
+    expect(uriScheme('tel:+1-555-123')).toEqual({ ok: true, value: 'tel' })
+    expect(checkUri('urn:service:sos')).toEqual({ ok: true, value: 'urn' })
+    expect(checkUri('SIPS:bob@example.com')).toEqual({ ok: true, value: 'sips' })
+  })
+  it('refuses what is not an absolute URI', () => {
+    for (const t of ['', 'bob', ':x', '1sip:x', '<sip:a@b>', 'sip:a b', 'tel:']) expect(checkUri(t).ok).toBe(false)
+    expect(checkUri('sip:a@b:x').ok).toBe(false)
+  })
+})
+
+describe('formatSipUri', () => {
+  it('escapes what the user part may not hold and round-trips', () => {
+    const text = formatSipUri({
+      scheme: 'sip',
+      user: 'a b@c',
+      password: 'p:w',
+      host: 'example.com',
+      port: 5060,
+      params: [{ name: 'lr', value: undefined }],
+      headers: [],
+    })
+    expect(text).toBe('sip:a%20b%40c:p%3Aw@example.com:5060;lr')
+    expect(parseSipUri(text)).toMatchObject({ ok: true, value: { user: 'a b@c', password: 'p:w' } })
+  })
+
+  it('round-trips generated URIs', () => {
+    const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?$/)
+    const host = fc.oneof(
+      fc
+        .array(label, { minLength: 1, maxLength: 4 })
+        .map((l) => l.join('.'))
+        .filter((h) => !/^[\d.]+$/.test(h)),
+      fc.ipV4(),
+      fc.ipV6().map((a) => `[${a}]`),
+    )
+    const param = fc.record({
+      name: fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/),
+      value: fc.option(fc.stringMatching(/^[a-zA-Z0-9.]{1,10}$/), { nil: undefined }),
+    })
+    fc.assert(
+      fc.property(
+        fc.constantFrom('sip' as const, 'sips' as const),
+        fc.option(fc.string({ minLength: 1, maxLength: 20 }), { nil: undefined }),
+        host,
+        fc.option(fc.integer({ min: 0, max: 65535 }), { nil: undefined }),
+        fc.array(param, { maxLength: 4 }),
+        (scheme, user, h, port, params) => {
+          const text = formatSipUri({ scheme, user, password: undefined, host: h, port, params, headers: [] })
+          const back = parseSipUri(text)
+          if (!back.ok) throw new Error(`${text}: ${back.error}`)
+          expect(back.value).toMatchObject({ scheme, user, host: h, port, params })
+          expect(formatSipUri(back.value)).toBe(text)
+        },
+      ),
+    )
+  })
+
+  it('never throws on arbitrary text', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), (s) => {
+        const r = parseSipUri('sip:' + s)
+        expect(typeof r.ok).toBe('boolean')
+        if (!r.ok) expect(r.error.length).toBeGreaterThan(0)
+      }),
+    )
+  })
+})
