@@ -10,7 +10,7 @@
  */
 import { err, ok, type Result } from '../core/result.js'
 import { MAX_BODY_BYTES, MAX_HEAD_BYTES, MAX_HEADER_COUNT, MAX_LINE_LENGTH } from './constants.js'
-import { SipHeaders } from './headers.js'
+import { headerValueProblem, SipHeaders } from './headers.js'
 import {
   cseq,
   fromAddress,
@@ -316,7 +316,10 @@ export function parseHead(head: Uint8Array, framing: Framing): ParsedHead {
       firstError ??= { status: 400, reason: `Malformed header line ${shown(line)}` }
       continue
     }
-    headers.appendChecked(name, line.slice(colon + 1).trim())
+    const value = line.slice(colon + 1).trim()
+    // Already refused for a control character: keep only clean lines, so that the 400 copies nothing unsafe.
+    if (control !== undefined && headerValueProblem(value) !== undefined) continue
+    headers.appendChecked(name, value)
   }
 
   const cl = contentLengthOf(headers)
