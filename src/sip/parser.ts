@@ -346,7 +346,8 @@ function skipLeadingCrlf(bytes: Uint8Array): number {
 export function parseMessage(bytes: Uint8Array): Result<SipMessage, SipParseError> {
   const start = skipLeadingCrlf(bytes)
   if (start >= bytes.length) return err({ status: 400, reason: 'Empty message', request: undefined, close: false })
-  let end = findHeadEnd(bytes, start)
+  // Look for the end of the head only as far as a head may reach, so that a huge frame costs no long scan.
+  let end = findHeadEnd(bytes.subarray(0, Math.min(bytes.length, start + MAX_HEAD_BYTES + 4)), start)
   let missingBlankLine = false
   if (end < 0) {
     // No empty line: parse what there is, so that a request missing its final CRLF can still be answered.
