@@ -155,7 +155,8 @@ describe('forwarding edits', () => {
     m.headers.set('Max-Forwards', '0')
     expect(decrementMaxForwards(m)).toEqual({ ok: false, error: 'Too Many Hops' })
     m.headers.remove('Max-Forwards')
-    expect(decrementMaxForwards(m)).toEqual({ ok: true, value: 69 })
+    expect(decrementMaxForwards(m)).toEqual({ ok: true, value: 70 })
+    expect(m.headers.get('Max-Forwards')).toBe('70')
   })
 
   it('takes the top Via off a response even from a combined line', () => {

@@ -5,7 +5,7 @@
  * use and cached in the message's SipHeaders until a header changes.
  */
 import { err, ok, type Result } from '../core/result.js'
-import { MAX_EXPIRES_S, MAX_MAX_FORWARDS } from './constants.js'
+import { DEFAULT_MAX_FORWARDS, MAX_EXPIRES_S, MAX_MAX_FORWARDS } from './constants.js'
 import {
   formatVia,
   paramValue,
@@ -242,16 +242,19 @@ export function removeTopVia(m: SipMessage): Result<Via | undefined> {
 }
 
 /**
- * Decrements Max-Forwards, adding it at 70 - 1 if absent (section 16.6 step 3); an error if it was 0, for which
- * the proxy answers 483 Too Many Hops. Returns the new value.
+ * Decrements Max-Forwards, or adds it at 70 if absent (RFC 3261 section 16.6 step 3); an error if it was 0,
+ * for which the proxy answers 483 Too Many Hops. Returns the new value.
  */
-export function decrementMaxForwards(req: SipRequest, initial = 70): Result<number> {
+export function decrementMaxForwards(req: SipRequest, initial = DEFAULT_MAX_FORWARDS): Result<number> {
   const mf = maxForwards(req)
   if (!mf.ok) return mf
-  const current = mf.value ?? initial
-  if (current <= 0) return err('Too Many Hops')
-  const set = req.headers.set('Max-Forwards', String(current - 1))
-  return set.ok ? ok(current - 1) : set
+  if (mf.value === undefined) {
+    const added = req.headers.set('Max-Forwards', String(initial))
+    return added.ok ? ok(initial) : added
+  }
+  if (mf.value <= 0) return err('Too Many Hops')
+  const set = req.headers.set('Max-Forwards', String(mf.value - 1))
+  return set.ok ? ok(mf.value - 1) : set
 }
 
 /** Takes the top Route off (a proxy that finds its own URI there, section 16.4); returns it. */

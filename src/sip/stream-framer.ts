@@ -109,7 +109,11 @@ export class SipStreamFramer {
   private consume(n: number): void {
     this.start += n
     this.scanned = 0
-    if (this.start === this.end) this.start = this.end = 0
+    if (this.start === this.end) {
+      this.start = this.end = 0
+      // Give back the room a large message needed: a node holds one framer per connection.
+      if (this.data.length > 64 * 1024) this.data = new Uint8Array(4096)
+    }
   }
 
   private append(chunk: Uint8Array): void {
