@@ -3,6 +3,9 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { ChordNode, type ChordConfig } from '../src/dht/chord-node.js'
 import { claimSignerFor, nodeIdFor } from '../src/dht/identity.js'
 import { InMemoryNetwork } from '../src/dht/memory-network.js'
+import { ringAdd } from '../src/core/ring.js'
+import { MAX_RECORDS_PER_MESSAGE } from '../src/dht/constants.js'
+import { signClaim } from '../src/dht/records.js'
 import { describeChordSuite, settleRing, type ChordCluster } from './chord-suite.js'
 
 /** Chord nodes on the in-memory network, each with a real Ed25519 identity. */
@@ -75,6 +78,47 @@ describe('Chord, in memory: losing every successor at once', () => {
       await cluster.settle()
       const key = sorted[10]!.self.id
       expect((await node.lookup(key)).responsible.id).toBe(key)
+    } finally {
+      await cluster.close()
+    }
+  })
+})
+
+describe('Chord, in memory: hand-over of a range larger than one message', () => {
+  it('pages take-range answers between keys, and a joining node takes over every claim of its range', async () => {
+    const cluster = await startMemoryCluster(1)
+    try {
+      const first = cluster.nodes[0]!
+      // In a ring of two, the newcomer's range is (first, newcomer]: keys just after the first node's id fall in it.
+      const keys = Array.from({ length: 800 }, (_, i) => ringAdd(first.self.id, BigInt(i + 1)))
+      const strangers = await Promise.all([1, 2].map(async () => claimSignerFor(await generateKeyPair('Ed25519'))))
+      const theirs = []
+      for (const key of keys) {
+        await first.publish(key)
+        for (const s of strangers) {
+          theirs.push(await signClaim(s, { key, seq: 1n, expiresAt: Date.now() + 60_000, withdrawn: false }))
+        }
+      }
+      for (let i = 0; i < theirs.length; i += MAX_RECORDS_PER_MESSAGE) {
+        const answer = await first.handleRequest(first.self, {
+          type: 'store',
+          records: theirs.slice(i, i + MAX_RECORDS_PER_MESSAGE),
+        })
+        expect(answer).toMatchObject({ type: 'stored', rejected: [] })
+      }
+      // 2,400 claims, three per key: pages are cut between keys, in ring order.
+      const page = await first.handleRequest(first.self, { type: 'take-range', from: first.self.id, to: keys[799]! })
+      const records = page.type === 'records' ? page.records : []
+      expect(records).toHaveLength(MAX_RECORDS_PER_MESSAGE - (MAX_RECORDS_PER_MESSAGE % 3))
+      expect(records.map((r) => r.key)).toEqual([...records.map((r) => r.key)].sort((a, b) => (a < b ? -1 : 1)))
+
+      const newcomer = await cluster.add()
+      // Right after joining, before any maintenance: everything was handed over by take-range alone.
+      expect(newcomer.snapshot().records).toBe(2400)
+      for (const key of [keys[0]!, keys[340]!, keys[341]!, keys[799]!]) {
+        const held = await newcomer.handleRequest(newcomer.self, { type: 'fetch', key })
+        expect(held.type === 'records' && held.records.length).toBe(3)
+      }
     } finally {
       await cluster.close()
     }

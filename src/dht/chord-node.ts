@@ -20,6 +20,7 @@ import {
   MAX_NODE_REFS_PER_MESSAGE,
   MAX_RECORDS_PER_MESSAGE,
   NEXT_HOP_CANDIDATES,
+  TAKE_RANGE_MAX_PAGES,
 } from './constants.js'
 import {
   PeerUnreachableError,
@@ -149,12 +150,28 @@ export class ChordNode {
     const neighbours = await this.ask(successor, { type: 'get-neighbours' })
     if (neighbours.type === 'neighbours') {
       this.setSuccessors([successor, ...neighbours.successors])
-      const from = neighbours.predecessor ?? successor
-      const handed = await this.ask(successor, { type: 'take-range', from: from.id, to: this.self.id })
-      if (handed.type === 'records') await this.keepVerified(successor, handed.records)
+      await this.takeRange(successor, (neighbours.predecessor ?? successor).id)
     }
     await this.ask(successor, { type: 'notify', candidate: this.self }).catch(() => undefined)
     this.log({ type: 'joined', via: bootstrap })
+  }
+
+  /**
+   * Takes over the records with keys in (from, self] from the successor, page by page: each answer holds at most
+   * MAX_RECORDS_PER_MESSAGE records, in ring order from `from`, cut between keys (so a full page may hold a few
+   * less), and the next page starts after its last key. An empty page ends it: one extra request per join.
+   */
+  private async takeRange(successor: NodeRef, from: RingId): Promise<void> {
+    for (let page = 0; page < TAKE_RANGE_MAX_PAGES; page++) {
+      const handed = await this.ask(successor, { type: 'take-range', from, to: this.self.id })
+      if (handed.type !== 'records') return
+      await this.keepVerified(successor, handed.records)
+      if (handed.records.length === 0) return
+      const last = handed.records[handed.records.length - 1]!.key
+      // No progress (a peer ignoring the order) would loop: stop, and let replication and republishing fill in.
+      if (!inOpenInterval(last, from, this.self.id)) return
+      from = last
+    }
   }
 
   /** Leaves gracefully: hands records to the successor and tells both neighbours, then stops. */
@@ -573,10 +590,7 @@ export class ChordNode {
       case 'fetch':
         return this.fetchLocal(req.key)
       case 'take-range':
-        return {
-          type: 'records',
-          records: this.records.range(req.from, req.to, this.clock.now()).slice(0, MAX_RECORDS_PER_MESSAGE),
-        }
+        return { type: 'records', records: rangePage(this.records.range(req.from, req.to, this.clock.now()), req.from) }
       case 'leaving': {
         // The sender is departing: close the gap with the neighbours it names (stabilise corrects any lie).
         const wasSuccessor = this.successors[0]?.id === from.id
@@ -716,4 +730,22 @@ export class ChordNode {
     for (let i = 0; i < RING_BITS; i++) this.fingers[i] = state.fingers[i]
     this.distinctFingers = null
   }
+}
+
+/**
+ * One page of a take-range answer: the records in ring order from `from`, at most MAX_RECORDS_PER_MESSAGE,
+ * cut between two keys so that no key's claims are split across pages (the asker resumes after the last key).
+ */
+export function rangePage(records: readonly ClaimRecord[], from: RingId): ClaimRecord[] {
+  const sorted = [...records].sort((a, b) => {
+    const da = ringDistance(from, a.key)
+    const db = ringDistance(from, b.key)
+    return da < db ? -1 : da > db ? 1 : 0
+  })
+  if (sorted.length <= MAX_RECORDS_PER_MESSAGE) return sorted
+  let end = MAX_RECORDS_PER_MESSAGE
+  const boundary = sorted[end]!.key
+  while (end > 0 && sorted[end - 1]!.key === boundary) end--
+  // One key with more claims than a page (impossible with maxRecordsPerKey = 32): send a full page anyway.
+  return sorted.slice(0, end === 0 ? MAX_RECORDS_PER_MESSAGE : end)
 }

@@ -41,5 +41,10 @@ export const MAX_PUBLIC_KEY_BYTES = 128
 export const MAX_SIGNATURE_BYTES = 128
 /** At most this many records in one store or answer. */
 export const MAX_RECORDS_PER_MESSAGE = 1024
+/**
+ * A joining node takes its share of the records in pages of MAX_RECORDS_PER_MESSAGE; at most this many pages
+ * (about 1 million records, half the default store limit), so a peer answering badly cannot keep it busy.
+ */
+export const TAKE_RANGE_MAX_PAGES = 1024
 /** At most this many node refs in one answer. */
 export const MAX_NODE_REFS_PER_MESSAGE = 32
