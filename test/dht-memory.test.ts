@@ -3,9 +3,10 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { ChordNode, type ChordConfig } from '../src/dht/chord-node.js'
 import { claimSignerFor, nodeIdFor } from '../src/dht/identity.js'
 import { InMemoryNetwork } from '../src/dht/memory-network.js'
-import { ringAdd } from '../src/core/ring.js'
+import { ringAdd, ringId } from '../src/core/ring.js'
 import { MAX_RECORDS_PER_MESSAGE } from '../src/dht/constants.js'
 import { signClaim } from '../src/dht/records.js'
+import { PeerUnreachableError } from '../src/dht/messages.js'
 import { describeChordSuite, settleRing, type ChordCluster } from './chord-suite.js'
 
 /** Chord nodes on the in-memory network, each with a real Ed25519 identity. */
@@ -122,5 +123,29 @@ describe('Chord, in memory: hand-over of a range larger than one message', () =>
     } finally {
       await cluster.close()
     }
+  })
+})
+
+describe('the in-memory network', () => {
+  it('fails requests to killed or unknown nodes at once with PeerUnreachableError, counts requests, revives', async () => {
+    const network = new InMemoryNetwork(5)
+    const a = { id: ringId(1n), peer: 'a', addrs: [] }
+    const b = { id: ringId(2n), peer: 'b', addrs: [] }
+    const fromA = network.attach(a, async () => ({ type: 'pong' }))
+    network.attach(b, async (from, req) =>
+      req.type === 'ping' && from.peer === 'a' ? { type: 'pong' } : { type: 'ack' },
+    )
+    const started = performance.now()
+    expect(await fromA.request(b, { type: 'ping' })).toEqual({ type: 'pong' })
+    expect(performance.now() - started).toBeGreaterThanOrEqual(4)
+    network.kill('b')
+    expect(network.isAlive('b')).toBe(false)
+    await expect(fromA.request(b, { type: 'ping' })).rejects.toBeInstanceOf(PeerUnreachableError)
+    await expect(fromA.request({ ...b, peer: 'nobody' }, { type: 'get-neighbours' })).rejects.toThrow(
+      /peer nobody unreachable/,
+    )
+    network.revive('b')
+    expect(await fromA.request(b, { type: 'fetch', key: ringId(3n) })).toEqual({ type: 'ack' })
+    expect(network.stats).toEqual({ requests: 4, unreachable: 2, byType: { ping: 2, 'get-neighbours': 1, fetch: 1 } })
   })
 })

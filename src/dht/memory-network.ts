@@ -3,17 +3,27 @@
  * thousands of nodes in one process. A killed node's requests fail at once with PeerUnreachableError, as a
  * real transport's would after its timeout.
  */
-import { PeerUnreachableError, type ChordRequestHandler, type ChordTransport, type NodeRef } from './messages.js'
+import {
+  PeerUnreachableError,
+  type ChordRequest,
+  type ChordRequestHandler,
+  type ChordTransport,
+  type NodeRef,
+} from './messages.js'
 
 export interface NetworkStats {
+  /** Requests sent, answered or not. */
   requests: number
+  /** Requests whose target was dead or unknown (each would have cost a timeout on a real network). */
   unreachable: number
+  /** Requests sent, by message type. */
+  byType: Partial<Record<ChordRequest['type'], number>>
 }
 
 export class InMemoryNetwork {
   private readonly handlers = new Map<string, { node: NodeRef; handler: ChordRequestHandler }>()
   private readonly dead = new Set<string>()
-  readonly stats: NetworkStats = { requests: 0, unreachable: 0 }
+  readonly stats: NetworkStats = { requests: 0, unreachable: 0, byType: {} }
 
   /** @param latencyMs optional delay before each request is delivered, to model a network. */
   constructor(private readonly latencyMs = 0) {}
@@ -25,6 +35,7 @@ export class InMemoryNetwork {
     return {
       request: async (to, req) => {
         this.stats.requests++
+        this.stats.byType[req.type] = (this.stats.byType[req.type] ?? 0) + 1
         if (this.dead.has(node.peer)) throw new PeerUnreachableError(to, 'the sender has been killed')
         const target = this.handlers.get(to.peer)
         if (target === undefined || this.dead.has(to.peer)) {
@@ -40,6 +51,11 @@ export class InMemoryNetwork {
   /** An abrupt failure: the node neither answers nor sends any more. */
   kill(peer: string): void {
     this.dead.add(peer)
+  }
+
+  /** Brings a killed node back, with the state it had (a process that was paused, or a healed partition). */
+  revive(peer: string): void {
+    this.dead.delete(peer)
   }
 
   isAlive(peer: string): boolean {
