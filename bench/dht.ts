@@ -8,6 +8,14 @@ const phaseRows = (label: string, p: LookupPhase): [string, string][] => [
   [`${label}: hops mean / p99 / max`, `${p.meanHops} / ${p.p99Hops} / ${p.maxHops}`],
   [`${label}: unanswered requests per lookup`, `${p.meanUnanswered}`],
   [`${label}: lookups that gave up`, `${p.lookupErrors}`],
+  ...(['iterative', 'recursive'] as const).map((style): [string, string] => {
+    const c = p.routing[style]
+    return [
+      `${label}: ${style} routing`,
+      `correct ${c.correct}, hops ${c.meanHops} / p99 ${c.p99Hops}, messages ${c.meanMessages}, ` +
+        `latency ${c.meanLatencyMs} / p99 ${c.p99LatencyMs} ms, gave up ${c.gaveUp}`,
+    ]
+  }),
 ]
 
 export const dhtBench: Command = {
@@ -21,6 +29,8 @@ export const dhtBench: Command = {
   --nodes N      ring size (sim default 1024, real default 16)
   --lookups L    lookups to time (default 1000 sim, 200 real); each looks up a published record
   --fail F       (sim) fraction of nodes that fail at once before the second measurement (default 0)
+  --delay MS     (sim) one-way network delay for the modelled latency of iterative and recursive routing
+                 (default 20; a request to a dead node costs the request timeout, 3000)
   --vs kad       (real) run the same puts and gets through @libp2p/kad-dht on the same nodes
   --json         print one JSON object as the last line`,
   options: {
@@ -29,6 +39,7 @@ export const dhtBench: Command = {
     nodes: { type: 'string' },
     lookups: { type: 'string' },
     fail: { type: 'string' },
+    delay: { type: 'string' },
     vs: { type: 'string' },
     json: { type: 'boolean' },
   },
@@ -39,11 +50,16 @@ export const dhtBench: Command = {
         nodes: intOption(args, 'nodes', 1024, 2, 1_000_000),
         lookups: intOption(args, 'lookups', 1000, 1, 10_000_000),
         fail: numberOption(args, 'fail', 0, 0, 0.9),
+        oneWayDelayMs: numberOption(args, 'delay', 20, 0, 10_000),
         progress: (line) => process.stderr.write(`  ${line}\n`),
       })
       printTable(`Chord, simulated ring of ${result.nodes} nodes (built converged), ${result.lookups} lookups`, [
         ['reference 1/2 log2 N', `${result.reference.halfLog2N}`],
         ['successor list / replicas', `${result.config.successorListSize} / ${result.config.replicas}`],
+        [
+          'latency model',
+          `${result.model.oneWayDelayMs} ms one way per message, ${result.model.timeoutMs} ms per dead node asked`,
+        ],
         ...phaseRows('healthy', result.healthy),
         ...(result.afterFailure ? phaseRows(`${result.fail * 100}% failed, no repair`, result.afterFailure) : []),
         ...(result.afterRefresh ? phaseRows('after one refresh period', result.afterRefresh) : []),
