@@ -310,12 +310,27 @@ export class ChordNode {
 
   private async fixFinger(i: number): Promise<void> {
     if (this.successors.length === 0) return
+    let finger: NodeRef | undefined
     try {
       const found = await this.lookup(fingerStart(this.self.id, i))
-      this.fingers[i] = found.responsible.id === this.self.id ? undefined : found.responsible
+      // The answering node's list may still name nodes that have failed since it last stabilised: a finger
+      // is taken only once it answers a ping (one message per finger), else the next in the list is tried.
+      for (const candidate of found.successors.slice(0, this.config.replicas + 1)) {
+        if (candidate.id === this.self.id) break
+        if (
+          await this.ask(candidate, { type: 'ping' }).then(
+            () => true,
+            () => false,
+          )
+        ) {
+          finger = candidate
+          break
+        }
+      }
     } catch {
-      this.fingers[i] = undefined
+      finger = undefined
     }
+    this.fingers[i] = finger
     this.distinctFingers = null
   }
 
