@@ -9,15 +9,15 @@
  * cell index, which is what the secret is made of. The other end quantises its own times with those phases:
  * it lands in the same cell whenever its time is within half a quantum of the originator's.
  */
-import type { E164 } from '../core/e164.js'
+import { isE164, type E164 } from '../core/e164.js'
 import { err, ok, type Result } from '../core/result.js'
+import { CALL_TIME_QUANTUM_MS, START_HINT_PERIOD_MS } from './constants.js'
 import { prefixFreeCat } from './cpace.js'
 
-/** Quantum, in ms: the tolerance is half of it (5 s), above the 4 s two ends may differ (2 s each). */
-export const CALL_TIME_QUANTUM_MS = 10_000
+export { CALL_TIME_QUANTUM_MS } from './constants.js'
 
 /** Domain separation and version of the password encoding. */
-const LABEL = new TextEncoder().encode('ime-call-secret-v1')
+const LABEL = new TextEncoder().encode('ime/call-secret/v1')
 
 export interface CallDetails {
   readonly caller: E164
@@ -27,10 +27,19 @@ export interface CallDetails {
   readonly end: number
 }
 
-/** The phases the originator sends: each in [0, quantum). */
+/** The phases the originator sends: each a whole ms in [0, quantum). */
 export interface GridPhases {
   readonly start: number
   readonly end: number
+}
+
+/** Checks a call record's details before they become a password; the error names the field. */
+export function checkCallDetails(call: CallDetails): Result<CallDetails> {
+  if (!isE164(call.caller)) return err(`caller ${JSON.stringify(call.caller)} is not an E.164 number`)
+  if (!isE164(call.called)) return err(`called ${JSON.stringify(call.called)} is not an E.164 number`)
+  if (!Number.isSafeInteger(call.start) || call.start <= 0) return err('start must be a whole ms since the epoch')
+  if (!Number.isSafeInteger(call.end) || call.end < call.start) return err('end must be a whole ms, not before start')
+  return ok(call)
 }
 
 /** The originator's phases: each of its times sits in the middle of its cell. */
@@ -40,8 +49,13 @@ export function phasesFor(call: CallDetails, quantum = CALL_TIME_QUANTUM_MS): Gr
 }
 
 export function checkPhases(phases: GridPhases, quantum = CALL_TIME_QUANTUM_MS): Result<GridPhases> {
-  for (const p of [phases.start, phases.end]) {
-    if (!Number.isInteger(p) || p < 0 || p >= quantum) return err(`a grid phase must be a whole ms in [0, ${quantum})`)
+  for (const [name, p] of [
+    ['start', phases.start],
+    ['end', phases.end],
+  ] as const) {
+    if (!Number.isInteger(p) || p < 0 || p >= quantum) {
+      return err(`the ${name} grid phase must be a whole ms in [0, ${quantum}); got ${String(p)}`)
+    }
   }
   return ok(phases)
 }
@@ -50,17 +64,68 @@ export function checkPhases(phases: GridPhases, quantum = CALL_TIME_QUANTUM_MS):
 export const cellOf = (t: number, phase: number, quantum = CALL_TIME_QUANTUM_MS): number =>
   Math.floor((t - phase) / quantum)
 
+/** How far a time is from the middle of its cell on a phased grid, in ms: in [-quantum/2, quantum/2). */
+export function offsetFromCentre(t: number, phase: number, quantum = CALL_TIME_QUANTUM_MS): number {
+  return t - phase - cellOf(t, phase, quantum) * quantum - quantum / 2
+}
+
+function int64(n: number): Uint8Array {
+  const out = new Uint8Array(8)
+  new DataView(out.buffer).setBigInt64(0, BigInt(n))
+  return out
+}
+
 /**
- * The PAKE password (CPace's PRS) for a call, on the grids the originator chose: versioned, every field
- * length-prefixed, so no two different calls encode alike.
+ * The PAKE password (CPace's PRS) for a call, on the grids the originator chose: a versioned label, the
+ * quantum, then each field length-prefixed (numbers as ASCII, cells as 64-bit big-endian), so no two
+ * different calls or settings encode alike. Call details are assumed checked (checkCallDetails).
  */
 export function callPassword(call: CallDetails, phases: GridPhases, quantum = CALL_TIME_QUANTUM_MS): Uint8Array {
   const text = (s: string) => new TextEncoder().encode(s)
   return prefixFreeCat(
     LABEL,
+    int64(quantum),
     text(call.caller),
     text(call.called),
-    text(String(cellOf(call.start, phases.start, quantum))),
-    text(String(cellOf(call.end, phases.end, quantum))),
+    int64(cellOf(call.start, phases.start, quantum)),
+    int64(cellOf(call.end, phases.end, quantum)),
   )
+}
+
+/** The hint the originator sends: the hour (since the Unix epoch) its record of the call started in. */
+export const startHintFor = (call: CallDetails): number => Math.floor(call.start / START_HINT_PERIOD_MS)
+
+/**
+ * The start times (ms, inclusive) the claimer's record of a hinted call may have: the hinted hour, widened by
+ * half a quantum each side, since a record further than that from the originator's cannot agree anyway.
+ */
+export function startWindow(hint: number, quantum = CALL_TIME_QUANTUM_MS): { from: number; to: number } {
+  return { from: hint * START_HINT_PERIOD_MS - quantum / 2, to: (hint + 1) * START_HINT_PERIOD_MS + quantum / 2 }
+}
+
+/**
+ * Picks which of the claimer's candidate records (inbound, finished, to the number, start in the window) to
+ * prove, using only what the originator sent in the clear: the honest originator's times sit in the middle of
+ * their cells, so the right record's times sit near the middle too (within the two ends' difference, usually
+ * well under a second), while another call's offsets are spread evenly over the cell. The record whose larger
+ * offset is smallest wins; ties go to the earlier start. This costs the secret nothing (no extra data is sent),
+ * but it is a guess: with n other calls in the hour each beats the right one with probability (2d/Q)^2, d the
+ * right one's larger offset (d = 1 s: 4 % per other call). Returns undefined when there is no candidate.
+ */
+export function pickCallRecord<T extends CallDetails>(
+  candidates: readonly T[],
+  phases: GridPhases,
+  quantum = CALL_TIME_QUANTUM_MS,
+): T | undefined {
+  let best: { record: T; score: number } | undefined
+  for (const record of candidates) {
+    const score = Math.max(
+      Math.abs(offsetFromCentre(record.start, phases.start, quantum)),
+      Math.abs(offsetFromCentre(record.end, phases.end, quantum)),
+    )
+    if (best === undefined || score < best.score || (score === best.score && record.start < best.record.start)) {
+      best = { record, score }
+    }
+  }
+  return best?.record
 }

@@ -1,0 +1,69 @@
+/**
+ * Tunables of the knowledge proof (call secret, CPace run, caps). Times in milliseconds, sizes in bytes.
+ * docs/validation.md explains each choice and what it costs an attacker.
+ */
+
+/**
+ * Clock skew plus setup delay at ONE end of a call, at most (the issue's +/-2 s): two ends' records of the
+ * same call may then differ by up to twice this, for the start and for the end independently.
+ */
+export const MAX_SKEW_PER_END_MS = 2_000
+
+/** The largest difference between the two ends' records that must still agree: 4 s. */
+export const MAX_RECORD_DIFFERENCE_MS = 2 * MAX_SKEW_PER_END_MS
+
+/**
+ * Grid quantum for start and end times. The originator centres its own times in their cells, so the other
+ * end agrees while the difference is under Q/2 = 5 s: 1 s of margin over the 4 s needed. A larger Q would
+ * give away bits of the secret for nothing (each doubling costs one bit per time, two per call); a Q of 8 s
+ * or less would leave no margin at all.
+ */
+export const CALL_TIME_QUANTUM_MS = 10_000
+
+/**
+ * The originator tells the claimer which hour (since the Unix epoch) the call started in, so that the claimer
+ * can find its record. The claimer already knows roughly when the call was, since a validation follows a call
+ * within the scheduler's 1 to 60 min delay, so an hour gives away little (docs: about 1 bit); a minute would
+ * cut the start's uncertainty from ~360 cells to ~6.
+ */
+export const START_HINT_PERIOD_MS = 3_600_000
+
+/**
+ * Inbound records the claimer considers for one hint, at most (the query's LIMIT). A busy number may take more
+ * calls in an hour; beyond this many the honest claimer's pick gets unreliable anyway (see pickCallRecord).
+ */
+export const MAX_CANDIDATE_RECORDS = 256
+
+/** Fresh per run, chosen by the originator: 128 bits make a collision between two runs negligible. */
+export const SID_BYTES = 16
+
+/** Key confirmation tags (HMAC-SHA-512, truncated): 256 bits, no forgery by guessing. */
+export const TAG_BYTES = 32
+
+/** The session key handed to the exchange that follows a proof: a ChaCha20-Poly1305 key. */
+export const SESSION_KEY_BYTES = 32
+
+/** The DHT key of a number (src/core/number-key.ts): 128 bits. */
+export const NUMBER_KEY_BYTES = 16
+
+/**
+ * Proposed caps, enforced by the networking layer (today src/validation/attempt-caps.ts holds its own copy of
+ * these two values). Failed runs a claimer lets one of its call records take part in, after which the record
+ * is spent: an originator that guesses gets this many online guesses per call, and an honest one that failed
+ * for a transient reason can still retry.
+ */
+export const ATTEMPTS_PER_CALL_RECORD = 3
+
+/**
+ * Proof runs one remote peer may start per hour at a claimer, successful ones included: an honest enterprise
+ * validates after its outbound calls to this one number owner, which is rarely more than a few an hour; 20
+ * leaves room for bursts and bounds a guessing peer to 480 runs a day.
+ */
+export const ATTEMPTS_PER_PEER_PER_HOUR = 20
+
+/**
+ * Proposed: runs the ORIGINATOR makes per call record and claimer. One: a claimer that fails is not asked
+ * again about that call, so a domain claiming a number it does not own gets one guess per call it did not
+ * receive, however many times it asks to be retried.
+ */
+export const RUNS_PER_CALL_AND_CLAIMER = 1
