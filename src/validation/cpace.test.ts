@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { calculateGenerator, CpaceParty, generatorString, parseMessage, prefixFreeCat, prependLen } from './cpace.js'
+import {
+  calculateGenerator,
+  CpaceParty,
+  generatorString,
+  parseMessage,
+  prefixFreeCat,
+  prependLen,
+  sampleScalar,
+} from './cpace.js'
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 const bytes = (h: string) => new Uint8Array(Buffer.from(h.replace(/\s+/g, ''), 'hex'))
@@ -92,5 +100,47 @@ describe('CPace (ristretto255, SHA-512)', () => {
       }),
       { numRuns: 500 },
     )
+  })
+
+  it('refuses non-canonical and invalid encodings of a share (RFC 9496 section A.2)', () => {
+    const a = new CpaceParty({ prs: vector.prs, ci: vector.ci, sid: vector.sid }, utf8('ADa'), rand)
+    const refused = [
+      // Non-canonical field encodings (values at or above p).
+      'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+      'f3ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+      '00ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
+      // Negative field elements.
+      '0100000000000000000000000000000000000000000000000000000000000000',
+      'ed57ffd8c914fb201471d1c3d245ce3c746fcbe63a3679d51b6a516ebebe0e20',
+      // Non-square x^2, negative xy, s = -1 (t = 0).
+      '26948d35ca62e643e26a83177332e6b6afeb9d08e4268b650f1f5bbd8d81d371',
+      '3eb858e78f5a7254d8c9731174a94f76755fd3941c0ac93735c07ba14579630e',
+      'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+      // Not from the RFC: the base point's encoding with its unused top bit set.
+      'e2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2df6',
+    ]
+    for (const share of refused) {
+      expect(a.finish(prefixFreeCat(bytes(share), utf8('ADb')), 'initiator')).toEqual({
+        ok: false,
+        error: 'CPace: the peer share is not a ristretto255 element',
+      })
+    }
+  })
+
+  it('samples scalars in [1, order) and resamples zero', () => {
+    const order = 2n ** 252n + 27742317777372353535851937790883648493n
+    expect(sampleScalar(() => new Uint8Array(64).fill(0xff))).toBe((2n ** 512n - 1n) % order)
+    let calls = 0
+    const zeroThenOne = (n: number) => {
+      const b = new Uint8Array(n)
+      if (calls++ > 0) b[0] = 1
+      return b
+    }
+    expect(sampleScalar(zeroThenOne)).toBe(1n)
+    expect(calls).toBe(2)
+    for (let i = 0; i < 100; i++) {
+      const y = sampleScalar(rand)
+      expect(y > 0n && y < order).toBe(true)
+    }
   })
 })

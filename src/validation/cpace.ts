@@ -17,7 +17,7 @@ const DSI_ISK = new TextEncoder().encode('CPaceRistretto255_ISK')
 /** SHA-512's input block size (H.s_in_bytes): the generator string fills the first block. */
 const S_IN_BYTES = 128
 /** ristretto255's group order. */
-const ORDER = 2n ** 252n + 27742317777372353535851937790883648493n
+const ORDER = Point.Fn.ORDER
 const POINT_BYTES = 32
 
 export interface CpaceInputs {
@@ -67,13 +67,14 @@ export function calculateGenerator(inputs: CpaceInputs) {
   return ristretto255_hasher.deriveToCurve!(sha512(generatorString(inputs.prs, inputs.ci, inputs.sid)))
 }
 
-/** G.sample_scalar: 32 random bytes, bits above 252 cleared, read little-endian; zero is resampled. */
+/**
+ * G.sample_scalar: a uniform scalar in [1, order), from 64 random bytes reduced modulo the order (RFC 9496's
+ * way of making a uniform scalar; the bias is below 2^-250); zero is resampled.
+ */
 export function sampleScalar(randomBytes: (n: number) => Uint8Array): bigint {
   for (;;) {
-    const bytes = randomBytes(32)
-    bytes[31]! &= 0x0f
-    const y = bytesToNumberLE(bytes)
-    if (y !== 0n && y < ORDER) return y
+    const y = bytesToNumberLE(randomBytes(64)) % ORDER
+    if (y !== 0n) return y
   }
 }
 
