@@ -274,7 +274,12 @@ export function addRecordRoute(m: SipMessage, uri: string): Result<void> {
 
 // ---- building messages ----------------------------------------------------------------------------------------
 
-export function newRequest(method: string, uri: string, headers = new SipHeaders(), body = EMPTY): SipRequest {
+export function newRequest(
+  method: string,
+  uri: string,
+  headers = new SipHeaders(),
+  body: Uint8Array = EMPTY,
+): SipRequest {
   return { kind: 'request', method, uri, headers, body }
 }
 

@@ -1,0 +1,693 @@
+/**
+ * An enterprise's SIP call agent: registrar and proxy for its users, with two faces. The **internal** face
+ * (TCP and WebSocket) serves the enterprise's own softphones: REGISTER and INVITE with digest authentication.
+ * The **edge** face faces other enterprises: only INVITEs for local numbers that carry a valid X-IME-Ticket get
+ * through (else 403 saying why), plus in-dialog requests of calls it let in. The PSTN trunk is a connection the
+ * agent opens and registers to the PSTN gateway; calls arriving on it are inbound PSTN calls.
+ *
+ * Routing of a user's call: a local user or number -> that user's registrations (forked); a number with a learned
+ * route -> the route's SIP URI with its ticket, and if that fails (unreachable within the timeout, 403, 408,
+ * 5xx) -> the PSTN, automatically; otherwise -> the PSTN gateway. PSTN and IME calls are kept as call records.
+ */
+import { randomBytes } from 'node:crypto'
+import type { Clock } from '../core/clock.js'
+import { isE164, type E164 } from '../core/e164.js'
+import type { Result } from '../core/result.js'
+import type { TicketRejection } from '../tickets/mint.js'
+import type { CallOutcome, NewCallRecord } from '../validation/call-record.js'
+import {
+  answerChallenge,
+  challengeValues,
+  NonceSource,
+  readCredentials,
+  responseMatches,
+  type DigestAlgorithm,
+} from './digest.js'
+import { parseNameAddr } from './header-values.js'
+import {
+  authValues,
+  callId,
+  contacts as contactsOf,
+  cseq,
+  decrementMaxForwards,
+  expires as expiresOf,
+  fromAddress,
+  newRequest,
+  toTag,
+  type SipMessage,
+  type SipRequest,
+  type SipResponse,
+} from './message.js'
+import { SipHeaders } from './headers.js'
+import { newBranch, newTag, SipProxyCore, type ForwardTarget } from './proxy-core.js'
+import { DEFAULT_EXPIRES_S, Registrations } from './registrar.js'
+import { SipTransportHub, type SipConnection, type SipListener, type TlsFiles } from './transport.js'
+import { parseSipUri } from './uri.js'
+
+export interface SipUser {
+  readonly name: string
+  readonly number?: E164
+}
+
+/** Users and their digest secrets (the node's user store). HA1 is a password equivalent for SIP only. */
+export interface SipDirectory {
+  ha1(user: string, realm: string, algorithm: DigestAlgorithm): string | undefined
+  user(name: string): SipUser | undefined
+  userByNumber(number: E164): SipUser | undefined
+}
+
+export interface RouteToNumber {
+  readonly sipUri: string
+  readonly ticket: string
+  readonly domain: string
+}
+
+export interface CallAgentEvent {
+  readonly type: 'ticket-checked' | 'call-started' | 'call-ended' | 'fallback' | 'auth-failed' | 'trunk'
+  readonly [k: string]: unknown
+}
+
+export interface FaceConfig {
+  /** 0 picks a free port; undefined: no listener of that transport. */
+  readonly tcpPort?: number
+  readonly wsPort?: number
+  readonly tls?: TlsFiles
+}
+
+export interface CallAgentConfig {
+  readonly domain: string
+  readonly host: string
+  readonly edge: FaceConfig
+  readonly internal: FaceConfig
+  /** The PSTN gateway and this enterprise's trunk account there. */
+  readonly pstn?: { readonly uri: string; readonly user: string; readonly password: string }
+  readonly directory: SipDirectory
+  /** The freshest learned route to a number, if any. */
+  readonly routeTo: (number: E164) => RouteToNumber | undefined
+  /** The ticket check (src/tickets verifyTicket with this domain's keys). */
+  readonly checkTicket: (
+    ticket: string | undefined,
+    expected: { calledNumber: string; callingDomain: string },
+  ) => Result<unknown, TicketRejection>
+  /** Where call records go; `ended` finishes one. */
+  readonly calls?: {
+    started(record: NewCallRecord): void
+    ended(id: string, end: number, outcome: CallOutcome): void
+  }
+  readonly clock: Clock
+  /** How long an IME route may take to connect and answer before the call falls back to the PSTN (ms). */
+  readonly imeTimeoutMs?: number
+  readonly onEvent?: (e: CallAgentEvent) => void
+}
+
+/** Failed digest answers per user and address before a lockout; the lockout's length (ms). */
+const AUTH_FAILURES_BEFORE_LOCKOUT = 10
+const AUTH_LOCKOUT_MS = 10 * 60_000
+/** Refused tickets per source address per minute before it is rate-limited for a minute. */
+const TICKET_REFUSALS_PER_MINUTE = 30
+
+export interface CallAgentCounters {
+  ticketsAccepted: number
+  ticketsRefused: Record<string, number>
+  rateLimited: number
+  callsByPath: Record<'pstn' | 'ime' | 'local', number>
+  fallbacks: number
+  authFailures: number
+}
+
+interface ActiveCall {
+  readonly recordId: string
+  readonly start: number
+}
+
+const outcomeOf = (status: number): CallOutcome =>
+  status === 486 || status === 600
+    ? 'busy'
+    : status === 408 || status === 480 || status === 487
+      ? 'no-answer'
+      : 'rejected'
+
+export class CallAgent {
+  readonly registrations = new Registrations()
+  readonly counters: CallAgentCounters = {
+    ticketsAccepted: 0,
+    ticketsRefused: {},
+    rateLimited: 0,
+    callsByPath: { pstn: 0, ime: 0, local: 0 },
+    fallbacks: 0,
+    authFailures: 0,
+  }
+  private readonly hub: SipTransportHub
+  private readonly core: SipProxyCore
+  private readonly nonces: NonceSource
+  private readonly realm: string
+  private edgeListeners: SipListener[] = []
+  private internalListeners: SipListener[] = []
+  private readonly authFailures = new Map<string, { count: number; until: number }>()
+  private readonly refusals = new Map<string, { count: number; windowStart: number }>()
+  private readonly active = new Map<string, ActiveCall>()
+  private trunk: PstnTrunk | undefined
+  private edgePorts: { tcp?: number; ws?: number } = {}
+
+  private constructor(private readonly config: CallAgentConfig) {
+    this.realm = config.domain
+    this.nonces = new NonceSource(randomBytes(32), this.realm)
+    this.hub = new SipTransportHub((m, c) => this.onMessage(m, c))
+    this.core = new SipProxyCore({
+      hub: this.hub,
+      clock: config.clock,
+      connectTimeoutMs: 5_000,
+      recordRouteUri: (face) => this.uriOf(face),
+      onInDialog: (req) => this.onInDialog(req),
+    })
+  }
+
+  static async start(config: CallAgentConfig): Promise<CallAgent> {
+    const agent = new CallAgent(config)
+    try {
+      agent.internalListeners = await agent.listenFace('internal', config.internal)
+      await agent.edgeUp()
+      if (config.pstn !== undefined) {
+        agent.trunk = new PstnTrunk(agent.hub, config.pstn, config.host, (e) =>
+          config.onEvent?.({ type: 'trunk', ...e }),
+        )
+        await agent.trunk.start()
+      }
+    } catch (e) {
+      await agent.stop()
+      throw e
+    }
+    return agent
+  }
+
+  private async listenFace(face: string, f: FaceConfig): Promise<SipListener[]> {
+    const out: SipListener[] = []
+    const host = this.config.host
+    if (f.tcpPort !== undefined)
+      out.push(await this.hub.listenStream({ face, host, port: f.tcpPort, ...(f.tls && { tls: f.tls }) }))
+    if (f.wsPort !== undefined)
+      out.push(await this.hub.listenWebSocket({ face, host, port: f.wsPort, ...(f.tls && { tls: f.tls }) }))
+    return out
+  }
+
+  /** Where each face listens. */
+  get addresses() {
+    const of = (ls: SipListener[], t: string) => ls.find((l) => l.transport === t)?.port
+    return {
+      edge: {
+        tcp: of(this.edgeListeners, 'TCP') ?? of(this.edgeListeners, 'TLS'),
+        ws: of(this.edgeListeners, 'WS') ?? of(this.edgeListeners, 'WSS'),
+      },
+      internal: {
+        tcp: of(this.internalListeners, 'TCP') ?? of(this.internalListeners, 'TLS'),
+        ws: of(this.internalListeners, 'WS') ?? of(this.internalListeners, 'WSS'),
+      },
+    }
+  }
+
+  get edgeIsUp(): boolean {
+    return this.edgeListeners.length > 0
+  }
+
+  get trunkRegistered(): boolean {
+    return this.trunk?.registered ?? false
+  }
+
+  /** Takes the edge down (stands in for an Internet failure): listeners and their connections close. */
+  async edgeDown(): Promise<void> {
+    const ls = this.edgeListeners
+    this.edgeListeners = []
+    for (const l of ls) await l.close()
+  }
+
+  /** Brings the edge up again, on the same ports as before. */
+  async edgeUp(): Promise<void> {
+    if (this.edgeListeners.length > 0) return
+    const f = this.config.edge
+    this.edgeListeners = await this.listenFace('edge', {
+      ...f,
+      ...(f.tcpPort !== undefined && { tcpPort: this.edgePorts.tcp ?? f.tcpPort }),
+      ...(f.wsPort !== undefined && { wsPort: this.edgePorts.ws ?? f.wsPort }),
+    })
+    const a = this.addresses.edge
+    this.edgePorts = { ...(a.tcp !== undefined && { tcp: a.tcp }), ...(a.ws !== undefined && { ws: a.ws }) }
+  }
+
+  async stop(): Promise<void> {
+    this.trunk?.stop()
+    this.core.stop()
+    await this.hub.close()
+  }
+
+  private uriOf(face: string): string {
+    const ls = face === 'edge' ? this.edgeListeners : this.internalListeners
+    const l = ls[0] ?? this.internalListeners[0]
+    return `sip:${this.config.host}:${l?.port ?? 5060};transport=${(l?.transport ?? 'TCP').toLowerCase()};lr`
+  }
+
+  private emit(e: CallAgentEvent): void {
+    this.config.onEvent?.(e)
+  }
+
+  // ---- dispatch ------------------------------------------------------------------------------------------------
+
+  private onMessage(m: SipMessage, conn: SipConnection): void {
+    if (m.kind === 'response') {
+      if (this.trunk?.onResponse(m, conn) === true) return
+      return this.core.onResponse(m)
+    }
+    const req = m
+    if (this.core.absorbs(req)) return
+    const hops = decrementMaxForwards(req)
+    if (!hops.ok) return this.core.reply(req, conn, 483, 'Too Many Hops')
+    if (req.method === 'CANCEL') return this.core.onCancel(req, conn)
+    if (req.method === 'ACK' || toTag(req) !== undefined) {
+      return this.core.inDialog(req, conn, (uri) => this.resolveContact(uri))
+    }
+    if (req.method === 'OPTIONS') return this.core.reply(req, conn, 200, 'OK', [['Allow', ALLOW]])
+    if (conn.face === 'edge') return this.onEdge(req, conn)
+    if (conn.face === 'internal') return this.onInternal(req, conn)
+    if (this.trunk?.isTrunk(conn) === true) return this.onPstnInbound(req, conn)
+    this.core.reply(req, conn, 403, 'Requests are not accepted on this connection')
+  }
+
+  private resolveContact(uri: string): ForwardTarget | undefined {
+    const found = this.registrations.findContact(uri, this.config.clock.now())
+    const conn = found === undefined ? undefined : this.hub.connection(found.binding.connectionId)
+    return conn === undefined ? undefined : { uri, connection: conn }
+  }
+
+  private onInDialog(req: SipRequest): void {
+    if (req.method !== 'BYE') return
+    const id = callId(req)
+    const call = id === undefined ? undefined : this.active.get(id)
+    if (call === undefined || id === undefined) return
+    this.active.delete(id)
+    this.config.calls?.ended(call.recordId, Math.max(call.start, this.config.clock.now()), 'answered')
+    this.emit({ type: 'call-ended', callId: id })
+  }
+
+  // ---- edge: the ticket gate -----------------------------------------------------------------------------------
+
+  private onEdge(req: SipRequest, conn: SipConnection): void {
+    if (req.method !== 'INVITE') {
+      return this.core.reply(req, conn, 405, 'Only INVITE is accepted at the edge', [
+        ['Allow', 'INVITE, ACK, BYE, CANCEL, OPTIONS'],
+      ])
+    }
+    const now = this.config.clock.now()
+    const source = conn.remoteAddress
+    const r = this.refusals.get(source)
+    if (r !== undefined && now - r.windowStart < 60_000 && r.count >= TICKET_REFUSALS_PER_MINUTE) {
+      this.counters.rateLimited++
+      return this.core.reply(req, conn, 403, 'Too many refused tickets from this address; try later')
+    }
+    const called = numberIn(req.uri)
+    const from = fromAddress(req)
+    const callingDomain = from.ok ? hostOf(from.value.uri) : undefined
+    const verdict =
+      called === undefined || callingDomain === undefined
+        ? undefined
+        : this.config.checkTicket(req.headers.get('X-IME-Ticket'), { calledNumber: called, callingDomain })
+    if (verdict === undefined || !verdict.ok) {
+      const code = verdict === undefined ? 'malformed' : verdict.error.code
+      const reason = verdict === undefined ? 'Request-URI or From is not a number at a domain' : verdict.error.reason
+      this.counters.ticketsRefused[code] = (this.counters.ticketsRefused[code] ?? 0) + 1
+      const w = r === undefined || now - r.windowStart >= 60_000 ? { count: 0, windowStart: now } : r
+      w.count++
+      this.refusals.set(source, w)
+      if (this.refusals.size > 50_000) this.refusals.clear()
+      this.emit({ type: 'ticket-checked', ok: false, code, reason, source, called })
+      return this.core.reply(req, conn, 403, reason)
+    }
+    this.counters.ticketsAccepted++
+    this.emit({ type: 'ticket-checked', ok: true, called, callingDomain, source })
+    const user = this.config.directory.userByNumber(called!)
+    if (user === undefined) return this.core.reply(req, conn, 404, 'No such number here')
+    const caller = from.ok ? numberIn(from.value.uri) : undefined
+    this.forkToUser(req, conn, user, 'ime', { direction: 'inbound', caller, called: called! })
+  }
+
+  // ---- internal: registrar and the enterprise's own calls ------------------------------------------------------
+
+  private onInternal(req: SipRequest, conn: SipConnection): void {
+    if (req.method === 'REGISTER') {
+      const user = this.authenticate(req, conn, 'Authorization')
+      if (user !== undefined) this.register(req, conn, user)
+      return
+    }
+    if (req.method !== 'INVITE') return this.core.reply(req, conn, 405, undefined, [['Allow', ALLOW]])
+    const user = this.authenticate(req, conn, 'Proxy-Authorization')
+    if (user === undefined) return
+    this.routeUserCall(req, conn, user)
+  }
+
+  /** The authenticated user, or undefined after answering 401/407/403. Unknown users fail like wrong passwords. */
+  private authenticate(req: SipRequest, conn: SipConnection, header: 'Authorization' | 'Proxy-Authorization') {
+    const now = this.config.clock.now()
+    const status = header === 'Authorization' ? 401 : 407
+    const challengeHeader = header === 'Authorization' ? 'WWW-Authenticate' : 'Proxy-Authenticate'
+    const challenge = (stale = false) =>
+      this.core.reply(
+        req,
+        conn,
+        status,
+        undefined,
+        challengeValues(this.realm, this.nonces.issue(now), stale).map((v) => [challengeHeader, v] as [string, string]),
+      )
+    const values = authValues(req, header)
+    const mine = values.ok ? values.value.find((v) => v.params.get('realm') === this.realm) : undefined
+    if (mine === undefined) return challenge()
+    const creds = readCredentials(mine)
+    if (!creds.ok) return this.core.reply(req, conn, 400, `Bad credentials: ${creds.error}`)
+    const c = creds.value
+    const lockKey = `${c.user}|${conn.remoteAddress}`
+    const lock = this.authFailures.get(lockKey)
+    if (lock !== undefined && lock.until > now) {
+      return this.core.reply(req, conn, 403, 'Too many failed attempts; try later')
+    }
+    const nonce = this.nonces.check(c.nonce, now)
+    if (nonce === 'invalid') return challenge()
+    const ha1 = this.config.directory.ha1(c.user, this.realm, c.algorithm) ?? randomBytes(32).toString('hex')
+    if (!responseMatches(c, ha1, req.method)) {
+      this.counters.authFailures++
+      const f = lock !== undefined && lock.until <= now && lock.count >= AUTH_FAILURES_BEFORE_LOCKOUT ? undefined : lock
+      const count = (f?.count ?? 0) + 1
+      this.authFailures.set(lockKey, {
+        count,
+        until: count >= AUTH_FAILURES_BEFORE_LOCKOUT ? now + AUTH_LOCKOUT_MS : 0,
+      })
+      if (this.authFailures.size > 50_000) this.authFailures.clear()
+      this.emit({ type: 'auth-failed', user: c.user, source: conn.remoteAddress })
+      return challenge()
+    }
+    if (nonce === 'stale') return challenge(true)
+    this.authFailures.delete(lockKey)
+    return this.config.directory.user(c.user)
+  }
+
+  private register(req: SipRequest, conn: SipConnection, user: SipUser): void {
+    const cs = contactsOf(req)
+    if (!cs.ok) return this.core.reply(req, conn, 400, `Bad Contact: ${cs.error}`)
+    const headerExpires = expiresOf(req)
+    const defaultExpires =
+      headerExpires.ok && headerExpires.value !== undefined ? headerExpires.value : DEFAULT_EXPIRES_S
+    const seq = cseq(req)
+    const updates =
+      cs.value === '*'
+        ? '*'
+        : cs.value.map((c) => {
+            const e = c.params.find((p) => p.name.toLowerCase() === 'expires')?.value
+            return { contact: c.uri, expires: e !== undefined && /^\d+$/.test(e) ? Number(e) : defaultExpires }
+          })
+    const result = this.registrations.update(
+      user.name,
+      updates,
+      { connectionId: conn.id, callId: callId(req) ?? '', cseq: seq.ok ? seq.value.seq : 0 },
+      this.config.clock.now(),
+    )
+    if (!result.ok) {
+      const extra: [string, string][] = result.error.status === 423 ? [['Min-Expires', '30']] : []
+      return this.core.reply(req, conn, result.error.status, result.error.reason, extra)
+    }
+    const now = this.config.clock.now()
+    const contactsHeader = result.value.map(
+      (b) =>
+        ['Contact', `<${b.contact}>;expires=${Math.max(0, Math.round((b.expiresAt - now) / 1000))}`] as [
+          string,
+          string,
+        ],
+    )
+    this.core.reply(req, conn, 200, 'OK', contactsHeader)
+  }
+
+  private routeUserCall(req: SipRequest, conn: SipConnection, user: SipUser): void {
+    const target = parseSipUri(req.uri)
+    if (!target.ok) return this.core.reply(req, conn, 416, 'Unsupported URI Scheme')
+    const localUser = target.value.user === undefined ? undefined : this.config.directory.user(target.value.user)
+    const number = numberIn(req.uri)
+    const local = localUser ?? (number === undefined ? undefined : this.config.directory.userByNumber(number))
+    if (local !== undefined) return this.forkToUser(req, conn, local, 'local', undefined)
+    if (number === undefined) return this.core.reply(req, conn, 404, 'Not a local user or an E.164 number')
+    const caller = user.number
+    if (caller !== undefined) {
+      req.headers.remove('P-Asserted-Identity')
+      req.headers.add('P-Asserted-Identity', `<sip:${caller}@${this.config.domain}>`)
+    }
+    req.headers.remove('X-IME-Ticket')
+    const groups: ForwardTarget[][] = []
+    const route = this.config.routeTo(number)
+    if (route !== undefined) {
+      groups.push([
+        {
+          uri: route.sipUri,
+          label: 'ime',
+          answerTimeoutMs: this.config.imeTimeoutMs ?? 2_000,
+          headers: [['X-IME-Ticket', route.ticket]],
+        },
+      ])
+    }
+    const pstn = this.trunk?.targetFor(number)
+    if (pstn !== undefined) groups.push([{ ...pstn, label: 'pstn' }])
+    if (groups.length === 0) return this.core.reply(req, conn, 503, 'No route and no PSTN gateway')
+    this.counters.callsByPath[route !== undefined ? 'ime' : 'pstn']++
+    const details = { direction: 'outbound' as const, caller, called: number, user: user.name }
+    this.core.forward(req, conn, {
+      groups,
+      recordRoute: true,
+      failover: (best, label) => label === 'ime' && isFailoverStatus(best.status),
+      onFailover: (best) => {
+        this.counters.fallbacks++
+        this.counters.callsByPath.pstn++
+        this.emit({ type: 'fallback', number, status: best.status, reason: best.reason, user: user.name })
+      },
+      onResponse: (res, label) => this.track(req, res, (label as 'ime' | 'pstn' | undefined) ?? 'pstn', details),
+    })
+  }
+
+  private onPstnInbound(req: SipRequest, conn: SipConnection): void {
+    if (req.method !== 'INVITE') return this.core.reply(req, conn, 405, undefined, [['Allow', ALLOW]])
+    const called = numberIn(req.uri)
+    const user = called === undefined ? undefined : this.config.directory.userByNumber(called)
+    if (user === undefined || called === undefined) return this.core.reply(req, conn, 404, 'No such number here')
+    const pai = req.headers.get('P-Asserted-Identity')
+    const paiAddr = pai === undefined ? undefined : parseNameAddr(pai)
+    const from = fromAddress(req)
+    const caller =
+      (paiAddr?.ok === true ? numberIn(paiAddr.value.uri) : undefined) ??
+      (from.ok ? numberIn(from.value.uri) : undefined)
+    this.forkToUser(req, conn, user, 'pstn', { direction: 'inbound', caller, called })
+  }
+
+  private forkToUser(
+    req: SipRequest,
+    conn: SipConnection,
+    user: SipUser,
+    path: 'ime' | 'pstn' | 'local',
+    record: { direction: 'inbound' | 'outbound'; caller: E164 | undefined; called: E164 } | undefined,
+  ): void {
+    const bindings = this.registrations.current(user.name, this.config.clock.now())
+    const targets: ForwardTarget[] = []
+    for (const b of bindings) {
+      const c = this.hub.connection(b.connectionId)
+      targets.push(
+        c !== undefined && c.isOpen ? { uri: b.contact, connection: c, label: path } : { uri: b.contact, label: path },
+      )
+    }
+    if (targets.length === 0) return this.core.reply(req, conn, 480, 'Temporarily Unavailable: not registered')
+    if (path !== 'pstn' || record?.direction !== 'inbound') this.counters.callsByPath[path]++
+    else this.counters.callsByPath.pstn++
+    this.core.forward(req, conn, {
+      groups: [targets],
+      recordRoute: true,
+      onResponse: (res) => {
+        if (record !== undefined && path !== 'local') this.track(req, res, path, { ...record, user: user.name })
+      },
+    })
+  }
+
+  /** Call records from the responses of a call's INVITE: answered -> started (ended by BYE); failed -> kept. */
+  private track(
+    req: SipRequest,
+    res: SipResponse,
+    path: 'ime' | 'pstn',
+    d: { direction: 'inbound' | 'outbound'; caller: E164 | undefined; called: E164; user: string },
+  ): void {
+    if (res.status < 200 || this.config.calls === undefined || d.caller === undefined) return
+    const id = callId(req)
+    if (id === undefined || (res.status < 300 && this.active.has(id))) return
+    const now = this.config.clock.now()
+    const recordId = `${d.direction === 'inbound' ? 'in' : 'out'}-${randomBytes(8).toString('hex')}`
+    const base = {
+      id: recordId,
+      direction: d.direction,
+      caller: d.caller,
+      called: d.called,
+      start: now,
+      path,
+      user: d.user,
+    }
+    if (res.status < 300) {
+      this.config.calls.started(base)
+      this.active.set(id, { recordId, start: now })
+      this.emit({ type: 'call-started', callId: id, path, ...d })
+    } else {
+      this.config.calls.started({ ...base, end: now, outcome: outcomeOf(res.status) })
+    }
+  }
+}
+
+const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, INFO, UPDATE, REFER, NOTIFY, PRACK'
+
+/** An IME route that answers like this is abandoned for the PSTN: unreachable, refused ticket, overloaded. */
+export const isFailoverStatus = (s: number): boolean => s === 403 || s === 408 || s === 480 || s >= 500
+
+/** The E.164 number a SIP URI's user part holds ('+' and digits; visual separators allowed), if any. */
+export function numberIn(uri: string): E164 | undefined {
+  const u = parseSipUri(uri)
+  if (!u.ok || u.value.user === undefined) {
+    const tel = /^tel:(\+[0-9]{2,15})/.exec(uri)
+    return tel !== null && isE164(tel[1]!) ? (tel[1] as E164) : undefined
+  }
+  const digits = u.value.user.split(';')[0]!.replace(/[-.() ]/g, '')
+  return isE164(digits) ? digits : undefined
+}
+
+function hostOf(uri: string): string | undefined {
+  const u = parseSipUri(uri)
+  return u.ok ? u.value.host.toLowerCase() : undefined
+}
+
+/**
+ * This enterprise's trunk to the PSTN gateway: one TCP connection, registered with digest authentication and
+ * kept registered; reconnects when it drops. Calls arriving on it are PSTN calls.
+ */
+export class PstnTrunk {
+  private conn: SipConnection | undefined
+  private registeredUntil = 0
+  private timer: NodeJS.Timeout | undefined
+  private stopped = false
+  private pending: { branch: string; resolve: (r: SipResponse) => void } | undefined
+  private cseqNo = 1
+  private readonly callIdValue = `trunk-${randomBytes(8).toString('hex')}`
+  private readonly fromTagValue = newTag()
+
+  constructor(
+    private readonly hub: SipTransportHub,
+    private readonly account: { uri: string; user: string; password: string },
+    private readonly host: string,
+    private readonly log: (e: { state: string; detail?: string }) => void,
+  ) {}
+
+  get registered(): boolean {
+    return this.conn?.isOpen === true && this.registeredUntil > Date.now()
+  }
+
+  isTrunk(conn: SipConnection): boolean {
+    return this.conn !== undefined && conn.id === this.conn.id
+  }
+
+  /** Where a PSTN call to a number goes: over the trunk connection when it is up. */
+  targetFor(number: E164): ForwardTarget | undefined {
+    const gw = parseSipUri(this.account.uri)
+    if (!gw.ok) return undefined
+    const uri = `sip:${number}@${gw.value.host}${gw.value.port !== undefined ? ':' + gw.value.port : ''};transport=tcp`
+    return this.conn?.isOpen === true ? { uri, connection: this.conn } : { uri }
+  }
+
+  async start(): Promise<void> {
+    await this.refresh().catch((e: Error) => this.log({ state: 'down', detail: e.message }))
+  }
+
+  stop(): void {
+    this.stopped = true
+    clearTimeout(this.timer)
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return
+    clearTimeout(this.timer)
+    this.timer = setTimeout(
+      () => void this.refresh().catch((e: Error) => this.log({ state: 'down', detail: e.message })),
+      ms,
+    )
+    this.timer.unref()
+  }
+
+  private async refresh(): Promise<void> {
+    const gw = parseSipUri(this.account.uri)
+    if (!gw.ok) throw new Error(`PSTN gateway URI: ${gw.error}`)
+    try {
+      this.conn = await this.hub.connect({ transport: 'TCP', host: gw.value.host, port: gw.value.port ?? 5060 }, 5_000)
+      let res = await this.sendRegister(undefined)
+      if (res.status === 401) {
+        const challenge = authValues(res, 'WWW-Authenticate')
+        const md5 = challenge.ok
+          ? (challenge.value.find((c) => c.params.get('algorithm') === 'MD5') ?? challenge.value[0])
+          : undefined
+        if (md5 === undefined) throw new Error('the gateway sent 401 without a challenge')
+        const auth = answerChallenge(md5, this.account, 'REGISTER', this.registerUri(), randomBytes(8).toString('hex'))
+        if (!auth.ok) throw new Error(auth.error)
+        res = await this.sendRegister(auth.value)
+      }
+      if (res.status !== 200) throw new Error(`the gateway answered ${res.status} ${res.reason} to REGISTER`)
+      this.registeredUntil = Date.now() + 300_000
+      this.log({ state: 'registered' })
+      this.schedule(120_000)
+    } catch (e) {
+      this.registeredUntil = 0
+      this.schedule(1_000)
+      throw e
+    }
+  }
+
+  private registerUri(): string {
+    const gw = parseSipUri(this.account.uri)
+    return gw.ok ? `sip:${gw.value.host}${gw.value.port !== undefined ? ':' + gw.value.port : ''}` : this.account.uri
+  }
+
+  private sendRegister(authorization: string | undefined): Promise<SipResponse> {
+    const conn = this.conn!
+    const branch = newBranch()
+    const h = new SipHeaders()
+    h.add('Via', `SIP/2.0/TCP ${this.host};branch=${branch}`)
+    h.add('Max-Forwards', '70')
+    h.add(
+      'From',
+      `<sip:${this.account.user}@${parseSipUri(this.account.uri).ok ? this.registerUri().slice(4) : 'pstn'}>;tag=${this.fromTagValue}`,
+    )
+    h.add('To', `<sip:${this.account.user}@${this.registerUri().slice(4)}>`)
+    h.add('Call-ID', this.callIdValue)
+    h.add('CSeq', `${this.cseqNo++} REGISTER`)
+    h.add('Contact', `<sip:${this.account.user}@${this.host};transport=tcp>`)
+    h.add('Expires', '300')
+    if (authorization !== undefined) h.add('Authorization', authorization)
+    h.add('Content-Length', '0')
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no answer to REGISTER within 5 s')), 5_000)
+      this.pending = {
+        branch,
+        resolve: (r) => {
+          clearTimeout(timer)
+          resolve(r)
+        },
+      }
+      if (!conn.send(newRequest('REGISTER', this.registerUri(), h))) {
+        clearTimeout(timer)
+        reject(new Error('the trunk connection is closed'))
+      }
+    })
+  }
+
+  /** Responses to our REGISTERs. */
+  onResponse(res: SipResponse, conn: SipConnection): boolean {
+    if (!this.isTrunk(conn) || this.pending === undefined) return false
+    const via = res.headers.get('Via') ?? ''
+    if (!via.includes(this.pending.branch)) return false
+    if (res.status < 200) return true
+    const p = this.pending
+    this.pending = undefined
+    p.resolve(res)
+    return true
+  }
+}

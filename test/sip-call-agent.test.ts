@@ -1,0 +1,293 @@
+/**
+ * The SIP side on real sockets: two enterprises' call agents and the PSTN gateway on loopback, with test phones
+ * over TCP and WebSocket. Registration with digest, local calls, the ticket gate, PSTN calls with call records at
+ * both ends, the learned route over IME, and the automatic fallback to the PSTN when the edge is down.
+ */
+import { randomBytes } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { systemClock } from '../src/core/clock.js'
+import type { E164 } from '../src/core/e164.js'
+import { PstnGateway } from '../src/pstn/gateway.js'
+import { CallAgent, type RouteToNumber } from '../src/sip/call-agent.js'
+import { StaticSipDirectory } from '../src/sip/directory.js'
+import { TicketKeyRing, MemoryTicketKeyStore } from '../src/tickets/key-ring.js'
+import { mintTicket, verifyTicket } from '../src/tickets/mint.js'
+import type { CallOutcome, NewCallRecord } from '../src/validation/call-record.js'
+import { SipPhone } from './support/sip-phone.js'
+
+const n = (s: string) => s as E164
+const rand = (k: number) => new Uint8Array(randomBytes(k))
+
+interface Enterprise {
+  agent: CallAgent
+  keys: TicketKeyRing
+  records: (NewCallRecord & { end?: number | null; outcome?: CallOutcome | null })[]
+  routes: Map<string, RouteToNumber>
+  events: { type: string; [k: string]: unknown }[]
+}
+
+async function enterprise(
+  domain: string,
+  users: { name: string; number: E164 }[],
+  gw: PstnGateway,
+): Promise<Enterprise> {
+  const keys = new TicketKeyRing(new MemoryTicketKeyStore(), rand)
+  const records: Enterprise['records'] = []
+  const routes = new Map<string, RouteToNumber>()
+  const events: Enterprise['events'] = []
+  const agent = await CallAgent.start({
+    domain,
+    host: '127.0.0.1',
+    edge: { tcpPort: 0, wsPort: 0 },
+    internal: { tcpPort: 0, wsPort: 0 },
+    pstn: { uri: `sip:127.0.0.1:${gw.tcpPort};transport=tcp`, user: `trunk-${domain}`, password: 'trunk-secret' },
+    directory: new StaticSipDirectory(
+      domain,
+      users.map((u) => ({ ...u, password: `${u.name}-pw` })),
+    ),
+    routeTo: (num) => routes.get(num),
+    checkTicket: (t, expected) => verifyTicket(t, expected, keys, Date.now()),
+    calls: {
+      started: (r) => void records.push({ ...r }),
+      ended: (id, end, outcome) => {
+        const r = records.find((x) => x.id === id)!
+        r.end = end
+        r.outcome = outcome
+      },
+    },
+    clock: systemClock,
+    imeTimeoutMs: 1_000,
+    onEvent: (e) => void events.push(e),
+  })
+  return { agent, keys, records, routes, events }
+}
+
+const waitFor = async (what: () => boolean, ms = 5_000) => {
+  const until = Date.now() + ms
+  while (!what()) {
+    if (Date.now() > until) throw new Error('timed out waiting')
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+describe('call agent and PSTN gateway on loopback', () => {
+  let gw: PstnGateway
+  let a: Enterprise
+  let b: Enterprise
+  const phones: SipPhone[] = []
+  const phone = async (e: Enterprise, user: string, transport: 'TCP' | 'WS', domain: string) => {
+    const port = transport === 'TCP' ? e.agent.addresses.internal.tcp! : e.agent.addresses.internal.ws!
+    const p = await SipPhone.connect({ transport, port, user, password: `${user}-pw`, domain })
+    phones.push(p)
+    return p
+  }
+
+  beforeAll(async () => {
+    gw = await PstnGateway.start({
+      host: '127.0.0.1',
+      tcpPort: 0,
+      clock: systemClock,
+      setupDelayMs: { min: 20, max: 60 },
+      subscribers: [
+        { account: 'trunk-a.example', password: 'trunk-secret', numbers: [n('+16505550101')] },
+        { account: 'trunk-b.example', password: 'trunk-secret', numbers: [n('+14085550100'), n('+14085550111')] },
+      ],
+    })
+    a = await enterprise('a.example', [{ name: 'alice', number: n('+16505550101') }], gw)
+    b = await enterprise(
+      'b.example',
+      [
+        { name: 'bob', number: n('+14085550100') },
+        { name: 'carol', number: n('+14085550111') },
+      ],
+      gw,
+    )
+    await waitFor(() => a.agent.trunkRegistered && b.agent.trunkRegistered)
+  })
+
+  afterAll(async () => {
+    for (const p of phones) await p.close()
+    await a.agent.stop()
+    await b.agent.stop()
+    await gw.stop()
+  })
+
+  it('registers with digest authentication and refuses a wrong password', async () => {
+    const bob = await phone(b, 'bob', 'WS', 'b.example')
+    const ok = await bob.register()
+    expect(ok.status).toBe(200)
+    expect(ok.headers.get('Contact')).toContain(bob.contact)
+    const mallory = await SipPhone.connect({
+      transport: 'TCP',
+      port: b.agent.addresses.internal.tcp!,
+      user: 'bob',
+      password: 'guess',
+      domain: 'b.example',
+    })
+    phones.push(mallory)
+    expect((await mallory.register()).status).toBe(401)
+    // Unknown users are answered exactly like wrong passwords.
+    const nobody = await SipPhone.connect({
+      transport: 'TCP',
+      port: b.agent.addresses.internal.tcp!,
+      user: 'zed',
+      password: 'x',
+      domain: 'b.example',
+    })
+    phones.push(nobody)
+    expect((await nobody.register()).status).toBe(401)
+  })
+
+  it('calls a local user, and the BYE from the callee finds the caller over the Record-Route', async () => {
+    const carol = await phone(b, 'carol', 'TCP', 'b.example')
+    expect((await carol.register()).status).toBe(200)
+    const bob = await phone(b, 'bob', 'WS', 'b.example')
+    expect((await bob.register()).status).toBe(200)
+    const call = await carol.call('sip:bob@b.example')
+    expect(call.final.status).toBe(200)
+    expect(call.provisional.some((r) => r.status === 180)).toBe(true)
+    const byeAtCarol = carol.nextRequest('BYE')
+    const bobDialog = [...bob.dialogs.values()].at(-1)!
+    expect((await bob.bye(bobDialog)).status).toBe(200)
+    await byeAtCarol
+  })
+
+  it('refuses INVITEs at the edge without a valid ticket, saying why', async () => {
+    const edge = await SipPhone.connect({
+      transport: 'TCP',
+      port: b.agent.addresses.edge.tcp!,
+      user: 'alice',
+      password: '',
+      domain: 'a.example',
+      fromUser: '+16505550101',
+    })
+    phones.push(edge)
+    const missing = await edge.call('sip:+14085550100@b.example', [], false)
+    expect(missing.final.status).toBe(403)
+    expect(missing.final.reason).toBe('ticket missing')
+    const forged = await edge.call('sip:+14085550100@b.example', [['X-IME-Ticket', 'AQ' + 'A'.repeat(73)]], false)
+    expect(forged.final.status).toBe(403)
+    expect(forged.final.reason).toMatch(/ticket/)
+    const otherNumber = mintTicket(
+      { calledNumber: '+14085550111', callingDomain: 'a.example' },
+      b.keys,
+      Date.now(),
+      rand,
+    )
+    const wrongNumber = await edge.call(
+      'sip:+14085550100@b.example',
+      [['X-IME-Ticket', otherNumber.ok ? otherNumber.value.text : '']],
+      false,
+    )
+    expect(wrongNumber.final.reason).toBe('ticket is for another number (+14085550111)')
+    const otherDomain = mintTicket(
+      { calledNumber: '+14085550100', callingDomain: 'c.example' },
+      b.keys,
+      Date.now(),
+      rand,
+    )
+    const wrongDomain = await edge.call(
+      'sip:+14085550100@b.example',
+      [['X-IME-Ticket', otherDomain.ok ? otherDomain.value.text : '']],
+      false,
+    )
+    expect(wrongDomain.final.reason).toBe('ticket was issued to another domain (c.example)')
+    const expired = mintTicket(
+      { calledNumber: '+14085550100', callingDomain: 'a.example', validitySeconds: 60 },
+      b.keys,
+      Date.now() - 3_600_000,
+      rand,
+    )
+    const old = await edge.call(
+      'sip:+14085550100@b.example',
+      [['X-IME-Ticket', expired.ok ? expired.value.text : '']],
+      false,
+    )
+    expect(old.final.reason).toMatch(/^ticket expired at /)
+    expect(b.agent.counters.ticketsRefused['missing']).toBeGreaterThanOrEqual(1)
+    // REGISTER is not for the edge.
+    expect((await edge.register()).status).toBe(405)
+  })
+
+  it('lets a ticketed INVITE through the edge to the user owning the number', async () => {
+    const bob = await phone(b, 'bob', 'TCP', 'b.example')
+    expect((await bob.register()).status).toBe(200)
+    const minted = mintTicket({ calledNumber: '+14085550100', callingDomain: 'a.example' }, b.keys, Date.now(), rand)
+    expect(minted.ok).toBe(true)
+    const caller = await SipPhone.connect({
+      transport: 'WS',
+      port: b.agent.addresses.edge.ws!,
+      user: 'alice',
+      password: '',
+      domain: 'a.example',
+      fromUser: '+16505550101',
+    })
+    phones.push(caller)
+    const before = b.agent.counters.ticketsAccepted
+    const call = await caller.call(
+      'sip:+14085550100@b.example',
+      [['X-IME-Ticket', minted.ok ? minted.value.text : '']],
+      false,
+    )
+    expect(call.final.status).toBe(200)
+    expect(b.agent.counters.ticketsAccepted).toBe(before + 1)
+    expect((await caller.bye(call.dialog!)).status).toBe(200)
+    await waitFor(() =>
+      b.records.some((r) => r.path === 'ime' && r.direction === 'inbound' && (r.end ?? null) !== null),
+    )
+  })
+
+  it('sends a call to an unknown number over the PSTN, and both ends keep a call record', async () => {
+    const alice = await phone(a, 'alice', 'WS', 'a.example')
+    expect((await alice.register()).status).toBe(200)
+    const bob = await phone(b, 'bob', 'WS', 'b.example')
+    expect((await bob.register()).status).toBe(200)
+    const call = await alice.call('sip:+14085550100@a.example')
+    expect(call.final.status).toBe(200)
+    const invite = bob.received.filter((r) => r.method === 'INVITE').at(-1)!
+    expect(invite.headers.get('P-Asserted-Identity')).toContain('+16505550101')
+    await new Promise((r) => setTimeout(r, 1_100))
+    expect((await alice.bye(call.dialog!)).status).toBe(200)
+    await waitFor(() => b.records.some((r) => r.path === 'pstn' && (r.end ?? null) !== null))
+    const out = a.records.find((r) => r.path === 'pstn' && r.direction === 'outbound')!
+    const inb = b.records.find((r) => r.path === 'pstn' && r.direction === 'inbound')!
+    expect(out).toMatchObject({ caller: '+16505550101', called: '+14085550100', user: 'alice', outcome: 'answered' })
+    expect(inb).toMatchObject({ caller: '+16505550101', called: '+14085550100', user: 'bob', outcome: 'answered' })
+    // The network's delay makes the two records differ slightly, as in life.
+    expect(Math.abs(out.start - inb.start)).toBeLessThan(1_000)
+    expect(gw.records.some((r) => r.called === '+14085550100' && r.outcome === 'answered')).toBe(true)
+  })
+
+  it('the PSTN answers an unknown number with 404', async () => {
+    const alice = await phone(a, 'alice', 'TCP', 'a.example')
+    const call = await alice.call('sip:+19995550000@a.example')
+    expect(call.final.status).toBe(404)
+  })
+
+  it('calls a learned route over IME with the ticket, and falls back to the PSTN when the edge is down', async () => {
+    const minted = mintTicket({ calledNumber: '+14085550100', callingDomain: 'a.example' }, b.keys, Date.now(), rand)
+    a.routes.set('+14085550100', {
+      sipUri: `sip:+14085550100@127.0.0.1:${b.agent.addresses.edge.tcp};transport=tcp`,
+      ticket: minted.ok ? minted.value.text : '',
+      domain: 'b.example',
+    })
+    const alice = await phone(a, 'alice', 'TCP', 'a.example')
+    expect((await alice.register()).status).toBe(200)
+    const bob = await phone(b, 'bob', 'TCP', 'b.example')
+    expect((await bob.register()).status).toBe(200)
+    const accepted = b.agent.counters.ticketsAccepted
+    const ime = await alice.call('sip:+14085550100@a.example')
+    expect(ime.final.status).toBe(200)
+    expect(b.agent.counters.ticketsAccepted).toBe(accepted + 1)
+    expect((await alice.bye(ime.dialog!)).status).toBe(200)
+
+    await b.agent.edgeDown()
+    const started = Date.now()
+    const fallback = await alice.call('sip:+14085550100@a.example')
+    expect(fallback.final.status).toBe(200)
+    expect(Date.now() - started).toBeLessThan(3_000)
+    expect(a.events.some((e) => e.type === 'fallback')).toBe(true)
+    expect((await alice.bye(fallback.dialog!)).status).toBe(200)
+    await b.agent.edgeUp()
+  })
+})

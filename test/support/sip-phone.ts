@@ -1,0 +1,291 @@
+/**
+ * A small SIP user agent for tests, on a real TCP or WebSocket connection: registers (answering digest
+ * challenges), places calls (answering 407), answers or refuses incoming calls, hangs up. Written from RFC 3261
+ * with the project's codec; it does only what the tests need, and checks what it receives.
+ */
+import { randomBytes } from 'node:crypto'
+import { answerChallenge } from '../../src/sip/digest.js'
+import { SipHeaders } from '../../src/sip/headers.js'
+import {
+  authValues,
+  callId,
+  cseq,
+  newRequest,
+  recordRoutes,
+  responseTo,
+  toTag,
+  type SipMessage,
+  type SipRequest,
+  type SipResponse,
+} from '../../src/sip/message.js'
+import { SipTransportHub, type SipConnection, type SipTransportName } from '../../src/sip/transport.js'
+
+export interface PhoneOptions {
+  readonly transport: SipTransportName
+  readonly port: number
+  readonly user: string
+  readonly password: string
+  readonly domain: string
+  /** The address of record's user part (default: user). */
+  readonly fromUser?: string
+}
+
+export interface Dialog {
+  readonly callId: string
+  readonly localTag: string
+  remoteTag: string
+  readonly localUri: string
+  remoteUri: string
+  remoteTarget: string
+  routeSet: string[]
+  cseq: number
+}
+
+export type IncomingPolicy = { answer: true; delayMs?: number } | { answer: false; status: number }
+
+const rid = () => randomBytes(6).toString('hex')
+
+export class SipPhone {
+  readonly received: SipRequest[] = []
+  incoming: IncomingPolicy = { answer: true }
+  readonly dialogs = new Map<string, Dialog>()
+  private readonly hub: SipTransportHub
+  private conn!: SipConnection
+  private readonly waiting = new Map<string, { final: (r: SipResponse) => void; provisional: SipResponse[] }>()
+  private readonly requestWaiters: { method: string; resolve: (r: SipRequest) => void }[] = []
+  private seq = 1
+  readonly contact: string
+
+  private constructor(readonly options: PhoneOptions) {
+    this.hub = new SipTransportHub((m, c) => this.onMessage(m, c))
+    this.contact = `sip:${options.user}-${rid()}@phone.invalid;transport=${options.transport.toLowerCase()}`
+  }
+
+  static async connect(options: PhoneOptions): Promise<SipPhone> {
+    const p = new SipPhone(options)
+    p.conn = await p.hub.connect({ transport: options.transport, host: '127.0.0.1', port: options.port }, 2_000)
+    return p
+  }
+
+  get aor(): string {
+    return `sip:${this.options.fromUser ?? this.options.user}@${this.options.domain}`
+  }
+
+  async close(): Promise<void> {
+    await this.hub.close()
+  }
+
+  private headers(method: string, to: string, id: string, tag: string, seq: number): SipHeaders {
+    const h = new SipHeaders()
+    h.add('Via', `SIP/2.0/${this.options.transport} phone.invalid;branch=z9hG4bK${rid()}`)
+    h.add('Max-Forwards', '70')
+    h.add('From', `<${this.aor}>;tag=${tag}`)
+    h.add('To', `<${to}>`)
+    h.add('Call-ID', id)
+    h.add('CSeq', `${seq} ${method}`)
+    h.add('Contact', `<${this.contact}>`)
+    return h
+  }
+
+  /** Sends a request and resolves with its final response (provisional ones collected). */
+  send(req: SipRequest): Promise<{ final: SipResponse; provisional: SipResponse[] }> {
+    const b = /branch=([^;,\s]+)/.exec(req.headers.get('Via') ?? '')![1]!
+    return new Promise((resolve, reject) => {
+      const provisional: SipResponse[] = []
+      const timer = setTimeout(() => reject(new Error(`no final response to ${req.method} within 10 s`)), 10_000)
+      this.waiting.set(b, {
+        provisional,
+        final: (r) => {
+          clearTimeout(timer)
+          resolve({ final: r, provisional })
+        },
+      })
+      if (!this.conn.send(req)) reject(new Error('connection closed'))
+    })
+  }
+
+  private async withAuth(
+    build: (auth?: [string, string]) => SipRequest,
+  ): Promise<{ final: SipResponse; provisional: SipResponse[]; request: SipRequest }> {
+    let req = build()
+    let res = await this.send(req)
+    if (res.final.status === 401 || res.final.status === 407) {
+      if (res.final.status === 407) this.ack(req, res.final)
+      const name = res.final.status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate'
+      const ch = authValues(res.final, name)
+      if (!ch.ok || ch.value.length === 0) throw new Error(`challenge without ${name}`)
+      const c = ch.value.find((v) => v.params.get('algorithm') === 'MD5') ?? ch.value[0]!
+      const a = answerChallenge(
+        c,
+        { user: this.options.user, password: this.options.password },
+        req.method,
+        req.uri,
+        rid(),
+      )
+      if (!a.ok) throw new Error(a.error)
+      req = build([res.final.status === 401 ? 'Authorization' : 'Proxy-Authorization', a.value])
+      res = await this.send(req)
+    }
+    return { ...res, request: req }
+  }
+
+  register(expires = 600): Promise<SipResponse> {
+    const id = `reg-${rid()}`
+    const tag = rid()
+    return this.withAuth((auth) => {
+      const h = this.headers('REGISTER', this.aor, id, tag, this.seq++)
+      h.add('Expires', String(expires))
+      if (auth) h.add(auth[0], auth[1])
+      h.add('Content-Length', '0')
+      return newRequest('REGISTER', `sip:${this.options.domain}`, h)
+    }).then((r) => r.final)
+  }
+
+  /** Registers with a given Authorization value (for failure tests). */
+  async registerWith(authorization: string): Promise<SipResponse> {
+    const h = this.headers('REGISTER', this.aor, `reg-${rid()}`, rid(), this.seq++)
+    h.add('Authorization', authorization)
+    h.add('Content-Length', '0')
+    return (await this.send(newRequest('REGISTER', `sip:${this.options.domain}`, h))).final
+  }
+
+  /** Places a call; on 2xx sends ACK and returns the dialog. `auth: false` sends it without credentials. */
+  async call(
+    uri: string,
+    extra: [string, string][] = [],
+    auth = true,
+  ): Promise<{ final: SipResponse; provisional: SipResponse[]; dialog?: Dialog }> {
+    const id = `call-${rid()}`
+    const tag = rid()
+    const seq = this.seq++
+    const build = (a?: [string, string]) => {
+      const h = this.headers('INVITE', uri, id, tag, seq)
+      for (const [n, v] of extra) h.add(n, v)
+      if (a) h.add(a[0], a[1])
+      h.add('Content-Type', 'application/sdp')
+      return newRequest('INVITE', uri, h, new TextEncoder().encode(SDP))
+    }
+    const res = auth ? await this.withAuth(build) : { ...(await this.send(build())), request: build() }
+    if (res.final.status >= 300) {
+      this.ack(res.request, res.final)
+      return res
+    }
+    const rr = recordRoutes(res.final)
+    const contact = /<([^>]+)>/.exec(res.final.headers.get('Contact') ?? '')?.[1] ?? uri
+    const dialog: Dialog = {
+      callId: id,
+      localTag: tag,
+      remoteTag: toTag(res.final)!,
+      localUri: this.aor,
+      remoteUri: uri,
+      remoteTarget: contact,
+      routeSet: rr.ok ? rr.value.map((r) => `<${r.uri}>`).reverse() : [],
+      cseq: seq,
+    }
+    this.dialogs.set(id, dialog)
+    this.inDialog(dialog, 'ACK', seq)
+    return { ...res, dialog }
+  }
+
+  private ack(req: SipRequest, res: SipResponse): void {
+    const h = new SipHeaders()
+    h.add('Via', req.headers.get('Via')!)
+    h.add('Max-Forwards', '70')
+    h.add('From', req.headers.get('From')!)
+    h.add('To', res.headers.get('To')!)
+    h.add('Call-ID', callId(req)!)
+    const c = cseq(req)
+    h.add('CSeq', `${c.ok ? c.value.seq : 1} ACK`)
+    h.add('Content-Length', '0')
+    this.conn.send(newRequest('ACK', req.uri, h))
+  }
+
+  private inDialog(d: Dialog, method: string, seq: number): SipRequest {
+    const h = new SipHeaders()
+    h.add('Via', `SIP/2.0/${this.options.transport} phone.invalid;branch=z9hG4bK${rid()}`)
+    h.add('Max-Forwards', '70')
+    h.add('From', `<${d.localUri}>;tag=${d.localTag}`)
+    h.add('To', `<${d.remoteUri}>;tag=${d.remoteTag}`)
+    h.add('Call-ID', d.callId)
+    h.add('CSeq', `${seq} ${method}`)
+    for (const r of d.routeSet) h.add('Route', r)
+    h.add('Content-Length', '0')
+    const req = newRequest(method, d.remoteTarget, h)
+    if (method === 'ACK') this.conn.send(req)
+    return req
+  }
+
+  async bye(d: Dialog): Promise<SipResponse> {
+    d.cseq++
+    return (await this.send(this.inDialog(d, 'BYE', d.cseq))).final
+  }
+
+  /** Resolves with the next request of this method the phone receives. */
+  nextRequest(method: string, timeoutMs = 5_000): Promise<SipRequest> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${method} within ${timeoutMs} ms`)), timeoutMs)
+      this.requestWaiters.push({
+        method,
+        resolve: (r) => {
+          clearTimeout(timer)
+          resolve(r)
+        },
+      })
+    })
+  }
+
+  private onMessage(m: SipMessage, conn: SipConnection): void {
+    if (m.kind === 'response') {
+      const b = /branch=([^;,\s]+)/.exec(m.headers.get('Via') ?? '')?.[1]
+      const w = b === undefined ? undefined : this.waiting.get(b)
+      if (w === undefined) return
+      if (m.status < 200) w.provisional.push(m)
+      else {
+        this.waiting.delete(b!)
+        w.final(m)
+      }
+      return
+    }
+    this.received.push(m)
+    const i = this.requestWaiters.findIndex((w) => w.method === m.method)
+    if (i >= 0) this.requestWaiters.splice(i, 1)[0]!.resolve(m)
+    if (m.method === 'INVITE' && toTag(m) === undefined) return this.answer(m, conn)
+    if (m.method === 'ACK') return
+    const tag = toTag(m) === undefined ? rid() : undefined
+    const r = responseTo(m, 200, 'OK', tag === undefined ? {} : { toTag: tag })
+    if (r.ok) conn.send(r.value)
+    if (m.method === 'BYE') this.dialogs.delete(callId(m) ?? '')
+  }
+
+  private answer(req: SipRequest, conn: SipConnection): void {
+    const policy = this.incoming
+    const tag = rid()
+    if (!policy.answer) {
+      const r = responseTo(req, policy.status, undefined, { toTag: tag })
+      if (r.ok) conn.send(r.value)
+      return
+    }
+    const ringing = responseTo(req, 180, 'Ringing', { toTag: tag, copyRecordRoute: true })
+    if (ringing.ok) conn.send(ringing.value)
+    const ok = responseTo(req, 200, 'OK', { toTag: tag, copyRecordRoute: true, body: new TextEncoder().encode(SDP) })
+    if (!ok.ok) return
+    ok.value.headers.add('Contact', `<${this.contact}>`)
+    ok.value.headers.add('Content-Type', 'application/sdp')
+    const rr = recordRoutes(req)
+    const from = /<([^>]+)>/.exec(req.headers.get('From') ?? '')?.[1] ?? ''
+    const contact = /<([^>]+)>/.exec(req.headers.get('Contact') ?? '')?.[1] ?? from
+    this.dialogs.set(callId(req)!, {
+      callId: callId(req)!,
+      localTag: tag,
+      remoteTag: /tag=([^;>\s]+)/.exec(req.headers.get('From') ?? '')?.[1] ?? '',
+      localUri: this.aor,
+      remoteUri: from,
+      remoteTarget: contact,
+      routeSet: rr.ok ? rr.value.map((r) => `<${r.uri}>`) : [],
+      cseq: 100,
+    })
+    setTimeout(() => conn.send(ok.value), policy.delayMs ?? 0)
+  }
+}
+
+const SDP = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n'
