@@ -24,8 +24,10 @@ import { SqliteLearnedRouteStore } from './store/learned-route-store.js'
 import { SqliteNumberKeyStore } from './store/number-key-store.js'
 import { SqlitePublishedNumberStore } from './store/published-number-store.js'
 import { SqliteTicketKeyStore } from './store/ticket-key-store.js'
+import { CallAgent, type CallAgentEvent, type FaceConfig } from './sip/call-agent.js'
+import { StaticSipDirectory, type ConfiguredUser } from './sip/directory.js'
 import { TicketKeyRing } from './tickets/key-ring.js'
-import { mintTicket } from './tickets/mint.js'
+import { mintTicket, verifyTicket } from './tickets/mint.js'
 import { AttemptCaps } from './validation/attempt-caps.js'
 import type { CallRecord, CallRecordStore, NewCallRecord } from './validation/call-record.js'
 import type { LearnedRouteStore } from './validation/learned-route.js'
@@ -59,6 +61,24 @@ export interface EnterpriseNodeConfig {
   onChordEvent?: (event: ChordEvent) => void
   onPublishProgress?: (done: number, total: number) => void
   onValidation?: (outcome: ValidationOutcome) => void
+  /** The enterprise's SIP users (their numbers are also what the call agent routes inbound calls by). */
+  users?: readonly ConfiguredUser[]
+  /** The SIP call agent; without it the node runs the DHT and validation only. */
+  sip?: NodeSipConfig
+}
+
+export interface NodeSipConfig {
+  /** Address to listen on and to put in URIs (default 127.0.0.1). */
+  host?: string
+  /** The face other enterprises call (ticket-gated). */
+  edge: FaceConfig
+  /** The face for the enterprise's own softphones. */
+  internal: FaceConfig
+  /** The PSTN gateway and this enterprise's trunk account there. */
+  pstn?: { uri: string; user: string; password: string }
+  /** How long an IME route may take before the call falls back to the PSTN (ms; default 2000). */
+  imeTimeoutMs?: number
+  onEvent?: (e: CallAgentEvent) => void
 }
 
 export interface EnterpriseNode {
@@ -70,6 +90,8 @@ export interface EnterpriseNode {
   readonly routes: LearnedRouteStore
   readonly ticketKeys: TicketKeyRing
   readonly validations: ValidationScheduler<NodeRef>
+  /** The SIP call agent, when configured. */
+  readonly sip: CallAgent | undefined
   /** Who claims a number: the Node-IDs of its claimers (empty when nobody does). */
   claimsOn(number: E164): Promise<{ owners: RingId[]; hops: number }>
   /** Keeps a PSTN call's record (both ends do); a finished outbound call schedules its validation. */
@@ -122,6 +144,46 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       publishedStore.remove(old.number)
     }
 
+    // The call agent: records the PSTN and IME calls it carries; a finished outbound PSTN call schedules its
+    // validation (the scheduler is created below; the agent only calls back once calls happen).
+    let sip: CallAgent | undefined
+    const sipHost = config.sip?.host ?? '127.0.0.1'
+    if (config.sip !== undefined) {
+      sip = await CallAgent.start({
+        domain,
+        host: sipHost,
+        edge: config.sip.edge,
+        internal: config.sip.internal,
+        ...(config.sip.pstn !== undefined && { pstn: config.sip.pstn }),
+        directory: new StaticSipDirectory(domain, config.users ?? []),
+        routeTo: (number) => routes.routesTo(number, clock.now())[0],
+        checkTicket: (ticket, expected) => verifyTicket(ticket, expected, ticketKeys, clock.now()),
+        calls: {
+          started: (record) => {
+            const stored = calls.add(record)
+            if (stored.ok && stored.value.end !== null) validations.callEnded(stored.value)
+          },
+          ended: (id, end, outcome) => {
+            const finished = calls.finish(id, end, outcome)
+            if (finished.ok) validations.callEnded(finished.value)
+          },
+        },
+        clock,
+        ...(config.sip.imeTimeoutMs !== undefined && { imeTimeoutMs: config.sip.imeTimeoutMs }),
+        ...(config.sip.onEvent !== undefined && { onEvent: config.sip.onEvent }),
+      })
+    }
+    // What other enterprises are told to call: the edge's WebSocket (browsers can reach it), else its TCP.
+    const edge = sip?.addresses.edge
+    const sipUriFor =
+      config.sipUriFor ??
+      ((number: E164) =>
+        edge?.ws !== undefined
+          ? `sip:${number}@${sipHost}:${edge.ws};transport=ws`
+          : edge?.tcp !== undefined
+            ? `sip:${number}@${sipHost}:${edge.tcp};transport=tcp`
+            : `sip:${number}@${domain}`)
+
     const validation = new ValidationProtocol(peer.libp2p, {
       caps: new AttemptCaps(),
       clock,
@@ -139,7 +201,7 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
         if (routes.isBlocked(callingDomain)) return err(`domain ${callingDomain} is blocked`)
         const minted = mintTicket({ calledNumber: call.called, callingDomain }, ticketKeys, clock.now(), rand)
         if (!minted.ok) return minted
-        const sipUri = config.sipUriFor?.(call.called) ?? `sip:${call.called}@${domain}`
+        const sipUri = sipUriFor(call.called)
         return ok({ domain, sipUri, ticket: minted.value.text, expiresAt: minted.value.expiresAt * 1000 })
       },
     })
@@ -195,6 +257,7 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       routes,
       ticketKeys,
       validations,
+      sip,
       async claimsOn(number) {
         const found = await peer.chord.get(await numberKeys.key(number))
         return { owners: found.records.map((r) => r.owner), hops: found.hops }
@@ -208,6 +271,7 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       async stop() {
         clearInterval(poll)
         try {
+          await sip?.stop()
           await peer.leave()
         } finally {
           db.close()
