@@ -116,6 +116,34 @@ describe('from a PSTN call to a learned route, between enterprise nodes on real 
     expect(a.validations.pending()).toEqual([])
   }, 60_000)
 
+  it("the claimer picks the right record among other calls to the number in the hinted hour, on the originator's grids", async () => {
+    const a = await enterprise('alpha.example', [alice])
+    const b = await enterprise('bravo.example', [bob], a)
+    for (let i = 0; i < 2; i++) for (const n of started) await n.peer.chord.maintain()
+    const hourStart = Math.floor(T / 3600_000) * 3600_000 - 3600_000
+    const inbound = { direction: 'inbound' as const, path: 'pstn' as const, user: 'bob', caller: alice, called: bob }
+    // The real call, then later calls from the same caller in the same hour (the old lookup took the last one).
+    const start = hourStart + 600_000
+    b.recordCall({ ...inbound, id: 'in-real', start: start + 900, end: start + 200_000 - 1100, outcome: 'answered' })
+    for (let i = 1; i <= 5; i++) {
+      const s = start + i * 400_000 + i * 1234
+      b.recordCall({ ...inbound, id: `in-other-${i}`, start: s, end: s + 95_000 + i * 777, outcome: 'answered' })
+    }
+    a.recordCall({
+      id: 'out-real',
+      direction: 'outbound',
+      path: 'pstn',
+      user: 'alice',
+      caller: alice,
+      called: bob,
+      start,
+      end: start + 200_000,
+      outcome: 'answered',
+    })
+    const outcomes = await a.validations.run({ everything: true })
+    expect(outcomes).toMatchObject([{ callId: 'out-real', outcome: 'validated', domain: 'bravo.example' }])
+  }, 30_000)
+
   it('runs due validations in the background, with no one asking', async () => {
     const a = await enterprise('alpha.example', [alice], undefined, true)
     const b = await enterprise('bravo.example', [bob], a)
