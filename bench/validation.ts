@@ -11,7 +11,7 @@ import type { E164 } from '../src/core/e164.js'
 import { selfNodeRef } from '../src/p2p/chord-transport.js'
 import { createImeLibp2p } from '../src/p2p/libp2p-node.js'
 import { ValidationProtocol, type ClaimedCall } from '../src/p2p/validation-protocol.js'
-import { AttemptCaps } from '../src/validation/attempt-caps.js'
+import { AttemptCaps, MemoryAttemptCapStore } from '../src/validation/attempt-caps.js'
 import { median, percentile, printJson, printTable, round } from './report.js'
 
 const rand = (n: number) => new Uint8Array(randomBytes(n))
@@ -35,7 +35,10 @@ export const validationBench: Command = {
       start: Date.parse('2026-11-25T10:00:03Z'),
       end: Date.parse('2026-11-25T10:04:41Z'),
     }
-    const caps = new AttemptCaps({ perPeerPerHour: Number.MAX_SAFE_INTEGER, failuresPerRecord: 3 })
+    const caps = new AttemptCaps(new MemoryAttemptCapStore(), {
+      perPeerPerHour: Number.MAX_SAFE_INTEGER,
+      failuresPerRecord: 3,
+    })
     const [a, b] = await Promise.all(
       [1, 2].map(async () => createImeLibp2p({ privateKey: await generateKeyPair('Ed25519') })),
     )

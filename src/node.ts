@@ -16,6 +16,7 @@ import { DEFAULT_CHORD_CONFIG } from './dht/constants.js'
 import type { NodeRef } from './dht/messages.js'
 import { startChordPeer, type ChordPeer } from './p2p/chord-peer.js'
 import { ValidationProtocol, type ClaimedCall } from './p2p/validation-protocol.js'
+import { SqliteAttemptCapStore } from './store/attempt-cap-store.js'
 import { SqliteCallRecordStore } from './store/call-record-store.js'
 import { openDatabase, type Database } from './store/database.js'
 import { SqliteRecordStore } from './store/dht-record-store.js'
@@ -30,6 +31,8 @@ import { TicketKeyRing } from './tickets/key-ring.js'
 import { mintTicket, verifyTicket } from './tickets/mint.js'
 import { AttemptCaps } from './validation/attempt-caps.js'
 import type { CallRecord, CallRecordStore, NewCallRecord } from './validation/call-record.js'
+import { pickCallRecord, startWindow } from './validation/call-secret.js'
+import { MAX_CANDIDATE_RECORDS } from './validation/constants.js'
 import type { LearnedRouteStore } from './validation/learned-route.js'
 import {
   DEFAULT_VALIDATION_TIMING,
@@ -100,7 +103,6 @@ export interface EnterpriseNode {
   stop(): Promise<void>
 }
 
-const HOUR_MS = 3600_000
 const rand = (n: number) => new Uint8Array(randomBytes(n))
 
 export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise<EnterpriseNode> {
@@ -184,18 +186,24 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
             ? `sip:${number}@${sipHost}:${edge.tcp};transport=tcp`
             : `sip:${number}@${domain}`)
 
+    const caps = new AttemptCaps(new SqliteAttemptCapStore(db))
     const validation = new ValidationProtocol(peer.libp2p, {
-      caps: new AttemptCaps(),
+      caps,
       clock,
       randomBytes: rand,
-      // As claimer: our record of the inbound PSTN call to the keyed number that started around the hinted hour.
-      findRecord(numberKey, hourHint): ClaimedCall | undefined {
+      // As claimer: of our inbound PSTN calls to the keyed number that started in the hinted window, the one
+      // that best fits the originator's grids (spent records left out: they cannot prove anything).
+      findRecord(numberKey, hourHint, phases): ClaimedCall | undefined {
         const number = numberByKey.get(Buffer.from(numberKey).toString('hex'))
         if (number === undefined) return undefined
-        const candidates = calls.inboundTo(number, (hourHint - 1) * HOUR_MS, (hourHint + 2) * HOUR_MS)
-        const inHour = candidates.filter((c) => Math.floor(c.start / HOUR_MS) === hourHint)
-        const chosen = (inHour.length > 0 ? inHour : candidates).at(-1)
-        return chosen === undefined ? undefined : { ...chosen, end: chosen.end! }
+        const { from, to } = startWindow(hourHint)
+        const candidates = calls
+          .inboundTo(number, from, to, MAX_CANDIDATE_RECORDS)
+          .filter((c) => caps.recordUsable(c.id))
+        return pickCallRecord(
+          candidates.map((c) => ({ ...c, end: c.end! })),
+          phases,
+        )
       },
       grantRoute(_peer, call, callingDomain) {
         if (routes.isBlocked(callingDomain)) return err(`domain ${callingDomain} is blocked`)
@@ -236,10 +244,12 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
 
     const retentionMs = config.callRetentionMs ?? 7 * 24 * 3600_000
     calls.purgeBefore(clock.now() - retentionMs)
+    caps.forgetRecordsBefore(clock.now() - retentionMs)
     // Due validations run in the background, one batch at a time; never on a call's path.
     let validating = false
     const poll = setInterval(() => {
       calls.purgeBefore(clock.now() - retentionMs)
+      caps.forgetRecordsBefore(clock.now() - retentionMs)
       if (validating) return
       validating = true
       validations

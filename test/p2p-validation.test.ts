@@ -6,7 +6,7 @@ import type { E164 } from '../src/core/e164.js'
 import { selfNodeRef } from '../src/p2p/chord-transport.js'
 import { createImeLibp2p, type ImeLibp2p } from '../src/p2p/libp2p-node.js'
 import { ValidationProtocol, type ClaimedCall } from '../src/p2p/validation-protocol.js'
-import { AttemptCaps } from '../src/validation/attempt-caps.js'
+import { AttemptCaps, MemoryAttemptCapStore } from '../src/validation/attempt-caps.js'
 import type { CallDetails } from '../src/validation/call-secret.js'
 import { MemoryTicketKeyStore, TicketKeyRing } from '../src/tickets/key-ring.js'
 import { mintTicket, verifyTicket } from '../src/tickets/mint.js'
@@ -114,7 +114,9 @@ describe('validation protocol over libp2p', () => {
   })
 
   it('caps the runs one peer may start per hour', async () => {
-    const { originator, claimerRef } = await pair(new AttemptCaps({ perPeerPerHour: 2, failuresPerRecord: 3 }))
+    const { originator, claimerRef } = await pair(
+      new AttemptCaps(new MemoryAttemptCapStore(), { perPeerPerHour: 2, failuresPerRecord: 3 }),
+    )
     expect((await originator.prove(claimerRef, originatorCall, numberKey)).ok).toBe(true)
     expect((await originator.prove(claimerRef, originatorCall, numberKey)).ok).toBe(true)
     const third = await originator.prove(claimerRef, originatorCall, numberKey)

@@ -5,7 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { E164 } from '../src/core/e164.js'
 import { ringIdToHex } from '../src/core/ring.js'
 import { startEnterpriseNode, type EnterpriseNode } from '../src/node.js'
+import { DEFAULT_TICKET_VALIDITY_S } from '../src/tickets/constants.js'
 import { verifyTicket } from '../src/tickets/mint.js'
+import type { ValidationOutcome, ValidationTiming } from '../src/validation/scheduler.js'
 
 const alice = '+12015550100' as E164
 const bob = '+12025550102' as E164
@@ -19,7 +21,13 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
-async function enterprise(domain: string, numbers: E164[], via?: EnterpriseNode, background = false) {
+async function enterprise(
+  domain: string,
+  numbers: E164[],
+  via?: EnterpriseNode,
+  background = false,
+  validation: Partial<ValidationTiming> = {},
+) {
   const dataDir = mkdtempSync(join(tmpdir(), `ime-${domain}-`))
   dirs.push(dataDir)
   const node = await startEnterpriseNode({
@@ -28,7 +36,8 @@ async function enterprise(domain: string, numbers: E164[], via?: EnterpriseNode,
     domain,
     numbers,
     ...(via !== undefined && { bootstrap: via.peer.chord.self }),
-    ...(background && { validation: { delayMinMs: 0, delayMaxMs: 1 }, validationPollMs: 100 }),
+    validation: { ...validation, ...(background && { delayMinMs: 0, delayMaxMs: 1 }) },
+    ...(background && { validationPollMs: 100 }),
   })
   started.push(node)
   return node
@@ -115,6 +124,69 @@ describe('from a PSTN call to a learned route, between enterprise nodes on real 
     expect(checked.ok).toBe(true)
     expect(a.validations.pending()).toEqual([])
   }, 60_000)
+
+  it("the claimer picks the right record among other calls to the number in the hinted hour, on the originator's grids", async () => {
+    const a = await enterprise('alpha.example', [alice])
+    const b = await enterprise('bravo.example', [bob], a)
+    for (let i = 0; i < 2; i++) for (const n of started) await n.peer.chord.maintain()
+    const hourStart = Math.floor(T / 3600_000) * 3600_000 - 3600_000
+    const inbound = { direction: 'inbound' as const, path: 'pstn' as const, user: 'bob', caller: alice, called: bob }
+    // The real call, then later calls from the same caller in the same hour (the old lookup took the last one).
+    const start = hourStart + 600_000
+    b.recordCall({ ...inbound, id: 'in-real', start: start + 900, end: start + 200_000 - 1100, outcome: 'answered' })
+    for (let i = 1; i <= 5; i++) {
+      const s = start + i * 400_000 + i * 1234
+      b.recordCall({ ...inbound, id: `in-other-${i}`, start: s, end: s + 95_000 + i * 777, outcome: 'answered' })
+    }
+    a.recordCall({
+      id: 'out-real',
+      direction: 'outbound',
+      path: 'pstn',
+      user: 'alice',
+      caller: alice,
+      called: bob,
+      start,
+      end: start + 200_000,
+      outcome: 'answered',
+    })
+    const outcomes = await a.validations.run({ everything: true })
+    expect(outcomes).toMatchObject([{ callId: 'out-real', outcome: 'validated', domain: 'bravo.example' }])
+  }, 30_000)
+
+  it('re-validates a route before it expires, and drops it once the claimer can no longer prove the call', async () => {
+    // Routes live as long as their ticket (7 days); re-validate them after 1.5 s of that instead of 80 %.
+    const a = await enterprise('alpha.example', [alice], undefined, false, {
+      revalidateAtFraction: 1500 / (DEFAULT_TICKET_VALIDITY_S * 1000),
+    })
+    const b = await enterprise('bravo.example', [bob], a)
+    for (let i = 0; i < 2; i++) for (const n of started) await n.peer.chord.maintain()
+    const call = { path: 'pstn' as const, caller: alice, called: bob, outcome: 'answered' as const }
+    b.recordCall({ ...call, id: 'in-7', direction: 'inbound', user: 'bob', start: T + 900, end: T + 240_700 })
+    a.recordCall({ ...call, id: 'out-7', direction: 'outbound', user: 'alice', start: T, end: T + 240_000 })
+    const outcomes: ValidationOutcome[] = []
+    outcomes.push(...(await a.validations.run({ everything: true })))
+    const learned = a.routes.routesTo(bob, Date.now())
+    expect(learned).toMatchObject([{ domain: 'bravo.example', claimer: ringIdToHex(b.peer.chord.self.id) }])
+    expect(await a.validations.run()).toEqual([]) // not due yet
+    await new Promise((r) => setTimeout(r, 1600))
+    // Due: bravo proves the same call again, and the route is renewed.
+    outcomes.push(...(await a.validations.run()))
+    const renewed = a.routes.routesTo(bob, Date.now())
+    expect(renewed).toHaveLength(1)
+    expect(renewed[0]!.validatedAt).toBeGreaterThan(learned[0]!.validatedAt)
+    // Bravo's record of the call is gone (as after its retention, or a number that moved): the next
+    // re-validation fails, and the route with it.
+    expect(b.calls.purgeBefore(T + 1000)).toBe(1)
+    await new Promise((r) => setTimeout(r, 1600))
+    outcomes.push(...(await a.validations.run()))
+    expect(outcomes.map((o) => [o.kind, o.callId, o.domain ?? null, o.outcome, o.dropped])).toEqual([
+      ['first', 'out-7', 'bravo.example', 'validated', false],
+      ['revalidation', 'out-7', 'bravo.example', 'validated', false],
+      ['revalidation', 'out-7', null, 'failed', true],
+    ])
+    expect(outcomes[2]!.reason).toMatch(/could not prove it took part in the call/)
+    expect(a.routes.routesTo(bob, Date.now())).toEqual([])
+  }, 30_000)
 
   it('runs due validations in the background, with no one asking', async () => {
     const a = await enterprise('alpha.example', [alice], undefined, true)

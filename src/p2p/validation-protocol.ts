@@ -11,7 +11,7 @@ import type { Clock } from '../core/clock.js'
 import { err, ok, type Result } from '../core/result.js'
 import type { NodeRef } from '../dht/messages.js'
 import type { AttemptCaps } from '../validation/attempt-caps.js'
-import type { CallDetails } from '../validation/call-secret.js'
+import type { CallDetails, GridPhases } from '../validation/call-secret.js'
 import { ProofClaimer, ProofOriginator, type ProofSuccess } from '../validation/proof-session.js'
 import { open, seal } from '../validation/seal.js'
 import { openStream } from './dial.js'
@@ -42,8 +42,12 @@ export interface ClaimedCall extends CallDetails {
 }
 
 export interface ValidationProtocolDeps {
-  /** The claimer's record of the call the originator means, if any (inbound, to the keyed number, that hour). */
-  findRecord(numberKey: Uint8Array, hourHint: number): ClaimedCall | undefined
+  /**
+   * The claimer's record of the call the originator means, if any: inbound, to the keyed number, started in
+   * startWindow(hourHint), chosen among several with pickCallRecord on the originator's grid phases. Asked only
+   * once msg1 has passed its checks.
+   */
+  findRecord(numberKey: Uint8Array, hourHint: number, phases: GridPhases): ClaimedCall | undefined
   caps: AttemptCaps
   clock: Clock
   randomBytes: (n: number) => Uint8Array
@@ -163,9 +167,6 @@ export class ValidationProtocol {
         return
       }
       const hourHint = start.hourHint > BigInt(Number.MAX_SAFE_INTEGER) ? -1 : Number(start.hourHint)
-      const found = this.deps.findRecord(start.numberKey, hourHint)
-      // A spent record is treated as no record: the run goes on with a random password and fails.
-      record = found !== undefined && this.deps.caps.recordUsable(found.id) ? found : undefined
       const claimer = new ProofClaimer(
         { local: this.libp2p.peerId.toMultihash().bytes, remote: connection.remotePeer.toMultihash().bytes },
         this.deps.randomBytes,
@@ -178,7 +179,12 @@ export class ValidationProtocol {
           sid: start.sid,
           cpace: start.cpace,
         },
-        () => record,
+        (numberKey, hint, phases) => {
+          const found = this.deps.findRecord(numberKey, hint, phases)
+          // A spent record is treated as no record: the run goes on with a random password and fails.
+          record = found !== undefined && this.deps.caps.recordUsable(found.id) ? found : undefined
+          return record
+        },
       )
       if (!reply.ok) {
         await messages.write(
@@ -232,7 +238,7 @@ export class ValidationProtocol {
     } catch (e) {
       stream.abort(e instanceof Error ? e : new Error(String(e)))
     } finally {
-      if (!proven && record !== undefined) this.deps.caps.recordFailure(record.id)
+      if (!proven && record !== undefined) this.deps.caps.recordFailure(record.id, this.deps.clock.now())
     }
   }
 }

@@ -75,15 +75,26 @@ export class SqliteCallRecordStore implements CallRecordStore {
     return rows.map(fromRow)
   }
 
-  inboundTo(called: E164, from: number, to: number): CallRecord[] {
+  inboundTo(called: E164, from: number, to: number, limit = -1): CallRecord[] {
     const rows = this.db
       .prepare(
         `SELECT ${COLUMNS} FROM call_records
          WHERE direction = 'inbound' AND path = 'pstn' AND called = ? AND end_ms IS NOT NULL
-           AND start_ms BETWEEN ? AND ? ORDER BY start_ms`,
+           AND start_ms BETWEEN ? AND ? ORDER BY start_ms LIMIT ?`,
       )
-      .all(called, from, to) as unknown as Row[]
+      .all(called, from, to, limit) as unknown as Row[]
     return rows.map(fromRow)
+  }
+
+  lastOutboundTo(called: E164, minDurationMs: number): CallRecord | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT ${COLUMNS} FROM call_records
+         WHERE direction = 'outbound' AND path = 'pstn' AND called = ? AND outcome = 'answered'
+           AND end_ms IS NOT NULL AND end_ms - start_ms >= ? ORDER BY start_ms DESC LIMIT 1`,
+      )
+      .get(called, minDurationMs) as Row | undefined
+    return row === undefined ? undefined : fromRow(row)
   }
 
   purgeBefore(before: number): number {

@@ -70,6 +70,16 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX dht_records_by_expiry ON dht_records (expires_at)`,
   // 7: the numbers this node has published, so that a number dropped from its plan is withdrawn.
   `CREATE TABLE published_numbers (number TEXT PRIMARY KEY, ring_key BLOB NOT NULL) WITHOUT ROWID`,
+  // 8: the validation attempt caps' counts (runs per remote peer in the last hour, failures per call record),
+  // kept so that a restart does not give a guessing peer a fresh allowance.
+  `CREATE TABLE proof_runs (peer TEXT NOT NULL, started_at INTEGER NOT NULL);
+   CREATE INDEX proof_runs_by_peer ON proof_runs (peer, started_at);
+   CREATE INDEX proof_runs_by_start ON proof_runs (started_at);
+   CREATE TABLE proof_record_failures (
+     record_id TEXT PRIMARY KEY,
+     failures INTEGER NOT NULL,
+     last_failed_at INTEGER NOT NULL
+   ) WITHOUT ROWID`,
 ]
 
 export type Database = DatabaseSync

@@ -62,6 +62,11 @@ export class SqliteLearnedRouteStore implements LearnedRouteStore {
     return Number(this.db.prepare('DELETE FROM learned_routes WHERE number = ?').run(number).changes)
   }
 
+  dropClaimer(number: E164, claimer: string): number {
+    const sql = 'DELETE FROM learned_routes WHERE number = ? AND claimer = ?'
+    return Number(this.db.prepare(sql).run(number, claimer).changes)
+  }
+
   blockDomain(domain: string): number {
     return transaction(this.db, () => {
       this.db.prepare('INSERT OR IGNORE INTO blocked_domains (domain) VALUES (?)').run(domain.toLowerCase())

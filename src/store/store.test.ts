@@ -141,6 +141,23 @@ describe('call records', () => {
     expect(store.list().map((r) => r.id)).toEqual(['c2', 'in2'])
   })
 
+  it('give the earliest inbound candidates up to a limit, and the latest validatable outbound call to a number', () => {
+    const store = new SqliteCallRecordStore(openDatabase(':memory:'))
+    const inbound = { direction: 'inbound' as const, path: 'pstn' as const, user: null, caller, called }
+    for (let i = 1; i <= 4; i++) store.add({ ...inbound, id: `in${i}`, start: i * 1000, end: i * 1000 + 500 })
+    expect(store.inboundTo(called, 0, 10_000, 2).map((r) => r.id)).toEqual(['in1', 'in2'])
+    const out = { ...base, caller, called, outcome: 'answered' as const }
+    store.add({ ...out, id: 'o1', start: 10_000, end: 40_000 })
+    store.add({ ...out, id: 'o2', start: 50_000, end: 55_000 }) // too short
+    store.add({ ...out, id: 'o3', start: 60_000, end: 90_000, outcome: 'failed' })
+    store.add({ ...out, id: 'o4', start: 70_000 }) // still going
+    store.add({ ...out, id: 'o5', start: 80_000, end: 120_000, path: 'ime' })
+    store.add({ ...out, id: 'o6', start: 90_000, end: 120_000, called: '+12025550199' as E164 })
+    expect(store.lastOutboundTo(called, 10_000)?.id).toBe('o1')
+    expect(store.lastOutboundTo(called, 5000)?.id).toBe('o2')
+    expect(store.lastOutboundTo(called, 31_000)).toBeUndefined()
+  })
+
   it('refuses bad records with a reason naming the field', () => {
     const store = new SqliteCallRecordStore(openDatabase(':memory:'))
     const good = { ...base, id: 'x', caller, called, start: 1000 }

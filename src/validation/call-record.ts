@@ -55,8 +55,16 @@ export interface CallRecordStore {
   get(id: string): CallRecord | undefined
   /** Newest first; optionally one user's only. */
   list(options?: { user?: string; limit?: number }): CallRecord[]
-  /** Finished inbound PSTN calls to a number that started in [from, to]: what a validation may be about. */
-  inboundTo(called: E164, from: number, to: number): CallRecord[]
+  /**
+   * Finished inbound PSTN calls to a number that started in [from, to], earliest first, at most `limit` (default
+   * all): what a validation may be about.
+   */
+  inboundTo(called: E164, from: number, to: number, limit?: number): CallRecord[]
+  /**
+   * The most recent finished, answered outbound PSTN call to a number lasting at least `minDurationMs`: what a
+   * route to that number is re-validated with.
+   */
+  lastOutboundTo(called: E164, minDurationMs: number): CallRecord | undefined
   /** Deletes records that started before `before`; returns how many (retention). */
   purgeBefore(before: number): number
 }

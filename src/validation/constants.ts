@@ -47,8 +47,7 @@ export const SESSION_KEY_BYTES = 32
 export const NUMBER_KEY_BYTES = 16
 
 /**
- * Proposed caps, enforced by the networking layer (today src/validation/attempt-caps.ts holds its own copy of
- * these two values). Failed runs a claimer lets one of its call records take part in, after which the record
+ * Caps enforced by the claimer (src/validation/attempt-caps.ts, counts kept in the node's database). Failed runs a claimer lets one of its call records take part in, after which the record
  * is spent: an originator that guesses gets this many online guesses per call, and an honest one that failed
  * for a transient reason can still retry.
  */

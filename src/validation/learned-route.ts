@@ -43,6 +43,8 @@ export interface LearnedRouteStore {
   list(now: number): LearnedRoute[]
   /** Removes every route to a number; returns how many. */
   remove(number: E164): number
+  /** Removes the routes to a number learned from one claimer (Node-ID), leaving other claimers'; returns how many. */
+  dropClaimer(number: E164, claimer: string): number
   /** Blocks a domain: its routes go, and none are learned from it again until unblocked. */
   blockDomain(domain: string): number
   unblockDomain(domain: string): void

@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { AttemptCaps } from '../validation/attempt-caps.js'
+import { SqliteAttemptCapStore } from './attempt-cap-store.js'
+import { openDatabase } from './database.js'
+
+const HOUR = 3600_000
+const T = Date.parse('2026-11-25T10:00:00Z')
+const dirs: string[] = []
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+
+function reopenable() {
+  const dir = mkdtempSync(join(tmpdir(), 'ime-caps-'))
+  dirs.push(dir)
+  const path = join(dir, 'node.db')
+  return () => {
+    const db = openDatabase(path)
+    return { db, caps: new AttemptCaps(new SqliteAttemptCapStore(db), { perPeerPerHour: 3, failuresPerRecord: 2 }) }
+  }
+}
+
+describe('attempt caps kept in SQLite', () => {
+  it('a restart does not reset the per-peer allowance', () => {
+    const open = reopenable()
+    const first = open()
+    for (let i = 0; i < 3; i++) expect(first.caps.admitPeer('peer-a', T + i).ok).toBe(true)
+    first.db.close()
+    const second = open()
+    expect(second.caps.admitPeer('peer-a', T + 60_000).ok).toBe(false)
+    expect(second.caps.admitPeer('peer-b', T + 60_000).ok).toBe(true)
+    // The window still slides after the reopen.
+    expect(second.caps.admitPeer('peer-a', T + HOUR).ok).toBe(true)
+    second.db.close()
+  })
+
+  it('a restart does not unspend a call record, and old counts are forgotten', () => {
+    const open = reopenable()
+    const first = open()
+    first.caps.recordFailure('in-1', T)
+    first.db.close()
+    const second = open()
+    expect(second.caps.recordUsable('in-1')).toBe(true)
+    second.caps.recordFailure('in-1', T + 1000)
+    second.caps.recordFailure('in-2', T + 2000)
+    second.db.close()
+    const third = open()
+    expect(third.caps.recordUsable('in-1')).toBe(false)
+    expect(third.caps.recordUsable('in-2')).toBe(true)
+    third.caps.forgetRecordsBefore(T + 1500)
+    expect(third.caps.recordUsable('in-1')).toBe(true)
+    third.caps.admitPeer('peer-a', T)
+    third.caps.admitPeer('peer-a', T + 2 * HOUR)
+    // Runs older than an hour are deleted, not just ignored.
+    expect((third.db.prepare('SELECT count(*) AS n FROM proof_runs').get() as { n: number }).n).toBe(1)
+    third.db.close()
+  })
+})

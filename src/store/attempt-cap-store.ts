@@ -1,0 +1,41 @@
+/** The validation attempt caps' counts in SQLite, so that a restart does not reset them. */
+import type { AttemptCapStore } from '../validation/attempt-caps.js'
+import type { Database } from './database.js'
+
+export class SqliteAttemptCapStore implements AttemptCapStore {
+  constructor(private readonly db: Database) {}
+
+  peerRunsSince(peer: string, since: number): number {
+    const row = this.db
+      .prepare('SELECT count(*) AS n FROM proof_runs WHERE peer = ? AND started_at >= ?')
+      .get(peer, since) as { n: number }
+    return row.n
+  }
+
+  addPeerRun(peer: string, at: number): void {
+    this.db.prepare('INSERT INTO proof_runs (peer, started_at) VALUES (?, ?)').run(peer, at)
+  }
+
+  forgetPeerRunsBefore(before: number): void {
+    this.db.prepare('DELETE FROM proof_runs WHERE started_at < ?').run(before)
+  }
+
+  recordFailures(recordId: string): number {
+    const row = this.db.prepare('SELECT failures FROM proof_record_failures WHERE record_id = ?').get(recordId) as
+      { failures: number } | undefined
+    return row?.failures ?? 0
+  }
+
+  addRecordFailure(recordId: string, at: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO proof_record_failures (record_id, failures, last_failed_at) VALUES (?, 1, ?)
+         ON CONFLICT (record_id) DO UPDATE SET failures = failures + 1, last_failed_at = excluded.last_failed_at`,
+      )
+      .run(recordId, at)
+  }
+
+  forgetRecordFailuresBefore(before: number): void {
+    this.db.prepare('DELETE FROM proof_record_failures WHERE last_failed_at < ?').run(before)
+  }
+}
