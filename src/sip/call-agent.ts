@@ -324,8 +324,7 @@ export class CallAgent {
     this.emit({ type: 'ticket-checked', ok: true, called, callingDomain, source })
     const user = this.config.directory.userByNumber(called!)
     if (user === undefined) return this.core.reply(req, conn, 404, 'No such number here')
-    const caller = from.ok ? numberIn(from.value.uri) : undefined
-    this.forkToUser(req, conn, user, 'ime', { direction: 'inbound', caller, called: called! })
+    this.forkToUser(req, conn, user, 'ime', { direction: 'inbound', caller: callerNumber(req), called: called! })
   }
 
   // ---- internal: registrar and the enterprise's own calls ------------------------------------------------------
@@ -470,13 +469,7 @@ export class CallAgent {
     const called = numberIn(req.uri)
     const user = called === undefined ? undefined : this.config.directory.userByNumber(called)
     if (user === undefined || called === undefined) return this.core.reply(req, conn, 404, 'No such number here')
-    const pai = req.headers.get('P-Asserted-Identity')
-    const paiAddr = pai === undefined ? undefined : parseNameAddr(pai)
-    const from = fromAddress(req)
-    const caller =
-      (paiAddr?.ok === true ? numberIn(paiAddr.value.uri) : undefined) ??
-      (from.ok ? numberIn(from.value.uri) : undefined)
-    this.forkToUser(req, conn, user, 'pstn', { direction: 'inbound', caller, called })
+    this.forkToUser(req, conn, user, 'pstn', { direction: 'inbound', caller: callerNumber(req), called })
   }
 
   private forkToUser(
@@ -551,6 +544,18 @@ export function numberIn(uri: string): E164 | undefined {
   }
   const digits = u.value.user.split(';')[0]!.replace(/[-.() ]/g, '')
   return isE164(digits) ? digits : undefined
+}
+
+/** The caller's number: from P-Asserted-Identity (set by the PSTN or the caller's own proxy), else From. */
+export function callerNumber(req: SipRequest): E164 | undefined {
+  const pai = req.headers.get('P-Asserted-Identity')
+  const paiAddr = pai === undefined ? undefined : parseNameAddr(pai)
+  if (paiAddr?.ok === true) {
+    const n = numberIn(paiAddr.value.uri)
+    if (n !== undefined) return n
+  }
+  const from = fromAddress(req)
+  return from.ok ? numberIn(from.value.uri) : undefined
 }
 
 function hostOf(uri: string): string | undefined {

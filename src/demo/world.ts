@@ -1,0 +1,229 @@
+/**
+ * The demo world on loopback: a PSTN gateway and N enterprises, each an enterprise node (Chord ring member,
+ * validation, call agent with edge and internal faces, users with numbers) with its own data directory, all in
+ * one process. Used by `ime demo`, the soak benchmark and the end-to-end tests. Users' passwords are made on
+ * first start and kept in the data directory, so a restart keeps them (and the routes and records).
+ */
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Clock } from '../core/clock.js'
+import type { E164 } from '../core/e164.js'
+import { ringIdToHex } from '../core/ring.js'
+import { startEnterpriseNode, type EnterpriseNode } from '../node.js'
+import { PstnGateway } from '../pstn/gateway.js'
+import type { CallAgentEvent } from '../sip/call-agent.js'
+import type { ValidationOutcome } from '../validation/scheduler.js'
+
+export interface DemoUser {
+  readonly user: string
+  readonly number: E164
+  readonly password: string
+}
+
+export interface DemoEnterpriseSpec {
+  readonly name: string
+  readonly domain: string
+  readonly numbers: E164[]
+  readonly users: { user: string; number: E164 }[]
+  /** This enterprise's clock runs this far off (ms), as real clocks do. */
+  readonly clockSkewMs: number
+}
+
+export interface WorldOptions {
+  readonly dataDir: string
+  readonly enterprises?: number
+  /** First port of a fixed layout (stable URLs across restarts); 0: every port picked by the system. */
+  readonly basePort?: number
+  /** Validation timing: the demo shortens the 1-60 min random delay. */
+  readonly validation?: { minCallMs: number; delayMinMs: number; delayMaxMs: number }
+  readonly validationPollMs?: number
+  readonly imeTimeoutMs?: number
+  readonly onValidation?: (enterprise: string, outcome: ValidationOutcome) => void
+  readonly onSipEvent?: (enterprise: string, event: CallAgentEvent) => void
+  readonly onProgress?: (line: string) => void
+}
+
+export interface WorldEnterprise {
+  readonly spec: DemoEnterpriseSpec
+  readonly node: EnterpriseNode
+  readonly users: DemoUser[]
+}
+
+export interface World {
+  readonly gateway: PstnGateway
+  readonly enterprises: WorldEnterprise[]
+  /** The ready line's JSON (architecture.md). */
+  readyInfo(): ReadyInfo
+  stop(): Promise<void>
+}
+
+export interface ReadyInfo {
+  pstn: { sipWs: string | undefined; sipTcp: string }
+  enterprises: {
+    name: string
+    domain: string
+    numbers: E164[]
+    sipWs: string | undefined
+    sipTcp: string | undefined
+    edge: { sipWs: string | undefined; sipTcp: string | undefined }
+    peerId: string
+    nodeId: string
+    multiaddrs: readonly string[]
+    phones: { user: string; number: E164; password: string }[]
+  }[]
+}
+
+const NAMES = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel']
+const PEOPLE = [
+  ['alice', 'anna'],
+  ['bob', 'bert'],
+  ['carol', 'cleo'],
+  ['dave', 'dora'],
+  ['erin', 'emil'],
+  ['frank', 'fay'],
+  ['grace', 'gus'],
+  ['heidi', 'hal'],
+]
+const SKEWS_MS = [300, -450, 150, -200, 400, -100, 250, -350]
+
+/** Enterprise n of the demo: a name, a domain, two fictional (555-01xx) numbers and a user on each. */
+export function demoEnterprise(n: number): DemoEnterpriseSpec {
+  const name = NAMES[n] ?? `enterprise${n + 1}`
+  const area = 201 + n
+  const numbers = [0, 1].map((k) => `+1${area}55501${String(n * 2 + k).padStart(2, '0')}` as E164)
+  const people = PEOPLE[n] ?? [`user${n}a`, `user${n}b`]
+  return {
+    name,
+    domain: `${name}.example`,
+    numbers,
+    users: people.map((user, k) => ({ user, number: numbers[k]! })),
+    clockSkewMs: SKEWS_MS[n % SKEWS_MS.length]!,
+  }
+}
+
+/** Secrets made on first start and kept: users' passwords and trunk passwords. */
+function loadSecrets(dataDir: string): Record<string, string> {
+  const file = join(dataDir, 'demo-secrets.json')
+  mkdirSync(dataDir, { recursive: true })
+  if (existsSync(file)) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>
+    } catch {
+      throw new Error(`${file} is not valid JSON: fix it or start with --fresh`)
+    }
+  }
+  return {}
+}
+
+function secret(secrets: Record<string, string>, key: string): string {
+  secrets[key] ??= randomBytes(9).toString('base64url')
+  return secrets[key]
+}
+
+const skewed = (ms: number): Clock => ({ now: () => Date.now() + ms })
+
+export async function startWorld(options: WorldOptions): Promise<World> {
+  const count = options.enterprises ?? 3
+  const base = options.basePort ?? 0
+  const port = (offset: number) => (base === 0 ? 0 : base + offset)
+  const say = options.onProgress ?? (() => undefined)
+  const specs = Array.from({ length: count }, (_, i) => demoEnterprise(i))
+  const secrets = loadSecrets(options.dataDir)
+  const trunkPassword = (name: string) => secret(secrets, `trunk:${name}`)
+  for (const s of specs) for (const u of s.users) secret(secrets, `user:${s.name}:${u.user}`)
+  writeFileSync(join(options.dataDir, 'demo-secrets.json'), JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 })
+
+  const gateway = await PstnGateway.start({
+    host: '127.0.0.1',
+    tcpPort: port(60),
+    wsPort: port(66),
+    clock: { now: () => Date.now() },
+    subscribers: specs.map((s) => ({
+      account: `trunk-${s.name}`,
+      password: trunkPassword(s.name),
+      numbers: s.numbers,
+    })),
+  })
+  const enterprises: WorldEnterprise[] = []
+  const stop = async () => {
+    for (const e of enterprises.splice(0).reverse()) await e.node.stop().catch(() => undefined)
+    await gateway.stop()
+  }
+  try {
+    for (const [i, spec] of specs.entries()) {
+      say(`starting ${spec.domain} (deriving number keys: scrypt, about 50 ms each)...`)
+      const users = spec.users.map((u) => ({ ...u, password: secret(secrets, `user:${spec.name}:${u.user}`) }))
+      const p = 100 + i * 10
+      const node = await startEnterpriseNode({
+        dataDir: join(options.dataDir, spec.name),
+        overlay: 'ime-demo',
+        domain: spec.domain,
+        numbers: spec.numbers,
+        users: users.map((u) => ({ name: u.user, password: u.password, number: u.number })),
+        sip: {
+          edge: { tcpPort: port(p + 3), wsPort: port(p + 4) },
+          internal: { tcpPort: port(p + 1), wsPort: port(p + 2) },
+          pstn: {
+            uri: `sip:127.0.0.1:${gateway.tcpPort};transport=tcp`,
+            user: `trunk-${spec.name}`,
+            password: trunkPassword(spec.name),
+          },
+          ...(options.imeTimeoutMs !== undefined && { imeTimeoutMs: options.imeTimeoutMs }),
+          ...(options.onSipEvent !== undefined && {
+            onEvent: (e: CallAgentEvent) => options.onSipEvent?.(spec.name, e),
+          }),
+        },
+        clock: skewed(spec.clockSkewMs),
+        ...(options.validation !== undefined && { validation: options.validation }),
+        ...(options.validationPollMs !== undefined && { validationPollMs: options.validationPollMs }),
+        ...(options.onValidation !== undefined && {
+          onValidation: (o: ValidationOutcome) => options.onValidation?.(spec.name, o),
+        }),
+        ...(enterprises[0] !== undefined && { bootstrap: enterprises[0].node.peer.chord.self }),
+      })
+      enterprises.push({ spec, node, users })
+    }
+    for (let round = 0; round < 2; round++) for (const e of enterprises) await e.node.peer.chord.maintain()
+    const until = Date.now() + 5_000
+    while (enterprises.some((e) => e.node.sip?.trunkRegistered !== true) && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 20))
+    }
+  } catch (e) {
+    await stop()
+    throw e
+  }
+
+  return {
+    gateway,
+    enterprises,
+    stop,
+    readyInfo(): ReadyInfo {
+      return {
+        pstn: {
+          sipWs: gateway.wsPort === undefined ? undefined : `ws://127.0.0.1:${gateway.wsPort}`,
+          sipTcp: `sip:127.0.0.1:${gateway.tcpPort};transport=tcp`,
+        },
+        enterprises: enterprises.map(({ spec, node, users }) => {
+          const a = node.sip?.addresses
+          const self = node.peer.chord.self
+          return {
+            name: spec.name,
+            domain: spec.domain,
+            numbers: spec.numbers,
+            sipWs: a?.internal.ws === undefined ? undefined : `ws://127.0.0.1:${a.internal.ws}`,
+            sipTcp: a?.internal.tcp === undefined ? undefined : `sip:127.0.0.1:${a.internal.tcp};transport=tcp`,
+            edge: {
+              sipWs: a?.edge.ws === undefined ? undefined : `ws://127.0.0.1:${a.edge.ws}`,
+              sipTcp: a?.edge.tcp === undefined ? undefined : `sip:127.0.0.1:${a.edge.tcp};transport=tcp`,
+            },
+            peerId: self.peer,
+            nodeId: ringIdToHex(self.id),
+            multiaddrs: self.addrs,
+            phones: users.map((u) => ({ user: u.user, number: u.number, password: u.password })),
+          }
+        }),
+      }
+    },
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The IME story end to end on real sockets, in the demo world: alice at alpha calls bob's number; the first call
+ * goes over the PSTN and both ends record it; alpha's node validates over libp2p (CPace) and learns bravo's route
+ * and ticket; the second call goes over IME straight to bravo's edge with the ticket; with bravo's edge down, the
+ * third falls back to the PSTN within the timeout.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startWorld, type World } from '../src/demo/world.js'
+import type { CallAgentEvent } from '../src/sip/call-agent.js'
+import { SipPhone } from './support/sip-phone.js'
+
+describe('demo world: PSTN first, validation, then IME, then fallback', () => {
+  let world: World
+  let dir: string
+  const events: { name: string; e: CallAgentEvent }[] = []
+  const phones: SipPhone[] = []
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ime-world-'))
+    world = await startWorld({
+      dataDir: dir,
+      enterprises: 3,
+      basePort: 0,
+      validation: { minCallMs: 1_000, delayMinMs: 0, delayMaxMs: 0 },
+      validationPollMs: 3_600_000,
+      imeTimeoutMs: 1_500,
+      onSipEvent: (name, e) => void events.push({ name, e }),
+    })
+  }, 60_000)
+
+  afterAll(async () => {
+    for (const p of phones) await p.close()
+    await world?.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  const phoneOf = async (enterprise: number, user: number) => {
+    const e = world.enterprises[enterprise]!
+    const u = e.users[user]!
+    const p = await SipPhone.connect({
+      transport: 'WS',
+      port: e.node.sip!.addresses.internal.ws!,
+      user: u.user,
+      password: u.password,
+      domain: e.spec.domain,
+    })
+    phones.push(p)
+    expect((await p.register()).status).toBe(200)
+    return p
+  }
+
+  it('runs the whole story', async () => {
+    const [alpha, bravo] = world.enterprises as [World['enterprises'][0], World['enterprises'][0]]
+    const alice = await phoneOf(0, 0)
+    await phoneOf(1, 0)
+    const bobNumber = bravo.users[0]!.number
+
+    // 1. No route: the call goes via the PSTN gateway; both ends keep a record.
+    const first = await alice.call(`sip:${bobNumber}@${alpha.spec.domain}`)
+    expect(first.final.status).toBe(200)
+    await new Promise((r) => setTimeout(r, 1_300))
+    expect((await alice.bye(first.dialog!)).status).toBe(200)
+    await new Promise((r) => setTimeout(r, 600))
+    const out = alpha.node.calls.list({ user: 'alice' })[0]!
+    expect(out).toMatchObject({ direction: 'outbound', path: 'pstn', called: bobNumber, outcome: 'answered' })
+    const inbound = bravo.node.calls.list({ user: 'bob' })[0]!
+    expect(inbound).toMatchObject({ direction: 'inbound', path: 'pstn', caller: alpha.users[0]!.number })
+    expect(inbound.start).not.toBe(out.start)
+
+    // 2. Validation (the operator's "run now"): alpha proves the call to bravo over libp2p and learns the route.
+    const outcomes = await alpha.node.validations.run({ everything: true })
+    expect(outcomes.map((o) => o.outcome)).toContain('validated')
+    const route = alpha.node.routes.routesTo(bobNumber, Date.now())[0]!
+    expect(route.domain).toBe('bravo.example')
+    expect(route.sipUri).toContain(`:${bravo.node.sip!.addresses.edge.ws};transport=ws`)
+
+    // 3. The next call goes over IME, straight to bravo's edge, and bravo checks the ticket.
+    const accepted = bravo.node.sip!.counters.ticketsAccepted
+    const second = await alice.call(`sip:${bobNumber}@${alpha.spec.domain}`)
+    expect(second.final.status).toBe(200)
+    expect(bravo.node.sip!.counters.ticketsAccepted).toBe(accepted + 1)
+    expect(events.some((x) => x.name === 'bravo' && x.e.type === 'call-started' && x.e.path === 'ime')).toBe(true)
+    expect((await alice.bye(second.dialog!)).status).toBe(200)
+
+    // 4. Bravo's edge goes down: the call still goes through, over the PSTN, within the timeout.
+    await bravo.node.sip!.edgeDown()
+    const t0 = Date.now()
+    const third = await alice.call(`sip:${bobNumber}@${alpha.spec.domain}`)
+    expect(third.final.status).toBe(200)
+    expect(Date.now() - t0).toBeLessThan(4_000)
+    expect(events.some((x) => x.name === 'alpha' && x.e.type === 'fallback')).toBe(true)
+    expect((await alice.bye(third.dialog!)).status).toBe(200)
+    await bravo.node.sip!.edgeUp()
+  }, 60_000)
+})
