@@ -64,6 +64,8 @@ describe('ime demo', () => {
       '--data',
       data,
       '--fresh',
+      '--base-port',
+      '0',
     ])
     expect(demo.ready.enterprises.map((e) => e.domain)).toEqual(['alpha.example', 'bravo.example', 'charlie.example'])
     await waitFor(() => demo.stdout().includes('Ctrl-C stops every node'), 'the summary')
@@ -73,7 +75,7 @@ describe('ime demo', () => {
     demo.child.kill('SIGINT')
     expect(await demo.exited).toBe(0)
     // A restart without --fresh keeps each enterprise's identity.
-    const again = await startIme<{ enterprises: { nodeId: string }[] }>(['demo', '--data', data])
+    const again = await startIme<{ enterprises: { nodeId: string }[] }>(['demo', '--data', data, '--base-port', '0'])
     expect(again.ready.enterprises.map((e) => e.nodeId)).toEqual(demo.ready.enterprises.map((e) => e.nodeId))
   }, 90_000)
 })

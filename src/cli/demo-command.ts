@@ -5,6 +5,7 @@
  */
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { ringIdToHex } from '../core/ring.js'
 import { startWorld, type World } from '../demo/world.js'
 import { intOption, shutdownSignal, stringOption, type Command } from './command.js'
 
@@ -68,7 +69,18 @@ then a summary, and keeps running until Ctrl-C.`,
       for (const p of e.phones)
         lines.push(`  ${''.padEnd(18)} user ${p.user.padEnd(6)} ${p.number}  password ${p.password}`)
     }
-    lines.push('', 'Ctrl-C stops everything (each node leaves the ring gracefully).', '')
+    lines.push('', 'Who claims each number, looked up from the next enterprise (the ring stores only slow hashes):')
+    for (const [i, e] of world.enterprises.entries()) {
+      const asker = world.enterprises[(i + 1) % world.enterprises.length]!.node
+      for (const number of e.spec.numbers) {
+        const claims = await asker.claimsOn(number)
+        const owners = claims.owners.map(
+          (o) => ready.enterprises.find((r) => r.nodeId === ringIdToHex(o))?.domain ?? ringIdToHex(o),
+        )
+        lines.push(`  ${number}  claimed by ${owners.join(', ') || 'nobody'}  (${claims.hops} hops)`)
+      }
+    }
+    lines.push('', 'Ctrl-C stops every node (each leaves the ring gracefully) and the gateway.', '')
     process.stdout.write(lines.join('\n'))
 
     say(`${await signal}: stopping...`)
