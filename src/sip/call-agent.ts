@@ -47,6 +47,8 @@ import { parseSipUri } from './uri.js'
 export interface SipUser {
   readonly name: string
   readonly number?: E164
+  /** A fixed contact (a desk phone, a test tool, a PBX): always called, besides the user's registrations. */
+  readonly contact?: string
 }
 
 /** Users and their digest secrets (the node's user store). HA1 is a password equivalent for SIP only. */
@@ -481,6 +483,7 @@ export class CallAgent {
   ): void {
     const bindings = this.registrations.current(user.name, this.config.clock.now())
     const targets: ForwardTarget[] = []
+    if (user.contact !== undefined) targets.push({ uri: user.contact, label: path })
     for (const b of bindings) {
       const c = this.hub.connection(b.connectionId)
       targets.push(

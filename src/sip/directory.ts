@@ -10,6 +10,8 @@ export interface ConfiguredUser {
   readonly name: string
   readonly password: string
   readonly number?: E164
+  /** A fixed contact URI, called besides the user's registrations (e.g. sip:desk@10.0.0.5:5060;transport=tcp). */
+  readonly contact?: string
 }
 
 export class StaticSipDirectory implements SipDirectory {
@@ -21,7 +23,11 @@ export class StaticSipDirectory implements SipDirectory {
     users: readonly ConfiguredUser[],
   ) {
     for (const u of users) {
-      const user: SipUser = { name: u.name, ...(u.number !== undefined && { number: u.number }) }
+      const user: SipUser = {
+        name: u.name,
+        ...(u.number !== undefined && { number: u.number }),
+        ...(u.contact !== undefined && { contact: u.contact }),
+      }
       this.users.set(u.name, {
         user,
         ha1: {

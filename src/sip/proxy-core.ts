@@ -104,8 +104,12 @@ interface ServerTransaction {
 
 const STATUS_RANK = (s: number) => (s >= 600 ? 0 : s < 300 ? -1 : s === 503 ? 3 : s >= 500 ? 2 : 1)
 
-export const newBranch = () => 'z9hG4bK' + randomBytes(9).toString('base64url')
-export const newTag = () => randomBytes(6).toString('hex')
+// Branches and tags must be unique, not secret: a random per-process prefix and a counter (no syscall each).
+const UNIQUE_PREFIX = randomBytes(6).toString('hex')
+let uniqueCounter = 0
+const unique = () => UNIQUE_PREFIX + (++uniqueCounter).toString(36)
+export const newBranch = () => 'z9hG4bK' + unique()
+export const newTag = () => unique()
 
 export function cloneRequest(req: SipRequest, uri = req.uri): SipRequest {
   const h = new SipHeaders()
@@ -376,7 +380,10 @@ export class SipProxyCore {
       this.upstream(txn, out, branch.label)
       txn.finalSent = true
       for (const b of txn.branches) if (b !== branch && b.final === undefined) this.sendCancel(b)
-      if (first) this.groupMaybeDoneLater(txn)
+      // On reliable transports nothing is retransmitted: once every branch has answered, the transaction is
+      // done; otherwise it waits a while for the other forks' answers (their 2xx too go upstream).
+      if (txn.branches.every((b) => b.final !== undefined)) this.cleanup(txn)
+      else if (first) this.groupMaybeDoneLater(txn)
       return
     }
     if (real && raw !== undefined && txn.request.method === 'INVITE') this.ackNon2xx(branch, raw)
