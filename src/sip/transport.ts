@@ -184,7 +184,11 @@ export class SipTransportHub {
   private readonly outbound = new Map<string, Promise<SipConnection>>()
   private readonly listeners = new Set<SipListener>()
 
-  constructor(private readonly onMessage: MessageHandler) {}
+  constructor(
+    private readonly onMessage: MessageHandler,
+    /** How outbound TLS/WSS connections check the server: certificates are verified unless told otherwise. */
+    private readonly tlsClient: { ca?: string | Buffer; rejectUnauthorized?: boolean } = {},
+  ) {}
 
   connection(id: string): SipConnection | undefined {
     return this.connections.get(id)
@@ -309,6 +313,7 @@ export class SipTransportHub {
         const ws = new WebSocket(`${scheme}://${target.host}:${target.port}`, 'sip', {
           maxPayload: MAX_MESSAGE_BYTES,
           handshakeTimeout: timeoutMs,
+          ...this.tlsClient,
         })
         cancel = () => ws.terminate()
         ws.once('open', () => {
@@ -327,7 +332,7 @@ export class SipTransportHub {
         const socket =
           target.transport === 'TCP'
             ? netConnect({ host, port: target.port })
-            : tlsConnect({ host, port: target.port, rejectUnauthorized: false })
+            : tlsConnect({ host, port: target.port, ...this.tlsClient })
         cancel = () => socket.destroy()
         socket.once(target.transport === 'TCP' ? 'connect' : 'secureConnect', () => {
           clearTimeout(timer)

@@ -28,6 +28,8 @@ export interface PhoneOptions {
   readonly domain: string
   /** The address of record's user part (default: user). */
   readonly fromUser?: string
+  /** For TLS and WSS: the CA that signed the server's certificate. */
+  readonly ca?: string
 }
 
 export interface Dialog {
@@ -57,7 +59,7 @@ export class SipPhone {
   readonly contact: string
 
   private constructor(readonly options: PhoneOptions) {
-    this.hub = new SipTransportHub((m, c) => this.onMessage(m, c))
+    this.hub = new SipTransportHub((m, c) => this.onMessage(m, c), options.ca === undefined ? {} : { ca: options.ca })
     this.contact = `sip:${options.user}-${rid()}@phone.invalid;transport=${options.transport.toLowerCase()}`
   }
 
@@ -69,6 +71,10 @@ export class SipPhone {
 
   get aor(): string {
     return `sip:${this.options.fromUser ?? this.options.user}@${this.options.domain}`
+  }
+
+  get isOpen(): boolean {
+    return this.conn.isOpen
   }
 
   async close(): Promise<void> {
