@@ -290,4 +290,85 @@ describe('call agent and PSTN gateway on loopback', () => {
     expect((await alice.bye(fallback.dialog!)).status).toBe(200)
     await b.agent.edgeUp()
   })
+
+  it('forks to every registration of a user; the first to answer wins and the others are cancelled', async () => {
+    const carolDesk = await phone(b, 'carol', 'TCP', 'b.example')
+    const carolWeb = await phone(b, 'carol', 'WS', 'b.example')
+    expect((await carolDesk.register()).status).toBe(200)
+    expect((await carolWeb.register()).status).toBe(200)
+    carolDesk.incoming = { answer: 'ring' }
+    carolWeb.incoming = { answer: true, delayMs: 100 }
+    const cancelled = carolDesk.nextRequest('CANCEL')
+    const bob = await phone(b, 'bob', 'TCP', 'b.example')
+    const call = await bob.call('sip:carol@b.example')
+    expect(call.final.status).toBe(200)
+    await cancelled
+    expect((await bob.bye(call.dialog!)).status).toBe(200)
+  })
+
+  it('passes a busy answer through, and a caller CANCEL ends a ringing call with 487', async () => {
+    const carol = await phone(b, 'carol', 'TCP', 'b.example')
+    expect((await carol.register()).status).toBe(200)
+    // Every registration of carol (earlier tests left some) is busy.
+    for (const p of phones) if (p.options.user === 'carol') p.incoming = { answer: false, status: 486 }
+    const bob = await phone(b, 'bob', 'TCP', 'b.example')
+    expect((await bob.call('sip:carol@b.example')).final.status).toBe(486)
+
+    for (const p of phones) if (p.options.user === 'carol') p.incoming = { answer: 'ring' }
+    const edgeCaller = await SipPhone.connect({
+      transport: 'TCP',
+      port: b.agent.addresses.edge.tcp!,
+      user: 'x',
+      password: '',
+      domain: 'a.example',
+      fromUser: '+16505550101',
+    })
+    phones.push(edgeCaller)
+    const minted = mintTicket({ calledNumber: '+14085550111', callingDomain: 'a.example' }, b.keys, Date.now(), rand)
+    const ringing = edgeCaller.startCall('sip:+14085550111@b.example', [
+      ['X-IME-Ticket', minted.ok ? minted.value.text : ''],
+    ])
+    await carol.nextRequest('INVITE')
+    await new Promise((r) => setTimeout(r, 50))
+    expect((await edgeCaller.cancel(ringing.request)).final.status).toBe(200)
+    expect((await ringing.done).final.status).toBe(487)
+  })
+
+  it('a re-INVITE (hold) follows the Record-Route to the other party', async () => {
+    const carol = await phone(b, 'carol', 'WS', 'b.example')
+    expect((await carol.register()).status).toBe(200)
+    carol.incoming = { answer: true }
+    const bob = await phone(b, 'bob', 'TCP', 'b.example')
+    const call = await bob.call('sip:carol@b.example')
+    expect(call.final.status).toBe(200)
+    const seen = carol.nextRequest('INVITE')
+    expect((await bob.reInvite(call.dialog!)).status).toBe(200)
+    const reinvite = await seen
+    expect(new TextDecoder().decode(reinvite.body)).toContain('a=sendonly')
+    expect((await bob.bye(call.dialog!)).status).toBe(200)
+  })
+
+  it('answers 480 for a user who is not registered, and 481 for a forged in-dialog request', async () => {
+    const bob = await phone(b, 'bob', 'TCP', 'b.example')
+    expect((await bob.call('sip:nobody-registered@b.example')).final.status).toBe(404)
+    const edge = await SipPhone.connect({
+      transport: 'TCP',
+      port: b.agent.addresses.edge.tcp!,
+      user: 'x',
+      password: '',
+      domain: 'a.example',
+    })
+    phones.push(edge)
+    const forged = await edge.bye({
+      callId: 'forged',
+      localTag: 'a',
+      remoteTag: 'b',
+      localUri: 'sip:x@a.example',
+      remoteUri: 'sip:bob@b.example',
+      remoteTarget: 'sip:bob@b.example',
+      routeSet: [`<sip:127.0.0.1:${b.agent.addresses.edge.tcp};transport=tcp;lr;ime=AAAA.BBBB>`],
+      cseq: 1,
+    })
+    expect(forged.status).toBe(481)
+  })
 })

@@ -185,9 +185,9 @@ export class SipProxyCore {
   /** True when the request belongs to a transaction we know (a retransmission, or an ACK to absorb). */
   absorbs(req: SipRequest): boolean {
     const b = branchOf(req)
-    if (b === undefined) return false
+    if (b === undefined || req.method === 'CANCEL') return false // a CANCEL shares its INVITE's branch
     if (req.method === 'ACK') return this.finished.has(b) || this.servers.has(b)
-    return this.servers.has(b)
+    return this.servers.get(b)?.request.method === req.method
   }
 
   // ---- initial requests ----------------------------------------------------------------------------------------
@@ -348,6 +348,9 @@ export class SipProxyCore {
     const entry = id === undefined ? undefined : this.clients.get(id)
     if (entry === undefined) return // not ours, or late: dropped (RFC 3261 16.7 step 2 for a stateful proxy)
     const { txn, branch } = entry
+    // Our CANCEL shares the branch of the INVITE it cancels: its answer ends nothing.
+    const method = cseqOf(res)
+    if (!method.ok || method.value.method !== branch.request.method) return
     const out = cloneResponse(res)
     out.headers.removeFirstValue('Via')
     if (res.status < 200) {

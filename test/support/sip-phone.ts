@@ -43,7 +43,11 @@ export interface Dialog {
   cseq: number
 }
 
-export type IncomingPolicy = { answer: true; delayMs?: number } | { answer: false; status: number }
+export type IncomingPolicy =
+  | { answer: true; delayMs?: number }
+  | { answer: false; status: number }
+  /** Rings and never answers (until CANCEL, answered 200 then 487). */
+  | { answer: 'ring' }
 
 const rid = () => randomBytes(6).toString('hex')
 
@@ -51,6 +55,7 @@ export class SipPhone {
   readonly received: SipRequest[] = []
   incoming: IncomingPolicy = { answer: true }
   readonly dialogs = new Map<string, Dialog>()
+  private readonly ringing = new Map<string, { req: SipRequest; tag: string }>()
   private readonly hub: SipTransportHub
   private conn!: SipConnection
   private readonly waiting = new Map<string, { final: (r: SipResponse) => void; provisional: SipResponse[] }>()
@@ -221,6 +226,46 @@ export class SipPhone {
     return req
   }
 
+  /** Sends an INVITE without waiting (no credentials: for the edge or after a 407 the caller handles). */
+  startCall(
+    uri: string,
+    extra: [string, string][] = [],
+  ): { request: SipRequest; done: Promise<{ final: SipResponse; provisional: SipResponse[] }> } {
+    const h = this.headers('INVITE', uri, `call-${rid()}`, rid(), this.seq++)
+    for (const [n, v] of extra) h.add(n, v)
+    h.add('Content-Type', 'application/sdp')
+    const request = newRequest('INVITE', uri, h, new TextEncoder().encode(SDP))
+    return { request, done: this.send(request) }
+  }
+
+  /** CANCELs an INVITE sent with startCall (RFC 3261 section 9.1). */
+  cancel(invite: SipRequest): Promise<{ final: SipResponse }> {
+    const h = new SipHeaders()
+    h.add('Via', invite.headers.get('Via')!)
+    for (const name of ['Max-Forwards', 'From', 'To', 'Call-ID']) h.add(name, invite.headers.get(name)!)
+    const c = cseq(invite)
+    h.add('CSeq', `${c.ok ? c.value.seq : 1} CANCEL`)
+    h.add('Content-Length', '0')
+    const req = newRequest('CANCEL', invite.uri, h)
+    return new Promise((resolve, reject) => {
+      const key = /branch=([^;,\s]+)/.exec(invite.headers.get('Via') ?? '')![1]! + ':CANCEL'
+      const timer = setTimeout(() => reject(new Error('no answer to CANCEL')), 5_000)
+      this.waiting.set(key, { provisional: [], final: (r) => (clearTimeout(timer), resolve({ final: r })) })
+      this.conn.send(req)
+    })
+  }
+
+  /** A re-INVITE in the dialog (e.g. hold: a=sendonly), answered and ACKed. */
+  async reInvite(d: Dialog, sdp = SDP.replace('RTP/AVP 0', 'RTP/AVP 0\r\na=sendonly')): Promise<SipResponse> {
+    d.cseq++
+    const req = this.inDialog(d, 'INVITE', d.cseq)
+    req.headers.set('Content-Type', 'application/sdp')
+    const withBody = newRequest('INVITE', req.uri, req.headers, new TextEncoder().encode(sdp))
+    const res = (await this.send(withBody)).final
+    if (res.status < 300) this.inDialog(d, 'ACK', d.cseq)
+    return res
+  }
+
   async bye(d: Dialog): Promise<SipResponse> {
     d.cseq++
     return (await this.send(this.inDialog(d, 'BYE', d.cseq))).final
@@ -242,7 +287,9 @@ export class SipPhone {
 
   private onMessage(m: SipMessage, conn: SipConnection): void {
     if (m.kind === 'response') {
-      const b = /branch=([^;,\s]+)/.exec(m.headers.get('Via') ?? '')?.[1]
+      const via = /branch=([^;,\s]+)/.exec(m.headers.get('Via') ?? '')?.[1]
+      const method = cseq(m)
+      const b = via === undefined ? undefined : method.ok && method.value.method === 'CANCEL' ? via + ':CANCEL' : via
       const w = b === undefined ? undefined : this.waiting.get(b)
       if (w === undefined) return
       if (m.status < 200) w.provisional.push(m)
@@ -257,6 +304,17 @@ export class SipPhone {
     if (i >= 0) this.requestWaiters.splice(i, 1)[0]!.resolve(m)
     if (m.method === 'INVITE' && toTag(m) === undefined) return this.answer(m, conn)
     if (m.method === 'ACK') return
+    if (m.method === 'CANCEL') {
+      const r = this.ringing.get(callId(m) ?? '')
+      const ok = responseTo(m, 200)
+      if (ok.ok) conn.send(ok.value)
+      if (r !== undefined) {
+        this.ringing.delete(callId(m) ?? '')
+        const terminated = responseTo(r.req, 487, undefined, { toTag: r.tag })
+        if (terminated.ok) conn.send(terminated.value)
+      }
+      return
+    }
     const tag = toTag(m) === undefined ? rid() : undefined
     const r = responseTo(m, 200, 'OK', tag === undefined ? {} : { toTag: tag })
     if (r.ok) conn.send(r.value)
@@ -266,6 +324,12 @@ export class SipPhone {
   private answer(req: SipRequest, conn: SipConnection): void {
     const policy = this.incoming
     const tag = rid()
+    if (policy.answer === 'ring') {
+      const ringing = responseTo(req, 180, 'Ringing', { toTag: tag })
+      if (ringing.ok) conn.send(ringing.value)
+      this.ringing.set(callId(req)!, { req, tag })
+      return
+    }
     if (!policy.answer) {
       const r = responseTo(req, policy.status, undefined, { toTag: tag })
       if (r.ok) conn.send(r.value)
