@@ -14,6 +14,9 @@ import { ringIdToBytes, ringIdToHex, type RingId } from './core/ring.js'
 import type { ChordConfig, ChordEvent } from './dht/chord-node.js'
 import { DEFAULT_CHORD_CONFIG } from './dht/constants.js'
 import type { NodeRef } from './dht/messages.js'
+import { EventHub, ringEvents, validationEvents } from './http/events.js'
+import { startNodeHttp, type NodeHttp, type NodeHttpConfig } from './http/node-http.js'
+import { nodeStatus } from './http/status.js'
 import { startChordPeer, type ChordPeer } from './p2p/chord-peer.js'
 import { ValidationProtocol, type ClaimedCall } from './p2p/validation-protocol.js'
 import { SqliteCallRecordStore } from './store/call-record-store.js'
@@ -24,6 +27,7 @@ import { SqliteLearnedRouteStore } from './store/learned-route-store.js'
 import { SqliteNumberKeyStore } from './store/number-key-store.js'
 import { SqlitePublishedNumberStore } from './store/published-number-store.js'
 import { SqliteTicketKeyStore } from './store/ticket-key-store.js'
+import { SqliteUserStore, type UserInput } from './store/user-store.js'
 import { TicketKeyRing } from './tickets/key-ring.js'
 import { mintTicket } from './tickets/mint.js'
 import { AttemptCaps } from './validation/attempt-caps.js'
@@ -59,6 +63,10 @@ export interface EnterpriseNodeConfig {
   onChordEvent?: (event: ChordEvent) => void
   onPublishProgress?: (done: number, total: number) => void
   onValidation?: (outcome: ValidationOutcome) => void
+  /** The HTTP API and web app (docs/http-api.md); without it, no HTTP server. Port 0 picks a free port. */
+  http?: NodeHttpConfig
+  /** Users added or updated at start (passwords set anew); the SIP digest realm is the domain. */
+  users?: readonly UserInput[]
 }
 
 export interface EnterpriseNode {
@@ -70,6 +78,11 @@ export interface EnterpriseNode {
   readonly routes: LearnedRouteStore
   readonly ticketKeys: TicketKeyRing
   readonly validations: ValidationScheduler<NodeRef>
+  readonly users: SqliteUserStore
+  /** What happens on the node (validations, routes, calls, ring changes), as the event stream shows it. */
+  readonly events: EventHub
+  /** The HTTP server, when configured: its port and URL, and one-time sign-in links for users. */
+  readonly http: NodeHttp | undefined
   /** Who claims a number: the Node-IDs of its claimers (empty when nobody does). */
   claimsOn(number: E164): Promise<{ owners: RingId[]; hops: number }>
   /** Keeps a PSTN call's record (both ends do); a finished outbound call schedules its validation. */
@@ -91,6 +104,12 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
     const calls = new SqliteCallRecordStore(db)
     const routes = new SqliteLearnedRouteStore(db)
     const ticketKeys = new TicketKeyRing(new SqliteTicketKeyStore(db), rand)
+    const users = new SqliteUserStore(db, { realm: domain })
+    for (const user of config.users ?? []) {
+      const stored = await users.put(user, clock.now())
+      if (!stored.ok) throw new Error(`user ${user.name}: ${stored.error}`)
+    }
+    const events = new EventHub(clock)
     const chordConfig = { ...DEFAULT_CHORD_CONFIG, ...config.chord }
     const peer = await startChordPeer({
       privateKey,
@@ -98,7 +117,10 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       ...(config.listen !== undefined && { listen: config.listen }),
       ...(config.bootstrap !== undefined && { bootstrap: config.bootstrap }),
       ...(config.chord !== undefined && { config: config.chord }),
-      ...(config.onChordEvent !== undefined && { log: config.onChordEvent }),
+      log(event) {
+        ringEvents(event).forEach((e) => events.publish(e))
+        config.onChordEvent?.(event)
+      },
       clock,
     })
     const numbers = config.numbers ?? []
@@ -151,7 +173,10 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       clock,
       random: Math.random,
       ...(config.validation !== undefined && { timing: { ...DEFAULT_VALIDATION_TIMING, ...config.validation } }),
-      ...(config.onValidation !== undefined && { onOutcome: config.onValidation }),
+      onOutcome(outcome) {
+        validationEvents(outcome).forEach((e) => events.publish(e))
+        config.onValidation?.(outcome)
+      },
       // Claimers are Node-IDs in the DHT; a lookup of a claimer's own id finds the node itself (and its address).
       async findClaimers(number) {
         const found = await peer.chord.get(await numberKeys.key(number))
@@ -174,18 +199,47 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
 
     const retentionMs = config.callRetentionMs ?? 7 * 24 * 3600_000
     calls.purgeBefore(clock.now() - retentionMs)
-    // Due validations run in the background, one batch at a time; never on a call's path.
-    let validating = false
+    // Due validations run in the background, one batch at a time; never on a call's path. The operator's
+    // "run now" waits for a batch under way, then runs everything pending.
+    let validating: Promise<unknown> | undefined
+    const runBatch = <T>(run: () => Promise<T>): Promise<T> => {
+      const batch = (validating ?? Promise.resolve()).then(run)
+      const settled = batch.catch(() => undefined)
+      validating = settled
+      void settled.then(() => validating === settled && (validating = undefined))
+      return batch
+    }
     const poll = setInterval(() => {
       calls.purgeBefore(clock.now() - retentionMs)
-      if (validating) return
-      validating = true
-      validations
-        .run()
-        .catch(() => undefined)
-        .finally(() => (validating = false))
+      users.purgeExpired(clock.now())
+      if (validating === undefined) void runBatch(() => validations.run()).catch(() => undefined)
     }, config.validationPollMs ?? 30_000)
     poll.unref()
+
+    let served: Awaited<ReturnType<typeof startNodeHttp>> | undefined
+    try {
+      served =
+        config.http &&
+        (await startNodeHttp(config.http, {
+          routes,
+          calls,
+          users,
+          events,
+          clock,
+          runValidations: () => runBatch(() => validations.run({ everything: true })),
+          status: () =>
+            nodeStatus(domain, peer.chord.snapshot(), {
+              publishedNumbers: published.size,
+              learnedRoutes: routes.list(clock.now()).length,
+              pendingValidations: validations.pending().length,
+            }),
+          onError: (e) => console.error('http: request failed:', e),
+        }))
+    } catch (e) {
+      clearInterval(poll)
+      await peer.kill()
+      throw e
+    }
 
     return {
       peer,
@@ -195,6 +249,9 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       routes,
       ticketKeys,
       validations,
+      users,
+      events,
+      http: served?.http,
       async claimsOn(number) {
         const found = await peer.chord.get(await numberKeys.key(number))
         return { owners: found.records.map((r) => r.owner), hops: found.hops }
@@ -203,11 +260,13 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
         const stored = calls.add(record)
         if (!stored.ok) throw new Error(`call record refused: ${stored.error}`)
         validations.callEnded(stored.value)
+        events.publish({ type: 'call', call: stored.value })
         return stored.value
       },
       async stop() {
         clearInterval(poll)
         try {
+          await served?.api.close()
           await peer.leave()
         } finally {
           db.close()

@@ -5,6 +5,8 @@
  * (see sse.ts).
  */
 import type { Clock } from '../core/clock.js'
+import { ringIdToHex } from '../core/ring.js'
+import type { ChordEvent } from '../dht/chord-node.js'
 import type { CallRecord } from '../validation/call-record.js'
 import type { ValidationOutcome } from '../validation/scheduler.js'
 
@@ -57,4 +59,30 @@ export class EventHub {
 export function visibleTo(viewer: { name: string; operator: boolean }, event: ImeEvent): boolean {
   if (viewer.operator) return true
   return event.type === 'call' && event.call.user === viewer.name
+}
+
+/** The events a Chord routing change makes (successor, predecessor, joined, left), if any. */
+export function ringEvents(event: ChordEvent): ImeEvent[] {
+  if (event.type === 'successor' || event.type === 'predecessor') {
+    const node = event.node === null ? null : { id: ringIdToHex(event.node.id), peer: event.node.peer }
+    return [{ type: 'ring', change: event.type, node }]
+  }
+  if (event.type === 'joined' || event.type === 'left') return [{ type: 'ring', change: event.type, node: null }]
+  return []
+}
+
+/** The events a validation outcome makes: the outcome, and a learned route when it validated. */
+export function validationEvents(outcome: ValidationOutcome): ImeEvent[] {
+  const learned: ImeEvent[] =
+    outcome.outcome === 'validated' && outcome.domain !== undefined
+      ? [
+          {
+            type: 'route-learned',
+            number: outcome.number,
+            domain: outcome.domain,
+            ...(outcome.claimer !== undefined && { claimer: outcome.claimer }),
+          },
+        ]
+      : []
+  return [{ type: 'validation', outcome }, ...learned]
 }
