@@ -272,12 +272,21 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
       path: '/api/events',
       access: 'signed-in',
       handle({ res, principal }) {
+        if (streams.size >= sseOptions.maxStreams) {
+          return error(503, 'too many event streams are open on this node; try again later', { 'retry-after': '30' })
+        }
         const viewer = { name: principal!.name, operator: isOperator(principal) }
+        const token = principal!.token
         let unsubscribe: () => void = () => undefined
-        const stream = new SseStream(res, sseOptions, () => {
-          unsubscribe()
-          streams.delete(stream)
-        })
+        const stream = new SseStream(
+          res,
+          sseOptions,
+          () => {
+            unsubscribe()
+            streams.delete(stream)
+          },
+          () => token === undefined || deps.users.lookupToken(token, 'session', deps.clock.now()) !== undefined,
+        )
         streams.add(stream)
         unsubscribe = deps.events.subscribe((event) => {
           if (visibleTo(viewer, event)) stream.event(event)

@@ -80,6 +80,20 @@ describe('event stream', () => {
     await waitFor(() => node.events.subscribers === 0)
   })
 
+  it('closes a stream when its session ends, and refuses streams past the limit', async () => {
+    const node = await startTestNode({ sse: { heartbeatMs: 20, maxStreams: 1 } })
+    nodes.push(node)
+    const token = node.session('alice')
+    const stream = await fetch(node.url + '/api/events', { headers: { authorization: `Bearer ${token}` } })
+    const second = await fetch(node.url + '/api/events', { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })
+    expect(second.status).toBe(503)
+    expect(await second.json()).toEqual({ error: 'too many event streams are open on this node; try again later' })
+    node.users.revokeToken(token)
+    const text = await readUntil(stream.body!, /(?!)/) // to the end: the node closes the stream
+    expect(text).toMatch(/^retry: 3000/)
+    await waitFor(() => node.events.subscribers === 0)
+  })
+
   it('publishes a call a user records to their stream', async () => {
     const node = await startTestNode()
     nodes.push(node)
@@ -145,7 +159,7 @@ describe('a slow event stream client', () => {
     let closed = 0
     const stream = new SseStream(
       res as unknown as ServerResponse,
-      { heartbeatMs: 60_000, maxQueued: 3 },
+      { heartbeatMs: 60_000, maxQueued: 3, maxStreams: 1 },
       () => closed++,
     )
     const hub = new EventHub(new ManualClock(1))

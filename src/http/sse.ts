@@ -9,9 +9,11 @@ import type { PublishedEvent } from './events.js'
 export interface SseOptions {
   heartbeatMs: number
   maxQueued: number
+  /** Streams open at once, across all clients; more are refused (503). */
+  maxStreams: number
 }
 
-export const DEFAULT_SSE_OPTIONS: SseOptions = { heartbeatMs: 15_000, maxQueued: 256 }
+export const DEFAULT_SSE_OPTIONS: SseOptions = { heartbeatMs: 15_000, maxQueued: 256, maxStreams: 200 }
 
 export const frame = (event: PublishedEvent): string =>
   `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`
@@ -26,6 +28,8 @@ export class SseStream {
     private readonly res: ServerResponse,
     private readonly options: SseOptions,
     private readonly onClose: () => void,
+    /** Checked at each heartbeat: a stream whose session has ended (signed out, expired) is closed. */
+    private readonly stillAllowed: () => boolean = () => true,
   ) {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -36,7 +40,10 @@ export class SseStream {
     })
     res.on('close', () => this.close())
     res.on('drain', () => this.flush())
-    this.heartbeat = setInterval(() => this.send(': heartbeat\n\n'), options.heartbeatMs)
+    this.heartbeat = setInterval(
+      () => (this.stillAllowed() ? this.send(': heartbeat\n\n') : this.close()),
+      options.heartbeatMs,
+    )
     this.heartbeat.unref()
     this.send('retry: 3000\n: connected\n\n')
   }
