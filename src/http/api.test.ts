@@ -185,6 +185,19 @@ describe('sign-in', () => {
     expect((await signIn(node, 'alice', 'alice password')).status).toBe(200)
   })
 
+  it('counts attempts sent in parallel before they are decided', async () => {
+    const node = await start()
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => signIn(node, 'alice', `wrong ${i}`)))
+    expect(answers.map((r) => r.status).sort()).toEqual([401, 401, 401, 401, 401, 429, 429, 429, 429, 429])
+  })
+
+  it('does not count successes against the address', async () => {
+    const node = await start()
+    for (let i = 0; i < 4; i++) expect((await signIn(node, 'bob', 'bob password')).status).toBe(200)
+    for (let i = 0; i < 4; i++) expect((await signIn(node, 'alice', `wrong ${i}`)).status).toBe(401)
+    expect((await signIn(node, 'alice', 'alice password')).status).toBe(200)
+  })
+
   it('limits failures per address, across accounts', async () => {
     const node = await start()
     for (const user of ['u1', 'u2', 'u3', 'u4', 'u5'])

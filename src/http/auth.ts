@@ -120,13 +120,14 @@ export class Authenticator {
       const retryAfterS = Math.ceil(wait / 1000)
       return err({ status: 429, error: `too many failed sign-ins; try again in ${retryAfterS} s`, retryAfterS })
     }
+    // Counted as a failure before the (slow) check, so that attempts sent in parallel cannot all slip in under
+    // the limit; taken back if it succeeds.
+    this.byAccount.fail(`user:${name}`, now)
+    this.byAddress.fail(address, now)
     const user = await this.options.users.verifyPassword(name, password)
-    if (user === undefined) {
-      this.byAccount.fail(`user:${name}`, now)
-      this.byAddress.fail(address, now)
-      return err({ status: 401, error: 'unknown user or wrong password' })
-    }
+    if (user === undefined) return err({ status: 401, error: 'unknown user or wrong password' })
     this.byAccount.clear(`user:${name}`)
+    this.byAddress.forgive(address, now)
     const issued = this.options.users.issueToken(user.name, 'session', now + this.sessionTtlMs)
     return issued.ok ? issued : err({ status: 401, error: issued.error })
   }

@@ -31,6 +31,13 @@ export class FailureLimiter {
     while (this.failures.size > this.limits.maxKeys) this.failures.delete(this.failures.keys().next().value!)
   }
 
+  /** Takes back one failure counted at `at` (an attempt counted before it was decided, that succeeded). */
+  forgive(key: string, at: number): void {
+    const times = this.failures.get(key)
+    const i = times?.lastIndexOf(at) ?? -1
+    if (i >= 0) times!.splice(i, 1)
+  }
+
   clear(key: string): void {
     this.failures.delete(key)
   }

@@ -129,7 +129,7 @@ export class SqliteUserStore implements SipCredentials {
   private readonly cost: ScryptCost
   private readonly realm: string
   /** A hash with this store's cost, checked when a name is unknown so that it costs what a known one does. */
-  private dummyHash: Promise<string> | undefined
+  private readonly dummyHash: Promise<string>
 
   constructor(
     private readonly db: Database,
@@ -137,6 +137,7 @@ export class SqliteUserStore implements SipCredentials {
   ) {
     this.realm = options.realm
     this.cost = options.cost ?? DEFAULT_SCRYPT_COST
+    this.dummyHash = hashPassword('not a password of anyone', this.cost)
   }
 
   /** Adds a user or updates one (role, number and password all set anew); the HA1s follow the new password. */
@@ -184,7 +185,6 @@ export class SqliteUserStore implements SipCredentials {
   /** The user, if the password is theirs. One scrypt either way, compared in constant time. */
   async verifyPassword(name: string, password: string): Promise<User | undefined> {
     const row = typeof name === 'string' ? this.row(name) : undefined
-    this.dummyHash ??= hashPassword('not a password of anyone', this.cost)
     const stored = row?.password_hash ?? (await this.dummyHash)
     const matches = await checkPassword(typeof password === 'string' ? password : '', stored)
     return matches && row !== undefined ? { name: row.name, role: row.role, number: row.number } : undefined
