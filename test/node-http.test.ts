@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs'
+import type { IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -84,6 +85,10 @@ describe('enterprise node over HTTP', () => {
       const redeemed = await fetch(link.value, { redirect: 'manual' })
       expect(redeemed.status).toBe(303)
       expect(node.http!.loginUrl('mallory')).toEqual({ ok: false, error: 'no user mallory' })
+      // The SIP side can accept a WebSocket upgrade by its session cookie.
+      const cookie = redeemed.headers.get('set-cookie')!.split(';')[0]!
+      const upgrade = { headers: { cookie } } as unknown as IncomingMessage
+      expect(node.http!.authenticate(upgrade)).toMatchObject({ ok: true, value: { name: 'alice', via: 'cookie' } })
     } finally {
       await node.stop()
     }

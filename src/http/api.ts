@@ -41,6 +41,7 @@ export interface HttpApiDeps {
   sessionTtlMs?: number
   loginTokenTtlMs?: number
   loginLimits?: FailureLimits
+  maxConcurrentChecks?: number
   sse?: Partial<SseOptions>
   newId?: () => string
   /** Told of handler failures (answered 500). */
@@ -81,6 +82,7 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
     ...(deps.sessionTtlMs !== undefined && { sessionTtlMs: deps.sessionTtlMs }),
     ...(deps.loginTokenTtlMs !== undefined && { loginTokenTtlMs: deps.loginTokenTtlMs }),
     ...(deps.loginLimits !== undefined && { limits: deps.loginLimits }),
+    ...(deps.maxConcurrentChecks !== undefined && { maxConcurrentChecks: deps.maxConcurrentChecks }),
   })
   const sseOptions = { ...DEFAULT_SSE_OPTIONS, ...deps.sse }
   const newId = deps.newId ?? (() => `web-${randomBytes(12).toString('base64url')}`)

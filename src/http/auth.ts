@@ -42,10 +42,12 @@ export interface AuthOptions {
   sessionTtlMs?: number
   loginTokenTtlMs?: number
   limits?: FailureLimits
+  /** Password checks (scrypt: memory and CPU) running at once; more sign-ins are refused for now (503). */
+  maxConcurrentChecks?: number
 }
 
 export interface SignInRefusal {
-  readonly status: 400 | 401 | 429
+  readonly status: 400 | 401 | 429 | 503
   readonly error: string
   readonly retryAfterS?: number
 }
@@ -69,6 +71,7 @@ export class Authenticator {
   private readonly operatorDigest: Buffer | undefined
   private readonly byAccount: FailureLimiter
   private readonly byAddress: FailureLimiter
+  private checking = 0
 
   constructor(private readonly options: AuthOptions) {
     if (options.operatorToken !== undefined && options.operatorToken.length < 16) {
@@ -89,7 +92,7 @@ export class Authenticator {
     const now = this.options.clock.now()
     const authorization = req.headers.authorization
     if (authorization !== undefined) {
-      const match = /^Bearer +([A-Za-z0-9._~+/=-]{1,512})$/.exec(authorization.trim())
+      const match = /^Bearer +([A-Za-z0-9._~+/=-]{1,512})$/i.exec(authorization.trim())
       if (match === null) return err('the Authorization header must be "Bearer TOKEN"')
       const token = match[1]!
       if (this.operatorDigest !== undefined && timingSafeEqual(digest(token), this.operatorDigest)) {
@@ -120,11 +123,15 @@ export class Authenticator {
       const retryAfterS = Math.ceil(wait / 1000)
       return err({ status: 429, error: `too many failed sign-ins; try again in ${retryAfterS} s`, retryAfterS })
     }
+    if (this.checking >= (this.options.maxConcurrentChecks ?? 8)) {
+      return err({ status: 503, error: 'too many sign-ins at once; try again in a second', retryAfterS: 1 })
+    }
     // Counted as a failure before the (slow) check, so that attempts sent in parallel cannot all slip in under
     // the limit; taken back if it succeeds.
     this.byAccount.fail(`user:${name}`, now)
     this.byAddress.fail(address, now)
-    const user = await this.options.users.verifyPassword(name, password)
+    this.checking++
+    const user = await this.options.users.verifyPassword(name, password).finally(() => this.checking--)
     if (user === undefined) return err({ status: 401, error: 'unknown user or wrong password' })
     this.byAccount.clear(`user:${name}`)
     this.byAddress.forgive(address, now)
