@@ -273,7 +273,8 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
       method: 'GET',
       path: '/api/events',
       access: 'signed-in',
-      handle({ res, principal }) {
+      handle({ req, res, principal }) {
+        if (req.method === 'HEAD') return { status: 200, headers: { 'content-type': 'text/event-stream' } }
         if (streams.size >= sseOptions.maxStreams) {
           return error(503, 'too many event streams are open on this node; try again later', { 'retry-after': '30' })
         }
@@ -360,7 +361,9 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
     handle,
     listen(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
-        const s = createServer((req, res) => void handle(req, res))
+        // Slow senders get 20 s for the headers and 30 s for the whole request (event streams are GETs: their
+        // request is complete at once; the response may last).
+        const s = createServer({ headersTimeout: 20_000, requestTimeout: 30_000 }, (req, res) => void handle(req, res))
         s.on('connection', (socket) => {
           sockets.add(socket)
           socket.on('close', () => sockets.delete(socket))

@@ -61,6 +61,11 @@ describe('event stream', () => {
     ])
     expect(alice.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
     expect(alice.headers.get('cache-control')).toBe('no-store')
+    const head = await fetch(node.url + '/api/events', {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${OPERATOR_TOKEN}` },
+    })
+    expect(head.status).toBe(200)
     await waitFor(() => node.events.subscribers === 2)
     node.events.publish({ type: 'call', call: call('bob-1', 'bob') })
     node.events.publish({
