@@ -16,6 +16,8 @@ const json = { 'content-type': 'application/json' }
 const aCall = { number: '+12025550102', start: START - 60_000, end: START - 1000, path: 'pstn', outcome: 'answered' }
 
 type Who = 'nobody' | 'user' | 'foreign' | 'operator'
+/** The callers: the four of the table, and the foreign session also as a cookie (expected as 'foreign'). */
+const CALLERS = ['nobody', 'user', 'foreign', 'foreign-cookie', 'operator'] as const
 interface Row {
   method: 'GET' | 'POST' | 'DELETE'
   path: string
@@ -66,17 +68,18 @@ describe('access to every endpoint', () => {
     await other.close()
   })
 
-  const headersFor = (who: Who): Record<string, string> => {
+  const headersFor = (who: (typeof CALLERS)[number]): Record<string, string> => {
     if (who === 'user') return { cookie: `ime_session=${here.session('alice')}`, 'x-ime-csrf': '1' }
     // Alice has an account on the other node too (same name): its token must not work here.
     if (who === 'foreign') return { authorization: `Bearer ${other.session('alice')}` }
+    if (who === 'foreign-cookie') return { cookie: `ime_session=${other.session('alice')}`, 'x-ime-csrf': '1' }
     if (who === 'operator') return { authorization: `Bearer ${OPERATOR_TOKEN}` }
     return {}
   }
 
   for (const row of TABLE) {
-    for (const who of ['nobody', 'user', 'foreign', 'operator'] as const) {
-      const status = row.expect[who]
+    for (const who of CALLERS) {
+      const status = row.expect[who === 'foreign-cookie' ? 'foreign' : who]
       it(`${row.method} ${row.path} as ${who}: ${status}`, async () => {
         const abort = new AbortController()
         const res = await fetch(here.url + row.path, {
@@ -96,7 +99,11 @@ describe('access to every endpoint', () => {
         const body = (await res.json()) as { error?: string }
         if (status === 401) {
           expect(body.error).toMatch(
-            who === 'foreign' ? /bearer token is not a session or operator token of this node/ : /sign in first/,
+            who === 'foreign'
+              ? /bearer token is not a session or operator token of this node/
+              : who === 'foreign-cookie'
+                ? /the session has expired or was signed out/
+                : /sign in first/,
           )
         }
         if (status === 403) {
