@@ -56,6 +56,23 @@ describe('user store', () => {
     expect(await checkPassword('pw', await hashPassword('pw', cost))).toBe(true)
   })
 
+  it('spends a full scrypt on an unknown name, as on a known one', async () => {
+    const db = openDatabase(':memory:')
+    const users = new SqliteUserStore(db, { realm: 'a.example', cost: { N: 1 << 14, r: 8, p: 1 } })
+    await users.put({ name: 'alice', password: 'correct horse' }, 1)
+    await users.verifyPassword('nobody', 'warm-up') // the dummy hash is ready
+    const time = async (name: string) => {
+      const started = performance.now()
+      await users.verifyPassword(name, 'wrong password')
+      return performance.now() - started
+    }
+    const known = Math.min(await time('alice'), await time('alice'))
+    const unknown = Math.min(await time('nobody'), await time('nobody'))
+    // A 16 MiB scrypt takes milliseconds; a lookup that skipped it would take microseconds.
+    expect(known).toBeGreaterThan(2)
+    expect(unknown).toBeGreaterThan(known / 3)
+  })
+
   it('gives the SIP digest HA1 for its realm only, for MD5 and SHA-256', async () => {
     const { users } = store()
     await users.put({ name: 'alice', password: 'correct horse' }, 1)
