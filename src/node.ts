@@ -7,13 +7,16 @@
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { systemClock, type Clock } from './core/clock.js'
-import type { E164 } from './core/e164.js'
+import { isE164, type E164 } from './core/e164.js'
 import { NumberKeyCache, numberKeyParams } from './core/number-key.js'
 import { err, ok } from './core/result.js'
 import { ringIdToBytes, ringIdToHex, type RingId } from './core/ring.js'
 import type { ChordConfig, ChordEvent } from './dht/chord-node.js'
 import { DEFAULT_CHORD_CONFIG } from './dht/constants.js'
 import type { NodeRef } from './dht/messages.js'
+import { EventHub, ringEvents, validationEvents } from './http/events.js'
+import { startNodeHttp, type NodeHttp, type NodeHttpConfig } from './http/node-http.js'
+import { nodeStatus } from './http/status.js'
 import { startChordPeer, type ChordPeer } from './p2p/chord-peer.js'
 import { ValidationProtocol, type ClaimedCall } from './p2p/validation-protocol.js'
 import { SqliteAttemptCapStore } from './store/attempt-cap-store.js'
@@ -25,8 +28,8 @@ import { SqliteLearnedRouteStore } from './store/learned-route-store.js'
 import { SqliteNumberKeyStore } from './store/number-key-store.js'
 import { SqlitePublishedNumberStore } from './store/published-number-store.js'
 import { SqliteTicketKeyStore } from './store/ticket-key-store.js'
-import { CallAgent, type CallAgentEvent, type FaceConfig } from './sip/call-agent.js'
-import { StaticSipDirectory, type ConfiguredUser } from './sip/directory.js'
+import { CallAgent, type CallAgentEvent, type FaceConfig, type SipDirectory, type SipUser } from './sip/call-agent.js'
+import { SqliteUserStore, type UserInput } from './store/user-store.js'
 import { TicketKeyRing } from './tickets/key-ring.js'
 import { mintTicket, verifyTicket } from './tickets/mint.js'
 import { AttemptCaps } from './validation/attempt-caps.js'
@@ -64,8 +67,14 @@ export interface EnterpriseNodeConfig {
   onChordEvent?: (event: ChordEvent) => void
   onPublishProgress?: (done: number, total: number) => void
   onValidation?: (outcome: ValidationOutcome) => void
-  /** The enterprise's SIP users (their numbers are also what the call agent routes inbound calls by). */
-  users?: readonly ConfiguredUser[]
+  /** The HTTP API and web app (docs/http-api.md); without it, no HTTP server. Port 0 picks a free port. */
+  http?: NodeHttpConfig
+  /**
+   * Users added or updated at start (passwords set anew); the SIP digest realm is the domain. Their numbers
+   * are what the call agent routes inbound calls by; `contact` is a fixed SIP contact called besides their
+   * registrations.
+   */
+  users?: readonly (UserInput & { contact?: string })[]
   /** The SIP call agent; without it the node runs the DHT and validation only. */
   sip?: NodeSipConfig
 }
@@ -95,6 +104,11 @@ export interface EnterpriseNode {
   readonly validations: ValidationScheduler<NodeRef>
   /** The SIP call agent, when configured. */
   readonly sip: CallAgent | undefined
+  readonly users: SqliteUserStore
+  /** What happens on the node (validations, routes, calls, ring changes), as the event stream shows it. */
+  readonly events: EventHub
+  /** The HTTP server, when configured: its port and URL, and one-time sign-in links for users. */
+  readonly http: NodeHttp | undefined
   /** Who claims a number: the Node-IDs of its claimers (empty when nobody does). */
   claimsOn(number: E164): Promise<{ owners: RingId[]; hops: number }>
   /** Keeps a PSTN call's record (both ends do); a finished outbound call schedules its validation. */
@@ -115,6 +129,12 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
     const calls = new SqliteCallRecordStore(db)
     const routes = new SqliteLearnedRouteStore(db)
     const ticketKeys = new TicketKeyRing(new SqliteTicketKeyStore(db), rand)
+    const users = new SqliteUserStore(db, { realm: domain })
+    for (const user of config.users ?? []) {
+      const stored = await users.put(user, clock.now())
+      if (!stored.ok) throw new Error(`user ${user.name}: ${stored.error}`)
+    }
+    const events = new EventHub(clock)
     const chordConfig = { ...DEFAULT_CHORD_CONFIG, ...config.chord }
     const peer = await startChordPeer({
       privateKey,
@@ -122,7 +142,10 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       ...(config.listen !== undefined && { listen: config.listen }),
       ...(config.bootstrap !== undefined && { bootstrap: config.bootstrap }),
       ...(config.chord !== undefined && { config: config.chord }),
-      ...(config.onChordEvent !== undefined && { log: config.onChordEvent }),
+      log(event) {
+        ringEvents(event).forEach((e) => events.publish(e))
+        config.onChordEvent?.(event)
+      },
       clock,
     })
     const numbers = config.numbers ?? []
@@ -157,17 +180,21 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
         edge: config.sip.edge,
         internal: config.sip.internal,
         ...(config.sip.pstn !== undefined && { pstn: config.sip.pstn }),
-        directory: new StaticSipDirectory(domain, config.users ?? []),
+        directory: sipDirectory(users, config.users ?? []),
         routeTo: (number) => routes.routesTo(number, clock.now())[0],
         checkTicket: (ticket, expected) => verifyTicket(ticket, expected, ticketKeys, clock.now()),
         calls: {
           started: (record) => {
             const stored = calls.add(record)
-            if (stored.ok && stored.value.end !== null) validations.callEnded(stored.value)
+            if (!stored.ok) return
+            if (stored.value.end !== null) validations.callEnded(stored.value)
+            events.publish({ type: 'call', call: stored.value })
           },
           ended: (id, end, outcome) => {
             const finished = calls.finish(id, end, outcome)
-            if (finished.ok) validations.callEnded(finished.value)
+            if (!finished.ok) return
+            validations.callEnded(finished.value)
+            events.publish({ type: 'call', call: finished.value })
           },
         },
         clock,
@@ -221,7 +248,10 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       clock,
       random: Math.random,
       ...(config.validation !== undefined && { timing: { ...DEFAULT_VALIDATION_TIMING, ...config.validation } }),
-      ...(config.onValidation !== undefined && { onOutcome: config.onValidation }),
+      onOutcome(outcome) {
+        validationEvents(outcome).forEach((e) => events.publish(e))
+        config.onValidation?.(outcome)
+      },
       // Claimers are Node-IDs in the DHT; a lookup of a claimer's own id finds the node itself (and its address).
       async findClaimers(number) {
         const found = await peer.chord.get(await numberKeys.key(number))
@@ -245,19 +275,48 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
     const retentionMs = config.callRetentionMs ?? 7 * 24 * 3600_000
     calls.purgeBefore(clock.now() - retentionMs)
     caps.forgetRecordsBefore(clock.now() - retentionMs)
-    // Due validations run in the background, one batch at a time; never on a call's path.
-    let validating = false
+    // Due validations run in the background, one batch at a time; never on a call's path. The operator's
+    // "run now" waits for a batch under way, then runs everything pending.
+    let validating: Promise<unknown> | undefined
+    const runBatch = <T>(run: () => Promise<T>): Promise<T> => {
+      const batch = (validating ?? Promise.resolve()).then(run)
+      const settled = batch.catch(() => undefined)
+      validating = settled
+      void settled.then(() => validating === settled && (validating = undefined))
+      return batch
+    }
     const poll = setInterval(() => {
       calls.purgeBefore(clock.now() - retentionMs)
       caps.forgetRecordsBefore(clock.now() - retentionMs)
-      if (validating) return
-      validating = true
-      validations
-        .run()
-        .catch(() => undefined)
-        .finally(() => (validating = false))
+      users.purgeExpired(clock.now())
+      if (validating === undefined) void runBatch(() => validations.run()).catch(() => undefined)
     }, config.validationPollMs ?? 30_000)
     poll.unref()
+
+    let served: Awaited<ReturnType<typeof startNodeHttp>> | undefined
+    try {
+      served =
+        config.http &&
+        (await startNodeHttp(config.http, {
+          routes,
+          calls,
+          users,
+          events,
+          clock,
+          runValidations: () => runBatch(() => validations.run({ everything: true })),
+          status: () =>
+            nodeStatus(domain, peer.chord.snapshot(), {
+              publishedNumbers: published.size,
+              learnedRoutes: routes.list(clock.now()).length,
+              pendingValidations: validations.pending().length,
+            }),
+          onError: (e) => console.error('http: request failed:', e),
+        }))
+    } catch (e) {
+      clearInterval(poll)
+      await peer.kill()
+      throw e
+    }
 
     return {
       peer,
@@ -268,6 +327,9 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       ticketKeys,
       validations,
       sip,
+      users,
+      events,
+      http: served?.http,
       async claimsOn(number) {
         const found = await peer.chord.get(await numberKeys.key(number))
         return { owners: found.records.map((r) => r.owner), hops: found.hops }
@@ -276,12 +338,14 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
         const stored = calls.add(record)
         if (!stored.ok) throw new Error(`call record refused: ${stored.error}`)
         validations.callEnded(stored.value)
+        events.publish({ type: 'call', call: stored.value })
         return stored.value
       },
       async stop() {
         clearInterval(poll)
         try {
           await sip?.stop()
+          await served?.api.close()
           await peer.leave()
         } finally {
           db.close()
@@ -291,5 +355,30 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
   } catch (e) {
     db.close()
     throw e
+  }
+}
+
+/**
+ * The call agent's view of the node's users: digest HA1 from the user store, numbers (E.164 only) for routing
+ * inbound calls, and the fixed contacts the configuration gives. Read at start: users come from configuration.
+ */
+function sipDirectory(store: SqliteUserStore, configured: readonly { name: string; contact?: string }[]): SipDirectory {
+  const contacts = new Map(configured.flatMap((u) => (u.contact === undefined ? [] : [[u.name, u.contact] as const])))
+  const byName = new Map<string, SipUser>()
+  const byNumber = new Map<string, SipUser>()
+  for (const u of store.list()) {
+    const contact = contacts.get(u.name)
+    const user: SipUser = {
+      name: u.name,
+      ...(u.number !== null && isE164(u.number) && { number: u.number }),
+      ...(contact !== undefined && { contact }),
+    }
+    byName.set(u.name, user)
+    if (user.number !== undefined) byNumber.set(user.number, user)
+  }
+  return {
+    ha1: (user, realm, algorithm) => store.ha1(user, realm, algorithm),
+    user: (name) => byName.get(name),
+    userByNumber: (number) => byNumber.get(number),
   }
 }

@@ -20,6 +20,7 @@ interface Row {
   path: CallRecord['path']
   outcome: CallOutcome | null
   user_name: string | null
+  fallback: number
 }
 
 const fromRow = (r: Row): CallRecord => ({
@@ -32,9 +33,10 @@ const fromRow = (r: Row): CallRecord => ({
   path: r.path,
   outcome: r.outcome,
   user: r.user_name,
+  ...(r.fallback === 1 && { fallback: true }),
 })
 
-const COLUMNS = 'id, direction, caller, called, start_ms, end_ms, path, outcome, user_name'
+const COLUMNS = 'id, direction, caller, called, start_ms, end_ms, path, outcome, user_name, fallback'
 
 export class SqliteCallRecordStore implements CallRecordStore {
   constructor(private readonly db: Database) {}
@@ -44,8 +46,19 @@ export class SqliteCallRecordStore implements CallRecordStore {
     if (!checked.ok) return checked
     const r = checked.value
     const result = this.db
-      .prepare(`INSERT OR IGNORE INTO call_records (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(r.id, r.direction, r.caller, r.called, r.start, r.end, r.path, r.outcome, r.user)
+      .prepare(`INSERT OR IGNORE INTO call_records (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(
+        r.id,
+        r.direction,
+        r.caller,
+        r.called,
+        r.start,
+        r.end,
+        r.path,
+        r.outcome,
+        r.user,
+        r.fallback === true ? 1 : 0,
+      )
     if (result.changes === 0) return err(`a call record with id ${r.id} exists already`)
     return ok(r)
   }

@@ -80,6 +80,28 @@ const MIGRATIONS: readonly string[] = [
      failures INTEGER NOT NULL,
      last_failed_at INTEGER NOT NULL
    ) WITHOUT ROWID`,
+  // 9: users of the HTTP API and the softphone (salted scrypt password hash; SIP digest HA1 values for the node's
+  // realm, which are password equivalents for SIP only), their sessions and one-time sign-in tokens (only a
+  // hash of each token is kept), and whether a call in the history fell back to the PSTN.
+  `CREATE TABLE users (
+     name TEXT PRIMARY KEY,
+     role TEXT NOT NULL CHECK (role IN ('user', 'operator')),
+     number TEXT,
+     password_hash TEXT NOT NULL,
+     realm TEXT NOT NULL,
+     ha1_md5 TEXT NOT NULL,
+     ha1_sha256 TEXT NOT NULL,
+     updated_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE user_sessions (
+     token_hash TEXT PRIMARY KEY,
+     user_name TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+     kind TEXT NOT NULL CHECK (kind IN ('session', 'login')),
+     expires_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX user_sessions_by_expiry ON user_sessions (expires_at);
+   CREATE INDEX user_sessions_by_user ON user_sessions (user_name);
+   ALTER TABLE call_records ADD COLUMN fallback INTEGER NOT NULL DEFAULT 0 CHECK (fallback IN (0, 1))`,
 ]
 
 export type Database = DatabaseSync

@@ -22,6 +22,8 @@ export interface CallRecord {
   readonly outcome: CallOutcome | null
   /** The local user it belongs to (for their call history), if known. */
   readonly user: string | null
+  /** An IME call attempt that fell back to the PSTN (absent: it did not). */
+  readonly fallback?: boolean
 }
 
 export type NewCallRecord = Omit<CallRecord, 'end' | 'outcome'> & { end?: number | null; outcome?: CallOutcome | null }
@@ -43,6 +45,7 @@ export function checkCallRecord(r: NewCallRecord): Result<CallRecord> {
   const outcome = r.outcome ?? null
   if (outcome !== null && !OUTCOMES.includes(outcome)) return err(`outcome must be one of ${OUTCOMES.join(', ')}`)
   if (r.user !== null && !/^[A-Za-z0-9._-]{1,64}$/.test(r.user)) return err('user must be 1..64 letters, digits or ._-')
+  if (r.fallback !== undefined && typeof r.fallback !== 'boolean') return err('fallback must be true or false')
   return ok({ ...r, end, outcome })
 }
 

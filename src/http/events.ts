@@ -1,0 +1,88 @@
+/**
+ * The node's event hub: what happened (validation outcomes, routes learned and dropped, calls recorded, ring
+ * changes), published once and delivered to every subscriber (the server-sent event stream). Delivery is
+ * synchronous and never throws back at the publisher; a subscriber that is slow keeps its own bounded buffer
+ * (see sse.ts).
+ */
+import type { Clock } from '../core/clock.js'
+import { ringIdToHex } from '../core/ring.js'
+import type { ChordEvent } from '../dht/chord-node.js'
+import type { CallRecord } from '../validation/call-record.js'
+import type { ValidationOutcome } from '../validation/scheduler.js'
+
+export interface RingNodeView {
+  readonly id: string
+  readonly peer: string
+}
+
+export type ImeEvent =
+  | { type: 'validation'; outcome: ValidationOutcome }
+  | { type: 'route-learned'; number: string; domain: string; claimer?: string }
+  | { type: 'route-dropped'; number?: string; domain?: string; count: number; reason: string }
+  | { type: 'call'; call: CallRecord }
+  | { type: 'ring'; change: 'successor' | 'predecessor' | 'joined' | 'left'; node: RingNodeView | null }
+
+export type PublishedEvent = ImeEvent & { readonly seq: number; readonly at: number }
+
+export type EventListener = (event: PublishedEvent) => void
+
+export class EventHub {
+  private seq = 0
+  private readonly listeners = new Set<EventListener>()
+
+  constructor(private readonly clock: Clock) {}
+
+  publish(event: ImeEvent): PublishedEvent {
+    const published: PublishedEvent = { ...event, seq: ++this.seq, at: this.clock.now() }
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(published)
+      } catch {
+        // One broken subscriber does not stop the others, nor the publisher.
+      }
+    }
+    return published
+  }
+
+  /** Returns the unsubscribe function. */
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  get subscribers(): number {
+    return this.listeners.size
+  }
+}
+
+/** Who may see an event: an operator sees everything, a user only the records of their own calls. */
+export function visibleTo(viewer: { name: string; operator: boolean }, event: ImeEvent): boolean {
+  if (viewer.operator) return true
+  return event.type === 'call' && event.call.user === viewer.name
+}
+
+/** The events a Chord routing change makes (successor, predecessor, joined, left), if any. */
+export function ringEvents(event: ChordEvent): ImeEvent[] {
+  if (event.type === 'successor' || event.type === 'predecessor') {
+    const node = event.node === null ? null : { id: ringIdToHex(event.node.id), peer: event.node.peer }
+    return [{ type: 'ring', change: event.type, node }]
+  }
+  if (event.type === 'joined' || event.type === 'left') return [{ type: 'ring', change: event.type, node: null }]
+  return []
+}
+
+/** The events a validation outcome makes: the outcome, and a learned route when it validated. */
+export function validationEvents(outcome: ValidationOutcome): ImeEvent[] {
+  const learned: ImeEvent[] =
+    outcome.outcome === 'validated' && outcome.domain !== undefined
+      ? [
+          {
+            type: 'route-learned',
+            number: outcome.number,
+            domain: outcome.domain,
+            ...(outcome.claimer !== undefined && { claimer: outcome.claimer }),
+          },
+        ]
+      : []
+  return [{ type: 'validation', outcome }, ...learned]
+}

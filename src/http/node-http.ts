@@ -1,0 +1,47 @@
+/** The HTTP side of an enterprise node: the API server started on the configured port, with sign-in links. */
+import type { IncomingMessage } from 'node:http'
+import { ok, type Result } from '../core/result.js'
+import type { Principal } from './auth.js'
+import { createHttpApi, type HttpApi, type HttpApiDeps } from './api.js'
+
+export interface NodeHttpConfig {
+  port: number
+  host?: string
+  operatorToken?: string
+  webRoot?: string
+}
+
+export interface NodeHttp {
+  readonly port: number
+  readonly url: string
+  /** A one-time sign-in link for a user (GET /api/login?token=...): works once, for 10 minutes. */
+  loginUrl(user: string): Result<string>
+  /**
+   * Who sent a request, by its session cookie or bearer token: for the SIP side, to accept a softphone's
+   * WebSocket upgrade (which carries the session cookie: cookies go to every port of the host) as its user.
+   */
+  authenticate(req: IncomingMessage): Result<Principal | undefined>
+}
+
+export async function startNodeHttp(
+  config: NodeHttpConfig,
+  deps: Omit<HttpApiDeps, 'operatorToken' | 'webRoot'>,
+): Promise<{ api: HttpApi; http: NodeHttp }> {
+  const api = createHttpApi({
+    ...deps,
+    ...(config.operatorToken !== undefined && { operatorToken: config.operatorToken }),
+    ...(config.webRoot !== undefined && { webRoot: config.webRoot }),
+  })
+  const bound = await api.listen(config.port, config.host)
+  return {
+    api,
+    http: {
+      ...bound,
+      loginUrl(user) {
+        const once = api.auth.createLoginToken(user)
+        return once.ok ? ok(`${bound.url}/api/login?token=${once.value.token}`) : once
+      },
+      authenticate: (req) => api.auth.authenticate(req),
+    },
+  }
+}

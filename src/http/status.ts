@@ -1,0 +1,28 @@
+/** What GET /api/status shows: the node's ids, its ring neighbours and counters, from a Chord snapshot. */
+import { ringIdToHex } from '../core/ring.js'
+import type { ChordSnapshot } from '../dht/chord-node.js'
+import type { NodeRef } from '../dht/messages.js'
+
+export interface NodeCounters {
+  publishedNumbers: number
+  learnedRoutes: number
+  pendingValidations: number
+  callRecords?: number
+}
+
+const view = (n: NodeRef) => ({ id: ringIdToHex(n.id), peerId: n.peer, addrs: [...n.addrs] })
+
+export function nodeStatus(domain: string, ring: ChordSnapshot, counters: NodeCounters) {
+  return {
+    nodeId: ringIdToHex(ring.self.id),
+    peerId: ring.self.peer,
+    domain,
+    multiaddrs: [...ring.self.addrs],
+    ring: {
+      predecessor: ring.predecessor === null ? null : view(ring.predecessor),
+      successors: ring.successors.map(view),
+      fingers: ring.fingers.map(view),
+    },
+    counters: { dhtRecords: ring.records, ownClaims: ring.ownClaims, ...counters },
+  }
+}
