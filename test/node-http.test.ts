@@ -76,7 +76,7 @@ describe('enterprise node over HTTP', () => {
       expect(node.validations.pending().map((p) => p.callId)).toEqual(['pstn-1'])
       const run = await fetch(http.url + '/api/validation/run', { method: 'POST', headers: operator })
       expect(await run.json()).toEqual({
-        outcomes: [{ callId: 'pstn-1', number: '+12025550199', outcome: 'no-claim' }],
+        outcomes: [{ callId: 'pstn-1', number: '+12025550199', outcome: 'no-claim', kind: 'first', dropped: false }],
       })
       expect((await fetch(http.url + '/api/validation/run', { method: 'POST', headers: alice })).status).toBe(403)
 

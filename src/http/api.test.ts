@@ -120,7 +120,9 @@ describe('access to every endpoint', () => {
       headers: { authorization: `Bearer ${here.session('olga')}` },
     })
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ outcomes: [{ callId: 'c1', number: '+12025550102', outcome: 'no-claim' }] })
+    expect(await res.json()).toEqual({
+      outcomes: [{ callId: 'c1', number: '+12025550102', outcome: 'no-claim', kind: 'first', dropped: false }],
+    })
   })
 })
 
