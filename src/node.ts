@@ -169,6 +169,7 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       publishedStore.remove(old.number)
     }
 
+    let served: Awaited<ReturnType<typeof startNodeHttp>> | undefined
     // The call agent: records the PSTN and IME calls it carries; a finished outbound PSTN call schedules its
     // validation (the scheduler is created below; the agent only calls back once calls happen).
     let sip: CallAgent | undefined
@@ -200,6 +201,15 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
         clock,
         ...(config.sip.imeTimeoutMs !== undefined && { imeTimeoutMs: config.sip.imeTimeoutMs }),
         ...(config.sip.onEvent !== undefined && { onEvent: config.sip.onEvent }),
+        // A softphone served by this node's HTTP server registers as its signed-in user: the session cookie
+        // comes with the WebSocket upgrade, from a page of this node's origin only.
+        sessionUser(req) {
+          const origin = req.headers.origin
+          if (served === undefined || origin === undefined) return undefined
+          if (!URL.canParse(origin) || new URL(origin).port !== String(served.http.port)) return undefined
+          const who = served.http.authenticate(req)
+          return who.ok && who.value !== undefined && who.value.via === 'cookie' ? who.value.name : undefined
+        },
       })
     }
     // What other enterprises are told to call: the edge's WebSocket (browsers can reach it), else its TCP.
@@ -293,7 +303,6 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
     }, config.validationPollMs ?? 30_000)
     poll.unref()
 
-    let served: Awaited<ReturnType<typeof startNodeHttp>> | undefined
     try {
       served =
         config.http &&
@@ -311,6 +320,11 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
               pendingValidations: validations.pending().length,
             }),
           onError: (e) => console.error('http: request failed:', e),
+          softphone: () => ({
+            domain,
+            sipWsPort: sip?.addresses.internal.ws,
+            imeTimeoutMs: config.sip?.imeTimeoutMs ?? 2_000,
+          }),
         }))
     } catch (e) {
       clearInterval(poll)

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
 import { startWorld, type World } from '../src/demo/world.js'
 import type { CallAgentEvent } from '../src/sip/call-agent.js'
 import { SipPhone } from './support/sip-phone.js'
@@ -70,12 +71,32 @@ describe('demo world: PSTN first, validation, then IME, then fallback', () => {
     expect(inbound).toMatchObject({ direction: 'inbound', path: 'pstn', caller: alpha.users[0]!.number })
     expect(inbound.start).not.toBe(out.start)
 
-    // 2. Validation (the operator's "run now"): alpha proves the call to bravo over libp2p and learns the route.
-    const outcomes = await alpha.node.validations.run({ everything: true })
-    expect(outcomes.map((o) => o.outcome)).toContain('validated')
-    const route = alpha.node.routes.routesTo(bobNumber, Date.now())[0]!
-    expect(route.domain).toBe('bravo.example')
-    expect(route.sipUri).toContain(`:${bravo.node.sip!.addresses.edge.ws};transport=ws`)
+    // 2. Validation (the operator's "run now" over HTTP): alpha proves the call to bravo over libp2p and learns
+    // the route; alice, signed in, can read it with its ticket (her softphone needs it).
+    const api = alpha.node.http!.url
+    expect((await fetch(`${api}/api/validation/run`, { method: 'POST' })).status).toBe(401)
+    const run = await fetch(`${api}/api/validation/run`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${alpha.operatorToken}` },
+    })
+    expect(run.status).toBe(200)
+    const { outcomes } = (await run.json()) as { outcomes: { outcome: string; domain?: string }[] }
+    expect(outcomes).toContainEqual(expect.objectContaining({ outcome: 'validated', domain: 'bravo.example' }))
+    const signIn = await fetch(`${api}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-ime-csrf': '1' },
+      body: JSON.stringify({ user: 'alice', password: alpha.users[0]!.password }),
+    })
+    const { token, softphone } = (await signIn.json()) as { token: string; softphone: { sipWsPort: number } }
+    expect(softphone.sipWsPort).toBe(alpha.node.sip!.addresses.internal.ws)
+    const routes = await fetch(`${api}/api/routes/${encodeURIComponent(bobNumber)}`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+    expect(routes.status).toBe(200)
+    const body = JSON.stringify(await routes.json())
+    expect(body).toContain('bravo.example')
+    expect(body).toContain(`:${bravo.node.sip!.addresses.edge.ws};transport=ws`)
+    expect(body).toMatch(/"ticket":"[A-Za-z0-9_-]{40,}"/)
 
     // 3. The next call goes over IME, straight to bravo's edge, and bravo checks the ticket.
     const accepted = bravo.node.sip!.counters.ticketsAccepted
@@ -95,4 +116,46 @@ describe('demo world: PSTN first, validation, then IME, then fallback', () => {
     expect((await alice.bye(third.dialog!)).status).toBe(200)
     await bravo.node.sip!.edgeUp()
   }, 60_000)
+
+  it('a softphone signed in over HTTP registers on its WebSocket with the session cookie, without a password', async () => {
+    const bravo = world.enterprises[1]!
+    const api = bravo.node.http!.url
+    const signIn = await fetch(`${api}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-ime-csrf': '1' },
+      body: JSON.stringify({ user: 'bob', password: bravo.users[0]!.password }),
+    })
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!
+    const origin = api
+    const register = (headers: Record<string, string>, aor = 'bob') =>
+      new Promise<string>((resolve, reject) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${bravo.node.sip!.addresses.internal.ws}`, 'sip', { headers })
+        ws.on('error', reject)
+        ws.on('open', () =>
+          ws.send(
+            [
+              'REGISTER sip:bravo.example SIP/2.0',
+              'Via: SIP/2.0/WS x.invalid;branch=z9hG4bK' + Math.random().toString(36).slice(2),
+              'Max-Forwards: 70',
+              `From: <sip:${aor}@bravo.example>;tag=1`,
+              `To: <sip:${aor}@bravo.example>`,
+              'Call-ID: reg-' + Math.random().toString(36).slice(2),
+              'CSeq: 1 REGISTER',
+              'Contact: <sip:x@x.invalid;transport=ws>',
+              'Content-Length: 0',
+              '',
+              '',
+            ].join('\r\n'),
+          ),
+        )
+        ws.on('message', (data: Buffer) => {
+          resolve(data.toString().split('\r\n')[0]!)
+          ws.close()
+        })
+      })
+    expect(await register({ cookie, origin })).toBe('SIP/2.0 200 OK')
+    expect(await register({ cookie, origin }, 'bert')).toMatch(/^SIP\/2.0 403 Signed in as bob/)
+    expect(await register({ origin })).toMatch(/^SIP\/2.0 401/)
+    expect(await register({ cookie, origin: 'http://evil.example' })).toMatch(/^SIP\/2.0 401/)
+  })
 })

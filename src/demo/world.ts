@@ -42,12 +42,15 @@ export interface WorldOptions {
   readonly onValidation?: (enterprise: string, outcome: ValidationOutcome) => void
   readonly onSipEvent?: (enterprise: string, event: CallAgentEvent) => void
   readonly onProgress?: (line: string) => void
+  /** The built web app to serve (web/dist); without it the HTTP servers serve the API only. */
+  readonly webRoot?: string
 }
 
 export interface WorldEnterprise {
   readonly spec: DemoEnterpriseSpec
   readonly node: EnterpriseNode
   readonly users: DemoUser[]
+  readonly operatorToken: string
 }
 
 export interface World {
@@ -63,6 +66,8 @@ export interface ReadyInfo {
   enterprises: {
     name: string
     domain: string
+    http: string | undefined
+    operatorToken: string
     numbers: E164[]
     sipWs: string | undefined
     sipTcp: string | undefined
@@ -70,7 +75,7 @@ export interface ReadyInfo {
     peerId: string
     nodeId: string
     multiaddrs: readonly string[]
-    phones: { user: string; number: E164; password: string }[]
+    phones: { user: string; number: E164; password: string; url: string | undefined }[]
   }[]
 }
 
@@ -131,7 +136,11 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   const specs = Array.from({ length: count }, (_, i) => demoEnterprise(i))
   const secrets = loadSecrets(options.dataDir)
   const trunkPassword = (name: string) => secret(secrets, `trunk:${name}`)
-  for (const s of specs) for (const u of s.users) secret(secrets, `user:${s.name}:${u.user}`)
+  for (const s of specs) {
+    for (const u of s.users) secret(secrets, `user:${s.name}:${u.user}`)
+    secret(secrets, `operator:${s.name}`)
+    secret(secrets, `operator2:${s.name}`)
+  }
   writeFileSync(join(options.dataDir, 'demo-secrets.json'), JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 })
 
   const gateway = await PstnGateway.start({
@@ -155,12 +164,19 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       say(`starting ${spec.domain} (deriving number keys: scrypt, about 50 ms each)...`)
       const users = spec.users.map((u) => ({ ...u, password: secret(secrets, `user:${spec.name}:${u.user}`) }))
       const p = 100 + i * 10
+      const operatorToken = secret(secrets, `operator:${spec.name}`) + secret(secrets, `operator2:${spec.name}`)
       const node = await startEnterpriseNode({
         dataDir: join(options.dataDir, spec.name),
         overlay: 'ime-demo',
         domain: spec.domain,
         numbers: spec.numbers,
         users: users.map((u) => ({ name: u.user, password: u.password, number: u.number })),
+        http: {
+          port: port(p),
+          host: '127.0.0.1',
+          operatorToken,
+          ...(options.webRoot !== undefined && { webRoot: options.webRoot }),
+        },
         sip: {
           edge: { tcpPort: port(p + 3), wsPort: port(p + 4) },
           internal: { tcpPort: port(p + 1), wsPort: port(p + 2) },
@@ -182,7 +198,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
         }),
         ...(enterprises[0] !== undefined && { bootstrap: enterprises[0].node.peer.chord.self }),
       })
-      enterprises.push({ spec, node, users })
+      enterprises.push({ spec, node, users, operatorToken })
     }
     for (let round = 0; round < 2; round++) for (const e of enterprises) await e.node.peer.chord.maintain()
     const until = Date.now() + 5_000
@@ -204,13 +220,15 @@ export async function startWorld(options: WorldOptions): Promise<World> {
           sipWs: gateway.wsPort === undefined ? undefined : `ws://127.0.0.1:${gateway.wsPort}`,
           sipTcp: `sip:127.0.0.1:${gateway.tcpPort};transport=tcp`,
         },
-        enterprises: enterprises.map(({ spec, node, users }) => {
+        enterprises: enterprises.map(({ spec, node, users, operatorToken }) => {
           const a = node.sip?.addresses
           const self = node.peer.chord.self
           return {
             name: spec.name,
             domain: spec.domain,
             numbers: spec.numbers,
+            http: node.http?.url,
+            operatorToken,
             sipWs: a?.internal.ws === undefined ? undefined : `ws://127.0.0.1:${a.internal.ws}`,
             sipTcp: a?.internal.tcp === undefined ? undefined : `sip:127.0.0.1:${a.internal.tcp};transport=tcp`,
             edge: {
@@ -220,7 +238,15 @@ export async function startWorld(options: WorldOptions): Promise<World> {
             peerId: self.peer,
             nodeId: ringIdToHex(self.id),
             multiaddrs: self.addrs,
-            phones: users.map((u) => ({ user: u.user, number: u.number, password: u.password })),
+            phones: users.map((u) => {
+              const link = node.http?.loginUrl(u.user)
+              return {
+                user: u.user,
+                number: u.number,
+                password: u.password,
+                url: link?.ok === true ? link.value : undefined,
+              }
+            }),
           }
         }),
       }

@@ -46,6 +46,8 @@ export interface HttpApiDeps {
   newId?: () => string
   /** Told of handler failures (answered 500). */
   onError?: (error: unknown) => void
+  /** What a signed-in softphone needs to know (domain, its SIP WebSocket port...), sent with the session. */
+  softphone?: () => Record<string, unknown>
 }
 
 export interface HttpApi {
@@ -115,7 +117,7 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
         const { token, expiresAt, user } = signed.value
         return {
           status: 200,
-          body: { user: deps.users.get(user), token, expiresAt },
+          body: { user: deps.users.get(user), token, expiresAt, softphone: deps.softphone?.() },
           headers: { 'set-cookie': sessionCookie(token, expiresAt - deps.clock.now()) },
         }
       },
@@ -126,7 +128,7 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
       access: 'signed-in',
       handle: ({ principal: p }) => ({
         status: 200,
-        body: { user: { name: p!.name, role: p!.role, number: p!.number }, via: p!.via },
+        body: { user: { name: p!.name, role: p!.role, number: p!.number }, via: p!.via, softphone: deps.softphone?.() },
       }),
     },
     {

@@ -10,6 +10,7 @@
  * 5xx) -> the PSTN, automatically; otherwise -> the PSTN gateway. PSTN and IME calls are kept as call records.
  */
 import { randomBytes } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
 import type { Clock } from '../core/clock.js'
 import { isE164, type E164 } from '../core/e164.js'
 import type { Result } from '../core/result.js'
@@ -33,6 +34,7 @@ import {
   expires as expiresOf,
   fromAddress,
   newRequest,
+  toAddress,
   toTag,
   type SipMessage,
   type SipRequest,
@@ -100,6 +102,12 @@ export interface CallAgentConfig {
   /** How long an IME route may take to connect and answer before the call falls back to the PSTN (ms). */
   readonly imeTimeoutMs?: number
   readonly onEvent?: (e: CallAgentEvent) => void
+  /**
+   * Who a softphone's WebSocket upgrade is signed in as (the node's HTTP session): its REGISTER and INVITEs
+   * on that connection are then that user's without a digest challenge (a softphone opened by a one-time
+   * sign-in link does not know the password).
+   */
+  readonly sessionUser?: (req: IncomingMessage) => string | undefined
 }
 
 /** Failed digest answers per user and address before a lockout; the lockout's length (ms). */
@@ -187,8 +195,19 @@ export class CallAgent {
     const host = this.config.host
     if (f.tcpPort !== undefined)
       out.push(await this.hub.listenStream({ face, host, port: f.tcpPort, ...(f.tls && { tls: f.tls }) }))
-    if (f.wsPort !== undefined)
-      out.push(await this.hub.listenWebSocket({ face, host, port: f.wsPort, ...(f.tls && { tls: f.tls }) }))
+    const sessionUser = face === 'internal' ? this.config.sessionUser : undefined
+    if (f.wsPort !== undefined) {
+      out.push(
+        await this.hub.listenWebSocket({
+          face,
+          host,
+          port: f.wsPort,
+          ...(f.tls && { tls: f.tls }),
+          ...(sessionUser !== undefined && { authenticateUpgrade: sessionUser }),
+        }),
+      )
+    }
+
     return out
   }
 
@@ -345,6 +364,22 @@ export class CallAgent {
 
   /** The authenticated user, or undefined after answering 401/407/403. Unknown users fail like wrong passwords. */
   private authenticate(req: SipRequest, conn: SipConnection, header: 'Authorization' | 'Proxy-Authorization') {
+    if (conn.principal !== undefined) {
+      // Signed in by the upgrade's session: only as that user (a REGISTER's To must be theirs).
+      const to = toAddress(req)
+      const aor = to.ok ? parseSipUri(to.value.uri) : undefined
+      const user = this.config.directory.user(conn.principal)
+      if (user === undefined) return this.core.reply(req, conn, 403, 'Signed-in user is not a SIP user')
+      if (
+        req.method === 'REGISTER' &&
+        aor?.ok === true &&
+        aor.value.user !== user.name &&
+        aor.value.user !== user.number
+      ) {
+        return this.core.reply(req, conn, 403, `Signed in as ${user.name}: cannot register ${aor.value.user ?? 'that'}`)
+      }
+      return user
+    }
     const now = this.config.clock.now()
     const status = header === 'Authorization' ? 401 : 407
     const challengeHeader = header === 'Authorization' ? 'WWW-Authenticate' : 'Proxy-Authenticate'

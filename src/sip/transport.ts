@@ -5,7 +5,7 @@
  * opened, delivers what it reads to one handler with the connection it came on, so responses and in-dialog
  * requests can be sent back on the same flow (browsers cannot be connected to; RFC 5626's idea).
  */
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { connect as netConnect, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
 import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls'
@@ -26,6 +26,8 @@ export interface SipConnection {
   readonly remoteAddress: string
   readonly remotePort: number
   readonly isOpen: boolean
+  /** The user a WebSocket's upgrade request was signed in as (the node's session cookie), if any. */
+  readonly principal?: string | undefined
   /** Serialises and writes; false when the connection is closed or the message cannot be written. */
   send(m: SipMessage): boolean
   close(): void
@@ -42,6 +44,8 @@ export interface ListenOptions {
   /** 0 picks a free port. */
   readonly port: number
   readonly tls?: TlsFiles
+  /** WebSocket only: who the upgrade request is signed in as (e.g. by the node's session cookie). */
+  readonly authenticateUpgrade?: (req: IncomingMessage) => string | undefined
 }
 
 export interface SipListener {
@@ -136,6 +140,7 @@ class StreamConnection implements SipConnection {
 
 class WsConnection implements SipConnection {
   readonly id: string
+  principal: string | undefined
 
   constructor(
     readonly transport: 'WS' | 'WSS',
@@ -252,6 +257,7 @@ export class SipTransportHub {
         this.onMessage,
         this.closed(owned),
       )
+      c.principal = options.authenticateUpgrade?.(req)
       this.track(c, owned)
     })
     const port = await listen(http, options.host, options.port)
