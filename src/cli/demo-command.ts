@@ -18,13 +18,13 @@ export const demoCommand: Command = {
   --data DIR       where each enterprise keeps its data (default .data/demo); kept across restarts
   --fresh          start from empty data directories
   --base-port P    first port of the fixed layout (default 7000; 0: any free ports). PSTN gateway: P+60 (TCP),
-                   P+66 (WebSocket); enterprise i (from 0): P+100+10i+1 internal TCP, +2 internal WebSocket,
-                   +3 edge TCP, +4 edge WebSocket
+                   P+66 (WebSocket); enterprise i (from 0): P+100+10i HTTP (API and softphone), +1 internal
+                   TCP, +2 internal WebSocket, +3 edge TCP, +4 edge WebSocket
 
 The demo shortens validation's random delay to 5-15 s after a call of at least 3 s, and says when it runs.
 When all is up it prints one line on stdout:
-  ready {"pstn": {sipWs, sipTcp}, "enterprises": [{name, domain, numbers, sipWs, sipTcp, edge, peerId,
-         nodeId, multiaddrs, phones: [{user, number, password}]}]}
+  ready {"pstn": {sipWs, sipTcp}, "enterprises": [{name, domain, numbers, http, operatorToken, sipWs, sipTcp,
+         edge, peerId, nodeId, multiaddrs, phones: [{user, number, password, url}]}]}
 then a summary, and keeps running until Ctrl-C.`,
   options: {
     enterprises: { type: 'string' },
@@ -65,9 +65,12 @@ then a summary, and keeps running until Ctrl-C.`,
     lines.push(`  PSTN gateway     ${ready.pstn.sipTcp}  ${ready.pstn.sipWs ?? ''}`)
     for (const e of ready.enterprises) {
       lines.push(`  ${e.domain.padEnd(18)} node ${e.nodeId.slice(0, 8)}…  numbers ${e.numbers.join(', ')}`)
+      lines.push(`  ${''.padEnd(18)} web ${e.http}  operator token ${e.operatorToken}`)
       lines.push(`  ${''.padEnd(18)} SIP ${e.sipWs} (softphones), edge ${e.edge.sipWs}`)
-      for (const p of e.phones)
+      for (const p of e.phones) {
         lines.push(`  ${''.padEnd(18)} user ${p.user.padEnd(6)} ${p.number}  password ${p.password}`)
+        if (p.url !== undefined) lines.push(`  ${''.padEnd(18)}   softphone, signed in (once, 10 min): ${p.url}`)
+      }
     }
     lines.push('', 'Who claims each number, looked up from the next enterprise (the ring stores only slow hashes):')
     for (const [i, e] of world.enterprises.entries()) {
