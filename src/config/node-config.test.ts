@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
+import { applyEnvironment, checkNodeConfig } from './node-config.js'
+
+describe('node configuration', () => {
+  it('accepts the documented example, with the password from the environment', () => {
+    const example = parse(readFileSync('docs/node.example.yaml', 'utf8')) as Record<string, unknown>
+    const checked = checkNodeConfig(example, { IME_BOB_PASSWORD: 'secret' })
+    expect(checked.ok).toBe(true)
+    if (!checked.ok) return
+    expect(checked.value.users[0]).toMatchObject({ name: 'bob', password: 'secret', role: 'user' })
+    expect(checked.value.sip?.edge).toEqual({ tcp: 5070, ws: 5072 })
+  })
+
+  it('names each wrong field and what was wrong, and refuses unknown fields', () => {
+    const checked = checkNodeConfig({
+      domain: 'B.example',
+      sip: { edge: { tcp: 70000 }, internal: { ws: 'x' } },
+      users: [{ name: 'bob', password: 'p', extra: 1 }],
+      vaildation: {},
+    })
+    expect(checked.ok).toBe(false)
+    if (checked.ok) return
+    expect(checked.error.split('\n')).toEqual([
+      'domain: must be a lowercase domain name, e.g. b.example; got "B.example"',
+      'sip.edge.tcp: must be a port number, 0 to 65535; got 70000',
+      'sip.internal.ws: must be a port number, 0 to 65535; got "x"',
+      'users.0: unknown field extra',
+      'unknown field vaildation',
+    ])
+  })
+
+  it('checks what a schema cannot: passwords, duplicates, listeners, delays', () => {
+    const base = { domain: 'b.example' }
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ ...base, users: [{ name: 'bob' }] }, /users.0.password: give either password or passwordEnv/],
+      [{ ...base, users: [{ name: 'bob', passwordEnv: 'NOPE' }] }, /environment variable NOPE is not set/],
+      [
+        {
+          ...base,
+          users: [
+            { name: 'bob', password: 'a' },
+            { name: 'bob', password: 'b' },
+          ],
+        },
+        /bob appears twice/,
+      ],
+      [{ ...base, sip: { edge: {}, internal: { tcp: 0 } } }, /sip.edge: give a tcp or ws port/],
+      [{ ...base, validation: { delayMinMs: 10, delayMaxMs: 5 } }, /delayMaxMs: must not be less/],
+      [{ ...base, http: { port: 80, operatorToken: 'short' } }, /http.operatorToken: must be at least 16 characters/],
+    ]
+    for (const [input, message] of cases) {
+      const checked = checkNodeConfig(input)
+      expect(checked.ok ? 'accepted' : checked.error).toMatch(message)
+    }
+  })
+
+  it('lets the environment override the file', () => {
+    const raw = applyEnvironment(
+      { domain: 'a.example', http: { port: 1 } },
+      {
+        IME_DOMAIN: 'c.example',
+        IME_HTTP_PORT: '8081',
+        IME_BOOTSTRAP: '/ip4/1.2.3.4/tcp/1/p2p/x, /ip4/5.6.7.8/tcp/2/p2p/y',
+      },
+    )
+    expect(raw).toMatchObject({
+      domain: 'c.example',
+      http: { port: 8081 },
+      p2p: { bootstrap: ['/ip4/1.2.3.4/tcp/1/p2p/x', '/ip4/5.6.7.8/tcp/2/p2p/y'] },
+    })
+  })
+})

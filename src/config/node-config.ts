@@ -1,0 +1,201 @@
+/**
+ * A node's configuration file (YAML or JSON), checked with zod: every error names the field and the problem
+ * ("sip.edge.tcp: must be a port number, 0 to 65535; got 70000"), unknown fields are refused (a typo must not
+ * be silently ignored). Environment variables override the file, and the command line overrides both.
+ * docs/configuration.md documents every field; docs/node.example.yaml is a complete example.
+ */
+import { readFileSync } from 'node:fs'
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+import { err, ok, type Result } from '../core/result.js'
+
+const DOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/
+const port = z
+  .number({ error: 'must be a port number, 0 to 65535' })
+  .int({ error: 'must be a whole port number' })
+  .min(0, { error: 'must be a port number, 0 to 65535' })
+  .max(65535, { error: 'must be a port number, 0 to 65535' })
+const ms = z.number({ error: 'must be a number of milliseconds' }).int().min(0)
+const text = z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' })
+
+const face = z.strictObject({
+  tcp: port.optional(),
+  ws: port.optional(),
+  /** PEM files: with them, the TCP listener speaks TLS and the WebSocket one WSS. */
+  tls: z.strictObject({ cert: text, key: text }).optional(),
+})
+
+const user = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be 1 to 64 letters, digits or ._-' }),
+  /** The password, or the name of an environment variable that holds it. */
+  password: text.optional(),
+  passwordEnv: text.optional(),
+  role: z.enum(['user', 'operator']).default('user'),
+  number: text.optional(),
+  contact: z.string().startsWith('sip:', { error: 'must be a sip: URI' }).optional(),
+})
+
+export const nodeConfigSchema = z.strictObject({
+  domain: z.string().regex(DOMAIN, { error: 'must be a lowercase domain name, e.g. b.example' }),
+  overlay: text.default('ime'),
+  data: text.default('.data/node'),
+  numbers: z.array(text).default([]),
+  ranges: z
+    .array(
+      z.union([
+        z.string().regex(/^[^.]+\.\.[^.]+$/, { error: 'must be FROM..TO' }),
+        z.strictObject({ from: text, to: text }),
+      ]),
+    )
+    .default([]),
+  exclude: z.array(text).default([]),
+  quota: z.number().int().min(0).default(10_000),
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/, { error: 'must be an ISO 3166 country code such as US or GB' })
+    .optional(),
+  p2p: z
+    .strictObject({
+      listen: z.array(text).default(['/ip4/127.0.0.1/tcp/0']),
+      bootstrap: z.array(text).default([]),
+    })
+    .default({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [] }),
+  sip: z
+    .strictObject({
+      host: text.default('127.0.0.1'),
+      edge: face,
+      internal: face,
+      imeTimeoutMs: ms.default(2_000),
+      pstn: z.strictObject({ uri: z.string().startsWith('sip:'), user: text, password: text }).optional(),
+    })
+    .optional(),
+  http: z
+    .strictObject({
+      port,
+      host: text.default('127.0.0.1'),
+      operatorToken: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+      webRoot: text.optional(),
+    })
+    .optional(),
+  users: z.array(user).default([]),
+  validation: z
+    .strictObject({
+      minCallMs: ms.optional(),
+      delayMinMs: ms.optional(),
+      delayMaxMs: ms.optional(),
+      pollMs: ms.min(100).optional(),
+      revalidateAtFraction: z.number().gt(0).max(1).optional(),
+    })
+    .default({}),
+  retentionDays: z.number().positive().default(7),
+  blockedDomains: z.array(z.string().regex(DOMAIN, { error: 'must be a lowercase domain name' })).default([]),
+  log: z
+    .strictObject({ json: z.boolean().default(false), level: z.enum(['debug', 'info', 'warn']).default('info') })
+    .default({ json: false, level: 'info' }),
+})
+
+export type NodeFileConfig = z.infer<typeof nodeConfigSchema>
+
+/** "sip.edge.tcp: must be a port number, 0 to 65535; got 70000" for each problem, one per line. */
+function describeIssues(error: z.ZodError, input: unknown): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.map(String).join('.') || '(top level)'
+      if (issue.code === 'unrecognized_keys') {
+        return `${path === '(top level)' ? '' : path + ': '}unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
+      }
+      let got: unknown = input
+      for (const k of issue.path) got = (got as Record<PropertyKey, unknown> | undefined)?.[k as string]
+      const shown = got === undefined ? 'nothing' : JSON.stringify(got)
+      return `${path}: ${issue.message}; got ${shown && shown.length > 60 ? shown.slice(0, 57) + '...' : shown}`
+    })
+    .join('\n')
+}
+
+/** Checks a parsed configuration object; resolves passwordEnv from `env`. */
+export function checkNodeConfig(input: unknown, env: NodeJS.ProcessEnv = {}): Result<NodeFileConfig> {
+  const parsed = nodeConfigSchema.safeParse(input)
+  if (!parsed.success) return err(describeIssues(parsed.error, input))
+  const c = parsed.data
+  for (const [i, u] of c.users.entries()) {
+    if ((u.password === undefined) === (u.passwordEnv === undefined)) {
+      return err(`users.${i}.password: give either password or passwordEnv (user ${u.name})`)
+    }
+    if (u.passwordEnv !== undefined) {
+      const value = env[u.passwordEnv]
+      if (value === undefined || value === '') {
+        return err(`users.${i}.passwordEnv: environment variable ${u.passwordEnv} is not set (user ${u.name})`)
+      }
+      u.password = value
+    }
+  }
+  const names = new Set<string>()
+  for (const u of c.users) {
+    if (names.has(u.name)) return err(`users: ${u.name} appears twice`)
+    names.add(u.name)
+  }
+  if (c.sip !== undefined && c.sip.edge.tcp === undefined && c.sip.edge.ws === undefined) {
+    return err('sip.edge: give a tcp or ws port (0 picks a free one)')
+  }
+  if (c.sip !== undefined && c.sip.internal.tcp === undefined && c.sip.internal.ws === undefined) {
+    return err('sip.internal: give a tcp or ws port (0 picks a free one)')
+  }
+  const v = c.validation
+  if (v.delayMinMs !== undefined && v.delayMaxMs !== undefined && v.delayMaxMs < v.delayMinMs) {
+    return err('validation.delayMaxMs: must not be less than validation.delayMinMs')
+  }
+  return ok(c)
+}
+
+/** Environment variables that override the file (a container's usual way); documented in docs/configuration.md. */
+export const ENVIRONMENT_OVERRIDES: Readonly<Record<string, string>> = {
+  IME_DOMAIN: 'domain',
+  IME_DATA: 'data',
+  IME_OVERLAY: 'overlay',
+  IME_BOOTSTRAP: 'p2p.bootstrap (comma-separated)',
+  IME_HTTP_PORT: 'http.port',
+  IME_OPERATOR_TOKEN: 'http.operatorToken',
+  IME_LOG_JSON: 'log.json (1 or true)',
+}
+
+/** Applies the environment to a raw (unchecked) configuration object. */
+export function applyEnvironment(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...raw }
+  const section = (name: string) => {
+    const current = out[name]
+    const copy = typeof current === 'object' && current !== null ? { ...(current as Record<string, unknown>) } : {}
+    out[name] = copy
+    return copy
+  }
+  if (env.IME_DOMAIN) out.domain = env.IME_DOMAIN
+  if (env.IME_DATA) out.data = env.IME_DATA
+  if (env.IME_OVERLAY) out.overlay = env.IME_OVERLAY
+  if (env.IME_BOOTSTRAP)
+    section('p2p').bootstrap = env.IME_BOOTSTRAP.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+  if (env.IME_HTTP_PORT)
+    section('http').port = /^\d+$/.test(env.IME_HTTP_PORT) ? Number(env.IME_HTTP_PORT) : env.IME_HTTP_PORT
+  if (env.IME_OPERATOR_TOKEN) section('http').operatorToken = env.IME_OPERATOR_TOKEN
+  if (env.IME_LOG_JSON) section('log').json = env.IME_LOG_JSON === '1' || env.IME_LOG_JSON === 'true'
+  return out
+}
+
+/** Reads a YAML or JSON file (by its extension; YAML otherwise) into a raw object; the error says what failed. */
+export function readConfigFile(path: string): Result<Record<string, unknown>> {
+  let textContent: string
+  try {
+    textContent = readFileSync(path, 'utf8')
+  } catch (e) {
+    return err(`cannot read ${path}: ${(e as Error).message}`)
+  }
+  try {
+    const value: unknown = path.endsWith('.json') ? JSON.parse(textContent) : parseYaml(textContent)
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return err(`${path}: the configuration must be a mapping of fields`)
+    }
+    return ok(value as Record<string, unknown>)
+  } catch (e) {
+    return err(`${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`)
+  }
+}
