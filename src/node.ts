@@ -18,13 +18,14 @@ import { startChordPeer, type ChordPeer } from './p2p/chord-peer.js'
 import { ValidationProtocol, type ClaimedCall } from './p2p/validation-protocol.js'
 import { SqliteAttemptCapStore } from './store/attempt-cap-store.js'
 import { SqliteCallRecordStore } from './store/call-record-store.js'
-import { openDatabase, type Database } from './store/database.js'
+import { openDatabase, transaction, type Database } from './store/database.js'
 import { SqliteRecordStore } from './store/dht-record-store.js'
 import { SqliteNodeIdentityStore } from './store/identity-store.js'
 import { SqliteLearnedRouteStore } from './store/learned-route-store.js'
 import { SqliteNumberKeyStore } from './store/number-key-store.js'
 import { SqlitePublishedNumberStore } from './store/published-number-store.js'
 import { SqliteTicketKeyStore } from './store/ticket-key-store.js'
+import { SqliteValidationQueue } from './store/validation-queue-store.js'
 import { CallAgent, type CallAgentEvent, type FaceConfig } from './sip/call-agent.js'
 import { StaticSipDirectory, type ConfiguredUser } from './sip/directory.js'
 import { TicketKeyRing } from './tickets/key-ring.js'
@@ -34,6 +35,7 @@ import type { CallRecord, CallRecordStore, NewCallRecord } from './validation/ca
 import { pickCallRecord, startWindow } from './validation/call-secret.js'
 import { MAX_CANDIDATE_RECORDS } from './validation/constants.js'
 import type { LearnedRouteStore } from './validation/learned-route.js'
+import { proofFailure } from './validation/proof-failure.js'
 import {
   DEFAULT_VALIDATION_TIMING,
   ValidationScheduler,
@@ -161,14 +163,17 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
         routeTo: (number) => routes.routesTo(number, clock.now())[0],
         checkTicket: (ticket, expected) => verifyTicket(ticket, expected, ticketKeys, clock.now()),
         calls: {
-          started: (record) => {
-            const stored = calls.add(record)
-            if (stored.ok && stored.value.end !== null) validations.callEnded(stored.value)
-          },
-          ended: (id, end, outcome) => {
-            const finished = calls.finish(id, end, outcome)
-            if (finished.ok) validations.callEnded(finished.value)
-          },
+          // The record and its scheduled validation are committed together: a crash never keeps one alone.
+          started: (record) =>
+            transaction(db, () => {
+              const stored = calls.add(record)
+              if (stored.ok && stored.value.end !== null) validations.callEnded(stored.value)
+            }),
+          ended: (id, end, outcome) =>
+            transaction(db, () => {
+              const finished = calls.finish(id, end, outcome)
+              if (finished.ok) validations.callEnded(finished.value)
+            }),
         },
         clock,
         ...(config.sip.imeTimeoutMs !== undefined && { imeTimeoutMs: config.sip.imeTimeoutMs }),
@@ -193,13 +198,11 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       randomBytes: rand,
       // As claimer: of our inbound PSTN calls to the keyed number that started in the hinted window, the one
       // that best fits the originator's grids (spent records left out: they cannot prove anything).
-      findRecord(numberKey, hourHint, phases): ClaimedCall | undefined {
+      findRecord(numberKey, hourHint, phases, usable): ClaimedCall | undefined {
         const number = numberByKey.get(Buffer.from(numberKey).toString('hex'))
         if (number === undefined) return undefined
         const { from, to } = startWindow(hourHint)
-        const candidates = calls
-          .inboundTo(number, from, to, MAX_CANDIDATE_RECORDS)
-          .filter((c) => caps.recordUsable(c.id))
+        const candidates = calls.inboundTo(number, from, to, MAX_CANDIDATE_RECORDS).filter((c) => usable(c.id))
         return pickCallRecord(
           candidates.map((c) => ({ ...c, end: c.end! })),
           phases,
@@ -218,6 +221,7 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
     const validations = new ValidationScheduler<NodeRef>({
       calls,
       routes,
+      queue: new SqliteValidationQueue(db),
       clock,
       random: Math.random,
       ...(config.validation !== undefined && { timing: { ...DEFAULT_VALIDATION_TIMING, ...config.validation } }),
@@ -237,7 +241,9 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
         const key = ringIdToBytes(await numberKeys.key(call.called))
         const result = await validation.prove(claimer.ref, call, key, domain)
         if (!result.ok) return result
-        if (result.value.route === undefined) return err('the claimer proved the call but granted no route')
+        if (result.value.route === undefined) {
+          return err(proofFailure('refused', 'the claimer proved the call but granted no route'))
+        }
         return ok(result.value.route)
       },
     })
@@ -273,10 +279,12 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
         return { owners: found.records.map((r) => r.owner), hops: found.hops }
       },
       recordCall(record) {
-        const stored = calls.add(record)
-        if (!stored.ok) throw new Error(`call record refused: ${stored.error}`)
-        validations.callEnded(stored.value)
-        return stored.value
+        return transaction(db, () => {
+          const stored = calls.add(record)
+          if (!stored.ok) throw new Error(`call record refused: ${stored.error}`)
+          validations.callEnded(stored.value)
+          return stored.value
+        })
       },
       async stop() {
         clearInterval(poll)
