@@ -49,13 +49,14 @@ function setup(path = ':memory:', now = T) {
   const domains: Record<string, string> = { [R]: 'bravo.example', [S]: 'sierra.example' }
   const answers: Record<string, Answer> = { [R]: 'prove', [S]: 'prove' }
   let offeredLifetime = LIFETIME
+  const queue = new SqliteValidationQueue(db)
   const asked: { claimer: string; call: CallDetails }[] = []
   let lookupFails = false
   const outcomes: ValidationOutcome[] = []
   const scheduler = new ValidationScheduler<string>({
     calls,
     routes,
-    queue: new SqliteValidationQueue(db),
+    queue,
     clock,
     random: () => 0,
     timing: {
@@ -111,6 +112,7 @@ function setup(path = ':memory:', now = T) {
   const routeOf = (claimer: string) => routes.routesTo(bob, clock.now()).find((r) => r.claimer === claimer)
   return {
     db,
+    queue,
     calls,
     routes,
     clock,
@@ -405,6 +407,28 @@ describe('failure kinds: only a failed proof drops a route', () => {
     s.clock.set(T + HOUR)
     await s.scheduler.run()
     expect(s.routeOf(R)).toMatchObject({ validatedAt: T + HOUR, expiresAt: T + HOUR + 7 * 24 * HOUR })
+  })
+})
+
+describe('first validations whose lookup fails', () => {
+  it('are tried again after the retry delay, until a deadline after the call', async () => {
+    const s = setup()
+    const id = s.call(T)
+    s.failLookups()
+    s.clock.set(T + 10 * 60_000)
+    expect(await s.scheduler.run()).toMatchObject([
+      { callId: id, kind: 'first', outcome: 'failed', failure: 'lookup-failed' },
+    ])
+    expect(s.scheduler.pending()).toEqual([{ callId: id, dueAt: T + 10 * 60_000 + RETRY }])
+    s.clock.advance(RETRY - 1)
+    expect(await s.scheduler.run()).toEqual([])
+    s.clock.advance(1)
+    expect(await s.scheduler.run()).toHaveLength(1)
+    // Past the deadline (24 h after the call ended): given up.
+    s.clock.set(T + 120_000 + 24 * HOUR - RETRY + 1)
+    s.queue.schedule(id, s.clock.now()) // as if its earlier tries had all failed
+    expect(await s.scheduler.run()).toMatchObject([{ callId: id, failure: 'lookup-failed' }])
+    expect(s.scheduler.pending()).toEqual([])
   })
 })
 

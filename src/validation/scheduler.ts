@@ -33,9 +33,15 @@ export interface ValidationTiming {
   /**
    * A re-validation that could not be completed (claimer unreachable, timed out, refused; the lookup failed) is
    * tried again this long after: 3 h gives a claimer that was restarting or overloaded about ten chances in the
-   * 1.4 days before a 7-day route expires, without asking on every poll.
+   * 1.4 days before a 7-day route expires, without asking on every poll. A first validation whose lookup failed
+   * is tried again after the same delay.
    */
   readonly revalidationRetryMs: number
+  /**
+   * A first validation whose lookup keeps failing is given up this long after the call ended: 24 h (eight
+   * tries at the default delay); by then a later call to the number will usually have been validated.
+   */
+  readonly firstValidationDeadlineMs: number
   /** The longest a route is kept after a validation, whatever the claimer's offer says. */
   readonly maxRouteLifetimeMs: number
 }
@@ -46,6 +52,7 @@ export const DEFAULT_VALIDATION_TIMING: ValidationTiming = {
   delayMaxMs: 3600_000,
   revalidateAtFraction: 0.8,
   revalidationRetryMs: 3 * 3600_000,
+  firstValidationDeadlineMs: 24 * 3600_000,
   maxRouteLifetimeMs: MAX_ROUTE_LIFETIME_MS,
 }
 
@@ -149,8 +156,20 @@ export class ValidationScheduler<Ref> {
     for (const { callId, dueAt } of this.pending()) {
       if (options.everything !== true && dueAt > now) break
       const record = this.deps.calls.get(callId)
-      if (record !== undefined && record.end !== null) report(await this.validate(record))
-      this.deps.queue.finish(callId)
+      if (record === undefined || record.end === null) {
+        this.deps.queue.finish(callId)
+        continue
+      }
+      const done = await this.validate(record)
+      report(done)
+      // Our lookup failed, so nobody was asked: try again later, until the deadline.
+      const again = this.deps.clock.now() + this.timing.revalidationRetryMs
+      const lookupFailed = done.length === 1 && done[0]!.failure === 'lookup-failed'
+      if (lookupFailed && again <= record.end + this.timing.firstValidationDeadlineMs) {
+        this.deps.queue.schedule(callId, again)
+      } else {
+        this.deps.queue.finish(callId)
+      }
     }
     this.deps.queue.forgetExpiredRevalidations(this.deps.clock.now())
     for (const route of this.deps.routes.list(this.deps.clock.now())) {
@@ -195,7 +214,10 @@ export class ValidationScheduler<Ref> {
     return [await this.proveAndKeep(claimer, record, 'revalidation')]
   }
 
-  /** Asks every claimer not yet asked about this call (a restart mid-validation asks only the rest). */
+  /**
+   * Asks every claimer not yet asked about this call (a restart mid-validation asks only the rest). A failed
+   * lookup is the single outcome, with failure 'lookup-failed'.
+   */
   private async validate(record: CallRecord): Promise<ValidationOutcome[]> {
     const base = { callId: record.id, number: record.called, kind: 'first' as const }
     let claimers: Claimer<Ref>[]
