@@ -6,6 +6,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
+import { publicKeyFromProtobuf } from '@libp2p/crypto/keys'
+import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { systemClock, type Clock } from './core/clock.js'
 import type { E164 } from './core/e164.js'
 import { NumberKeyCache, numberKeyParams } from './core/number-key.js'
@@ -13,7 +15,7 @@ import { err, ok } from './core/result.js'
 import { ringIdToBytes, ringIdToHex, type RingId } from './core/ring.js'
 import type { ChordConfig, ChordEvent } from './dht/chord-node.js'
 import { DEFAULT_CHORD_CONFIG } from './dht/constants.js'
-import type { NodeRef } from './dht/messages.js'
+import type { ClaimRecord, NodeRef } from './dht/messages.js'
 import { startChordPeer, type ChordPeer } from './p2p/chord-peer.js'
 import { ValidationProtocol, type ClaimedCall } from './p2p/validation-protocol.js'
 import { SqliteAttemptCapStore } from './store/attempt-cap-store.js'
@@ -218,6 +220,15 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
     })
     await validation.serve()
 
+    // A claimer that cannot be found on the ring (down, or our lookup failed) still claims the number while its
+    // claim is in the DHT: it is asked by its peer id alone and fails as unreachable, which leaves its route.
+    // Only its claim leaving the DHT counts as a withdrawal.
+    const locateClaimer = async (record: ClaimRecord): Promise<NodeRef> => {
+      const at = await peer.chord.lookup(record.owner).catch(() => undefined)
+      if (at?.responsible.id === record.owner) return at.responsible
+      const peerId = peerIdFromPublicKey(publicKeyFromProtobuf(record.ownerPublicKey))
+      return { id: record.owner, peer: peerId.toString(), addrs: [] }
+    }
     const validations = new ValidationScheduler<NodeRef>({
       calls,
       routes,
@@ -230,10 +241,9 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       async findClaimers(number) {
         const found = await peer.chord.get(await numberKeys.key(number))
         const claimers = []
-        for (const owner of found.records.map((r) => r.owner)) {
-          if (owner === peer.chord.self.id) continue
-          const at = await peer.chord.lookup(owner)
-          if (at.responsible.id === owner) claimers.push({ nodeId: ringIdToHex(owner), ref: at.responsible })
+        for (const record of found.records) {
+          if (record.owner === peer.chord.self.id) continue
+          claimers.push({ nodeId: ringIdToHex(record.owner), ref: await locateClaimer(record) })
         }
         return claimers
       },

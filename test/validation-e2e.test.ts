@@ -188,6 +188,28 @@ describe('from a PSTN call to a learned route, between enterprise nodes on real 
     expect(a.routes.routesTo(bob, Date.now())).toEqual([])
   }, 30_000)
 
+  it('a claimer that crashed keeps its route (unreachable, not withdrawn: its claim is still in the DHT)', async () => {
+    const a = await enterprise('alpha.example', [alice], undefined, false, {
+      revalidateAtFraction: 1500 / (DEFAULT_TICKET_VALIDITY_S * 1000),
+    })
+    const b = await enterprise('bravo.example', [bob], a)
+    await enterprise('helper.example', [], a)
+    for (let i = 0; i < 3; i++) for (const n of started) await n.peer.chord.maintain()
+    const call = { path: 'pstn' as const, caller: alice, called: bob, outcome: 'answered' as const }
+    b.recordCall({ ...call, id: 'in-6', direction: 'inbound', user: 'bob', start: T + 900, end: T + 240_700 })
+    a.recordCall({ ...call, id: 'out-6', direction: 'outbound', user: 'alice', start: T, end: T + 240_000 })
+    expect(await a.validations.run({ everything: true })).toMatchObject([{ outcome: 'validated' }])
+    await b.peer.kill()
+    started.splice(started.indexOf(b), 1)
+    for (let i = 0; i < 3; i++) for (const n of started) await n.peer.chord.maintain()
+    await new Promise((r) => setTimeout(r, 1600))
+    const outcomes = await a.validations.run()
+    expect(outcomes).toHaveLength(1)
+    expect(outcomes[0]).toMatchObject({ kind: 'revalidation', outcome: 'failed', dropped: false })
+    expect(['unreachable', 'timeout']).toContain(outcomes[0]!.failure)
+    expect(a.routes.routesTo(bob, Date.now())).toMatchObject([{ domain: 'bravo.example' }])
+  }, 30_000)
+
   it('a validation scheduled before the originator restarts is run by the restarted node', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ime-alpha-restart-'))
     dirs.push(dataDir)
