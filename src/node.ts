@@ -229,10 +229,11 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       const peerId = peerIdFromPublicKey(publicKeyFromProtobuf(record.ownerPublicKey))
       return { id: record.owner, peer: peerId.toString(), addrs: [] }
     }
+    const validationQueue = new SqliteValidationQueue(db)
     const validations = new ValidationScheduler<NodeRef>({
       calls,
       routes,
-      queue: new SqliteValidationQueue(db),
+      queue: validationQueue,
       clock,
       random: Math.random,
       ...(config.validation !== undefined && { timing: { ...DEFAULT_VALIDATION_TIMING, ...config.validation } }),
@@ -261,11 +262,13 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
     const retentionMs = config.callRetentionMs ?? 7 * 24 * 3600_000
     calls.purgeBefore(clock.now() - retentionMs)
     caps.forgetRecordsBefore(clock.now() - retentionMs)
+    validationQueue.forgetAskedBefore(clock.now() - retentionMs)
     // Due validations run in the background, one batch at a time; never on a call's path.
     let validating = false
     const poll = setInterval(() => {
       calls.purgeBefore(clock.now() - retentionMs)
       caps.forgetRecordsBefore(clock.now() - retentionMs)
+      validationQueue.forgetAskedBefore(clock.now() - retentionMs)
       if (validating) return
       validating = true
       validations

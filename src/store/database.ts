@@ -81,16 +81,20 @@ const MIGRATIONS: readonly string[] = [
      last_failed_at INTEGER NOT NULL
    ) WITHOUT ROWID`,
   // 9: the validation scheduler's bookkeeping, so that a restart loses nothing: first validations waiting
-  // (validations_due) and the claimers already asked about each (validation_asked: at most one run per call and
-  // claimer, even across a crash); re-validations put off until a time (revalidation_waits, by route: number,
-  // claimer, validatedAt); and the caps' failures per call record and remote peer.
+  // (validations_due); each claimer asked about a call, noted before the run, with the run's result once known
+  // (validation_asked: result NULL = interrupted; never a second checked guess per call and claimer, even across
+  // a crash); re-validations put off until a time (revalidation_waits, by route: number, claimer, validatedAt);
+  // and the caps' failures per call record and remote peer.
   `CREATE TABLE validations_due (call_id TEXT PRIMARY KEY, due_at INTEGER NOT NULL) WITHOUT ROWID;
    CREATE INDEX validations_due_by_time ON validations_due (due_at);
    CREATE TABLE validation_asked (
      call_id TEXT NOT NULL,
      claimer TEXT NOT NULL,
+     asked_at INTEGER NOT NULL,
+     result TEXT,
      PRIMARY KEY (call_id, claimer)
    ) WITHOUT ROWID;
+   CREATE INDEX validation_asked_by_time ON validation_asked (asked_at);
    CREATE TABLE revalidation_waits (
      number TEXT NOT NULL,
      claimer TEXT NOT NULL,

@@ -1,6 +1,6 @@
 /** The validation scheduler's bookkeeping in SQLite (migration 9): each change is committed at once. */
-import type { RouteVersion, ValidationQueue } from '../validation/validation-queue.js'
-import { transaction, type Database } from './database.js'
+import type { AskResult, RouteVersion, ValidationQueue } from '../validation/validation-queue.js'
+import type { Database } from './database.js'
 
 export class SqliteValidationQueue implements ValidationQueue {
   constructor(private readonly db: Database) {}
@@ -32,15 +32,34 @@ export class SqliteValidationQueue implements ValidationQueue {
     return new Set(rows.map((r) => r.claimer))
   }
 
-  markAsked(callId: string, claimer: string): void {
-    this.db.prepare('INSERT OR IGNORE INTO validation_asked (call_id, claimer) VALUES (?, ?)').run(callId, claimer)
+  askedResult(callId: string, claimer: string): AskResult | null | undefined {
+    const row = this.db
+      .prepare('SELECT result FROM validation_asked WHERE call_id = ? AND claimer = ?')
+      .get(callId, claimer) as { result: AskResult | null } | undefined
+    return row?.result
+  }
+
+  markAsked(callId: string, claimer: string, at: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO validation_asked (call_id, claimer, asked_at, result) VALUES (?, ?, ?, NULL)
+         ON CONFLICT (call_id, claimer) DO UPDATE SET asked_at = excluded.asked_at, result = NULL`,
+      )
+      .run(callId, claimer, at)
+  }
+
+  settle(callId: string, claimer: string, result: AskResult): void {
+    this.db
+      .prepare('UPDATE validation_asked SET result = ? WHERE call_id = ? AND claimer = ?')
+      .run(result, callId, claimer)
+  }
+
+  forgetAskedBefore(before: number): void {
+    this.db.prepare('DELETE FROM validation_asked WHERE asked_at < ?').run(before)
   }
 
   finish(callId: string): void {
-    transaction(this.db, () => {
-      this.db.prepare('DELETE FROM validations_due WHERE call_id = ?').run(callId)
-      this.db.prepare('DELETE FROM validation_asked WHERE call_id = ?').run(callId)
-    })
+    this.db.prepare('DELETE FROM validations_due WHERE call_id = ?').run(callId)
   }
 
   revalidationNotBefore(route: RouteVersion): number | undefined {

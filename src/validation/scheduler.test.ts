@@ -91,7 +91,8 @@ function setup(path = ':memory:', now = T) {
       }
     },
   })
-  let n = 0
+  // Ids go on from the calls already in the database (a restarted node's setup).
+  let n = (db.prepare('SELECT count(*) AS n FROM call_records').get() as { n: number }).n
   const call = (start: number, end = start + 120_000) => {
     const id = `out-${++n}`
     const stored = calls.add({
@@ -462,10 +463,51 @@ describe('nothing lost on restart', () => {
     expect((await after.scheduler.run()).map((o) => [o.callId, o.claimer, o.outcome])).toEqual([[id, S, 'validated']])
     expect(after.asked.map((a) => a.claimer)).toEqual([S])
     expect(after.scheduler.pending()).toEqual([])
-    // Done: the markers are gone with it.
-    expect((after.db.prepare('SELECT count(*) AS n FROM validation_asked').get() as { n: number }).n).toBe(0)
+    // Who was asked stays, with what came of it: R's run never reported.
+    expect([after.queue.askedResult(id, R), after.queue.askedResult(id, S)]).toEqual([null, 'proven'])
+    after.queue.forgetAskedBefore(T + 20 * 60_000 + 1)
+    expect(after.queue.askedResult(id, S)).toBeUndefined()
     before.db.close()
     after.db.close()
+  })
+
+  it('a claimer whose run about a call was interrupted is not asked about that call again at re-validation', async () => {
+    const path = databaseFile()
+    const before = await learned(path)
+    const x = before.call(T + HOUR)
+    before.answers[R] = 'hang'
+    before.clock.set(T + 2 * HOUR)
+    void before.scheduler.run() // killed during R's run about x: R's guess may have been checked
+    await Promise.resolve()
+    const after = setup(path, T + 2 * HOUR + 60_000)
+    // S is asked about x, and proves it; R is not asked again.
+    expect((await after.scheduler.run()).map((o) => [o.callId, o.claimer, o.outcome])).toEqual([[x, S, 'validated']])
+    // R's route (learned from the first call) is due; the latest call is x, which R must not be asked about.
+    after.asked.length = 0
+    after.clock.set(before.learnedAt + 0.8 * LIFETIME)
+    expect(await after.scheduler.run()).toEqual([])
+    expect(after.asked).toEqual([])
+    expect(after.routeOf(R)).toMatchObject({ validatedAt: before.learnedAt })
+    // A later call: R is asked about that one, in its first validation.
+    after.answers[R] = 'prove'
+    const y = after.call(after.clock.now() - 200_000)
+    after.clock.advance(HOUR)
+    expect(await after.scheduler.run()).toMatchObject([
+      { callId: y, claimer: R, outcome: 'validated' },
+      { callId: y, claimer: S, outcome: 'validated' },
+    ])
+    before.db.close()
+    after.db.close()
+  })
+
+  it('nor is one whose proof about the call failed (its route drop lost to a crash)', async () => {
+    const s = await learned()
+    // As if R's proof about the first call had failed and the node died before the route's DELETE.
+    s.queue.markAsked(s.first, R, s.learnedAt)
+    s.queue.settle(s.first, R, 'not-proven')
+    s.clock.set(s.learnedAt + 0.8 * LIFETIME)
+    expect((await s.scheduler.run()).map((o) => o.claimer)).toEqual([S])
+    expect(s.asked.map((a) => a.claimer)).toEqual([S])
   })
 
   it('a re-validation put off before a restart stays put off after it', async () => {

@@ -17,7 +17,7 @@ import type { CallDetails } from './call-secret.js'
 import { MAX_ROUTE_LIFETIME_MS } from './constants.js'
 import type { LearnedRoute, LearnedRouteStore } from './learned-route.js'
 import type { ProofFailure, ProofFailureKind } from './proof-failure.js'
-import type { ValidationQueue } from './validation-queue.js'
+import type { AskResult, ValidationQueue } from './validation-queue.js'
 
 export interface ValidationTiming {
   /** Shorter calls are not validated: a few seconds of ringing is not a conversation both ends remember. */
@@ -197,6 +197,11 @@ export class ValidationScheduler<Ref> {
     if (this.deps.queue.isPending(record.id)) return []
     // Put off before anything is asked, so that neither a failure nor a crash mid-run asks again at once.
     this.deps.queue.deferRevalidation(route, this.deps.clock.now() + this.timing.revalidationRetryMs)
+    // A claimer whose guess about this call may have been checked already (a run that failed the proof, or one
+    // whose end we never saw: the node stopped during it) is not asked about it again; a later call to the
+    // number, or the route's expiry, settles the route.
+    const earlier = this.deps.queue.askedResult(record.id, route.claimer)
+    if (earlier === null || earlier === 'not-proven') return []
     const base = { callId: record.id, number: route.number, kind: 'revalidation' as const, claimer: route.claimer }
     let claimers: Claimer<Ref>[]
     try {
@@ -232,30 +237,39 @@ export class ValidationScheduler<Ref> {
     const asked = this.deps.queue.asked(record.id)
     const outcomes: ValidationOutcome[] = []
     for (const claimer of claimers) {
-      if (asked.has(claimer.nodeId)) continue
-      // Noted before the run: a crash during it loses this claimer's run rather than giving it a second guess.
-      this.deps.queue.markAsked(record.id, claimer.nodeId)
-      outcomes.push(await this.proveAndKeep(claimer, record, 'first'))
+      if (!asked.has(claimer.nodeId)) outcomes.push(await this.proveAndKeep(claimer, record, 'first'))
     }
     return outcomes
   }
 
   /**
-   * One proof with one claimer: a success keeps (or renews) its route; a claimer that could not prove the call
-   * loses its route to the number; any other failure leaves the route as it is.
+   * One proof with one claimer, noted before the run and settled after it (a crash during it loses the run
+   * rather than giving the claimer a second guess): a success keeps (or renews) its route; a claimer that could
+   * not prove the call loses its route to the number; any other failure leaves the route as it is.
    */
   private async proveAndKeep(
     claimer: Claimer<Ref>,
     record: CallRecord,
     kind: ValidationOutcome['kind'],
   ): Promise<ValidationOutcome> {
+    this.deps.queue.markAsked(record.id, claimer.nodeId, this.deps.clock.now())
+    const { outcome, result } = await this.proveOnce(claimer, record, kind)
+    this.deps.queue.settle(record.id, claimer.nodeId, result)
+    return outcome
+  }
+
+  private async proveOnce(
+    claimer: Claimer<Ref>,
+    record: CallRecord,
+    kind: ValidationOutcome['kind'],
+  ): Promise<{ outcome: ValidationOutcome; result: AskResult }> {
     const base = { callId: record.id, number: record.called, kind, claimer: claimer.nodeId }
     const details: CallDetails = { caller: record.caller, called: record.called, start: record.start, end: record.end! }
     const proven = await this.deps.prove(claimer, details)
     if (!proven.ok) {
-      const { kind, reason } = proven.error
-      const dropped = kind === 'not-proven' && this.deps.routes.dropClaimer(record.called, claimer.nodeId) > 0
-      return { ...base, outcome: 'failed', dropped, failure: kind, reason }
+      const { kind: failure, reason } = proven.error
+      const dropped = failure === 'not-proven' && this.deps.routes.dropClaimer(record.called, claimer.nodeId) > 0
+      return { outcome: { ...base, outcome: 'failed', dropped, failure, reason }, result: failure }
     }
     // A claimer that now answers for another domain: its route under the old domain goes.
     const before = this.deps.routes.routesTo(record.called, this.deps.clock.now())
@@ -272,7 +286,10 @@ export class ValidationScheduler<Ref> {
     })
     const domain = proven.value.domain
     return stored.ok
-      ? { ...base, outcome: 'validated', dropped, domain }
-      : { ...base, outcome: 'failed', dropped, domain, failure: 'not-kept', reason: stored.error }
+      ? { outcome: { ...base, outcome: 'validated', dropped, domain }, result: 'proven' }
+      : {
+          outcome: { ...base, outcome: 'failed', dropped, domain, failure: 'not-kept', reason: stored.error },
+          result: 'not-kept',
+        }
   }
 }
