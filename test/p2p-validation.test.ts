@@ -184,12 +184,14 @@ describe('why a run failed', () => {
   })
 
   it('a claimer that never answers: timeout', async () => {
-    const originator = await another({ timeoutMs: 400 })
+    const originator = await another({ timeoutMs: 1000 })
     const silent = await createImeLibp2p({ privateKey: await generateKeyPair('Ed25519') })
     nodes.push(silent)
     await silent.handle(VALIDATION_PROTOCOL, () => undefined)
     const r = await originator.prove(selfNodeRef(silent), originatorCall, numberKey)
-    expect(r.ok ? 'proven' : r.error).toMatchObject({ kind: 'timeout', reason: /took over 400 ms/ })
+    // Normally the stream opens and the answer never comes; on a loaded machine the dial itself may be the slow
+    // part. Either way: a timeout.
+    expect(r.ok ? 'proven' : r.error).toMatchObject({ kind: 'timeout', reason: /(took over|within) 1000 ms/ })
   })
 
   it('a claimer that answers with a malformed share (no guess to check): protocol', async () => {

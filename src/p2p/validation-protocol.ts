@@ -102,8 +102,10 @@ export class ValidationProtocol {
     try {
       stream = await openStream(this.libp2p, claimer, VALIDATION_PROTOCOL, signal)
     } catch (e) {
-      const why = `could not reach ${claimer.peer}: ${(e as Error).message}`
-      return err(proofFailure(signal.aborted ? 'timeout' : 'unreachable', why))
+      if (signal.aborted) {
+        return err(proofFailure('timeout', `could not reach ${claimer.peer} within ${this.timeoutMs} ms`))
+      }
+      return err(proofFailure('unreachable', `could not reach ${claimer.peer}: ${(e as Error).message}`))
     }
     try {
       return await this.run(stream, claimer, call, numberKey, domain, signal)
