@@ -6,6 +6,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
+import { publicKeyFromProtobuf } from '@libp2p/crypto/keys'
+import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { systemClock, type Clock } from './core/clock.js'
 import { isE164, type E164 } from './core/e164.js'
 import { NumberKeyCache, numberKeyParams } from './core/number-key.js'
@@ -13,7 +15,7 @@ import { err, ok } from './core/result.js'
 import { ringIdToBytes, ringIdToHex, type RingId } from './core/ring.js'
 import type { ChordConfig, ChordEvent } from './dht/chord-node.js'
 import { DEFAULT_CHORD_CONFIG } from './dht/constants.js'
-import type { NodeRef } from './dht/messages.js'
+import type { ClaimRecord, NodeRef } from './dht/messages.js'
 import { EventHub, ringEvents, validationEvents } from './http/events.js'
 import { startNodeHttp, type NodeHttp, type NodeHttpConfig } from './http/node-http.js'
 import { nodeStatus } from './http/status.js'
@@ -21,7 +23,7 @@ import { startChordPeer, type ChordPeer } from './p2p/chord-peer.js'
 import { ValidationProtocol, type ClaimedCall } from './p2p/validation-protocol.js'
 import { SqliteAttemptCapStore } from './store/attempt-cap-store.js'
 import { SqliteCallRecordStore } from './store/call-record-store.js'
-import { openDatabase, type Database } from './store/database.js'
+import { openDatabase, transaction, type Database } from './store/database.js'
 import { SqliteRecordStore } from './store/dht-record-store.js'
 import { SqliteNodeIdentityStore } from './store/identity-store.js'
 import { SqliteLearnedRouteStore } from './store/learned-route-store.js'
@@ -30,6 +32,7 @@ import { SqlitePublishedNumberStore } from './store/published-number-store.js'
 import { SqliteTicketKeyStore } from './store/ticket-key-store.js'
 import { CallAgent, type CallAgentEvent, type FaceConfig, type SipDirectory, type SipUser } from './sip/call-agent.js'
 import { SqliteUserStore, type UserInput } from './store/user-store.js'
+import { SqliteValidationQueue } from './store/validation-queue-store.js'
 import { TicketKeyRing } from './tickets/key-ring.js'
 import { mintTicket, verifyTicket } from './tickets/mint.js'
 import { AttemptCaps } from './validation/attempt-caps.js'
@@ -37,6 +40,7 @@ import type { CallRecord, CallRecordStore, NewCallRecord } from './validation/ca
 import { pickCallRecord, startWindow } from './validation/call-secret.js'
 import { MAX_CANDIDATE_RECORDS } from './validation/constants.js'
 import type { LearnedRouteStore } from './validation/learned-route.js'
+import { proofFailure } from './validation/proof-failure.js'
 import {
   DEFAULT_VALIDATION_TIMING,
   ValidationScheduler,
@@ -185,17 +189,22 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
         routeTo: (number) => routes.routesTo(number, clock.now())[0],
         checkTicket: (ticket, expected) => verifyTicket(ticket, expected, ticketKeys, clock.now()),
         calls: {
+          // The record and its scheduled validation are committed together: a crash never keeps one alone.
           started: (record) => {
-            const stored = calls.add(record)
-            if (!stored.ok) return
-            if (stored.value.end !== null) validations.callEnded(stored.value)
-            events.publish({ type: 'call', call: stored.value })
+            const stored = transaction(db, () => {
+              const r = calls.add(record)
+              if (r.ok && r.value.end !== null) validations.callEnded(r.value)
+              return r
+            })
+            if (stored.ok) events.publish({ type: 'call', call: stored.value })
           },
           ended: (id, end, outcome) => {
-            const finished = calls.finish(id, end, outcome)
-            if (!finished.ok) return
-            validations.callEnded(finished.value)
-            events.publish({ type: 'call', call: finished.value })
+            const finished = transaction(db, () => {
+              const r = calls.finish(id, end, outcome)
+              if (r.ok) validations.callEnded(r.value)
+              return r
+            })
+            if (finished.ok) events.publish({ type: 'call', call: finished.value })
           },
         },
         clock,
@@ -230,13 +239,11 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       randomBytes: rand,
       // As claimer: of our inbound PSTN calls to the keyed number that started in the hinted window, the one
       // that best fits the originator's grids (spent records left out: they cannot prove anything).
-      findRecord(numberKey, hourHint, phases): ClaimedCall | undefined {
+      findRecord(numberKey, hourHint, phases, usable): ClaimedCall | undefined {
         const number = numberByKey.get(Buffer.from(numberKey).toString('hex'))
         if (number === undefined) return undefined
         const { from, to } = startWindow(hourHint)
-        const candidates = calls
-          .inboundTo(number, from, to, MAX_CANDIDATE_RECORDS)
-          .filter((c) => caps.recordUsable(c.id))
+        const candidates = calls.inboundTo(number, from, to, MAX_CANDIDATE_RECORDS).filter((c) => usable(c.id))
         return pickCallRecord(
           candidates.map((c) => ({ ...c, end: c.end! })),
           phases,
@@ -252,9 +259,20 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
     })
     await validation.serve()
 
+    // A claimer that cannot be found on the ring (down, or our lookup failed) still claims the number while its
+    // claim is in the DHT: it is asked by its peer id alone and fails as unreachable, which leaves its route.
+    // Only its claim leaving the DHT counts as a withdrawal.
+    const locateClaimer = async (record: ClaimRecord): Promise<NodeRef> => {
+      const at = await peer.chord.lookup(record.owner).catch(() => undefined)
+      if (at?.responsible.id === record.owner) return at.responsible
+      const peerId = peerIdFromPublicKey(publicKeyFromProtobuf(record.ownerPublicKey))
+      return { id: record.owner, peer: peerId.toString(), addrs: [] }
+    }
+    const validationQueue = new SqliteValidationQueue(db)
     const validations = new ValidationScheduler<NodeRef>({
       calls,
       routes,
+      queue: validationQueue,
       clock,
       random: Math.random,
       ...(config.validation !== undefined && { timing: { ...DEFAULT_VALIDATION_TIMING, ...config.validation } }),
@@ -266,10 +284,9 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       async findClaimers(number) {
         const found = await peer.chord.get(await numberKeys.key(number))
         const claimers = []
-        for (const owner of found.records.map((r) => r.owner)) {
-          if (owner === peer.chord.self.id) continue
-          const at = await peer.chord.lookup(owner)
-          if (at.responsible.id === owner) claimers.push({ nodeId: ringIdToHex(owner), ref: at.responsible })
+        for (const record of found.records) {
+          if (record.owner === peer.chord.self.id) continue
+          claimers.push({ nodeId: ringIdToHex(record.owner), ref: await locateClaimer(record) })
         }
         return claimers
       },
@@ -277,7 +294,9 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
         const key = ringIdToBytes(await numberKeys.key(call.called))
         const result = await validation.prove(claimer.ref, call, key, domain)
         if (!result.ok) return result
-        if (result.value.route === undefined) return err('the claimer proved the call but granted no route')
+        if (result.value.route === undefined) {
+          return err(proofFailure('refused', 'the claimer proved the call but granted no route'))
+        }
         return ok(result.value.route)
       },
     })
@@ -285,6 +304,7 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
     const retentionMs = config.callRetentionMs ?? 7 * 24 * 3600_000
     calls.purgeBefore(clock.now() - retentionMs)
     caps.forgetRecordsBefore(clock.now() - retentionMs)
+    validationQueue.forgetAskedBefore(clock.now() - retentionMs)
     // Due validations run in the background, one batch at a time; never on a call's path. The operator's
     // "run now" waits for a batch under way, then runs everything pending.
     let validating: Promise<unknown> | undefined
@@ -298,6 +318,7 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
     const poll = setInterval(() => {
       calls.purgeBefore(clock.now() - retentionMs)
       caps.forgetRecordsBefore(clock.now() - retentionMs)
+      validationQueue.forgetAskedBefore(clock.now() - retentionMs)
       users.purgeExpired(clock.now())
       if (validating === undefined) void runBatch(() => validations.run()).catch(() => undefined)
     }, config.validationPollMs ?? 30_000)
@@ -349,11 +370,14 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
         return { owners: found.records.map((r) => r.owner), hops: found.hops }
       },
       recordCall(record) {
-        const stored = calls.add(record)
-        if (!stored.ok) throw new Error(`call record refused: ${stored.error}`)
-        validations.callEnded(stored.value)
-        events.publish({ type: 'call', call: stored.value })
-        return stored.value
+        const stored = transaction(db, () => {
+          const r = calls.add(record)
+          if (!r.ok) throw new Error(`call record refused: ${r.error}`)
+          validations.callEnded(r.value)
+          return r.value
+        })
+        events.publish({ type: 'call', call: stored })
+        return stored
       },
       async stop() {
         clearInterval(poll)

@@ -52,7 +52,7 @@ async function writeUntilKilled(dataDir: string, killAfter: number) {
 }
 
 describe('a node killed with SIGKILL while writing', () => {
-  it('keeps every call record and learned route it reported as committed, and its database is intact', async () => {
+  it('keeps every call record, pending validation and learned route it reported as committed, and its database is intact', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ime-crash-'))
     dirs.push(dataDir)
     const reported = await writeUntilKilled(dataDir, 400)
@@ -79,6 +79,15 @@ describe('a node killed with SIGKILL while writing', () => {
       const stored = node.calls.list({ limit: 10_000 }).map((c) => Number(c.id.slice('crash-'.length)))
       expect(Math.max(...stored)).toBe(stored.length)
       expect(stored.length).toBeGreaterThanOrEqual(reported.calls.length)
+      // Every stored outbound PSTN call still has its validation waiting, and nothing else does: the record and
+      // its schedule were committed together, so the kill could not keep one without the other.
+      const pending = node.validations.pending().map((p) => p.callId)
+      const toValidate = node.calls
+        .list({ limit: 10_000 })
+        .filter((c) => c.direction === 'outbound' && c.path === 'pstn')
+        .map((c) => c.id)
+      expect(toValidate.length).toBeGreaterThan(100)
+      expect(pending.sort()).toEqual(toValidate.sort())
     } finally {
       await node.stop()
     }

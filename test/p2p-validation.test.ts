@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { pbStream } from '@libp2p/utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ManualClock } from '../src/core/clock.js'
 import type { E164 } from '../src/core/e164.js'
 import { selfNodeRef } from '../src/p2p/chord-transport.js'
 import { createImeLibp2p, type ImeLibp2p } from '../src/p2p/libp2p-node.js'
-import { ValidationProtocol, type ClaimedCall } from '../src/p2p/validation-protocol.js'
+import * as pb from '../src/p2p/pb/validation.js'
+import { VALIDATION_PROTOCOL, ValidationProtocol, type ClaimedCall } from '../src/p2p/validation-protocol.js'
 import { AttemptCaps, MemoryAttemptCapStore } from '../src/validation/attempt-caps.js'
 import type { CallDetails } from '../src/validation/call-secret.js'
 import { MemoryTicketKeyStore, TicketKeyRing } from '../src/tickets/key-ring.js'
@@ -30,6 +32,19 @@ afterEach(async () => {
 
 const keyRing = new TicketKeyRing(new MemoryTicketKeyStore(), rand)
 const blocked = new Set(['spammer.example'])
+
+/** Another node that can run proofs as originator. */
+async function another(options: { timeoutMs?: number } = {}) {
+  const node = await createImeLibp2p({ privateKey: await generateKeyPair('Ed25519') })
+  nodes.push(node)
+  return new ValidationProtocol(node, {
+    findRecord: () => undefined,
+    caps: new AttemptCaps(),
+    clock: new ManualClock(record.end + 60_000),
+    randomBytes: rand,
+    ...options,
+  })
+}
 
 async function pair(caps = new AttemptCaps()) {
   const clock = new ManualClock(record.end + 60_000)
@@ -95,33 +110,101 @@ describe('validation protocol over libp2p', () => {
     )
     expect(checked.ok).toBe(true)
     const refused = await originator.prove(claimerRef, originatorCall, numberKey, 'spammer.example')
-    expect(refused.ok ? 'granted' : refused.error).toBe(
-      'the claimer granted no route: domain spammer.example is blocked',
-    )
+    expect(refused.ok ? 'granted' : refused.error).toEqual({
+      kind: 'refused',
+      reason: 'the claimer granted no route: domain spammer.example is blocked',
+    })
   })
 
-  it('fails for a wrong caller, and spends the call record after three failures', async () => {
+  it('fails for a wrong caller, and spends the call record for that peer after three failures', async () => {
     const { originator, claimerRef, proven } = await pair()
     const impostor = { ...originatorCall, caller: '+12015550177' as E164 }
     for (let i = 0; i < 3; i++) {
       const r = await originator.prove(claimerRef, impostor, numberKey)
-      expect(r.ok ? 'proven' : r.error).toMatch(/could not prove it took part in the call/)
+      expect(r.ok ? 'proven' : r.error).toEqual({
+        kind: 'not-proven',
+        reason: 'the claimer could not prove it took part in the call',
+      })
     }
-    // The record is spent: even the true details no longer prove anything.
+    // The record is spent for this peer: even the true details no longer prove anything.
     const late = await originator.prove(claimerRef, originatorCall, numberKey)
-    expect(late.ok ? 'proven' : late.error).toMatch(/could not prove/)
+    expect(late.ok ? 'proven' : late.error).toMatchObject({ kind: 'not-proven', reason: /could not prove/ })
     expect(proven).toEqual([])
+  })
+
+  it("counts failures per record and peer: one stranger cannot spend another peer's record alone", async () => {
+    const caps = new AttemptCaps(new MemoryAttemptCapStore(), {
+      perPeerPerHour: 20,
+      failuresPerRecordAndPeer: 2,
+      failuresPerRecord: 3,
+    })
+    const { originator, claimerRef, proven } = await pair(caps)
+    const stranger = await another()
+    const impostor = { ...originatorCall, caller: '+12015550177' as E164 }
+    for (let i = 0; i < 2; i++) {
+      expect((await stranger.prove(claimerRef, impostor, numberKey)).ok).toBe(false)
+    }
+    // Spent for the stranger (even with the true details), not for the originator.
+    expect((await stranger.prove(claimerRef, originatorCall, numberKey)).ok).toBe(false)
+    expect((await originator.prove(claimerRef, originatorCall, numberKey)).ok).toBe(true)
+    // One more failure, from a second stranger, reaches the record's total: spent for everyone.
+    const second = await another()
+    expect((await second.prove(claimerRef, impostor, numberKey)).ok).toBe(false)
+    const late = await originator.prove(claimerRef, originatorCall, numberKey)
+    expect(late.ok ? 'proven' : late.error).toMatchObject({ kind: 'not-proven' })
+    expect(proven).toHaveLength(1)
   })
 
   it('caps the runs one peer may start per hour', async () => {
     const { originator, claimerRef } = await pair(
-      new AttemptCaps(new MemoryAttemptCapStore(), { perPeerPerHour: 2, failuresPerRecord: 3 }),
+      new AttemptCaps(new MemoryAttemptCapStore(), {
+        perPeerPerHour: 2,
+        failuresPerRecordAndPeer: 3,
+        failuresPerRecord: 10,
+      }),
     )
     expect((await originator.prove(claimerRef, originatorCall, numberKey)).ok).toBe(true)
     expect((await originator.prove(claimerRef, originatorCall, numberKey)).ok).toBe(true)
     const third = await originator.prove(claimerRef, originatorCall, numberKey)
-    expect(third.ok ? 'proven' : third.error).toBe(
-      'the claimer refused: too many proof attempts from this peer (2 per hour)',
-    )
+    expect(third.ok ? 'proven' : third.error).toEqual({
+      kind: 'refused',
+      reason: 'the claimer refused: too many proof attempts from this peer (2 per hour)',
+    })
+  })
+})
+
+describe('why a run failed', () => {
+  it('a claimer that cannot be reached: unreachable', async () => {
+    const originator = await another()
+    const gone = await createImeLibp2p({ privateKey: await generateKeyPair('Ed25519') })
+    const ref = selfNodeRef(gone)
+    await gone.stop()
+    const r = await originator.prove(ref, originatorCall, numberKey)
+    expect(r.ok ? 'proven' : r.error).toMatchObject({ kind: 'unreachable', reason: /could not reach/ })
+  })
+
+  it('a claimer that never answers: timeout', async () => {
+    const originator = await another({ timeoutMs: 1000 })
+    const silent = await createImeLibp2p({ privateKey: await generateKeyPair('Ed25519') })
+    nodes.push(silent)
+    await silent.handle(VALIDATION_PROTOCOL, () => undefined)
+    const r = await originator.prove(selfNodeRef(silent), originatorCall, numberKey)
+    // Normally the stream opens and the answer never comes; on a loaded machine the dial itself may be the slow
+    // part. Either way: a timeout.
+    expect(r.ok ? 'proven' : r.error).toMatchObject({ kind: 'timeout', reason: /(took over|within) 1000 ms/ })
+  })
+
+  it('a claimer that answers with a malformed share (no guess to check): protocol', async () => {
+    const originator = await another()
+    const junk = await createImeLibp2p({ privateKey: await generateKeyPair('Ed25519') })
+    nodes.push(junk)
+    await junk.handle(VALIDATION_PROTOCOL, async (stream) => {
+      const messages = pbStream(stream)
+      await messages.read(pb.ProofStart)
+      await messages.write({ cpace: rand(40), tag: rand(32), refused: '' } as pb.ProofReply, pb.ProofReply)
+      await stream.close().catch(() => undefined)
+    })
+    const r = await originator.prove(selfNodeRef(junk), originatorCall, numberKey)
+    expect(r.ok ? 'proven' : r.error).toMatchObject({ kind: 'protocol' })
   })
 })

@@ -108,7 +108,7 @@ describe('from a PSTN call to a learned route, between enterprise nodes on real 
     const byClaimer = (domain: string) => outcomes.find((o) => o.domain === domain)
     expect(byClaimer('bravo.example')).toMatchObject({ callId: 'out-1', outcome: 'validated' })
     const impostorId = ringIdToHex(c.peer.chord.self.id)
-    expect(outcomes.find((o) => o.claimer === impostorId)).toMatchObject({ outcome: 'failed' })
+    expect(outcomes.find((o) => o.claimer === impostorId)).toMatchObject({ outcome: 'failed', failure: 'not-proven' })
     expect(outcomes.find((o) => o.callId === 'out-2')).toMatchObject({ outcome: 'no-claim' })
 
     // The learned route: bob's SIP URI and a ticket that bravo's own gate accepts for alpha's calls to bob.
@@ -184,8 +184,52 @@ describe('from a PSTN call to a learned route, between enterprise nodes on real 
       ['revalidation', 'out-7', 'bravo.example', 'validated', false],
       ['revalidation', 'out-7', null, 'failed', true],
     ])
-    expect(outcomes[2]!.reason).toMatch(/could not prove it took part in the call/)
+    expect(outcomes[2]).toMatchObject({ failure: 'not-proven', reason: /could not prove it took part in the call/ })
     expect(a.routes.routesTo(bob, Date.now())).toEqual([])
+  }, 30_000)
+
+  it('a claimer that crashed keeps its route (unreachable, not withdrawn: its claim is still in the DHT)', async () => {
+    const a = await enterprise('alpha.example', [alice], undefined, false, {
+      revalidateAtFraction: 1500 / (DEFAULT_TICKET_VALIDITY_S * 1000),
+    })
+    const b = await enterprise('bravo.example', [bob], a)
+    await enterprise('helper.example', [], a)
+    for (let i = 0; i < 3; i++) for (const n of started) await n.peer.chord.maintain()
+    const call = { path: 'pstn' as const, caller: alice, called: bob, outcome: 'answered' as const }
+    b.recordCall({ ...call, id: 'in-6', direction: 'inbound', user: 'bob', start: T + 900, end: T + 240_700 })
+    a.recordCall({ ...call, id: 'out-6', direction: 'outbound', user: 'alice', start: T, end: T + 240_000 })
+    expect(await a.validations.run({ everything: true })).toMatchObject([{ outcome: 'validated' }])
+    await b.peer.kill()
+    started.splice(started.indexOf(b), 1)
+    for (let i = 0; i < 3; i++) for (const n of started) await n.peer.chord.maintain()
+    await new Promise((r) => setTimeout(r, 1600))
+    const outcomes = await a.validations.run()
+    expect(outcomes).toHaveLength(1)
+    expect(outcomes[0]).toMatchObject({ kind: 'revalidation', outcome: 'failed', dropped: false })
+    expect(['unreachable', 'timeout']).toContain(outcomes[0]!.failure)
+    expect(a.routes.routesTo(bob, Date.now())).toMatchObject([{ domain: 'bravo.example' }])
+  }, 30_000)
+
+  it('a validation scheduled before the originator restarts is run by the restarted node', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ime-alpha-restart-'))
+    dirs.push(dataDir)
+    const config = { dataDir, overlay: 'e2e', domain: 'alpha.example', numbers: [alice] }
+    const a = await startEnterpriseNode(config)
+    const b = await enterprise('bravo.example', [bob], a)
+    for (let i = 0; i < 2; i++) for (const n of [a, b]) await n.peer.chord.maintain()
+    const call = { path: 'pstn' as const, caller: alice, called: bob, outcome: 'answered' as const }
+    b.recordCall({ ...call, id: 'in-8', direction: 'inbound', user: 'bob', start: T + 700, end: T + 180_900 })
+    a.recordCall({ ...call, id: 'out-8', direction: 'outbound', user: 'alice', start: T, end: T + 180_000 })
+    const [pending] = a.validations.pending()
+    await a.stop()
+    const again = await startEnterpriseNode({ ...config, bootstrap: b.peer.chord.self })
+    started.push(again)
+    for (let i = 0; i < 2; i++) for (const n of [again, b]) await n.peer.chord.maintain()
+    expect(again.validations.pending()).toEqual([pending])
+    const outcomes = await again.validations.run({ everything: true })
+    expect(outcomes).toMatchObject([{ callId: 'out-8', outcome: 'validated', domain: 'bravo.example' }])
+    expect(again.routes.routesTo(bob, Date.now())).toHaveLength(1)
+    expect(again.validations.pending()).toEqual([])
   }, 30_000)
 
   it('runs due validations in the background, with no one asking', async () => {

@@ -1,8 +1,10 @@
 /**
  * The knowledge proof over libp2p: `/ime/validation/1.0.0`, one stream per run, four length-prefixed protobuf
  * messages (pb/validation.proto). The claimer side caps attempts per peer and spends a call record after a few
- * failed runs; any run that does not end in a confirmed proof counts as a failure for its record, including
- * one the originator abandons after seeing the claimer's reply.
+ * failed runs (per asking peer, and in all); any run that does not end in a confirmed proof counts as a failure
+ * for its record, including one the originator abandons after seeing the claimer's reply. The originator side
+ * says why a run failed (ProofFailure's kind), so that only a claimer that could not prove the call loses its
+ * route.
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -12,6 +14,7 @@ import { err, ok, type Result } from '../core/result.js'
 import type { NodeRef } from '../dht/messages.js'
 import type { AttemptCaps } from '../validation/attempt-caps.js'
 import type { CallDetails, GridPhases } from '../validation/call-secret.js'
+import { proofFailure, type ProofFailure } from '../validation/proof-failure.js'
 import { ProofClaimer, ProofOriginator, type ProofSuccess } from '../validation/proof-session.js'
 import { open, seal } from '../validation/seal.js'
 import { openStream } from './dial.js'
@@ -44,10 +47,15 @@ export interface ClaimedCall extends CallDetails {
 export interface ValidationProtocolDeps {
   /**
    * The claimer's record of the call the originator means, if any: inbound, to the keyed number, started in
-   * startWindow(hourHint), chosen among several with pickCallRecord on the originator's grid phases. Asked only
-   * once msg1 has passed its checks.
+   * startWindow(hourHint), chosen among several with pickCallRecord on the originator's grid phases, leaving out
+   * records that are not `usable` (spent for this peer by the caps). Asked only once msg1 has passed its checks.
    */
-  findRecord(numberKey: Uint8Array, hourHint: number, phases: GridPhases): ClaimedCall | undefined
+  findRecord(
+    numberKey: Uint8Array,
+    hourHint: number,
+    phases: GridPhases,
+    usable: (recordId: string) => boolean,
+  ): ClaimedCall | undefined
   caps: AttemptCaps
   clock: Clock
   randomBytes: (n: number) => Uint8Array
@@ -80,72 +88,95 @@ export class ValidationProtocol {
 
   /**
    * Runs the proof as originator with the node that claims the number; with `domain`, then asks for a route
-   * (SIP URI and ticket) for that domain.
+   * (SIP URI and ticket) for that domain. A failure says its kind: only `not-proven` means the claimer answered
+   * and could not prove the call.
    */
   async prove(
     claimer: NodeRef,
     call: CallDetails,
     numberKey: Uint8Array,
     domain?: string,
-  ): Promise<Result<ProofSuccess & { route?: RouteOffer }>> {
+  ): Promise<Result<ProofSuccess & { route?: RouteOffer }, ProofFailure>> {
     const signal = AbortSignal.timeout(this.timeoutMs)
-    let stream: Stream | undefined
+    let stream: Stream
     try {
       stream = await openStream(this.libp2p, claimer, VALIDATION_PROTOCOL, signal)
-      // The stream was opened to this peer id, and Noise made the other end prove it holds its key.
-      const peers = {
-        local: this.libp2p.peerId.toMultihash().bytes,
-        remote: peerIdFromString(claimer.peer).toMultihash().bytes,
-      }
-      const originator = new ProofOriginator(call, numberKey, peers, this.deps.randomBytes)
-      const messages = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
-      const start = originator.start
-      await messages.write(
-        {
-          numberKey: start.numberKey,
-          hourHint: BigInt(start.hourHint),
-          phaseStart: start.phases.start,
-          phaseEnd: start.phases.end,
-          sid: start.sid,
-          cpace: start.cpace,
-        } as pb.ProofStart,
-        pb.ProofStart,
-        { signal },
-      )
-      const reply = await messages.read(pb.ProofReply, { signal })
-      if (reply.refused !== '') return err(`the claimer refused: ${reply.refused}`)
-      const checked = originator.receive({ cpace: reply.cpace, tag: reply.tag })
-      if (!checked.ok) {
-        stream.abort(new Error(checked.error))
-        return checked
-      }
-      await messages.write({ tag: checked.value.confirm.tag } as pb.ProofConfirm, pb.ProofConfirm, { signal })
-      const verdict = await messages.read(pb.ProofVerdict, { signal })
-      if (!verdict.confirmed) {
-        await stream.close({ signal }).catch(() => undefined)
-        return err(`the claimer refused: ${verdict.reason}`)
-      }
-      const sessionKey = checked.value.sessionKey
-      if (domain === undefined) {
-        await stream.close({ signal }).catch(() => undefined)
-        return ok({ sessionKey })
-      }
-      const sealedDomain = seal(sessionKey, DOMAIN_LABEL, new TextEncoder().encode(domain), this.deps.randomBytes(12))
-      await messages.write({ sealedDomain } as pb.RouteRequest, pb.RouteRequest, { signal })
-      const grant = await messages.read(pb.RouteGrant, { signal })
-      await stream.close({ signal }).catch(() => undefined)
-      if (grant.refused !== '') return err(`the claimer granted no route: ${grant.refused}`)
-      const opened = open(sessionKey, OFFER_LABEL, grant.sealed)
-      if (!opened.ok) return err(`route grant: ${opened.error}`)
-      const offer = pb.RouteOffer.decode(opened.value)
-      return ok({
-        sessionKey,
-        route: { domain: offer.domain, sipUri: offer.sipUri, ticket: offer.ticket, expiresAt: Number(offer.expiresAt) },
-      })
     } catch (e) {
-      stream?.abort(e instanceof Error ? e : new Error(String(e)))
-      return err(`validation with ${claimer.peer} failed: ${(e as Error).message}`)
+      if (signal.aborted) {
+        return err(proofFailure('timeout', `could not reach ${claimer.peer} within ${this.timeoutMs} ms`))
+      }
+      return err(proofFailure('unreachable', `could not reach ${claimer.peer}: ${(e as Error).message}`))
     }
+    try {
+      return await this.run(stream, claimer, call, numberKey, domain, signal)
+    } catch (e) {
+      stream.abort(e instanceof Error ? e : new Error(String(e)))
+      if (signal.aborted) {
+        return err(proofFailure('timeout', `validation with ${claimer.peer} took over ${this.timeoutMs} ms`))
+      }
+      return err(proofFailure('protocol', `validation with ${claimer.peer} failed: ${(e as Error).message}`))
+    }
+  }
+
+  private async run(
+    stream: Stream,
+    claimer: NodeRef,
+    call: CallDetails,
+    numberKey: Uint8Array,
+    domain: string | undefined,
+    signal: AbortSignal,
+  ): Promise<Result<ProofSuccess & { route?: RouteOffer }, ProofFailure>> {
+    // The stream was opened to this peer id, and Noise made the other end prove it holds its key.
+    const peers = {
+      local: this.libp2p.peerId.toMultihash().bytes,
+      remote: peerIdFromString(claimer.peer).toMultihash().bytes,
+    }
+    const originator = new ProofOriginator(call, numberKey, peers, this.deps.randomBytes)
+    const messages = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
+    const start = originator.start
+    await messages.write(
+      {
+        numberKey: start.numberKey,
+        hourHint: BigInt(start.hourHint),
+        phaseStart: start.phases.start,
+        phaseEnd: start.phases.end,
+        sid: start.sid,
+        cpace: start.cpace,
+      } as pb.ProofStart,
+      pb.ProofStart,
+      { signal },
+    )
+    const reply = await messages.read(pb.ProofReply, { signal })
+    if (reply.refused !== '') return err(proofFailure('refused', `the claimer refused: ${reply.refused}`))
+    const checked = originator.receive({ cpace: reply.cpace, tag: reply.tag })
+    if (!checked.ok) {
+      stream.abort(new Error(checked.error))
+      return err(proofFailure(originator.state === 'refuted' ? 'not-proven' : 'protocol', checked.error))
+    }
+    await messages.write({ tag: checked.value.confirm.tag } as pb.ProofConfirm, pb.ProofConfirm, { signal })
+    const verdict = await messages.read(pb.ProofVerdict, { signal })
+    if (!verdict.confirmed) {
+      await stream.close({ signal }).catch(() => undefined)
+      // Its tag verified, so it knew the call; a claimer that then says otherwise is misbehaving, not refuted.
+      return err(proofFailure('protocol', `the claimer refused: ${verdict.reason}`))
+    }
+    const sessionKey = checked.value.sessionKey
+    if (domain === undefined) {
+      await stream.close({ signal }).catch(() => undefined)
+      return ok({ sessionKey })
+    }
+    const sealedDomain = seal(sessionKey, DOMAIN_LABEL, new TextEncoder().encode(domain), this.deps.randomBytes(12))
+    await messages.write({ sealedDomain } as pb.RouteRequest, pb.RouteRequest, { signal })
+    const grant = await messages.read(pb.RouteGrant, { signal })
+    await stream.close({ signal }).catch(() => undefined)
+    if (grant.refused !== '') return err(proofFailure('refused', `the claimer granted no route: ${grant.refused}`))
+    const opened = open(sessionKey, OFFER_LABEL, grant.sealed)
+    if (!opened.ok) return err(proofFailure('protocol', `route grant: ${opened.error}`))
+    const offer = pb.RouteOffer.decode(opened.value)
+    return ok({
+      sessionKey,
+      route: { domain: offer.domain, sipUri: offer.sipUri, ticket: offer.ticket, expiresAt: Number(offer.expiresAt) },
+    })
   }
 
   private async answer(stream: Stream, connection: Connection): Promise<void> {
@@ -180,9 +211,10 @@ export class ValidationProtocol {
           cpace: start.cpace,
         },
         (numberKey, hint, phases) => {
-          const found = this.deps.findRecord(numberKey, hint, phases)
+          const usable = (id: string) => this.deps.caps.recordUsable(id, peer)
+          const found = this.deps.findRecord(numberKey, hint, phases, usable)
           // A spent record is treated as no record: the run goes on with a random password and fails.
-          record = found !== undefined && this.deps.caps.recordUsable(found.id) ? found : undefined
+          record = found !== undefined && usable(found.id) ? found : undefined
           return record
         },
       )
@@ -238,7 +270,7 @@ export class ValidationProtocol {
     } catch (e) {
       stream.abort(e instanceof Error ? e : new Error(String(e)))
     } finally {
-      if (!proven && record !== undefined) this.deps.caps.recordFailure(record.id, this.deps.clock.now())
+      if (!proven && record !== undefined) this.deps.caps.recordFailure(record.id, peer, this.deps.clock.now())
     }
   }
 }

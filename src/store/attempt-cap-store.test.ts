@@ -19,7 +19,14 @@ function reopenable() {
   const path = join(dir, 'node.db')
   return () => {
     const db = openDatabase(path)
-    return { db, caps: new AttemptCaps(new SqliteAttemptCapStore(db), { perPeerPerHour: 3, failuresPerRecord: 2 }) }
+    return {
+      db,
+      caps: new AttemptCaps(new SqliteAttemptCapStore(db), {
+        perPeerPerHour: 3,
+        failuresPerRecordAndPeer: 2,
+        failuresPerRecord: 3,
+      }),
+    }
   }
 }
 
@@ -37,25 +44,35 @@ describe('attempt caps kept in SQLite', () => {
     second.db.close()
   })
 
-  it('a restart does not unspend a call record, and old counts are forgotten', () => {
+  it('a restart does not unspend a call record, per peer or in all, and old counts are forgotten', () => {
     const open = reopenable()
     const first = open()
-    first.caps.recordFailure('in-1', T)
+    first.caps.recordFailure('in-1', 'x', T)
     first.db.close()
     const second = open()
-    expect(second.caps.recordUsable('in-1')).toBe(true)
-    second.caps.recordFailure('in-1', T + 1000)
-    second.caps.recordFailure('in-2', T + 2000)
+    expect(second.caps.recordUsable('in-1', 'x')).toBe(true)
+    second.caps.recordFailure('in-1', 'x', T + 1000)
+    second.caps.recordFailure('in-2', 'x', T + 2000)
     second.db.close()
     const third = open()
-    expect(third.caps.recordUsable('in-1')).toBe(false)
-    expect(third.caps.recordUsable('in-2')).toBe(true)
-    third.caps.forgetRecordsBefore(T + 1500)
-    expect(third.caps.recordUsable('in-1')).toBe(true)
-    third.caps.admitPeer('peer-a', T)
-    third.caps.admitPeer('peer-a', T + 2 * HOUR)
-    // Runs older than an hour are deleted, not just ignored.
-    expect((third.db.prepare('SELECT count(*) AS n FROM proof_runs').get() as { n: number }).n).toBe(1)
+    expect(third.caps.recordUsable('in-1', 'x')).toBe(false)
+    expect(third.caps.recordUsable('in-1', 'o')).toBe(true)
+    expect(third.caps.recordUsable('in-2', 'x')).toBe(true)
+    third.caps.recordFailure('in-1', 'y', T + 1200)
     third.db.close()
+    const fourth = open()
+    // Three failures in all: spent for everyone.
+    expect(fourth.caps.recordUsable('in-1', 'o')).toBe(false)
+    fourth.caps.forgetRecordsBefore(T + 1500)
+    expect(fourth.caps.recordUsable('in-1', 'x')).toBe(true)
+    expect(fourth.caps.recordUsable('in-1', 'o')).toBe(true)
+    const rows = (table: string) =>
+      (fourth.db.prepare(`SELECT count(*) AS n FROM ${table} WHERE record_id = 'in-1'`).get() as { n: number }).n
+    expect([rows('proof_record_failures'), rows('proof_record_peer_failures')]).toEqual([0, 0])
+    fourth.caps.admitPeer('peer-a', T)
+    fourth.caps.admitPeer('peer-a', T + 2 * HOUR)
+    // Runs older than an hour are deleted, not just ignored.
+    expect((fourth.db.prepare('SELECT count(*) AS n FROM proof_runs').get() as { n: number }).n).toBe(1)
+    fourth.db.close()
   })
 })

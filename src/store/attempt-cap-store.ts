@@ -1,6 +1,6 @@
 /** The validation attempt caps' counts in SQLite, so that a restart does not reset them. */
 import type { AttemptCapStore } from '../validation/attempt-caps.js'
-import type { Database } from './database.js'
+import { transaction, type Database } from './database.js'
 
 export class SqliteAttemptCapStore implements AttemptCapStore {
   constructor(private readonly db: Database) {}
@@ -26,16 +26,40 @@ export class SqliteAttemptCapStore implements AttemptCapStore {
     return row?.failures ?? 0
   }
 
-  addRecordFailure(recordId: string, at: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO proof_record_failures (record_id, failures, last_failed_at) VALUES (?, 1, ?)
-         ON CONFLICT (record_id) DO UPDATE SET failures = failures + 1, last_failed_at = excluded.last_failed_at`,
-      )
-      .run(recordId, at)
+  recordPeerFailures(recordId: string, peer: string): number {
+    const row = this.db
+      .prepare('SELECT failures FROM proof_record_peer_failures WHERE record_id = ? AND peer = ?')
+      .get(recordId, peer) as { failures: number } | undefined
+    return row?.failures ?? 0
+  }
+
+  addRecordFailure(recordId: string, peer: string, at: number): void {
+    transaction(this.db, () => {
+      this.db
+        .prepare(
+          `INSERT INTO proof_record_failures (record_id, failures, last_failed_at) VALUES (?, 1, ?)
+           ON CONFLICT (record_id) DO UPDATE SET failures = failures + 1, last_failed_at = excluded.last_failed_at`,
+        )
+        .run(recordId, at)
+      this.db
+        .prepare(
+          `INSERT INTO proof_record_peer_failures (record_id, peer, failures, last_failed_at) VALUES (?, ?, 1, ?)
+           ON CONFLICT (record_id, peer) DO UPDATE SET failures = failures + 1, last_failed_at = excluded.last_failed_at`,
+        )
+        .run(recordId, peer, at)
+    })
   }
 
   forgetRecordFailuresBefore(before: number): void {
-    this.db.prepare('DELETE FROM proof_record_failures WHERE last_failed_at < ?').run(before)
+    transaction(this.db, () => {
+      // A record's per-peer rows go with its total, so that a forgotten record starts afresh for every peer.
+      this.db
+        .prepare(
+          `DELETE FROM proof_record_peer_failures WHERE record_id IN
+             (SELECT record_id FROM proof_record_failures WHERE last_failed_at < ?)`,
+        )
+        .run(before)
+      this.db.prepare('DELETE FROM proof_record_failures WHERE last_failed_at < ?').run(before)
+    })
   }
 }

@@ -102,6 +102,36 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX user_sessions_by_expiry ON user_sessions (expires_at);
    CREATE INDEX user_sessions_by_user ON user_sessions (user_name);
    ALTER TABLE call_records ADD COLUMN fallback INTEGER NOT NULL DEFAULT 0 CHECK (fallback IN (0, 1))`,
+  // 10: the validation scheduler's bookkeeping, so that a restart loses nothing: first validations waiting
+  // (validations_due); each claimer asked about a call, noted before the run, with the run's result once known
+  // (validation_asked: result NULL = interrupted; never a second checked guess per call and claimer, even across
+  // a crash); re-validations put off until a time (revalidation_waits, by route: number, claimer, validatedAt);
+  // and the caps' failures per call record and remote peer.
+  `CREATE TABLE validations_due (call_id TEXT PRIMARY KEY, due_at INTEGER NOT NULL) WITHOUT ROWID;
+   CREATE INDEX validations_due_by_time ON validations_due (due_at);
+   CREATE TABLE validation_asked (
+     call_id TEXT NOT NULL,
+     claimer TEXT NOT NULL,
+     asked_at INTEGER NOT NULL,
+     result TEXT,
+     PRIMARY KEY (call_id, claimer)
+   ) WITHOUT ROWID;
+   CREATE INDEX validation_asked_by_time ON validation_asked (asked_at);
+   CREATE TABLE revalidation_waits (
+     number TEXT NOT NULL,
+     claimer TEXT NOT NULL,
+     validated_at INTEGER NOT NULL,
+     not_before INTEGER NOT NULL,
+     route_expires_at INTEGER NOT NULL,
+     PRIMARY KEY (number, claimer, validated_at)
+   ) WITHOUT ROWID;
+   CREATE TABLE proof_record_peer_failures (
+     record_id TEXT NOT NULL,
+     peer TEXT NOT NULL,
+     failures INTEGER NOT NULL,
+     last_failed_at INTEGER NOT NULL,
+     PRIMARY KEY (record_id, peer)
+   ) WITHOUT ROWID`,
 ]
 
 export type Database = DatabaseSync

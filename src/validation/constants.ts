@@ -47,11 +47,21 @@ export const SESSION_KEY_BYTES = 32
 export const NUMBER_KEY_BYTES = 16
 
 /**
- * Caps enforced by the claimer (src/validation/attempt-caps.ts, counts kept in the node's database). Failed runs a claimer lets one of its call records take part in, after which the record
- * is spent: an originator that guesses gets this many online guesses per call, and an honest one that failed
- * for a transient reason can still retry.
+ * Caps enforced by the claimer (src/validation/attempt-caps.ts, counts kept in the node's database). Failed runs
+ * one remote peer may take part in with one of the claimer's call records, after which the record is spent FOR
+ * THAT PEER: the originator that made the call needs one run per call, and three leave it room for a transient
+ * failure or two (a timeout after the claimer picked the record counts as a failure too).
  */
-export const ATTEMPTS_PER_CALL_RECORD = 3
+export const FAILED_RUNS_PER_RECORD_AND_PEER = 3
+
+/**
+ * Failed runs a call record may take part in from all peers together, after which it is spent for everyone.
+ * Counting per peer first means a stranger can no longer spend someone else's record alone (the denial of
+ * service in docs/validation.md): it needs ceil(10 / 3) = 4 peer ids, each its own key pair and Noise session.
+ * Peer ids are cheap, so this raises the cost, it does not remove the attack. The price: impostor originators
+ * together get up to 10 guesses per record instead of 3 (about 1.7 bits), which the total keeps bounded.
+ */
+export const FAILED_RUNS_PER_RECORD = 10
 
 /**
  * Proof runs one remote peer may start per hour at a claimer, successful ones included: an honest enterprise
@@ -66,3 +76,11 @@ export const ATTEMPTS_PER_PEER_PER_HOUR = 20
  * receive, however many times it asks to be retried.
  */
 export const RUNS_PER_CALL_AND_CLAIMER = 1
+
+/**
+ * The longest a learned route is kept after a validation, whatever expiry the claimer's offer names: the
+ * ticket validity the claimer side mints by default (src/tickets/constants.ts). A claimer that stops answering
+ * keeps its route until it expires (only a failed proof drops one), so the claimer must not be the one to
+ * choose how long that is.
+ */
+export const MAX_ROUTE_LIFETIME_MS = 7 * 24 * 3600_000

@@ -73,7 +73,12 @@ export interface PeerView {
   readonly remote: Uint8Array
 }
 
-export type OriginatorState = 'awaiting-reply' | 'proven' | 'failed'
+/**
+ * refuted: the claimer's reply was well formed but its tag did not verify, so it could not prove the call (its
+ * one guess, spent); failed: the run ended for any other reason (a malformed reply, a second reply), with no
+ * guess of the claimer's checked.
+ */
+export type OriginatorState = 'awaiting-reply' | 'proven' | 'refuted' | 'failed'
 export type ClaimerState = 'awaiting-start' | 'awaiting-confirm' | 'proven' | 'failed'
 
 /** Finds the claimer's record of the call msg1 means (see pickCallRecord), or undefined when it has none. */
@@ -209,6 +214,7 @@ export class ProofOriginator {
     const k = keys(isk.value, this.start.sid)
     const transcript = concat(this.start.cpace, reply.cpace)
     if (!timingSafeEqual(tag(k.responderTag, transcript), tagB.value)) {
+      this.current = 'refuted'
       return err('the claimer could not prove it took part in the call')
     }
     this.current = 'proven'

@@ -1,11 +1,16 @@
-import { describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
 import { ManualClock } from '../core/clock.js'
 import type { E164 } from '../core/e164.js'
 import { err, ok, type Result } from '../core/result.js'
 import { SqliteCallRecordStore } from '../store/call-record-store.js'
 import { openDatabase } from '../store/database.js'
 import { SqliteLearnedRouteStore } from '../store/learned-route-store.js'
+import { SqliteValidationQueue } from '../store/validation-queue-store.js'
 import type { CallDetails } from './call-secret.js'
+import { proofFailure, type ProofFailure } from './proof-failure.js'
 import { ValidationScheduler, type Claimer, type ProvenRoute, type ValidationOutcome } from './scheduler.js'
 
 const HOUR = 3600_000
@@ -15,45 +20,79 @@ const bob = '+12025550102' as E164
 const R = '11'.repeat(16) // the real owner's node
 const S = '22'.repeat(16) // a second claimer, another domain
 const LIFETIME = 10 * HOUR
+const RETRY = 30 * 60_000
+
+const dirs: string[] = []
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+
+/** A database file that a second scheduler can open, as a restarted node would. */
+function databaseFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ime-scheduler-'))
+  dirs.push(dir)
+  return join(dir, 'node.db')
+}
+
+type Answer = 'prove' | 'fail' | 'unreachable' | 'timeout' | 'hang'
 
 /**
  * A scheduler over real (in-memory SQLite) stores, with the DHT lookup and the proof scripted: `claims` is who
  * claims bob's number; `answers` says how each claimer answers a proof.
  */
-function setup() {
-  const db = openDatabase(':memory:')
+function setup(path = ':memory:', now = T) {
+  const db = openDatabase(path)
   const calls = new SqliteCallRecordStore(db)
   const routes = new SqliteLearnedRouteStore(db)
-  const clock = new ManualClock(T)
+  const clock = new ManualClock(now)
   const claims = new Set([R, S])
   const domains: Record<string, string> = { [R]: 'bravo.example', [S]: 'sierra.example' }
-  const answers: Record<string, 'prove' | 'fail'> = { [R]: 'prove', [S]: 'prove' }
+  const answers: Record<string, Answer> = { [R]: 'prove', [S]: 'prove' }
+  let offeredLifetime = LIFETIME
+  const queue = new SqliteValidationQueue(db)
   const asked: { claimer: string; call: CallDetails }[] = []
   let lookupFails = false
   const outcomes: ValidationOutcome[] = []
   const scheduler = new ValidationScheduler<string>({
     calls,
     routes,
+    queue,
     clock,
     random: () => 0,
-    timing: { minCallMs: 10_000, delayMinMs: 60_000, delayMaxMs: 120_000, revalidateAtFraction: 0.8 },
+    timing: {
+      minCallMs: 10_000,
+      delayMinMs: 60_000,
+      delayMaxMs: 120_000,
+      revalidateAtFraction: 0.8,
+      revalidationRetryMs: RETRY,
+    },
     onOutcome: (o) => outcomes.push(o),
     findClaimers: (number) => {
       if (lookupFails) return Promise.reject(new Error('no route to the ring'))
       return Promise.resolve(number === bob ? [...claims].map((c): Claimer<string> => ({ nodeId: c, ref: c })) : [])
     },
-    prove: (claimer, call): Promise<Result<ProvenRoute>> => {
+    prove: (claimer, call): Promise<Result<ProvenRoute, ProofFailure>> => {
       asked.push({ claimer: claimer.nodeId, call })
-      if (answers[claimer.nodeId] === 'fail') {
-        return Promise.resolve(err('the claimer could not prove it took part in the call'))
+      const failed = (f: ProofFailure) => Promise.resolve(err(f))
+      switch (answers[claimer.nodeId]) {
+        case 'fail':
+          return failed(proofFailure('not-proven', 'the claimer could not prove it took part in the call'))
+        case 'unreachable':
+          return failed(proofFailure('unreachable', `could not reach ${claimer.nodeId}: connection refused`))
+        case 'timeout':
+          return failed(proofFailure('timeout', `validation with ${claimer.nodeId} took over 5000 ms`))
+        case 'hang':
+          return new Promise(() => undefined) // the node is killed during this run
+        default: {
+          const domain = domains[claimer.nodeId]!
+          const expiresAt = clock.now() + offeredLifetime
+          return Promise.resolve(ok({ domain, sipUri: `sip:${bob}@${domain}`, ticket: `t${clock.now()}`, expiresAt }))
+        }
       }
-      const domain = domains[claimer.nodeId]!
-      return Promise.resolve(
-        ok({ domain, sipUri: `sip:${bob}@${domain}`, ticket: `t${clock.now()}`, expiresAt: clock.now() + LIFETIME }),
-      )
     },
   })
-  let n = 0
+  // Ids go on from the calls already in the database (a restarted node's setup).
+  let n = (db.prepare('SELECT count(*) AS n FROM call_records').get() as { n: number }).n
   const call = (start: number, end = start + 120_000) => {
     const id = `out-${++n}`
     const stored = calls.add({
@@ -73,6 +112,8 @@ function setup() {
   }
   const routeOf = (claimer: string) => routes.routesTo(bob, clock.now()).find((r) => r.claimer === claimer)
   return {
+    db,
+    queue,
     calls,
     routes,
     clock,
@@ -85,12 +126,13 @@ function setup() {
     call,
     routeOf,
     failLookups: () => (lookupFails = true),
+    offerLifetime: (ms: number) => (offeredLifetime = ms),
   }
 }
 
 /** A call at T, validated with both claimers at T + 5 min: two routes, each valid for LIFETIME. */
-async function learned() {
-  const s = setup()
+async function learned(path?: string) {
+  const s = setup(path)
   const first = s.call(T)
   s.clock.set(T + 5 * 60_000)
   const outcomes = await s.scheduler.run()
@@ -169,6 +211,7 @@ describe('re-validation of learned routes', () => {
         claimer: R,
         outcome: 'failed',
         dropped: true,
+        failure: 'not-proven',
         reason: /could not prove/,
       },
       { callId: s.first, kind: 'revalidation', claimer: S, outcome: 'validated', dropped: false },
@@ -192,6 +235,7 @@ describe('re-validation of learned routes', () => {
       claimer: R,
       outcome: 'failed',
       dropped: true,
+      failure: 'withdrawn',
       reason: 'the claimer no longer claims the number',
     })
     expect(s.routeOf(R)).toBeUndefined()
@@ -211,7 +255,7 @@ describe('re-validation of learned routes', () => {
     expect(s.routes.routesTo(bob, s.clock.now())).toEqual([])
   })
 
-  it('a failed lookup leaves the route to expire, reported once, not dropped and not retried on every poll', async () => {
+  it('a failed lookup leaves the route, reported once, not dropped, and retried only after the retry delay', async () => {
     const s = await learned()
     s.failLookups()
     s.clock.set(s.learnedAt + 0.8 * LIFETIME)
@@ -221,6 +265,7 @@ describe('re-validation of learned routes', () => {
         claimer: R,
         outcome: 'failed',
         dropped: false,
+        failure: 'lookup-failed',
         reason: 'lookup failed: no route to the ring',
       },
       { kind: 'revalidation', claimer: S, outcome: 'failed', dropped: false },
@@ -228,6 +273,8 @@ describe('re-validation of learned routes', () => {
     s.clock.advance(30_000)
     expect(await s.scheduler.run()).toEqual([])
     expect(s.routes.routesTo(bob, s.clock.now())).toHaveLength(2)
+    s.clock.advance(RETRY - 30_000)
+    expect(await s.scheduler.run()).toHaveLength(2)
   })
 
   it("waits for a pending call's own validation rather than asking the claimer twice about one call", async () => {
@@ -258,7 +305,7 @@ describe('dropping routes', () => {
     s.clock.set(T + 2 * HOUR)
     expect(await s.scheduler.run()).toMatchObject([
       { kind: 'first', callId: second, claimer: R, outcome: 'validated', dropped: true, domain: 'bravo2.example' },
-      { kind: 'first', callId: second, claimer: S, outcome: 'failed', dropped: true },
+      { kind: 'first', callId: second, claimer: S, outcome: 'failed', dropped: true, failure: 'not-proven' },
     ])
     expect(s.routes.routesTo(bob, s.clock.now()).map((r) => [r.claimer, r.domain])).toEqual([[R, 'bravo2.example']])
   })
@@ -287,12 +334,194 @@ describe('dropping routes', () => {
             calls: s.calls,
             routes: s.routes,
             clock: s.clock,
+            queue: new SqliteValidationQueue(s.db),
             random: () => 0,
             timing: { minCallMs: 1, delayMinMs: 1, delayMaxMs: 2, revalidateAtFraction: f },
             findClaimers: () => Promise.resolve([]),
-            prove: () => Promise.resolve(err('unused')),
+            prove: () => Promise.resolve(err(proofFailure('protocol', 'unused'))),
           }),
       ).toThrow(`revalidateAtFraction must be in (0, 1]; got ${f}`)
     }
+  })
+})
+
+describe('failure kinds: only a failed proof drops a route', () => {
+  it('a claimer that cannot be reached or times out in a first validation keeps its route; one that cannot prove loses it', async () => {
+    const s = await learned()
+    s.answers[R] = 'unreachable'
+    s.answers[S] = 'timeout'
+    const second = s.call(T + HOUR)
+    s.clock.set(T + 2 * HOUR)
+    expect(await s.scheduler.run()).toMatchObject([
+      { kind: 'first', callId: second, claimer: R, outcome: 'failed', dropped: false, failure: 'unreachable' },
+      { kind: 'first', callId: second, claimer: S, outcome: 'failed', dropped: false, failure: 'timeout' },
+    ])
+    expect(
+      s.routes
+        .routesTo(bob, s.clock.now())
+        .map((r) => r.claimer)
+        .sort(),
+    ).toEqual([R, S])
+    s.answers[S] = 'fail'
+    const third = s.call(T + 3 * HOUR)
+    s.clock.set(T + 4 * HOUR)
+    expect(await s.scheduler.run()).toMatchObject([
+      { callId: third, claimer: R, failure: 'unreachable', dropped: false },
+      { callId: third, claimer: S, failure: 'not-proven', dropped: true },
+    ])
+    expect(s.routes.routesTo(bob, s.clock.now()).map((r) => r.claimer)).toEqual([R])
+  })
+
+  it('an unreachable claimer at re-validation keeps its route until it expires, and is asked again after the retry delay', async () => {
+    const s = await learned()
+    s.answers[R] = 'unreachable'
+    const dueAt = s.learnedAt + 0.8 * LIFETIME
+    s.clock.set(dueAt)
+    expect(await s.scheduler.run()).toMatchObject([
+      { kind: 'revalidation', claimer: R, outcome: 'failed', dropped: false, failure: 'unreachable' },
+      { kind: 'revalidation', claimer: S, outcome: 'validated' },
+    ])
+    expect(s.routeOf(R)).toMatchObject({ validatedAt: s.learnedAt })
+    // Not on the next poll: after the retry delay.
+    s.asked.length = 0
+    s.clock.advance(RETRY - 1)
+    expect(await s.scheduler.run()).toEqual([])
+    expect(s.asked).toEqual([])
+    s.clock.advance(1)
+    expect(await s.scheduler.run()).toMatchObject([{ claimer: R, failure: 'unreachable', dropped: false }])
+    // Back, it proves the same call again and the route is renewed.
+    s.answers[R] = 'prove'
+    s.clock.advance(RETRY)
+    expect(await s.scheduler.run()).toMatchObject([{ claimer: R, outcome: 'validated', callId: s.first }])
+    expect(s.routeOf(R)).toMatchObject({ validatedAt: s.clock.now() })
+    // Unreachable to the end: the route simply expires.
+    s.answers[R] = 'unreachable'
+    s.clock.set(s.routeOf(R)!.expiresAt)
+    await s.scheduler.run()
+    expect(s.routeOf(R)).toBeUndefined()
+  })
+
+  it('keeps a route no longer than the longest route lifetime, whatever expiry the claimer offers', async () => {
+    const s = setup()
+    s.offerLifetime(365 * 24 * HOUR)
+    s.call(T)
+    s.clock.set(T + HOUR)
+    await s.scheduler.run()
+    expect(s.routeOf(R)).toMatchObject({ validatedAt: T + HOUR, expiresAt: T + HOUR + 7 * 24 * HOUR })
+  })
+})
+
+describe('first validations whose lookup fails', () => {
+  it('are tried again after the retry delay, until a deadline after the call', async () => {
+    const s = setup()
+    const id = s.call(T)
+    s.failLookups()
+    s.clock.set(T + 10 * 60_000)
+    expect(await s.scheduler.run()).toMatchObject([
+      { callId: id, kind: 'first', outcome: 'failed', failure: 'lookup-failed' },
+    ])
+    expect(s.scheduler.pending()).toEqual([{ callId: id, dueAt: T + 10 * 60_000 + RETRY }])
+    s.clock.advance(RETRY - 1)
+    expect(await s.scheduler.run()).toEqual([])
+    s.clock.advance(1)
+    expect(await s.scheduler.run()).toHaveLength(1)
+    // Past the deadline (24 h after the call ended): given up.
+    s.clock.set(T + 120_000 + 24 * HOUR - RETRY + 1)
+    s.queue.schedule(id, s.clock.now()) // as if its earlier tries had all failed
+    expect(await s.scheduler.run()).toMatchObject([{ callId: id, failure: 'lookup-failed' }])
+    expect(s.scheduler.pending()).toEqual([])
+  })
+})
+
+describe('nothing lost on restart', () => {
+  it('a validation scheduled before a restart runs after it, with a new scheduler on the reopened database', async () => {
+    const path = databaseFile()
+    const before = setup(path)
+    const id = before.call(T)
+    expect(before.scheduler.pending()).toEqual([{ callId: id, dueAt: T + 120_000 + 60_000 }])
+    before.db.close()
+    const after = setup(path, T + 10 * 60_000)
+    expect(after.scheduler.pending()).toEqual([{ callId: id, dueAt: T + 180_000 }])
+    expect((await after.scheduler.run()).map((o) => [o.callId, o.claimer, o.outcome])).toEqual([
+      [id, R, 'validated'],
+      [id, S, 'validated'],
+    ])
+    expect(after.scheduler.pending()).toEqual([])
+    after.db.close()
+  })
+
+  it('a node killed during a validation asks, after the restart, only the claimers it had not asked yet', async () => {
+    const path = databaseFile()
+    const before = setup(path)
+    const id = before.call(T)
+    before.answers[R] = 'hang'
+    before.clock.set(T + 10 * 60_000)
+    void before.scheduler.run() // killed while R's run is in flight: R has been asked (it may have guessed)
+    await Promise.resolve()
+    expect(before.asked.map((a) => a.claimer)).toEqual([R])
+    const after = setup(path, T + 20 * 60_000)
+    expect((await after.scheduler.run()).map((o) => [o.callId, o.claimer, o.outcome])).toEqual([[id, S, 'validated']])
+    expect(after.asked.map((a) => a.claimer)).toEqual([S])
+    expect(after.scheduler.pending()).toEqual([])
+    // Who was asked stays, with what came of it: R's run never reported.
+    expect([after.queue.askedResult(id, R), after.queue.askedResult(id, S)]).toEqual([null, 'proven'])
+    after.queue.forgetAskedBefore(T + 20 * 60_000 + 1)
+    expect(after.queue.askedResult(id, S)).toBeUndefined()
+    before.db.close()
+    after.db.close()
+  })
+
+  it('a claimer whose run about a call was interrupted is not asked about that call again at re-validation', async () => {
+    const path = databaseFile()
+    const before = await learned(path)
+    const x = before.call(T + HOUR)
+    before.answers[R] = 'hang'
+    before.clock.set(T + 2 * HOUR)
+    void before.scheduler.run() // killed during R's run about x: R's guess may have been checked
+    await Promise.resolve()
+    const after = setup(path, T + 2 * HOUR + 60_000)
+    // S is asked about x, and proves it; R is not asked again.
+    expect((await after.scheduler.run()).map((o) => [o.callId, o.claimer, o.outcome])).toEqual([[x, S, 'validated']])
+    // R's route (learned from the first call) is due; the latest call is x, which R must not be asked about.
+    after.asked.length = 0
+    after.clock.set(before.learnedAt + 0.8 * LIFETIME)
+    expect(await after.scheduler.run()).toEqual([])
+    expect(after.asked).toEqual([])
+    expect(after.routeOf(R)).toMatchObject({ validatedAt: before.learnedAt })
+    // A later call: R is asked about that one, in its first validation.
+    after.answers[R] = 'prove'
+    const y = after.call(after.clock.now() - 200_000)
+    after.clock.advance(HOUR)
+    expect(await after.scheduler.run()).toMatchObject([
+      { callId: y, claimer: R, outcome: 'validated' },
+      { callId: y, claimer: S, outcome: 'validated' },
+    ])
+    before.db.close()
+    after.db.close()
+  })
+
+  it('nor is one whose proof about the call failed (its route drop lost to a crash)', async () => {
+    const s = await learned()
+    // As if R's proof about the first call had failed and the node died before the route's DELETE.
+    s.queue.markAsked(s.first, R, s.learnedAt)
+    s.queue.settle(s.first, R, 'not-proven')
+    s.clock.set(s.learnedAt + 0.8 * LIFETIME)
+    expect((await s.scheduler.run()).map((o) => o.claimer)).toEqual([S])
+    expect(s.asked.map((a) => a.claimer)).toEqual([S])
+  })
+
+  it('a re-validation put off before a restart stays put off after it', async () => {
+    const path = databaseFile()
+    const before = await learned(path)
+    before.answers[R] = 'timeout'
+    before.clock.set(before.learnedAt + 0.8 * LIFETIME)
+    expect(await before.scheduler.run()).toMatchObject([{ claimer: R, failure: 'timeout' }, { claimer: S }])
+    before.db.close()
+    const after = setup(path, before.clock.now() + 60_000)
+    expect(await after.scheduler.run()).toEqual([])
+    expect(after.asked).toEqual([])
+    after.clock.set(before.clock.now() + RETRY)
+    expect(await after.scheduler.run()).toMatchObject([{ claimer: R, outcome: 'validated', kind: 'revalidation' }])
+    after.db.close()
   })
 })

@@ -1,17 +1,23 @@
 /**
  * Background validation: after an outbound PSTN call of at least a minimum length, look the number up at a
  * random later time, run the proof with every claimer, and keep a learned route for each that proves it took
- * the call. A claimer that fails a proof loses its route to the number (other claimers keep theirs). A learned
- * route is re-validated with the same claimer, on the most recent suitable outbound call to the number, once a
- * set fraction of its lifetime has passed; without such a call it simply expires. Never on a call's path:
- * callEnded() only schedules. Collaborators (lookup, proof, stores, clock, randomness) are injected.
+ * the call. A claimer that answers and cannot prove the call loses its route to the number (other claimers keep
+ * theirs); one that cannot be reached, times out, refuses or breaks the protocol keeps it until it expires. A
+ * learned route is re-validated with the same claimer, on the most recent suitable outbound call to the number,
+ * once a set fraction of its lifetime has passed (and again after a while if that run could not be completed);
+ * without such a call it simply expires. What waits is kept in an injected ValidationQueue (SQLite in the
+ * node), so a restart loses nothing. Never on a call's path: callEnded() only schedules. Collaborators (lookup,
+ * proof, stores, clock, randomness) are injected.
  */
 import type { Clock } from '../core/clock.js'
 import type { E164 } from '../core/e164.js'
 import type { Result } from '../core/result.js'
 import type { CallRecord, CallRecordStore } from './call-record.js'
 import type { CallDetails } from './call-secret.js'
+import { MAX_ROUTE_LIFETIME_MS } from './constants.js'
 import type { LearnedRoute, LearnedRouteStore } from './learned-route.js'
+import type { ProofFailure, ProofFailureKind } from './proof-failure.js'
+import type { AskResult, ValidationQueue } from './validation-queue.js'
 
 export interface ValidationTiming {
   /** Shorter calls are not validated: a few seconds of ringing is not a conversation both ends remember. */
@@ -24,6 +30,20 @@ export interface ValidationTiming {
    * in (0, 1]: 0.8 of a 7-day ticket leaves 1.4 days to succeed before the route expires.
    */
   readonly revalidateAtFraction: number
+  /**
+   * A re-validation that could not be completed (claimer unreachable, timed out, refused; the lookup failed) is
+   * tried again this long after: 3 h gives a claimer that was restarting or overloaded about ten chances in the
+   * 1.4 days before a 7-day route expires, without asking on every poll. A first validation whose lookup failed
+   * is tried again after the same delay.
+   */
+  readonly revalidationRetryMs: number
+  /**
+   * A first validation whose lookup keeps failing is given up this long after the call ended: 24 h (eight
+   * tries at the default delay); by then a later call to the number will usually have been validated.
+   */
+  readonly firstValidationDeadlineMs: number
+  /** The longest a route is kept after a validation, whatever the claimer's offer says. */
+  readonly maxRouteLifetimeMs: number
 }
 
 export const DEFAULT_VALIDATION_TIMING: ValidationTiming = {
@@ -31,6 +51,9 @@ export const DEFAULT_VALIDATION_TIMING: ValidationTiming = {
   delayMinMs: 60_000,
   delayMaxMs: 3600_000,
   revalidateAtFraction: 0.8,
+  revalidationRetryMs: 3 * 3600_000,
+  firstValidationDeadlineMs: 24 * 3600_000,
+  maxRouteLifetimeMs: MAX_ROUTE_LIFETIME_MS,
 }
 
 /** A node that claims a number, reachable for a proof. */
@@ -60,33 +83,39 @@ export interface ValidationOutcome {
   readonly dropped: boolean
   readonly claimer?: string
   readonly domain?: string
+  /** With outcome 'failed': what kind of failure (see ProofFailureKind; the rest are this side's). */
+  readonly failure?: OutcomeFailureKind
   readonly reason?: string
 }
+
+/**
+ * Why a validation failed: a proof run's failure, or lookup-failed (our DHT lookup), withdrawn (the claimer no
+ * longer claims the number), not-kept (proved, but the route could not be stored, e.g. a blocked domain).
+ */
+export type OutcomeFailureKind = ProofFailureKind | 'lookup-failed' | 'withdrawn' | 'not-kept'
 
 export interface SchedulerDeps<Ref> {
   calls: CallRecordStore
   routes: LearnedRouteStore
+  /** Validations waiting and re-validations put off (the node's database). */
+  queue: ValidationQueue
   /** Who claims a number (a DHT lookup, then each claimer's address from its Node-ID). */
   findClaimers(number: E164): Promise<Claimer<Ref>[]>
-  /** Runs the proof with one claimer and asks for a route. */
-  prove(claimer: Claimer<Ref>, call: CallDetails): Promise<Result<ProvenRoute>>
+  /** Runs the proof with one claimer and asks for a route; a failure says its kind. */
+  prove(claimer: Claimer<Ref>, call: CallDetails): Promise<Result<ProvenRoute, ProofFailure>>
   clock: Clock
   /** Uniform in [0, 1). */
   random: () => number
-  timing?: ValidationTiming
+  /** Defaults: DEFAULT_VALIDATION_TIMING. */
+  timing?: Partial<ValidationTiming>
   onOutcome?: (outcome: ValidationOutcome) => void
 }
 
-const routeKey = (r: LearnedRoute) => `${r.number} ${r.claimer} ${r.validatedAt}`
-
 export class ValidationScheduler<Ref> {
-  private readonly due = new Map<string, number>()
-  /** Routes (at one validation) whose re-validation was tried and neither renewed nor dropped them. */
-  private readonly revalidationTried = new Set<string>()
   private readonly timing: ValidationTiming
 
   constructor(private readonly deps: SchedulerDeps<Ref>) {
-    this.timing = deps.timing ?? DEFAULT_VALIDATION_TIMING
+    this.timing = { ...DEFAULT_VALIDATION_TIMING, ...deps.timing }
     const f = this.timing.revalidateAtFraction
     if (!(f > 0 && f <= 1)) throw new Error(`revalidateAtFraction must be in (0, 1]; got ${f}`)
   }
@@ -96,13 +125,13 @@ export class ValidationScheduler<Ref> {
     if (record.direction !== 'outbound' || record.path !== 'pstn' || record.end === null) return false
     if (record.outcome !== 'answered' || record.end - record.start < this.timing.minCallMs) return false
     const span = this.timing.delayMaxMs - this.timing.delayMinMs
-    this.due.set(record.id, record.end + this.timing.delayMinMs + Math.floor(this.deps.random() * span))
+    this.deps.queue.schedule(record.id, record.end + this.timing.delayMinMs + Math.floor(this.deps.random() * span))
     return true
   }
 
   /** Validations waiting, soonest first. */
   pending(): { callId: string; dueAt: number }[] {
-    return [...this.due].map(([callId, dueAt]) => ({ callId, dueAt })).sort((a, b) => a.dueAt - b.dueAt)
+    return this.deps.queue.pending()
   }
 
   /** When a route is due for re-validation. */
@@ -113,7 +142,7 @@ export class ValidationScheduler<Ref> {
 
   /**
    * Runs the call validations that are due (all of them with `everything`, as the operator's "run now"), then
-   * the re-validations of routes that are due.
+   * the re-validations of routes that are due and not put off.
    */
   async run(options: { everything?: boolean } = {}): Promise<ValidationOutcome[]> {
     const now = this.deps.clock.now()
@@ -126,16 +155,26 @@ export class ValidationScheduler<Ref> {
     }
     for (const { callId, dueAt } of this.pending()) {
       if (options.everything !== true && dueAt > now) break
-      this.due.delete(callId)
       const record = this.deps.calls.get(callId)
-      if (record === undefined || record.end === null) continue
-      report(await this.validate(record))
+      if (record === undefined || record.end === null) {
+        this.deps.queue.finish(callId)
+        continue
+      }
+      const done = await this.validate(record)
+      report(done)
+      // Our lookup failed, so nobody was asked: try again later, until the deadline.
+      const again = this.deps.clock.now() + this.timing.revalidationRetryMs
+      const lookupFailed = done.length === 1 && done[0]!.failure === 'lookup-failed'
+      if (lookupFailed && again <= record.end + this.timing.firstValidationDeadlineMs) {
+        this.deps.queue.schedule(callId, again)
+      } else {
+        this.deps.queue.finish(callId)
+      }
     }
-    const routes = this.deps.routes.list(this.deps.clock.now())
-    const current = new Set(routes.map(routeKey))
-    for (const key of this.revalidationTried) if (!current.has(key)) this.revalidationTried.delete(key)
-    for (const route of routes) {
-      if (this.revalidationDueAt(route) > this.deps.clock.now() || this.revalidationTried.has(routeKey(route))) continue
+    this.deps.queue.forgetExpiredRevalidations(this.deps.clock.now())
+    for (const route of this.deps.routes.list(this.deps.clock.now())) {
+      const t = this.deps.clock.now()
+      if (this.revalidationDueAt(route) > t || (this.deps.queue.revalidationNotBefore(route) ?? 0) > t) continue
       report(await this.revalidate(route))
     }
     return outcomes
@@ -144,62 +183,93 @@ export class ValidationScheduler<Ref> {
   /**
    * Asks a route's claimer again, with the most recent suitable outbound call to the number (often the call
    * the route was learned from: the claimer proved that one already, so asking again gives an impostor no new
-   * guess). A failed proof, or a claimer that no longer claims the number, drops the route; a lookup that
-   * fails leaves it to expire. With no suitable call, or one whose own validation is still pending (that
-   * validation asks this claimer anyway), nothing is asked now.
+   * guess). A failed proof, or a claimer that no longer claims the number, drops the route; a run that could
+   * not be completed, or a lookup that fails, leaves it and is tried again after revalidationRetryMs. With no
+   * suitable call, or one whose own validation is still pending (that validation asks this claimer anyway),
+   * nothing is asked now.
    */
   private async revalidate(route: LearnedRoute): Promise<ValidationOutcome[]> {
     const record = this.deps.calls.lastOutboundTo(route.number, this.timing.minCallMs)
     if (record === undefined || record.end === null) {
-      this.revalidationTried.add(routeKey(route))
+      this.deps.queue.deferRevalidation(route, route.expiresAt)
       return []
     }
-    if (this.due.has(record.id)) return []
+    if (this.deps.queue.isPending(record.id)) return []
+    // Put off before anything is asked, so that neither a failure nor a crash mid-run asks again at once.
+    this.deps.queue.deferRevalidation(route, this.deps.clock.now() + this.timing.revalidationRetryMs)
+    // A claimer whose guess about this call may have been checked already (a run that failed the proof, or one
+    // whose end we never saw: the node stopped during it) is not asked about it again; a later call to the
+    // number, or the route's expiry, settles the route.
+    const earlier = this.deps.queue.askedResult(record.id, route.claimer)
+    if (earlier === null || earlier === 'not-proven') return []
     const base = { callId: record.id, number: route.number, kind: 'revalidation' as const, claimer: route.claimer }
     let claimers: Claimer<Ref>[]
     try {
       claimers = await this.deps.findClaimers(route.number)
     } catch (e) {
-      this.revalidationTried.add(routeKey(route))
-      return [{ ...base, outcome: 'failed', dropped: false, reason: `lookup failed: ${(e as Error).message}` }]
+      const reason = `lookup failed: ${(e as Error).message}`
+      return [{ ...base, outcome: 'failed', dropped: false, failure: 'lookup-failed', reason }]
     }
     const claimer = claimers.find((c) => c.nodeId === route.claimer)
     if (claimer === undefined) {
       const dropped = this.deps.routes.dropClaimer(route.number, route.claimer) > 0
-      return [{ ...base, outcome: 'failed', dropped, reason: 'the claimer no longer claims the number' }]
+      const reason = 'the claimer no longer claims the number'
+      return [{ ...base, outcome: 'failed', dropped, failure: 'withdrawn', reason }]
     }
-    const outcome = await this.proveAndKeep(claimer, record, 'revalidation')
-    if (!outcome.dropped && outcome.outcome === 'failed') this.revalidationTried.add(routeKey(route))
-    return [outcome]
+    return [await this.proveAndKeep(claimer, record, 'revalidation')]
   }
 
+  /**
+   * Asks every claimer not yet asked about this call (a restart mid-validation asks only the rest). A failed
+   * lookup is the single outcome, with failure 'lookup-failed'.
+   */
   private async validate(record: CallRecord): Promise<ValidationOutcome[]> {
     const base = { callId: record.id, number: record.called, kind: 'first' as const }
     let claimers: Claimer<Ref>[]
     try {
       claimers = await this.deps.findClaimers(record.called)
     } catch (e) {
-      return [{ ...base, outcome: 'failed', dropped: false, reason: `lookup failed: ${(e as Error).message}` }]
+      const reason = `lookup failed: ${(e as Error).message}`
+      return [{ ...base, outcome: 'failed', dropped: false, failure: 'lookup-failed', reason }]
     }
     // No claim: nothing happens; the next call to the number tries again.
     if (claimers.length === 0) return [{ ...base, outcome: 'no-claim', dropped: false }]
+    const asked = this.deps.queue.asked(record.id)
     const outcomes: ValidationOutcome[] = []
-    for (const claimer of claimers) outcomes.push(await this.proveAndKeep(claimer, record, 'first'))
+    for (const claimer of claimers) {
+      if (!asked.has(claimer.nodeId)) outcomes.push(await this.proveAndKeep(claimer, record, 'first'))
+    }
     return outcomes
   }
 
-  /** One proof with one claimer: a success keeps (or renews) its route, a failure drops its route to the number. */
+  /**
+   * One proof with one claimer, noted before the run and settled after it (a crash during it loses the run
+   * rather than giving the claimer a second guess): a success keeps (or renews) its route; a claimer that could
+   * not prove the call loses its route to the number; any other failure leaves the route as it is.
+   */
   private async proveAndKeep(
     claimer: Claimer<Ref>,
     record: CallRecord,
     kind: ValidationOutcome['kind'],
   ): Promise<ValidationOutcome> {
+    this.deps.queue.markAsked(record.id, claimer.nodeId, this.deps.clock.now())
+    const { outcome, result } = await this.proveOnce(claimer, record, kind)
+    this.deps.queue.settle(record.id, claimer.nodeId, result)
+    return outcome
+  }
+
+  private async proveOnce(
+    claimer: Claimer<Ref>,
+    record: CallRecord,
+    kind: ValidationOutcome['kind'],
+  ): Promise<{ outcome: ValidationOutcome; result: AskResult }> {
     const base = { callId: record.id, number: record.called, kind, claimer: claimer.nodeId }
     const details: CallDetails = { caller: record.caller, called: record.called, start: record.start, end: record.end! }
     const proven = await this.deps.prove(claimer, details)
     if (!proven.ok) {
-      const dropped = this.deps.routes.dropClaimer(record.called, claimer.nodeId) > 0
-      return { ...base, outcome: 'failed', dropped, reason: proven.error }
+      const { kind: failure, reason } = proven.error
+      const dropped = failure === 'not-proven' && this.deps.routes.dropClaimer(record.called, claimer.nodeId) > 0
+      return { outcome: { ...base, outcome: 'failed', dropped, failure, reason }, result: failure }
     }
     // A claimer that now answers for another domain: its route under the old domain goes.
     const before = this.deps.routes.routesTo(record.called, this.deps.clock.now())
@@ -212,10 +282,14 @@ export class ValidationScheduler<Ref> {
       ticket: proven.value.ticket,
       claimer: claimer.nodeId,
       validatedAt: this.deps.clock.now(),
-      expiresAt: proven.value.expiresAt,
+      expiresAt: Math.min(proven.value.expiresAt, this.deps.clock.now() + this.timing.maxRouteLifetimeMs),
     })
+    const domain = proven.value.domain
     return stored.ok
-      ? { ...base, outcome: 'validated', dropped, domain: proven.value.domain }
-      : { ...base, outcome: 'failed', dropped, domain: proven.value.domain, reason: stored.error }
+      ? { outcome: { ...base, outcome: 'validated', dropped, domain }, result: 'proven' }
+      : {
+          outcome: { ...base, outcome: 'failed', dropped, domain, failure: 'not-kept', reason: stored.error },
+          result: 'not-kept',
+        }
   }
 }

@@ -2,7 +2,7 @@
  * Test-only: runs a real enterprise node (startEnterpriseNode, as `ime node` does) on the data directory given
  * as argv[2] and writes call records and learned routes through it as fast as it can, forever. It prints
  * `ready {"nodeId"}` once up, then `call ID` or `route NUMBER` after each write has returned, i.e. after
- * SQLite committed it. test/node-crash.test.ts kills it with SIGKILL mid-stream and checks every printed line
+ * SQLite committed it (an outbound PSTN call's record together with its scheduled validation). test/node-crash.test.ts kills it with SIGKILL mid-stream and checks every printed line
  * survived.
  */
 import { ringIdToHex } from '../../src/core/ring.js'
