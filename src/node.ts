@@ -4,6 +4,7 @@
  * of the enterprise's numbers, and validation (the proof protocol and the background scheduler). The only
  * place parts meet.
  */
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { publicKeyFromProtobuf } from '@libp2p/crypto/keys'
@@ -18,6 +19,7 @@ import { DEFAULT_CHORD_CONFIG } from './dht/constants.js'
 import type { ClaimRecord, NodeRef } from './dht/messages.js'
 import { EventHub, ringEvents, validationEvents } from './http/events.js'
 import { startNodeHttp, type NodeHttp, type NodeHttpConfig } from './http/node-http.js'
+import { countSipEvent, NodeMetrics } from './http/metrics.js'
 import { nodeStatus } from './http/status.js'
 import { startChordPeer, type ChordPeer } from './p2p/chord-peer.js'
 import { ValidationProtocol, type ClaimedCall } from './p2p/validation-protocol.js'
@@ -139,8 +141,15 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       if (!stored.ok) throw new Error(`user ${user.name}: ${stored.error}`)
     }
     const events = new EventHub(clock)
+    // Gauges read the parts below when scraped; the parts exist by then.
+    const metrics = new NodeMetrics({
+      learnedRoutes: () => routes.list(clock.now()).length,
+      pendingValidations: () => validations.pending().length,
+      registrations: () => sip?.registrations.userCount ?? 0,
+    })
     const chordConfig = { ...DEFAULT_CHORD_CONFIG, ...config.chord }
     const peer = await startChordPeer({
+      metrics: prometheusMetrics({ registry: metrics.registry, preserveExistingMetrics: true }) as never,
       privateKey,
       records: new SqliteRecordStore(db, chordConfig),
       ...(config.listen !== undefined && { listen: config.listen }),
@@ -209,7 +218,10 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
         },
         clock,
         ...(config.sip.imeTimeoutMs !== undefined && { imeTimeoutMs: config.sip.imeTimeoutMs }),
-        ...(config.sip.onEvent !== undefined && { onEvent: config.sip.onEvent }),
+        onEvent(e) {
+          countSipEvent(metrics, e)
+          config.sip?.onEvent?.(e)
+        },
         // A softphone served by this node's HTTP server registers as its signed-in user: the session cookie
         // comes with the WebSocket upgrade, from a page of this node's origin only.
         sessionUser(req) {
@@ -277,11 +289,13 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       random: Math.random,
       ...(config.validation !== undefined && { timing: { ...DEFAULT_VALIDATION_TIMING, ...config.validation } }),
       onOutcome(outcome) {
+        metrics.validations.inc({ outcome: outcome.outcome, kind: outcome.kind })
         validationEvents(outcome).forEach((e) => events.publish(e))
         config.onValidation?.(outcome)
       },
       // Claimers are Node-IDs in the DHT; a lookup of a claimer's own id finds the node itself (and its address).
       async findClaimers(number) {
+        metrics.lookups.inc({ kind: 'validation' })
         const found = await peer.chord.get(await numberKeys.key(number))
         const claimers = []
         for (const record of found.records) {
@@ -341,6 +355,7 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
               pendingValidations: validations.pending().length,
             }),
           onError: (e) => console.error('http: request failed:', e),
+          metrics: () => metrics.exposition(),
           softphone: () => ({
             domain,
             sipWsPort: sip?.addresses.internal.ws,
@@ -366,6 +381,7 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       events,
       http: served?.http,
       async claimsOn(number) {
+        metrics.lookups.inc({ kind: 'query' })
         const found = await peer.chord.get(await numberKeys.key(number))
         return { owners: found.records.map((r) => r.owner), hops: found.hops }
       },

@@ -115,6 +115,18 @@ describe('demo world: PSTN first, validation, then IME, then fallback', () => {
     expect(events.some((x) => x.name === 'alpha' && x.e.type === 'fallback')).toBe(true)
     expect((await alice.bye(third.dialog!)).status).toBe(200)
     await bravo.node.sip!.edgeUp()
+
+    // 5. What happened shows in each node's metrics (operator only), next to libp2p's own.
+    const scrape = async (e: typeof alpha) =>
+      (await fetch(`${e.node.http!.url}/metrics`, { headers: { authorization: `Bearer ${e.operatorToken}` } })).text()
+    expect((await fetch(`${api}/metrics`)).status).toBe(401)
+    const alphaMetrics = await scrape(alpha)
+    expect(alphaMetrics).toMatch(/^ime_fallbacks_total 1$/m)
+    expect(alphaMetrics).toMatch(/^ime_validations_total\{outcome="validated",kind="first"\} 1$/m)
+    expect(alphaMetrics).toMatch(/^ime_calls_total\{path="ime",direction="outbound"\} 1$/m)
+    expect(alphaMetrics).toMatch(/^ime_learned_routes 1$/m)
+    expect(alphaMetrics).toMatch(/^libp2p_/m)
+    expect(await scrape(bravo)).toMatch(/^ime_tickets_checked_total\{outcome="accepted"\} 1$/m)
   }, 60_000)
 
   it('a softphone signed in over HTTP registers on its WebSocket with the session cookie, without a password', async () => {

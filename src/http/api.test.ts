@@ -29,6 +29,7 @@ interface Row {
 // (its bearer token), and as the operator (operator token).
 const TABLE: Row[] = [
   { method: 'GET', path: '/api/health', expect: { nobody: 200, user: 200, foreign: 200, operator: 200 } },
+  { method: 'GET', path: '/metrics', expect: { nobody: 401, user: 403, foreign: 401, operator: 404 } },
   { method: 'GET', path: '/api/login', expect: { nobody: 400, user: 400, foreign: 400, operator: 400 } },
   { method: 'GET', path: '/api/session', expect: { nobody: 401, user: 200, foreign: 401, operator: 200 } },
   { method: 'DELETE', path: '/api/session', expect: { nobody: 401, user: 200, foreign: 401, operator: 403 } },

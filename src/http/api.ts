@@ -46,6 +46,8 @@ export interface HttpApiDeps {
   newId?: () => string
   /** Told of handler failures (answered 500). */
   onError?: (error: unknown) => void
+  /** Prometheus exposition (GET /metrics, operator only); without it, no such endpoint. */
+  metrics?: () => Promise<{ text: string; contentType: string }>
   /** What a signed-in softphone needs to know (domain, its SIP WebSocket port...), sent with the session. */
   softphone?: () => Record<string, unknown>
 }
@@ -98,6 +100,16 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
 
   const routes: RouteSpec[] = [
     { method: 'GET', path: '/api/health', access: 'open', handle: () => ({ status: 200, body: { ok: true } }) },
+    {
+      method: 'GET',
+      path: '/metrics',
+      access: 'operator',
+      async handle() {
+        if (deps.metrics === undefined) return error(404, 'metrics are not enabled on this node')
+        const m = await deps.metrics()
+        return { status: 200, body: m.text, headers: { 'content-type': m.contentType } }
+      },
+    },
     {
       method: 'POST',
       path: '/api/session',
@@ -340,7 +352,8 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
       } catch {
         return send(res, error(400, 'the request target is not a valid path'))
       }
-      if (rawPath === '/api' || rawPath.startsWith('/api/')) reply = await route(req, res, rawPath, url)
+      if (rawPath === '/api' || rawPath.startsWith('/api/') || rawPath === '/metrics')
+        reply = await route(req, res, rawPath, url)
       else reply = await staticFile(req, res, rawPath)
     } catch (e) {
       deps.onError?.(e)
@@ -420,7 +433,8 @@ function send(res: ServerResponse, reply: Reply): void {
     res.end()
     return
   }
-  const body = reply.body === undefined ? '' : JSON.stringify(reply.body)
+  // A text body (the Prometheus exposition) goes as it is, with the content type its handler gave.
+  const body = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body)
   const headers: Record<string, string | string[]> = { ...JSON_HEADERS, ...reply.headers }
   if (reply.status === 413) headers.connection = 'close'
   if (body === '') delete headers['content-type']

@@ -24,6 +24,7 @@ export interface ChordPeerOptions {
   clock?: Clock
   log?: (event: ChordEvent) => void
   services?: ImeLibp2pOptions['services']
+  metrics?: ImeLibp2pOptions['metrics']
   /** Join the ring of this node; without it, start a new ring. */
   bootstrap?: NodeRef
   /** Start the periodic maintenance timers (default true). */
@@ -37,6 +38,7 @@ export async function startChordPeer(options: ChordPeerOptions): Promise<ChordPe
     privateKey: options.privateKey,
     ...(options.listen !== undefined && { listen: options.listen }),
     ...(options.services !== undefined && { services: options.services }),
+    ...(options.metrics !== undefined && { metrics: options.metrics }),
   })
   const transport = new Libp2pChordTransport(libp2p, options.config?.requestTimeoutMs)
   const chord = new ChordNode({

@@ -5,7 +5,7 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
-import type { PrivateKey } from '@libp2p/interface'
+import type { Metrics, PrivateKey } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p } from 'libp2p'
@@ -18,6 +18,8 @@ export interface ImeLibp2pOptions {
   allow?: string[]
   /** Extra libp2p services, e.g. kad-dht for the comparison benchmark. */
   services?: Record<string, (components: never) => unknown>
+  /** libp2p's metrics implementation (e.g. @libp2p/prometheus-metrics on the node's registry). */
+  metrics?: (components: never) => Metrics
 }
 
 export type ImeLibp2p = Libp2p<{ identify: unknown; ping: unknown } & Record<string, unknown>>
@@ -27,6 +29,7 @@ export async function createImeLibp2p(options: ImeLibp2pOptions): Promise<ImeLib
     privateKey: options.privateKey,
     addresses: { listen: options.listen ?? ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp()],
+    ...(options.metrics !== undefined && { metrics: options.metrics }),
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionManager: {

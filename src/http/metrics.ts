@@ -1,0 +1,93 @@
+/**
+ * Prometheus metrics of one node (GET /metrics, operator only): libp2p's own (connections, streams, protocol
+ * traffic, via @libp2p/prometheus-metrics) and IME's: DHT lookups, validations by outcome, tickets checked by
+ * outcome, calls by path, fallbacks to the PSTN, and gauges of routes, registrations and pending validations.
+ * One registry per node, so that several nodes in one process (the demo) do not mix their figures.
+ */
+import { Counter, Gauge, Registry } from 'prom-client'
+import type { CallAgentEvent } from '../sip/call-agent.js'
+
+export class NodeMetrics {
+  readonly registry = new Registry()
+  readonly lookups: Counter<'kind'>
+  readonly validations: Counter<'outcome' | 'kind'>
+  readonly tickets: Counter<'outcome'>
+  readonly calls: Counter<'path' | 'direction'>
+  readonly fallbacks: Counter
+  readonly authFailures: Counter
+
+  constructor(gauges: { learnedRoutes: () => number; pendingValidations: () => number; registrations: () => number }) {
+    const registers = [this.registry]
+    this.lookups = new Counter({
+      name: 'ime_dht_lookups_total',
+      help: 'DHT lookups of number claims made by this node',
+      labelNames: ['kind'],
+      registers,
+    })
+    this.validations = new Counter({
+      name: 'ime_validations_total',
+      help: 'Validation runs by outcome (validated, failed, no-claim) and kind (first, revalidation)',
+      labelNames: ['outcome', 'kind'],
+      registers,
+    })
+    this.tickets = new Counter({
+      name: 'ime_tickets_checked_total',
+      help: 'Tickets checked at the SIP edge, by outcome (accepted, or the refusal code)',
+      labelNames: ['outcome'],
+      registers,
+    })
+    this.calls = new Counter({
+      name: 'ime_calls_total',
+      help: 'Answered calls by path (pstn, ime) and direction',
+      labelNames: ['path', 'direction'],
+      registers,
+    })
+    this.fallbacks = new Counter({
+      name: 'ime_fallbacks_total',
+      help: 'Calls to a learned route that fell back to the PSTN',
+      registers,
+    })
+    this.authFailures = new Counter({
+      name: 'ime_sip_auth_failures_total',
+      help: 'SIP digest authentication failures',
+      registers,
+    })
+    new Gauge({
+      name: 'ime_learned_routes',
+      help: 'Unexpired learned routes',
+      registers,
+      collect() {
+        this.set(gauges.learnedRoutes())
+      },
+    })
+    new Gauge({
+      name: 'ime_pending_validations',
+      help: 'Validations waiting to run',
+      registers,
+      collect() {
+        this.set(gauges.pendingValidations())
+      },
+    })
+    new Gauge({
+      name: 'ime_sip_registered_users',
+      help: 'Users with at least one registration',
+      registers,
+      collect() {
+        this.set(gauges.registrations())
+      },
+    })
+  }
+
+  /** The exposition text and its content type. */
+  async exposition(): Promise<{ text: string; contentType: string }> {
+    return { text: await this.registry.metrics(), contentType: this.registry.contentType }
+  }
+}
+
+/** Counts what the call agent reports. */
+export function countSipEvent(m: NodeMetrics, e: CallAgentEvent): void {
+  if (e.type === 'ticket-checked') m.tickets.inc({ outcome: e.ok === true ? 'accepted' : String(e.code) })
+  else if (e.type === 'call-started') m.calls.inc({ path: String(e.path), direction: String(e.direction) })
+  else if (e.type === 'fallback') m.fallbacks.inc()
+  else if (e.type === 'auth-failed') m.authFailures.inc()
+}
