@@ -6,8 +6,9 @@ import { helpText, runCommand, UsageError, type Command } from './cli/command.js
 import { benchCommand } from './cli/bench.js'
 import { demoCommand } from './cli/demo-command.js'
 import { nodeCommand } from './cli/node-command.js'
+import { pstnCommand } from './cli/pstn-command.js'
 
-const commands: Command[] = [demoCommand, nodeCommand, benchCommand]
+const commands: Command[] = [demoCommand, nodeCommand, pstnCommand, benchCommand]
 
 const ime: Command = {
   name: 'ime',
