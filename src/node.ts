@@ -356,6 +356,45 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
             }),
           onError: (e) => console.error('http: request failed:', e),
           metrics: () => metrics.exposition(),
+          operator: {
+            edge: () => ({
+              up: sip?.edgeIsUp ?? false,
+              sipWs: sip?.addresses.edge.ws === undefined ? undefined : `ws://${sipHost}:${sip.addresses.edge.ws}`,
+              sipTcp:
+                sip?.addresses.edge.tcp === undefined
+                  ? undefined
+                  : `sip:${sipHost}:${sip.addresses.edge.tcp};transport=tcp`,
+            }),
+            async setEdge(up) {
+              if (up) await sip?.edgeUp()
+              else await sip?.edgeDown()
+              return { up: sip?.edgeIsUp ?? false }
+            },
+            rotateTicketKey: () => {
+              const rotated = ticketKeys.rotate(clock.now())
+              return rotated.ok ? ok({ epoch: rotated.value.epoch }) : rotated
+            },
+            numbers: () => [...published.keys()],
+            async publish(number) {
+              if (!isE164(number)) return err(`${number} is not an E.164 number`)
+              if (published.has(number)) return ok({ number, published: true })
+              const key = await numberKeys.key(number)
+              await peer.chord.publish(key)
+              publishedStore.add(number, key)
+              published.set(number, key)
+              numberByKey.set(ringIdToHex(key), number)
+              return ok({ number, published: true })
+            },
+            async withdraw(number) {
+              const key = isE164(number) ? published.get(number) : undefined
+              if (key === undefined) return err(`${number} is not published by this node`)
+              await peer.chord.withdraw(key)
+              publishedStore.remove(number as E164)
+              published.delete(number as E164)
+              numberByKey.delete(ringIdToHex(key))
+              return ok({ number, withdrawn: true })
+            },
+          },
           softphone: () => ({
             domain,
             sipWsPort: sip?.addresses.internal.ws,

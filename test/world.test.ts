@@ -107,14 +107,16 @@ describe('demo world: PSTN first, validation, then IME, then fallback', () => {
     expect((await alice.bye(second.dialog!)).status).toBe(200)
 
     // 4. Bravo's edge goes down: the call still goes through, over the PSTN, within the timeout.
-    await bravo.node.sip!.edgeDown()
+    const asOperator = (e: typeof alpha, path: string, method = 'POST') =>
+      fetch(`${e.node.http!.url}${path}`, { method, headers: { authorization: `Bearer ${e.operatorToken}` } })
+    expect(await (await asOperator(bravo, '/api/edge/down')).json()).toEqual({ up: false })
     const t0 = Date.now()
     const third = await alice.call(`sip:${bobNumber}@${alpha.spec.domain}`)
     expect(third.final.status).toBe(200)
     expect(Date.now() - t0).toBeLessThan(4_000)
     expect(events.some((x) => x.name === 'alpha' && x.e.type === 'fallback')).toBe(true)
     expect((await alice.bye(third.dialog!)).status).toBe(200)
-    await bravo.node.sip!.edgeUp()
+    expect(await (await asOperator(bravo, '/api/edge/up')).json()).toEqual({ up: true })
 
     // 5. What happened shows in each node's metrics (operator only), next to libp2p's own.
     const scrape = async (e: typeof alpha) =>
@@ -169,5 +171,21 @@ describe('demo world: PSTN first, validation, then IME, then fallback', () => {
     expect(await register({ cookie, origin }, 'bert')).toMatch(/^SIP\/2.0 403 Signed in as bob/)
     expect(await register({ origin })).toMatch(/^SIP\/2.0 401/)
     expect(await register({ cookie, origin: 'http://evil.example' })).toMatch(/^SIP\/2.0 401/)
+  })
+
+  it('the operator publishes and withdraws a number at run time; the ring follows', async () => {
+    const [alpha, bravo] = world.enterprises as [World['enterprises'][0], World['enterprises'][0]]
+    const act = (method: string, number: string) =>
+      fetch(`${bravo.node.http!.url}/api/numbers/${encodeURIComponent(number)}`, {
+        method,
+        headers: { authorization: `Bearer ${bravo.operatorToken}` },
+      })
+    expect((await act('POST', '+12025550199')).status).toBe(200)
+    const claimed = await alpha.node.claimsOn('+12025550199' as never)
+    expect(claimed.owners).toContain(bravo.node.peer.chord.self.id)
+    expect((await act('DELETE', '+12025550199')).status).toBe(200)
+    expect((await alpha.node.claimsOn('+12025550199' as never)).owners).toEqual([])
+    expect((await act('DELETE', '+12025550199')).status).toBe(409)
+    expect((await act('POST', 'not-a-number')).status).toBe(400)
   })
 })

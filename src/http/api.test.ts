@@ -29,7 +29,22 @@ interface Row {
 // (its bearer token), and as the operator (operator token).
 const TABLE: Row[] = [
   { method: 'GET', path: '/api/health', expect: { nobody: 200, user: 200, foreign: 200, operator: 200 } },
-  { method: 'GET', path: '/metrics', expect: { nobody: 401, user: 403, foreign: 401, operator: 404 } },
+  { method: 'GET', path: '/metrics', expect: { nobody: 401, user: 403, foreign: 401, operator: 200 } },
+  { method: 'GET', path: '/api/edge', expect: { nobody: 401, user: 403, foreign: 401, operator: 200 } },
+  { method: 'POST', path: '/api/edge/down', expect: { nobody: 401, user: 403, foreign: 401, operator: 200 } },
+  { method: 'POST', path: '/api/edge/up', expect: { nobody: 401, user: 403, foreign: 401, operator: 200 } },
+  { method: 'POST', path: '/api/tickets/rotate', expect: { nobody: 401, user: 403, foreign: 401, operator: 200 } },
+  { method: 'GET', path: '/api/numbers', expect: { nobody: 401, user: 403, foreign: 401, operator: 200 } },
+  {
+    method: 'POST',
+    path: '/api/numbers/+12015550199',
+    expect: { nobody: 401, user: 403, foreign: 401, operator: 200 },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/numbers/+12015550100',
+    expect: { nobody: 401, user: 403, foreign: 401, operator: 200 },
+  },
   { method: 'GET', path: '/api/login', expect: { nobody: 400, user: 400, foreign: 400, operator: 400 } },
   { method: 'GET', path: '/api/session', expect: { nobody: 401, user: 200, foreign: 401, operator: 200 } },
   { method: 'DELETE', path: '/api/session', expect: { nobody: 401, user: 200, foreign: 401, operator: 403 } },
@@ -95,6 +110,10 @@ describe('access to every endpoint', () => {
         if (row.path === '/api/events' && status === 200) {
           expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/)
           abort.abort()
+          return
+        }
+        if (row.path === '/metrics' && status === 200) {
+          expect(await res.text()).toContain('ime_test_metric 1')
           return
         }
         const body = (await res.json()) as { error?: string }

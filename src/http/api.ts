@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net'
 import type { Clock } from '../core/clock.js'
 import { isE164 } from '../core/e164.js'
+import type { Result } from '../core/result.js'
 import type { CallRecordStore } from '../validation/call-record.js'
 import type { LearnedRouteStore } from '../validation/learned-route.js'
 import type { ValidationOutcome } from '../validation/scheduler.js'
@@ -22,6 +23,16 @@ import type { FailureLimits } from './rate-limit.js'
 import { Router, STREAMING, type Access, type Reply, type RequestContext, type RouteSpec } from './router.js'
 import { DEFAULT_SSE_OPTIONS, SseStream, type SseOptions } from './sse.js'
 import { serveStatic } from './static.js'
+
+/** What only an operator may do to a running node (each returns what it did, or why it could not). */
+export interface OperatorActs {
+  edge(): { up: boolean; sipWs?: string | undefined; sipTcp?: string | undefined }
+  setEdge(up: boolean): Promise<{ up: boolean }>
+  rotateTicketKey(): Result<{ epoch: number }>
+  numbers(): string[]
+  publish(number: string): Promise<Result<{ number: string; published: boolean }>>
+  withdraw(number: string): Promise<Result<{ number: string; withdrawn: boolean }>>
+}
 
 export interface HttpApiDeps {
   routes: Pick<LearnedRouteStore, 'list' | 'routesTo' | 'remove' | 'blockDomain' | 'unblockDomain'>
@@ -46,6 +57,8 @@ export interface HttpApiDeps {
   newId?: () => string
   /** Told of handler failures (answered 500). */
   onError?: (error: unknown) => void
+  /** Operator acts on the node itself; without them, their endpoints answer 404. */
+  operator?: OperatorActs
   /** Prometheus exposition (GET /metrics, operator only); without it, no such endpoint. */
   metrics?: () => Promise<{ text: string; contentType: string }>
   /** What a signed-in softphone needs to know (domain, its SIP WebSocket port...), sent with the session. */
@@ -275,6 +288,7 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
         return { status: 201, body: { call: callView(stored.value) } }
       },
     },
+    ...operatorRoutes(deps),
     {
       method: 'POST',
       path: '/api/validation/run',
@@ -440,4 +454,69 @@ function send(res: ServerResponse, reply: Reply): void {
   if (body === '') delete headers['content-type']
   res.writeHead(reply.status, { ...headers, 'content-length': String(Buffer.byteLength(body)) })
   res.end(body)
+}
+
+/** The operator's acts on the node: the SIP edge, ticket keys, published numbers. */
+function operatorRoutes(deps: HttpApiDeps): RouteSpec[] {
+  const acts = deps.operator
+  const missing = () => error(404, 'this node has no such part (no SIP call agent, or operator acts not enabled)')
+  const numberParam = (raw: string | undefined): string | Reply =>
+    raw !== undefined && isE164(raw)
+      ? raw
+      : error(400, `${JSON.stringify(raw)} is not an E.164 number such as +12015550100`)
+  return [
+    {
+      method: 'GET',
+      path: '/api/edge',
+      access: 'operator',
+      handle: () => (acts ? { status: 200, body: acts.edge() } : missing()),
+    },
+    ...(['up', 'down'] as const).map((state): RouteSpec => ({
+      method: 'POST',
+      path: `/api/edge/${state}`,
+      access: 'operator',
+      async handle() {
+        if (acts === undefined) return missing()
+        const done = await acts.setEdge(state === 'up')
+        deps.events.publish({ type: 'operator', act: state === 'up' ? 'edge-up' : 'edge-down' })
+        return { status: 200, body: done }
+      },
+    })),
+    {
+      method: 'POST',
+      path: '/api/tickets/rotate',
+      access: 'operator',
+      handle() {
+        if (acts === undefined) return missing()
+        const rotated = acts.rotateTicketKey()
+        if (!rotated.ok) return error(409, rotated.error)
+        deps.events.publish({ type: 'operator', act: 'ticket-key-rotated', detail: `epoch ${rotated.value.epoch}` })
+        return { status: 200, body: rotated.value }
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/numbers',
+      access: 'operator',
+      handle: () => (acts ? { status: 200, body: { numbers: acts.numbers() } } : missing()),
+    },
+    ...(['POST', 'DELETE'] as const).map((method): RouteSpec => ({
+      method,
+      path: '/api/numbers/:number',
+      access: 'operator',
+      async handle({ params }) {
+        if (acts === undefined) return missing()
+        const number = numberParam(params.number)
+        if (typeof number !== 'string') return number
+        const done = method === 'POST' ? await acts.publish(number) : await acts.withdraw(number)
+        if (!done.ok) return error(409, done.error)
+        deps.events.publish({
+          type: 'operator',
+          act: method === 'POST' ? 'number-published' : 'number-withdrawn',
+          detail: number,
+        })
+        return { status: 200, body: done.value }
+      },
+    })),
+  ]
 }

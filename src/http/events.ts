@@ -21,6 +21,11 @@ export type ImeEvent =
   | { type: 'route-dropped'; number?: string; domain?: string; count: number; reason: string }
   | { type: 'call'; call: CallRecord }
   | { type: 'ring'; change: 'successor' | 'predecessor' | 'joined' | 'left'; node: RingNodeView | null }
+  | {
+      type: 'operator'
+      act: 'edge-up' | 'edge-down' | 'ticket-key-rotated' | 'number-published' | 'number-withdrawn'
+      detail?: string
+    }
 
 export type PublishedEvent = ImeEvent & { readonly seq: number; readonly at: number }
 

@@ -1,12 +1,13 @@
 /** An HTTP API over real SQLite stores in memory, a hand-driven clock and a fake validation run: for tests. */
 import { ManualClock } from '../core/clock.js'
 import type { E164 } from '../core/e164.js'
+import { err, ok } from '../core/result.js'
 import { SqliteCallRecordStore } from '../store/call-record-store.js'
 import { openDatabase } from '../store/database.js'
 import { SqliteLearnedRouteStore } from '../store/learned-route-store.js'
 import { SqliteUserStore } from '../store/user-store.js'
 import type { ValidationOutcome } from '../validation/scheduler.js'
-import { createHttpApi, type HttpApi, type HttpApiDeps } from './api.js'
+import { createHttpApi, type HttpApi, type HttpApiDeps, type OperatorActs } from './api.js'
 import { EventHub } from './events.js'
 
 export const START = Date.parse('2026-11-25T10:00:00Z')
@@ -63,6 +64,8 @@ export async function startTestNode(options: Partial<HttpApiDeps> & { realm?: st
       node.validationRuns++
       return [outcome]
     },
+    operator: memoryOperatorActs(),
+    metrics: async () => ({ text: 'ime_test_metric 1\n', contentType: 'text/plain; version=0.0.4' }),
     ...options,
   })
   const { url } = await api.listen(0)
@@ -79,4 +82,20 @@ export async function startTestNode(options: Partial<HttpApiDeps> & { realm?: st
       db.close()
     },
   })
+}
+
+/** Operator acts on an in-memory stand-in for a node (the real ones are wired in src/node.ts). */
+export function memoryOperatorActs(): OperatorActs {
+  let up = true
+  let epoch = 1
+  const numbers = new Set<string>(['+12015550100'])
+  return {
+    edge: () => ({ up }),
+    setEdge: async (v) => ({ up: (up = v) }),
+    rotateTicketKey: () => ok({ epoch: ++epoch }),
+    numbers: () => [...numbers],
+    publish: async (n) => (numbers.add(n), ok({ number: n, published: true })),
+    withdraw: async (n) =>
+      numbers.delete(n) ? ok({ number: n, withdrawn: true }) : err(`${n} is not published by this node`),
+  }
 }
