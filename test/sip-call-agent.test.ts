@@ -13,7 +13,7 @@ import { StaticSipDirectory } from '../src/sip/directory.js'
 import { TicketKeyRing, MemoryTicketKeyStore } from '../src/tickets/key-ring.js'
 import { mintTicket, verifyTicket } from '../src/tickets/mint.js'
 import type { CallOutcome, NewCallRecord } from '../src/validation/call-record.js'
-import { SipPhone } from './support/sip-phone.js'
+import { SipPhone } from '../src/sip/scripted-phone.js'
 
 const n = (s: string) => s as E164
 const rand = (k: number) => new Uint8Array(randomBytes(k))

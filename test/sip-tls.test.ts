@@ -8,7 +8,7 @@ import { systemClock } from '../src/core/clock.js'
 import type { E164 } from '../src/core/e164.js'
 import { CallAgent } from '../src/sip/call-agent.js'
 import { StaticSipDirectory } from '../src/sip/directory.js'
-import { SipPhone } from './support/sip-phone.js'
+import { SipPhone } from '../src/sip/scripted-phone.js'
 
 describe('call agent over TLS and WSS', () => {
   let dir: string

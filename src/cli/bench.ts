@@ -3,10 +3,11 @@ import type { Command } from './command.js'
 import { dhtBench } from '../../bench/dht.js'
 import { keysBench } from '../../bench/keys.js'
 import { ticketsBench } from '../../bench/tickets.js'
+import { soakBench } from '../../bench/soak.js'
 import { validationBench } from '../../bench/validation.js'
 
 /** Each benchmark is a Command exported from a module in bench/; list it here. */
-const benches: Command[] = [dhtBench, keysBench, ticketsBench, validationBench]
+const benches: Command[] = [dhtBench, keysBench, soakBench, ticketsBench, validationBench]
 
 export const benchCommand: Command = {
   name: 'bench',

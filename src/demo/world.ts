@@ -58,6 +58,8 @@ export interface World {
   readonly enterprises: WorldEnterprise[]
   /** The ready line's JSON (architecture.md). */
   readyInfo(): ReadyInfo
+  /** Stops enterprise i (gracefully: it leaves the ring) and starts it again on the same data: node churn. */
+  restart(i: number): Promise<WorldEnterprise>
   stop(): Promise<void>
 }
 
@@ -155,56 +157,62 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     })),
   })
   const enterprises: WorldEnterprise[] = []
+  // One enterprise's node; `bootstrap` is any other member of the ring (none for the first).
+  const startOne = async (i: number, spec: DemoEnterpriseSpec): Promise<WorldEnterprise> => {
+    say(`starting ${spec.domain} (deriving number keys: scrypt, about 50 ms each)...`)
+    const users = spec.users.map((u) => ({ ...u, password: secret(secrets, `user:${spec.name}:${u.user}`) }))
+    const p = 100 + i * 10
+    const operatorToken = secret(secrets, `operator:${spec.name}`) + secret(secrets, `operator2:${spec.name}`)
+    const bootstrap = enterprises.find((e) => e.spec.name !== spec.name)?.node.peer.chord.self
+    const node = await startEnterpriseNode({
+      dataDir: join(options.dataDir, spec.name),
+      overlay: 'ime-demo',
+      domain: spec.domain,
+      numbers: spec.numbers,
+      users: users.map((u) => ({ name: u.user, password: u.password, number: u.number })),
+      http: {
+        port: port(p),
+        host: '127.0.0.1',
+        operatorToken,
+        ...(options.webRoot !== undefined && { webRoot: options.webRoot }),
+      },
+      sip: {
+        edge: { tcpPort: port(p + 3), wsPort: port(p + 4) },
+        internal: { tcpPort: port(p + 1), wsPort: port(p + 2) },
+        pstn: {
+          uri: `sip:127.0.0.1:${gateway.tcpPort};transport=tcp`,
+          user: `trunk-${spec.name}`,
+          password: trunkPassword(spec.name),
+        },
+        ...(options.imeTimeoutMs !== undefined && { imeTimeoutMs: options.imeTimeoutMs }),
+        ...(options.onSipEvent !== undefined && {
+          onEvent: (e: CallAgentEvent) => options.onSipEvent?.(spec.name, e),
+        }),
+      },
+      clock: skewed(spec.clockSkewMs),
+      ...(options.validation !== undefined && { validation: options.validation }),
+      ...(options.validationPollMs !== undefined && { validationPollMs: options.validationPollMs }),
+      ...(options.onValidation !== undefined && {
+        onValidation: (o: ValidationOutcome) => options.onValidation?.(spec.name, o),
+      }),
+      ...(bootstrap !== undefined && { bootstrap }),
+    })
+    return { spec, node, users, operatorToken }
+  }
+  const waitForTrunks = async () => {
+    const until = Date.now() + 5_000
+    while (enterprises.some((e) => e.node.sip?.trunkRegistered !== true) && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 20))
+    }
+  }
   const stop = async () => {
     for (const e of enterprises.splice(0).reverse()) await e.node.stop().catch(() => undefined)
     await gateway.stop()
   }
   try {
-    for (const [i, spec] of specs.entries()) {
-      say(`starting ${spec.domain} (deriving number keys: scrypt, about 50 ms each)...`)
-      const users = spec.users.map((u) => ({ ...u, password: secret(secrets, `user:${spec.name}:${u.user}`) }))
-      const p = 100 + i * 10
-      const operatorToken = secret(secrets, `operator:${spec.name}`) + secret(secrets, `operator2:${spec.name}`)
-      const node = await startEnterpriseNode({
-        dataDir: join(options.dataDir, spec.name),
-        overlay: 'ime-demo',
-        domain: spec.domain,
-        numbers: spec.numbers,
-        users: users.map((u) => ({ name: u.user, password: u.password, number: u.number })),
-        http: {
-          port: port(p),
-          host: '127.0.0.1',
-          operatorToken,
-          ...(options.webRoot !== undefined && { webRoot: options.webRoot }),
-        },
-        sip: {
-          edge: { tcpPort: port(p + 3), wsPort: port(p + 4) },
-          internal: { tcpPort: port(p + 1), wsPort: port(p + 2) },
-          pstn: {
-            uri: `sip:127.0.0.1:${gateway.tcpPort};transport=tcp`,
-            user: `trunk-${spec.name}`,
-            password: trunkPassword(spec.name),
-          },
-          ...(options.imeTimeoutMs !== undefined && { imeTimeoutMs: options.imeTimeoutMs }),
-          ...(options.onSipEvent !== undefined && {
-            onEvent: (e: CallAgentEvent) => options.onSipEvent?.(spec.name, e),
-          }),
-        },
-        clock: skewed(spec.clockSkewMs),
-        ...(options.validation !== undefined && { validation: options.validation }),
-        ...(options.validationPollMs !== undefined && { validationPollMs: options.validationPollMs }),
-        ...(options.onValidation !== undefined && {
-          onValidation: (o: ValidationOutcome) => options.onValidation?.(spec.name, o),
-        }),
-        ...(enterprises[0] !== undefined && { bootstrap: enterprises[0].node.peer.chord.self }),
-      })
-      enterprises.push({ spec, node, users, operatorToken })
-    }
+    for (const [i, spec] of specs.entries()) enterprises.push(await startOne(i, spec))
     for (let round = 0; round < 2; round++) for (const e of enterprises) await e.node.peer.chord.maintain()
-    const until = Date.now() + 5_000
-    while (enterprises.some((e) => e.node.sip?.trunkRegistered !== true) && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 20))
-    }
+    await waitForTrunks()
   } catch (e) {
     await stop()
     throw e
@@ -214,6 +222,15 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     gateway,
     enterprises,
     stop,
+    async restart(i) {
+      const old = enterprises[i]
+      if (old === undefined) throw new Error(`no enterprise ${i}`)
+      await old.node.stop()
+      enterprises[i] = await startOne(i, old.spec)
+      for (const e of enterprises) await e.node.peer.chord.maintain()
+      await waitForTrunks()
+      return enterprises[i]
+    },
     readyInfo(): ReadyInfo {
       return {
         pstn: {

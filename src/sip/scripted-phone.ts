@@ -1,11 +1,11 @@
 /**
- * A small SIP user agent for tests, on a real TCP or WebSocket connection: registers (answering digest
+ * A scripted SIP phone for tests, the soak and the flood benchmarks, on a real TCP or WebSocket connection: registers (answering digest
  * challenges), places calls (answering 407), answers or refuses incoming calls, hangs up. Written from RFC 3261
  * with the project's codec; it does only what the tests need, and checks what it receives.
  */
 import { randomBytes } from 'node:crypto'
-import { answerChallenge } from '../../src/sip/digest.js'
-import { SipHeaders } from '../../src/sip/headers.js'
+import { answerChallenge } from './digest.js'
+import { SipHeaders } from './headers.js'
 import {
   authValues,
   callId,
@@ -17,8 +17,8 @@ import {
   type SipMessage,
   type SipRequest,
   type SipResponse,
-} from '../../src/sip/message.js'
-import { SipTransportHub, type SipConnection, type SipTransportName } from '../../src/sip/transport.js'
+} from './message.js'
+import { SipTransportHub, type SipConnection, type SipTransportName } from './transport.js'
 
 export interface PhoneOptions {
   readonly transport: SipTransportName
