@@ -87,8 +87,8 @@ export async function runSoak(options: {
   const result = { placed: 0, answered: 0, failures: [] as string[], restarts: 0, outages: 0, setup: [] as number[] }
   const start = Date.now()
   const end = start + options.minutes * 60_000
-  let heapStart = 0
-  let rssStart = 0
+  let heapStart: number
+  let rssStart: number
   let stopped = false
   void options.signal?.then(() => (stopped = true))
   try {
