@@ -82,11 +82,13 @@ function controlProblem(head: Uint8Array): string | undefined {
     while (lineStart > 0 && !(head[lineStart - 1] === 10 && head[lineStart - 2] === 13)) lineStart--
     let colon = lineStart
     while (colon < i && head[colon] !== 58) colon++
+    // The header's name goes into the reason phrase: only a token, and cut short (it may be kilobytes long).
+    const name = colon < i ? lenientUtf8.decode(head.subarray(lineStart, colon)).trim() : ''
     const where =
       lineStart === 0
         ? 'the start line'
-        : colon < i
-          ? `the ${lenientUtf8.decode(head.subarray(lineStart, colon)).trim()} header`
+        : isToken(name)
+          ? `the ${name.length > 60 ? name.slice(0, 60) + '...' : name} header`
           : 'a header line'
     const what =
       b === 13 ? 'a bare CR' : b === 10 ? 'a bare LF' : `control character 0x${b.toString(16).padStart(2, '0')}`
