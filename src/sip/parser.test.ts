@@ -23,4 +23,17 @@ describe('parseMessage regressions', () => {
     if (r.ok) return
     expect(r.error.reason).toBe('Control character 0x00 in a header line')
   })
+
+  it('cuts a long method short in the CSeq mismatch reason', () => {
+    const method = 'A'.repeat(3000)
+    const bytes = enc.encode(
+      [`${method} sip:b@example.com SIP/2.0`, VIA, 'From: <sip:a@example.com>;tag=1', 'To: <sip:b@example.com>']
+        .concat(['Call-ID: c', 'CSeq: 1 OPTIONS', '', ''])
+        .join('\r\n'),
+    )
+    const r = parseMessage(bytes)
+    expect(r.ok ? 'accepted' : r.error.reason).toBe(
+      `CSeq method OPTIONS does not match request method ${'A'.repeat(60)}...`,
+    )
+  })
 })

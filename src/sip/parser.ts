@@ -54,6 +54,9 @@ const EMPTY = new Uint8Array(0)
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 const lenientUtf8 = new TextDecoder('utf-8')
 
+/** A token for a reason phrase, cut to 60 characters (a method may be kilobytes long). */
+const cut = (s: string): string => (s.length > 60 ? s.slice(0, 60) + '...' : s)
+
 function capitalise(s: string): string {
   return s.length === 0 ? s : s[0]?.toUpperCase() + s.slice(1)
 }
@@ -217,7 +220,8 @@ function checkRequiredHeaders(m: SipMessage): string | undefined {
   const cs = cseq(m)
   if (!cs.ok) return capitalise(cs.error)
   if (m.kind === 'request') {
-    if (cs.value.method !== m.method) return `CSeq method ${cs.value.method} does not match request method ${m.method}`
+    if (cs.value.method !== m.method)
+      return `CSeq method ${cut(cs.value.method)} does not match request method ${cut(m.method)}`
     const mf = maxForwards(m)
     if (!mf.ok) return mf.error
   }
