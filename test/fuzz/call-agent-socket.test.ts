@@ -1,15 +1,17 @@
 /**
- * The SIP call agent on real sockets, fed mutated messages over TCP at its edge and internal ports: the process
+ * The SIP call agent on real sockets, fed mutated messages over TCP and WebSocket at its edge and internal ports: the process
  * must not crash (no uncaught exception), each refused request that can be answered is answered with the
  * parser's status, a stream that cannot be trusted is closed, and afterwards the agent still answers OPTIONS.
  */
 import { randomBytes } from 'node:crypto'
 import { connect, type Socket } from 'node:net'
 import fc from 'fast-check'
+import { WebSocket } from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { systemClock } from '../../src/core/clock.js'
 import { CallAgent } from '../../src/sip/call-agent.js'
 import { StaticSipDirectory } from '../../src/sip/directory.js'
+import { parseMessage } from '../../src/sip/parser.js'
 import { SipStreamFramer, type StreamItem } from '../../src/sip/stream-framer.js'
 import { MemoryTicketKeyStore, TicketKeyRing } from '../../src/tickets/key-ring.js'
 import { verifyTicket } from '../../src/tickets/mint.js'
@@ -69,6 +71,41 @@ function exchange(port: number, bytes: Uint8Array, cut: number): Promise<Seen> {
   })
 }
 
+/** Sends `bytes` as one WebSocket frame (RFC 7118) and collects the answers until close or quiet. */
+function exchangeWs(port: number, bytes: Uint8Array): Promise<Seen> {
+  return new Promise((resolve) => {
+    const seen: Seen = { statuses: [], closed: false }
+    const ws = new WebSocket(`ws://127.0.0.1:${port}`, 'sip')
+    let timer: NodeJS.Timeout | undefined
+    const finish = () => {
+      clearTimeout(timer)
+      ws.terminate()
+      resolve(seen)
+    }
+    const quiet = () => {
+      clearTimeout(timer)
+      timer = setTimeout(finish, QUIET_MS)
+    }
+    ws.on('open', () => {
+      ws.send(bytes)
+      quiet()
+    })
+    ws.on('message', (data: Buffer) => {
+      const status = /^SIP\/2\.0 (\d{3}) /.exec(data.toString('latin1'))
+      if (status !== null) seen.statuses.push(Number(status[1]))
+      quiet()
+    })
+    ws.on('close', () => {
+      seen.closed = true
+      finish()
+    })
+    ws.on('error', () => {
+      seen.closed = true
+      finish()
+    })
+  })
+}
+
 const OPTIONS = sip([
   'OPTIONS sip:ime.example SIP/2.0',
   'Via: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKprobe',
@@ -80,7 +117,7 @@ const OPTIONS = sip([
   'Content-Length: 0',
 ])
 
-describe('call agent under mutated SIP over TCP', () => {
+describe('call agent under mutated SIP over TCP and WebSocket', () => {
   let agent: CallAgent
   const uncaught: unknown[] = []
   const record = (e: unknown) => void uncaught.push(e)
@@ -92,8 +129,8 @@ describe('call agent under mutated SIP over TCP', () => {
     agent = await CallAgent.start({
       domain: 'ime.example',
       host: '127.0.0.1',
-      edge: { tcpPort: 0 },
-      internal: { tcpPort: 0 },
+      edge: { tcpPort: 0, wsPort: 0 },
+      internal: { tcpPort: 0, wsPort: 0 },
       directory: new StaticSipDirectory('ime.example', [
         { name: 'alice', number: '+12025550100' as E164, password: 'pw' },
       ]),
@@ -146,5 +183,30 @@ describe('call agent under mutated SIP over TCP', () => {
       const seen = await exchange(port, OPTIONS, OPTIONS.length)
       expect(seen.statuses).toEqual([200])
     }
-  }, 60_000)
+  }, 120_000)
+
+  it('does the same over WebSocket, one mutated message per frame', async () => {
+    const inputs = fc.sample(
+      fc.record({ seed: fc.nat(SIP_CORPUS.length - 1), mutations: mutations(3), edge: fc.boolean() }),
+      { numRuns: INPUTS, seed: Number(process.env.FUZZ_SEED ?? 7118) },
+    )
+    const problems: string[] = []
+    const one = async (input: (typeof inputs)[number]) => {
+      const bytes = mutate(SIP_CORPUS[input.seed]!.bytes, input.mutations)
+      const port = input.edge ? agent.addresses.edge.ws! : agent.addresses.internal.ws!
+      const seen = await exchangeWs(port, bytes)
+      const r = parseMessage(bytes)
+      if (r.ok) return
+      if (r.error.request !== undefined && !seen.statuses.includes(r.error.status))
+        problems.push(`no ${r.error.status} (${r.error.reason}) for ${showBytes(bytes, 200)}`)
+      if (r.error.close && !seen.closed) problems.push(`not closed after "${r.error.reason}"`)
+    }
+    for (let i = 0; i < inputs.length; i += CONCURRENCY) await Promise.all(inputs.slice(i, i + CONCURRENCY).map(one))
+    expect(uncaught).toEqual([])
+    expect(problems.slice(0, 5)).toEqual([])
+    for (const port of [agent.addresses.edge.ws!, agent.addresses.internal.ws!]) {
+      const seen = await exchangeWs(port, OPTIONS)
+      expect(seen.statuses).toEqual([200])
+    }
+  }, 120_000)
 })
