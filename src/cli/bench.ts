@@ -1,13 +1,14 @@
 /** `ime bench ...`: benchmarks that report medians and compare against a peer run side by side. */
 import type { Command } from './command.js'
 import { dhtBench } from '../../bench/dht.js'
+import { fuzzBench } from '../../bench/fuzz.js'
 import { keysBench } from '../../bench/keys.js'
 import { ticketsBench } from '../../bench/tickets.js'
 import { soakBench } from '../../bench/soak.js'
 import { validationBench } from '../../bench/validation.js'
 
 /** Each benchmark is a Command exported from a module in bench/; list it here. */
-const benches: Command[] = [dhtBench, keysBench, soakBench, ticketsBench, validationBench]
+const benches: Command[] = [dhtBench, fuzzBench, keysBench, soakBench, ticketsBench, validationBench]
 
 export const benchCommand: Command = {
   name: 'bench',

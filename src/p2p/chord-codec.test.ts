@@ -111,4 +111,19 @@ describe('Chord codec', () => {
       { numRuns: 2000 },
     )
   })
+
+  it('refuses an address that is not valid UTF-8, and keeps reasons well-formed (found by fuzzing)', async () => {
+    const a = await realNode(4001)
+    const bytes = encodeRequest({ type: 'notify', candidate: a })
+    const at = Buffer.from(bytes).indexOf(Buffer.from('/p2p/')) + 5
+    bytes[at] = 0xff
+    const decoded = decodeRequest(bytes)
+    expect(decoded.ok ? 'accepted' : decoded.error).toBe('node ref: an address is not valid UTF-8')
+    const error = encodeResponse({ type: 'error', reason: 'no1234' })
+    error[error.length - 6] = 0xff
+    const reason = decodeResponse(error)
+    expect(reason.ok).toBe(true)
+    if (!reason.ok) return
+    expect(plain(decodeResponse(encodeResponse(reason.value)))).toEqual(plain(reason))
+  })
 })

@@ -18,6 +18,15 @@ import type { ChordRequest, ChordResponse, ClaimRecord, NodeRef } from '../dht/m
 import * as pb from './pb/chord.js'
 import { MAX_ADDRS_PER_NODE, MAX_MULTIADDR_LENGTH, MAX_PEER_ID_LENGTH, MAX_REASON_LENGTH } from './constants.js'
 
+/**
+ * Whether a decoded string is well-formed UTF-16: the protobuf decoder turns some invalid UTF-8 into lone
+ * surrogates, which encode back as U+FFFD, so that the value would change on its way through this node.
+ */
+const wellFormed = (s: string): boolean => Buffer.from(s, 'utf8').toString('utf8') === s
+
+/** Reasons are only shown: invalid UTF-8 in them becomes U+FFFD. */
+const reasonText = (s: string): string => Buffer.from(s.slice(0, MAX_REASON_LENGTH), 'utf8').toString('utf8')
+
 // ---- node refs ------------------------------------------------------------------------------------------------
 
 /** Ring ids of peer ids already checked: the same few hundred peers recur in every answer. */
@@ -55,6 +64,7 @@ export function decodeNodeRef(n: pb.NodeRef): Result<NodeRef> {
   if (n.addrs.length > MAX_ADDRS_PER_NODE) return err(`node ref: more than ${MAX_ADDRS_PER_NODE} addresses`)
   for (const a of n.addrs) {
     if (a.length > MAX_MULTIADDR_LENGTH) return err('node ref: address too long')
+    if (!wellFormed(a)) return err('node ref: an address is not valid UTF-8')
     try {
       multiaddr(a)
     } catch {
@@ -309,14 +319,14 @@ export function decodeResponse(bytes: Uint8Array): Result<ChordResponse> {
       return ok({
         type: 'stored',
         accepted: m.accepted,
-        rejected: m.rejected.map((r) => ({ index: r.index, reason: r.reason.slice(0, MAX_REASON_LENGTH) })),
+        rejected: m.rejected.map((r) => ({ index: r.index, reason: reasonText(r.reason) })),
       })
     case T.RECORDS: {
       const records = decodeRecords(m.records)
       return records.ok ? ok({ type: 'records', records: records.value }) : records
     }
     case T.ERROR:
-      return ok({ type: 'error', reason: m.reason.slice(0, MAX_REASON_LENGTH) })
+      return ok({ type: 'error', reason: reasonText(m.reason) })
     default:
       return err(`unknown response type ${String(m.type)}`)
   }

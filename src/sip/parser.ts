@@ -54,6 +54,9 @@ const EMPTY = new Uint8Array(0)
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 const lenientUtf8 = new TextDecoder('utf-8')
 
+/** A token for a reason phrase, cut to 60 characters (a method may be kilobytes long). */
+const cut = (s: string): string => (s.length > 60 ? s.slice(0, 60) + '...' : s)
+
 function capitalise(s: string): string {
   return s.length === 0 ? s : s[0]?.toUpperCase() + s.slice(1)
 }
@@ -82,11 +85,13 @@ function controlProblem(head: Uint8Array): string | undefined {
     while (lineStart > 0 && !(head[lineStart - 1] === 10 && head[lineStart - 2] === 13)) lineStart--
     let colon = lineStart
     while (colon < i && head[colon] !== 58) colon++
+    // The header's name goes into the reason phrase: only a token, and cut short (it may be kilobytes long).
+    const name = colon < i ? lenientUtf8.decode(head.subarray(lineStart, colon)).trim() : ''
     const where =
       lineStart === 0
         ? 'the start line'
-        : colon < i
-          ? `the ${lenientUtf8.decode(head.subarray(lineStart, colon)).trim()} header`
+        : isToken(name)
+          ? `the ${name.length > 60 ? name.slice(0, 60) + '...' : name} header`
           : 'a header line'
     const what =
       b === 13 ? 'a bare CR' : b === 10 ? 'a bare LF' : `control character 0x${b.toString(16).padStart(2, '0')}`
@@ -215,7 +220,8 @@ function checkRequiredHeaders(m: SipMessage): string | undefined {
   const cs = cseq(m)
   if (!cs.ok) return capitalise(cs.error)
   if (m.kind === 'request') {
-    if (cs.value.method !== m.method) return `CSeq method ${cs.value.method} does not match request method ${m.method}`
+    if (cs.value.method !== m.method)
+      return `CSeq method ${cut(cs.value.method)} does not match request method ${cut(m.method)}`
     const mf = maxForwards(m)
     if (!mf.ok) return mf.error
   }

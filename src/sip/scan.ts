@@ -36,9 +36,9 @@ export function isToken(s: string): boolean {
   return true
 }
 
-/** Printable for an error message: quoted, cut to 60 characters, control characters escaped by JSON. */
+/** Printable for an error message: quoted, cut to 60 characters, control characters escaped (JSON, and DEL). */
 export function shown(s: string): string {
-  return JSON.stringify(s.length > 60 ? s.slice(0, 60) + '...' : s)
+  return JSON.stringify(s.length > 60 ? s.slice(0, 60) + '...' : s).replaceAll('\x7f', '\\u007f')
 }
 
 /** A forward-only cursor over one header value (already unfolded, so whitespace is SP or HTAB). */

@@ -98,6 +98,28 @@ describe('SipStreamFramer', () => {
     expect(framer.buffered).toBe(0)
   })
 
+  it('refuses a head over the limit the same way however the stream is cut (found by fuzzing)', () => {
+    // The head's end arrives past the limit: in one chunk the framer used to find it and answer 513, in small
+    // chunks it gave up first with 400; both now give the same refusal. Heads of exactly the limit still pass.
+    const over = enc.encode('OPTIONS sip:a@b SIP/2.0\r\nX: ' + 'a'.repeat(MAX_HEAD_BYTES) + '\r\n\r\n')
+    const expected = [`invalid 400 No end of message head within ${MAX_HEAD_BYTES} bytes (close)`]
+    for (const size of [over.length, 1000, 7, 1]) {
+      const framer = new SipStreamFramer()
+      const items: StreamItem[] = []
+      for (let i = 0; i < over.length; i += size) items.push(...framer.push(over.subarray(i, i + size)))
+      expect(summary(items)).toEqual(expected)
+    }
+    const line = 'OPTIONS sip:a@b SIP/2.0\r\n'
+    const atLimit = enc.encode(line + 'X: ' + 'a'.repeat(MAX_HEAD_BYTES - line.length - 3) + '\r\n\r\n')
+    for (const size of [atLimit.length, 1000, 1]) {
+      const framer = new SipStreamFramer()
+      const items: StreamItem[] = []
+      for (let i = 0; i < atLimit.length; i += size) items.push(...framer.push(atLimit.subarray(i, i + size)))
+      expect(items.length).toBe(1)
+      expect(summary(items)[0]).not.toContain('No end of message head')
+    }
+  })
+
   it('closes on a stream that is not SIP', () => {
     const framer = new SipStreamFramer()
     expect(summary(framer.push(enc.encode('GET / HTTP/1.1\r\nHost: x\r\n\r\n')))).toEqual([

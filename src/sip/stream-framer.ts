@@ -71,9 +71,12 @@ export class SipStreamFramer {
     if (this.buffered === 0) return undefined
     const view = this.data.subarray(this.start, this.end)
     const headEnd = findHeadEnd(view, this.scanned - 3)
+    // Refuse a head over the limit the same way however the stream was cut: whether its end has arrived yet
+    // (headEnd beyond the limit) or cannot arrive within the limit any more (more than limit + 3 bytes scanned).
+    if (headEnd > MAX_HEAD_BYTES || (headEnd < 0 && view.length > MAX_HEAD_BYTES + 3))
+      return this.fatal(`No end of message head within ${MAX_HEAD_BYTES} bytes`)
     if (headEnd < 0) {
       this.scanned = view.length
-      if (view.length > MAX_HEAD_BYTES) return this.fatal(`No end of message head within ${MAX_HEAD_BYTES} bytes`)
       return undefined
     }
     const head = parseHead(view.subarray(0, headEnd), 'stream')

@@ -149,4 +149,11 @@ describe('formatSipUri', () => {
       }),
     )
   })
+
+  it('escapes DEL in its errors, which go into reason phrases (found by fuzzing)', () => {
+    const r = parseSipUri('sip:alice\x7f@example.com')
+    expect(r.ok).toBe(false)
+    if (!r.ok)
+      expect(r.error).toBe('URI "sip:alice\\u007f@example.com" contains "\\u007f", which is not allowed in a URI')
+  })
 })

@@ -92,6 +92,8 @@ export function parseTicket(text: string): Result<Ticket> {
   if (text.length > MAX_TICKET_TEXT_LENGTH) return err(`longer than ${MAX_TICKET_TEXT_LENGTH} characters`)
   if (!/^[A-Za-z0-9_-]+$/.test(text)) return err('not base64url')
   const bytes = new Uint8Array(Buffer.from(text, 'base64url'))
+  // Node's decoder ignores stray trailing bits and a dangling last character: one ticket, one text.
+  if (Buffer.from(bytes).toString('base64url') !== text) return err('not canonical base64url')
   if (bytes.length < 19) return err(`truncated: ${bytes.length} bytes`)
   if (bytes[0] !== TICKET_VERSION) return err(`unknown ticket version ${bytes[0]}`)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)

@@ -151,4 +151,26 @@ describe('tickets', () => {
     )
     expect(parseTicket('A'.repeat(MAX_TICKET_TEXT_LENGTH + 1)).ok).toBe(false)
   })
+
+  it('refuses a ticket text that is not canonical base64url (found by fuzzing)', () => {
+    const keys = ring()
+    // 19 + 1 + 1 + 1 + 16 = 38 bytes: the last base64url character carries 4 unused bits.
+    const t = mint(keys, T0, 3600, { calledNumber: '+1', callingDomain: 'x' })
+    expect(verifyTicket(t.text, { calledNumber: '+1', callingDomain: 'x' }, keys, T0).ok).toBe(true)
+    const last = t.text.at(-1)!
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    const sibling = t.text.slice(0, -1) + alphabet[alphabet.indexOf(last) ^ 1]!
+    // 39 bytes: 52 characters, and a 53rd is ignored by the decoder.
+    const u = mint(keys, T0, 3600, { calledNumber: '+1', callingDomain: 'xy' })
+    const cases = [
+      { text: sibling, minted: t.text, expected: { calledNumber: '+1', callingDomain: 'x' } },
+      { text: u.text + 'A', minted: u.text, expected: { calledNumber: '+1', callingDomain: 'xy' } },
+    ]
+    for (const c of cases) {
+      expect(Buffer.from(c.text, 'base64url')).toEqual(Buffer.from(c.minted, 'base64url'))
+      expect(rejection(verifyTicket(c.text, c.expected, keys, T0))).toBe(
+        'malformed: ticket malformed: not canonical base64url',
+      )
+    }
+  })
 })
