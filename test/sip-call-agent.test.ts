@@ -117,6 +117,16 @@ describe('call agent and PSTN gateway on loopback', () => {
     const ok = await bob.register()
     expect(ok.status).toBe(200)
     expect(ok.headers.get('Contact')).toContain(bob.contact)
+    const sha = await SipPhone.connect({
+      transport: 'TCP',
+      port: b.agent.addresses.internal.tcp!,
+      user: 'bob',
+      password: 'bob-pw',
+      domain: 'b.example',
+      digest: 'SHA-256',
+    })
+    phones.push(sha)
+    expect((await sha.register()).status).toBe(200)
     const mallory = await SipPhone.connect({
       transport: 'TCP',
       port: b.agent.addresses.internal.tcp!,

@@ -12,7 +12,12 @@ import { err, ok, type Result } from '../core/result.js'
 import { formatAuthValue, type AuthValue } from './header-values.js'
 
 export type DigestAlgorithm = 'MD5' | 'SHA-256'
-export const DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = ['SHA-256', 'MD5']
+/**
+ * The challenges offered, in this order. RFC 8760 would list SHA-256 first, but many user agents answer only the
+ * first challenge and know only MD5 (SIPp 3.6 refuses to answer a SHA-256 one; JsSIP 3 aborts), so MD5 comes
+ * first; clients that prefer SHA-256 still find it in the second WWW-Authenticate.
+ */
+export const DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = ['MD5', 'SHA-256']
 
 /** How long a nonce may be used (ms). */
 export const NONCE_LIFETIME_MS = 5 * 60_000
@@ -54,7 +59,7 @@ export class NonceSource {
   }
 }
 
-/** The WWW-Authenticate / Proxy-Authenticate values to send: one per algorithm, SHA-256 first (RFC 8760). */
+/** The WWW-Authenticate / Proxy-Authenticate values to send: one per algorithm, in DIGEST_ALGORITHMS' order. */
 export function challengeValues(realm: string, nonce: string, stale = false): string[] {
   return DIGEST_ALGORITHMS.map((algorithm) => {
     const params = new Map([

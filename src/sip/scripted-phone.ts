@@ -30,6 +30,8 @@ export interface PhoneOptions {
   readonly fromUser?: string
   /** For TLS and WSS: the CA that signed the server's certificate. */
   readonly ca?: string
+  /** Which digest challenge to answer (default MD5). */
+  readonly digest?: 'MD5' | 'SHA-256'
 }
 
 export interface Dialog {
@@ -125,7 +127,7 @@ export class SipPhone {
       const name = res.final.status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate'
       const ch = authValues(res.final, name)
       if (!ch.ok || ch.value.length === 0) throw new Error(`challenge without ${name}`)
-      const c = ch.value.find((v) => v.params.get('algorithm') === 'MD5') ?? ch.value[0]!
+      const c = ch.value.find((v) => v.params.get('algorithm') === (this.options.digest ?? 'MD5')) ?? ch.value[0]!
       const a = answerChallenge(
         c,
         { user: this.options.user, password: this.options.password },
