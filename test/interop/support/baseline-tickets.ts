@@ -20,7 +20,7 @@ export function baselineKey(): string {
 
 export function mintBaselineTicket(claims: BaselineTicketClaims, key: string): string {
   const nonce = randomBytes(6).toString('base64url')
-  const payload = `${claims.expiresAt}~${claims.calledNumber}~${claims.callingDomain}~${nonce}`
+  const payload = `${Math.floor(claims.expiresAt)}~${claims.calledNumber}~${claims.callingDomain}~${nonce}`
   return `${createHmac('sha256', key).update(payload).digest('base64url')}.${payload}`
 }
 

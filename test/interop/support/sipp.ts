@@ -33,6 +33,8 @@ export interface SippOptions {
   limit?: number
   /** Injection CSV (-inf). */
   injection?: string
+  /** Digest credentials for [authentication] (-au, -ap). */
+  auth?: { readonly user: string; readonly password: string }
   /** -key NAME VALUE for [NAME] in the scenario. */
   keys?: Readonly<Record<string, string>>
   /** Write <log> actions to a file (-trace_logs); the lines come back in the result. */
@@ -100,6 +102,7 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
     ...(options.limit !== undefined ? ['-l', String(options.limit)] : []),
     ...(options.injection !== undefined ? ['-inf', options.injection] : []),
     ...(options.logs === true ? ['-trace_logs'] : []),
+    ...(options.auth !== undefined ? ['-au', options.auth.user, '-ap', options.auth.password] : []),
     ...Object.entries(options.keys ?? {}).flatMap(([k, v]) => ['-key', k, v]),
     ...(options.extraArgs ?? []),
   ]
