@@ -33,6 +33,11 @@ export interface SippOptions {
   limit?: number
   /** Injection CSV (-inf). */
   injection?: string
+  /**
+   * Write the response times every this many calls (-rtt_freq; default 1). SIPp drops what is left over at the
+   * end, so choose a divisor of `calls` (rttFreqFor).
+   */
+  rttFreq?: number
   /** Digest credentials for [authentication] (-au, -ap). */
   auth?: { readonly user: string; readonly password: string }
   /** -key NAME VALUE for [NAME] in the scenario. */
@@ -97,7 +102,14 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
     ...(options.target !== undefined ? [options.target] : []),
     ...['-sf', scenario, '-t', transport, '-i', LOCALHOST, '-p', String(port), '-mp', String(mediaPort)],
     ...['-m', String(options.calls), '-nostdin', '-trace_err', '-trace_stat', '-fd', '1'],
-    ...['-trace_rtt', '-rtt_freq', '1', '-trace_screen', '-screen_file', join(dir, 'screen.log')],
+    ...[
+      '-trace_rtt',
+      '-rtt_freq',
+      String(options.rttFreq ?? 1),
+      '-trace_screen',
+      '-screen_file',
+      join(dir, 'screen.log'),
+    ],
     ...(options.rate !== undefined ? ['-r', String(options.rate)] : []),
     ...(options.limit !== undefined ? ['-l', String(options.limit)] : []),
     ...(options.injection !== undefined ? ['-inf', options.injection] : []),
@@ -169,6 +181,12 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
       return done
     },
   }
+}
+
+/** The largest -rtt_freq up to `max` that divides `calls`, so that SIPp writes every response time. */
+export function rttFreqFor(calls: number, max = 1000): number {
+  for (let d = Math.min(max, calls); d > 1; d--) if (calls % d === 0) return d
+  return 1
 }
 
 /** Runs SIPp to the end (or its time limit). */
