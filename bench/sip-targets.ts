@@ -53,7 +53,8 @@ export async function kamailioTarget(checkTickets: boolean, children: number): P
     defines: checkTickets ? ['WITH_TICKETS'] : [],
     modules: ['tm', 'rr', ...(checkTickets ? ['crypto'] : [])],
     ports: [port],
-    sharedMb: 256,
+    sharedMb: 1024,
+    privateMb: 32,
   })
   const expiresAt = Math.floor(Date.now() / 1000) + 3600
   return {

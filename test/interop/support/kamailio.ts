@@ -5,7 +5,7 @@
  * outside it is written. stop() sends SIGTERM to the main process (which ends its children), SIGKILL after 3 s.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -34,7 +34,7 @@ export interface KamailioOptions {
 export interface KamailioProcess {
   readonly dir: string
   readonly command: string
-  /** What Kamailio wrote on stderr so far (its log, -E), last 200,000 characters. */
+  /** What Kamailio wrote on stderr so far (its log, -E, kept in dir/kamailio.log), last 200,000 characters. */
   log(): string
   stop(): Promise<number | null>
 }
@@ -49,6 +49,11 @@ function killGroup(child: ChildProcess): void {
   } catch {
     // already gone
   }
+}
+
+function tail(path: string, chars: number): string {
+  const text = readFileSync(path, 'utf8')
+  return text.length > chars ? text.slice(-chars) : text
 }
 
 /** The template with every {{NAME}} replaced; throws if one is left without a value. */
@@ -76,13 +81,12 @@ export async function startKamailio(options: KamailioOptions): Promise<KamailioP
   args.push('-Y', dir, '-w', dir)
   const command = `${kamailio} ${args.join(' ')}`
   // Its own process group, so that killing the group ends the workers too even if the main process dies first.
-  const child = spawn(kamailio, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], detached: true })
+  const logPath = join(dir, 'kamailio.log')
+  const logFd = openSync(logPath, 'a')
+  const child = spawn(kamailio, args, { cwd: dir, stdio: ['ignore', 'ignore', logFd], detached: true })
+  closeSync(logFd)
   running.add(child)
-  let log = ''
-  child.stderr!.on('data', (c: Buffer) => {
-    log += c.toString()
-    if (log.length > 400_000) log = log.slice(-200_000)
-  })
+  const log = () => tail(logPath, 200_000)
   const exited = new Promise<number | null>((resolve) =>
     child.once('close', (code) => {
       running.delete(child)
@@ -90,12 +94,12 @@ export async function startKamailio(options: KamailioOptions): Promise<KamailioP
     }),
   )
   const exitedEarly = exited.then((code) => {
-    throw new Error(`Kamailio exited (${code}) before listening: ${command}\n${log.slice(-5000)}`)
+    throw new Error(`Kamailio exited (${code}) before listening: ${command}\n${log().slice(-5000)}`)
   })
   exitedEarly.catch(() => undefined)
   try {
     for (const port of options.ports) {
-      await Promise.race([waitListening(port, 'Kamailio', 10_000, () => log.slice(-5000)), exitedEarly])
+      await Promise.race([waitListening(port, 'Kamailio', 10_000, () => log().slice(-5000)), exitedEarly])
     }
   } catch (e) {
     killGroup(child)
@@ -104,7 +108,7 @@ export async function startKamailio(options: KamailioOptions): Promise<KamailioP
   return {
     dir,
     command,
-    log: () => log,
+    log,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
       child.kill('SIGTERM')
