@@ -34,14 +34,17 @@ export interface LoadRun {
 export async function runLoad(target: SipTarget, rate: number, calls: number): Promise<LoadRun> {
   const dir = mkdtempSync(join(tmpdir(), 'ime-bench-sip-'))
   const limitMs = Math.ceil((2 * calls) / rate) * 1000 + 30_000
-  const uas = await startSipp({
-    scenario: 'uas.xml',
-    port: target.uasPort,
-    calls,
-    timeoutMs: limitMs + 5000,
-    dir: join(dir, 'uas'),
-    rttFreq: rttFreqFor(calls),
-  })
+  const uas =
+    target.startUas !== undefined
+      ? await target.startUas(calls, limitMs + 5000, join(dir, 'uas'))
+      : await startSipp({
+          scenario: 'uas.xml',
+          port: target.uasPort,
+          calls,
+          timeoutMs: limitMs + 5000,
+          dir: join(dir, 'uas'),
+          rttFreq: rttFreqFor(calls),
+        })
   let uac: SippResult
   try {
     await uas.listening
@@ -56,8 +59,8 @@ export async function runLoad(target: SipTarget, rate: number, calls: number): P
       rttFreq: rttFreqFor(calls),
     })
   } finally {
-    // The UAS ends by itself after `calls` calls; if some never reached it, stop it now.
-    setTimeout(() => void uas.stop(1000), 2000).unref()
+    // The UAS ends by itself after `calls` calls (a registered one when stopped); if some never reached it, stop it.
+    setTimeout(() => void uas.stop(1000), target.startUas !== undefined ? 0 : 2000).unref()
   }
   const callee = await uas.done
   return {

@@ -3,12 +3,14 @@
  * behind), every INVITE carrying a ticket. Reports, per target and rate, the achieved calls/s, failed calls and the
  * INVITE -> 200 time (median, p99). `--vs kamailio` runs the Kamailio baseline (stateful, record-routing, HMAC
  * ticket check) side by side; `--vs direct` measures SIPp to SIPp, the load generator's own ceiling.
- * Our call agent is measured with --target until the bench starts it itself (see docs/interop.md).
+ * Our call agent (src/sip/call-agent.ts) runs in this process when the branch has it; --target measures any
+ * running SIP server instead.
  */
 import { intOption, numberOption, stringOption, UsageError, type Command, type ParsedArgs } from '../src/cli/command.js'
 import { median, printJson, printTable, round } from './report.js'
 import { runLoad, type LoadRun } from './sip-load.js'
-import { directTarget, externalTarget, kamailioTarget, type SipTarget } from './sip-targets.js'
+import { agentAvailable } from '../test/interop/support/call-agent.js'
+import { agentTarget, directTarget, externalTarget, kamailioTarget, type SipTarget } from './sip-targets.js'
 
 const VS = ['kamailio', 'kamailio-nocheck', 'direct'] as const
 type Vs = (typeof VS)[number]
@@ -34,6 +36,10 @@ function vsList(args: ParsedArgs): Vs[] {
 async function startTargets(args: ParsedArgs, children: number): Promise<(() => Promise<SipTarget>)[]> {
   const starters: (() => Promise<SipTarget>)[] = []
   const address = stringOption(args, 'target')
+  if (address === undefined && args.values['vs-only'] !== true) {
+    if (agentAvailable()) starters.push(agentTarget)
+    else process.stderr.write('ime bench sip: our call agent is not on this branch; measuring only --vs targets\n')
+  }
   if (address !== undefined) {
     const tickets = stringOption(args, 'tickets')
     const uasPort = intOption(args, 'uas-port', 0, 1, 65535)
@@ -45,9 +51,7 @@ async function startTargets(args: ParsedArgs, children: number): Promise<(() => 
     else starters.push(() => kamailioTarget(vs === 'kamailio', children))
   }
   if (starters.length === 0) {
-    throw new UsageError(
-      'nothing to measure: our call agent is not started by the bench yet; give --target HOST:PORT or --vs kamailio',
-    )
+    throw new UsageError('nothing to measure: no call agent on this branch; give --vs kamailio or --target HOST:PORT')
   }
   return starters
 }
@@ -91,8 +95,9 @@ export const sipBench: Command = {
   --runs K         runs per target and rate; medians are reported (default 1)
   --vs LIST        also measure: kamailio (baseline with the HMAC ticket check), kamailio-nocheck (the same
                    proxy without it), direct (SIPp to SIPp: the load generator's ceiling); comma separated
+  --vs-only        do not measure our call agent (by default it runs in this process when the branch has it)
   --children C     Kamailio TCP workers (default 2)
-  --target H:P     a running SIP server (our call agent's edge) to measure; it must deliver calls to
+  --target H:P     a running SIP server to measure instead of our agent; it must deliver calls to
                    127.0.0.1:--uas-port, where the bench runs a SIPp UAS, and accept the tickets in
                    --tickets FILE (lines "calling domain;called number;ticket")
   --json           print one JSON object as the last line
@@ -108,6 +113,7 @@ export const sipBench: Command = {
     target: { type: 'string' },
     tickets: { type: 'string' },
     'uas-port': { type: 'string' },
+    'vs-only': { type: 'boolean' },
     json: { type: 'boolean' },
   },
   async run(args) {
