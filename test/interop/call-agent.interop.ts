@@ -130,6 +130,11 @@ describe('our call agent with SIPp (and Kamailio in front)', () => {
     expect(uac.exitCode, explain(uac)).toBe(0)
     expect(uac.successful, explain(uac)).toBe(CALLS)
     expect(ime.agent.counters.ticketsAccepted).toBeGreaterThanOrEqual(CALLS)
+    // Each call reached alice's SIPp (its UAS scenario logs the X-IME-Ticket it saw, empty if none).
+    const answered = readLog(alice.dir)
+      .split('\n')
+      .filter((l) => l.startsWith('ticket='))
+    expect(answered.length).toBeGreaterThanOrEqual(CALLS)
   })
 
   const refused: [string, () => [string, string]][] = [
