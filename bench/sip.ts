@@ -65,11 +65,13 @@ export interface SipSummary {
   failedCalls: number
   inviteTo200P50Ms: number
   inviteTo200P99Ms: number
+  /** achievedPerSecond / the Kamailio baseline's at the same rate, when it ran too. */
+  vsKamailio?: number
 }
 
 function summarize(runs: LoadRun[]): SipSummary[] {
   const keys = [...new Set(runs.map((r) => `${r.target}@${r.rate}`))]
-  return keys.map((k) => {
+  const summary = keys.map((k): SipSummary => {
     const group = runs.filter((r) => `${r.target}@${r.rate}` === k)
     return {
       target: group[0]!.target,
@@ -81,6 +83,11 @@ function summarize(runs: LoadRun[]): SipSummary[] {
       inviteTo200P99Ms: median(group.map((r) => r.inviteTo200P99Ms)),
     }
   })
+  for (const s of summary) {
+    const base = summary.find((b) => b.target === 'kamailio' && b.rate === s.rate)
+    if (base !== undefined && s !== base) s.vsKamailio = round(s.achievedPerSecond / base.achievedPerSecond, 3)
+  }
+  return summary
 }
 
 export const sipBench: Command = {
@@ -124,11 +131,14 @@ export const sipBench: Command = {
     const children = intOption(args, 'children', 2, 1, 64)
     const starters = await startTargets(args, children)
     const results: LoadRun[] = []
-    for (const start of starters) {
-      const target = await start()
-      try {
-        for (let k = 0; k < runs; k++) {
-          for (const rate of rateList) {
+    // Every target runs at each rate in turn within a round, so that load from elsewhere on a shared machine falls
+    // on all of them alike; rounds repeat --runs times.
+    const targets: SipTarget[] = []
+    try {
+      for (const start of starters) targets.push(await start())
+      for (let k = 0; k < runs; k++) {
+        for (const rate of rateList) {
+          for (const target of targets) {
             const calls = fixedCalls ?? Math.max(1, Math.round(rate * seconds))
             const run = await runLoad(target, rate, calls)
             results.push(run)
@@ -138,9 +148,9 @@ export const sipBench: Command = {
             )
           }
         }
-      } finally {
-        await target.stop()
       }
+    } finally {
+      for (const target of targets) await target.stop()
     }
     const summary = summarize(results)
     printTable(
@@ -148,7 +158,8 @@ export const sipBench: Command = {
       summary.map((s) => [
         `${s.target} @ ${s.rate}/s`,
         `${s.achievedPerSecond} calls/s, ${s.failedCalls} failed, INVITE->200 p50 ${s.inviteTo200P50Ms} ms, ` +
-          `p99 ${s.inviteTo200P99Ms} ms`,
+          `p99 ${s.inviteTo200P99Ms} ms` +
+          (s.vsKamailio !== undefined ? `, ${s.vsKamailio} x Kamailio` : ''),
       ]),
     )
     if (args.values.json === true) {
