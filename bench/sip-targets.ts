@@ -57,7 +57,11 @@ export async function directTarget(): Promise<SipTarget> {
  * The Kamailio baseline (test/interop/kamailio/baseline-proxy.cfg): stateful, record-routing, TCP, and with
  * `checkTickets` one HMAC-SHA-256 ticket check per INVITE, as our edge makes.
  */
-export async function kamailioTarget(checkTickets: boolean, children: number): Promise<SipTarget> {
+export async function kamailioTarget(
+  checkTickets: boolean,
+  children: number,
+  memoryManager?: 'qm' | 'fm' | 'tlsf',
+): Promise<SipTarget> {
   const uasPort = await freePorts(1)
   const port = await freePorts(1)
   const key = baselineKey()
@@ -74,6 +78,7 @@ export async function kamailioTarget(checkTickets: boolean, children: number): P
     ports: [port],
     sharedMb: 1024,
     privateMb: 32,
+    ...(memoryManager !== undefined && { memoryManager }),
   })
   const expiresAt = Math.floor(Date.now() / 1000) + 3600
   return {

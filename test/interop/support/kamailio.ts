@@ -29,6 +29,8 @@ export interface KamailioOptions {
   sharedMb?: number
   /** Private memory per process, MB (-M). */
   privateMb?: number
+  /** Memory manager for shared and private memory (-x, -X); Kamailio's default (qm) when absent. */
+  memoryManager?: 'qm' | 'fm' | 'tlsf'
 }
 
 export interface KamailioProcess {
@@ -79,6 +81,7 @@ export async function startKamailio(options: KamailioOptions): Promise<KamailioP
   }
   const args = [...common, '-DD', '-E', '-m', String(options.sharedMb ?? 64), '-M', String(options.privateMb ?? 8)]
   args.push('-Y', dir, '-w', dir)
+  if (options.memoryManager !== undefined) args.push('-x', options.memoryManager, '-X', options.memoryManager)
   const command = `${kamailio} ${args.join(' ')}`
   // Its own process group, so that killing the group ends the workers too even if the main process dies first.
   const logPath = join(dir, 'kamailio.log')
