@@ -7,8 +7,10 @@
  * - CallAgent.start({ domain, host, edge: { tcpPort: 0 }, internal: { tcpPort: 0 }, directory, routeTo,
  *   checkTicket, clock }) -> agent with agent.addresses.{edge,internal}.tcp (bound ports) and stop();
  *   StaticSipDirectory(realm, [{ name, password, number }]) in src/sip/directory.ts.
- * - internal TCP: REGISTER with MD5 digest (401 challenge, realm = domain); calls to a registered user go over the
- *   connection the user registered on.
+ * - internal TCP: REGISTER with MD5 digest (401 challenge, realm = domain) that SIPp can answer: SIPp 3.6.1 answers
+ *   only the FIRST WWW-Authenticate and only MD5, so the MD5 challenge must come first (on main at 7e3d7d3 SHA-256
+ *   comes first and every test here fails in beforeAll: "createAuthHeader: authentication must use MD5"; with the
+ *   order swapped in challengeValues, all 8 pass). Calls to a registered user go over the connection it registered on.
  * - edge TCP: INVITE sip:<E.164>@host with From: <sip:x@<calling domain>> and X-IME-Ticket: the call reaches the
  *   user whose number it is; a missing/forged/expired/malformed/other-number ticket gets 403 whose reason phrase
  *   is the TicketRejection.reason that verifyTicket gives for that ticket.
