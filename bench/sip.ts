@@ -25,8 +25,9 @@ function rates(args: ParsedArgs): number[] {
 }
 
 /**
- * Kamailio's memory manager. Debian's build has memory debugging, and its default manager (qm) with it held the
- * baseline to about 1,500 calls/s here where tlsf or fm reach about 4,900: the baseline should be Kamailio at its best.
+ * Kamailio's memory manager. Debian's build has memory debugging, and with its default manager (qm) the baseline
+ * fell behind from 2,000 calls/s offered here, where tlsf keeps up to about 5,800 (docs/interop.md): the baseline
+ * should be Kamailio at its best.
  */
 function memoryManager(args: ParsedArgs): 'qm' | 'fm' | 'tlsf' {
   const m = stringOption(args, 'kamailio-mem') ?? 'tlsf'
@@ -114,8 +115,8 @@ export const sipBench: Command = {
                    proxy without it), direct (SIPp to SIPp: the load generator's ceiling); comma separated
   --vs-only        do not measure our call agent (by default it runs in this process when the branch has it)
   --children C     Kamailio TCP workers (default 2)
-  --kamailio-mem M Kamailio's memory manager (-x, -X): tlsf (default here), fm, or qm (Kamailio's default,
-                   3x slower in Debian's build with memory debugging)
+  --kamailio-mem M Kamailio's memory manager (-x, -X): tlsf (default here), fm, or qm (Kamailio's default;
+                   much slower in Debian's build, which has memory debugging)
   --target H:P     a running SIP server to measure instead of our agent; it must deliver calls to
                    127.0.0.1:--uas-port, where the bench runs a SIPp UAS, and accept the tickets in
                    --tickets FILE (lines "calling domain;called number;ticket")
