@@ -69,7 +69,9 @@ export async function runLoad(target: SipTarget, rate: number, calls: number): P
     calls,
     successful: uac.successful,
     failed: uac.failed,
-    answered: callee.successful,
+    // A registered callee answers in SIPp's out-of-call scenario, which its statistics do not count: its log does.
+    answered:
+      target.startUas !== undefined ? callee.logLines.filter((l) => l.startsWith('ticket=')).length : callee.successful,
     achievedPerSecond: round(uac.successful / uac.elapsedS, 4),
     inviteTo200P50Ms: percentile(uac.rtdMs, 50),
     inviteTo200P99Ms: percentile(uac.rtdMs, 99),
