@@ -1,0 +1,83 @@
+/**
+ * One load run: a SIPp UAS where the target delivers calls, and a SIPp UAC sending `calls` calls at `rate` calls/s
+ * over TCP (-t t1, one connection) to the target, each INVITE with its X-IME-Ticket. Bounded in count (-m) and
+ * time (a hard limit of twice the planned duration plus 30 s).
+ */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { writeInjection } from '../test/interop/support/injection.js'
+import { rttFreqFor, runSipp, startSipp, type SippResult } from '../test/interop/support/sipp.js'
+import { percentile, round } from './report.js'
+import type { SipTarget } from './sip-targets.js'
+
+export interface LoadRun {
+  target: string
+  rate: number
+  calls: number
+  successful: number
+  failed: number
+  /** Calls the UAS completed. */
+  answered: number
+  /** Successful calls / wall time of the UAC run (first INVITE to last BYE answered, plus SIPp's start). */
+  achievedPerSecond: number
+  /** INVITE sent -> 200 received, from SIPp's response time 1 (1 ms resolution). */
+  inviteTo200P50Ms: number
+  inviteTo200P99Ms: number
+  /** SIPp's own mean of response time 1. */
+  inviteTo200MeanMs: number
+  elapsedS: number
+  exit: string
+  command: string
+}
+
+export async function runLoad(target: SipTarget, rate: number, calls: number): Promise<LoadRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'ime-bench-sip-'))
+  const limitMs = Math.ceil((2 * calls) / rate) * 1000 + 30_000
+  const uas =
+    target.startUas !== undefined
+      ? await target.startUas(calls, limitMs + 5000, join(dir, 'uas'))
+      : await startSipp({
+          scenario: 'uas.xml',
+          port: target.uasPort,
+          calls,
+          timeoutMs: limitMs + 5000,
+          dir: join(dir, 'uas'),
+          rttFreq: rttFreqFor(calls),
+        })
+  let uac: SippResult
+  try {
+    await uas.listening
+    uac = await runSipp({
+      scenario: 'uac-call-ticket.xml',
+      target: target.address,
+      injection: writeInjection(join(dir, 'tickets.csv'), target.rows(Math.min(calls, 100_000))),
+      rate,
+      calls,
+      timeoutMs: limitMs,
+      dir: join(dir, 'uac'),
+      rttFreq: rttFreqFor(calls),
+    })
+  } finally {
+    // The UAS ends by itself after `calls` calls (a registered one when stopped); if some never reached it, stop it.
+    setTimeout(() => void uas.stop(1000), target.startUas !== undefined ? 0 : 2000).unref()
+  }
+  const callee = await uas.done
+  return {
+    target: target.name,
+    rate,
+    calls,
+    successful: uac.successful,
+    failed: uac.failed,
+    // A registered callee answers in SIPp's out-of-call scenario, which its statistics do not count: its log does.
+    answered:
+      target.startUas !== undefined ? callee.logLines.filter((l) => l.startsWith('ticket=')).length : callee.successful,
+    achievedPerSecond: round(uac.successful / uac.elapsedS, 4),
+    inviteTo200P50Ms: percentile(uac.rtdMs, 50),
+    inviteTo200P99Ms: percentile(uac.rtdMs, 99),
+    inviteTo200MeanMs: round(uac.responseTime1MeanMs, 3),
+    elapsedS: round(uac.elapsedS, 4),
+    exit: uac.exit,
+    command: uac.command,
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * What `ime bench sip` sends calls to. A target is an address for the SIPp UAC, the port where it delivers calls
+ * (a SIPp UAS listens there), and the injection rows (calling domain; called number; ticket) it accepts. Our call
+ * agent becomes one more target once it exists; the load runner (sip-load.ts) takes any of them.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { baselineKey, mintBaselineTicket } from '../test/interop/support/baseline-tickets.js'
+import { startAgent } from '../test/interop/support/call-agent.js'
+import { writeInjection } from '../test/interop/support/injection.js'
+import { startKamailio } from '../test/interop/support/kamailio.js'
+import { freePorts, LOCALHOST } from '../test/interop/support/ports.js'
+import { SCENARIOS_DIR, startSipp, type SippProcess } from '../test/interop/support/sipp.js'
+import { mintTicket } from '../src/tickets/mint.js'
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+
+/** Waits until a SIPp -trace_logs file in `dir` contains `text`. */
+export async function waitForLog(dir: string, text: string, ms: number, what: string): Promise<void> {
+  const until = Date.now() + ms
+  for (;;) {
+    const name = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('_logs.log')) : undefined
+    if (name !== undefined && readFileSync(join(dir, name), 'utf8').includes(text)) return
+    if (Date.now() > until) throw new Error(`no "${text}" within ${ms} ms: ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+export const BENCH_CALLED = '+14085550123'
+export const BENCH_CALLING_DOMAIN = 'caller.example'
+
+export interface SipTarget {
+  readonly name: string
+  /** host:port the UAC sends INVITEs to. */
+  readonly address: string
+  /** Port on 127.0.0.1 where the target delivers calls; the runner starts a SIPp UAS there. */
+  readonly uasPort: number
+  /** Injection rows for `n` calls: calling domain; called number; ticket. */
+  rows(n: number): string[][]
+  /** Starts the callee when it is not a plain UAS on uasPort (a user registered with the target), ready for calls. */
+  startUas?(calls: number, timeoutMs: number, dir: string): Promise<SippProcess>
+  stop(): Promise<void>
+}
+
+/** SIPp straight to SIPp: the ceiling of the load generator itself on this machine. */
+export async function directTarget(): Promise<SipTarget> {
+  const uasPort = await freePorts(1)
+  return {
+    name: 'sipp-direct',
+    address: `${LOCALHOST}:${uasPort}`,
+    uasPort,
+    rows: (n) => Array.from({ length: n }, (_, i) => [BENCH_CALLING_DOMAIN, BENCH_CALLED, `direct-${i}`]),
+    stop: async () => undefined,
+  }
+}
+
+/**
+ * The Kamailio baseline (test/interop/kamailio/baseline-proxy.cfg): stateful, record-routing, TCP, and with
+ * `checkTickets` one HMAC-SHA-256 ticket check per INVITE, as our edge makes.
+ */
+export async function kamailioTarget(
+  checkTickets: boolean,
+  children: number,
+  memoryManager?: 'qm' | 'fm' | 'tlsf',
+): Promise<SipTarget> {
+  const uasPort = await freePorts(1)
+  const port = await freePorts(1)
+  const key = baselineKey()
+  const kamailio = await startKamailio({
+    config: 'baseline-proxy.cfg',
+    params: {
+      LISTEN: `${LOCALHOST}:${port}`,
+      NEXT_HOP: `${LOCALHOST}:${uasPort}`,
+      TICKET_KEY: key,
+      CHILDREN: children,
+    },
+    defines: checkTickets ? ['WITH_TICKETS'] : [],
+    modules: ['tm', 'rr', ...(checkTickets ? ['crypto'] : [])],
+    ports: [port],
+    sharedMb: 1024,
+    privateMb: 32,
+    ...(memoryManager !== undefined && { memoryManager }),
+  })
+  const expiresAt = Math.floor(Date.now() / 1000) + 3600
+  return {
+    name: checkTickets ? 'kamailio' : 'kamailio-nocheck',
+    address: `${LOCALHOST}:${port}`,
+    uasPort,
+    rows: (n) =>
+      Array.from({ length: n }, () => [
+        BENCH_CALLING_DOMAIN,
+        BENCH_CALLED,
+        mintBaselineTicket({ calledNumber: BENCH_CALLED, callingDomain: BENCH_CALLING_DOMAIN, expiresAt }, key),
+      ]),
+    stop: async () => {
+      await kamailio.stop()
+    },
+  }
+}
+
+/**
+ * Any running SIP server: calls go to `address`, it must deliver them to 127.0.0.1:`uasPort`, and the tickets come
+ * from a CSV of "calling domain;called number;ticket" lines (reused in turn when there are fewer than calls).
+ * This is how our call agent is measured until the bench starts it itself.
+ */
+export function externalTarget(address: string, uasPort: number, ticketsCsv: string): SipTarget {
+  const lines = readFileSync(ticketsCsv, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && l !== 'SEQUENTIAL' && l !== 'RANDOM' && !l.startsWith('#'))
+  const rows = lines.map((l) => l.split(';'))
+  if (rows.length === 0 || rows.some((r) => r.length < 3)) {
+    throw new Error(`${ticketsCsv}: expected lines "calling domain;called number;ticket"`)
+  }
+  return {
+    name: 'target',
+    address,
+    uasPort,
+    rows: (n) => Array.from({ length: n }, (_, i) => rows[i % rows.length]!),
+    stop: async () => undefined,
+  }
+}
+
+/**
+ * Our call agent (src/sip/call-agent.ts) in this process: calls go to its edge over TCP with IME tickets minted by
+ * its keys; the callee is a SIPp user registered on its internal face that answers on that connection
+ * (uac-register-then-answer.xml with -oocsf uas.xml), since the agent reaches users over their own connection.
+ */
+export async function agentTarget(): Promise<SipTarget> {
+  const user = { name: 'callee', password: randomBytes(12).toString('base64url'), number: BENCH_CALLED }
+  const ime = await startAgent('bench.example', [user])
+  const uasPort = await freePorts(1)
+  return {
+    name: 'ime',
+    address: `${LOCALHOST}:${ime.edgeTcp}`,
+    uasPort,
+    rows: (n) =>
+      Array.from({ length: n }, () => {
+        const t = mintTicket(
+          { calledNumber: BENCH_CALLED, callingDomain: BENCH_CALLING_DOMAIN },
+          ime.keys,
+          Date.now(),
+          (k) => new Uint8Array(randomBytes(k)),
+        )
+        if (!t.ok) throw new Error(t.error)
+        return [BENCH_CALLING_DOMAIN, BENCH_CALLED, t.value.text]
+      }),
+    async startUas(_calls, timeoutMs, dir) {
+      const uas = await startSipp({
+        scenario: 'uac-register-then-answer.xml',
+        target: `${LOCALHOST}:${ime.internalTcp}`,
+        port: uasPort,
+        injection: writeInjection(join(dir + '.csv'), [[user.name, `${LOCALHOST}:${uasPort}`, 'bench.example']]),
+        auth: { user: user.name, password: user.password },
+        calls: 1,
+        logs: true,
+        timeoutMs,
+        dir,
+        extraArgs: ['-oocsf', join(SCENARIOS_DIR, 'uas.xml'), '-d', String(timeoutMs)],
+      })
+      await waitForLog(dir, 'registered', 10_000, uas.command)
+      return uas
+    },
+    stop: () => ime.agent.stop(),
+  }
+}
