@@ -4,11 +4,12 @@ import { dhtBench } from '../../bench/dht.js'
 import { fuzzBench } from '../../bench/fuzz.js'
 import { keysBench } from '../../bench/keys.js'
 import { ticketsBench } from '../../bench/tickets.js'
+import { sipBench } from '../../bench/sip.js'
 import { soakBench } from '../../bench/soak.js'
 import { validationBench } from '../../bench/validation.js'
 
 /** Each benchmark is a Command exported from a module in bench/; list it here. */
-const benches: Command[] = [dhtBench, fuzzBench, keysBench, soakBench, ticketsBench, validationBench]
+const benches: Command[] = [dhtBench, fuzzBench, keysBench, sipBench, soakBench, ticketsBench, validationBench]
 
 export const benchCommand: Command = {
   name: 'bench',

@@ -342,6 +342,8 @@ export class CallAgent {
       return this.core.reply(req, conn, 403, reason)
     }
     this.counters.ticketsAccepted++
+    // The ticket has done its work here: it is a bearer credential, and the callee's phone has no use for it.
+    req.headers.remove('X-IME-Ticket')
     this.emit({ type: 'ticket-checked', ok: true, called, callingDomain, source })
     const user = this.config.directory.userByNumber(called!)
     if (user === undefined) return this.core.reply(req, conn, 404, 'No such number here')

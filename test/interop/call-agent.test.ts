@@ -1,21 +1,11 @@
 /**
- * TODO(enable): interop tests of OUR call agent (src/sip/call-agent.ts) with SIPp and Kamailio. Vitest does not pick
- * this file up (it runs *.test.ts): on a branch with the agent, enable it by adding test/interop/call-agent.test.ts
- * that contains only `import './call-agent.interop.js'` (or rename this file to call-agent.test.ts).
- *
- * What the agent must provide (support/call-agent.ts loads it; the API of src/sip/call-agent.ts on main):
- * - CallAgent.start({ domain, host, edge: { tcpPort: 0 }, internal: { tcpPort: 0 }, directory, routeTo,
- *   checkTicket, clock }) -> agent with agent.addresses.{edge,internal}.tcp (bound ports) and stop();
- *   StaticSipDirectory(realm, [{ name, password, number }]) in src/sip/directory.ts.
- * - internal TCP: REGISTER with MD5 digest (401 challenge, realm = domain) that SIPp can answer: SIPp 3.6.1 answers
- *   only the FIRST WWW-Authenticate and only MD5, so the MD5 challenge must come first (on main at 7e3d7d3 SHA-256
- *   comes first and every test here fails in beforeAll: "createAuthHeader: authentication must use MD5"; with the
- *   order swapped in challengeValues, all 8 pass). Calls to a registered user go over the connection it registered on.
- * - edge TCP: INVITE sip:<E.164>@host with From: <sip:x@<calling domain>> and X-IME-Ticket: the call reaches the
- *   user whose number it is; a missing/forged/expired/malformed/other-number ticket gets 403 whose reason phrase
- *   is the TicketRejection.reason that verifyTicket gives for that ticket.
- * - Record-Route on the edge so that ACK and BYE come back through it (also behind a Kamailio outbound proxy).
- * SIPp has no WebSocket transport: the WebSocket faces are not covered here (the browser tests cover them).
+ * Interop tests of our call agent (src/sip/call-agent.ts) with SIPp and Kamailio, peers no one here wrote:
+ * - internal TCP: REGISTER with MD5 digest (SIPp answers only the first challenge, and only MD5: the agent offers
+ *   MD5 first); calls to a registered user go over the connection it registered on.
+ * - edge TCP: INVITE with X-IME-Ticket reaches the user whose number it is; missing, forged, expired, malformed and
+ *   other-number tickets get 403 with the reason phrase verifyTicket gives.
+ * - Record-Route on the edge, so ACK and BYE come back through it, also behind a Kamailio outbound proxy.
+ * SIPp has no WebSocket transport: the WebSocket faces are covered by the other tests and the browser tests.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
