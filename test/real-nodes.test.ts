@@ -109,14 +109,32 @@ describe('ime pstn and ime node --config, as separate processes', () => {
       })
       expect(JSON.stringify(await routes.json())).toContain(`:${portOf(b.ready.edge.sipWs)};transport=ws`)
 
-      // The next call goes over IME: b's edge checks the ticket.
+      // A third node of the ring, with no part in the call, dies (kill -9) while the next call is up: the call
+      // (over IME: b's edge checks the ticket) is unaffected, and so is the one after.
+      const c = await startIme<NodeReady>([
+        'node',
+        '--data',
+        join(dir, 'c'),
+        '--domain',
+        'c.example',
+        '--number',
+        '+13125550100',
+        '--bootstrap',
+        b.ready.multiaddrs[0]!,
+      ])
       const ime = await alice.call('sip:+14085550100@a.example')
       expect(ime.final.status).toBe(200)
+      c.child.kill('SIGKILL')
+      await c.exited
+      await new Promise((r) => setTimeout(r, 300))
       expect((await alice.bye(ime.dialog!)).status).toBe(200)
+      const after = await alice.call('sip:+14085550100@a.example')
+      expect(after.final.status).toBe(200)
+      expect((await alice.bye(after.dialog!)).status).toBe(200)
       const metrics = await (
         await fetch(`${b.ready.http}/metrics`, { headers: { authorization: 'Bearer operator-token-of-b' } })
       ).text()
-      expect(metrics).toMatch(/^ime_tickets_checked_total\{outcome="accepted"\} 1$/m)
+      expect(metrics).toMatch(/^ime_tickets_checked_total\{outcome="accepted"\} 2$/m)
     } finally {
       await alice.close()
       await bob.close()
