@@ -49,6 +49,8 @@ export interface ChordConfig {
   maxRecordsPerKey: number
   maxRecordsPerStore: number
   maxLookupSteps: number
+  /** How often a node tries to reach a node it lost (ms): how rings split by a partition merge again. */
+  rediscoverIntervalMs: number
 }
 
 export interface LookupResult {
@@ -104,6 +106,8 @@ export class ChordNode {
   private readonly ownClaims = new Map<RingId, OwnClaim>()
   /** Nodes whose last request failed (bounded): a holder walk extends its list only from one that answered. */
   private readonly failed = new Set<RingId>()
+  /** Nodes this one lost contact with (and the node it joined through): tried again now and then. */
+  private readonly lost = new Map<RingId, NodeRef>()
   private lastSeq = 0n
   private timers: ReturnType<typeof setTimeout>[] = []
   private running = false
@@ -143,6 +147,7 @@ export class ChordNode {
 
   /** Joins the ring that `bootstrap` belongs to, and takes over this node's share of the records. */
   async join(bootstrap: NodeRef): Promise<void> {
+    this.remember(bootstrap)
     const found = await this.lookupFrom(this.self.id, [bootstrap])
     const successor = found.responsible
     if (successor.id === this.self.id) throw new Error('another node on the ring already has this node id')
@@ -226,6 +231,7 @@ export class ChordNode {
     every(this.config.checkPredecessorIntervalMs, () => this.checkPredecessor())
     every(this.config.fixFingersIntervalMs, () => this.fixNextFinger())
     every(Math.min(this.config.republishIntervalMs / 4, 60_000), () => this.republishDue())
+    every(this.config.rediscoverIntervalMs, () => this.rediscover())
   }
 
   /** Stops the timers; the node answers requests until its transport is closed. Abrupt: no goodbye. */
@@ -241,7 +247,47 @@ export class ChordNode {
     await this.stabilise()
     await this.fixFingers()
     await this.republishDue()
+    await this.rediscover()
     this.records.purgeExpired(this.clock.now())
+  }
+
+  /**
+   * Merging rings: after a partition each side repairs itself into a ring of its own, and Chord alone never
+   * joins them again. So a node now and then tries one node it lost; if that node answers, the node looks its
+   * own successor up through it, and adopts a nearer successor from the other ring. Stabilisation then weaves
+   * the two rings into one, as after a join.
+   */
+  async rediscover(): Promise<void> {
+    const candidates = [...this.lost.values()]
+    const candidate = candidates[Math.floor(Math.random() * candidates.length)]
+    if (candidate === undefined) return
+    try {
+      await this.transport.request(candidate, { type: 'ping' })
+    } catch {
+      return // still unreachable: kept, tried again later
+    }
+    this.lost.delete(candidate.id)
+    this.failed.delete(candidate.id)
+    // As in a join: who is responsible for our own id over there is our successor in that ring.
+    const found = await this.lookupFrom(this.self.id, [candidate]).catch(() => undefined)
+    const theirs = found?.responsible
+    if (theirs === undefined || theirs.id === this.self.id) return
+    const mine = this.successors[0]
+    if (mine === undefined || inOpenInterval(theirs.id, this.self.id, mine.id)) {
+      this.setSuccessors([theirs, ...(found?.successors.slice(1) ?? []), ...this.successors])
+      await this.ask(theirs, { type: 'notify', candidate: this.self }).catch(() => undefined)
+    } else {
+      // Our successor is nearer: let it learn of the other ring's node, so that its side merges too.
+      await this.ask(mine, { type: 'notify', candidate: theirs }).catch(() => undefined)
+    }
+  }
+
+  /** Remembers a node to try again later (bounded: the most recent 64). */
+  private remember(node: NodeRef): void {
+    if (node.id === this.self.id) return
+    this.lost.delete(node.id)
+    this.lost.set(node.id, node)
+    if (this.lost.size > 64) this.lost.delete(this.lost.keys().next().value!)
   }
 
   /** Chord's stabilise: learn the successor's predecessor and successor list, then notify the successor. */
@@ -666,6 +712,7 @@ export class ChordNode {
       if (e instanceof PeerUnreachableError) {
         this.noteFailed(to)
         this.forget(to)
+        this.remember(to)
         this.log({ type: 'peer-failed', node: to, reason: e.message })
       }
       throw e

@@ -20,6 +20,9 @@ export const DEFAULT_CHORD_CONFIG: ChordConfig = {
   // A claim lives 24 h and is re-stored every 6 h: an owner that vanishes stops being found within a day.
   recordTtlMs: 24 * 3600_000,
   republishIntervalMs: 6 * 3600_000,
+  // A partition splits the ring into rings that Chord alone never joins again: each node retries one node it lost
+  // this often. A minute heals a partition within minutes of its end, at one ping per node per minute.
+  rediscoverIntervalMs: 60_000,
   // Several domains may claim one number, but not hundreds: more is an attack, not a business.
   maxRecordsPerKey: 32,
   maxRecordsPerStore: 2_000_000,

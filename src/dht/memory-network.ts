@@ -23,6 +23,8 @@ export interface NetworkStats {
 export class InMemoryNetwork {
   private readonly handlers = new Map<string, { node: NodeRef; handler: ChordRequestHandler }>()
   private readonly dead = new Set<string>()
+  /** While partitioned: each peer's side; requests across sides fail. */
+  private sides: Map<string, number> | undefined
   readonly stats: NetworkStats = { requests: 0, unreachable: 0, byType: {} }
 
   /** @param latencyMs optional delay before each request is delivered, to model a network. */
@@ -42,6 +44,10 @@ export class InMemoryNetwork {
           this.stats.unreachable++
           throw new PeerUnreachableError(to, 'no such node on the network, or it was killed')
         }
+        if (this.sides !== undefined && this.sides.get(node.peer) !== this.sides.get(to.peer)) {
+          this.stats.unreachable++
+          throw new PeerUnreachableError(to, 'the network is partitioned')
+        }
         if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs))
         return target.handler(node, req)
       },
@@ -56,6 +62,17 @@ export class InMemoryNetwork {
   /** Brings a killed node back, with the state it had (a process that was paused, or a healed partition). */
   revive(peer: string): void {
     this.dead.delete(peer)
+  }
+
+  /** Splits the network: peers in different groups cannot reach each other (a peer in no group: side 0). */
+  partition(groups: readonly (readonly string[])[]): void {
+    this.sides = new Map(groups.flatMap((g, i) => g.map((peer) => [peer, i + 1] as const)))
+    for (const peer of this.handlers.keys()) if (!this.sides.has(peer)) this.sides.set(peer, 0)
+  }
+
+  /** Lifts the partition. */
+  heal(): void {
+    this.sides = undefined
   }
 
   isAlive(peer: string): boolean {
