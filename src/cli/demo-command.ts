@@ -6,17 +6,19 @@
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { ringIdToHex } from '../core/ring.js'
+import { ensureWebBuilt } from '../demo/web-build.js'
 import { startWorld, type World } from '../demo/world.js'
 import { intOption, shutdownSignal, stringOption, type Command } from './command.js'
 
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'start the demo world on loopback: a PSTN gateway and enterprises in one ring',
-  help: `Usage: ime demo [--enterprises N] [--data DIR] [--fresh] [--base-port P]
+  help: `Usage: ime demo [--enterprises N] [--data DIR] [--fresh] [--base-port P] [--no-web]
 
   --enterprises N  enterprises (default 3)
   --data DIR       where each enterprise keeps its data (default .data/demo); kept across restarts
   --fresh          start from empty data directories
+  --no-web         do not build or serve the web app (the softphone)
   --base-port P    first port of the fixed layout (default 7000; 0: any free ports). PSTN gateway: P+60 (TCP),
                    P+66 (WebSocket); enterprise i (from 0): P+100+10i HTTP (API and softphone), +1 internal
                    TCP, +2 internal WebSocket, +3 edge TCP, +4 edge WebSocket
@@ -31,6 +33,7 @@ then a summary, and keeps running until Ctrl-C.`,
     data: { type: 'string' },
     fresh: { type: 'boolean' },
     'base-port': { type: 'string' },
+    'no-web': { type: 'boolean' },
   },
   async run(args) {
     const signal = shutdownSignal()
@@ -39,7 +42,9 @@ then a summary, and keeps running until Ctrl-C.`,
     const dataDir = stringOption(args, 'data') ?? join('.data', 'demo')
     if (args.values.fresh === true) rmSync(dataDir, { recursive: true, force: true })
     const say = (line: string) => process.stderr.write(`${line}\n`)
+    const webRoot = args.values['no-web'] === true ? undefined : await ensureWebBuilt(process.cwd(), say)
     const world: World = await startWorld({
+      ...(webRoot !== undefined && { webRoot }),
       dataDir,
       enterprises: count,
       basePort,
