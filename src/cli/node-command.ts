@@ -148,6 +148,15 @@ Ctrl-C or SIGTERM leaves the ring gracefully (records handed to the successor) a
           numbers,
           users,
           listen: c.p2p.listen,
+          chord: {
+            ...(c.p2p.stabiliseMs !== undefined && {
+              stabiliseIntervalMs: c.p2p.stabiliseMs,
+              checkPredecessorIntervalMs: c.p2p.stabiliseMs,
+            }),
+            ...(c.p2p.fixFingersMs !== undefined && { fixFingersIntervalMs: c.p2p.fixFingersMs }),
+            ...(c.p2p.rediscoverMs !== undefined && { rediscoverIntervalMs: c.p2p.rediscoverMs }),
+            ...(c.p2p.requestTimeoutMs !== undefined && { requestTimeoutMs: c.p2p.requestTimeoutMs }),
+          },
           ...(bootstrap !== undefined && { bootstrap: nodeRefFromMultiaddr(bootstrap) }),
           ...(c.sip !== undefined && {
             sip: {

@@ -58,6 +58,11 @@ export const nodeConfigSchema = z.strictObject({
     .strictObject({
       listen: z.array(text).default(['/ip4/127.0.0.1/tcp/0']),
       bootstrap: z.array(text).default([]),
+      /** Ring maintenance periods (ms); the defaults suit real rings (docs/chord.md). */
+      stabiliseMs: ms.min(100).optional(),
+      fixFingersMs: ms.min(100).optional(),
+      rediscoverMs: ms.min(100).optional(),
+      requestTimeoutMs: ms.min(50).optional(),
     })
     .default({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [] }),
   sip: z

@@ -13,12 +13,15 @@ export interface ImeProcess<Ready> {
 const running = new Set<ChildProcess>()
 
 /** Starts `ime ARGS` and resolves with its parsed ready line; rejects with its stderr if it exits first. */
-export function startIme<Ready>(args: readonly string[]): Promise<ImeProcess<Ready>> {
-  const child = spawn(
-    join(process.cwd(), 'node_modules/.bin/node'),
-    ['--disable-warning=ExperimentalWarning', '--import', 'tsx', 'src/cli.ts', ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  )
+export function startIme<Ready>(
+  args: readonly string[],
+  options: { prefix?: readonly string[] } = {},
+): Promise<ImeProcess<Ready>> {
+  const node = join(process.cwd(), 'node_modules/.bin/node')
+  const command = [node, '--disable-warning=ExperimentalWarning', '--import', 'tsx', 'src/cli.ts', ...args]
+  // A prefix runs it under another command, e.g. `ip netns exec NAME` (a network namespace).
+  const [file, ...rest] = [...(options.prefix ?? []), ...command]
+  const child = spawn(file!, rest, { stdio: ['ignore', 'pipe', 'pipe'] })
   running.add(child)
   let out = ''
   let err = ''
