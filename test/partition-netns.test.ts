@@ -44,7 +44,9 @@ describe('a partition between two network namespaces', () => {
         ip('-n', ns, 'link', 'set', dev, 'up')
       }
     } catch (e) {
-      throw new Error(`could not build the namespaces (needs iproute2: apt-get install -y iproute2): ${String(e)}`)
+      throw new Error(`could not build the namespaces (needs iproute2: apt-get install -y iproute2): ${String(e)}`, {
+        cause: e,
+      })
     }
   })
   afterAll(() => {
