@@ -48,8 +48,8 @@ const TABLE: Row[] = [
   { method: 'GET', path: '/api/login', expect: { nobody: 400, user: 400, foreign: 400, operator: 400 } },
   { method: 'GET', path: '/api/session', expect: { nobody: 401, user: 200, foreign: 401, operator: 200 } },
   { method: 'DELETE', path: '/api/session', expect: { nobody: 401, user: 200, foreign: 401, operator: 403 } },
-  { method: 'GET', path: '/api/status', expect: { nobody: 401, user: 200, foreign: 401, operator: 200 } },
-  { method: 'GET', path: '/api/routes', expect: { nobody: 401, user: 200, foreign: 401, operator: 200 } },
+  { method: 'GET', path: '/api/status', expect: { nobody: 401, user: 403, foreign: 401, operator: 200 } },
+  { method: 'GET', path: '/api/routes', expect: { nobody: 401, user: 403, foreign: 401, operator: 200 } },
   { method: 'GET', path: '/api/routes/+12025550102', expect: { nobody: 401, user: 200, foreign: 401, operator: 200 } },
   {
     method: 'DELETE',
@@ -427,7 +427,9 @@ describe('routes and the block list', () => {
     node.routes.put(route)
     const user = { authorization: `Bearer ${node.session('alice')}` }
     const operator = { authorization: `Bearer ${OPERATOR_TOKEN}` }
-    const list = await (await fetch(node.url + '/api/routes', { headers: user })).json()
+    // The list is the operator page's (no tickets in it); a user asks per number, tickets included.
+    expect((await fetch(node.url + '/api/routes', { headers: user })).status).toBe(403)
+    const list = await (await fetch(node.url + '/api/routes', { headers: operator })).json()
     expect(list).toEqual({
       routes: [
         {
@@ -436,6 +438,7 @@ describe('routes and the block list', () => {
           domain: 'b.example',
           expiresAt: route.expiresAt,
           validatedAt: route.validatedAt,
+          claimer: route.claimer,
         },
       ],
     })
