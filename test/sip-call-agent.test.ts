@@ -381,4 +381,42 @@ describe('call agent and PSTN gateway on loopback', () => {
     })
     expect(forged.status).toBe(481)
   })
+
+  it('after a key rotation, tickets of the previous epoch pass during the grace period, then are refused', async () => {
+    const carol = await phone(b, 'carol', 'TCP', 'b.example')
+    expect((await carol.register()).status).toBe(200)
+    for (const p of phones) if (p.options.user === 'carol') p.incoming = { answer: true }
+    const edge = await SipPhone.connect({
+      transport: 'TCP',
+      port: b.agent.addresses.edge.tcp!,
+      user: 'x',
+      password: '',
+      domain: 'a.example',
+      fromUser: '+16505550101',
+    })
+    phones.push(edge)
+    const mint = () => {
+      const m = mintTicket({ calledNumber: '+14085550111', callingDomain: 'a.example' }, b.keys, Date.now(), rand)
+      if (!m.ok) throw new Error(m.error)
+      return m.value
+    }
+    const callWith = (t: string) => edge.call('sip:+14085550111@b.example', [['X-IME-Ticket', t]], false)
+    const old = mint()
+    // Rotated just now: the old epoch's ticket is still good (grace period), and so is one from the new key.
+    expect(b.keys.rotate(Date.now()).ok).toBe(true)
+    const fresh = mint()
+    expect(fresh.epoch).not.toBe(old.epoch)
+    for (const t of [old, fresh]) {
+      const c = await callWith(t.text)
+      expect(c.final.status).toBe(200)
+      await edge.bye(c.dialog!)
+    }
+    // Rotated again, as if a day and more ago: the middle epoch is past its grace period and refused, saying so.
+    expect(b.keys.rotate(Date.now() - 25 * 3600_000).ok).toBe(true)
+    const refused = await callWith(fresh.text)
+    expect(refused.final.status).toBe(403)
+    expect(refused.final.reason).toMatch(
+      new RegExp(`^ticket key epoch ${fresh.epoch} retired at .* grace period ended$`),
+    )
+  })
 })

@@ -60,7 +60,7 @@ export class TicketKeyRing {
   /** The key for a ticket's epoch, if that epoch may still verify tickets now. */
   verifyingKey(epoch: number, nowMs: number): Result<TicketKey> {
     const key = this.keys.get(epoch)
-    if (key === undefined) return err(`unknown key epoch ${epoch}`)
+    if (key === undefined) return err(`key epoch ${epoch} is unknown here`)
     if (this.pastGrace(key, nowMs)) {
       return err(`key epoch ${epoch} retired at ${new Date(key.retiredAt!).toISOString()} and its grace period ended`)
     }

@@ -91,7 +91,7 @@ export function verifyTicket(
   if (!parsed.ok) return reject('malformed', `ticket malformed: ${parsed.error}`)
   const ticket = parsed.value
   const key = keys.verifyingKey(ticket.epoch, nowMs)
-  if (!key.ok) return reject('unknown-epoch', `ticket key ${key.error}`)
+  if (!key.ok) return reject('unknown-epoch', `ticket ${key.error}`)
   if (!timingSafeEqual(mac(key.value.secret, ticket.signedBytes), ticket.mac)) {
     return reject('bad-signature', 'ticket signature invalid')
   }
