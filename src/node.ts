@@ -96,6 +96,8 @@ export interface NodeSipConfig {
   pstn?: { uri: string; user: string; password: string }
   /** How long an IME route may take before the call falls back to the PSTN (ms; default 2000). */
   imeTimeoutMs?: number
+  /** An outbound proxy for calls to other enterprises (sip:HOST:PORT;transport=tcp). */
+  outboundProxy?: string
   onEvent?: (e: CallAgentEvent) => void
 }
 
@@ -218,6 +220,7 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
         },
         clock,
         ...(config.sip.imeTimeoutMs !== undefined && { imeTimeoutMs: config.sip.imeTimeoutMs }),
+        ...(config.sip.outboundProxy !== undefined && { outboundProxy: config.sip.outboundProxy }),
         onEvent(e) {
           countSipEvent(metrics, e)
           config.sip?.onEvent?.(e)

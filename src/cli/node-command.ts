@@ -165,6 +165,7 @@ Ctrl-C or SIGTERM leaves the ring gracefully (records handed to the successor) a
               internal: face(c.sip.internal),
               imeTimeoutMs: c.sip.imeTimeoutMs,
               ...(c.sip.pstn !== undefined && { pstn: c.sip.pstn }),
+              ...(c.sip.outboundProxy !== undefined && { outboundProxy: c.sip.outboundProxy }),
               onEvent: (e) => {
                 if (e.type === 'ticket-checked' && e.ok === true) return // one per call: see the metrics
                 log.info(`sip: ${e.type}`, { ...e })

@@ -71,6 +71,7 @@ export const nodeConfigSchema = z.strictObject({
       edge: face,
       internal: face,
       imeTimeoutMs: ms.default(2_000),
+      outboundProxy: z.string().startsWith('sip:', { error: 'must be a sip: URI' }).optional(),
       pstn: z.strictObject({ uri: z.string().startsWith('sip:'), user: text, password: text }).optional(),
     })
     .optional(),

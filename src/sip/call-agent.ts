@@ -41,7 +41,7 @@ import {
   type SipResponse,
 } from './message.js'
 import { SipHeaders } from './headers.js'
-import { newBranch, newTag, SipProxyCore, type ForwardTarget } from './proxy-core.js'
+import { addressOf, newBranch, newTag, SipProxyCore, type ForwardTarget } from './proxy-core.js'
 import { DEFAULT_EXPIRES_S, Registrations } from './registrar.js'
 import { SipTransportHub, type SipConnection, type SipListener, type TlsFiles } from './transport.js'
 import { parseSipUri } from './uri.js'
@@ -101,6 +101,11 @@ export interface CallAgentConfig {
   readonly clock: Clock
   /** How long an IME route may take to connect and answer before the call falls back to the PSTN (ms). */
   readonly imeTimeoutMs?: number
+  /**
+   * An outbound proxy (an enterprise's SBC, e.g. Kamailio) that calls to other enterprises leave through:
+   * sip:HOST:PORT;transport=tcp. The INVITE goes there with a Route to it; the Request-URI stays the route's.
+   */
+  readonly outboundProxy?: string
   readonly onEvent?: (e: CallAgentEvent) => void
   /**
    * Who a softphone's WebSocket upgrade is signed in as (the node's HTTP session): its REGISTER and INVITEs
@@ -476,12 +481,18 @@ export class CallAgent {
     const groups: ForwardTarget[][] = []
     const route = this.config.routeTo(number)
     if (route !== undefined) {
+      const proxy = this.config.outboundProxy
+      const viaProxy = proxy === undefined ? undefined : addressOf(proxy)
       groups.push([
         {
           uri: route.sipUri,
           label: 'ime',
           answerTimeoutMs: this.config.imeTimeoutMs ?? 2_000,
-          headers: [['X-IME-Ticket', route.ticket]],
+          ...(viaProxy !== undefined && { address: viaProxy }),
+          headers: [
+            ...(viaProxy !== undefined ? [['Route', `<${proxy!.replace(/;lr\b/, '')};lr>`] as const] : []),
+            ['X-IME-Ticket', route.ticket],
+          ],
         },
       ])
     }
