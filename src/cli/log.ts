@@ -3,13 +3,19 @@ import { ringIdToHex } from '../core/ring.js'
 import type { ChordEvent } from '../dht/chord-node.js'
 
 export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void
   info(message: string, fields?: Record<string, unknown>): void
   warn(message: string, fields?: Record<string, unknown>): void
 }
 
-export function createLogger(options: { json: boolean; stream?: NodeJS.WritableStream }): Logger {
+export type LogLevel = 'debug' | 'info' | 'warn'
+const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2 }
+
+export function createLogger(options: { json: boolean; level?: LogLevel; stream?: NodeJS.WritableStream }): Logger {
   const out = options.stream ?? process.stderr
-  const write = (level: string, message: string, fields?: Record<string, unknown>) => {
+  const least = RANK[options.level ?? 'info']
+  const write = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
+    if (RANK[level] < least) return
     const time = new Date().toISOString()
     out.write(
       options.json
@@ -17,7 +23,11 @@ export function createLogger(options: { json: boolean; stream?: NodeJS.WritableS
         : `${time} ${level.padEnd(4)} ${message}${fields ? ' ' + JSON.stringify(fields) : ''}\n`,
     )
   }
-  return { info: (m, f) => write('info', m, f), warn: (m, f) => write('warn', m, f) }
+  return {
+    debug: (m, f) => write('debug', m, f),
+    info: (m, f) => write('info', m, f),
+    warn: (m, f) => write('warn', m, f),
+  }
 }
 
 const short = (n: { id: bigint; peer: string } | null) =>

@@ -109,7 +109,7 @@ Ctrl-C or SIGTERM leaves the ring gracefully (records handed to the successor) a
       )
     const c = checked.value
 
-    const log = createLogger({ json: c.log.json })
+    const log = createLogger({ json: c.log.json, level: c.log.level })
     for (const b of c.p2p.bootstrap) {
       try {
         nodeRefFromMultiaddr(b)
@@ -167,8 +167,9 @@ Ctrl-C or SIGTERM leaves the ring gracefully (records handed to the successor) a
               ...(c.sip.pstn !== undefined && { pstn: c.sip.pstn }),
               ...(c.sip.outboundProxy !== undefined && { outboundProxy: c.sip.outboundProxy }),
               onEvent: (e) => {
-                if (e.type === 'ticket-checked' && e.ok === true) return // one per call: see the metrics
-                log.info(`sip: ${e.type}`, { ...e })
+                // One accepted ticket per call: at debug level (the metrics count them).
+                if (e.type === 'ticket-checked' && e.ok === true) log.debug(`sip: ${e.type}`, { ...e })
+                else log.info(`sip: ${e.type}`, { ...e })
               },
             },
           }),
