@@ -25,6 +25,7 @@ export interface SoakResult {
   byPath: { pstn: number; ime: number }
   fallbacks: number
   validations: Record<string, number>
+  validationFailures: Record<string, number>
   restarts: number
   edgeOutages: number
   setupMs: { p50: number; p99: number }
@@ -52,6 +53,7 @@ export async function runSoak(options: {
   const dir = mkdtempSync(join(tmpdir(), 'ime-soak-'))
   const counts = { pstn: 0, ime: 0, fallbacks: 0 }
   const validations: Record<string, number> = {}
+  const failureReasons: Record<string, number> = {}
   const world: World = await startWorld({
     dataDir: dir,
     enterprises: 3,
@@ -59,7 +61,13 @@ export async function runSoak(options: {
     validation: { minCallMs: 1_000, delayMinMs: 500, delayMaxMs: 2_000 },
     validationPollMs: 500,
     imeTimeoutMs: 1_000,
-    onValidation: (_name, o) => void (validations[o.outcome] = (validations[o.outcome] ?? 0) + 1),
+    onValidation: (_name, o) => {
+      validations[o.outcome] = (validations[o.outcome] ?? 0) + 1
+      if (o.outcome === 'failed') {
+        const why = `${o.kind}: ${(o.reason ?? '').slice(0, 60)}`
+        failureReasons[why] = (failureReasons[why] ?? 0) + 1
+      }
+    },
     onSipEvent: (_name, e) => {
       if (e.type === 'call-started' && e.direction === 'outbound') counts[e.path === 'ime' ? 'ime' : 'pstn']++
       if (e.type === 'fallback') counts.fallbacks++
@@ -148,6 +156,7 @@ export async function runSoak(options: {
       byPath: { pstn: counts.pstn, ime: counts.ime },
       fallbacks: counts.fallbacks,
       validations,
+      validationFailures: failureReasons,
       restarts: result.restarts,
       edgeOutages: result.outages,
       setupMs: { p50: median(result.setup), p99: percentile(result.setup, 99) },
@@ -192,6 +201,7 @@ export const soakBench: Command = {
         ['answered over PSTN / IME', `${r.byPath.pstn} / ${r.byPath.ime}`],
         ['fallbacks to the PSTN', r.fallbacks],
         ['validations', JSON.stringify(r.validations)],
+        ['failed validations, why', JSON.stringify(r.validationFailures)],
         ['edge outages / node restarts', `${r.edgeOutages} / ${r.restarts}`],
         ['call setup p50 / p99 (ms)', `${r.setupMs.p50} / ${r.setupMs.p99}`],
         ['heap after GC, start -> end (MB)', `${r.heapMB.start} -> ${r.heapMB.end} (${r.heapMB.growth})`],
