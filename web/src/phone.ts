@@ -6,7 +6,7 @@
 import { UA, WebSocketInterface } from 'jssip'
 import type { RTCSession } from 'jssip/lib/RTCSession.js'
 import type { IncomingRTCSessionEvent, RTCSessionEvent } from 'jssip/lib/UA.js'
-import type { EndEvent, PeerConnectionEvent } from 'jssip/lib/RTCSession.js'
+import type { EndEvent, PeerConnectionEvent, ReferEvent } from 'jssip/lib/RTCSession.js'
 import type { ApiClient, CallPath, NewCallRecord, SessionUser } from './api.js'
 import { backoffDelay } from './backoff.js'
 import { numberFromSipUri } from './number.js'
@@ -116,7 +116,8 @@ export class Phone {
       this.config.onRegistration({ kind: 'registered' })
     })
     ua.on('unregistered', () => {
-      if (!this.stopped) this.config.onRegistration({ kind: 'offline', reason: 'not registered' })
+      // A lost connection also unregisters; the 'disconnected' reason says more.
+      if (!this.stopped && ua.isConnected()) this.config.onRegistration({ kind: 'offline', reason: 'not registered' })
     })
     ua.on('registrationFailed', (e) => {
       const code = e.response?.status_code
@@ -300,6 +301,7 @@ export class Phone {
         },
         hold: () => this.patch(call, { held: true }),
         unhold: () => this.patch(call, { held: false }),
+        refer: (e) => this.referred(call, e),
       },
     })
     call.session = session
@@ -347,6 +349,7 @@ export class Phone {
     })
     session.on('hold', () => this.patch(call, { held: true }))
     session.on('unhold', () => this.patch(call, { held: false }))
+    session.on('refer', (ev: ReferEvent) => this.referred(call, ev))
     this.emit()
   }
 
@@ -425,12 +428,31 @@ export class Phone {
     const s = call?.session
     if (!call || !s || call.view.phase !== 'in-call') return
     this.patch(call, { note: `Transferring to ${number}…` })
+    // Blind transfer: once the far end takes the REFER (202), this side leaves the call.
     s.refer(`sip:${number}@${this.config.user.domain}`, {
       eventHandlers: {
-        accepted: () => this.hangUp(),
-        failed: () => this.patch(call, { note: `Transfer to ${number} failed` }),
+        requestSucceeded: () => this.hangUp(),
+        requestFailed: () => this.patch(call, { note: `Transfer to ${number} was refused` }),
       },
     } as never)
+  }
+
+  /**
+   * The far end transferred us (REFER): leave this call and call the Refer-To number the usual way, so that
+   * the new call is routed (IME or PSTN) like any other.
+   */
+  private referred(call: ActiveCall, e: ReferEvent): void {
+    const referTo = e.request.getHeader('Refer-To') ?? ''
+    const number = numberFromSipUri(referTo.replace(/^[^<]*</, '<'))
+    if (this.call !== call || !number || !/^\+[1-9][0-9]{1,14}$/.test(number)) {
+      e.reject()
+      return
+    }
+    this.hangUp()
+    setTimeout(() => {
+      if (!this.busy) this.dial(number)
+      if (this.call && this.call !== call) this.patch(this.call, { note: 'Transferred' })
+    }, 200)
   }
 
   /** Switches the microphone in a call without renegotiating. */
