@@ -17,6 +17,7 @@ import { startFixtureNode, type FixtureNode } from './support/fixture-node.js'
 
 const ALICE = { name: 'alice', password: 'alice-pw', number: '+14085550100' }
 const BOB = { name: 'bob', password: 'bob-pw', number: '+14155550123' }
+const CAROL = { name: 'carol', password: 'carol-pw', number: '+14155550199' }
 const OPERATOR = 'operator-token'
 const HOUR = 3600_000
 const hex = (c: string) => c.repeat(32)
@@ -48,7 +49,7 @@ describe.skipIf(!haveChromium())('softphone UI harness (fixture node, not the en
     node = await startFixtureNode({
       distDir: dist,
       domain: 'a.example',
-      users: [ALICE, BOB],
+      users: [ALICE, BOB, CAROL],
       operatorToken: OPERATOR,
       status: {
         nodeId: hex('3'),
@@ -191,6 +192,78 @@ describe.skipIf(!haveChromium())('softphone UI harness (fixture node, not the en
     await expect
       .poll(() => alice.page.locator('#call-state').textContent(), { timeout: 10_000 })
       .toBe('Call ended (declined)')
+  })
+
+  it('falls back to the PSTN when the far node does not open its WebSocket within the timeout', async () => {
+    node.setRoutes(BOB.number, [
+      {
+        number: BOB.number,
+        sipUri: `sip:${BOB.number}@b.example;transport=ws`,
+        domain: 'b.example',
+        ticket: 'good-ticket',
+        validatedAt: Date.now() - 60_000,
+        expiresAt: Date.now() + HOUR,
+        wsUrl: node.blackholeWsUrl,
+      },
+    ])
+    await alice.page.waitForFunction(() => !document.querySelector('#call-panel:not([hidden])'), null, {
+      timeout: 10_000,
+    })
+    await alice.page.getByLabel('Number').fill('+1 415-555-0123')
+    const started = Date.now()
+    await alice.page.getByRole('button', { name: 'Call', exact: true }).click()
+    await expect.poll(() => alice.page.locator('#call-state').textContent()).toBe('Finding a route…')
+    const answer = bob.page.getByRole('button', { name: 'Answer' })
+    await answer.waitFor({ timeout: 10_000 })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900)
+    expect(await callPath(alice.page)).toBe('PSTN (fallback)')
+    expect(await alice.page.locator('#call-note').textContent()).toBe(
+      "IME route unavailable: the callee's node did not answer within 2 s",
+    )
+    await answer.click()
+    await alice.page.getByRole('button', { name: 'Mute' }).waitFor({ timeout: 10_000 })
+    await alice.page.getByRole('button', { name: 'Hang up' }).click()
+  })
+
+  it('blind-transfers a call: the far end is sent on to another number', async () => {
+    node.setRoutes(BOB.number, [])
+    const carol = await openPage(browser, node.url)
+    await signIn(carol, CAROL)
+    await alice.page.waitForFunction(() => !document.querySelector('#call-panel:not([hidden])'), null, {
+      timeout: 10_000,
+    })
+    await bob.page.waitForFunction(() => !document.querySelector('#call-panel:not([hidden])'), null, {
+      timeout: 10_000,
+    })
+    await alice.page.getByLabel('Number').fill('4155550123')
+    await alice.page.getByLabel('Number').press('Enter')
+    await bob.page.getByRole('button', { name: 'Answer' }).click({ timeout: 10_000 })
+    await alice.page.getByRole('button', { name: 'Transfer' }).click({ timeout: 10_000 })
+    expect(await alice.page.getByRole('button', { name: 'Transfer', exact: true }).getAttribute('aria-expanded')).toBe(
+      'true',
+    )
+    await alice.page.getByLabel('Transfer to').fill('(415) 555-0199')
+    await alice.page.getByRole('button', { name: 'Transfer now' }).click()
+    // Bob's phone now calls Carol; Alice has left the call.
+    await carol.page.getByRole('button', { name: 'Answer' }).click({ timeout: 10_000 })
+    await expect
+      .poll(() => bob.page.locator('#call-party').textContent(), { timeout: 10_000 })
+      .toBe('To +1 415 555 0199')
+    await expect
+      .poll(() => alice.page.locator('#call-state').textContent(), { timeout: 10_000 })
+      .toMatch(/^Call ended|^$/)
+    await bob.page.getByRole('button', { name: 'Hang up' }).click({ timeout: 10_000 })
+    expect(carol.errors).toEqual([])
+    await carol.context.close()
+  })
+
+  it('reconnects and registers again after the SIP connection drops', async () => {
+    node.dropSip()
+    await expect
+      .poll(() => alice.page.getByRole('status').textContent(), { timeout: 5000 })
+      .toMatch(/^Offline: no connection to the SIP server/)
+    await expect.poll(() => alice.page.getByRole('status').textContent(), { timeout: 20_000 }).toBe('Registered')
+    await expect.poll(() => bob.page.getByRole('status').textContent(), { timeout: 20_000 }).toBe('Registered')
   })
 
   it('shows the operator page: ring, numbers, routes, live events', async () => {

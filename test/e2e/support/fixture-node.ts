@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net'
 import { extname, join, normalize } from 'node:path'
 import { WebSocketServer } from 'ws'
 import { SipRelay } from './sip-relay.js'
@@ -199,6 +199,15 @@ export async function startFixtureNode(options: FixtureNodeOptions) {
     wss.handleUpgrade(req, socket, head, (ws) => relay.attach(ws, path === '/sip' ? 'sip' : 'ime'))
   })
 
+  // A TCP port that accepts connections and never answers: a far node whose WebSocket never opens.
+  const held = new Set<Socket>()
+  const blackhole = createTcpServer((socket) => {
+    held.add(socket)
+    socket.on('close', () => held.delete(socket))
+  })
+  await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve))
+  const blackholePort = (blackhole.address() as AddressInfo).port
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port
   const url = `http://localhost:${port}`
@@ -217,9 +226,17 @@ export async function startFixtureNode(options: FixtureNodeOptions) {
     setValidTicket(ticket: string) {
       validTicket = ticket
     },
+    /** ws:// URL of a far node that accepts TCP but never completes the WebSocket handshake. */
+    blackholeWsUrl: `ws://localhost:${blackholePort}/`,
+    /** Cuts every SIP WebSocket, as a node restart would. */
+    dropSip() {
+      for (const c of wss.clients) c.terminate()
+    },
     async close() {
       for (const s of streams) s.end()
       for (const c of wss.clients) c.terminate()
+      for (const c of held) c.destroy()
+      blackhole.close()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
