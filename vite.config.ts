@@ -17,6 +17,8 @@ export default defineConfig({
         softphone: resolve(import.meta.dirname, 'web/index.html'),
         operator: resolve(import.meta.dirname, 'web/operator.html'),
       },
+      // Code and CSS used by both pages (number handling, the stylesheet).
+      output: { chunkFileNames: 'assets/shared-[hash].js' },
     },
   },
 })

@@ -6,9 +6,10 @@
  * node and call agent; that one needs the call agent. Screenshots go to test/e2e/artifacts/.
  * Skipped when Chromium is missing (set CHROMIUM_PATH to use another).
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import type { Browser, Page } from 'playwright-core'
 import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -86,6 +87,14 @@ describe.skipIf(!haveChromium())('softphone UI harness (fixture node, not the en
     await browser?.close()
     await node?.close()
     if (dist) rmSync(dist, { recursive: true, force: true })
+  })
+
+  it('keeps the softphone within its size budget (250 KB of JavaScript, gzipped)', () => {
+    const html = readFileSync(join(dist, 'index.html'), 'utf8')
+    const scripts = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1] ?? '')
+    expect(scripts.length).toBeGreaterThan(0)
+    const gz = scripts.reduce((sum, file) => sum + gzipSync(readFileSync(join(dist, file))).length, 0)
+    expect(gz).toBeLessThanOrEqual(250 * 1024)
   })
 
   it('signs two people in; both register', async () => {
@@ -255,6 +264,31 @@ describe.skipIf(!haveChromium())('softphone UI harness (fixture node, not the en
     await bob.page.getByRole('button', { name: 'Hang up' }).click({ timeout: 10_000 })
     expect(carol.errors).toEqual([])
     await carol.context.close()
+  })
+
+  it('works from the keyboard alone: dial with Enter, answer with Enter, tones from digit keys, Escape hangs up', async () => {
+    await alice.page.waitForFunction(() => !document.querySelector('#call-panel:not([hidden])'), null, {
+      timeout: 10_000,
+    })
+    await bob.page.waitForFunction(() => !document.querySelector('#call-panel:not([hidden])'), null, {
+      timeout: 10_000,
+    })
+    await alice.page.getByLabel('Number').focus()
+    await alice.page.keyboard.press('Control+A')
+    await alice.page.keyboard.type('415.555.0123')
+    await alice.page.keyboard.press('Enter')
+    // Focus moves to Answer on the ringing phone.
+    await expect
+      .poll(() => bob.page.evaluate(() => document.activeElement?.textContent), { timeout: 10_000 })
+      .toBe('Answer')
+    await bob.page.keyboard.press('Enter')
+    await alice.page.getByRole('button', { name: 'Mute' }).waitFor({ timeout: 10_000 })
+    expect(await alice.page.evaluate(() => document.activeElement?.textContent)).toBe('Hang up')
+    await alice.page.keyboard.type('12#')
+    await expect.poll(() => alice.page.locator('#call-note').textContent()).toBe('Sent 12#')
+    await alice.page.keyboard.press('Escape')
+    await expect.poll(() => alice.page.locator('#call-state').textContent()).toBe('Call ended')
+    await expect.poll(() => alice.page.evaluate(() => document.activeElement?.id), { timeout: 5000 }).toBe('number')
   })
 
   it('reconnects and registers again after the SIP connection drops', async () => {
