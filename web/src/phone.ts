@@ -4,13 +4,20 @@
  * are driven by the routing state machine (routing.ts); this module carries out its effects.
  */
 import { UA, WebSocketInterface } from 'jssip'
-import type { RTCSession } from 'jssip/lib/RTCSession.js'
+import type { EndEvent, PeerConnectionEvent, ReferEvent, RTCSession } from 'jssip/lib/RTCSession.js'
 import type { IncomingRTCSessionEvent, RTCSessionEvent } from 'jssip/lib/UA.js'
-import type { EndEvent, PeerConnectionEvent, ReferEvent } from 'jssip/lib/RTCSession.js'
 import type { ApiClient, CallPath, NewCallRecord, SessionUser } from './api.js'
 import { backoffDelay } from './backoff.js'
 import { numberFromSipUri } from './number.js'
-import { CallAttempt, pathLabel, type AttemptState, type Effect, type PathLabel, type Outcome } from './routing.js'
+import {
+  CallAttempt,
+  pathLabel,
+  type AttemptEvent,
+  type AttemptState,
+  type Effect,
+  type PathLabel,
+  type Outcome,
+} from './routing.js'
 
 export type Registration =
   | { readonly kind: 'connecting' }
@@ -66,6 +73,8 @@ interface ActiveCall {
   callId?: string
   path?: CallPath
   incomingRecorded?: boolean
+  /** Counts INVITEs placed for this call; events from an earlier leg (the IME one, after a fallback) are ignored. */
+  leg: number
 }
 
 export class Phone {
@@ -156,6 +165,7 @@ export class Phone {
     const call: ActiveCall = {
       view: { direction: 'out', number, phase: 'routing', muted: false, held: false },
       startedAt: Date.now(),
+      leg: 0,
     }
     this.call = call
     this.emit()
@@ -216,9 +226,11 @@ export class Phone {
           return
         }
         const { user } = this.config
+        // No proxy of our own on this path: the From carries the user's number (the callee's caller ID); the
+        // ticket vouches for the domain.
         const ua = new UA({
           sockets: [socket],
-          uri: `sip:${this.config.sipUser}@${user.domain}`,
+          uri: `sip:${user.number}@${user.domain}`,
           display_name: user.name,
           register: false,
           connection_recovery_min_interval: 30,
@@ -226,8 +238,11 @@ export class Phone {
           user_agent: 'IME softphone',
         })
         call.imeUa = ua
-        ua.on('connected', () => attempt.dispatch({ type: 'ime-connected' }))
+        ua.on('connected', () => {
+          if (call.imeUa === ua) attempt.dispatch({ type: 'ime-connected' })
+        })
         ua.on('disconnected', (e) => {
+          if (call.imeUa !== ua) return
           const reason = e.reason || (e.code ? `WebSocket closed with code ${e.code}` : 'WebSocket closed')
           attempt.dispatch({ type: 'ime-failed', failure: { kind: 'connect-failed', reason }, now: now() })
         })
@@ -278,26 +293,32 @@ export class Phone {
     }
     if (attempt.state.phase === 'ended') return
     call.path = path
+    const leg = ++call.leg
+    const dispatch = (e: AttemptEvent) => {
+      if (call.leg === leg) attempt.dispatch(e)
+    }
     const session = ua.call(target, {
       extraHeaders,
       mediaStream: call.stream,
       pcConfig: PC_CONFIG,
       rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: false },
       eventHandlers: {
-        peerconnection: (e) => this.attachRemoteAudio(e.peerconnection as unknown as RTCPeerConnection),
+        peerconnection: (e) => {
+          if (call.leg === leg) this.attachRemoteAudio(e.peerconnection as unknown as RTCPeerConnection)
+        },
         sending: (e) => {
           call.callId = e.request.call_id
         },
         progress: (e: { response?: { status_code?: number } }) => {
-          if (e.response?.status_code === 180) attempt.dispatch({ type: 'ringing' })
+          if (e.response?.status_code === 180) dispatch({ type: 'ringing' })
         },
-        accepted: () => attempt.dispatch({ type: 'answered', now: Date.now(), ...idOf(call) }),
-        ended: () => attempt.dispatch({ type: 'ended', now: Date.now() }),
+        accepted: () => dispatch({ type: 'answered', now: Date.now(), ...idOf(call) }),
+        ended: () => dispatch({ type: 'ended', now: Date.now() }),
         failed: (e) => {
           const response = e.message as { status_code?: number; reason_phrase?: string } | undefined
           const code = e.originator === 'remote' ? response?.status_code : undefined
           const reason = response?.reason_phrase || e.cause
-          attempt.dispatch({ type: 'failed', ...(code ? { code } : {}), reason, now: Date.now() })
+          dispatch({ type: 'failed', ...(code ? { code } : {}), reason, now: Date.now() })
         },
         hold: () => this.patch(call, { held: true }),
         unhold: () => this.patch(call, { held: false }),
@@ -325,6 +346,7 @@ export class Phone {
       startedAt: Date.now(),
       callId: e.request.getHeader('Call-ID'),
       path,
+      leg: 1,
     }
     this.call = call
     this.config.onTone('ringing')
