@@ -234,6 +234,34 @@ describe.skipIf(!haveChromium())('softphone UI harness (fixture node, not the en
     await alice.page.getByRole('button', { name: 'Hang up' }).click()
   })
 
+  it('falls back when the far node drops the connection after the INVITE, and the PSTN call survives', async () => {
+    node.setRoutes(BOB.number, [
+      {
+        number: BOB.number,
+        sipUri: `sip:${BOB.number}@b.example;transport=ws`,
+        domain: 'b.example',
+        ticket: 'good-ticket',
+        validatedAt: Date.now() - 60_000,
+        expiresAt: Date.now() + HOUR,
+        wsUrl: `${node.wsBase}/drop`,
+      },
+    ])
+    await alice.page.waitForFunction(() => !document.querySelector('#call-panel:not([hidden])'), null, {
+      timeout: 10_000,
+    })
+    await alice.page.getByLabel('Number').fill('+1 (415) 555-0123')
+    await alice.page.getByRole('button', { name: 'Call', exact: true }).click()
+    const answer = bob.page.getByRole('button', { name: 'Answer' })
+    await answer.waitFor({ timeout: 10_000 })
+    expect(await callPath(alice.page)).toBe('PSTN (fallback)')
+    expect(await alice.page.locator('#call-note').textContent()).toMatch(/^IME route unavailable: /)
+    await answer.click()
+    await alice.page.getByRole('button', { name: 'Mute' }).waitFor({ timeout: 10_000 })
+    await new Promise((resolve) => setTimeout(resolve, 2000)) // the IME UA is stopped a second after the fallback
+    expect(await alice.page.locator('#call-state').textContent()).toBe('Connected')
+    await alice.page.getByRole('button', { name: 'Hang up' }).click()
+  })
+
   it('blind-transfers a call: the far end is sent on to another number', async () => {
     node.setRoutes(BOB.number, [])
     const carol = await openPage(browser, node.url)

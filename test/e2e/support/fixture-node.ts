@@ -1,7 +1,8 @@
 /**
  * A stand-in node for the softphone's UI harness: serves a built web/dist and answers the HTTP API from fixtures
  * (users, learned routes, call history, status), with a fixture SIP relay on /sip (the node's internal SIP
- * WebSocket) and /ime (another domain's public SIP WebSocket). It is not the project's node or call agent.
+ * WebSocket), /ime (another domain's public SIP WebSocket) and /drop (one that drops the connection
+ * after an INVITE). It is not the project's node or call agent.
  */
 import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
@@ -195,8 +196,8 @@ export async function startFixtureNode(options: FixtureNodeOptions) {
   })
   server.on('upgrade', (req, socket, head) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname
-    if (path !== '/sip' && path !== '/ime') return socket.destroy()
-    wss.handleUpgrade(req, socket, head, (ws) => relay.attach(ws, path === '/sip' ? 'sip' : 'ime'))
+    if (path !== '/sip' && path !== '/ime' && path !== '/drop') return socket.destroy()
+    wss.handleUpgrade(req, socket, head, (ws) => relay.attach(ws, path.slice(1) as 'sip' | 'ime' | 'drop'))
   })
 
   // A TCP port that accepts connections and never answers: a far node whose WebSocket never opens.

@@ -2,7 +2,7 @@
  * A fixture SIP relay for the softphone's UI harness, NOT the project's call agent: it accepts REGISTER without
  * a challenge, forwards an INVITE to the user registered under the dialled number (rewriting the Request-URI to
  * the registered Contact, as a registrar would) and then relays every message with the same Call-ID to the other
- * side. On the "IME" WebSocket it refuses INVITEs whose X-IME-Ticket is not the expected one with 403.
+ * side. On /drop it answers an INVITE with 100 Trying and then drops the connection. On the "IME" WebSocket it refuses INVITEs whose X-IME-Ticket is not the expected one with 403.
  */
 import type { WebSocket } from 'ws'
 
@@ -16,7 +16,7 @@ interface Registration {
 export interface SipRelayLog {
   method: string
   ruri: string
-  via: 'sip' | 'ime'
+  via: 'sip' | 'ime' | 'drop'
   headers: Record<string, string>
 }
 
@@ -57,7 +57,7 @@ export class SipRelay {
     private readonly validTicket: () => string,
   ) {}
 
-  attach(socket: WebSocket, via: 'sip' | 'ime'): void {
+  attach(socket: WebSocket, via: 'sip' | 'ime' | 'drop'): void {
     socket.on('message', (data) => this.onMessage(socket, via, data.toString()))
     socket.on('close', () => {
       for (const [k, r] of this.registrations) if (r.socket === socket) this.registrations.delete(k)
@@ -68,7 +68,7 @@ export class SipRelay {
     return this.registrations.has(user)
   }
 
-  private onMessage(socket: WebSocket, via: 'sip' | 'ime', text: string): void {
+  private onMessage(socket: WebSocket, via: 'sip' | 'ime' | 'drop', text: string): void {
     if (text.trim() === '') return // keep-alive
     const m = parseSip(text)
     const callId = m.get('call-id') ?? ''
@@ -85,6 +85,12 @@ export class SipRelay {
     if (m.method === 'REGISTER') return this.register(socket, m)
     if (m.method === 'ACK') return
     if (m.method !== 'INVITE') return this.reply(socket, m, 405, 'Method Not Allowed')
+    // A far node that goes away mid-call setup: 100 Trying, then the connection drops.
+    if (via === 'drop') {
+      this.reply(socket, m, 100, 'Trying')
+      setTimeout(() => socket.terminate(), 300)
+      return
+    }
     if (via === 'ime') {
       const ticket = m.get('x-ime-ticket')
       if (ticket === undefined) return this.reply(socket, m, 403, 'Missing ticket')
