@@ -319,6 +319,16 @@ describe.skipIf(!haveChromium())('softphone UI harness (fixture node, not the en
     await expect.poll(() => alice.page.evaluate(() => document.activeElement?.id), { timeout: 5000 }).toBe('number')
   })
 
+  it('fits a narrow screen, in the dark colour scheme too', async () => {
+    await alice.page.setViewportSize({ width: 390, height: 844 })
+    await alice.page.emulateMedia({ colorScheme: 'dark' })
+    await screenshot(alice.page, '07-narrow-dark')
+    const overflow = await alice.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+    expect(overflow).toBeLessThanOrEqual(0)
+    await alice.page.setViewportSize({ width: 1000, height: 760 })
+    await alice.page.emulateMedia({ colorScheme: 'light' })
+  })
+
   it('reconnects and registers again after the SIP connection drops', async () => {
     node.dropSip()
     await expect

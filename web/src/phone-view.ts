@@ -208,7 +208,10 @@ export function startPhoneView({ api, user, sipUser, password }: PhoneViewOption
     const before = view
     view = c
     const active = c !== undefined
+    const appearing = active && el.panel.hidden
     el.panel.hidden = !active
+    // On a narrow screen the call panel sits below the dial pad: bring it into view.
+    if (appearing) el.panel.scrollIntoView?.({ block: 'nearest' })
     el.call.disabled = active && c.phase !== 'ended'
     clearInterval(timerHandle)
     el.timer.textContent = ''
