@@ -1,5 +1,5 @@
 /** The phone once signed in: dial form and pad, the call panel, history, devices; wires DOM to Phone. */
-import type { ApiClient, SessionUser } from './api.js'
+import { ApiError, type ApiClient, type SessionUser } from './api.js'
 import { canChooseSpeaker, listAudioDevices, openMicrophone, setSpeaker } from './devices.js'
 import { byId, h } from './dom.js'
 import { formatDuration, historyEntries } from './history.js'
@@ -275,7 +275,10 @@ export function startPhoneView({ api, user, sipUser, password }: PhoneViewOption
       calls = await api.calls()
     } catch (e) {
       el.historyEmpty.hidden = false
-      el.historyEmpty.textContent = `Could not load recent calls: ${e instanceof Error ? e.message : String(e)}`
+      el.historyEmpty.textContent =
+        e instanceof ApiError && e.status === 401
+          ? 'Your session has ended: sign out and sign in again to see recent calls.'
+          : `Could not load recent calls: ${e instanceof Error ? e.message : String(e)}`
       return
     }
     const entries = historyEntries(calls, { now: Date.now() }).slice(0, 50)
