@@ -48,6 +48,9 @@ describe('HTTP API client', () => {
       expiresAt: '2026-11-25T20:00:00Z',
       validatedAt: 1764072000000,
     }
+    const { number: _number, ...bare } = route
+    expect(parseRoutes({ number: route.number, routes: [bare] })).toEqual(parseRoutes([route]))
+    expect(parseRoutes({ routes: [{ ...route, ticket: undefined }] })[0]?.ticket).toBe('')
     expect(parseRoutes({ routes: [route, { number: 'x' }] })).toEqual([
       { ...route, expiresAt: Date.parse('2026-11-25T20:00:00Z') },
     ])
@@ -59,6 +62,6 @@ describe('HTTP API client', () => {
     ])
     expect(toMillis('12')).toBe(12)
     expect(toMillis('not a time')).toBeUndefined()
-    expect(() => parseSession({ token: 'T', user: { name: 'a' } })).toThrow(/without name, number and domain/)
+    expect(() => parseSession({ token: 'T', user: { name: 'a' } })).toThrow(/without a name and a number/)
   })
 })

@@ -7,7 +7,8 @@ import { SseParser, type SseEvent } from './sse.js'
 
 export const endpoints = {
   session: '/api/session',
-  me: '/api/me',
+  /** GET /api/session: who the session (cookie or bearer) belongs to. */
+  me: '/api/session',
   routes: '/api/routes',
   routesTo: (number: string) => `/api/routes/${encodeURIComponent(number)}`,
   calls: '/api/calls',
@@ -22,6 +23,7 @@ export interface SessionUser {
   /** The user's name, also the SIP user name unless sipUser is given. */
   readonly name: string
   readonly number: string
+  /** The node's domain (the SIP domain and digest realm); from GET /api/status when the session omits it. */
   readonly domain: string
   /** The node's internal SIP WebSocket (RFC 7118); derived from the page's origin when absent. */
   readonly sipWsUrl?: string
@@ -40,6 +42,7 @@ export interface RouteDto {
   readonly number: string
   readonly sipUri: string
   readonly domain: string
+  /** The X-IME-Ticket value; '' where the answer had none (the route list). */
   readonly ticket: string
   readonly expiresAt: number
   readonly validatedAt: number
@@ -63,6 +66,35 @@ export interface CallRecordDto {
   readonly outcome: string
 }
 
+/** Outcomes the node keeps (src/validation/call-record.ts); the softphone's finer ones map onto them. */
+export type WireOutcome = 'answered' | 'busy' | 'no-answer' | 'rejected' | 'failed'
+
+const WIRE_OUTCOME: Record<string, WireOutcome> = {
+  answered: 'answered',
+  busy: 'busy',
+  'no-answer': 'no-answer',
+  cancelled: 'no-answer',
+  missed: 'no-answer',
+  declined: 'rejected',
+  rejected: 'rejected',
+}
+
+/**
+ * The body of POST /api/calls: exactly the fields the node accepts (it refuses any other), direction spelled
+ * 'outbound' / 'inbound', fallback only with path 'pstn'.
+ */
+export function toWireCall(r: NewCallRecord) {
+  return {
+    number: r.number,
+    start: Math.round(r.start),
+    end: Math.round(Math.max(r.end, r.start)),
+    path: r.path,
+    fallback: r.path === 'pstn' && r.fallback,
+    outcome: WIRE_OUTCOME[r.outcome] ?? 'failed',
+    direction: r.direction === 'in' ? 'inbound' : 'outbound',
+  }
+}
+
 export interface NewCallRecord {
   readonly number: string
   readonly start: number
@@ -72,7 +104,7 @@ export interface NewCallRecord {
   readonly fallback: boolean
   readonly outcome: string
   readonly direction: Direction
-  /** The SIP Call-ID, so the server can merge this with the record its call agent keeps. */
+  /** The SIP Call-ID (not sent: the node refuses fields it does not know; kept for when it can merge records). */
   readonly callId?: string
 }
 
@@ -101,17 +133,19 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 
 export function parseSession(body: unknown): Session {
   const b = obj(body)
-  const user = parseUser(b.user ?? b)
+  const user = parseUser(b)
   return { token: str(b.token) ?? '', expiresAt: toMillis(b.expiresAt) ?? 0, user }
 }
 
+/** The user from a session answer, `{user: {...}}` or the user itself; domain may be '' (filled in later). */
 export function parseUser(body: unknown): SessionUser {
-  const u = obj(body)
+  const wrapped = obj(body).user
+  const u = wrapped !== null && typeof wrapped === 'object' ? obj(wrapped) : obj(body)
   const name = str(u.name) ?? str(u.user)
   const number = str(u.number)
-  const domain = str(u.domain)
-  if (name === undefined || number === undefined || domain === undefined) {
-    throw new ApiError(0, 'the server described the user without name, number and domain')
+  const domain = str(u.domain) ?? ''
+  if (name === undefined || number === undefined) {
+    throw new ApiError(0, 'the server described the user without a name and a number')
   }
   const out: { -readonly [K in keyof SessionUser]: SessionUser[K] } = { name, number, domain }
   for (const k of ['sipWsUrl', 'sipUser', 'sipPassword'] as const) {
@@ -121,20 +155,23 @@ export function parseUser(body: unknown): SessionUser {
   return out
 }
 
+/** `[route]`, `{routes: [route]}`, or `{number, routes: [route without number]}` (GET /api/routes/:number). */
 export function parseRoutes(body: unknown): RouteDto[] {
   const list = Array.isArray(body) ? body : Array.isArray(obj(body).routes) ? (obj(body).routes as unknown[]) : []
+  const outer = Array.isArray(body) ? undefined : str(obj(body).number)
   const routes: RouteDto[] = []
   for (const item of list) {
     const r = obj(item)
-    const number = str(r.number)
+    const number = str(r.number) ?? outer
     const sipUri = str(r.sipUri)
     const domain = str(r.domain)
     const ticket = str(r.ticket)
     const expiresAt = toMillis(r.expiresAt)
     const validatedAt = toMillis(r.validatedAt)
-    if (!number || !sipUri || !domain || !ticket || expiresAt === undefined || validatedAt === undefined) continue
+    // GET /api/routes (the list) carries no tickets: such routes are shown, never dialled (ticket '').
+    if (!number || !sipUri || !domain || expiresAt === undefined || validatedAt === undefined) continue
     const wsUrl = str(r.wsUrl)
-    routes.push({ number, sipUri, domain, ticket, expiresAt, validatedAt, ...(wsUrl ? { wsUrl } : {}) })
+    routes.push({ number, sipUri, domain, ticket: ticket ?? '', expiresAt, validatedAt, ...(wsUrl ? { wsUrl } : {}) })
   }
   return routes
 }
@@ -145,7 +182,7 @@ export function parseCalls(body: unknown): CallRecordDto[] {
   list.forEach((item, i) => {
     const c = obj(item)
     const start = toMillis(c.start)
-    const direction = c.direction === 'in' || c.direction === 'inbound' ? 'in' : 'out'
+    const direction: Direction = c.direction === 'in' || c.direction === 'inbound' ? 'in' : 'out'
     if (start === undefined) return
     const end = toMillis(c.end)
     const answeredAt = toMillis(c.answeredAt)
@@ -209,7 +246,15 @@ export class ApiClient {
   async signIn(user: string, password: string): Promise<Session> {
     const session = parseSession(await this.request('POST', endpoints.session, { user, password }))
     if (session.token) this.token = session.token
-    return session
+    return { ...session, user: await this.withDomain(session.user) }
+  }
+
+  /** Sessions name the user but not always the node's domain; GET /api/status does. */
+  private async withDomain(user: SessionUser): Promise<SessionUser> {
+    if (user.domain) return user
+    const domain = str(obj(await this.status()).domain)
+    if (!domain) throw new ApiError(0, "the server did not say the node's domain (GET /api/status)")
+    return { ...user, domain }
   }
 
   async signOut(): Promise<void> {
@@ -218,7 +263,7 @@ export class ApiClient {
   }
 
   async me(): Promise<SessionUser> {
-    return parseUser(await this.request('GET', endpoints.me))
+    return this.withDomain(parseUser(await this.request('GET', endpoints.me)))
   }
 
   async routesTo(number: string): Promise<RouteDto[]> {
@@ -234,7 +279,7 @@ export class ApiClient {
   }
 
   async recordCall(record: NewCallRecord): Promise<void> {
-    await this.request('POST', endpoints.calls, record)
+    await this.request('POST', endpoints.calls, toWireCall(record))
   }
 
   async status(): Promise<unknown> {

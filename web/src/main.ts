@@ -1,4 +1,8 @@
-/** The softphone page: sign-in, then the phone (phone-view.ts) on a registered SIP connection. */
+/**
+ * The softphone page: sign-in, then the phone (phone-view.ts) on a registered SIP connection. A session may
+ * already exist (the node's one-time sign-in links set the cookie, then open this page); then no form is shown
+ * unless the SIP registrar asks for a password.
+ */
 import './style.css'
 import { ApiClient, ApiError, type SessionUser } from './api.js'
 import { byId, takeFragmentToken } from './dom.js'
@@ -11,22 +15,48 @@ const userInput = byId<HTMLInputElement>('user')
 const passwordInput = byId<HTMLInputElement>('password')
 const error = byId('sign-in-error')
 const registration = byId('registration')
+const submit = form.querySelector('button')
 byId('server-origin').textContent = location.host
+let stopPhone: (() => void) | undefined
 
 function describe(e: unknown): string {
-  if (e instanceof ApiError && (e.status === 401 || e.status === 403)) return 'Wrong user name or password.'
+  if (e instanceof ApiError && e.status === 401) return 'Wrong user name or password.'
+  if (e instanceof ApiError && (e.status === 429 || e.status === 503)) return e.message.replace(/^.*?: \d+ /, '')
   if (e instanceof ApiError && e.status === 0) return e.message
   if (e instanceof ApiError) return `The server could not sign you in (${e.message}).`
   return `Cannot reach the server: ${e instanceof Error ? e.message : String(e)}`
 }
 
-function start(user: SessionUser, sipUser: string, password: string): void {
+function askForPassword(user: string, message: string): void {
+  stopPhone?.()
+  stopPhone = undefined
+  byId('phone').hidden = true
+  signIn.hidden = false
+  userInput.value = user
+  error.textContent = message
+  if (submit) submit.disabled = false
+  passwordInput.focus()
+}
+
+function start(user: SessionUser, sipUser: string, password: string | undefined): void {
   signIn.hidden = true
-  const stop = startPhoneView({ api, user, sipUser, password })
+  stopPhone?.()
+  stopPhone = startPhoneView({
+    api,
+    user,
+    sipUser,
+    ...(password ? { password } : {}),
+    onAuthFailed: () => {
+      if (!password) askForPassword(sipUser, 'Enter your password to connect the phone.')
+    },
+  })
   byId('sign-out').onclick = () => {
-    stop()
-    void api.signOut().catch(() => undefined)
-    location.reload()
+    localStorage.removeItem(SIGNED_IN)
+    stopPhone?.()
+    void api
+      .signOut()
+      .catch(() => undefined)
+      .finally(() => location.reload())
   }
 }
 
@@ -40,16 +70,16 @@ form.addEventListener('submit', (e) => {
     return
   }
   error.textContent = ''
-  const button = form.querySelector('button')
-  if (button) button.disabled = true
+  if (submit) submit.disabled = true
   registration.textContent = 'Connecting'
   api.signIn(user, password).then(
     (session) => {
       passwordInput.value = ''
+      localStorage.setItem(SIGNED_IN, '1')
       start(session.user, session.user.sipUser ?? user, password)
     },
     (e: unknown) => {
-      if (button) button.disabled = false
+      if (submit) submit.disabled = false
       registration.textContent = 'Offline: not signed in'
       error.textContent = describe(e)
       passwordInput.focus()
@@ -57,22 +87,21 @@ form.addEventListener('submit', (e) => {
   )
 })
 
-// A link with #token=... signs in without a form; the SIP password still has to come from somewhere.
+/**
+ * An existing session: a #token=... link (bearer), or the session cookie, which this page cannot see (HttpOnly).
+ * It asks GET /api/session only when one is likely (it arrived through a redirect, as from the node's one-time
+ * sign-in link, or signed in here before), so that a plain visit logs no 401 in the console.
+ */
+const SIGNED_IN = 'ime.signedIn'
 const token = takeFragmentToken()
-if (token) {
-  api.token = token
+if (token) api.token = token
+const navigation = performance.getEntriesByType?.('navigation')[0] as PerformanceNavigationTiming | undefined
+if (token || (navigation?.redirectCount ?? 0) > 0 || localStorage.getItem(SIGNED_IN)) {
   api.me().then(
-    (user) => {
-      const sipUser = user.sipUser ?? user.name
-      if (user.sipPassword) start(user, sipUser, user.sipPassword)
-      else {
-        userInput.value = sipUser
-        error.textContent = 'Enter your password to connect the phone.'
-        passwordInput.focus()
-      }
-    },
+    (user) => start(user, user.sipUser ?? user.name, user.sipPassword),
     (e: unknown) => {
-      error.textContent = describe(e)
+      localStorage.removeItem(SIGNED_IN)
+      if (token || !(e instanceof ApiError && e.status === 401)) error.textContent = describe(e)
       userInput.focus()
     },
   )

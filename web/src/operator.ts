@@ -84,11 +84,20 @@ function showStatus(status: unknown): void {
   const s = asObj(status)
   byId('node-name').textContent = [s.domain, s.peerId].filter((x) => typeof x === 'string').join(' · ')
   drawRing(ringNodes(status))
-  const numbers = Array.isArray(s.numbers) ? s.numbers : Array.isArray(s.published) ? s.published : []
+  const numbers = Array.isArray(s.numbers) ? s.numbers : Array.isArray(s.published) ? s.published : undefined
+  const count = asObj(s.counters).publishedNumbers
   byId('numbers').replaceChildren(
-    ...(numbers.length
+    ...(numbers?.length
       ? numbers.map((n) => h('li', {}, typeof n === 'string' ? displayNumber(n) : JSON.stringify(n)))
-      : [h('li', { class: 'hint' }, 'None published')]),
+      : [
+          h(
+            'li',
+            { class: 'hint' },
+            numbers || typeof count !== 'number'
+              ? 'None published'
+              : `${count} published (the node's status does not list them)`,
+          ),
+        ]),
   )
   const counters = asObj(s.counters)
   byId('counters').replaceChildren(
@@ -117,10 +126,17 @@ function showRoutes(routes: RouteDto[]): void {
   )
 }
 
-function describeEvent(name: string, data: unknown): string {
+/** Event data, with the nested record of some events (validation: `outcome`, call: `call`, ring: `node`) lifted. */
+function flatten(data: unknown): Json {
   const d = asObj(data)
+  const nested = [d.outcome, d.call, d.node].find((v) => v !== null && typeof v === 'object')
+  return nested ? { ...d, ...asObj(nested) } : d
+}
+
+function describeEvent(name: string, data: unknown): string {
+  const d = flatten(data)
   const num = typeof d.number === 'string' ? displayNumber(d.number) : ''
-  const parts = [num, d.outcome, d.domain, d.reason, d.path].filter((x) => typeof x === 'string' && x !== '')
+  const parts = [num, d.outcome, d.change, d.domain, d.reason, d.path].filter((x) => typeof x === 'string' && x !== '')
   return parts.length ? `${name}: ${parts.join(' · ')}` : `${name}: ${JSON.stringify(data).slice(0, 200)}`
 }
 
@@ -131,13 +147,13 @@ function addEvent(name: string, raw: string): void {
   } catch {
     // plain text event
   }
-  const d = asObj(data)
+  const d = flatten(data)
   const outcome = typeof d.outcome === 'string' ? d.outcome : ''
   const list = byId('events')
   list.prepend(
     h(
       'li',
-      { class: `event ${/fail|refus|reject|error/i.test(outcome) ? 'bad' : outcome ? 'good' : ''}` },
+      { class: `event ${/fail|refus|reject|error|no-claim/i.test(outcome) ? 'bad' : outcome ? 'good' : ''}` },
       h('time', {}, new Date(toMillis(d.at ?? d.time) ?? Date.now()).toLocaleTimeString()),
       ' ',
       describeEvent(name, data),

@@ -12,7 +12,8 @@ export interface PhoneViewOptions {
   readonly api: ApiClient
   readonly user: SessionUser
   readonly sipUser: string
-  readonly password: string
+  readonly password?: string
+  readonly onAuthFailed?: () => void
 }
 
 const KEY_NAMES: Record<string, string> = { '*': 'star', '#': 'pound' }
@@ -22,7 +23,7 @@ function setting(name: string): string | undefined {
   return new URLSearchParams(location.search).get(name) ?? localStorage.getItem(`ime.${name}`) ?? undefined
 }
 
-export function startPhoneView({ api, user, sipUser, password }: PhoneViewOptions): () => void {
+export function startPhoneView({ api, user, sipUser, password, onAuthFailed }: PhoneViewOptions): () => void {
   const el = {
     phone: byId('phone'),
     identity: byId('identity'),
@@ -72,7 +73,8 @@ export function startPhoneView({ api, user, sipUser, password }: PhoneViewOption
   const phone = new Phone({
     user,
     sipUser,
-    password,
+    ...(password ? { password } : {}),
+    ...(onAuthFailed ? { onAuthFailed } : {}),
     sipWsUrl: user.sipWsUrl ?? defaultSipWsUrl(location),
     imeConnectTimeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_IME_CONNECT_TIMEOUT_MS,
     api,

@@ -44,7 +44,8 @@ export interface CallView {
 export interface PhoneConfig {
   readonly user: SessionUser
   readonly sipUser: string
-  readonly password: string
+  /** The SIP digest password; none when the node's registrar knows the user by the session cookie. */
+  readonly password?: string
   readonly sipWsUrl: string
   readonly imeConnectTimeoutMs: number
   readonly api: ApiClient
@@ -54,6 +55,8 @@ export interface PhoneConfig {
   readonly onCall: (c: CallView | undefined) => void
   readonly onTone: (tone: 'ringback' | 'ringing' | 'none') => void
   readonly onRecorded: () => void
+  /** The registrar refused the credentials (or wants a password the phone was not given). */
+  readonly onAuthFailed?: () => void
 }
 
 const PC_CONFIG: RTCConfiguration = { iceServers: [] }
@@ -104,7 +107,7 @@ export class Phone {
       sockets: [socket],
       uri: `sip:${sipUser}@${user.domain}`,
       authorization_user: sipUser,
-      password,
+      ...(password ? { password } : {}),
       display_name: user.name,
       register: true,
       register_expires: 300,
@@ -133,6 +136,7 @@ export class Phone {
       const auth = code === 401 || code === 403 || e.cause === 'Authentication Error'
       if (auth) {
         this.config.onRegistration({ kind: 'offline', reason: 'the SIP server refused the user name or password' })
+        this.config.onAuthFailed?.()
         return
       }
       const delay = backoffDelay(this.registerAttempts++)

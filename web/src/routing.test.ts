@@ -32,6 +32,7 @@ describe('choosing a route', () => {
     const tcp = route({ domain: 'tcp.example', validatedAt: NOW, wsUrl: undefined, sipUri: 'sip:x@t;transport=tcp' })
     expect(chooseRoute([old, expired, fresh, tcp], NOW)?.domain).toBe('new.example')
     expect(chooseRoute([expired, tcp], NOW)).toBeUndefined()
+    expect(chooseRoute([route({ ticket: '' })], NOW)).toBeUndefined()
   })
 
   it('falls back on broken routes, not on the callee saying no', () => {

@@ -33,10 +33,10 @@ export function wsUrlFor(route: Pick<RouteDto, 'sipUri' | 'wsUrl'>): string | un
   return `${transport}://${m[1]}`
 }
 
-/** The route to use: unexpired, reachable over a WebSocket, most recently validated. */
+/** The route to use: unexpired, with a ticket, reachable over a WebSocket, most recently validated. */
 export function chooseRoute(routes: readonly RouteDto[], now: number): RouteDto | undefined {
   return routes
-    .filter((r) => r.expiresAt > now && wsUrlFor(r) !== undefined)
+    .filter((r) => r.expiresAt > now && r.ticket !== '' && wsUrlFor(r) !== undefined)
     .sort((a, b) => b.validatedAt - a.validatedAt)[0]
 }
 
