@@ -352,14 +352,32 @@ describe.skipIf(!haveChromium())('softphone UI harness (fixture node, not the en
     const op = await openPage(browser, node.url, `/operator.html#token=${OPERATOR}`)
     await op.page.locator('svg.ring').waitFor({ timeout: 10_000 })
     await expect.poll(() => op.page.getByRole('status').textContent(), { timeout: 10_000 }).toBe('Live')
-    node.emit('validation', { number: BOB.number, domain: 'b.example', outcome: 'validated', at: Date.now() })
-    node.emit('validation', { number: '+442079460018', outcome: 'failed', reason: 'no claimer answered' })
-    await expect.poll(() => op.page.locator('#events li').count()).toBeGreaterThanOrEqual(2)
+    const claimer = hex('5')
+    node.emit('validation', {
+      outcome: { callId: 'p1', number: BOB.number, outcome: 'validated', claimer, domain: 'b.example' },
+    })
+    node.emit('validation', { outcome: { callId: 'p2', number: '+442079460018', outcome: 'no-claim' } })
+    node.emit('route-learned', { number: BOB.number, domain: 'b.example', claimer })
+    await expect.poll(() => op.page.locator('#events li').count()).toBeGreaterThanOrEqual(3)
+    const events = await op.page.locator('#events').textContent()
+    expect(events).toContain('validation: +1 415 555 0123 · validated · b.example')
+    expect(events).toContain('validation: +44 20 7946 0018 · no-claim')
+    expect(events).toContain('route-learned: +1 415 555 0123 · b.example')
     expect(await op.page.locator('svg.ring').getAttribute('aria-label')).toMatch(/^Chord ring with 6 known nodes/)
     expect(await op.page.locator('#routes tbody').textContent()).toContain('b.example')
     await screenshot(op.page, '06-operator')
     expect(op.errors).toEqual([])
     await op.context.close()
+  })
+
+  it('opens signed in from a one-time sign-in link (session cookie, no form)', async () => {
+    const link = new URL(node.loginUrl('carol'))
+    const carol = await openPage(browser, node.url, link.pathname + link.search)
+    await expect.poll(() => carol.page.getByRole('status').textContent(), { timeout: 10_000 }).toBe('Registered')
+    expect(await carol.page.locator('#identity').textContent()).toBe('carol · +1 415 555 0199 · a.example')
+    expect(await carol.page.locator('#sign-in').isHidden()).toBe(true)
+    expect(carol.errors).toEqual([])
+    await carol.context.close()
   })
 
   it('logged no console errors', () => {

@@ -1,6 +1,7 @@
 /**
  * A stand-in node for the softphone's UI harness: serves a built web/dist and answers the HTTP API from fixtures
- * (users, learned routes, call history, status), with a fixture SIP relay on /sip (the node's internal SIP
+ * (users, learned routes, call history, status) in the shapes of docs/http-api.md on the http branch (the
+ * session names no domain and no SIP WebSocket; POST /api/calls refuses unknown fields), with a fixture SIP relay on /sip (the node's internal SIP
  * WebSocket), /ime (another domain's public SIP WebSocket) and /drop (one that drops the connection
  * after an INVITE). It is not the project's node or call agent.
  */
@@ -51,6 +52,8 @@ export interface FixtureNodeOptions {
   calls?: FixtureCall[]
 }
 
+const HOUR = 3600_000
+
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript',
@@ -73,8 +76,10 @@ export async function startFixtureNode(options: FixtureNodeOptions) {
     () => validTicket,
   )
 
-  const emit = (event: string, data: unknown) => {
-    const text = `id: ${++eventId}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+  const emit = (event: string, data: Record<string, unknown>) => {
+    const seq = ++eventId
+    const json = JSON.stringify({ type: event, seq, at: Date.now(), ...data })
+    const text = `id: ${seq}\nevent: ${event}\ndata: ${json}\n\n`
     for (const s of streams) s.write(text)
   }
 
@@ -99,52 +104,67 @@ export async function startFixtureNode(options: FixtureNodeOptions) {
     }
   }
 
-  let wsBase = ''
-  const userJson = (u: FixtureUser) => ({
-    name: u.name,
-    number: u.number,
-    domain: options.domain,
-    sipWsUrl: `${wsBase}/sip`,
-  })
+  const userJson = (u: FixtureUser) => ({ name: u.name, role: 'user', number: u.number })
+  const loginTokens = new Map<string, string>()
+  const FIELDS = ['number', 'start', 'end', 'path', 'fallback', 'outcome', 'direction']
+  const OUTCOMES = ['answered', 'busy', 'no-answer', 'rejected', 'failed']
+  const newSession = (name: string) => {
+    const token = randomBytes(16).toString('base64url')
+    sessions.set(token, name)
+    return { token, cookie: `ime_session=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200` }
+  }
 
-  const api = async (req: IncomingMessage, res: ServerResponse, path: string) => {
+  const api = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const method = req.method ?? 'GET'
+    const path = url.pathname
     if (method !== 'GET' && req.headers['x-ime-csrf'] !== '1') return json(res, 403, { error: 'missing X-IME-CSRF' })
     if (path === '/api/session' && method === 'POST') {
       const b = await body(req)
       const user = options.users.find((u) => u.name === b.user && u.password === b.password)
-      if (!user) return json(res, 401, { error: 'wrong user name or password' })
-      const token = randomBytes(16).toString('base64url')
-      sessions.set(token, user.name)
-      const cookie = `ime_session=${token}; HttpOnly; SameSite=Strict; Path=/`
-      return json(
-        res,
-        200,
-        { token, expiresAt: Date.now() + 8 * 3600_000, user: userJson(user) },
-        { 'Set-Cookie': cookie },
-      )
+      if (!user) return json(res, 401, { error: 'unknown user or wrong password' })
+      const { token, cookie } = newSession(user.name)
+      const answer = { user: userJson(user), token, expiresAt: Date.now() + 12 * HOUR }
+      return json(res, 200, answer, { 'Set-Cookie': cookie })
+    }
+    if (path === '/api/login' && method === 'GET') {
+      const name = loginTokens.get(url.searchParams.get('token') ?? '')
+      if (name === undefined) return json(res, 401, { error: 'this sign-in link is unknown, used already or expired' })
+      loginTokens.clear()
+      res.writeHead(303, { Location: '/', 'Set-Cookie': newSession(name).cookie })
+      return res.end()
     }
     const name = who(req)
     if (name === undefined) return json(res, 401, { error: 'sign in first' })
     const user = options.users.find((u) => u.name === name)
-    if (path === '/api/session' && method === 'DELETE') return json(res, 204, undefined)
-    if (path === '/api/me' && user) return json(res, 200, userJson(user))
+    if (path === '/api/session' && method === 'DELETE') return json(res, 200, { signedOut: true })
+    if (path === '/api/session' && user) return json(res, 200, { user: userJson(user), via: 'cookie' })
     if (path === '/api/status') return json(res, 200, options.status)
-    if (path === '/api/routes') return json(res, 200, [...routes.values()].flat())
+    if (path === '/api/routes') {
+      return json(res, 200, { routes: [...routes.values()].flat().map(({ ticket: _ticket, ...r }) => r) })
+    }
     const m = /^\/api\/routes\/([^/]+)$/.exec(path)
-    if (m?.[1]) return json(res, 200, routes.get(decodeURIComponent(m[1])) ?? [])
+    if (m?.[1]) {
+      const number = decodeURIComponent(m[1])
+      return json(res, 200, { number, routes: (routes.get(number) ?? []).map(({ number: _n, ...r }) => r) })
+    }
     if (path === '/api/calls' && method === 'GET') {
-      const mine = calls.filter((c) => c.user === name)
-      return json(
-        res,
-        200,
-        mine.map(({ user: _user, ...c }) => c),
-      )
+      const mine = calls.filter((c) => c.user === name).sort((a, b) => b.start - a.start)
+      const view = mine.map(({ answeredAt: _a, ...c }) => ({
+        ...c,
+        direction: c.direction === 'in' ? 'inbound' : 'outbound',
+      }))
+      return json(res, 200, { calls: view })
     }
     if (path === '/api/calls' && method === 'POST' && user) {
       const b = await body(req)
       posted.push({ user: name, ...b })
-      const out = b.direction !== 'in'
+      // As strict as the node (src/http/call-input.ts on the http branch).
+      const unknown = Object.keys(b).filter((k) => !FIELDS.includes(k))
+      if (unknown.length > 0) return json(res, 400, { error: `unknown field ${unknown[0]}` })
+      if (!OUTCOMES.includes(String(b.outcome))) return json(res, 400, { error: 'bad outcome' })
+      if (b.direction !== 'outbound' && b.direction !== 'inbound') return json(res, 400, { error: 'bad direction' })
+      if (b.fallback === true && b.path !== 'pstn') return json(res, 400, { error: 'fallback needs path pstn' })
+      const out = b.direction === 'outbound'
       const call: FixtureCall = {
         id: `c${calls.length + 1}`,
         user: name,
@@ -153,14 +173,13 @@ export async function startFixtureNode(options: FixtureNodeOptions) {
         to: out ? String(b.number) : user.number,
         start: Number(b.start),
         end: Number(b.end),
-        ...(typeof b.answeredAt === 'number' ? { answeredAt: b.answeredAt } : {}),
         path: b.path === 'ime' ? 'ime' : 'pstn',
         fallback: b.fallback === true,
         outcome: String(b.outcome),
       }
       calls.push(call)
-      emit('call', call)
-      return json(res, 201, call)
+      emit('call', { call })
+      return json(res, 201, { call })
     }
     if (path === '/api/events') {
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' })
@@ -175,7 +194,7 @@ export async function startFixtureNode(options: FixtureNodeOptions) {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
     if (url.pathname.startsWith('/api/')) {
-      api(req, res, url.pathname).catch((e: unknown) => json(res, 500, { error: String(e) }))
+      api(req, res, url).catch((e: unknown) => json(res, 500, { error: String(e) }))
       return
     }
     const file = url.pathname === '/' ? '/index.html' : url.pathname
@@ -183,7 +202,14 @@ export async function startFixtureNode(options: FixtureNodeOptions) {
     if (!full.startsWith(options.distDir)) return json(res, 403, { error: 'no' })
     readFile(full).then(
       (data) => {
-        res.writeHead(200, { 'Content-Type': TYPES[extname(full)] ?? 'application/octet-stream' })
+        res.writeHead(200, {
+          'Content-Type': TYPES[extname(full)] ?? 'application/octet-stream',
+          // The node's policy (src/http/static.ts on the http branch), so that the harness sees what it refuses.
+          'Content-Security-Policy':
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+            "media-src 'self' blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; " +
+            "form-action 'self'; object-src 'none'",
+        })
         res.end(data)
       },
       () => json(res, 404, { error: 'not found' }),
@@ -212,7 +238,7 @@ export async function startFixtureNode(options: FixtureNodeOptions) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port
   const url = `http://localhost:${port}`
-  wsBase = `ws://localhost:${port}`
+  const wsBase = `ws://localhost:${port}`
 
   return {
     url,
@@ -223,6 +249,12 @@ export async function startFixtureNode(options: FixtureNodeOptions) {
     emit,
     setRoutes(number: string, list: FixtureRoute[]) {
       routes.set(number, list)
+    },
+    /** A one-time sign-in link, as node.http.loginUrl(user) makes. */
+    loginUrl(user: string) {
+      const token = randomBytes(12).toString('base64url')
+      loginTokens.set(token, user)
+      return `${url}/api/login?token=${token}`
     },
     setValidTicket(ticket: string) {
       validTicket = ticket
