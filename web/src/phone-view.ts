@@ -1,0 +1,362 @@
+/** The phone once signed in: dial form and pad, the call panel, history, devices; wires DOM to Phone. */
+import { ApiError, type ApiClient, type SessionUser } from './api.js'
+import { canChooseSpeaker, listAudioDevices, openMicrophone, setSpeaker } from './devices.js'
+import { byId, h } from './dom.js'
+import { formatDuration, historyEntries } from './history.js'
+import { countryOf, dialable, displayNumber, DTMF_KEYS, isDtmfKey, KEY_LETTERS, toE164 } from './number.js'
+import { defaultSipWsUrl, Phone, registrationText, type CallView } from './phone.js'
+import { DEFAULT_IME_CONNECT_TIMEOUT_MS } from './routing.js'
+import { RINGBACK, RINGING, TonePlayer } from './tones.js'
+
+export interface PhoneViewOptions {
+  readonly api: ApiClient
+  readonly user: SessionUser
+  readonly sipUser: string
+  readonly password?: string
+  readonly onAuthFailed?: () => void
+}
+
+const KEY_NAMES: Record<string, string> = { '*': 'star', '#': 'pound' }
+
+/** Settings a deployment or a test may change: ?country=GB&imeTimeout=5000, or localStorage. */
+function setting(name: string): string | undefined {
+  return new URLSearchParams(location.search).get(name) ?? localStorage.getItem(`ime.${name}`) ?? undefined
+}
+
+export function startPhoneView({ api, user, sipUser, password, onAuthFailed }: PhoneViewOptions): () => void {
+  const el = {
+    phone: byId('phone'),
+    identity: byId('identity'),
+    signOut: byId('sign-out'),
+    registration: byId('registration'),
+    dialForm: byId<HTMLFormElement>('dial-form'),
+    number: byId<HTMLInputElement>('number'),
+    numberHint: byId('number-hint'),
+    backspace: byId<HTMLButtonElement>('backspace'),
+    keypad: byId('keypad'),
+    call: byId<HTMLButtonElement>('call'),
+    panel: byId('call-panel'),
+    party: byId('call-party'),
+    path: byId('call-path'),
+    state: byId('call-state'),
+    timer: byId('call-timer'),
+    note: byId('call-note'),
+    answer: byId<HTMLButtonElement>('answer'),
+    decline: byId<HTMLButtonElement>('decline'),
+    mute: byId<HTMLButtonElement>('mute'),
+    hold: byId<HTMLButtonElement>('hold'),
+    transferOpen: byId<HTMLButtonElement>('transfer-open'),
+    transferForm: byId<HTMLFormElement>('transfer-form'),
+    transferNumber: byId<HTMLInputElement>('transfer-number'),
+    hangUp: byId<HTMLButtonElement>('hang-up'),
+    history: byId<HTMLOListElement>('history'),
+    historyEmpty: byId('history-empty'),
+    microphone: byId<HTMLSelectElement>('microphone'),
+    speaker: byId<HTMLSelectElement>('speaker'),
+    speakerRow: byId('speaker-row'),
+    speakerNote: byId('speaker-note'),
+    remoteAudio: byId<HTMLAudioElement>('remote-audio'),
+  }
+  const country = setting('country') ?? countryOf(user.number)
+  const timeout = Number(setting('imeTimeout') ?? DEFAULT_IME_CONNECT_TIMEOUT_MS)
+  const tones = new TonePlayer()
+  let view: CallView | undefined
+  let timerHandle: ReturnType<typeof setInterval> | undefined
+
+  el.phone.hidden = false
+  el.signOut.hidden = false
+  el.identity.hidden = false
+  el.identity.textContent = `${user.name} · ${displayNumber(user.number)} · ${user.domain}`
+  const example = country ? `national numbers are read as ${country}` : 'start with + and the country code'
+  el.numberHint.textContent = `Type a number any way you like: spaces, dashes, brackets; ${example}.`
+
+  const phone = new Phone({
+    user,
+    sipUser,
+    ...(password ? { password } : {}),
+    ...(onAuthFailed ? { onAuthFailed } : {}),
+    sipWsUrl: user.sipWsUrl ?? defaultSipWsUrl(location),
+    imeConnectTimeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_IME_CONNECT_TIMEOUT_MS,
+    api,
+    remoteAudio: el.remoteAudio,
+    openMicrophone: () => openMicrophone(el.microphone.value || undefined),
+    onRegistration: (r) => {
+      const text = registrationText(r)
+      if (el.registration.textContent !== text) el.registration.textContent = text
+      el.registration.dataset.kind = r.kind
+    },
+    onCall: (c) => render(c),
+    onTone: (t) => (t === 'ringback' ? tones.play(RINGBACK) : t === 'ringing' ? tones.play(RINGING) : tones.stop()),
+    onRecorded: () => void loadHistory(),
+  })
+
+  // ---- dialling ----
+  for (const key of DTMF_KEYS) {
+    const letters = KEY_LETTERS[key]
+    const button = h(
+      'button',
+      { type: 'button', class: 'key', 'data-key': key, 'aria-label': KEY_NAMES[key] ?? key },
+      h('span', { class: 'digit', 'aria-hidden': 'true' }, key),
+      h('span', { class: 'letters', 'aria-hidden': 'true' }, letters),
+    )
+    button.addEventListener('click', () => pressKey(key))
+    el.keypad.append(button)
+  }
+
+  function pressKey(key: string): void {
+    tones.click(key)
+    if (view?.phase === 'in-call') {
+      phone.sendDtmf(key)
+      el.note.textContent = `Sent ${(el.note.dataset.dtmf = (el.note.dataset.dtmf ?? '') + key)}`
+      return
+    }
+    el.number.value += key
+    validate(false)
+  }
+
+  el.backspace.addEventListener('click', () => {
+    el.number.value = el.number.value.slice(0, -1)
+    el.number.focus()
+  })
+
+  el.number.addEventListener('input', () => {
+    const clean = dialable(el.number.value)
+    if (clean !== el.number.value) el.number.value = clean
+    validate(false)
+  })
+
+  function validate(showErrors: boolean): string | undefined {
+    const typed = el.number.value
+    if (typed.trim() === '') {
+      el.number.removeAttribute('aria-invalid')
+      return undefined
+    }
+    const r = toE164(typed, country)
+    if (r.ok) {
+      el.number.removeAttribute('aria-invalid')
+      el.numberHint.textContent = `Calls ${displayNumber(r.value)}`
+      return r.value
+    }
+    if (showErrors) {
+      el.number.setAttribute('aria-invalid', 'true')
+      el.numberHint.textContent = r.error.charAt(0).toUpperCase() + r.error.slice(1) + '.'
+    }
+    return undefined
+  }
+
+  function dial(number: string): void {
+    if (phone.busy) return
+    el.note.dataset.dtmf = ''
+    phone.dial(number)
+    el.hangUp.focus()
+  }
+
+  el.dialForm.addEventListener('submit', (e) => {
+    e.preventDefault()
+    const number = validate(true)
+    if (!number) {
+      if (el.number.value.trim() === '') el.numberHint.textContent = 'Type a number to call.'
+      el.number.focus()
+      return
+    }
+    dial(number)
+  })
+
+  // ---- in a call ----
+  el.answer.addEventListener('click', () => void phone.answer())
+  el.decline.addEventListener('click', () => phone.decline())
+  el.hangUp.addEventListener('click', () => phone.hangUp())
+  el.mute.addEventListener('click', () => phone.toggleMute())
+  el.hold.addEventListener('click', () => phone.toggleHold())
+  el.transferOpen.addEventListener('click', () => {
+    const open = el.transferForm.hidden
+    el.transferForm.hidden = !open
+    el.transferOpen.setAttribute('aria-expanded', String(open))
+    if (open) el.transferNumber.focus()
+  })
+  el.transferForm.addEventListener('submit', (e) => {
+    e.preventDefault()
+    const r = toE164(el.transferNumber.value, country)
+    if (!r.ok) {
+      el.note.textContent = r.error
+      el.transferNumber.focus()
+      return
+    }
+    phone.transfer(r.value)
+    el.transferForm.hidden = true
+    el.transferOpen.setAttribute('aria-expanded', 'false')
+  })
+
+  // Keys typed outside a text box go to the call (DTMF) or the number; Escape hangs up.
+  const onKey = (e: KeyboardEvent) => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return
+    const target = e.target as HTMLElement | null
+    const typing = Boolean(target?.closest('input, select, textarea'))
+    if (e.key === 'Escape' && view && view.phase !== 'ended') {
+      e.preventDefault()
+      if (view.phase === 'incoming') phone.decline()
+      else phone.hangUp()
+      return
+    }
+    if (typing || !isDtmfKey(e.key)) return
+    if (view?.phase === 'in-call') {
+      e.preventDefault()
+      pressKey(e.key)
+    }
+  }
+  document.addEventListener('keydown', onKey)
+
+  function render(c: CallView | undefined): void {
+    const before = view
+    view = c
+    const active = c !== undefined
+    const appearing = active && el.panel.hidden
+    el.panel.hidden = !active
+    // On a narrow screen the call panel sits below the dial pad: bring it into view.
+    if (appearing) el.panel.scrollIntoView?.({ block: 'nearest' })
+    el.call.disabled = active && c.phase !== 'ended'
+    clearInterval(timerHandle)
+    el.timer.textContent = ''
+    if (!c) {
+      if (before) el.number.focus()
+      return
+    }
+    el.party.textContent = `${c.direction === 'in' ? 'From' : 'To'} ${displayNumber(c.number)}`
+    el.path.textContent = c.path ?? ''
+    el.path.hidden = !c.path
+    el.path.dataset.path = c.path ?? ''
+    el.state.textContent = stateText(c)
+    if (c.note !== undefined) el.note.textContent = c.note
+    else if (c.phase !== 'in-call') el.note.textContent = ''
+    const incoming = c.phase === 'incoming'
+    const inCall = c.phase === 'in-call'
+    el.answer.hidden = !incoming
+    el.decline.hidden = !incoming
+    el.hangUp.hidden = incoming || c.phase === 'ended'
+    el.mute.hidden = !inCall
+    el.hold.hidden = !inCall
+    el.transferOpen.hidden = !inCall
+    if (!inCall) el.transferForm.hidden = true
+    el.mute.setAttribute('aria-pressed', String(c.muted))
+    el.hold.setAttribute('aria-pressed', String(c.held))
+    el.keypad.setAttribute('aria-label', inCall ? 'Dial pad: sends tones to the call' : 'Dial pad')
+    if (c.answeredAt !== undefined && inCall) {
+      const tick = () => (el.timer.textContent = formatDuration(Date.now() - (c.answeredAt ?? Date.now())))
+      tick()
+      timerHandle = setInterval(tick, 1000)
+    }
+    // Move focus to what can be done now, without stealing it from a control the user is on.
+    if (inCall && before?.phase !== 'in-call') void loadDevices() // labels appear once the microphone is allowed
+    if (incoming && before?.phase !== 'incoming') el.answer.focus()
+    else if (inCall && before?.phase !== 'in-call' && document.activeElement === el.answer) el.hangUp.focus()
+    else if (c.phase === 'ended' && (document.activeElement === el.hangUp || document.activeElement === document.body))
+      el.number.focus()
+  }
+
+  function stateText(c: CallView): string {
+    switch (c.phase) {
+      case 'routing':
+        return 'Finding a route…'
+      case 'calling':
+        return 'Calling…'
+      case 'ringing':
+        return 'Ringing…'
+      case 'incoming':
+        return `Incoming call from ${displayNumber(c.number)}`
+      case 'in-call':
+        return c.held ? 'On hold' : c.muted ? 'Connected, muted' : 'Connected'
+      case 'ended':
+        return `Call ended${c.outcome && c.outcome !== 'answered' ? ` (${c.outcome.replace('-', ' ')})` : ''}`
+    }
+  }
+
+  // ---- history ----
+  async function loadHistory(): Promise<void> {
+    let calls
+    try {
+      calls = await api.calls()
+    } catch (e) {
+      el.historyEmpty.hidden = false
+      el.historyEmpty.textContent =
+        e instanceof ApiError && e.status === 401
+          ? 'Your session has ended: sign out and sign in again to see recent calls.'
+          : `Could not load recent calls: ${e instanceof Error ? e.message : String(e)}`
+      return
+    }
+    const entries = historyEntries(calls, { now: Date.now() }).slice(0, 50)
+    el.historyEmpty.hidden = entries.length > 0
+    el.historyEmpty.textContent = 'No calls yet.'
+    el.history.replaceChildren(
+      ...entries.map((entry) => {
+        const button = h(
+          'button',
+          { type: 'button', class: 'entry', 'data-number': entry.number, 'aria-label': `${entry.summary}. Call back` },
+          h(
+            'span',
+            { class: `dir dir-${entry.direction}`, 'aria-hidden': 'true' },
+            entry.direction === 'in' ? '↙' : '↗',
+          ),
+          h('time', { datetime: entry.datetime }, entry.time),
+          h('span', { class: 'num' }, entry.display),
+          h('span', { class: 'dur' }, entry.duration || entry.outcome || '—'),
+          h('span', { class: 'path', 'data-path': entry.path }, entry.path),
+        )
+        button.title = entry.summary
+        button.addEventListener('click', () => {
+          el.number.value = entry.number
+          validate(false)
+          dial(entry.number)
+        })
+        return h('li', {}, button)
+      }),
+    )
+  }
+
+  // ---- devices ----
+  async function loadDevices(): Promise<void> {
+    const { microphones, speakers } = await listAudioDevices().catch(() => ({ microphones: [], speakers: [] }))
+    const fill = (select: HTMLSelectElement, list: { deviceId: string; label: string }[], fallback: string) => {
+      const chosen = select.value
+      select.replaceChildren(
+        h('option', { value: '' }, fallback),
+        ...list.map((d) => h('option', { value: d.deviceId }, d.label)),
+      )
+      if (list.some((d) => d.deviceId === chosen)) select.value = chosen
+    }
+    fill(el.microphone, microphones, 'Default microphone')
+    fill(el.speaker, speakers, 'Default speaker')
+    const speakerChoice = canChooseSpeaker()
+    el.speakerRow.hidden = !speakerChoice
+    el.speakerNote.hidden = speakerChoice
+  }
+  el.microphone.addEventListener('change', () => {
+    if (!view || view.phase !== 'in-call') return
+    openMicrophone(el.microphone.value || undefined).then(
+      (s) => phone.useMicrophone(s),
+      (e: unknown) => (el.note.textContent = `Cannot use that microphone: ${String(e)}`),
+    )
+  })
+  el.speaker.addEventListener('change', () => {
+    void setSpeaker(el.remoteAudio, el.speaker.value).catch(() => undefined)
+    tones.setSink(el.speaker.value)
+  })
+  navigator.mediaDevices?.addEventListener?.('devicechange', () => void loadDevices())
+
+  // ---- live updates ----
+  const events = new AbortController()
+  void api.followEvents((e) => {
+    if (e.event === 'call' || e.event === 'calls') void loadHistory()
+  }, events.signal)
+
+  phone.start()
+  void loadHistory()
+  void loadDevices()
+  el.number.focus()
+
+  return () => {
+    events.abort()
+    document.removeEventListener('keydown', onKey)
+    phone.stop()
+    tones.stop()
+  }
+}

@@ -1,0 +1,545 @@
+/**
+ * The SIP side of the softphone: one registered JsSIP UA on the node's internal SIP WebSocket (incoming calls,
+ * PSTN calls), and for each IME call a second, unregistered UA on the callee domain's WebSocket. Outgoing calls
+ * are driven by the routing state machine (routing.ts); this module carries out its effects.
+ */
+import { UA, WebSocketInterface } from 'jssip'
+import type { EndEvent, PeerConnectionEvent, ReferEvent, RTCSession } from 'jssip/lib/RTCSession.js'
+import type { IncomingRTCSessionEvent, RTCSessionEvent } from 'jssip/lib/UA.js'
+import type { ApiClient, CallPath, NewCallRecord, SessionUser } from './api.js'
+import { backoffDelay } from './backoff.js'
+import { numberFromSipUri } from './number.js'
+import {
+  CallAttempt,
+  pathLabel,
+  type AttemptEvent,
+  type AttemptState,
+  type Effect,
+  type PathLabel,
+  type Outcome,
+} from './routing.js'
+
+export type Registration =
+  | { readonly kind: 'connecting' }
+  | { readonly kind: 'registered' }
+  | { readonly kind: 'offline'; readonly reason: string }
+
+export const registrationText = (r: Registration): string =>
+  r.kind === 'registered' ? 'Registered' : r.kind === 'connecting' ? 'Connecting' : `Offline: ${r.reason}`
+
+export type CallPhase = 'routing' | 'calling' | 'ringing' | 'incoming' | 'in-call' | 'ended'
+
+export interface CallView {
+  readonly direction: 'in' | 'out'
+  readonly number: string
+  readonly phase: CallPhase
+  readonly path?: PathLabel
+  readonly note?: string
+  readonly answeredAt?: number
+  readonly muted: boolean
+  readonly held: boolean
+  readonly outcome?: string
+}
+
+export interface PhoneConfig {
+  readonly user: SessionUser
+  readonly sipUser: string
+  /** The SIP digest password; none when the node's registrar knows the user by the session cookie. */
+  readonly password?: string
+  readonly sipWsUrl: string
+  readonly imeConnectTimeoutMs: number
+  readonly api: ApiClient
+  readonly remoteAudio: HTMLAudioElement
+  readonly openMicrophone: () => Promise<MediaStream>
+  readonly onRegistration: (r: Registration) => void
+  readonly onCall: (c: CallView | undefined) => void
+  readonly onTone: (tone: 'ringback' | 'ringing' | 'none') => void
+  readonly onRecorded: () => void
+  /** The registrar refused the credentials (or wants a password the phone was not given). */
+  readonly onAuthFailed?: () => void
+}
+
+const PC_CONFIG: RTCConfiguration = { iceServers: [] }
+
+/** The node's internal SIP WebSocket when the server does not say: wss://<page host>/sip (ws: for http:). */
+export function defaultSipWsUrl(location: Pick<Location, 'protocol' | 'host'>): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sip`
+}
+
+interface ActiveCall {
+  view: CallView
+  attempt?: CallAttempt
+  session?: RTCSession
+  imeUa?: UA
+  stream?: MediaStream
+  startedAt: number
+  callId?: string
+  path?: CallPath
+  incomingRecorded?: boolean
+  /** Counts INVITEs placed for this call; events from an earlier leg (the IME one, after a fallback) are ignored. */
+  leg: number
+}
+
+export class Phone {
+  private ua: UA | undefined
+  private call: ActiveCall | undefined
+  private registerAttempts = 0
+  private registerTimer: ReturnType<typeof setTimeout> | undefined
+  private stopped = false
+
+  constructor(private readonly config: PhoneConfig) {}
+
+  get busy(): boolean {
+    return this.call !== undefined && this.call.view.phase !== 'ended'
+  }
+
+  start(): void {
+    const { user, sipUser, password, sipWsUrl } = this.config
+    this.config.onRegistration({ kind: 'connecting' })
+    let socket: WebSocketInterface
+    try {
+      socket = new WebSocketInterface(sipWsUrl)
+    } catch (e) {
+      this.config.onRegistration({ kind: 'offline', reason: `bad SIP WebSocket URL ${sipWsUrl} (${String(e)})` })
+      return
+    }
+    const ua = new UA({
+      sockets: [socket],
+      uri: `sip:${sipUser}@${user.domain}`,
+      authorization_user: sipUser,
+      ...(password ? { password } : {}),
+      display_name: user.name,
+      register: true,
+      register_expires: 300,
+      connection_recovery_min_interval: 1,
+      connection_recovery_max_interval: 30,
+      user_agent: 'IME softphone',
+    })
+    this.ua = ua
+    ua.on('connecting', () => {
+      if (!ua.isRegistered()) this.config.onRegistration({ kind: 'connecting' })
+    })
+    ua.on('disconnected', (e) => {
+      const why = e.code !== undefined && e.code !== 1000 ? ` (code ${e.code})` : ''
+      this.config.onRegistration({ kind: 'offline', reason: `no connection to the SIP server${why}; retrying` })
+    })
+    ua.on('registered', () => {
+      this.registerAttempts = 0
+      this.config.onRegistration({ kind: 'registered' })
+    })
+    ua.on('unregistered', () => {
+      // A lost connection also unregisters; the 'disconnected' reason says more.
+      if (!this.stopped && ua.isConnected()) this.config.onRegistration({ kind: 'offline', reason: 'not registered' })
+    })
+    ua.on('registrationFailed', (e) => {
+      const code = e.response?.status_code
+      const auth = code === 401 || code === 403 || e.cause === 'Authentication Error'
+      if (auth) {
+        this.config.onRegistration({ kind: 'offline', reason: 'the SIP server refused the user name or password' })
+        this.config.onAuthFailed?.()
+        return
+      }
+      const delay = backoffDelay(this.registerAttempts++)
+      const what = code
+        ? `registration refused (${code} ${e.response.reason_phrase})`
+        : `registration failed (${e.cause})`
+      this.config.onRegistration({ kind: 'offline', reason: `${what}; retrying in ${Math.ceil(delay / 1000)} s` })
+      clearTimeout(this.registerTimer)
+      this.registerTimer = setTimeout(() => {
+        if (!this.stopped && ua.isConnected()) ua.register()
+      }, delay)
+    })
+    ua.on('newRTCSession', (e: RTCSessionEvent) => {
+      if (e.originator === 'remote') this.incoming(e as IncomingRTCSessionEvent)
+    })
+    ua.start()
+  }
+
+  stop(): void {
+    this.stopped = true
+    clearTimeout(this.registerTimer)
+    this.hangUp()
+    this.ua?.stop()
+  }
+
+  // ---- outgoing ------------------------------------------------------------------------------------------
+
+  dial(number: string): void {
+    if (this.busy) return
+    const call: ActiveCall = {
+      view: { direction: 'out', number, phase: 'routing', muted: false, held: false },
+      startedAt: Date.now(),
+      leg: 0,
+    }
+    this.call = call
+    this.emit()
+    const attempt = new CallAttempt(number, this.config.user.domain, (effect, a) => this.effect(call, effect, a), {
+      imeConnectTimeoutMs: this.config.imeConnectTimeoutMs,
+    })
+    call.attempt = attempt
+    attempt.onChange((s) => this.fromAttempt(call, s))
+  }
+
+  private fromAttempt(call: ActiveCall, s: AttemptState): void {
+    if (this.call !== call) return
+    const phase: CallPhase =
+      s.phase === 'ended'
+        ? 'ended'
+        : s.phase === 'in-call'
+          ? 'in-call'
+          : s.ringing
+            ? 'ringing'
+            : s.phase === 'looking-up' || s.phase === 'ime-connecting'
+              ? 'routing'
+              : 'calling'
+    const path = s.path === undefined || s.phase === 'looking-up' ? undefined : pathLabel(s.path, s.fallback)
+    call.view = {
+      ...call.view,
+      phase,
+      ...(path ? { path } : {}),
+      ...(s.fallbackReason ? { note: `IME route unavailable: ${s.fallbackReason}` } : {}),
+      ...(s.answeredAt !== undefined ? { answeredAt: s.answeredAt } : {}),
+      ...(s.outcome ? { outcome: s.outcome } : {}),
+    }
+    this.config.onTone(phase === 'ringing' ? 'ringback' : 'none')
+    this.emit()
+    if (phase === 'ended') this.finish(call)
+  }
+
+  private effect(call: ActiveCall, effect: Effect, attempt: CallAttempt): void {
+    const now = Date.now
+    switch (effect.type) {
+      case 'lookup':
+        this.config.api.routesTo(effect.number).then(
+          (routes) => attempt.dispatch({ type: 'routes', routes, now: now() }),
+          () => attempt.dispatch({ type: 'routes', routes: null, now: now() }),
+        )
+        return
+      case 'connect-ime': {
+        let socket: WebSocketInterface
+        try {
+          socket = new WebSocketInterface(effect.wsUrl)
+        } catch (e) {
+          queueMicrotask(() =>
+            attempt.dispatch({
+              type: 'ime-failed',
+              failure: { kind: 'connect-failed', reason: String(e) },
+              now: now(),
+            }),
+          )
+          return
+        }
+        const { user } = this.config
+        // No proxy of our own on this path: the From carries the user's number (the callee's caller ID); the
+        // ticket vouches for the domain.
+        const ua = new UA({
+          sockets: [socket],
+          uri: `sip:${user.number}@${user.domain}`,
+          display_name: user.name,
+          register: false,
+          connection_recovery_min_interval: 30,
+          connection_recovery_max_interval: 60,
+          user_agent: 'IME softphone',
+        })
+        call.imeUa = ua
+        ua.on('connected', () => {
+          if (call.imeUa === ua) attempt.dispatch({ type: 'ime-connected' })
+        })
+        ua.on('disconnected', (e) => {
+          if (call.imeUa !== ua) return
+          const reason = e.reason || (e.code ? `WebSocket closed with code ${e.code}` : 'WebSocket closed')
+          attempt.dispatch({ type: 'ime-failed', failure: { kind: 'connect-failed', reason }, now: now() })
+        })
+        ua.start()
+        return
+      }
+      case 'close-ime': {
+        const ua = call.imeUa
+        call.imeUa = undefined
+        if (ua) setTimeout(() => ua.stop(), 1000) // let a final ACK or BYE leave first
+        return
+      }
+      case 'invite-ime':
+        if (call.imeUa) {
+          void this.invite(call, attempt, call.imeUa, effect.target, [`X-IME-Ticket: ${effect.ticket}`], 'ime')
+        }
+        return
+      case 'invite-pstn':
+        if (this.ua) void this.invite(call, attempt, this.ua, effect.target, [], 'pstn')
+        else attempt.dispatch({ type: 'failed', reason: 'not signed in to the SIP server', now: now() })
+        return
+      case 'terminate':
+        this.terminate(call.session)
+        return
+      case 'record':
+        this.record(effect.record)
+        return
+      default:
+        return
+    }
+  }
+
+  private async invite(
+    call: ActiveCall,
+    attempt: CallAttempt,
+    ua: UA,
+    target: string,
+    extraHeaders: string[],
+    path: CallPath,
+  ): Promise<void> {
+    try {
+      call.stream ??= await this.config.openMicrophone()
+    } catch (e) {
+      attempt.dispatch({ type: 'hangup', now: Date.now() })
+      call.view = { ...call.view, note: `No microphone: ${(e as Error).message || String(e)}` }
+      this.emit()
+      return
+    }
+    if (attempt.state.phase === 'ended') return
+    call.path = path
+    const leg = ++call.leg
+    const dispatch = (e: AttemptEvent) => {
+      if (call.leg === leg) attempt.dispatch(e)
+    }
+    const session = ua.call(target, {
+      extraHeaders,
+      mediaStream: call.stream,
+      pcConfig: PC_CONFIG,
+      rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: false },
+      eventHandlers: {
+        peerconnection: (e) => {
+          if (call.leg === leg) this.attachRemoteAudio(e.peerconnection as unknown as RTCPeerConnection)
+        },
+        sending: (e) => {
+          call.callId = e.request.call_id
+        },
+        progress: (e: { response?: { status_code?: number } }) => {
+          if (e.response?.status_code === 180) dispatch({ type: 'ringing' })
+        },
+        accepted: () => dispatch({ type: 'answered', now: Date.now(), ...idOf(call) }),
+        ended: () => dispatch({ type: 'ended', now: Date.now() }),
+        failed: (e) => {
+          const response = e.message as { status_code?: number; reason_phrase?: string } | undefined
+          const code = e.originator === 'remote' ? response?.status_code : undefined
+          const reason = response?.reason_phrase || e.cause
+          dispatch({ type: 'failed', ...(code ? { code } : {}), reason, now: Date.now() })
+        },
+        hold: () => this.patch(call, { held: true }),
+        unhold: () => this.patch(call, { held: false }),
+        refer: (e) => this.referred(call, e),
+      },
+    })
+    call.session = session
+  }
+
+  // ---- incoming ------------------------------------------------------------------------------------------
+
+  private incoming(e: IncomingRTCSessionEvent): void {
+    const session = e.session
+    if (this.busy) {
+      session.terminate({ status_code: 486, reason_phrase: 'Busy Here' })
+      return
+    }
+    const from = session.remote_identity.uri.toString()
+    const number = numberFromSipUri(from) ?? session.remote_identity.uri.user
+    const pathHeader = e.request.getHeader('X-IME-Path')?.toLowerCase()
+    const path: CallPath = pathHeader === 'ime' || e.request.hasHeader('X-IME-Ticket') ? 'ime' : 'pstn'
+    const call: ActiveCall = {
+      view: { direction: 'in', number, phase: 'incoming', path: pathLabel(path, false), muted: false, held: false },
+      session,
+      startedAt: Date.now(),
+      callId: e.request.getHeader('Call-ID'),
+      path,
+      leg: 1,
+    }
+    this.call = call
+    this.config.onTone('ringing')
+    session.on('peerconnection', (ev: PeerConnectionEvent) =>
+      this.attachRemoteAudio(ev.peerconnection as unknown as RTCPeerConnection),
+    )
+    session.on('accepted', () => {
+      this.config.onTone('none')
+      this.patch(call, { phase: 'in-call', answeredAt: Date.now() })
+    })
+    const ended = (outcome: string) => {
+      if (call.view.phase === 'ended') return
+      this.config.onTone('none')
+      this.patch(call, { phase: 'ended', outcome })
+      this.recordIncoming(call, outcome)
+      this.finish(call)
+    }
+    session.on('ended', () => ended('answered'))
+    session.on('failed', (ev: EndEvent) => {
+      const declined = ev.originator === 'local' && ev.cause === 'Rejected'
+      ended(declined ? 'declined' : call.view.answeredAt !== undefined ? 'answered' : 'missed')
+    })
+    session.on('hold', () => this.patch(call, { held: true }))
+    session.on('unhold', () => this.patch(call, { held: false }))
+    session.on('refer', (ev: ReferEvent) => this.referred(call, ev))
+    this.emit()
+  }
+
+  async answer(): Promise<void> {
+    const call = this.call
+    if (!call || call.view.phase !== 'incoming' || !call.session) return
+    this.config.onTone('none')
+    try {
+      call.stream ??= await this.config.openMicrophone()
+    } catch (e) {
+      this.patch(call, { note: `No microphone: ${(e as Error).message || String(e)}` })
+      return
+    }
+    call.session.answer({ mediaStream: call.stream, pcConfig: PC_CONFIG })
+  }
+
+  decline(): void {
+    const call = this.call
+    if (call?.view.phase === 'incoming') call.session?.terminate({ status_code: 603, reason_phrase: 'Decline' })
+  }
+
+  private recordIncoming(call: ActiveCall, outcome: string): void {
+    if (call.incomingRecorded) return
+    call.incomingRecorded = true
+    this.record({
+      number: call.view.number,
+      start: call.startedAt,
+      end: Date.now(),
+      ...(call.view.answeredAt !== undefined ? { answeredAt: call.view.answeredAt } : {}),
+      path: call.path ?? 'pstn',
+      fallback: false,
+      outcome,
+      direction: 'in',
+      ...(call.callId ? { callId: call.callId } : {}),
+    })
+  }
+
+  // ---- in a call -----------------------------------------------------------------------------------------
+
+  hangUp(): void {
+    const call = this.call
+    if (!call || call.view.phase === 'ended') return
+    if (call.attempt) call.attempt.dispatch({ type: 'hangup', now: Date.now() })
+    else if (call.view.phase === 'incoming') this.decline()
+    else this.terminate(call.session)
+  }
+
+  toggleMute(): void {
+    const s = this.call?.session
+    if (!s || !this.call) return
+    if (this.call.view.muted) s.unmute({ audio: true })
+    else s.mute({ audio: true })
+    this.patch(this.call, { muted: !this.call.view.muted })
+  }
+
+  toggleHold(): void {
+    const call = this.call
+    const s = call?.session
+    if (!call || !s || call.view.phase !== 'in-call') return
+    if (call.view.held) s.unhold()
+    else s.hold()
+  }
+
+  /** RFC 4733 telephone-events through the RTP sender when it can, else SIP INFO. */
+  sendDtmf(key: string): void {
+    const s = this.call?.session
+    if (!s || this.call?.view.phase !== 'in-call') return
+    const sender = s.connection?.getSenders().find((x) => x.track?.kind === 'audio')
+    const rtp = sender?.dtmf?.canInsertDTMF === true
+    s.sendDTMF(key, { transportType: (rtp ? 'RFC2833' : 'INFO') as never, duration: 120, interToneGap: 70 })
+  }
+
+  /** Blind transfer: REFER the far end to the number, through the user's own domain. */
+  transfer(number: string): void {
+    const call = this.call
+    const s = call?.session
+    if (!call || !s || call.view.phase !== 'in-call') return
+    this.patch(call, { note: `Transferring to ${number}…` })
+    // Blind transfer: once the far end takes the REFER (202), this side leaves the call.
+    s.refer(`sip:${number}@${this.config.user.domain}`, {
+      eventHandlers: {
+        requestSucceeded: () => this.hangUp(),
+        requestFailed: () => this.patch(call, { note: `Transfer to ${number} was refused` }),
+      },
+    } as never)
+  }
+
+  /**
+   * The far end transferred us (REFER): leave this call and call the Refer-To number the usual way, so that
+   * the new call is routed (IME or PSTN) like any other.
+   */
+  private referred(call: ActiveCall, e: ReferEvent): void {
+    const referTo = e.request.getHeader('Refer-To') ?? ''
+    const number = numberFromSipUri(referTo.replace(/^[^<]*</, '<'))
+    if (this.call !== call || !number || !/^\+[1-9][0-9]{1,14}$/.test(number)) {
+      e.reject()
+      return
+    }
+    this.hangUp()
+    setTimeout(() => {
+      if (!this.busy) this.dial(number)
+      if (this.call && this.call !== call) this.patch(this.call, { note: 'Transferred' })
+    }, 200)
+  }
+
+  /** Switches the microphone in a call without renegotiating. */
+  async useMicrophone(stream: MediaStream): Promise<void> {
+    const call = this.call
+    const track = stream.getAudioTracks()[0]
+    if (!call || !track) return
+    const sender = call.session?.connection?.getSenders().find((x) => x.track?.kind === 'audio')
+    await sender?.replaceTrack(track)
+    for (const t of call.stream?.getTracks() ?? []) t.stop()
+    call.stream = stream
+  }
+
+  // ---- plumbing ------------------------------------------------------------------------------------------
+
+  private attachRemoteAudio(pc: RTCPeerConnection): void {
+    pc.addEventListener('track', (e) => {
+      const stream = e.streams[0] ?? new MediaStream([e.track])
+      this.config.remoteAudio.srcObject = stream
+      void this.config.remoteAudio.play().catch(() => undefined)
+    })
+  }
+
+  private terminate(session: RTCSession | undefined): void {
+    try {
+      if (session && !session.isEnded()) session.terminate()
+    } catch {
+      // already over
+    }
+  }
+
+  private record(record: NewCallRecord): void {
+    this.config.api.recordCall(record).then(
+      () => this.config.onRecorded(),
+      () => this.config.onRecorded(),
+    )
+  }
+
+  private finish(call: ActiveCall): void {
+    for (const t of call.stream?.getTracks() ?? []) t.stop()
+    call.stream = undefined
+    this.config.remoteAudio.srcObject = null
+    this.config.onTone('none')
+    setTimeout(() => {
+      if (this.call === call) {
+        this.call = undefined
+        this.emit()
+      }
+    }, 2500)
+  }
+
+  private patch(call: ActiveCall, p: Partial<CallView>): void {
+    if (this.call !== call) return
+    call.view = { ...call.view, ...p }
+    this.emit()
+  }
+
+  private emit(): void {
+    this.config.onCall(this.call?.view)
+  }
+}
+
+const idOf = (call: ActiveCall): { callId?: string } => (call.callId ? { callId: call.callId } : {})
+export type { Outcome }
