@@ -70,6 +70,7 @@ describe('demo world: PSTN first, validation, then IME, then fallback', () => {
     const inbound = bravo.node.calls.list({ user: 'bob' })[0]!
     expect(inbound).toMatchObject({ direction: 'inbound', path: 'pstn', caller: alpha.users[0]!.number })
     expect(inbound.start).not.toBe(out.start)
+    expect(inbound.end).not.toBeNull()
 
     // 2. Validation (the operator's "run now" over HTTP): alpha proves the call to bravo over libp2p and learns
     // the route; alice, signed in, can read it with its ticket (her softphone needs it).

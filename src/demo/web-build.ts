@@ -27,7 +27,7 @@ export async function ensureWebBuilt(root: string, say: (line: string) => void):
   const logger = createLogger('warn')
   const toStderr = (msg: string) => say(msg)
   await build({
-    root,
+    root: web,
     configFile: join(root, 'vite.config.ts'),
     logLevel: 'warn',
     customLogger: { ...logger, info: toStderr, warn: toStderr, warnOnce: toStderr, error: toStderr },

@@ -348,7 +348,10 @@ export class CallAgent {
     }
     this.counters.ticketsAccepted++
     // The ticket has done its work here: it is a bearer credential, and the callee's phone has no use for it.
+    // The phone is told the path instead, to show "IME" (a header it may use; nothing trusts it).
     req.headers.remove('X-IME-Ticket')
+    req.headers.remove('X-IME-Path')
+    req.headers.add('X-IME-Path', 'ime')
     this.emit({ type: 'ticket-checked', ok: true, called, callingDomain, source })
     const user = this.config.directory.userByNumber(called!)
     if (user === undefined) return this.core.reply(req, conn, 404, 'No such number here')
@@ -500,12 +503,21 @@ export class CallAgent {
     if (pstn !== undefined) groups.push([{ ...pstn, label: 'pstn' }])
     if (groups.length === 0) return this.core.reply(req, conn, 503, 'No route and no PSTN gateway')
     this.counters.callsByPath[route !== undefined ? 'ime' : 'pstn']++
-    const details = { direction: 'outbound' as const, caller, called: number, user: user.name }
+    // A softphone that tried IME itself first says so; a failover here is one too.
+    const details = {
+      direction: 'outbound' as const,
+      caller,
+      called: number,
+      user: user.name,
+      fallback: req.headers.get('X-IME-Fallback') === '1',
+    }
+    req.headers.remove('X-IME-Fallback')
     this.core.forward(req, conn, {
       groups,
       recordRoute: true,
       failover: (best, label) => label === 'ime' && isFailoverStatus(best.status),
       onFailover: (best) => {
+        details.fallback = true
         this.counters.fallbacks++
         this.counters.callsByPath.pstn++
         this.emit({ type: 'fallback', number, status: best.status, reason: best.reason, user: user.name })
@@ -519,6 +531,8 @@ export class CallAgent {
     const called = numberIn(req.uri)
     const user = called === undefined ? undefined : this.config.directory.userByNumber(called)
     if (user === undefined || called === undefined) return this.core.reply(req, conn, 404, 'No such number here')
+    req.headers.remove('X-IME-Path')
+    req.headers.add('X-IME-Path', 'pstn')
     this.forkToUser(req, conn, user, 'pstn', { direction: 'inbound', caller: callerNumber(req), called })
   }
 
@@ -555,7 +569,7 @@ export class CallAgent {
     req: SipRequest,
     res: SipResponse,
     path: 'ime' | 'pstn',
-    d: { direction: 'inbound' | 'outbound'; caller: E164 | undefined; called: E164; user: string },
+    d: { direction: 'inbound' | 'outbound'; caller: E164 | undefined; called: E164; user: string; fallback?: boolean },
   ): void {
     if (res.status < 200 || this.config.calls === undefined || d.caller === undefined) return
     const id = callId(req)
@@ -570,6 +584,7 @@ export class CallAgent {
       start: now,
       path,
       user: d.user,
+      ...(path === 'pstn' && d.fallback === true && { fallback: true }),
     }
     if (res.status < 300) {
       this.config.calls.started(base)

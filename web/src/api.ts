@@ -27,6 +27,10 @@ export interface SessionUser {
   readonly domain: string
   /** The node's internal SIP WebSocket (RFC 7118); derived from the page's origin when absent. */
   readonly sipWsUrl?: string
+  /** The port of that WebSocket on the page's own host (the session answer's softphone.sipWsPort). */
+  readonly sipWsPort?: number
+  /** How long an IME route may take before the call falls back to the PSTN (softphone.imeTimeoutMs). */
+  readonly imeTimeoutMs?: number
   readonly sipUser?: string
   /** Only for sessions opened with a token (no password typed), when the server chooses to hand it out. */
   readonly sipPassword?: string
@@ -141,9 +145,11 @@ export function parseSession(body: unknown): Session {
 export function parseUser(body: unknown): SessionUser {
   const wrapped = obj(body).user
   const u = wrapped !== null && typeof wrapped === 'object' ? obj(wrapped) : obj(body)
+  // The node's session answer: {user, softphone: {domain, sipWsPort, imeTimeoutMs}}.
+  const softphone = obj(obj(body).softphone)
   const name = str(u.name) ?? str(u.user)
   const number = str(u.number)
-  const domain = str(u.domain) ?? ''
+  const domain = str(u.domain) ?? str(softphone.domain) ?? ''
   if (name === undefined || number === undefined) {
     throw new ApiError(0, 'the server described the user without a name and a number')
   }
@@ -152,6 +158,10 @@ export function parseUser(body: unknown): SessionUser {
     const v = str(u[k])
     if (v !== undefined) out[k] = v
   }
+  const port = softphone.sipWsPort
+  if (typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536) out.sipWsPort = port
+  const timeout = softphone.imeTimeoutMs
+  if (typeof timeout === 'number' && timeout > 0) out.imeTimeoutMs = timeout
   return out
 }
 

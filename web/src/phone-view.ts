@@ -58,7 +58,7 @@ export function startPhoneView({ api, user, sipUser, password, onAuthFailed }: P
     remoteAudio: byId<HTMLAudioElement>('remote-audio'),
   }
   const country = setting('country') ?? countryOf(user.number)
-  const timeout = Number(setting('imeTimeout') ?? DEFAULT_IME_CONNECT_TIMEOUT_MS)
+  const timeout = Number(setting('imeTimeout') ?? user.imeTimeoutMs ?? DEFAULT_IME_CONNECT_TIMEOUT_MS)
   const tones = new TonePlayer()
   let view: CallView | undefined
   let timerHandle: ReturnType<typeof setInterval> | undefined
@@ -75,7 +75,7 @@ export function startPhoneView({ api, user, sipUser, password, onAuthFailed }: P
     sipUser,
     ...(password ? { password } : {}),
     ...(onAuthFailed ? { onAuthFailed } : {}),
-    sipWsUrl: user.sipWsUrl ?? defaultSipWsUrl(location),
+    sipWsUrl: user.sipWsUrl ?? defaultSipWsUrl(location, user.sipWsPort),
     imeConnectTimeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_IME_CONNECT_TIMEOUT_MS,
     api,
     remoteAudio: el.remoteAudio,

@@ -62,8 +62,13 @@ export interface PhoneConfig {
 const PC_CONFIG: RTCConfiguration = { iceServers: [] }
 
 /** The node's internal SIP WebSocket when the server does not say: wss://<page host>/sip (ws: for http:). */
-export function defaultSipWsUrl(location: Pick<Location, 'protocol' | 'host'>): string {
-  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sip`
+/**
+ * The SIP WebSocket: the node's port on the page's own host name (so the session cookie goes with the upgrade),
+ * or /sip on the page's origin when the node did not say (a reverse proxy in front of it).
+ */
+export function defaultSipWsUrl(location: Pick<Location, 'protocol' | 'host' | 'hostname'>, port?: number): string {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
+  return port === undefined ? `${scheme}://${location.host}/sip` : `${scheme}://${location.hostname}:${port}`
 }
 
 interface ActiveCall {
@@ -265,8 +270,11 @@ export class Phone {
         }
         return
       case 'invite-pstn':
-        if (this.ua) void this.invite(call, attempt, this.ua, effect.target, [], 'pstn')
-        else attempt.dispatch({ type: 'failed', reason: 'not signed in to the SIP server', now: now() })
+        // A fallback says so: the node records the call it carries, and marks it (X-IME-Fallback).
+        if (this.ua) {
+          const headers = attempt.state.fallback ? ['X-IME-Fallback: 1'] : []
+          void this.invite(call, attempt, this.ua, effect.target, headers, 'pstn')
+        } else attempt.dispatch({ type: 'failed', reason: 'not signed in to the SIP server', now: now() })
         return
       case 'terminate':
         this.terminate(call.session)
@@ -330,6 +338,7 @@ export class Phone {
       },
     })
     call.session = session
+    this.showReceivedTones(call, session)
   }
 
   // ---- incoming ------------------------------------------------------------------------------------------
@@ -376,7 +385,18 @@ export class Phone {
     session.on('hold', () => this.patch(call, { held: true }))
     session.on('unhold', () => this.patch(call, { held: false }))
     session.on('refer', (ev: ReferEvent) => this.referred(call, ev))
+    this.showReceivedTones(call, session)
     this.emit()
+  }
+
+  /** Tones the far end sends (SIP INFO) are shown on the call, as a phone's display would. */
+  private showReceivedTones(call: ActiveCall, session: RTCSession): void {
+    let received = ''
+    session.on('newDTMF', (ev: { originator: string; dtmf: { tone: string } }) => {
+      if (ev.originator !== 'remote') return
+      received = (received + ev.dtmf.tone).slice(-16)
+      this.patch(call, { note: `Received tones: ${received}` })
+    })
   }
 
   async answer(): Promise<void> {
@@ -439,13 +459,14 @@ export class Phone {
     else s.hold()
   }
 
-  /** RFC 4733 telephone-events through the RTP sender when it can, else SIP INFO. */
+  /**
+   * Tones as SIP INFO (application/dtmf-relay): they cross every path (IME, the PSTN gateway, proxies) and the
+   * far end's phone can show or act on them, which RFC 4733 events inside the media would not allow a browser.
+   */
   sendDtmf(key: string): void {
     const s = this.call?.session
     if (!s || this.call?.view.phase !== 'in-call') return
-    const sender = s.connection?.getSenders().find((x) => x.track?.kind === 'audio')
-    const rtp = sender?.dtmf?.canInsertDTMF === true
-    s.sendDTMF(key, { transportType: (rtp ? 'RFC2833' : 'INFO') as never, duration: 120, interToneGap: 70 })
+    s.sendDTMF(key, { transportType: 'INFO' as never, duration: 120, interToneGap: 70 })
   }
 
   /** Blind transfer: REFER the far end to the number, through the user's own domain. */
@@ -510,7 +531,16 @@ export class Phone {
     }
   }
 
+  /**
+   * The node keeps the record of every call it carries (PSTN calls both ways, IME calls that reach this user),
+   * so only an outgoing IME call, which goes from this browser straight to the other enterprise, is reported;
+   * the history is refreshed for the others once the node has written them.
+   */
   private record(record: NewCallRecord): void {
+    if (record.path !== 'ime' || record.direction !== 'out') {
+      setTimeout(() => this.config.onRecorded(), 500)
+      return
+    }
     this.config.api.recordCall(record).then(
       () => this.config.onRecorded(),
       () => this.config.onRecorded(),

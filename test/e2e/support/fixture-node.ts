@@ -74,6 +74,24 @@ export async function startFixtureNode(options: FixtureNodeOptions) {
   const relay = new SipRelay(
     (user) => options.users.find((u) => u.name === user),
     () => validTicket,
+    ({ user, number, fallback }) => {
+      const caller = options.users.find((u) => u.name === user)
+      const now = Date.now()
+      const call: FixtureCall = {
+        id: `c${calls.length + 1}`,
+        user,
+        direction: 'out',
+        from: caller?.number ?? '',
+        to: number,
+        start: now,
+        end: now,
+        path: 'pstn',
+        fallback,
+        outcome: 'answered',
+      }
+      calls.push(call)
+      emit('call', { call })
+    },
   )
 
   const emit = (event: string, data: Record<string, unknown>) => {

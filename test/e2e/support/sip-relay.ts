@@ -55,6 +55,13 @@ export class SipRelay {
   constructor(
     private readonly directory: (user: string) => { number: string } | undefined,
     private readonly validTicket: () => string,
+    /** Like the node: a call the relay carried for a registered user (the softphone reports only IME calls). */
+    private readonly onCarried: (c: {
+      user: string
+      number: string
+      fallback: boolean
+      inbound: string | undefined
+    }) => void = () => undefined,
   ) {}
 
   attach(socket: WebSocket, via: 'sip' | 'ime' | 'drop'): void {
@@ -101,6 +108,17 @@ export class SipRelay {
     if (!target) return this.reply(socket, m, 404, 'Not Found')
     this.calls.set(callId, [socket, target.socket])
     target.socket.send(text.replace(m.start, `INVITE ${target.contact} SIP/2.0`))
+    if (via === 'sip') {
+      const caller = [...this.registrations.values()].find((r) => r.socket === socket)
+      if (caller !== undefined) {
+        this.onCarried({
+          user: caller.user,
+          number: user ?? '',
+          fallback: m.get('x-ime-fallback') === '1',
+          inbound: undefined,
+        })
+      }
+    }
   }
 
   private register(socket: WebSocket, m: ReturnType<typeof parseSip>): void {
