@@ -352,11 +352,16 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
           clock,
           runValidations: () => runBatch(() => validations.run({ everything: true })),
           status: () =>
-            nodeStatus(domain, peer.chord.snapshot(), {
-              publishedNumbers: published.size,
-              learnedRoutes: routes.list(clock.now()).length,
-              pendingValidations: validations.pending().length,
-            }),
+            nodeStatus(
+              domain,
+              peer.chord.snapshot(),
+              {
+                publishedNumbers: published.size,
+                learnedRoutes: routes.list(clock.now()).length,
+                pendingValidations: validations.pending().length,
+              },
+              [...published.keys()],
+            ),
           onError: (e) => console.error('http: request failed:', e),
           metrics: () => metrics.exposition(),
           operator: {

@@ -12,7 +12,12 @@ export interface NodeCounters {
 
 const view = (n: NodeRef) => ({ id: ringIdToHex(n.id), peerId: n.peer, addrs: [...n.addrs] })
 
-export function nodeStatus(domain: string, ring: ChordSnapshot, counters: NodeCounters) {
+export function nodeStatus(
+  domain: string,
+  ring: ChordSnapshot,
+  counters: NodeCounters,
+  numbers: readonly string[] = [],
+) {
   return {
     nodeId: ringIdToHex(ring.self.id),
     peerId: ring.self.peer,
@@ -24,5 +29,7 @@ export function nodeStatus(domain: string, ring: ChordSnapshot, counters: NodeCo
       fingers: ring.fingers.map(view),
     },
     counters: { dhtRecords: ring.records, ownClaims: ring.ownClaims, ...counters },
+    /** The numbers this node publishes (the operator page lists them). */
+    numbers: [...numbers],
   }
 }

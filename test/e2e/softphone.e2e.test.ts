@@ -13,7 +13,7 @@ import { gzipSync } from 'node:zlib'
 import type { Browser, Page } from 'playwright-core'
 import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { haveChromium, launchChromium, openPage, screenshot, type TestPage } from './support/browser.js'
+import { CHROMIUM, haveChromium, launchChromium, openPage, screenshot, type TestPage } from './support/browser.js'
 import { startFixtureNode, type FixtureNode } from './support/fixture-node.js'
 
 const ALICE = { name: 'alice', password: 'alice-pw', number: '+14085550100' }
@@ -32,7 +32,12 @@ async function signIn(p: TestPage, user: { name: string; password: string }) {
 
 const callPath = (page: Page) => page.locator('#call-path').textContent()
 
-describe.skipIf(!haveChromium())('softphone UI harness (fixture node, not the end-to-end call test)', () => {
+// Chromium is installed by .ci/run; without it this fails, naming the command, rather than skipping.
+if (!haveChromium()) {
+  throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`)
+}
+
+describe('softphone UI harness (fixture node, not the end-to-end call test)', () => {
   let dist: string
   let node: FixtureNode
   let browser: Browser

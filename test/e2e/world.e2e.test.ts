@@ -253,4 +253,19 @@ describe('softphones in Chromium, across the demo world', () => {
     const refused = /WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/' failed: .*ERR_CONNECTION_REFUSED/
     expect(errors.filter((e) => !refused.test(e))).toEqual([])
   }, 180_000)
+
+  it('the operator page shows the ring, the published numbers and the learned route, live', async () => {
+    const alpha = world.enterprises[0]!
+    const context = await browser.newContext({ viewport: { width: 1000, height: 900 } })
+    const page = await context.newPage()
+    page.on('pageerror', (err) => errors.push(`operator: ${err.message}`))
+    await page.goto(`${alpha.node.http!.url}/operator.html#token=${alpha.operatorToken}`)
+    const self = alpha.node.peer.chord.self
+    await expect.poll(() => page.locator('body').textContent(), { timeout: 10_000 }).toContain('Chord ring')
+    await expect.poll(() => page.locator('body').textContent()).toContain(self.peer.slice(0, 12))
+    await expect.poll(() => page.locator('body').textContent()).toContain('+1 201 555 0100')
+    await expect.poll(() => page.locator('body').textContent()).toContain('bravo.example')
+    await screenshot(page, 'world-6-operator')
+    await context.close()
+  }, 180_000)
 })
