@@ -67,7 +67,8 @@ export interface RouteToNumber {
 }
 
 export interface CallAgentEvent {
-  readonly type: 'ticket-checked' | 'call-started' | 'call-ended' | 'fallback' | 'auth-failed' | 'trunk'
+  readonly type:
+    'ticket-checked' | 'call-started' | 'call-ended' | 'fallback' | 'auth-failed' | 'trunk' | 'scan-detected'
   readonly [k: string]: unknown
 }
 
@@ -75,6 +76,8 @@ export interface FaceConfig {
   /** 0 picks a free port; undefined: no listener of that transport. */
   readonly tcpPort?: number
   readonly wsPort?: number
+  /** SIP over UDP, for phones and trunks that speak nothing else (and what scanners probe). */
+  readonly udpPort?: number
   readonly tls?: TlsFiles
 }
 
@@ -128,6 +131,7 @@ export interface CallAgentCounters {
   callsByPath: Record<'pstn' | 'ime' | 'local', number>
   fallbacks: number
   authFailures: number
+  scansBlocked: number
 }
 
 interface ActiveCall {
@@ -151,6 +155,7 @@ export class CallAgent {
     callsByPath: { pstn: 0, ime: 0, local: 0 },
     fallbacks: 0,
     authFailures: 0,
+    scansBlocked: 0,
   }
   private readonly hub: SipTransportHub
   private readonly core: SipProxyCore
@@ -162,7 +167,8 @@ export class CallAgent {
   private readonly refusals = new Map<string, { count: number; windowStart: number }>()
   private readonly active = new Map<string, ActiveCall>()
   private trunk: PstnTrunk | undefined
-  private edgePorts: { tcp?: number; ws?: number } = {}
+  private edgePorts: { tcp?: number; ws?: number; udp?: number } = {}
+  private readonly scanners = new ScannerWatch()
 
   private constructor(private readonly config: CallAgentConfig) {
     this.realm = config.domain
@@ -212,7 +218,7 @@ export class CallAgent {
         }),
       )
     }
-
+    if (f.udpPort !== undefined) out.push(await this.hub.listenDatagram({ face, host, port: f.udpPort }))
     return out
   }
 
@@ -223,10 +229,12 @@ export class CallAgent {
       edge: {
         tcp: of(this.edgeListeners, 'TCP') ?? of(this.edgeListeners, 'TLS'),
         ws: of(this.edgeListeners, 'WS') ?? of(this.edgeListeners, 'WSS'),
+        udp: of(this.edgeListeners, 'UDP'),
       },
       internal: {
         tcp: of(this.internalListeners, 'TCP') ?? of(this.internalListeners, 'TLS'),
         ws: of(this.internalListeners, 'WS') ?? of(this.internalListeners, 'WSS'),
+        udp: of(this.internalListeners, 'UDP'),
       },
     }
   }
@@ -254,9 +262,14 @@ export class CallAgent {
       ...f,
       ...(f.tcpPort !== undefined && { tcpPort: this.edgePorts.tcp ?? f.tcpPort }),
       ...(f.wsPort !== undefined && { wsPort: this.edgePorts.ws ?? f.wsPort }),
+      ...(f.udpPort !== undefined && { udpPort: this.edgePorts.udp ?? f.udpPort }),
     })
     const a = this.addresses.edge
-    this.edgePorts = { ...(a.tcp !== undefined && { tcp: a.tcp }), ...(a.ws !== undefined && { ws: a.ws }) }
+    this.edgePorts = {
+      ...(a.tcp !== undefined && { tcp: a.tcp }),
+      ...(a.ws !== undefined && { ws: a.ws }),
+      ...(a.udp !== undefined && { udp: a.udp }),
+    }
   }
 
   async stop(): Promise<void> {
@@ -283,7 +296,16 @@ export class CallAgent {
       return this.core.onResponse(m)
     }
     const req = m
-    if (this.core.absorbs(req)) return
+    if (conn.face === 'edge' || conn.face === 'internal') {
+      // Scanners (sipvicious and the like) are noticed, logged once, and then not answered at all for a while.
+      const seen = this.scanners.check(req, conn.remoteAddress, this.config.clock.now())
+      if (seen.blocked) {
+        this.counters.scansBlocked++
+        if (seen.first) this.emit({ type: 'scan-detected', source: conn.remoteAddress, face: conn.face, why: seen.why })
+        return
+      }
+    }
+    if (this.core.absorbs(req, conn)) return
     const hops = decrementMaxForwards(req)
     if (!hops.ok) return this.core.reply(req, conn, 483, 'Too Many Hops')
     if (req.method === 'CANCEL') return this.core.onCancel(req, conn)
@@ -343,6 +365,7 @@ export class CallAgent {
       w.count++
       this.refusals.set(source, w)
       if (this.refusals.size > 50_000) this.refusals.clear()
+      this.scanners.noteRefusal(source, now)
       this.emit({ type: 'ticket-checked', ok: false, code, reason, source, called })
       return this.core.reply(req, conn, 403, reason)
     }
@@ -393,14 +416,18 @@ export class CallAgent {
     const now = this.config.clock.now()
     const status = header === 'Authorization' ? 401 : 407
     const challengeHeader = header === 'Authorization' ? 'WWW-Authenticate' : 'Proxy-Authenticate'
-    const challenge = (stale = false) =>
-      this.core.reply(
+    const challenge = (stale = false) => {
+      const to = toAddress(req)
+      const target = to.ok ? parseSipUri(to.value.uri) : undefined
+      this.scanners.noteChallenge(conn.remoteAddress, target?.ok === true ? (target.value.user ?? '') : '', now)
+      return this.core.reply(
         req,
         conn,
         status,
         undefined,
         challengeValues(this.realm, this.nonces.issue(now), stale).map((v) => [challengeHeader, v] as [string, string]),
       )
+    }
     const values = authValues(req, header)
     const mine = values.ok ? values.value.find((v) => v.params.get('realm') === this.realm) : undefined
     if (mine === undefined) return challenge()
@@ -417,6 +444,7 @@ export class CallAgent {
     const ha1 = this.config.directory.ha1(c.user, this.realm, c.algorithm) ?? randomBytes(32).toString('hex')
     if (!responseMatches(c, ha1, req.method)) {
       this.counters.authFailures++
+      this.scanners.noteRefusal(conn.remoteAddress, now)
       const f = lock !== undefined && lock.until <= now && lock.count >= AUTH_FAILURES_BEFORE_LOCKOUT ? undefined : lock
       const count = (f?.count ?? 0) + 1
       this.authFailures.set(lockKey, {
@@ -597,6 +625,73 @@ export class CallAgent {
 }
 
 const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, INFO, UPDATE, REFER, NOTIFY, PRACK'
+
+/** User-Agent values of well-known SIP scanners (sipvicious and its forks, sipcli, sundayddr...). */
+const SCANNER_AGENTS = /friendly-scanner|sipvicious|sipcli|sip-scan|sundayddr|sipsak|vaxsipuseragent|pplsip|iWar|sivus/i
+/**
+ * One source is taken for a scanner when, within a minute, it is challenged for more distinct users than a real
+ * office behind one address has phones (extension enumeration), or causes more refusals (wrong passwords,
+ * refused tickets) than any honest client would.
+ */
+const DISTINCT_USERS_PER_SOURCE_PER_MINUTE = 30
+const REFUSALS_PER_SOURCE_PER_MINUTE = 60
+/** How long a scanner's address is ignored (ms). */
+const SCANNER_BLOCK_MS = 10 * 60_000
+
+/**
+ * Notices scanners: a known scanner User-Agent, or one source probing many users or failing often. A noticed
+ * source is not answered at all for a while: a scanner learns nothing, and costs nothing but a lookup.
+ */
+export class ScannerWatch {
+  private readonly blocked = new Map<string, number>()
+  private readonly window = new Map<string, { since: number; users: Set<string>; refusals: number }>()
+
+  check(req: SipRequest, source: string, now: number): { blocked: boolean; first: boolean; why?: string } {
+    const until = this.blocked.get(source)
+    if (until !== undefined && until > now) return { blocked: true, first: false }
+    const agent = req.headers.get('User-Agent') ?? ''
+    if (SCANNER_AGENTS.test(agent))
+      return this.block(source, now, `scanner user agent ${JSON.stringify(agent.slice(0, 60))}`)
+    const w = this.window.get(source)
+    if (w !== undefined && now - w.since < 60_000) {
+      if (w.users.size > DISTINCT_USERS_PER_SOURCE_PER_MINUTE) {
+        return this.block(source, now, `challenged for ${w.users.size} different users within a minute`)
+      }
+      if (w.refusals > REFUSALS_PER_SOURCE_PER_MINUTE) {
+        return this.block(source, now, `${w.refusals} refusals within a minute`)
+      }
+    }
+    return { blocked: false, first: false }
+  }
+
+  private current(source: string, now: number) {
+    let w = this.window.get(source)
+    if (w === undefined || now - w.since >= 60_000) {
+      w = { since: now, users: new Set(), refusals: 0 }
+      this.window.set(source, w)
+      if (this.window.size > 50_000) this.window.clear()
+    }
+    return w
+  }
+
+  /** A digest challenge sent to this source for this user. */
+  noteChallenge(source: string, user: string, now: number): void {
+    const w = this.current(source, now)
+    if (w.users.size <= DISTINCT_USERS_PER_SOURCE_PER_MINUTE) w.users.add(user)
+  }
+
+  /** A wrong password or a refused ticket from this source. */
+  noteRefusal(source: string, now: number): void {
+    this.current(source, now).refusals++
+  }
+
+  private block(source: string, now: number, why: string) {
+    this.blocked.set(source, now + SCANNER_BLOCK_MS)
+    this.window.delete(source)
+    if (this.blocked.size > 50_000) this.blocked.clear()
+    return { blocked: true, first: true, why }
+  }
+}
 
 /** An IME route that answers like this is abandoned for the PSTN: unreachable, refused ticket, overloaded. */
 export const isFailoverStatus = (s: number): boolean => s === 403 || s === 408 || s === 480 || s >= 500

@@ -142,15 +142,21 @@ export function addressOf(uri: string): SipTarget | undefined {
 export class SipProxyCore {
   private readonly servers = new Map<string, ServerTransaction>()
   private readonly clients = new Map<string, { txn: ServerTransaction; branch: ClientBranch }>()
-  /** Branches of requests we answered ourselves or finished: their ACK is absorbed. */
+  /** Branches of requests we answered ourselves or finished: their ACK is absorbed (and, over UDP, a retransmitted
+   * request gets our answer again). */
   private readonly finished = new Map<string, number>()
+  private readonly answers = new Map<string, SipResponse>()
   private readonly rrSecret = randomBytes(32)
   private readonly sweep: NodeJS.Timeout
 
   constructor(private readonly config: ProxyCoreConfig) {
     this.sweep = setInterval(() => {
       const now = Date.now()
-      for (const [k, t] of this.finished) if (t < now) this.finished.delete(k)
+      for (const [k, t] of this.finished) {
+        if (t >= now) continue
+        this.finished.delete(k)
+        this.answers.delete(k)
+      }
     }, 5_000)
     this.sweep.unref()
   }
@@ -179,14 +185,25 @@ export class SipProxyCore {
     for (const [n, v] of extra ?? []) res.value.headers.add(n, v)
     conn.send(res.value)
     const b = branchOf(req)
-    if (b !== undefined && req.method === 'INVITE' && status >= 200) this.finished.set(b, Date.now() + LINGER_MS)
+    if (b !== undefined && req.method === 'INVITE' && status >= 200) {
+      this.finished.set(b, Date.now() + LINGER_MS)
+      if (conn.transport === 'UDP' && this.answers.size < 50_000) this.answers.set(b, res.value)
+    }
   }
 
-  /** True when the request belongs to a transaction we know (a retransmission, or an ACK to absorb). */
-  absorbs(req: SipRequest): boolean {
+  /**
+   * True when the request belongs to a transaction we know (a retransmission, or an ACK to absorb). Over UDP a
+   * retransmitted INVITE we answered ourselves gets that answer again (RFC 3261 section 17.2.1).
+   */
+  absorbs(req: SipRequest, conn?: SipConnection): boolean {
     const b = branchOf(req)
     if (b === undefined || req.method === 'CANCEL') return false // a CANCEL shares its INVITE's branch
     if (req.method === 'ACK') return this.finished.has(b) || this.servers.has(b)
+    if (req.method === 'INVITE' && this.finished.has(b)) {
+      const again = this.answers.get(b)
+      if (again !== undefined && conn?.transport === 'UDP') conn.send(again)
+      return true
+    }
     return this.servers.get(b)?.request.method === req.method
   }
 

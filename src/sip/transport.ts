@@ -8,6 +8,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { connect as netConnect, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
+import { createSocket, type RemoteInfo, type Socket as DatagramSocket } from 'node:dgram'
 import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls'
 import { WebSocket, WebSocketServer } from 'ws'
 import { MAX_MESSAGE_BYTES } from './constants.js'
@@ -16,7 +17,7 @@ import { parseMessage, type SipParseError } from './parser.js'
 import { serialiseMessage } from './serialise.js'
 import { SipStreamFramer } from './stream-framer.js'
 
-export type SipTransportName = 'TCP' | 'TLS' | 'WS' | 'WSS'
+export type SipTransportName = 'UDP' | 'TCP' | 'TLS' | 'WS' | 'WSS'
 
 export interface SipConnection {
   readonly id: string
@@ -183,6 +184,51 @@ class WsConnection implements SipConnection {
   }
 }
 
+/**
+ * A remote address on a UDP listener, seen as a connection: what it sends is delivered with it, and answers go
+ * back to the address the datagram came from (RFC 3581 symmetric response routing). Forgotten when idle.
+ */
+class UdpPeer implements SipConnection {
+  readonly id: string
+  readonly transport = 'UDP' as const
+  lastSeen = Date.now()
+  private closed = false
+
+  constructor(
+    readonly face: string,
+    private readonly socket: DatagramSocket,
+    readonly remoteAddress: string,
+    readonly remotePort: number,
+    private readonly onClose: (c: UdpPeer) => void,
+  ) {
+    this.id = newId('u')
+  }
+
+  get isOpen(): boolean {
+    return !this.closed
+  }
+
+  send(m: SipMessage): boolean {
+    if (this.closed) return false
+    const bytes = serialiseMessage(m)
+    if (!bytes.ok || bytes.value.length > MAX_DATAGRAM_BYTES) return false
+    this.socket.send(bytes.value, this.remotePort, this.remoteAddress)
+    return true
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.onClose(this)
+  }
+}
+
+/** The largest SIP message sent or taken over UDP (an IPv4 datagram's payload). */
+const MAX_DATAGRAM_BYTES = 65_507
+/** Remote UDP addresses a listener remembers at most, and for how long without traffic (ms). */
+const MAX_UDP_PEERS = 10_000
+const UDP_PEER_IDLE_MS = 5 * 60_000
+
 /** Owns every connection of one SIP endpoint: its listeners and its outbound pool. */
 export class SipTransportHub {
   private readonly connections = new Map<string, SipConnection>()
@@ -226,6 +272,54 @@ export class SipTransportHub {
     server.maxConnections = MAX_CONNECTIONS_PER_LISTENER
     const port = await listen(server, options.host, options.port)
     return this.listener(options, transport, port, owned, () => closeServer(server))
+  }
+
+  /**
+   * SIP over UDP (RFC 3261 section 18), for the phones, trunks and scanners that speak nothing else. Each
+   * datagram is one message; answers go to the sender's address. This endpoint never sends requests over UDP
+   * (it forwards over TCP and WebSocket), so it needs no retransmission timers of its own; a retransmitted
+   * request is absorbed by its transaction.
+   */
+  async listenDatagram(options: ListenOptions): Promise<SipListener> {
+    const owned = new Set<SipConnection>()
+    const peers = new Map<string, UdpPeer>()
+    const socket = createSocket(options.host.includes(':') ? 'udp6' : 'udp4')
+    const forget = (p: UdpPeer) => {
+      peers.delete(`${p.remoteAddress}|${p.remotePort}`)
+      this.closed(owned)(p)
+    }
+    socket.on('message', (data: Buffer, rinfo: RemoteInfo) => {
+      const key = `${rinfo.address}|${rinfo.port}`
+      let peer = peers.get(key)
+      if (peer === undefined) {
+        if (peers.size >= MAX_UDP_PEERS) return // a flood of new source addresses: drop, answer nothing
+        peer = new UdpPeer(options.face, socket, rinfo.address, rinfo.port, forget)
+        peers.set(key, peer)
+        this.track(peer, owned)
+      }
+      peer.lastSeen = Date.now()
+      if (data.length === 0 || (data.length <= 4 && data.toString('latin1').trim() === '')) return // keep-alive
+      const parsed = parseMessage(data)
+      if (parsed.ok) this.onMessage(parsed.value, peer)
+      else answerParseError(parsed.error, (m) => peer.send(m))
+    })
+    socket.on('error', () => undefined)
+    const sweep = setInterval(() => {
+      const old = Date.now() - UDP_PEER_IDLE_MS
+      for (const p of [...peers.values()]) if (p.lastSeen < old) p.close()
+    }, 60_000)
+    sweep.unref()
+    const port = await new Promise<number>((resolve, reject) => {
+      socket.once('error', reject)
+      socket.bind(options.port, options.host, () => {
+        socket.off('error', reject)
+        resolve(socket.address().port)
+      })
+    })
+    return this.listener(options, 'UDP', port, owned, async () => {
+      clearInterval(sweep)
+      await new Promise<void>((resolve) => socket.close(() => resolve()))
+    })
   }
 
   async listenWebSocket(options: ListenOptions): Promise<SipListener> {
