@@ -1,6 +1,7 @@
 /** `ime bench ...`: benchmarks that report medians and compare against a peer run side by side. */
 import type { Command } from './command.js'
 import { dhtBench } from '../../bench/dht.js'
+import { floodBench } from '../../bench/flood.js'
 import { fuzzBench } from '../../bench/fuzz.js'
 import { keysBench } from '../../bench/keys.js'
 import { ticketsBench } from '../../bench/tickets.js'
@@ -9,7 +10,16 @@ import { soakBench } from '../../bench/soak.js'
 import { validationBench } from '../../bench/validation.js'
 
 /** Each benchmark is a Command exported from a module in bench/; list it here. */
-const benches: Command[] = [dhtBench, fuzzBench, keysBench, sipBench, soakBench, ticketsBench, validationBench]
+const benches: Command[] = [
+  dhtBench,
+  floodBench,
+  fuzzBench,
+  keysBench,
+  sipBench,
+  soakBench,
+  ticketsBench,
+  validationBench,
+]
 
 export const benchCommand: Command = {
   name: 'bench',

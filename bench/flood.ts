@@ -1,0 +1,167 @@
+/**
+ * `ime bench flood --invites N --rate R [--calls C] [--json]`: a burst of unticketed INVITEs from SIPp at the
+ * edge (from 127.0.0.2), while a second SIPp places ticketed calls (from 127.0.0.1) to a user whose fixed contact
+ * is a SIPp UAS. Reports how the flood was refused (403 per ticket, then the per-source limits: 403 without
+ * checking, then silence), and the ticketed calls' INVITE -> 200 times with and without the flood.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { systemClock } from '../src/core/clock.js'
+import type { E164 } from '../src/core/e164.js'
+import { intOption, type Command } from '../src/cli/command.js'
+import { CallAgent } from '../src/sip/call-agent.js'
+import { StaticSipDirectory } from '../src/sip/directory.js'
+import { MemoryTicketKeyStore, TicketKeyRing } from '../src/tickets/key-ring.js'
+import { mintTicket, verifyTicket } from '../src/tickets/mint.js'
+import { writeInjection } from '../test/interop/support/injection.js'
+import { freePorts } from '../test/interop/support/ports.js'
+import { runSipp, startSipp } from '../test/interop/support/sipp.js'
+import { median, percentile, printJson, printTable } from './report.js'
+
+const BOB = '+14085550100' as E164
+const FLOOD_SCENARIO = join(import.meta.dirname, '..', 'test', 'hardening', 'scenarios', 'flood-invite.xml')
+
+export interface FloodResult {
+  invites: number
+  rate: number
+  flood: { sent: number; refusedWithReason: number; rateLimited: number; ignored: number; seconds: number }
+  ticketed: {
+    calls: number
+    alone: { ok: number; failed: number; p50: number; p99: number }
+    underFlood: { ok: number; failed: number; p50: number; p99: number }
+  }
+  extraSetupMsP50: number
+}
+
+export async function runFlood(options: { invites: number; rate: number; calls: number }): Promise<FloodResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'ime-flood-'))
+  const keys = new TicketKeyRing(new MemoryTicketKeyStore(), (n) => new Uint8Array(randomBytes(n)))
+  const uasPort = await freePorts(1)
+  const agent = await CallAgent.start({
+    domain: 'b.example',
+    host: '127.0.0.1',
+    edge: { tcpPort: 0 },
+    internal: { tcpPort: 0 },
+    directory: new StaticSipDirectory('b.example', [
+      { name: 'bob', password: 'x', number: BOB, contact: `sip:bob@127.0.0.1:${uasPort};transport=tcp` },
+    ]),
+    routeTo: () => undefined,
+    checkTicket: (t, expected) => verifyTicket(t, expected, keys, Date.now()),
+    clock: systemClock,
+  })
+  const edge = `127.0.0.1:${agent.addresses.edge.tcp}`
+  const tickets = (n: number) =>
+    Array.from({ length: n }, () => {
+      const m = mintTicket(
+        { calledNumber: BOB, callingDomain: 'a.example' },
+        keys,
+        Date.now(),
+        (k) => new Uint8Array(randomBytes(k)),
+      )
+      if (!m.ok) throw new Error(m.error)
+      return ['a.example', BOB, m.value.text]
+    })
+  const ticketed = async (name: string) => {
+    const uas = await startSipp({ scenario: 'uas.xml', port: uasPort, calls: options.calls, timeoutMs: 120_000 })
+    await uas.listening
+    const run = await runSipp({
+      scenario: 'uac-call-ticket.xml',
+      target: edge,
+      injection: writeInjection(join(dir, `${name}.csv`), tickets(options.calls)),
+      rate: Math.max(1, Math.min(50, options.calls)),
+      calls: options.calls,
+      timeoutMs: 120_000,
+    })
+    await uas.done
+    return {
+      ok: run.successful,
+      failed: run.failed,
+      p50: median(run.rtdMs),
+      p99: percentile(run.rtdMs, 99),
+    }
+  }
+  try {
+    const alone = await ticketed('alone')
+    const before = {
+      ...agent.counters,
+      refused: Object.values(agent.counters.ticketsRefused).reduce((a, b) => a + b, 0),
+    }
+    const started = Date.now()
+    const flood = runSipp({
+      scenario: FLOOD_SCENARIO,
+      target: edge,
+      rate: options.rate,
+      calls: options.invites,
+      limit: 2_000,
+      timeoutMs: Math.max(30_000, (options.invites / options.rate) * 3_000),
+      // The flood comes from another address of the loopback network than the ticketed calls.
+      extraArgs: ['-i', '127.0.0.2'],
+    })
+    const underFlood = await ticketed('under-flood')
+    const floodDone = await flood
+    const seconds = (Date.now() - started) / 1000
+    const refused = Object.values(agent.counters.ticketsRefused).reduce((a, b) => a + b, 0) - before.refused
+    return {
+      invites: options.invites,
+      rate: options.rate,
+      flood: {
+        sent: floodDone.created,
+        refusedWithReason: refused,
+        rateLimited: agent.counters.rateLimited - before.rateLimited,
+        ignored: agent.counters.scansBlocked - before.scansBlocked,
+        seconds,
+      },
+      ticketed: { calls: options.calls, alone, underFlood },
+      extraSetupMsP50: underFlood.p50 - alone.p50,
+    }
+  } finally {
+    await agent.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+export const floodBench: Command = {
+  name: 'flood',
+  summary: 'unticketed INVITEs flooding the edge while ticketed calls go on: refusals and extra setup time',
+  help: `Usage: ime bench flood [--invites N] [--rate R] [--calls C] [--json]
+
+  --invites N  unticketed INVITEs in the burst (default 10000, at most 100000)
+  --rate R     their rate per second (default 2000)
+  --calls C    ticketed calls placed alone, then during the flood (default 200)
+
+Needs SIPp: apt-get install -y sip-tester`,
+  options: {
+    invites: { type: 'string' },
+    rate: { type: 'string' },
+    calls: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run(args) {
+    const r = await runFlood({
+      invites: intOption(args, 'invites', 10_000, 1, 100_000),
+      rate: intOption(args, 'rate', 2_000, 1, 20_000),
+      calls: intOption(args, 'calls', 200, 1, 10_000),
+    })
+    if (args.values.json === true) printJson({ bench: 'flood', ...r })
+    else {
+      printTable('flood at the edge, with ticketed calls at the same time', [
+        ['unticketed INVITEs sent', `${r.flood.sent} at ${r.rate}/s`],
+        ['refused with a reason (403, ticket checked)', r.flood.refusedWithReason],
+        ['refused without checking (403, source over its limit)', r.flood.rateLimited],
+        ['not answered (source taken for a scanner)', r.flood.ignored],
+        [
+          'ticketed calls alone: ok / failed, p50 / p99 ms',
+          `${r.ticketed.alone.ok} / ${r.ticketed.alone.failed}, ${r.ticketed.alone.p50} / ${r.ticketed.alone.p99}`,
+        ],
+        [
+          'ticketed calls under the flood',
+          `${r.ticketed.underFlood.ok} / ${r.ticketed.underFlood.failed}, ${r.ticketed.underFlood.p50} / ${r.ticketed.underFlood.p99}`,
+        ],
+        ['extra setup time, p50 (ms)', r.extraSetupMsP50],
+      ])
+    }
+    return r.ticketed.underFlood.failed === 0 && r.ticketed.alone.failed === 0 ? 0 : 1
+  },
+}
