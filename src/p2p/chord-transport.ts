@@ -9,12 +9,15 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { DEFAULT_CHORD_CONFIG } from '../dht/constants.js'
 import { PeerUnreachableError, type ChordRequestHandler, type ChordTransport, type NodeRef } from '../dht/messages.js'
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, ringIdForPeer } from './chord-codec.js'
+import { TokenBuckets } from '../core/token-bucket.js'
 import {
   CHORD_PROTOCOL,
   MAX_ADDRS_PER_NODE,
   MAX_CHORD_MESSAGE_BYTES,
   MAX_INBOUND_STREAMS,
   MAX_OUTBOUND_STREAMS,
+  CHORD_REQUESTS_BURST_PER_PEER,
+  CHORD_REQUESTS_PER_SECOND_PER_PEER,
 } from './constants.js'
 import { openStream } from './dial.js'
 import type { ImeLibp2p } from './libp2p-node.js'
@@ -43,6 +46,15 @@ export function nodeRefFromMultiaddr(address: string): NodeRef {
 }
 
 export class Libp2pChordTransport implements ChordTransport {
+  /** Per-peer limits on inbound requests: answered with an error past the first, cut past the second. */
+  private readonly limits = new TokenBuckets(CHORD_REQUESTS_BURST_PER_PEER, CHORD_REQUESTS_PER_SECOND_PER_PEER)
+  private readonly hardLimits = new TokenBuckets(
+    2 * CHORD_REQUESTS_BURST_PER_PEER,
+    2 * CHORD_REQUESTS_PER_SECOND_PER_PEER,
+  )
+  /** Inbound requests refused per peer since start (for tests and logs). */
+  readonly refused = new Map<string, number>()
+
   constructor(
     private readonly libp2p: ImeLibp2p,
     private readonly timeoutMs = DEFAULT_CHORD_CONFIG.requestTimeoutMs,
@@ -91,10 +103,23 @@ export class Libp2pChordTransport implements ChordTransport {
     const signal = AbortSignal.timeout(this.timeoutMs)
     try {
       const peer = connection.remotePeer.toString()
+      const now = Date.now()
+      if (!this.hardLimits.take(peer, now)) {
+        this.refused.set(peer, (this.refused.get(peer) ?? 0) + 1)
+        throw new Error('too many Chord requests from this peer')
+      }
       const id = ringIdForPeer(peer)
       if (!id.ok) throw new Error(id.error)
       const lp = lpStream(stream, { maxDataLength: MAX_CHORD_MESSAGE_BYTES })
       const bytes = await lp.read({ signal })
+      if (!this.limits.take(peer, now)) {
+        this.refused.set(peer, (this.refused.get(peer) ?? 0) + 1)
+        await lp.write(encodeResponse({ type: 'error', reason: 'rate limited: too many requests from this peer' }), {
+          signal,
+        })
+        await stream.close({ signal })
+        return
+      }
       const req = decodeRequest(bytes.subarray())
       const res = req.ok
         ? await handler({ id: id.value, peer, addrs: await this.knownAddrs(connection) }, req.value)

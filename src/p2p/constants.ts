@@ -25,3 +25,11 @@ export const MAX_REASON_LENGTH = 200
 /** Concurrent inbound Chord streams per connection: lookups from one busy peer, not a flood. */
 export const MAX_INBOUND_STREAMS = 64
 export const MAX_OUTBOUND_STREAMS = 64
+
+/**
+ * Chord requests one peer may send us: a burst of 400, then 200 per second. A node's own maintenance sends a few
+ * requests a second to each neighbour, and lookups a few more: 200/s is far above honest use, and bounds what
+ * one peer can make us do. Over the limit a request gets an error answer; at twice the burst the stream is cut.
+ */
+export const CHORD_REQUESTS_BURST_PER_PEER = 400
+export const CHORD_REQUESTS_PER_SECOND_PER_PEER = 200
