@@ -525,3 +525,22 @@ describe('nothing lost on restart', () => {
     after.db.close()
   })
 })
+
+describe('many calls to one number', () => {
+  it('keep one waiting validation per number: the newest call takes the place of older ones', async () => {
+    const s = setup()
+    const first = s.call(T)
+    const second = s.call(T + 10 * 60_000)
+    const third = s.call(T + 20 * 60_000)
+    expect(s.scheduler.pending().map((p) => p.callId)).toEqual([third])
+    expect([first, second].some((id) => s.queue.isPending(id))).toBe(false)
+    s.clock.set(T + 30 * 60_000)
+    const outcomes = await s.scheduler.run()
+    // One run per claimer, about the newest call, not three.
+    expect(outcomes.map((o) => [o.callId, o.claimer, o.outcome])).toEqual([
+      [third, R, 'validated'],
+      [third, S, 'validated'],
+    ])
+    expect(s.asked).toHaveLength(2)
+  })
+})

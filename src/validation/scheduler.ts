@@ -124,6 +124,12 @@ export class ValidationScheduler<Ref> {
   callEnded(record: CallRecord): boolean {
     if (record.direction !== 'outbound' || record.path !== 'pstn' || record.end === null) return false
     if (record.outcome !== 'answered' || record.end - record.start < this.timing.minCallMs) return false
+    // One waiting validation per number: a newer call to it takes the place of an older one still waiting (each
+    // run asks every claimer once; many calls to one number must not become many runs against the same peers).
+    for (const p of this.deps.queue.pending()) {
+      if (p.callId !== record.id && this.deps.calls.get(p.callId)?.called === record.called)
+        this.deps.queue.finish(p.callId)
+    }
     const span = this.timing.delayMaxMs - this.timing.delayMinMs
     this.deps.queue.schedule(record.id, record.end + this.timing.delayMinMs + Math.floor(this.deps.random() * span))
     return true
