@@ -13,10 +13,10 @@
  */
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
 import { err, ok, type Result } from '../core/result.js'
+import { digestHa1, type DigestAlgorithm } from '../sip/digest.js'
 import type { Database } from './database.js'
 
 export type UserRole = 'user' | 'operator'
-export type DigestAlgorithm = 'MD5' | 'SHA-256'
 
 /** What the SIP registrar needs to check digest responses: the HA1 of a user in a realm, if known. */
 export interface SipCredentials {
@@ -64,12 +64,6 @@ export function checkUserInput(input: UserInput): Result<Required<UserInput>> {
     return err(`number of ${input.name} must be an E.164 number or an extension of up to 32 digits, * or #`)
   }
   return ok({ name: input.name, password: input.password, role, number })
-}
-
-export function digestHa1(user: string, realm: string, password: string, algorithm: DigestAlgorithm): string {
-  return createHash(algorithm === 'MD5' ? 'md5' : 'sha256')
-    .update(`${user}:${realm}:${password}`, 'utf8')
-    .digest('hex')
 }
 
 const b64 = (b: Buffer) => b.toString('base64url')
@@ -160,8 +154,8 @@ export class SqliteUserStore implements SipCredentials {
         u.number,
         hash,
         this.realm,
-        digestHa1(u.name, this.realm, u.password, 'MD5'),
-        digestHa1(u.name, this.realm, u.password, 'SHA-256'),
+        digestHa1('MD5', u.name, this.realm, u.password),
+        digestHa1('SHA-256', u.name, this.realm, u.password),
         now,
       )
     return ok({ name: u.name, role: u.role, number: u.number })
