@@ -73,6 +73,8 @@ export interface EnterpriseNodeConfig {
   onChordEvent?: (event: ChordEvent) => void
   onPublishProgress?: (done: number, total: number) => void
   onValidation?: (outcome: ValidationOutcome) => void
+  /** Expose process metrics (CPU, memory, GC) on /metrics (default true; false for extra nodes in one process). */
+  processMetrics?: boolean
   /** The HTTP API and web app (docs/http-api.md); without it, no HTTP server. Port 0 picks a free port. */
   http?: NodeHttpConfig
   /**
@@ -151,7 +153,12 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
     })
     const chordConfig = { ...DEFAULT_CHORD_CONFIG, ...config.chord }
     const peer = await startChordPeer({
-      metrics: prometheusMetrics({ registry: metrics.registry, preserveExistingMetrics: true }) as never,
+      metrics: prometheusMetrics({
+        registry: metrics.registry,
+        preserveExistingMetrics: true,
+        // Process metrics (CPU, memory, GC) once per process: several nodes in one (the demo) share them.
+        collectDefaultMetrics: config.processMetrics ?? true,
+      }) as never,
       privateKey,
       records: new SqliteRecordStore(db, chordConfig),
       ...(config.listen !== undefined && { listen: config.listen }),

@@ -168,6 +168,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       dataDir: join(options.dataDir, spec.name),
       overlay: 'ime-demo',
       domain: spec.domain,
+      processMetrics: i === 0,
       numbers: spec.numbers,
       users: users.map((u) => ({ name: u.user, password: u.password, number: u.number })),
       http: {
