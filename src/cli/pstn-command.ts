@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import { systemClock } from '../core/clock.js'
 import { isE164, type E164 } from '../core/e164.js'
-import { readConfigFile } from '../config/node-config.js'
+import { describeIssues, readConfigFile } from '../config/node-config.js'
 import { PstnGateway } from '../pstn/gateway.js'
 import { shutdownSignal, stringOption, UsageError, type Command } from './command.js'
 
@@ -45,8 +45,7 @@ configuration. When up, prints: ready {"sipTcp", "sipWs"}. Ctrl-C stops it.`,
     if (!raw.ok) throw new UsageError(raw.error)
     const parsed = schema.safeParse(raw.value)
     if (!parsed.success) {
-      const lines = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(top level)'}: ${i.message}`)
-      throw new UsageError(`${file}:\n  ${lines.join('\n  ')}`)
+      throw new UsageError(`${file}:\n  ${describeIssues(parsed.error, raw.value).split('\n').join('\n  ')}`)
     }
     const c = parsed.data
     const gateway = await PstnGateway.start({

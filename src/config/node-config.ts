@@ -103,7 +103,7 @@ export const nodeConfigSchema = z.strictObject({
 export type NodeFileConfig = z.infer<typeof nodeConfigSchema>
 
 /** "sip.edge.tcp: must be a port number, 0 to 65535; got 70000" for each problem, one per line. */
-function describeIssues(error: z.ZodError, input: unknown): string {
+export function describeIssues(error: z.ZodError, input: unknown): string {
   return error.issues
     .map((issue) => {
       const path = issue.path.map(String).join('.') || '(top level)'

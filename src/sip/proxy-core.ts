@@ -247,24 +247,17 @@ export class SipProxyCore {
   }
 
   private async startBranch(txn: ServerTransaction, target: ForwardTarget, group: number): Promise<void> {
-    let conn = target.connection
-    if (conn === undefined || !conn.isOpen) {
-      const address = target.address ?? addressOf(target.uri)
-      try {
-        if (address === undefined) throw new Error(`cannot reach ${target.uri}`)
-        conn = await this.config.hub.connect(
-          address,
-          Math.min(this.config.connectTimeoutMs, target.answerTimeoutMs ?? Infinity),
-        )
-      } catch (e) {
-        txn.pendingDials--
-        return this.branchFailed(
-          txn,
-          group,
-          this.synth(txn.request, 503, `Unreachable: ${(e as Error).message}`),
-          target.label,
-        )
-      }
+    let conn: SipConnection
+    try {
+      conn = await this.connectionFor(target)
+    } catch (e) {
+      txn.pendingDials--
+      return this.branchFailed(
+        txn,
+        group,
+        this.synth(txn.request, 503, `Unreachable: ${(e as Error).message}`),
+        target.label,
+      )
     }
     txn.pendingDials--
     if (txn.group !== group || txn.finalSent || txn.cancelled) {
@@ -525,16 +518,20 @@ export class SipProxyCore {
     this.forward(req, conn, { groups: [[target]], recordRoute: false })
   }
 
+  /** The target's open flow, or a connection to its address (within its answer time, if shorter). */
+  private async connectionFor(target: ForwardTarget): Promise<SipConnection> {
+    if (target.connection !== undefined && target.connection.isOpen) return target.connection
+    const address = target.address ?? addressOf(target.uri)
+    if (address === undefined) throw new Error(`cannot reach ${target.uri}`)
+    return this.config.hub.connect(address, Math.min(this.config.connectTimeoutMs, target.answerTimeoutMs ?? Infinity))
+  }
+
   private async forwardStateless(req: SipRequest, target: ForwardTarget): Promise<void> {
-    let conn = target.connection
-    if (conn === undefined || !conn.isOpen) {
-      const address = target.address ?? addressOf(target.uri)
-      if (address === undefined) return
-      try {
-        conn = await this.config.hub.connect(address, this.config.connectTimeoutMs)
-      } catch {
-        return
-      }
+    let conn: SipConnection
+    try {
+      conn = await this.connectionFor(target)
+    } catch {
+      return
     }
     const out = cloneRequest(req, target.uri)
     addVia(out, {
