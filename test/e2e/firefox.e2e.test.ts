@@ -1,0 +1,175 @@
+/**
+ * The softphone in Firefox, across the demo world: alice's softphone runs in Debian's Firefox ESR (WebDriver BiDi,
+ * through puppeteer-core), bob's in Chromium, so every call is also a Firefox-to-Chromium WebRTC call. Driven by
+ * the labels people and screen readers use, and from the keyboard in Firefox: alice dials with Enter; the first
+ * call goes via the PSTN, the second over IME with the ticket (bravo checks it), with audio both ways, mute and
+ * DTMF seen at the far end; bob hangs up and Firefox sees it; bob then calls alice, who answers in Firefox with
+ * Enter and hangs up with Escape. No console errors in either browser. Screenshots go to test/e2e/artifacts/.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser as ChromiumBrowser, Page as ChromiumPage } from 'playwright-core'
+import type { Browser as FirefoxBrowser, Page as FirefoxPage } from 'puppeteer-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ensureWebBuilt } from '../../src/demo/web-build.js'
+import { startWorld, type World, type WorldEnterprise } from '../../src/demo/world.js'
+import { CHROMIUM, haveChromium, launchChromium, screenshot } from './support/browser.js'
+import { FIREFOX, firefoxScreenshot, haveFirefox, launchFirefox, openFirefoxPage } from './support/firefox.js'
+import { CAPTURE_PEER_CONNECTIONS, readAudioStats, sleep, twoWayAudio, until } from './support/media.js'
+
+describe('the softphone in Firefox, calling Chromium across the demo world', () => {
+  let world: World
+  let firefox: FirefoxBrowser
+  let chromium: ChromiumBrowser
+  let dir: string
+  let alice: FirefoxPage
+  let bob: ChromiumPage
+  const errors: string[] = []
+
+  beforeAll(async () => {
+    if (!haveFirefox()) throw new Error(`Firefox not found at ${FIREFOX}: apt-get install -y firefox-esr`)
+    if (!haveChromium()) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`)
+    dir = mkdtempSync(join(tmpdir(), 'ime-e2e-ff-'))
+    const webRoot = await ensureWebBuilt(process.cwd(), () => undefined)
+    if (webRoot === undefined) throw new Error('no web app in this checkout (web/index.html)')
+    world = await startWorld({
+      dataDir: dir,
+      enterprises: 2,
+      basePort: 0,
+      webRoot,
+      validation: { minCallMs: 1_000, delayMinMs: 3_600_000, delayMaxMs: 3_600_000 },
+      validationPollMs: 3_600_000,
+      imeTimeoutMs: 2_000,
+    })
+    firefox = await launchFirefox()
+    chromium = await launchChromium()
+  }, 120_000)
+
+  afterAll(async () => {
+    await firefox?.close()
+    await chromium?.close()
+    await world?.stop()
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+  })
+
+  const loginLink = (e: WorldEnterprise, user: string): string => {
+    const link = e.node.http!.loginUrl(user)
+    if (!link.ok) throw new Error(link.error)
+    return link.value
+  }
+
+  // Firefox (puppeteer-core): ARIA selectors find elements by role and accessible name, as a screen reader would.
+  const ff = {
+    button: (name: string) => `::-p-aria([name="${name}"][role="button"])`,
+    status: () => alice.$eval('[role="status"]', (e) => e.textContent ?? ''),
+    audio: () => alice.evaluate(readAudioStats),
+    focused: () => alice.evaluate(() => document.activeElement?.textContent ?? ''),
+    inCall: () => alice.evaluate(() => document.querySelector('#call-panel:not([hidden])') !== null),
+    note: () => alice.$eval('#call-note', (e) => e.textContent ?? ''),
+    history: () => alice.$$eval('#history li', (els) => els.map((e) => e.textContent ?? '')),
+  }
+  const bobAudio = () => bob.evaluate(readAudioStats)
+
+  it('signs in to alpha in Firefox and registers', async () => {
+    alice = await openFirefoxPage(firefox, 'alice (Firefox)', errors)
+    await alice.evaluateOnNewDocument(CAPTURE_PEER_CONNECTIONS)
+    await alice.goto(loginLink(world.enterprises[0]!, 'alice'))
+    await expect.poll(ff.status, { timeout: 15_000 }).toBe('Registered')
+    expect(await alice.$eval('#identity', (e) => e.textContent)).toBe('alice · +1 201 555 0100 · alpha.example')
+
+    const bravo = world.enterprises[1]!
+    const context = await chromium.newContext({ viewport: { width: 1000, height: 760 } })
+    await context.grantPermissions(['microphone'], { origin: bravo.node.http!.url })
+    await context.addInitScript(CAPTURE_PEER_CONNECTIONS)
+    bob = await context.newPage()
+    bob.on('console', (m) => m.type() === 'error' && errors.push(`bob (Chromium): ${m.text()}`))
+    bob.on('pageerror', (e) => errors.push(`bob (Chromium): ${e.message}`))
+    await bob.goto(loginLink(bravo, 'bob'))
+    await expect.poll(() => bob.getByRole('status').first().textContent(), { timeout: 15_000 }).toBe('Registered')
+    await firefoxScreenshot(alice, 'firefox-1-registered')
+  }, 60_000)
+
+  async function dialFromFirefox(typed: string): Promise<void> {
+    const number = await alice.locator('::-p-aria([name="Number"][role="textbox"])').waitHandle()
+    await number.click({ count: 3 })
+    await alice.keyboard.press('Backspace')
+    await alice.keyboard.type(typed)
+    await alice.keyboard.press('Enter')
+    await bob.getByRole('button', { name: 'Answer', exact: true }).click({ timeout: 15_000 })
+    await alice.locator(ff.button('Mute')).wait()
+    await bob.getByRole('button', { name: 'Mute' }).waitFor({ state: 'visible' })
+  }
+
+  it('calls bob via the PSTN first; audio flows both ways; bob hangs up and Firefox sees it', async () => {
+    await dialFromFirefox('(202) 555-0102')
+    const [inFirefox, inChromium] = await twoWayAudio(ff.audio, bobAudio)
+    expect(inFirefox).toBeGreaterThan(1_000)
+    expect(inChromium).toBeGreaterThan(1_000)
+    await firefoxScreenshot(alice, 'firefox-2-pstn-call')
+    await sleep(1_200) // long enough to be validated
+    await bob.getByRole('button', { name: 'Hang up' }).click()
+    await expect.poll(ff.inCall, { timeout: 10_000 }).toBe(false)
+    await expect.poll(ff.history).toEqual([expect.stringMatching(/PSTN/)])
+  }, 60_000)
+
+  it('calls bob again over IME with the ticket: audio, mute and DTMF reach Chromium', async () => {
+    const [alpha, bravo] = world.enterprises as [WorldEnterprise, WorldEnterprise]
+    await expect.poll(() => bravo.node.calls.list({ user: 'bob' })[0]?.end ?? null).not.toBeNull()
+    const run = await fetch(`${alpha.node.http!.url}/api/validation/run`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${alpha.operatorToken}` },
+    })
+    const { outcomes } = (await run.json()) as { outcomes: { outcome: string }[] }
+    expect(outcomes.map((o) => o.outcome)).toContain('validated')
+
+    const accepted = bravo.node.sip!.counters.ticketsAccepted
+    await dialFromFirefox('+1 202 555 0102')
+    expect(bravo.node.sip!.counters.ticketsAccepted).toBe(accepted + 1)
+    await expect.poll(() => bravo.node.calls.list({ user: 'bob' })[0]?.path).toBe('ime')
+    const [inFirefox, inChromium] = await twoWayAudio(ff.audio, bobAudio)
+    expect(inFirefox).toBeGreaterThan(1_000)
+    expect(inChromium).toBeGreaterThan(1_000)
+    await firefoxScreenshot(alice, 'firefox-3-ime-call')
+
+    // Focus is on Hang up during a call; Mute silences Firefox's tone at bob's end.
+    expect(await ff.focused()).toBe('Hang up')
+    expect((await until(bobAudio, (s) => s.audioLevel > 0.01)).audioLevel).toBeGreaterThan(0.01)
+    await alice.locator(ff.button('Mute')).click()
+    expect((await until(bobAudio, (s) => s.audioLevel < 0.005, 8_000)).audioLevel).toBeLessThan(0.005)
+    await alice.locator(ff.button('Mute')).click()
+    expect((await until(bobAudio, (s) => s.audioLevel > 0.01, 8_000)).audioLevel).toBeGreaterThan(0.01)
+
+    // DTMF from Firefox's keyboard, shown on bob's phone.
+    await alice.locator(ff.button('Hang up')).wait()
+    await alice.focus('#hang-up')
+    await alice.keyboard.type('7')
+    await expect.poll(ff.note).toBe('Sent 7')
+    await expect.poll(() => bob.locator('#call-note').textContent(), { timeout: 8_000 }).toMatch(/7/)
+    await bob.getByRole('button', { name: 'Hang up' }).click()
+    await expect.poll(ff.inCall, { timeout: 10_000 }).toBe(false)
+    await expect.poll(ff.history).toEqual([expect.stringMatching(/IME/), expect.stringMatching(/PSTN/)])
+  }, 90_000)
+
+  it('rings in Firefox when bob calls: answered with Enter, hung up with Escape', async () => {
+    await bob.getByLabel('Number', { exact: true }).fill('+12015550100')
+    await bob.getByRole('button', { name: 'Call', exact: true }).click()
+    await expect.poll(ff.focused, { timeout: 15_000 }).toBe('Answer')
+    await firefoxScreenshot(alice, 'firefox-4-incoming')
+    await alice.keyboard.press('Enter')
+    await alice.locator(ff.button('Mute')).wait()
+    const [inFirefox, inChromium] = await twoWayAudio(ff.audio, bobAudio)
+    expect(inFirefox).toBeGreaterThan(1_000)
+    expect(inChromium).toBeGreaterThan(1_000)
+    await alice.keyboard.press('Escape')
+    await expect.poll(ff.inCall, { timeout: 10_000 }).toBe(false)
+    await bob.getByRole('button', { name: 'Hang up' }).waitFor({ state: 'hidden', timeout: 10_000 })
+    await expect.poll(ff.history).toHaveLength(3)
+    await firefoxScreenshot(alice, 'firefox-5-history')
+    await screenshot(bob, 'firefox-5-bob-history')
+  }, 60_000)
+
+  it('logged no console errors in Firefox or Chromium', () => {
+    expect(errors).toEqual([])
+  })
+})

@@ -1,0 +1,69 @@
+/**
+ * What the e2e tests read from a page's WebRTC: an init script that keeps every RTCPeerConnection the page makes,
+ * and a page function that reads the current call's audio statistics. Both work in Chromium and Firefox.
+ */
+
+/** Keeps every RTCPeerConnection the page makes, so the test can read its statistics. */
+export const CAPTURE_PEER_CONNECTIONS = `
+  const Original = window.RTCPeerConnection
+  window.__pcs = []
+  window.RTCPeerConnection = function (...args) {
+    const pc = new Original(...args)
+    window.__pcs.push(pc)
+    return pc
+  }
+  window.RTCPeerConnection.prototype = Original.prototype
+  Object.setPrototypeOf(window.RTCPeerConnection, Original)
+`
+
+export interface AudioStats {
+  bytesReceived: number
+  bytesSent: number
+  audioLevel: number
+  direction: string | null
+}
+
+/** Run in the page (page.evaluate): the current call's bytes in and out, far-end audio level, direction. */
+export async function readAudioStats(): Promise<AudioStats> {
+  const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs
+  const pc = [...pcs].reverse().find((p) => p.connectionState !== 'closed')
+  if (pc === undefined) return { bytesReceived: 0, bytesSent: 0, audioLevel: 0, direction: null }
+  const out = {
+    bytesReceived: 0,
+    bytesSent: 0,
+    audioLevel: 0,
+    direction: pc.getTransceivers()[0]?.currentDirection ?? null,
+  }
+  ;(await pc.getStats()).forEach((s: Record<string, unknown>) => {
+    if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+      out.bytesReceived += Number(s.bytesReceived ?? 0)
+      out.audioLevel = Math.max(out.audioLevel, Number(s.audioLevel ?? 0))
+    }
+    if (s.type === 'outbound-rtp' && s.kind === 'audio') out.bytesSent += Number(s.bytesSent ?? 0)
+  })
+  return out
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Polls `what` until `ok` holds or `ms` pass; returns the last value either way (the caller asserts on it). */
+export async function until<T>(what: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms
+  for (;;) {
+    const v = await what()
+    if (ok(v) || Date.now() > end) return v
+    await sleep(200)
+  }
+}
+
+/** Both sides' inbound audio grows by more than 1,000 bytes within the wait: media flows both ways. */
+export async function twoWayAudio(a: () => Promise<AudioStats>, b: () => Promise<AudioStats>): Promise<number[]> {
+  const before = [await a(), await b()]
+  await sleep(1_500)
+  const after = await until(
+    async () => [await a(), await b()],
+    ([x, y]) =>
+      x!.bytesReceived > before[0]!.bytesReceived + 1_000 && y!.bytesReceived > before[1]!.bytesReceived + 1_000,
+  )
+  return [after[0]!.bytesReceived - before[0]!.bytesReceived, after[1]!.bytesReceived - before[1]!.bytesReceived]
+}
