@@ -4,6 +4,7 @@
  * registered on (RFC 5626's idea); when that connection closes its bindings go too. Pure apart from the clock.
  */
 import { err, ok, type Result } from '../core/result.js'
+import { sameSipUri } from './uri.js'
 
 export interface Binding {
   readonly contact: string
@@ -45,9 +46,9 @@ export class Registrations {
         if (c.expires > 0 && c.expires < MIN_EXPIRES_S) {
           return err({ status: 423, reason: `Interval Too Brief (at least ${MIN_EXPIRES_S} s)` })
         }
-        const old = list.find((b) => b.contact === c.contact)
+        const old = list.find((b) => sameSipUri(b.contact, c.contact))
         if (old !== undefined && old.callId === from.callId && old.cseq > from.cseq) continue
-        list = list.filter((b) => b.contact !== c.contact)
+        list = list.filter((b) => !sameSipUri(b.contact, c.contact))
         if (c.expires === 0) continue
         const expires = Math.min(c.expires, MAX_EXPIRES_S)
         list.push({ contact: c.contact, expiresAt: nowMs + expires * 1000, ...from })
@@ -82,10 +83,13 @@ export class Registrations {
     }
   }
 
-  /** The binding (and its user) whose contact is this URI, for in-dialog requests to a registered contact. */
+  /**
+   * The binding (and its user) whose contact is this URI, for in-dialog requests to a registered contact: the
+   * URIs are compared as RFC 3261 says, since a phone's dialog Contact may add parameters (JsSIP adds `;ob`).
+   */
   findContact(contact: string, nowMs: number): { user: string; binding: Binding } | undefined {
     for (const [user, list] of this.byUser) {
-      const b = list.find((x) => x.contact === contact && x.expiresAt > nowMs)
+      const b = list.find((x) => x.expiresAt > nowMs && sameSipUri(x.contact, contact))
       if (b !== undefined) return { user, binding: b }
     }
     return undefined

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { checkUri, formatSipUri, parseSipUri, uriParam, uriScheme } from './uri.js'
+import { checkUri, formatSipUri, parseSipUri, sameSipUri, uriParam, uriScheme } from './uri.js'
 
 describe('parseSipUri', () => {
   it('takes a full SIP URI apart', () => {
@@ -155,5 +155,23 @@ describe('formatSipUri', () => {
     expect(r.ok).toBe(false)
     if (!r.ok)
       expect(r.error).toBe('URI "sip:alice\\u007f@example.com" contains "\\u007f", which is not allowed in a URI')
+  })
+})
+
+describe('sameSipUri (RFC 3261 section 19.1.4)', () => {
+  it('ignores a parameter only one side has, such as JsSIP adding ;ob to its registered contact', () => {
+    expect(sameSipUri('sip:2l7o@i7sa.invalid;transport=ws', 'sip:2l7o@i7sa.invalid;transport=ws;ob')).toBe(true)
+    expect(sameSipUri('sip:alice@EXAMPLE.com', 'sip:alice@example.com;foo=bar')).toBe(true)
+    expect(sameSipUri('sip:alice@example.com;transport=TCP', 'sip:alice@example.com;transport=tcp')).toBe(true)
+  })
+
+  it('tells apart users, hosts, ports, schemes and significant parameters', () => {
+    expect(sameSipUri('sip:alice@example.com', 'sip:Alice@example.com')).toBe(false)
+    expect(sameSipUri('sip:alice@example.com', 'sip:alice@example.org')).toBe(false)
+    expect(sameSipUri('sip:alice@example.com', 'sip:alice@example.com:5060')).toBe(false)
+    expect(sameSipUri('sip:alice@example.com', 'sips:alice@example.com')).toBe(false)
+    expect(sameSipUri('sip:alice@example.com', 'sip:alice@example.com;transport=ws')).toBe(false)
+    expect(sameSipUri('sip:alice@example.com;foo=1', 'sip:alice@example.com;foo=2')).toBe(false)
+    expect(sameSipUri('sip:alice@example.com', 'not a uri')).toBe(false)
   })
 })

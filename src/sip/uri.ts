@@ -259,3 +259,33 @@ export function formatSipUri(uri: Omit<SipUri, 'hostKind'>): string {
   if (uri.headers.length > 0) out += '?' + uri.headers.map((h) => h.name + '=' + (h.value ?? '')).join('&')
   return out
 }
+
+/** Parameters that must match when either URI has them (RFC 3261 section 19.1.4); others count only if in both. */
+const SIGNIFICANT_PARAMS = ['user', 'ttl', 'method', 'maddr', 'transport']
+
+/**
+ * Whether two SIP URIs are equivalent (RFC 3261 section 19.1.4), as far as routing needs: scheme, user and
+ * password exactly, host case-insensitively, port; user/ttl/method/maddr/transport must agree when either has
+ * them, any other parameter only when both have it (so `;ob` added to a registered contact still matches).
+ * URI headers are ignored. Unparsable URIs are equivalent to nothing.
+ */
+export function sameSipUri(a: string, b: string): boolean {
+  const x = parseSipUri(a)
+  const y = parseSipUri(b)
+  if (!x.ok || !y.ok) return false
+  const u = x.value
+  const v = y.value
+  if (u.scheme !== v.scheme || u.user !== v.user || u.password !== v.password || u.port !== v.port) return false
+  if (u.host.toLowerCase() !== v.host.toLowerCase()) return false
+  const names = new Set([...u.params, ...v.params].map((p) => p.name.toLowerCase()))
+  for (const name of names) {
+    const p = uriParam(u, name)
+    const q = uriParam(v, name)
+    if (p === undefined || q === undefined) {
+      if (SIGNIFICANT_PARAMS.includes(name)) return false
+      continue
+    }
+    if (p.toLowerCase() !== q.toLowerCase()) return false
+  }
+  return true
+}
