@@ -74,6 +74,8 @@ export interface ProxyCoreConfig {
 const NON_INVITE_TIMEOUT_MS = 32_000
 /** Timer C: an INVITE ringing this long without an answer is cancelled (ms). */
 const INVITE_RING_TIMEOUT_MS = 180_000
+/** Dialog sides remembered as having moved to a new connection (a reconnected browser), at most. */
+const MAX_REBOUND = 10_000
 /** How long a finished server transaction is kept to absorb its ACK (ms). */
 const LINGER_MS = 32_000
 
@@ -147,6 +149,11 @@ export class SipProxyCore {
   private readonly finished = new Map<string, number>()
   private readonly answers = new Map<string, SipResponse>()
   private readonly rrSecret = randomBytes(32)
+  /**
+   * A dialog side's closed connection -> the connection it came back on (a browser whose WebSocket dropped and
+   * reconnected sends an in-dialog request on the new one). Bounded: the oldest entries go first.
+   */
+  private readonly rebound = new Map<string, string>()
   private readonly sweep: NodeJS.Timeout
 
   constructor(private readonly config: ProxyCoreConfig) {
@@ -503,8 +510,9 @@ export class SipProxyCore {
     this.config.onInDialog?.(req, conn)
     req.headers.removeFirstValue('Route')
     const fromCaller = conn.id === route.a || (conn.id !== route.b && fromTagOf(req) === route.tag)
-    const otherId = fromCaller ? route.b : route.a
-    const other = this.config.hub.connection(otherId)
+    const ownId = fromCaller ? route.a : route.b
+    if (conn.id !== ownId && this.flow(ownId) === undefined) this.rebind(ownId, conn.id)
+    const other = this.flow(fromCaller ? route.b : route.a)
     const next = routesOf(req)
     let target: ForwardTarget | undefined
     if (next.ok && next.value.length > 0) target = { uri: req.uri, address: addressOf(next.value[0]!.uri)! }
@@ -516,6 +524,26 @@ export class SipProxyCore {
     }
     if (req.method === 'ACK') return void this.forwardStateless(req, target)
     this.forward(req, conn, { groups: [[target]], recordRoute: false })
+  }
+
+  /** A dialog side's open connection: the one in the route token, or the one that side came back on. */
+  private flow(id: string): SipConnection | undefined {
+    const conn = this.config.hub.connection(id)
+    if (conn !== undefined && conn.isOpen) return conn
+    const again = this.rebound.get(id)
+    const next = again === undefined ? undefined : this.config.hub.connection(again)
+    return next !== undefined && next.isOpen ? next : undefined
+  }
+
+  /**
+   * A dialog side whose connection has closed sent an in-dialog request on another one (its from-tag and the
+   * route token, which only the dialog's parties have seen, say which side it is): later requests to that side
+   * take the new connection. A side whose connection is still open is never moved.
+   */
+  private rebind(closedId: string, nowId: string): void {
+    this.rebound.delete(closedId)
+    this.rebound.set(closedId, nowId)
+    if (this.rebound.size > MAX_REBOUND) this.rebound.delete(this.rebound.keys().next().value!)
   }
 
   /** The target's open flow, or a connection to its address (within its answer time, if shorter). */

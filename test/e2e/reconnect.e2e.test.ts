@@ -1,10 +1,11 @@
 /**
- * A call survives the softphone's SIP WebSocket dropping, against the real call agent: Chromium's softphones
- * across the demo world, with alice's WebSocket to her node passed through Playwright (routeWebSocket) so that the
- * test can cut it, as a network drop would, both ends at once. The WebRTC media does not go through the
- * WebSocket, so it keeps flowing; the phone reconnects and registers again on a new connection, and the call's
- * in-dialog requests then take that connection: the far end's BYE reaches alice (her node finds her contact on
- * its new flow), and alice's BYE reaches the far end.
+ * A call survives the softphone's SIP WebSocket dropping, against the real call agents: Chromium's softphones
+ * across the demo world, with alice's WebSockets (to her node, and to bravo's edge for IME calls) passed through
+ * Playwright (routeWebSocket) so that the test can cut them, as a network drop would, both ends at once. The
+ * WebRTC media does not go through the WebSocket, so it keeps flowing; the phone reconnects, and the call's
+ * in-dialog requests then take the new connection: the far end's BYE reaches alice, and alice's reaches the far
+ * end. On her node's connection she registers again (her node finds her contact on its new flow); on an IME call
+ * she sends an in-dialog OPTIONS on the new connection, which tells bravo's edge where she is now.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -16,14 +17,38 @@ import { startWorld, type World, type WorldEnterprise } from '../../src/demo/wor
 import { CHROMIUM, haveChromium, launchChromium, screenshot } from './support/browser.js'
 import { CAPTURE_PEER_CONNECTIONS, readAudioStats, twoWayAudio } from './support/media.js'
 
+/** A WebSocket passed through by Playwright, with the SIP start lines seen each way. */
+interface Relayed {
+  page: WebSocketRoute
+  server: WebSocketRoute
+  sent: string[]
+  received: string[]
+}
+
+function relay(ws: WebSocketRoute): Relayed {
+  const server = ws.connectToServer()
+  const r: Relayed = { page: ws, server, sent: [], received: [] }
+  const firstLine = (m: string | Buffer) => String(m).split('\r\n', 1)[0]!
+  ws.onMessage((m) => {
+    r.sent.push(firstLine(m))
+    server.send(m)
+  })
+  server.onMessage((m) => {
+    r.received.push(firstLine(m))
+    ws.send(m)
+  })
+  return r
+}
+
 describe('a call across a dropped SIP WebSocket', () => {
   let world: World
   let browser: Browser
   let dir: string
   let alice: Page
   let bob: Page
-  /** alice's WebSockets to her node's SIP port, as Playwright passes them through. */
-  const aliceSockets: { page: WebSocketRoute; server: WebSocketRoute }[] = []
+  /** alice's WebSockets to her node's SIP port and to bravo's edge, as Playwright passes them through. */
+  const toNode: Relayed[] = []
+  const toEdge: Relayed[] = []
   const errors: string[] = []
 
   beforeAll(async () => {
@@ -75,20 +100,19 @@ describe('a call across a dropped SIP WebSocket', () => {
     await to.getByRole('button', { name: 'Mute' }).waitFor({ state: 'visible' })
   }
 
-  /** Cuts alice's SIP WebSocket at both ends; she goes offline, reconnects and registers again, still in the call. */
-  async function dropAndReconnect(): Promise<void> {
-    const open = aliceSockets.splice(0)
+  /** Cuts alice's WebSockets in `list` at both ends; waits until she is connected again, still in the call. */
+  async function cut(list: Relayed[]): Promise<Relayed> {
+    const open = list.splice(0)
     expect(open.length).toBeGreaterThan(0)
-    const registrations = world.enterprises[0]!.node.sip!.registrations
-    const before = registrations.current('alice', Date.now())[0]!.connectionId
     for (const ws of open) {
       await ws.page.close({ code: 4000, reason: 'network drop (test)' })
       await ws.server.close({ code: 4000, reason: 'network drop (test)' })
     }
-    await expect.poll(() => status(alice), { timeout: 5_000 }).toMatch(/^Offline/)
-    await expect.poll(() => status(alice), { timeout: 20_000 }).toBe('Registered')
-    const after = registrations.current('alice', Date.now())[0]!.connectionId
-    expect(after).not.toBe(before)
+    await expect.poll(() => list.length, { timeout: 20_000 }).toBeGreaterThan(0)
+    return list[0]!
+  }
+
+  async function expectCallGoesOn(): Promise<void> {
     expect(await inCall(alice)).toBe(true)
     expect(await inCall(bob)).toBe(true)
     const [inAlice, inBob] = await twoWayAudio(
@@ -99,15 +123,34 @@ describe('a call across a dropped SIP WebSocket', () => {
     expect(inBob).toBeGreaterThan(1_000)
   }
 
+  /** Cuts alice's connection to her node: she goes offline, registers again on a new connection. */
+  async function dropAndReregister(): Promise<void> {
+    const registrations = world.enterprises[0]!.node.sip!.registrations
+    const before = registrations.current('alice', Date.now())[0]!.connectionId
+    await cut(toNode)
+    await expect.poll(() => status(alice), { timeout: 20_000 }).toBe('Registered')
+    expect(registrations.current('alice', Date.now())[0]!.connectionId).not.toBe(before)
+    await expectCallGoesOn()
+  }
+
+  /** Cuts alice's IME connection to bravo's edge: she reconnects and says where she is with an OPTIONS. */
+  async function dropImeConnection(): Promise<void> {
+    const again = await cut(toEdge)
+    await expect.poll(() => again.sent.some((m) => m.startsWith('OPTIONS ')), { timeout: 10_000 }).toBe(true)
+    await expect.poll(() => again.received.some((m) => m.startsWith('SIP/2.0 200')), { timeout: 10_000 }).toBe(true)
+    expect(await status(alice)).toBe('Registered') // her own node's connection was not touched
+    await expectCallGoesOn()
+  }
+
   it('both softphones sign in and register', async () => {
     const [alpha, bravo] = world.enterprises as [WorldEnterprise, WorldEnterprise]
-    const sipPort = new URL(world.readyInfo().enterprises[0]!.sipWs!).port
+    const ready = world.readyInfo().enterprises
+    const nodePort = new URL(ready[0]!.sipWs!).port
+    const edgePort = new URL(ready[1]!.edge.sipWs!).port
     alice = await softphone(alpha, 'alice', async (page) => {
       await page.routeWebSocket(
-        (url) => url.port === sipPort,
-        (ws) => {
-          aliceSockets.push({ page: ws, server: ws.connectToServer() })
-        },
+        (url) => url.port === nodePort || url.port === edgePort,
+        (ws) => (new URL(ws.url()).port === nodePort ? toNode : toEdge).push(relay(ws)),
       )
     })
     bob = await softphone(bravo, 'bob')
@@ -115,7 +158,7 @@ describe('a call across a dropped SIP WebSocket', () => {
 
   it('alice calls bob; her WebSocket drops; the call goes on, and bob hanging up reaches her', async () => {
     await call(alice, bob, '+12025550102')
-    await dropAndReconnect()
+    await dropAndReregister()
     await screenshot(alice, 'reconnect-1-in-call')
     await bob.getByRole('button', { name: 'Hang up' }).click()
     await expect.poll(() => inCall(alice), { timeout: 10_000 }).toBe(false)
@@ -124,13 +167,36 @@ describe('a call across a dropped SIP WebSocket', () => {
 
   it('bob calls alice; her WebSocket drops; the call goes on, and alice hanging up reaches bob', async () => {
     await call(bob, alice, '+12015550100')
-    await dropAndReconnect()
+    await dropAndReregister()
     await alice.getByRole('button', { name: 'Hang up' }).click()
     await expect.poll(() => inCall(bob), { timeout: 10_000 }).toBe(false)
     // Both nodes closed their records of the call.
     await expect.poll(() => world.enterprises[0]!.node.calls.list({ user: 'alice' })[0]?.end ?? null).not.toBeNull()
     await expect.poll(() => world.enterprises[1]!.node.calls.list({ user: 'bob' })[0]?.end ?? null).not.toBeNull()
   }, 90_000)
+
+  it("over IME: her WebSocket to bravo's edge drops; the call goes on; a hang-up on either side ends it", async () => {
+    const [alpha, bravo] = world.enterprises as [WorldEnterprise, WorldEnterprise]
+    const run = await fetch(`${alpha.node.http!.url}/api/validation/run`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${alpha.operatorToken}` },
+    })
+    const { outcomes } = (await run.json()) as { outcomes: { outcome: string }[] }
+    expect(outcomes.map((o) => o.outcome)).toContain('validated')
+
+    await call(alice, bob, '+12025550102')
+    await expect.poll(() => bravo.node.calls.list({ user: 'bob' })[0]?.path).toBe('ime')
+    await dropImeConnection()
+    await bob.getByRole('button', { name: 'Hang up' }).click()
+    await expect.poll(() => inCall(alice), { timeout: 10_000 }).toBe(false)
+
+    await call(alice, bob, '+12025550102')
+    await expect.poll(() => bravo.node.calls.list({ user: 'bob' })[0]?.end).toBeNull()
+    await dropImeConnection()
+    await alice.getByRole('button', { name: 'Hang up' }).click()
+    await expect.poll(() => inCall(bob), { timeout: 10_000 }).toBe(false)
+    await expect.poll(() => bravo.node.calls.list({ user: 'bob' })[0]?.end ?? null).not.toBeNull()
+  }, 120_000)
 
   it('logged no console errors', () => {
     expect(errors).toEqual([])

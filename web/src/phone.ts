@@ -242,13 +242,25 @@ export class Phone {
           uri: `sip:${user.number}@${user.domain}`,
           display_name: user.name,
           register: false,
-          connection_recovery_min_interval: 30,
-          connection_recovery_max_interval: 60,
+          // Only an answered call keeps this connection: it comes back quickly if it drops.
+          connection_recovery_min_interval: 1,
+          connection_recovery_max_interval: 10,
           user_agent: 'IME softphone',
         })
         call.imeUa = ua
+        let connectedBefore = false
         ua.on('connected', () => {
-          if (call.imeUa === ua) attempt.dispatch({ type: 'ime-connected' })
+          if (call.imeUa !== ua) return
+          if (!connectedBefore) {
+            connectedBefore = true
+            attempt.dispatch({ type: 'ime-connected' })
+            return
+          }
+          // Back after a drop, in the call: an in-dialog OPTIONS tells the far edge which connection is ours now,
+          // so that the far end's BYE or re-INVITE reaches us (JsSIP answers OPTIONS itself at the far end).
+          // (RTCSession.sendRequest exists in JsSIP 3 but is missing from its type definitions.)
+          const session = call.session as (RTCSession & { sendRequest(method: string): void }) | undefined
+          if (session?.isEstablished()) session.sendRequest('OPTIONS')
         })
         ua.on('disconnected', (e) => {
           if (call.imeUa !== ua) return
