@@ -299,7 +299,9 @@ export class CallAgent {
     if (conn.face === 'edge' || conn.face === 'internal') {
       // Scanners (sipvicious and the like) are noticed, logged once, and then not answered at all for a while.
       const seen = this.scanners.check(req, conn.remoteAddress, this.config.clock.now())
-      if (seen.blocked) {
+      // Calls set up before the block go on: an in-dialog request with our own untampered flow token is no scan
+      // (someone behind the same address may be in a call; hanging it up must still work).
+      if (seen.blocked && !(toTag(req) !== undefined && this.core.isOurDialog(req))) {
         this.counters.scansBlocked++
         if (seen.first) this.emit({ type: 'scan-detected', source: conn.remoteAddress, face: conn.face, why: seen.why })
         return

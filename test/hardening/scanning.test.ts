@@ -154,3 +154,44 @@ describe('enumeration and guessing without a scanner user agent', () => {
     expect(seen.slice(-5)).toEqual([0, 0, 0, 0, 0]) // silence
   })
 })
+
+describe('a blocked source', () => {
+  let office: CallAgent
+  beforeAll(async () => {
+    office = await startAgent()
+  })
+  afterAll(async () => {
+    await office.stop()
+  })
+
+  it('keeps the calls it had: in-dialog requests with our flow token still pass, new requests get silence', async () => {
+    const phone = (user: string, password: string) =>
+      SipPhone.connect({ transport: 'TCP', port: office.addresses.internal.tcp!, user, password, domain: 'b.example' })
+    const bob = await phone('bob', 'correct horse')
+    const ext = await phone('101', 'letmein-not')
+    try {
+      expect((await bob.register()).status).toBe(200)
+      expect((await ext.register()).status).toBe(200)
+      expect((await bob.call('sip:101@b.example')).final.status).toBe(200)
+      // Someone at the same address (here, everyone is 127.0.0.1) probes 40 users: the address is blocked.
+      for (let i = 0; i < 40; i++) {
+        const probe = await phone(`ext${i}`, 'x')
+        await Promise.race([probe.register(), new Promise((r) => setTimeout(r, 100))])
+        await probe.close()
+      }
+      const silence = await Promise.race([
+        bob.call('sip:101@b.example').then((r) => r.final.status),
+        new Promise<number>((r) => setTimeout(() => r(0), 500)),
+      ])
+      expect(silence).toBe(0)
+      // The call made before the block still hangs up, both ends.
+      const byeAtBob = bob.nextRequest('BYE')
+      const dialog = [...ext.dialogs.values()].at(-1)!
+      expect((await ext.bye(dialog)).status).toBe(200)
+      await byeAtBob
+    } finally {
+      await bob.close()
+      await ext.close()
+    }
+  })
+})
