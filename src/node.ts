@@ -5,7 +5,7 @@
  * place parts meet.
  */
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
-import { randomBytes } from 'node:crypto'
+import { hkdfSync, randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { publicKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
@@ -24,6 +24,7 @@ import { nodeStatus } from './http/status.js'
 import { startChordPeer, type ChordPeer } from './p2p/chord-peer.js'
 import { ValidationProtocol, type ClaimedCall } from './p2p/validation-protocol.js'
 import { SqliteAttemptCapStore } from './store/attempt-cap-store.js'
+import { SqliteCallsInProgress } from './store/calls-in-progress-store.js'
 import { SqliteCallRecordStore } from './store/call-record-store.js'
 import { openDatabase, transaction, type Database } from './store/database.js'
 import { SqliteRecordStore } from './store/dht-record-store.js'
@@ -226,6 +227,9 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
           },
         },
         clock,
+        // Derived from the node's identity (kept in its database): a restart keeps it, so calls outlive one.
+        routeSecret: new Uint8Array(hkdfSync('sha256', privateKey.raw, 'ime', 'sip record-route flow tokens', 32)),
+        activeCalls: new SqliteCallsInProgress(db),
         ...(config.sip.imeTimeoutMs !== undefined && { imeTimeoutMs: config.sip.imeTimeoutMs }),
         ...(config.sip.outboundProxy !== undefined && { outboundProxy: config.sip.outboundProxy }),
         onEvent(e) {

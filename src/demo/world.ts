@@ -128,6 +128,11 @@ function secret(secrets: Record<string, string>, key: string): string {
   return secrets[key]
 }
 
+interface FacePorts {
+  readonly tcp: number
+  readonly ws: number
+}
+
 const skewed = (ms: number): Clock => ({ now: () => Date.now() + ms })
 
 export async function startWorld(options: WorldOptions): Promise<World> {
@@ -158,10 +163,13 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   })
   const enterprises: WorldEnterprise[] = []
   // One enterprise's node; `bootstrap` is any other member of the ring (none for the first).
+  // The ports each enterprise got at its first start: a restart takes them again (its softphones reconnect).
+  const portsOf = new Map<string, { http: number; internal: FacePorts; edge: FacePorts }>()
   const startOne = async (i: number, spec: DemoEnterpriseSpec): Promise<WorldEnterprise> => {
     say(`starting ${spec.domain} (deriving number keys: scrypt, about 50 ms each)...`)
     const users = spec.users.map((u) => ({ ...u, password: secret(secrets, `user:${spec.name}:${u.user}`) }))
     const p = 100 + i * 10
+    const had = portsOf.get(spec.name)
     const operatorToken = secret(secrets, `operator:${spec.name}`) + secret(secrets, `operator2:${spec.name}`)
     const bootstrap = enterprises.find((e) => e.spec.name !== spec.name)?.node.peer.chord.self
     const node = await startEnterpriseNode({
@@ -172,14 +180,14 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       numbers: spec.numbers,
       users: users.map((u) => ({ name: u.user, password: u.password, number: u.number })),
       http: {
-        port: port(p),
+        port: had?.http ?? port(p),
         host: '127.0.0.1',
         operatorToken,
         ...(options.webRoot !== undefined && { webRoot: options.webRoot }),
       },
       sip: {
-        edge: { tcpPort: port(p + 3), wsPort: port(p + 4) },
-        internal: { tcpPort: port(p + 1), wsPort: port(p + 2) },
+        edge: { tcpPort: had?.edge.tcp ?? port(p + 3), wsPort: had?.edge.ws ?? port(p + 4) },
+        internal: { tcpPort: had?.internal.tcp ?? port(p + 1), wsPort: had?.internal.ws ?? port(p + 2) },
         pstn: {
           uri: `sip:127.0.0.1:${gateway.tcpPort};transport=tcp`,
           user: `trunk-${spec.name}`,
@@ -197,6 +205,12 @@ export async function startWorld(options: WorldOptions): Promise<World> {
         onValidation: (o: ValidationOutcome) => options.onValidation?.(spec.name, o),
       }),
       ...(bootstrap !== undefined && { bootstrap }),
+    })
+    const sip = node.sip!.addresses
+    portsOf.set(spec.name, {
+      http: node.http!.port,
+      internal: { tcp: sip.internal.tcp ?? 0, ws: sip.internal.ws ?? 0 },
+      edge: { tcp: sip.edge.tcp ?? 0, ws: sip.edge.ws ?? 0 },
     })
     return { spec, node, users, operatorToken }
   }

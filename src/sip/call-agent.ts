@@ -109,6 +109,10 @@ export interface CallAgentConfig {
    * sip:HOST:PORT;transport=tcp. The INVITE goes there with a Route to it; the Request-URI stays the route's.
    */
   readonly outboundProxy?: string
+  /** The key of the Record-Route flow tokens (32 bytes), kept across restarts so calls outlive one. */
+  readonly routeSecret?: Uint8Array
+  /** Where calls in progress are kept (in memory by default). */
+  readonly activeCalls?: ActiveCalls
   readonly onEvent?: (e: CallAgentEvent) => void
   /**
    * Who a softphone's WebSocket upgrade is signed in as (the node's HTTP session): its REGISTER and INVITEs
@@ -134,9 +138,18 @@ export interface CallAgentCounters {
   scansBlocked: number
 }
 
-interface ActiveCall {
+/** A call in progress: the record it started, and when. */
+export interface ActiveCall {
   readonly recordId: string
   readonly start: number
+}
+
+/** The agent's calls in progress by SIP Call-ID; kept in the node's database, they outlive a restart. */
+export interface ActiveCalls {
+  get(sipCallId: string): ActiveCall | undefined
+  has(sipCallId: string): boolean
+  set(sipCallId: string, call: ActiveCall): void
+  delete(sipCallId: string): void
 }
 
 const outcomeOf = (status: number): CallOutcome =>
@@ -165,12 +178,13 @@ export class CallAgent {
   private internalListeners: SipListener[] = []
   private readonly authFailures = new Map<string, { count: number; until: number }>()
   private readonly refusals = new Map<string, { count: number; windowStart: number }>()
-  private readonly active = new Map<string, ActiveCall>()
+  private readonly active: ActiveCalls
   private trunk: PstnTrunk | undefined
   private edgePorts: { tcp?: number; ws?: number; udp?: number } = {}
   private readonly scanners = new ScannerWatch()
 
   private constructor(private readonly config: CallAgentConfig) {
+    this.active = config.activeCalls ?? new Map<string, ActiveCall>()
     this.realm = config.domain
     this.nonces = new NonceSource(randomBytes(32), this.realm)
     this.hub = new SipTransportHub((m, c) => this.onMessage(m, c))
@@ -180,6 +194,7 @@ export class CallAgent {
       connectTimeoutMs: 5_000,
       recordRouteUri: (face) => this.uriOf(face),
       onInDialog: (req) => this.onInDialog(req),
+      ...(config.routeSecret !== undefined && { routeSecret: config.routeSecret }),
     })
   }
 

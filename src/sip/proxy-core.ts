@@ -68,6 +68,11 @@ export interface ProxyCoreConfig {
   readonly onInDialog?: (req: SipRequest, from: SipConnection) => void
   /** Delay before forwarding each message (the PSTN gateway's setup delay); 0 by default. */
   readonly delayMs?: (m: SipMessage) => number
+  /**
+   * The key of the Record-Route flow tokens (32 bytes). Kept across restarts, a call's BYE still finds its way
+   * after the proxy restarted; random per start by default.
+   */
+  readonly routeSecret?: Uint8Array
 }
 
 /** Timer B / F: a request with no final response for this long is given up (ms). */
@@ -148,7 +153,7 @@ export class SipProxyCore {
    * request gets our answer again). */
   private readonly finished = new Map<string, number>()
   private readonly answers = new Map<string, SipResponse>()
-  private readonly rrSecret = randomBytes(32)
+  private readonly rrSecret: Uint8Array
   /**
    * A dialog side's closed connection -> the connection it came back on (a browser whose WebSocket dropped and
    * reconnected sends an in-dialog request on the new one). Bounded: the oldest entries go first.
@@ -157,6 +162,8 @@ export class SipProxyCore {
   private readonly sweep: NodeJS.Timeout
 
   constructor(private readonly config: ProxyCoreConfig) {
+    this.rrSecret = config.routeSecret ?? randomBytes(32)
+    if (this.rrSecret.length < 32) throw new Error('the Record-Route token key must have at least 32 bytes')
     this.sweep = setInterval(() => {
       const now = Date.now()
       for (const [k, t] of this.finished) {

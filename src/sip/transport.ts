@@ -5,6 +5,7 @@
  * opened, delivers what it reads to one handler with the connection it came on, so responses and in-dialog
  * requests can be sent back on the same flow (browsers cannot be connected to; RFC 5626's idea).
  */
+import { randomBytes } from 'node:crypto'
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { connect as netConnect, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
@@ -72,7 +73,12 @@ const MAX_CONNECTIONS_PER_LISTENER = 10_000
 const IDLE_TIMEOUT_MS = 10 * 60_000
 
 let nextId = 0
-const newId = (prefix: string) => `${prefix}${(++nextId).toString(36)}`
+/**
+ * Connection ids are unique across processes too (a random part per process): a flow token written before a
+ * restart must never name a different connection after it.
+ */
+const PROCESS_ID = randomBytes(3).toString('hex')
+const newId = (prefix: string) => `${prefix}${PROCESS_ID}${(++nextId).toString(36)}`
 
 function answerParseError(error: SipParseError, send: (m: SipMessage) => boolean): void {
   if (error.request === undefined) return

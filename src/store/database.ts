@@ -132,6 +132,14 @@ const MIGRATIONS: readonly string[] = [
      last_failed_at INTEGER NOT NULL,
      PRIMARY KEY (record_id, peer)
    ) WITHOUT ROWID`,
+  // 11: the call agent's calls in progress (SIP Call-ID -> call record), so that a BYE after a restart still
+  // ends the record; purged with their records.
+  `CREATE TABLE calls_in_progress (
+     sip_call_id TEXT PRIMARY KEY,
+     record_id TEXT NOT NULL REFERENCES call_records (id) ON DELETE CASCADE,
+     start_ms INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX calls_in_progress_by_record ON calls_in_progress (record_id)`,
 ]
 
 export type Database = DatabaseSync

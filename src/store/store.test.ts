@@ -7,6 +7,7 @@ import { openDatabase, schemaVersion, transaction } from './database.js'
 import { SqliteNodeIdentityStore } from './identity-store.js'
 import { SqliteTicketKeyStore } from './ticket-key-store.js'
 import { SqliteCallRecordStore } from './call-record-store.js'
+import { SqliteCallsInProgress } from './calls-in-progress-store.js'
 import { SqliteLearnedRouteStore } from './learned-route-store.js'
 import type { E164 } from '../core/e164.js'
 import { TicketKeyRing } from '../tickets/key-ring.js'
@@ -278,3 +279,45 @@ async function writeUntilKilled(dir: string, body: string): Promise<number> {
   await new Promise((r) => child.once('exit', r))
   return last
 }
+
+describe('calls in progress', () => {
+  const record = (id: string) => ({
+    id,
+    direction: 'outbound' as const,
+    caller: '+16505550101' as E164,
+    called: '+14085550100' as E164,
+    start: 1_000,
+    path: 'pstn' as const,
+    user: 'alice',
+  })
+
+  it('outlive a reopened database, and go with their call record when it is purged', () => {
+    const path = join(tempDir(), 'node.db')
+    const db = openDatabase(path)
+    const records = new SqliteCallRecordStore(db)
+    const open = new SqliteCallsInProgress(db)
+    expect(records.add(record('out-1')).ok).toBe(true)
+    open.set('sip-call-1@host', { recordId: 'out-1', start: 1_000 })
+    db.close()
+
+    const again = openDatabase(path)
+    const reopened = new SqliteCallsInProgress(again)
+    expect(reopened.get('sip-call-1@host')).toEqual({ recordId: 'out-1', start: 1_000 })
+    expect(reopened.has('other@host')).toBe(false)
+    new SqliteCallRecordStore(again).purgeBefore(2_000)
+    expect(reopened.has('sip-call-1@host')).toBe(false)
+    again.close()
+  })
+
+  it('keep nothing for a record that was not stored, and forget a call once deleted', () => {
+    const db = openDatabase(':memory:')
+    const open = new SqliteCallsInProgress(db)
+    open.set('lost@host', { recordId: 'out-missing', start: 1 })
+    expect(open.has('lost@host')).toBe(false)
+    new SqliteCallRecordStore(db).add(record('out-2'))
+    open.set('c2@host', { recordId: 'out-2', start: 1_000 })
+    open.delete('c2@host')
+    expect(open.get('c2@host')).toBeUndefined()
+    db.close()
+  })
+})

@@ -198,6 +198,26 @@ describe('a call across a dropped SIP WebSocket', () => {
     await expect.poll(() => bravo.node.calls.list({ user: 'bob' })[0]?.end ?? null).not.toBeNull()
   }, 120_000)
 
+  it('alpha restarts mid-call: the call goes on, alice registers again, and bob hanging up ends it and its records', async () => {
+    await call(bob, alice, '+12015550100') // bravo has no route to alpha: via the PSTN gateway, then alpha
+    const before = world.enterprises[0]!.node.calls.list({ user: 'alice' })[0]!
+    expect(before.end).toBeNull()
+    const alpha = await world.restart(0)
+    await expect
+      .poll(() => alpha.node.sip!.registrations.current('alice', Date.now()).length, { timeout: 30_000 })
+      .toBe(1)
+    await expect.poll(() => status(alice), { timeout: 10_000 }).toBe('Registered')
+    await expectCallGoesOn()
+    await bob.getByRole('button', { name: 'Hang up' }).click()
+    await expect.poll(() => inCall(alice), { timeout: 10_000 }).toBe(false)
+    // The restarted node still knew the call: its record is ended, as is bravo's.
+    await expect
+      .poll(() => alpha.node.calls.list({ user: 'alice' })[0])
+      .toMatchObject({ id: before.id, outcome: 'answered' })
+    expect(alpha.node.calls.list({ user: 'alice' })[0]!.end).not.toBeNull()
+    await expect.poll(() => world.enterprises[1]!.node.calls.list({ user: 'bob' })[0]?.end ?? null).not.toBeNull()
+  }, 120_000)
+
   it('logged no console errors', () => {
     expect(errors).toEqual([])
   })
