@@ -49,6 +49,8 @@ describe('a call across a dropped SIP WebSocket', () => {
   /** alice's WebSockets to her node's SIP port and to bravo's edge, as Playwright passes them through. */
   const toNode: Relayed[] = []
   const toEdge: Relayed[] = []
+  /** While set, alice's new WebSockets to her node are refused (the network is still down). */
+  let nodeUnreachable = false
   const errors: string[] = []
 
   beforeAll(async () => {
@@ -101,13 +103,14 @@ describe('a call across a dropped SIP WebSocket', () => {
   }
 
   /** Cuts alice's WebSockets in `list` at both ends; waits until she is connected again, still in the call. */
-  async function cut(list: Relayed[]): Promise<Relayed> {
+  async function cut(list: Relayed[], andWait = true): Promise<Relayed | undefined> {
     const open = list.splice(0)
     expect(open.length).toBeGreaterThan(0)
     for (const ws of open) {
       await ws.page.close({ code: 4000, reason: 'network drop (test)' })
       await ws.server.close({ code: 4000, reason: 'network drop (test)' })
     }
+    if (!andWait) return undefined
     await expect.poll(() => list.length, { timeout: 20_000 }).toBeGreaterThan(0)
     return list[0]!
   }
@@ -135,7 +138,7 @@ describe('a call across a dropped SIP WebSocket', () => {
 
   /** Cuts alice's IME connection to bravo's edge: she reconnects and says where she is with an OPTIONS. */
   async function dropImeConnection(): Promise<void> {
-    const again = await cut(toEdge)
+    const again = (await cut(toEdge))!
     await expect.poll(() => again.sent.some((m) => m.startsWith('OPTIONS ')), { timeout: 10_000 }).toBe(true)
     await expect.poll(() => again.received.some((m) => m.startsWith('SIP/2.0 200')), { timeout: 10_000 }).toBe(true)
     expect(await status(alice)).toBe('Registered') // her own node's connection was not touched
@@ -150,7 +153,11 @@ describe('a call across a dropped SIP WebSocket', () => {
     alice = await softphone(alpha, 'alice', async (page) => {
       await page.routeWebSocket(
         (url) => url.port === nodePort || url.port === edgePort,
-        (ws) => (new URL(ws.url()).port === nodePort ? toNode : toEdge).push(relay(ws)),
+        (ws) => {
+          const toHerNode = new URL(ws.url()).port === nodePort
+          if (toHerNode && nodeUnreachable) return void ws.close({ code: 4001, reason: 'unreachable (test)' })
+          ;(toHerNode ? toNode : toEdge).push(relay(ws))
+        },
       )
     })
     bob = await softphone(bravo, 'bob')
@@ -197,6 +204,21 @@ describe('a call across a dropped SIP WebSocket', () => {
     await expect.poll(() => inCall(bob), { timeout: 10_000 }).toBe(false)
     await expect.poll(() => bravo.node.calls.list({ user: 'bob' })[0]?.end ?? null).not.toBeNull()
   }, 120_000)
+
+  it("alice hangs up while her connection is down: the BYE leaves once it is back, and bob's call ends", async () => {
+    await call(bob, alice, '+12015550100')
+    nodeUnreachable = true
+    await cut(toNode, false)
+    await expect.poll(() => status(alice), { timeout: 5_000 }).toMatch(/^Offline/)
+    await alice.getByRole('button', { name: 'Hang up' }).click()
+    await expect.poll(() => alice.locator('#call-note').textContent()).toBe('Hanging up when the connection is back…')
+    await new Promise((r) => setTimeout(r, 1_000))
+    expect(await inCall(bob)).toBe(true)
+    nodeUnreachable = false
+    await expect.poll(() => inCall(bob), { timeout: 15_000 }).toBe(false)
+    await expect.poll(() => inCall(alice), { timeout: 5_000 }).toBe(false)
+    await expect.poll(() => status(alice), { timeout: 20_000 }).toBe('Registered')
+  }, 90_000)
 
   it('alpha restarts mid-call: the call goes on, alice registers again, and bob hanging up ends it and its records', async () => {
     await call(bob, alice, '+12015550100') // bravo has no route to alpha: via the PSTN gateway, then alpha

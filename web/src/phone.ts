@@ -60,6 +60,8 @@ export interface PhoneConfig {
 }
 
 const PC_CONFIG: RTCConfiguration = { iceServers: [] }
+/** How long a hang-up waits for a dropped SIP connection to come back, so that its BYE is not lost (ms). */
+const HANGUP_WAIT_MS = 10_000
 
 /** The node's internal SIP WebSocket when the server does not say: wss://<page host>/sip (ws: for http:). */
 /**
@@ -289,7 +291,7 @@ export class Phone {
         } else attempt.dispatch({ type: 'failed', reason: 'not signed in to the SIP server', now: now() })
         return
       case 'terminate':
-        this.terminate(call.session)
+        this.terminate(call.session, call.path === 'ime' ? call.imeUa : this.ua)
         return
       case 'record':
         this.record(effect.record)
@@ -452,7 +454,7 @@ export class Phone {
     if (!call || call.view.phase === 'ended') return
     if (call.attempt) call.attempt.dispatch({ type: 'hangup', now: Date.now() })
     else if (call.view.phase === 'incoming') this.decline()
-    else this.terminate(call.session)
+    else this.terminate(call.session, this.ua)
   }
 
   toggleMute(): void {
@@ -535,9 +537,27 @@ export class Phone {
     })
   }
 
-  private terminate(session: RTCSession | undefined): void {
+  /**
+   * Ends a session (CANCEL before an answer, BYE after). A BYE sent while the session's SIP connection is down
+   * would be lost and leave the far end in the call, so the phone then mutes the line and waits for the
+   * connection to come back (at most HANGUP_WAIT_MS), and sends it then.
+   */
+  private terminate(session: RTCSession | undefined, ua: UA | undefined): void {
+    if (!session || session.isEnded()) return
+    if (ua !== undefined && session.isEstablished() && !ua.isConnected()) {
+      session.mute({ audio: true })
+      if (this.call?.session === session) this.patch(this.call, { note: 'Hanging up when the connection is back…' })
+      const send = () => {
+        clearTimeout(timer)
+        ua.off('connected', send)
+        this.terminate(session, undefined)
+      }
+      const timer = setTimeout(send, HANGUP_WAIT_MS)
+      ua.on('connected', send)
+      return
+    }
     try {
-      if (session && !session.isEnded()) session.terminate()
+      session.terminate()
     } catch {
       // already over
     }
