@@ -240,6 +240,15 @@ describe('a call across a dropped SIP WebSocket', () => {
     await expect.poll(() => world.enterprises[1]!.node.calls.list({ user: 'bob' })[0]?.end ?? null).not.toBeNull()
   }, 120_000)
 
+  it('bob hangs up by himself when alice vanishes mid-call (her browser closes without a BYE)', async () => {
+    await call(bob, alice, '+12015550100')
+    const t0 = Date.now()
+    await alice.context().close()
+    await expect.poll(() => inCall(bob), { timeout: 60_000, interval: 500 }).toBe(false)
+    expect(Date.now() - t0).toBeLessThan(45_000) // ICE consent freshness: about 18 s in Chromium here
+    expect(await bob.locator('#call-note').textContent()).toBe('The audio connection was lost; hanging up')
+  }, 90_000)
+
   it('logged no console errors', () => {
     expect(errors).toEqual([])
   })

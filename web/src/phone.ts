@@ -330,7 +330,7 @@ export class Phone {
       rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: false },
       eventHandlers: {
         peerconnection: (e) => {
-          if (call.leg === leg) this.attachRemoteAudio(e.peerconnection as unknown as RTCPeerConnection)
+          if (call.leg === leg) this.attachPeerConnection(e.peerconnection as unknown as RTCPeerConnection, call, ua)
         },
         sending: (e) => {
           call.callId = e.request.call_id
@@ -378,7 +378,7 @@ export class Phone {
     this.call = call
     this.config.onTone('ringing')
     session.on('peerconnection', (ev: PeerConnectionEvent) =>
-      this.attachRemoteAudio(ev.peerconnection as unknown as RTCPeerConnection),
+      this.attachPeerConnection(ev.peerconnection as unknown as RTCPeerConnection, call, this.ua),
     )
     session.on('accepted', () => {
       this.config.onTone('none')
@@ -529,11 +529,20 @@ export class Phone {
 
   // ---- plumbing ------------------------------------------------------------------------------------------
 
-  private attachRemoteAudio(pc: RTCPeerConnection): void {
+  /**
+   * Plays the far end's audio; and when the media connection fails (ICE consent lost: the far end is gone, as a
+   * crashed browser or a lost network leaves it), hangs up rather than stay in a silent call forever.
+   */
+  private attachPeerConnection(pc: RTCPeerConnection, call: ActiveCall, ua: UA | undefined): void {
     pc.addEventListener('track', (e) => {
       const stream = e.streams[0] ?? new MediaStream([e.track])
       this.config.remoteAudio.srcObject = stream
       void this.config.remoteAudio.play().catch(() => undefined)
+    })
+    pc.addEventListener('connectionstatechange', () => {
+      if (pc.connectionState !== 'failed' || call.view.phase !== 'in-call') return
+      this.patch(call, { note: 'The audio connection was lost; hanging up' })
+      this.terminate(call.session, ua)
     })
   }
 
