@@ -5,7 +5,9 @@
  * WebRTC media does not go through the WebSocket, so it keeps flowing; the phone reconnects, and the call's
  * in-dialog requests then take the new connection: the far end's BYE reaches alice, and alice's reaches the far
  * end. On her node's connection she registers again (her node finds her contact on its new flow); on an IME call
- * she sends an in-dialog OPTIONS on the new connection, which tells bravo's edge where she is now.
+ * she sends an in-dialog OPTIONS on the new connection, which tells bravo's edge where she is now. Also: a
+ * hang-up made while her connection is down leaves once it is back; her node restarting mid-call does not end the
+ * call; and when she vanishes without a BYE, bob's phone hangs up by itself once the media connection fails.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
