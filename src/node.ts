@@ -25,6 +25,7 @@ import { startChordPeer, type ChordPeer } from './p2p/chord-peer.js'
 import { ValidationProtocol, type ClaimedCall } from './p2p/validation-protocol.js'
 import { SqliteAttemptCapStore } from './store/attempt-cap-store.js'
 import { SqliteCallsInProgress } from './store/calls-in-progress-store.js'
+import { SqliteValidationLog } from './store/validation-log-store.js'
 import { SqliteCallRecordStore } from './store/call-record-store.js'
 import { openDatabase, transaction, type Database } from './store/database.js'
 import { SqliteRecordStore } from './store/dht-record-store.js'
@@ -295,6 +296,7 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       return { id: record.owner, peer: peerId.toString(), addrs: [] }
     }
     const validationQueue = new SqliteValidationQueue(db)
+    const validationLog = new SqliteValidationLog(db)
     const validations = new ValidationScheduler<NodeRef>({
       calls,
       routes,
@@ -304,6 +306,7 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       ...(config.validation !== undefined && { timing: { ...DEFAULT_VALIDATION_TIMING, ...config.validation } }),
       onOutcome(outcome) {
         metrics.validations.inc({ outcome: outcome.outcome, kind: outcome.kind })
+        validationLog.add(outcome, clock.now())
         validationEvents(outcome).forEach((e) => events.publish(e))
         config.onValidation?.(outcome)
       },
@@ -333,6 +336,7 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
     calls.purgeBefore(clock.now() - retentionMs)
     caps.forgetRecordsBefore(clock.now() - retentionMs)
     validationQueue.forgetAskedBefore(clock.now() - retentionMs)
+    validationLog.purgeBefore(clock.now() - retentionMs)
     // Due validations run in the background, one batch at a time; never on a call's path. The operator's
     // "run now" waits for a batch under way, then runs everything pending.
     let validating: Promise<unknown> | undefined
@@ -347,6 +351,7 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
       calls.purgeBefore(clock.now() - retentionMs)
       caps.forgetRecordsBefore(clock.now() - retentionMs)
       validationQueue.forgetAskedBefore(clock.now() - retentionMs)
+      validationLog.purgeBefore(clock.now() - retentionMs)
       users.purgeExpired(clock.now())
       if (validating === undefined) void runBatch(() => validations.run()).catch(() => undefined)
     }, config.validationPollMs ?? 30_000)
@@ -358,6 +363,7 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
         (await startNodeHttp(config.http, {
           routes,
           calls,
+          validations: validationLog,
           users,
           events,
           clock,

@@ -69,6 +69,7 @@ const TABLE: Row[] = [
   { method: 'GET', path: '/api/calls', expect: { nobody: 401, user: 200, foreign: 401, operator: 200 } },
   { method: 'POST', path: '/api/calls', body: aCall, expect: { nobody: 401, user: 201, foreign: 401, operator: 403 } },
   { method: 'POST', path: '/api/validation/run', expect: { nobody: 401, user: 403, foreign: 401, operator: 200 } },
+  { method: 'GET', path: '/api/validations', expect: { nobody: 401, user: 403, foreign: 401, operator: 200 } },
   { method: 'GET', path: '/api/events', expect: { nobody: 401, user: 200, foreign: 401, operator: 200 } },
 ]
 
@@ -356,6 +357,49 @@ describe('call history', () => {
     })
     expect(res.status).toBe(400)
     expect(await res.json()).toEqual({ error: 'user olga has no E.164 number of their own, which a call record needs' })
+  })
+})
+
+describe('validation outcomes', () => {
+  it('lists the logged outcomes, newest first, with their time, to the operator', async () => {
+    const logged = [
+      {
+        at: START - 1_000,
+        outcome: {
+          callId: 'c2',
+          number: '+12025550102' as E164,
+          kind: 'first' as const,
+          outcome: 'validated' as const,
+          dropped: false,
+          domain: 'b.example',
+        },
+      },
+      {
+        at: START - 60_000,
+        outcome: {
+          callId: 'c1',
+          number: '+12025550102' as E164,
+          kind: 'first' as const,
+          outcome: 'failed' as const,
+          dropped: false,
+          failure: 'not-proven' as const,
+        },
+      },
+    ]
+    const asked: number[] = []
+    const node = await startTestNode({ validations: { recent: (limit) => (asked.push(limit), logged) } })
+    try {
+      const operator = { authorization: `Bearer ${OPERATOR_TOKEN}` }
+      const res = await fetch(node.url + '/api/validations?limit=20', { headers: operator })
+      expect(res.status).toBe(200)
+      expect(await res.json()).toEqual({ validations: logged.map((v) => ({ at: v.at, ...v.outcome })) })
+      expect(asked).toEqual([20])
+      const bad = await fetch(node.url + '/api/validations?limit=abc', { headers: operator })
+      expect(bad.status).toBe(400)
+      expect(((await bad.json()) as { error: string }).error).toBe('limit must be a whole number from 1 to 1000')
+    } finally {
+      await node.close()
+    }
   })
 })
 

@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net'
 import type { Clock } from '../core/clock.js'
 import { isE164 } from '../core/e164.js'
-import type { Result } from '../core/result.js'
+import { err, ok, type Result } from '../core/result.js'
 import type { CallRecordStore } from '../validation/call-record.js'
 import type { LearnedRouteStore } from '../validation/learned-route.js'
 import type { ValidationOutcome } from '../validation/scheduler.js'
@@ -37,6 +37,8 @@ export interface OperatorActs {
 export interface HttpApiDeps {
   routes: Pick<LearnedRouteStore, 'list' | 'routesTo' | 'remove' | 'blockDomain' | 'unblockDomain'>
   calls: Pick<CallRecordStore, 'add' | 'list'>
+  /** The outcomes of validations, newest first (GET /api/validations); without it, the list is empty. */
+  validations?: { recent(limit: number): readonly { at: number; outcome: ValidationOutcome }[] }
   /** Runs every pending validation now; their outcomes. */
   runValidations(): Promise<readonly ValidationOutcome[]>
   /** The node's ids, ring neighbours and counters. */
@@ -72,6 +74,14 @@ export interface HttpApi {
   /** Starts a server; port 0 picks a free one. */
   listen(port: number, host?: string): Promise<{ port: number; url: string }>
   close(): Promise<void>
+}
+
+/** A list's `?limit=` (default 100, 1 to 1000). */
+function limitOf(url: URL): Result<number, string> {
+  const text = url.searchParams.get('limit') ?? '100'
+  const limit = Number(text)
+  if (!/^[0-9]{1,4}$/.test(text) || limit < 1 || limit > 1000) return err('limit must be a whole number from 1 to 1000')
+  return ok(limit)
 }
 
 const JSON_HEADERS = {
@@ -265,13 +275,23 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
       path: '/api/calls',
       access: 'signed-in',
       handle({ principal, url }) {
-        const limitText = url.searchParams.get('limit') ?? '100'
-        const limit = Number(limitText)
-        if (!/^[0-9]{1,4}$/.test(limitText) || limit < 1 || limit > 1000) {
-          return error(400, 'limit must be a whole number from 1 to 1000')
-        }
-        const calls = deps.calls.list(isOperator(principal) ? { limit } : { user: principal!.name, limit })
+        const limit = limitOf(url)
+        if (!limit.ok) return error(400, limit.error)
+        const calls = deps.calls.list(
+          isOperator(principal) ? { limit: limit.value } : { user: principal!.name, limit: limit.value },
+        )
         return { status: 200, body: { calls: calls.map(callView) } }
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/validations',
+      access: 'operator',
+      handle({ url }) {
+        const limit = limitOf(url)
+        if (!limit.ok) return error(400, limit.error)
+        const logged = deps.validations?.recent(limit.value) ?? []
+        return { status: 200, body: { validations: logged.map((v) => ({ at: v.at, ...v.outcome })) } }
       },
     },
     {

@@ -140,6 +140,13 @@ const MIGRATIONS: readonly string[] = [
      start_ms INTEGER NOT NULL
    ) WITHOUT ROWID;
    CREATE INDEX calls_in_progress_by_record ON calls_in_progress (record_id)`,
+  // 12: the outcomes of validations, newest kept (the operator page shows them; GET /api/validations).
+  `CREATE TABLE validation_log (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     at_ms INTEGER NOT NULL,
+     outcome TEXT NOT NULL
+   );
+   CREATE INDEX validation_log_by_time ON validation_log (at_ms)`,
 ]
 
 export type Database = DatabaseSync

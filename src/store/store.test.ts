@@ -8,6 +8,7 @@ import { SqliteNodeIdentityStore } from './identity-store.js'
 import { SqliteTicketKeyStore } from './ticket-key-store.js'
 import { SqliteCallRecordStore } from './call-record-store.js'
 import { SqliteCallsInProgress } from './calls-in-progress-store.js'
+import { SqliteValidationLog } from './validation-log-store.js'
 import { SqliteLearnedRouteStore } from './learned-route-store.js'
 import type { E164 } from '../core/e164.js'
 import { TicketKeyRing } from '../tickets/key-ring.js'
@@ -319,5 +320,31 @@ describe('calls in progress', () => {
     open.delete('c2@host')
     expect(open.get('c2@host')).toBeUndefined()
     db.close()
+  })
+})
+
+describe('validation log', () => {
+  const outcome = (callId: string) => ({
+    callId,
+    number: '+14085550100' as E164,
+    kind: 'first' as const,
+    outcome: 'validated' as const,
+    dropped: false,
+    claimer: 'ab'.repeat(16),
+    domain: 'b.example',
+  })
+
+  it('lists the newest outcomes first, keeps at most its bound, and outlives a reopened database', () => {
+    const path = join(tempDir(), 'node.db')
+    const db = openDatabase(path)
+    const log = new SqliteValidationLog(db, 3)
+    for (let i = 1; i <= 5; i++) log.add(outcome(`c${i}`), i * 1_000)
+    expect(log.recent(10).map((v) => v.outcome.callId)).toEqual(['c5', 'c4', 'c3'])
+    expect(log.recent(1)).toEqual([{ at: 5_000, outcome: outcome('c5') }])
+    db.close()
+    const again = new SqliteValidationLog(openDatabase(path), 3)
+    expect(again.recent(10)).toHaveLength(3)
+    expect(again.purgeBefore(4_500)).toBe(2)
+    expect(again.recent(10).map((v) => v.outcome.callId)).toEqual(['c5'])
   })
 })

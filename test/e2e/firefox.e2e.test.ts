@@ -169,6 +169,24 @@ describe('the softphone in Firefox, calling Chromium across the demo world', () 
     await screenshot(bob, 'firefox-5-bob-history')
   }, 60_000)
 
+  it('shows the operator page in Firefox: the ring, the published numbers, the learned route, live', async () => {
+    const alpha = world.enterprises[0]!
+    const page = await openFirefoxPage(firefox, 'operator (Firefox)', errors)
+    await page.setViewport({ width: 1000, height: 900 })
+    await page.goto(`${alpha.node.http!.url}/operator.html#token=${alpha.operatorToken}`)
+    await page.locator('svg.ring').wait()
+    const text = () => page.evaluate(() => document.body.textContent ?? '')
+    await expect.poll(text, { timeout: 10_000 }).toContain(alpha.node.peer.chord.self.peer.slice(0, 12))
+    await expect.poll(text).toContain('+1 201 555 0100')
+    await expect.poll(text).toContain('bravo.example')
+    await expect
+      .poll(() => page.$eval('#events', (e) => e.textContent))
+      .toContain('validation: +1 202 555 0102 · validated · bravo.example')
+    await expect.poll(() => page.$eval('[role="status"]', (e) => e.textContent), { timeout: 10_000 }).toBe('Live')
+    await firefoxScreenshot(page, 'firefox-6-operator')
+    await page.close()
+  }, 60_000)
+
   it('logged no console errors in Firefox or Chromium', () => {
     expect(errors).toEqual([])
   })

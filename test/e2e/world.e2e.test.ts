@@ -218,6 +218,10 @@ describe('softphones in Chromium, across the demo world', () => {
     await expect.poll(() => page.locator('body').textContent()).toContain(self.peer.slice(0, 12))
     await expect.poll(() => page.locator('body').textContent()).toContain('+1 201 555 0100')
     await expect.poll(() => page.locator('body').textContent()).toContain('bravo.example')
+    // The validation that ran before the page was opened is listed, from the node's log.
+    await expect
+      .poll(() => page.locator('#events').textContent())
+      .toContain('validation: +1 202 555 0102 · validated · bravo.example')
     await screenshot(page, 'world-6-operator')
     await context.close()
   }, 180_000)

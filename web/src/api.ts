@@ -14,6 +14,8 @@ export const endpoints = {
   calls: '/api/calls',
   events: '/api/events',
   status: '/api/status',
+  /** GET /api/validations?limit=N: the outcomes of validations, newest first (operator). */
+  validations: (limit: number) => `/api/validations?limit=${limit}`,
 } as const
 
 /** Sent on every state-changing request; a cross-site form cannot set it. */
@@ -294,6 +296,14 @@ export class ApiClient {
 
   async status(): Promise<unknown> {
     return this.request('GET', endpoints.status)
+  }
+
+  /** The newest validation outcomes (each with `at`, ms), newest first. */
+  async validations(limit = 50): Promise<Record<string, unknown>[]> {
+    const body = (await this.request('GET', endpoints.validations(limit))) as { validations?: unknown }
+    return Array.isArray(body?.validations)
+      ? body.validations.filter((v): v is Record<string, unknown> => v !== null && typeof v === 'object')
+      : []
   }
 
   /**

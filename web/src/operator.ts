@@ -191,6 +191,9 @@ async function open(): Promise<void> {
   if (api.token) sessionStorage.setItem(TOKEN_KEY, api.token)
   byId('token-card').hidden = true
   byId('dashboard').hidden = false
+  // The validations so far (the node keeps them), oldest first so that the newest ends on top; then live ones.
+  const past = await api.validations(50).catch(() => [])
+  for (const v of past.reverse()) addEvent('validation', JSON.stringify({ at: v.at, outcome: v }))
   setLive('connecting', 'Connecting')
   void api.followEvents(
     (e) => {

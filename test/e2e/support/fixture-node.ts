@@ -157,6 +157,7 @@ export async function startFixtureNode(options: FixtureNodeOptions) {
     if (path === '/api/session' && method === 'DELETE') return json(res, 200, { signedOut: true })
     if (path === '/api/session' && user) return json(res, 200, { user: userJson(user), via: 'cookie' })
     if (path === '/api/status') return json(res, 200, options.status)
+    if (path === '/api/validations') return json(res, 200, { validations: [] })
     if (path === '/api/routes') {
       return json(res, 200, { routes: [...routes.values()].flat().map(({ ticket: _ticket, ...r }) => r) })
     }
