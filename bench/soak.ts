@@ -112,7 +112,7 @@ export async function runSoak(options: {
     let round = 0
     while (Date.now() < end && !stopped) {
       round++
-      if (Date.now() - start >= (heapByMinute.length + 1) * 60_000) heapByMinute.push(round3(heapMB()))
+      if (Date.now() - start >= (heapByMinute.length + 1) * 60_000) heapByMinute.push(mb(heapMB()))
       if (Date.now() >= nextChurn) {
         // Churn: alternately an edge outage (calls fall back) and a node restart (graceful leave, rejoin).
         const victim = churnTurn % world.enterprises.length
@@ -166,13 +166,13 @@ export async function runSoak(options: {
       edgeOutages: result.outages,
       setupMs: { p50: median(result.setup), p99: percentile(result.setup, 99) },
       heapMB: {
-        start: round3(heapStart),
-        end: round3(heapEnd),
-        growth: round3(heapEnd - heapStart),
+        start: mb(heapStart),
+        end: mb(heapEnd),
+        growth: mb(heapEnd - heapStart),
         minutes: heapByMinute,
-        growthAfterFirstMinute: heapByMinute[0] === undefined ? null : round3(heapEnd - heapByMinute[0]),
+        growthAfterFirstMinute: heapByMinute[0] === undefined ? null : mb(heapEnd - heapByMinute[0]),
       },
-      rssMB: { start: round3(rssStart), end: round3(process.memoryUsage().rss / 2 ** 20) },
+      rssMB: { start: mb(rssStart), end: mb(process.memoryUsage().rss / 2 ** 20) },
     }
   } finally {
     for (const p of phones.values()) await p.close()
@@ -182,6 +182,8 @@ export async function runSoak(options: {
 }
 
 const round3 = (v: number) => round(v, 3)
+/** Heap figures to 0.01 MB (three significant digits would round 118.7 MB to 119). */
+const mb = (v: number) => Math.round(v * 100) / 100
 
 export const soakBench: Command = {
   name: 'soak',
