@@ -29,7 +29,8 @@ export interface SoakResult {
   restarts: number
   edgeOutages: number
   setupMs: { p50: number; p99: number }
-  heapMB: { start: number; end: number; growth: number }
+  /** After garbage collection; `minutes`: at the end of each whole minute (the first holds warm-up). */
+  heapMB: { start: number; end: number; growth: number; minutes: number[]; growthAfterFirstMinute: number | null }
   rssMB: { start: number; end: number }
 }
 
@@ -48,6 +49,8 @@ export async function runSoak(options: {
   callIntervalMs?: number
   holdMs?: number
   churnEveryS?: number
+  /** Node restarts among the churn (default true); without them the churn is edge outages only. */
+  restarts?: boolean
   signal?: Promise<unknown>
 }): Promise<SoakResult> {
   const dir = mkdtempSync(join(tmpdir(), 'ime-soak-'))
@@ -102,16 +105,18 @@ export async function runSoak(options: {
   try {
     for (const e of world.enterprises) for (const k of [0, 1]) await phoneOf(e, k)
     heapStart = heapMB()
+    const heapByMinute: number[] = []
     rssStart = process.memoryUsage().rss / 2 ** 20
     let nextChurn = Date.now() + (options.churnEveryS ?? 20) * 1000
     let churnTurn = 0
     let round = 0
     while (Date.now() < end && !stopped) {
       round++
+      if (Date.now() - start >= (heapByMinute.length + 1) * 60_000) heapByMinute.push(mb(heapMB()))
       if (Date.now() >= nextChurn) {
         // Churn: alternately an edge outage (calls fall back) and a node restart (graceful leave, rejoin).
         const victim = churnTurn % world.enterprises.length
-        if (churnTurn % 2 === 0) {
+        if (churnTurn % 2 === 0 || options.restarts === false) {
           await world.enterprises[victim]!.node.sip!.edgeDown()
           result.outages++
           setTimeout(() => void world.enterprises[victim]!.node.sip!.edgeUp(), 3_000).unref()
@@ -160,8 +165,14 @@ export async function runSoak(options: {
       restarts: result.restarts,
       edgeOutages: result.outages,
       setupMs: { p50: median(result.setup), p99: percentile(result.setup, 99) },
-      heapMB: { start: round3(heapStart), end: round3(heapEnd), growth: round3(heapEnd - heapStart) },
-      rssMB: { start: round3(rssStart), end: round3(process.memoryUsage().rss / 2 ** 20) },
+      heapMB: {
+        start: mb(heapStart),
+        end: mb(heapEnd),
+        growth: mb(heapEnd - heapStart),
+        minutes: heapByMinute,
+        growthAfterFirstMinute: heapByMinute[0] === undefined ? null : mb(heapEnd - heapByMinute[0]),
+      },
+      rssMB: { start: mb(rssStart), end: mb(process.memoryUsage().rss / 2 ** 20) },
     }
   } finally {
     for (const p of phones.values()) await p.close()
@@ -171,6 +182,8 @@ export async function runSoak(options: {
 }
 
 const round3 = (v: number) => round(v, 3)
+/** Heap figures to 0.01 MB (three significant digits would round 118.7 MB to 119). */
+const mb = (v: number) => Math.round(v * 100) / 100
 
 export const soakBench: Command = {
   name: 'soak',
@@ -179,11 +192,13 @@ export const soakBench: Command = {
 
   --minutes M     how long to run (default 1; the target is 0 failed calls and flat memory over 30)
   --interval MS   pause between calls (default 300)
-  --churn S       seconds between churn events: an edge outage or a node restart, in turn (default 20)`,
+  --churn S       seconds between churn events: an edge outage or a node restart, in turn (default 20)
+  --no-restarts   churn with edge outages only (to tell memory growth per call from growth per node restart)`,
   options: {
     minutes: { type: 'string' },
     interval: { type: 'string' },
     churn: { type: 'string' },
+    'no-restarts': { type: 'boolean' },
     json: { type: 'boolean' },
   },
   async run(args) {
@@ -191,6 +206,7 @@ export const soakBench: Command = {
       minutes: numberOption(args, 'minutes', 1, 0.05, 24 * 60),
       callIntervalMs: intOption(args, 'interval', 300, 0, 60_000),
       churnEveryS: intOption(args, 'churn', 20, 1, 3600),
+      restarts: args.values['no-restarts'] !== true,
       signal: shutdownSignal(),
     })
     if (args.values.json === true) printJson({ bench: 'soak', ...r })
@@ -205,6 +221,8 @@ export const soakBench: Command = {
         ['edge outages / node restarts', `${r.edgeOutages} / ${r.restarts}`],
         ['call setup p50 / p99 (ms)', `${r.setupMs.p50} / ${r.setupMs.p99}`],
         ['heap after GC, start -> end (MB)', `${r.heapMB.start} -> ${r.heapMB.end} (${r.heapMB.growth})`],
+        ['heap after GC, each minute (MB)', r.heapMB.minutes.join(' ')],
+        ['heap growth after the first minute (MB)', r.heapMB.growthAfterFirstMinute ?? '-'],
         ['RSS start -> end (MB)', `${r.rssMB.start} -> ${r.rssMB.end}`],
       ])
       for (const f of r.failures) process.stdout.write(`  failed: ${f}\n`)

@@ -75,7 +75,7 @@ export interface EnterpriseNodeConfig {
   onChordEvent?: (event: ChordEvent) => void
   onPublishProgress?: (done: number, total: number) => void
   onValidation?: (outcome: ValidationOutcome) => void
-  /** Expose process metrics (CPU, memory, GC) on /metrics (default true; false for extra nodes in one process). */
+  /** Expose process metrics (CPU, memory, GC) on /metrics (default true; collected once per process in any case). */
   processMetrics?: boolean
   /** The HTTP API and web app (docs/http-api.md); without it, no HTTP server. Port 0 picks a free port. */
   http?: NodeHttpConfig
@@ -148,18 +148,21 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
     }
     const events = new EventHub(clock)
     // Gauges read the parts below when scraped; the parts exist by then.
-    const metrics = new NodeMetrics({
-      learnedRoutes: () => routes.list(clock.now()).length,
-      pendingValidations: () => validations.pending().length,
-      registrations: () => sip?.registrations.userCount ?? 0,
-    })
+    const metrics = new NodeMetrics(
+      {
+        learnedRoutes: () => routes.list(clock.now()).length,
+        pendingValidations: () => validations.pending().length,
+        registrations: () => sip?.registrations.userCount ?? 0,
+      },
+      config.processMetrics ?? true,
+    )
     const chordConfig = { ...DEFAULT_CHORD_CONFIG, ...config.chord }
     const peer = await startChordPeer({
       metrics: prometheusMetrics({
         registry: metrics.registry,
         preserveExistingMetrics: true,
-        // Process metrics (CPU, memory, GC) once per process: several nodes in one (the demo) share them.
-        collectDefaultMetrics: config.processMetrics ?? true,
+        // Process metrics (CPU, memory, GC) are collected once per process (NodeMetrics), not per node.
+        collectDefaultMetrics: false,
       }) as never,
       privateKey,
       records: new SqliteRecordStore(db, chordConfig),

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { ChordNode, type ChordConfig } from '../src/dht/chord-node.js'
 import { claimSignerFor, nodeIdFor } from '../src/dht/identity.js'
@@ -147,5 +147,32 @@ describe('the in-memory network', () => {
     network.revive('b')
     expect(await fromA.request(b, { type: 'fetch', key: ringId(3n) })).toEqual({ type: 'ack' })
     expect(network.stats).toEqual({ requests: 4, unreachable: 2, byType: { ping: 2, 'get-neighbours': 1, fetch: 1 } })
+  })
+})
+
+describe('Chord maintenance timers', () => {
+  it('keep one timer per periodic task however often they run, and none after stop', async () => {
+    vi.useFakeTimers()
+    try {
+      const cluster = await startMemoryCluster(2, {
+        stabiliseIntervalMs: 100,
+        checkPredecessorIntervalMs: 100,
+        fixFingersIntervalMs: 50,
+        rediscoverIntervalMs: 200,
+      })
+      const node = cluster.nodes[0]!
+      node.start()
+      const timers = () => (node['timers'] as unknown[]).length
+      const tasks = timers()
+      for (let i = 0; i < 50; i++) await vi.advanceTimersByTimeAsync(100)
+      expect(timers()).toBe(tasks)
+      node.stop()
+      expect(timers()).toBe(0)
+      await vi.advanceTimersByTimeAsync(1_000)
+      expect(timers()).toBe(0)
+      await cluster.close()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

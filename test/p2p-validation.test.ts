@@ -84,7 +84,7 @@ async function pair(caps = new AttemptCaps()) {
     },
   })
   await claimer.serve()
-  return { originator, claimerRef: selfNodeRef(b!), proven, a: a! }
+  return { originator, claimerRef: selfNodeRef(b!), proven, a: a!, b: b! }
 }
 
 describe('validation protocol over libp2p', () => {
@@ -156,7 +156,7 @@ describe('validation protocol over libp2p', () => {
   })
 
   it('caps the runs one peer may start per hour', async () => {
-    const { originator, claimerRef } = await pair(
+    const { originator, claimerRef, a, b } = await pair(
       new AttemptCaps(new MemoryAttemptCapStore(), {
         perPeerPerHour: 2,
         failuresPerRecordAndPeer: 3,
@@ -165,11 +165,22 @@ describe('validation protocol over libp2p', () => {
     )
     expect((await originator.prove(claimerRef, originatorCall, numberKey)).ok).toBe(true)
     expect((await originator.prove(claimerRef, originatorCall, numberKey)).ok).toBe(true)
-    const third = await originator.prove(claimerRef, originatorCall, numberKey)
-    expect(third.ok ? 'proven' : third.error).toEqual({
-      kind: 'refused',
-      reason: 'the claimer refused: too many proof attempts from this peer (2 per hour)',
-    })
+    for (let i = 0; i < 3; i++) {
+      const refused = await originator.prove(claimerRef, originatorCall, numberKey)
+      expect(refused.ok ? 'proven' : refused.error).toEqual({
+        kind: 'refused',
+        reason: 'the claimer refused: too many proof attempts from this peer (2 per hour)',
+      })
+    }
+    // A refused run closes its stream at both ends (left open, each would stay for the connection's life and
+    // count against the claimer's inbound stream limit).
+    const open = () =>
+      [a, b].flatMap((n) =>
+        n.getConnections().flatMap((c) => c.streams.filter((st) => st.protocol === VALIDATION_PROTOCOL)),
+      )
+    const until = Date.now() + 2_000
+    while (open().length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20))
+    expect(open()).toHaveLength(0)
   })
 })
 

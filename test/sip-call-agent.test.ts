@@ -162,6 +162,22 @@ describe('call agent and PSTN gateway on loopback', () => {
     await byeAtCarol
   })
 
+  it('phones forget ended dialogs and keep only their last requests (soaks run them for hours)', async () => {
+    const carol = await phone(b, 'carol', 'TCP', 'b.example')
+    expect((await carol.register()).status).toBe(200)
+    const bob = await phone(b, 'bob', 'WS', 'b.example')
+    expect((await bob.register()).status).toBe(200)
+    // Bob has other registrations (earlier tests): the call forks and any of his phones may answer.
+    for (let i = 0; i < 25; i++) {
+      const call = await carol.call('sip:bob@b.example')
+      expect(call.final.status).toBe(200)
+      expect((await carol.bye(call.dialog!)).status).toBe(200)
+    }
+    expect(carol.dialogs.size).toBe(0)
+    expect(Math.max(...phones.map((p) => p.received.length))).toBeLessThanOrEqual(50)
+    expect(phones.some((p) => p.received.length === 50)).toBe(true)
+  })
+
   it('refuses INVITEs at the edge without a valid ticket, saying why', async () => {
     const edge = await SipPhone.connect({
       transport: 'TCP',

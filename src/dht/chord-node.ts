@@ -211,21 +211,25 @@ export class ChordNode {
   /** Starts the periodic maintenance timers (unref'd: they never keep a process alive). */
   start(): void {
     this.stopped = false
+    // One slot per task, reused by each rescheduling: the list stays as long as the number of tasks. stop()
+    // replaces the list, which also ends a task that was running then (even if the node is started again).
+    const timers = this.timers
     const every = (ms: number, task: () => Promise<void>) => {
+      const slot = timers.length
+      const schedule = (delay: number) => {
+        const t = setTimeout(tick, delay)
+        t.unref?.()
+        timers[slot] = t
+      }
       const tick = () => {
-        if (this.stopped) return
+        if (this.stopped || timers !== this.timers) return
         task()
           .catch(() => undefined)
           .finally(() => {
-            if (this.stopped) return
-            const t = setTimeout(tick, ms)
-            t.unref?.()
-            this.timers.push(t)
+            if (!this.stopped && timers === this.timers) schedule(ms)
           })
       }
-      const t = setTimeout(tick, ms * (0.5 + Math.random() / 2))
-      t.unref?.()
-      this.timers.push(t)
+      schedule(ms * (0.5 + Math.random() / 2))
     }
     every(this.config.stabiliseIntervalMs, () => this.stabilise())
     every(this.config.checkPredecessorIntervalMs, () => this.checkPredecessor())

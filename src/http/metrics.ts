@@ -2,10 +2,26 @@
  * Prometheus metrics of one node (GET /metrics, operator only): libp2p's own (connections, streams, protocol
  * traffic, via @libp2p/prometheus-metrics) and IME's: DHT lookups, validations by outcome, tickets checked by
  * outcome, calls by path, fallbacks to the PSTN, and gauges of routes, registrations and pending validations.
- * One registry per node, so that several nodes in one process (the demo) do not mix their figures.
+ * One registry per node, so that several nodes in one process (the demo) do not mix their figures; process
+ * metrics (CPU, memory, event loop, GC) come from one registry per process.
  */
-import { Counter, Gauge, Registry } from 'prom-client'
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
 import type { CallAgentEvent } from '../sip/call-agent.js'
+
+let processRegistry: Registry | undefined
+
+/**
+ * The process metrics, collected once per process however many nodes it starts and stops: prom-client's
+ * collectors are never released (a GC PerformanceObserver and an event-loop delay histogram), and one made for
+ * a node's registry would keep that registry, and through its gauges the whole stopped node, alive.
+ */
+export function processMetricsRegistry(): Registry {
+  if (processRegistry === undefined) {
+    processRegistry = new Registry()
+    collectDefaultMetrics({ register: processRegistry })
+  }
+  return processRegistry
+}
 
 export class NodeMetrics {
   readonly registry = new Registry()
@@ -16,7 +32,11 @@ export class NodeMetrics {
   readonly fallbacks: Counter
   readonly authFailures: Counter
 
-  constructor(gauges: { learnedRoutes: () => number; pendingValidations: () => number; registrations: () => number }) {
+  constructor(
+    gauges: { learnedRoutes: () => number; pendingValidations: () => number; registrations: () => number },
+    /** Whether the exposition includes the process metrics. */
+    private readonly processMetrics = true,
+  ) {
     const registers = [this.registry]
     this.lookups = new Counter({
       name: 'ime_dht_lookups_total',
@@ -80,7 +100,9 @@ export class NodeMetrics {
 
   /** The exposition text and its content type. */
   async exposition(): Promise<{ text: string; contentType: string }> {
-    return { text: await this.registry.metrics(), contentType: this.registry.contentType }
+    const text = await this.registry.metrics()
+    if (!this.processMetrics) return { text, contentType: this.registry.contentType }
+    return { text: `${text}\n${await processMetricsRegistry().metrics()}`, contentType: this.registry.contentType }
   }
 }
 

@@ -147,7 +147,11 @@ export class ValidationProtocol {
       { signal },
     )
     const reply = await messages.read(pb.ProofReply, { signal })
-    if (reply.refused !== '') return err(proofFailure('refused', `the claimer refused: ${reply.refused}`))
+    if (reply.refused !== '') {
+      // The claimer has closed its end; ours too, or the stream stays open at both ends for the connection's life.
+      await stream.close({ signal }).catch(() => undefined)
+      return err(proofFailure('refused', `the claimer refused: ${reply.refused}`))
+    }
     const checked = originator.receive({ cpace: reply.cpace, tag: reply.tag })
     if (!checked.ok) {
       stream.abort(new Error(checked.error))

@@ -53,7 +53,11 @@ export type IncomingPolicy =
 
 const rid = () => randomBytes(6).toString('hex')
 
+/** How many received requests a phone keeps (the soak runs phones for hours). */
+const RECEIVED_KEPT = 50
+
 export class SipPhone {
+  /** The last requests received (at most RECEIVED_KEPT), oldest first. */
   readonly received: SipRequest[] = []
   incoming: IncomingPolicy = { answer: true }
   readonly dialogs = new Map<string, Dialog>()
@@ -105,7 +109,10 @@ export class SipPhone {
     const b = /branch=([^;,\s]+)/.exec(req.headers.get('Via') ?? '')![1]!
     return new Promise((resolve, reject) => {
       const provisional: SipResponse[] = []
-      const timer = setTimeout(() => reject(new Error(`no final response to ${req.method} within 10 s`)), 10_000)
+      const timer = setTimeout(() => {
+        this.waiting.delete(b)
+        reject(new Error(`no final response to ${req.method} within 10 s`))
+      }, 10_000)
       this.waiting.set(b, {
         provisional,
         final: (r) => {
@@ -268,9 +275,12 @@ export class SipPhone {
     return res
   }
 
+  /** Ends the dialog (forgotten once the BYE has its final response, whatever it is). */
   async bye(d: Dialog): Promise<SipResponse> {
     d.cseq++
-    return (await this.send(this.inDialog(d, 'BYE', d.cseq))).final
+    const final = (await this.send(this.inDialog(d, 'BYE', d.cseq))).final
+    if (this.dialogs.get(d.callId) === d) this.dialogs.delete(d.callId)
+    return final
   }
 
   /** Resolves with the next request of this method the phone receives. */
@@ -302,6 +312,7 @@ export class SipPhone {
       return
     }
     this.received.push(m)
+    if (this.received.length > RECEIVED_KEPT) this.received.splice(0, this.received.length - RECEIVED_KEPT)
     const i = this.requestWaiters.findIndex((w) => w.method === m.method)
     if (i >= 0) this.requestWaiters.splice(i, 1)[0]!.resolve(m)
     if (m.method === 'INVITE' && toTag(m) === undefined) return this.answer(m, conn)

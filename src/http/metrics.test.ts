@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest'
+import { NodeMetrics, processMetricsRegistry } from './metrics.js'
+
+const gauges = { learnedRoutes: () => 0, pendingValidations: () => 0, registrations: () => 0 }
+
+describe('node metrics', () => {
+  it('expose process metrics from one registry per process, however many nodes come and go', async () => {
+    const shared = processMetricsRegistry()
+    const before = shared.getMetricsAsArray().length
+    const nodes = Array.from({ length: 5 }, (_, i) => new NodeMetrics(gauges, i === 0))
+    expect(processMetricsRegistry()).toBe(shared)
+    expect(shared.getMetricsAsArray()).toHaveLength(before)
+    const [withProcess, without] = await Promise.all([nodes[0]!.exposition(), nodes[1]!.exposition()])
+    expect(withProcess.text).toMatch(/^process_cpu_user_seconds_total \d/m)
+    expect(withProcess.text).toMatch(/^ime_learned_routes 0$/m)
+    expect(without.text).not.toMatch(/^process_cpu/m)
+    expect(without.text).toMatch(/^ime_learned_routes 0$/m)
+    // The node's own registry holds only the node's figures: nothing process-wide keeps it alive.
+    expect(nodes[0]!.registry.getSingleMetric('process_cpu_user_seconds_total')).toBeUndefined()
+  })
+})
