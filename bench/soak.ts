@@ -102,6 +102,7 @@ export async function runSoak(options: {
   let rssStart: number
   let stopped = false
   void options.signal?.then(() => (stopped = true))
+  const edgeTimers = new Set<NodeJS.Timeout>()
   try {
     for (const e of world.enterprises) for (const k of [0, 1]) await phoneOf(e, k)
     heapStart = heapMB()
@@ -117,9 +118,15 @@ export async function runSoak(options: {
         // Churn: alternately an edge outage (calls fall back) and a node restart (graceful leave, rejoin).
         const victim = churnTurn % world.enterprises.length
         if (churnTurn % 2 === 0 || options.restarts === false) {
-          await world.enterprises[victim]!.node.sip!.edgeDown()
+          const agent = world.enterprises[victim]!.node.sip!
+          await agent.edgeDown()
           result.outages++
-          setTimeout(() => void world.enterprises[victim]!.node.sip!.edgeUp(), 3_000).unref()
+          // Back up after 3 s, unless the run ended first (then the world is stopping: no timer may outlive it).
+          const timer = setTimeout(() => {
+            edgeTimers.delete(timer)
+            void agent.edgeUp().catch(() => undefined)
+          }, 3_000)
+          edgeTimers.add(timer)
         } else {
           await world.restart(victim)
           result.restarts++
@@ -175,6 +182,7 @@ export async function runSoak(options: {
       rssMB: { start: mb(rssStart), end: mb(process.memoryUsage().rss / 2 ** 20) },
     }
   } finally {
+    for (const t of edgeTimers) clearTimeout(t)
     for (const p of phones.values()) await p.close()
     await world.stop()
     rmSync(dir, { recursive: true, force: true })
