@@ -31,6 +31,7 @@ export class NodeMetrics {
   readonly calls: Counter<'path' | 'direction'>
   readonly fallbacks: Counter
   readonly authFailures: Counter
+  readonly scansDetected: Counter<'face'>
 
   constructor(
     gauges: { learnedRoutes: () => number; pendingValidations: () => number; registrations: () => number },
@@ -70,6 +71,12 @@ export class NodeMetrics {
     this.authFailures = new Counter({
       name: 'ime_sip_auth_failures_total',
       help: 'SIP digest authentication failures',
+      registers,
+    })
+    this.scansDetected = new Counter({
+      name: 'ime_sip_scans_detected_total',
+      help: 'SIP scanners noticed (a source then goes unanswered for 10 minutes), by face',
+      labelNames: ['face'],
       registers,
     })
     new Gauge({
@@ -112,4 +119,5 @@ export function countSipEvent(m: NodeMetrics, e: CallAgentEvent): void {
   else if (e.type === 'call-started') m.calls.inc({ path: String(e.path), direction: String(e.direction) })
   else if (e.type === 'fallback') m.fallbacks.inc()
   else if (e.type === 'auth-failed') m.authFailures.inc()
+  else if (e.type === 'scan-detected') m.scansDetected.inc({ face: String(e.face) })
 }
