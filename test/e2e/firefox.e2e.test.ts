@@ -4,7 +4,8 @@
  * the labels people and screen readers use, and from the keyboard in Firefox: alice dials with Enter; the first
  * call goes via the PSTN, the second over IME with the ticket (bravo checks it), with audio both ways, mute and
  * DTMF seen at the far end; bob hangs up and Firefox sees it; bob then calls alice, who answers in Firefox with
- * Enter and hangs up with Escape. No console errors in either browser. Screenshots go to test/e2e/artifacts/.
+ * Enter and hangs up with Escape; alice calls anna, whose phone is in Firefox too. No console errors in either
+ * browser. Screenshots go to test/e2e/artifacts/.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -90,12 +91,17 @@ describe('the softphone in Firefox, calling Chromium across the demo world', () 
     await firefoxScreenshot(alice, 'firefox-1-registered')
   }, 60_000)
 
-  async function dialFromFirefox(typed: string): Promise<void> {
+  /** alice types a number into the Number box and dials it with Enter. */
+  async function typeAndDial(typed: string): Promise<void> {
     const number = await alice.locator('::-p-aria([name="Number"][role="textbox"])').waitHandle()
     await number.click({ count: 3 })
     await alice.keyboard.press('Backspace')
     await alice.keyboard.type(typed)
     await alice.keyboard.press('Enter')
+  }
+
+  async function dialFromFirefox(typed: string): Promise<void> {
+    await typeAndDial(typed)
     await bob.getByRole('button', { name: 'Answer', exact: true }).click({ timeout: 15_000 })
     await alice.locator(ff.button('Mute')).wait()
     await bob.getByRole('button', { name: 'Mute' }).waitFor({ state: 'visible' })
@@ -169,6 +175,24 @@ describe('the softphone in Firefox, calling Chromium across the demo world', () 
     await screenshot(bob, 'firefox-5-bob-history')
   }, 60_000)
 
+  it('calls anna, whose softphone is in Firefox too: Firefox to Firefox, audio both ways', async () => {
+    const anna = await openFirefoxPage(firefox, 'anna (Firefox)', errors)
+    await anna.evaluateOnNewDocument(CAPTURE_PEER_CONNECTIONS)
+    await anna.goto(loginLink(world.enterprises[0]!, 'anna'))
+    await expect.poll(() => anna.$eval('[role="status"]', (e) => e.textContent), { timeout: 15_000 }).toBe('Registered')
+    await typeAndDial('+1 201 555 0101')
+    await anna.locator(ff.button('Answer')).click()
+    await alice.locator(ff.button('Mute')).wait()
+    await anna.locator(ff.button('Mute')).wait()
+    const [inAlice, inAnna] = await twoWayAudio(ff.audio, () => anna.evaluate(readAudioStats))
+    expect(inAlice).toBeGreaterThan(1_000)
+    expect(inAnna).toBeGreaterThan(1_000)
+    await firefoxScreenshot(anna, 'firefox-6-anna-in-call')
+    await anna.locator(ff.button('Hang up')).click()
+    await expect.poll(ff.inCall, { timeout: 10_000 }).toBe(false)
+    await anna.close()
+  }, 60_000)
+
   it('shows the operator page in Firefox: the ring, the published numbers, the learned route, live', async () => {
     const alpha = world.enterprises[0]!
     const page = await openFirefoxPage(firefox, 'operator (Firefox)', errors)
@@ -183,7 +207,7 @@ describe('the softphone in Firefox, calling Chromium across the demo world', () 
       .poll(() => page.$eval('#events', (e) => e.textContent))
       .toContain('validation: +1 202 555 0102 · validated · bravo.example')
     await expect.poll(() => page.$eval('[role="status"]', (e) => e.textContent), { timeout: 10_000 }).toBe('Live')
-    await firefoxScreenshot(page, 'firefox-6-operator')
+    await firefoxScreenshot(page, 'firefox-7-operator')
     await page.close()
   }, 60_000)
 
