@@ -7,23 +7,20 @@
  * Enter and hangs up with Escape; alice calls anna, whose phone is in Firefox too. No console errors in either
  * browser. Screenshots go to test/e2e/artifacts/.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Browser as ChromiumBrowser, Page as ChromiumPage } from 'playwright-core'
 import type { Browser as FirefoxBrowser, Page as FirefoxPage } from 'puppeteer-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ensureWebBuilt } from '../../src/demo/web-build.js'
-import { startWorld, type World, type WorldEnterprise } from '../../src/demo/world.js'
+import type { World, WorldEnterprise } from '../../src/demo/world.js'
 import { CHROMIUM, haveChromium, launchChromium, screenshot } from './support/browser.js'
+import { chromiumSoftphone, loginLink, startE2eWorld, type E2eWorld } from './support/world.js'
 import { FIREFOX, firefoxScreenshot, haveFirefox, launchFirefox, openFirefoxPage } from './support/firefox.js'
 import { CAPTURE_PEER_CONNECTIONS, readAudioStats, sleep, twoWayAudio, until } from './support/media.js'
 
 describe('the softphone in Firefox, calling Chromium across the demo world', () => {
+  let e2e: E2eWorld
   let world: World
   let firefox: FirefoxBrowser
   let chromium: ChromiumBrowser
-  let dir: string
   let alice: FirefoxPage
   let bob: ChromiumPage
   const errors: string[] = []
@@ -31,18 +28,8 @@ describe('the softphone in Firefox, calling Chromium across the demo world', () 
   beforeAll(async () => {
     if (!haveFirefox()) throw new Error(`Firefox not found at ${FIREFOX}: apt-get install -y firefox-esr`)
     if (!haveChromium()) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`)
-    dir = mkdtempSync(join(tmpdir(), 'ime-e2e-ff-'))
-    const webRoot = await ensureWebBuilt(process.cwd(), () => undefined)
-    if (webRoot === undefined) throw new Error('no web app in this checkout (web/index.html)')
-    world = await startWorld({
-      dataDir: dir,
-      enterprises: 2,
-      basePort: 0,
-      webRoot,
-      validation: { minCallMs: 1_000, delayMinMs: 3_600_000, delayMaxMs: 3_600_000 },
-      validationPollMs: 3_600_000,
-      imeTimeoutMs: 2_000,
-    })
+    e2e = await startE2eWorld('firefox')
+    world = e2e.world
     firefox = await launchFirefox()
     chromium = await launchChromium()
   }, 120_000)
@@ -50,15 +37,8 @@ describe('the softphone in Firefox, calling Chromium across the demo world', () 
   afterAll(async () => {
     await firefox?.close()
     await chromium?.close()
-    await world?.stop()
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+    await e2e?.stop()
   })
-
-  const loginLink = (e: WorldEnterprise, user: string): string => {
-    const link = e.node.http!.loginUrl(user)
-    if (!link.ok) throw new Error(link.error)
-    return link.value
-  }
 
   // Firefox (puppeteer-core): ARIA selectors find elements by role and accessible name, as a screen reader would.
   const ff = {
@@ -80,14 +60,7 @@ describe('the softphone in Firefox, calling Chromium across the demo world', () 
     expect(await alice.$eval('#identity', (e) => e.textContent)).toBe('alice · +1 201 555 0100 · alpha.example')
 
     const bravo = world.enterprises[1]!
-    const context = await chromium.newContext({ viewport: { width: 1000, height: 760 } })
-    await context.grantPermissions(['microphone'], { origin: bravo.node.http!.url })
-    await context.addInitScript(CAPTURE_PEER_CONNECTIONS)
-    bob = await context.newPage()
-    bob.on('console', (m) => m.type() === 'error' && errors.push(`bob (Chromium): ${m.text()}`))
-    bob.on('pageerror', (e) => errors.push(`bob (Chromium): ${e.message}`))
-    await bob.goto(loginLink(bravo, 'bob'))
-    await expect.poll(() => bob.getByRole('status').first().textContent(), { timeout: 15_000 }).toBe('Registered')
+    bob = await chromiumSoftphone(chromium, bravo, 'bob', errors, undefined, 'bob (Chromium)')
     await firefoxScreenshot(alice, 'firefox-1-registered')
   }, 60_000)
 

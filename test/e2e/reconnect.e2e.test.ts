@@ -9,15 +9,12 @@
  * hang-up made while her connection is down leaves once it is back; her node restarting mid-call does not end the
  * call; and when she vanishes without a BYE, bob's phone hangs up by itself once the media connection fails.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Browser, Page, WebSocketRoute } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ensureWebBuilt } from '../../src/demo/web-build.js'
-import { startWorld, type World, type WorldEnterprise } from '../../src/demo/world.js'
+import type { World, WorldEnterprise } from '../../src/demo/world.js'
 import { CHROMIUM, haveChromium, launchChromium, screenshot } from './support/browser.js'
-import { CAPTURE_PEER_CONNECTIONS, readAudioStats, twoWayAudio } from './support/media.js'
+import { chromiumSoftphone, startE2eWorld, type E2eWorld } from './support/world.js'
+import { readAudioStats, twoWayAudio } from './support/media.js'
 
 /** A WebSocket passed through by Playwright, with the SIP start lines seen each way. */
 interface Relayed {
@@ -43,9 +40,9 @@ function relay(ws: WebSocketRoute): Relayed {
 }
 
 describe('a call across a dropped SIP WebSocket', () => {
+  let e2e: E2eWorld
   let world: World
   let browser: Browser
-  let dir: string
   let alice: Page
   let bob: Page
   /** alice's WebSockets to her node's SIP port and to bravo's edge, as Playwright passes them through. */
@@ -57,40 +54,18 @@ describe('a call across a dropped SIP WebSocket', () => {
 
   beforeAll(async () => {
     if (!haveChromium()) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`)
-    dir = mkdtempSync(join(tmpdir(), 'ime-e2e-reconnect-'))
-    const webRoot = await ensureWebBuilt(process.cwd(), () => undefined)
-    if (webRoot === undefined) throw new Error('no web app in this checkout (web/index.html)')
-    world = await startWorld({
-      dataDir: dir,
-      enterprises: 2,
-      basePort: 0,
-      webRoot,
-      validation: { minCallMs: 1_000, delayMinMs: 3_600_000, delayMaxMs: 3_600_000 },
-      validationPollMs: 3_600_000,
-    })
+    e2e = await startE2eWorld('reconnect')
+    world = e2e.world
     browser = await launchChromium()
   }, 120_000)
 
   afterAll(async () => {
     await browser?.close()
-    await world?.stop()
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+    await e2e?.stop()
   })
 
-  async function softphone(e: WorldEnterprise, user: string, setup?: (p: Page) => Promise<void>): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 760 } })
-    await context.grantPermissions(['microphone'], { origin: e.node.http!.url })
-    await context.addInitScript(CAPTURE_PEER_CONNECTIONS)
-    const page = await context.newPage()
-    page.on('console', (m) => m.type() === 'error' && errors.push(`${user}: ${m.text()}`))
-    page.on('pageerror', (err) => errors.push(`${user}: ${err.message}`))
-    await setup?.(page)
-    const link = e.node.http!.loginUrl(user)
-    if (!link.ok) throw new Error(link.error)
-    await page.goto(link.value)
-    await expect.poll(() => page.getByRole('status').first().textContent(), { timeout: 15_000 }).toBe('Registered')
-    return page
-  }
+  const softphone = (e: WorldEnterprise, user: string, setup?: (p: Page) => Promise<void>) =>
+    chromiumSoftphone(browser, e, user, errors, setup)
 
   const status = (page: Page) => page.getByRole('status').first().textContent()
   const inCall = (page: Page) => page.getByRole('button', { name: 'Mute' }).isVisible()

@@ -6,68 +6,34 @@
  * on both sides); mute, hold and DTMF have the effect the far end should see; then bravo's edge is taken down
  * and the third call falls back to the PSTN within the timeout. Screenshots go to test/e2e/artifacts/.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ensureWebBuilt } from '../../src/demo/web-build.js'
-import { startWorld, type World, type WorldEnterprise } from '../../src/demo/world.js'
+import type { World, WorldEnterprise } from '../../src/demo/world.js'
 import { CHROMIUM, haveChromium, launchChromium, screenshot } from './support/browser.js'
-import {
-  CAPTURE_PEER_CONNECTIONS,
-  readAudioStats,
-  sleep,
-  twoWayAudio,
-  until,
-  type AudioStats,
-} from './support/media.js'
+import { chromiumSoftphone, startE2eWorld, type E2eWorld } from './support/world.js'
+import { readAudioStats, sleep, twoWayAudio, until, type AudioStats } from './support/media.js'
 
 const audio = (page: Page): Promise<AudioStats> => page.evaluate(readAudioStats)
 
 describe('softphones in Chromium, across the demo world', () => {
+  let e2e: E2eWorld
   let world: World
   let browser: Browser
-  let dir: string
   const errors: string[] = []
 
   beforeAll(async () => {
     if (!haveChromium()) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`)
-    dir = mkdtempSync(join(tmpdir(), 'ime-e2e-'))
-    const webRoot = await ensureWebBuilt(process.cwd(), () => undefined)
-    if (webRoot === undefined) throw new Error('no web app in this checkout (web/index.html)')
-    world = await startWorld({
-      dataDir: dir,
-      enterprises: 2,
-      basePort: 0,
-      webRoot,
-      validation: { minCallMs: 1_000, delayMinMs: 3_600_000, delayMaxMs: 3_600_000 },
-      validationPollMs: 3_600_000,
-      imeTimeoutMs: 2_000,
-    })
+    e2e = await startE2eWorld('world')
+    world = e2e.world
     browser = await launchChromium()
   }, 120_000)
 
   afterAll(async () => {
     await browser?.close()
-    await world?.stop()
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+    await e2e?.stop()
   })
 
-  /** A person's softphone: opened by the demo's one-time sign-in link, registered. */
-  async function softphone(e: WorldEnterprise, user: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 760 } })
-    await context.grantPermissions(['microphone'], { origin: e.node.http!.url })
-    await context.addInitScript(CAPTURE_PEER_CONNECTIONS)
-    const page = await context.newPage()
-    page.on('console', (m) => m.type() === 'error' && errors.push(`${user}: ${m.text()}`))
-    page.on('pageerror', (err) => errors.push(`${user}: ${err.message}`))
-    const link = e.node.http!.loginUrl(user)
-    if (!link.ok) throw new Error(link.error)
-    await page.goto(link.value)
-    await expect.poll(() => page.getByRole('status').first().textContent(), { timeout: 15_000 }).toMatch(/Registered/)
-    return page
-  }
+  const softphone = (e: WorldEnterprise, user: string) => chromiumSoftphone(browser, e, user, errors)
 
   async function call(from: Page, to: Page, typed: string): Promise<void> {
     await from.getByLabel('Number', { exact: true }).fill(typed)
