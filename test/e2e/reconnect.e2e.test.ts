@@ -13,7 +13,7 @@ import type { Browser, Page, WebSocketRoute } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { World, WorldEnterprise } from '../../src/demo/world.js'
 import { CHROMIUM, haveChromium, launchChromium, screenshot } from './support/browser.js'
-import { chromiumSoftphone, startE2eWorld, type E2eWorld } from './support/world.js'
+import { chromiumSoftphone, runValidations, startE2eWorld, type E2eWorld } from './support/world.js'
 import { readAudioStats, twoWayAudio } from './support/media.js'
 
 /** A WebSocket passed through by Playwright, with the SIP start lines seen each way. */
@@ -161,12 +161,7 @@ describe('a call across a dropped SIP WebSocket', () => {
 
   it("over IME: her WebSocket to bravo's edge drops; the call goes on; a hang-up on either side ends it", async () => {
     const [alpha, bravo] = world.enterprises as [WorldEnterprise, WorldEnterprise]
-    const run = await fetch(`${alpha.node.http!.url}/api/validation/run`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${alpha.operatorToken}` },
-    })
-    const { outcomes } = (await run.json()) as { outcomes: { outcome: string }[] }
-    expect(outcomes.map((o) => o.outcome)).toContain('validated')
+    expect(await runValidations(alpha)).toContain('validated')
 
     await call(alice, bob, '+12025550102')
     await expect.poll(() => bravo.node.calls.list({ user: 'bob' })[0]?.path).toBe('ime')

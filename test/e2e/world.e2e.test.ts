@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { World, WorldEnterprise } from '../../src/demo/world.js'
 import { CHROMIUM, haveChromium, launchChromium, screenshot } from './support/browser.js'
-import { chromiumSoftphone, startE2eWorld, type E2eWorld } from './support/world.js'
+import { chromiumSoftphone, runValidations, startE2eWorld, type E2eWorld } from './support/world.js'
 import { readAudioStats, sleep, twoWayAudio, until, type AudioStats } from './support/media.js'
 
 const audio = (page: Page): Promise<AudioStats> => page.evaluate(readAudioStats)
@@ -80,12 +80,7 @@ describe('softphones in Chromium, across the demo world', () => {
     // 2. Validation, run by alpha's operator (in life minutes later; here once bravo has the call's end too: the
     // PSTN delays the BYE a little).
     await expect.poll(() => bravo.node.calls.list({ user: 'bob' })[0]?.end ?? null).not.toBeNull()
-    const run = await fetch(`${alpha.node.http!.url}/api/validation/run`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${alpha.operatorToken}` },
-    })
-    const { outcomes } = (await run.json()) as { outcomes: { outcome: string }[] }
-    expect(outcomes.map((o) => o.outcome)).toContain('validated')
+    expect(await runValidations(alpha)).toContain('validated')
 
     // 3. Over IME: straight to bravo's edge with the ticket, which bravo checks.
     const accepted = bravo.node.sip!.counters.ticketsAccepted

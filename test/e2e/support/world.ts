@@ -40,6 +40,17 @@ export async function startE2eWorld(name: string): Promise<E2eWorld> {
   }
 }
 
+/** The enterprise's operator runs every pending validation now (POST /api/validation/run): their outcomes. */
+export async function runValidations(e: WorldEnterprise): Promise<string[]> {
+  const run = await fetch(`${e.node.http!.url}/api/validation/run`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${e.operatorToken}` },
+  })
+  if (run.status !== 200) throw new Error(`POST /api/validation/run answered ${run.status}: ${await run.text()}`)
+  const { outcomes } = (await run.json()) as { outcomes: { outcome: string }[] }
+  return outcomes.map((o) => o.outcome)
+}
+
 /** The demo's one-time sign-in link for a user of an enterprise. */
 export function loginLink(e: WorldEnterprise, user: string): string {
   const link = e.node.http!.loginUrl(user)
