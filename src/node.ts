@@ -139,6 +139,7 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
     const privateKey = await new SqliteNodeIdentityStore(db).loadOrCreate()
     const numberKeys = new NumberKeyCache(numberKeyParams(config.overlay), new SqliteNumberKeyStore(db))
     const calls = new SqliteCallRecordStore(db)
+    const callsInProgress = new SqliteCallsInProgress(db)
     const routes = new SqliteLearnedRouteStore(db)
     const ticketKeys = new TicketKeyRing(new SqliteTicketKeyStore(db), rand)
     const users = new SqliteUserStore(db, { realm: domain })
@@ -213,27 +214,33 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
         checkTicket: (ticket, expected) => verifyTicket(ticket, expected, ticketKeys, clock.now()),
         calls: {
           // The record and its scheduled validation are committed together: a crash never keeps one alone.
-          started: (record) => {
+          // A call in progress is kept by its SIP Call-ID in the same transaction, so that a BYE after a restart
+          // still ends its record.
+          started: (record, sipCallId) => {
             const stored = transaction(db, () => {
               const r = calls.add(record)
               if (r.ok && r.value.end !== null) validations.callEnded(r.value)
+              if (r.ok && r.value.end === null && sipCallId !== undefined) {
+                callsInProgress.set(sipCallId, { recordId: r.value.id, start: r.value.start })
+              }
               return r
             })
             if (stored.ok) events.publish({ type: 'call', call: stored.value })
           },
-          ended: (id, end, outcome) => {
+          ended: (id, end, outcome, sipCallId) => {
             const finished = transaction(db, () => {
+              callsInProgress.delete(sipCallId)
               const r = calls.finish(id, end, outcome)
               if (r.ok) validations.callEnded(r.value)
               return r
             })
             if (finished.ok) events.publish({ type: 'call', call: finished.value })
           },
+          inProgress: (sipCallId) => callsInProgress.get(sipCallId),
         },
         clock,
         // Derived from the node's identity (kept in its database): a restart keeps it, so calls outlive one.
         routeSecret: new Uint8Array(hkdfSync('sha256', privateKey.raw, 'ime', 'sip record-route flow tokens', 32)),
-        activeCalls: new SqliteCallsInProgress(db),
         ...(config.sip.imeTimeoutMs !== undefined && { imeTimeoutMs: config.sip.imeTimeoutMs }),
         ...(config.sip.outboundProxy !== undefined && { outboundProxy: config.sip.outboundProxy }),
         onEvent(e) {

@@ -98,8 +98,14 @@ export interface CallAgentConfig {
   ) => Result<unknown, TicketRejection>
   /** Where call records go; `ended` finishes one. */
   readonly calls?: {
-    started(record: NewCallRecord): void
-    ended(id: string, end: number, outcome: CallOutcome): void
+    /** A call record; `sipCallId` with a call in progress (answered, not yet ended). */
+    started(record: NewCallRecord, sipCallId?: string): void
+    ended(id: string, end: number, outcome: CallOutcome, sipCallId: string): void
+    /**
+     * A call in progress this agent does not know (it was answered before a restart), if the store kept it:
+     * its BYE then still ends the record.
+     */
+    inProgress?(sipCallId: string): ActiveCall | undefined
   }
   readonly clock: Clock
   /** How long an IME route may take to connect and answer before the call falls back to the PSTN (ms). */
@@ -111,8 +117,6 @@ export interface CallAgentConfig {
   readonly outboundProxy?: string
   /** The key of the Record-Route flow tokens (32 bytes), kept across restarts so calls outlive one. */
   readonly routeSecret?: Uint8Array
-  /** Where calls in progress are kept (in memory by default). */
-  readonly activeCalls?: ActiveCalls
   readonly onEvent?: (e: CallAgentEvent) => void
   /**
    * Who a softphone's WebSocket upgrade is signed in as (the node's HTTP session): its REGISTER and INVITEs
@@ -144,14 +148,6 @@ export interface ActiveCall {
   readonly start: number
 }
 
-/** The agent's calls in progress by SIP Call-ID; kept in the node's database, they outlive a restart. */
-export interface ActiveCalls {
-  get(sipCallId: string): ActiveCall | undefined
-  has(sipCallId: string): boolean
-  set(sipCallId: string, call: ActiveCall): void
-  delete(sipCallId: string): void
-}
-
 const outcomeOf = (status: number): CallOutcome =>
   status === 486 || status === 600
     ? 'busy'
@@ -178,13 +174,12 @@ export class CallAgent {
   private internalListeners: SipListener[] = []
   private readonly authFailures = new Map<string, { count: number; until: number }>()
   private readonly refusals = new Map<string, { count: number; windowStart: number }>()
-  private readonly active: ActiveCalls
+  private readonly active = new Map<string, ActiveCall>()
   private trunk: PstnTrunk | undefined
   private edgePorts: { tcp?: number; ws?: number; udp?: number } = {}
   private readonly scanners = new ScannerWatch()
 
   private constructor(private readonly config: CallAgentConfig) {
-    this.active = config.activeCalls ?? new Map<string, ActiveCall>()
     this.realm = config.domain
     this.nonces = new NonceSource(randomBytes(32), this.realm)
     this.hub = new SipTransportHub((m, c) => this.onMessage(m, c))
@@ -345,10 +340,10 @@ export class CallAgent {
   private onInDialog(req: SipRequest): void {
     if (req.method !== 'BYE') return
     const id = callId(req)
-    const call = id === undefined ? undefined : this.active.get(id)
+    const call = id === undefined ? undefined : (this.active.get(id) ?? this.config.calls?.inProgress?.(id))
     if (call === undefined || id === undefined) return
     this.active.delete(id)
-    this.config.calls?.ended(call.recordId, Math.max(call.start, this.config.clock.now()), 'answered')
+    this.config.calls?.ended(call.recordId, Math.max(call.start, this.config.clock.now()), 'answered', id)
     this.emit({ type: 'call-ended', callId: id })
   }
 
@@ -632,7 +627,7 @@ export class CallAgent {
       ...(path === 'pstn' && d.fallback === true && { fallback: true }),
     }
     if (res.status < 300) {
-      this.config.calls.started(base)
+      this.config.calls.started(base, id)
       this.active.set(id, { recordId, start: now })
       this.emit({ type: 'call-started', callId: id, path, ...d })
     } else {

@@ -2,10 +2,10 @@
  * The call agent's calls in progress (SIP Call-ID -> the call record it started) in SQLite: a BYE that comes
  * after the node restarted still ends the record. A row goes when its call ends, or with its record.
  */
-import type { ActiveCall, ActiveCalls } from '../sip/call-agent.js'
+import type { ActiveCall } from '../sip/call-agent.js'
 import type { Database } from './database.js'
 
-export class SqliteCallsInProgress implements ActiveCalls {
+export class SqliteCallsInProgress {
   constructor(private readonly db: Database) {}
 
   get(sipCallId: string): ActiveCall | undefined {
@@ -13,10 +13,6 @@ export class SqliteCallsInProgress implements ActiveCalls {
       .prepare('SELECT record_id, start_ms FROM calls_in_progress WHERE sip_call_id = ?')
       .get(sipCallId) as { record_id: string; start_ms: number } | undefined
     return row === undefined ? undefined : { recordId: row.record_id, start: row.start_ms }
-  }
-
-  has(sipCallId: string): boolean {
-    return this.get(sipCallId) !== undefined
   }
 
   set(sipCallId: string, call: ActiveCall): void {
