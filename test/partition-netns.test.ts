@@ -83,7 +83,7 @@ describe('a partition between two network namespaces', () => {
           `/ip4/${host}/tcp/0`,
           ...(bootstrap === undefined ? [] : ['--bootstrap', bootstrap]),
         ],
-        { prefix: ['ip', 'netns', 'exec', ns] },
+        { netns: ns },
       )
     const e1 = await start(EAST, `${NET}.1`, 'e1')
     const e2 = await start(EAST, `${NET}.1`, 'e2', e1.ready.multiaddrs[0])

@@ -3,7 +3,7 @@
  * too) and with our own scripted scanners: scans are noticed, logged once per source, and the source is then not
  * answered; digest authentication locks out after repeated failures; answers never tell which users exist.
  */
-import { execFile, execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,19 +13,13 @@ import type { E164 } from '../../src/core/e164.js'
 import { CallAgent, type CallAgentEvent } from '../../src/sip/call-agent.js'
 import { StaticSipDirectory } from '../../src/sip/directory.js'
 import { SipPhone } from '../../src/sip/scripted-phone.js'
+import { findTool } from '../interop/support/tools.js'
 
-const tool = (name: string) => {
-  try {
-    return execFileSync('which', [name], { encoding: 'utf8' }).trim()
-  } catch {
-    throw new Error(`${name} not found: apt-get install -y sipvicious`)
-  }
-}
 /** Runs a tool without blocking this process (the agent under test answers from this same event loop). */
-const run = (name: string, args: string[]) =>
+const run = (program: 'svmap' | 'svwar' | 'svcrack', args: string[]) =>
   new Promise<{ stdout: string; stderr: string }>((resolve) =>
     execFile(
-      tool(name),
+      findTool(program),
       args,
       { timeout: 60_000, cwd: dir, env: { ...process.env, HOME: dir } },
       (_e, stdout, stderr) => resolve({ stdout: String(stdout), stderr: String(stderr) }),

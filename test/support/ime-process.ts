@@ -13,15 +13,15 @@ export interface ImeProcess<Ready> {
 const running = new Set<ChildProcess>()
 
 /** Starts `ime ARGS` and resolves with its parsed ready line; rejects with its stderr if it exits first. */
-export function startIme<Ready>(
-  args: readonly string[],
-  options: { prefix?: readonly string[] } = {},
-): Promise<ImeProcess<Ready>> {
+export function startIme<Ready>(args: readonly string[], options: { netns?: string } = {}): Promise<ImeProcess<Ready>> {
   const node = join(process.cwd(), 'node_modules/.bin/node')
-  const command = [node, '--disable-warning=ExperimentalWarning', '--import', 'tsx', 'src/cli.ts', ...args]
-  // A prefix runs it under another command, e.g. `ip netns exec NAME` (a network namespace).
-  const [file, ...rest] = [...(options.prefix ?? []), ...command]
-  const child = spawn(file!, rest, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const ime = ['--disable-warning=ExperimentalWarning', '--import', 'tsx', 'src/cli.ts', ...args]
+  const stdio = ['ignore', 'pipe', 'pipe'] as const
+  // In a network namespace: under `ip netns exec NAME`.
+  const child =
+    options.netns === undefined
+      ? spawn(node, ime, { stdio: [...stdio] })
+      : spawn('ip', ['netns', 'exec', options.netns, node, ...ime], { stdio: [...stdio] })
   running.add(child)
   let out = ''
   let err = ''

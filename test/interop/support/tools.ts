@@ -1,17 +1,26 @@
 /**
- * Finding the external tools the interop tests drive. A missing tool is an error naming the exact apt-get command
- * that installs it (Debian 12), never a skipped test: a suite that silently skips proves nothing.
+ * Finding the external tools the tests drive. Every one is on scripts/system-packages.sh's list, which `npm test`
+ * installs (test/system-packages.test.ts checks that no test runs a program the list lacks). A missing tool is an
+ * error naming the exact apt-get command that installs it (Debian 12), never a skipped test: a suite that silently
+ * skips proves nothing.
  */
-import { accessSync, constants } from 'node:fs'
+import { accessSync, constants, readFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 
-/** Debian package of each tool. Kamailio's ticket check needs crypto.so, which Debian ships in kamailio-tls-modules. */
-export const TOOL_PACKAGES = {
-  sipp: ['sip-tester'],
-  kamailio: ['kamailio', 'kamailio-tls-modules'],
-} as const
+const PACKAGE_SCRIPT = join(import.meta.dirname, '../../../scripts/system-packages.sh')
 
-export type Tool = keyof typeof TOOL_PACKAGES
+/** Program (or file) -> the Debian package that installs it, from scripts/system-packages.sh's PACKAGES block. */
+export function toolPackages(): Map<string, string> {
+  const script = readFileSync(PACKAGE_SCRIPT, 'utf8')
+  const block = /^PACKAGES='\n([\s\S]*?)^'$/m.exec(script)
+  if (block === null) throw new Error(`${PACKAGE_SCRIPT} has no PACKAGES='...' block`)
+  const packages = new Map<string, string>()
+  for (const line of block[1]!.split('\n')) {
+    const [pkg, ...probes] = line.trim().split(/\s+/)
+    if (pkg !== undefined && pkg !== '') for (const probe of probes) packages.set(probe, pkg)
+  }
+  return packages
+}
 
 /** Where Debian puts daemons: not on an ordinary user's PATH. */
 const EXTRA_DIRS = ['/usr/sbin', '/usr/local/sbin', '/sbin']
@@ -33,13 +42,16 @@ function executable(path: string): boolean {
 }
 
 /** The absolute path of `tool`, or an Error that says how to install it. */
-export function findTool(tool: Tool): string {
+export function findTool(tool: string): string {
+  const pkg = toolPackages().get(tool)
+  if (pkg === undefined)
+    throw new Error(`${tool} is not on scripts/system-packages.sh's list; add its Debian package there`)
   const dirs = [...(process.env.PATH ?? '').split(delimiter).filter((d) => d !== ''), ...EXTRA_DIRS]
   for (const dir of dirs) {
     const path = join(dir, tool)
     if (executable(path)) return path
   }
-  throw new Error(`${tool} is not installed; as root run: ${installCommand(TOOL_PACKAGES[tool])}`)
+  throw new Error(`${tool} is not installed; as root run: ${installCommand([pkg])}`)
 }
 
 /** Checks a Kamailio module is there (crypto.so comes in a separate package). */
