@@ -14,4 +14,9 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
+  {
+    // Plain JavaScript run by Node itself (bin/ime.js, scripts/build.mjs): Node's globals.
+    files: ['bin/**/*.js', 'scripts/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', performance: 'readonly' } },
+  },
 )

@@ -1,4 +1,5 @@
-/** Runs the `ime` command as a person would (a real process), for tests of what its users see. */
+/** Runs the `ime` command as a person would (a real process: bin/ime.js, the built output), for tests of what its
+ * users see. */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 
@@ -15,7 +16,7 @@ const running = new Set<ChildProcess>()
 /** Starts `ime ARGS` and resolves with its parsed ready line; rejects with its stderr if it exits first. */
 export function startIme<Ready>(args: readonly string[], options: { netns?: string } = {}): Promise<ImeProcess<Ready>> {
   const node = join(process.cwd(), 'node_modules/.bin/node')
-  const ime = ['--disable-warning=ExperimentalWarning', '--import', 'tsx', 'src/cli.ts', ...args]
+  const ime = [join(process.cwd(), 'bin/ime.js'), ...args]
   const stdio = ['ignore', 'pipe', 'pipe'] as const
   // In a network namespace: under `ip netns exec NAME`.
   const child =

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// The `ime` command: runs the built server (dist/ime.js, from `npm run build`). In a checkout with the build tool
+// installed, it builds first when dist/ is missing or older than the sources, so `npm start` and `npx ime` need no
+// extra command; an installed copy without the build tool runs what is there, or says how to build it.
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+// node:sqlite is stable enough for us but still flagged experimental in Node 22: say nothing about it on every start.
+const emitWarning = process.emitWarning.bind(process)
+process.emitWarning = (warning, ...rest) => {
+  const type = typeof rest[0] === 'string' ? rest[0] : rest[0]?.type
+  if (type === 'ExperimentalWarning' && String(warning).startsWith('SQLite')) return
+  emitWarning(warning, ...rest)
+}
+
+const root = join(fileURLToPath(import.meta.url), '..', '..')
+const entry = join(root, 'dist', 'ime.js')
+const builder = join(root, 'scripts', 'build.mjs')
+
+if (existsSync(builder) && existsSync(join(root, 'node_modules', 'esbuild'))) {
+  const { stale, build } = await import(pathToFileURL(builder).href)
+  if (stale()) {
+    process.stderr.write('ime: building the server (npm run build)...\n')
+    await build()
+  }
+} else if (!existsSync(entry)) {
+  process.stderr.write(`ime: ${entry} is missing; build it with: npm run build\n`)
+  process.exit(1)
+}
+await import(pathToFileURL(entry).href)
