@@ -2,6 +2,7 @@
 import type { Command } from './command.js'
 import { dhtBench } from '../../bench/dht.js'
 import { floodBench } from '../../bench/flood.js'
+import { footprintBench } from '../../bench/footprint.js'
 import { fuzzBench } from '../../bench/fuzz.js'
 import { keysBench } from '../../bench/keys.js'
 import { ticketsBench } from '../../bench/tickets.js'
@@ -13,6 +14,7 @@ import { validationBench } from '../../bench/validation.js'
 const benches: Command[] = [
   dhtBench,
   floodBench,
+  footprintBench,
   fuzzBench,
   keysBench,
   sipBench,
