@@ -11,13 +11,13 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { delimiter, dirname, join } from 'node:path'
 import { numberOption, intOption, type Command } from '../src/cli/command.js'
 import { median, printJson, printTable, round } from './report.js'
 
 const ROOT = join(import.meta.dirname, '..')
 const NODE = process.execPath
-const IME = join(ROOT, 'bin', 'ime.js')
+const IME = join(ROOT, 'bin/ime.js')
 const NUMBERS = ['--range', '+14085550100..+14085550199']
 
 const PROBE = `import v8 from 'node:v8'
@@ -80,12 +80,23 @@ interface Running {
   stop(): Promise<void>
 }
 
-/** Starts `args` under node with the probe preloaded; resolves when `readyPrefix` appears on stdout. */
-async function launch(dir: string, args: readonly string[], readyPrefix: string): Promise<Running> {
+/** Starts `ime ARGS` (bin/ime.js) or `node ARGS` with the probe preloaded; resolves when `readyPrefix` appears on stdout. */
+async function launch(
+  dir: string,
+  program: 'ime' | 'node',
+  args: readonly string[],
+  readyPrefix: string,
+): Promise<Running> {
   const probeFile = join(dir, 'probe.mjs')
   writeFileSync(probeFile, PROBE)
   const started = performance.now()
-  const child = spawn(NODE, ['--import', probeFile, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  // The probe rides in NODE_OPTIONS, so that bin/ime.js runs as a program, with the flags of its #! line.
+  const env = {
+    ...process.env,
+    NODE_OPTIONS: `--import ${probeFile}`,
+    PATH: `${dirname(NODE)}${delimiter}${process.env.PATH ?? ''}`,
+  }
+  const child = spawn(program === 'ime' ? IME : NODE, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env })
   let stderr = ''
   const probes: ((p: Probe) => void)[] = []
   child.stderr!.on('data', (c: Buffer) => {
@@ -167,18 +178,18 @@ Runs the built node (bin/ime.js; builds dist/ first if it is stale), on 127.0.0.
     const json = args.values.json === true
     const say = (line: string) => process.stderr.write(`${line}\n`)
     const dir = mkdtempSync(join(tmpdir(), 'ime-footprint-'))
-    const nodeArgs = [IME, 'node', ...NUMBERS, '--data', join(dir, 'data'), '--http', '0', '--domain', 'small.example']
+    const nodeArgs = ['node', ...NUMBERS, '--data', join(dir, 'data'), '--http', '0', '--domain', 'small.example']
     try {
       // The first start derives the numbers' keys (slow hashes) and the node's identity, and caches both.
       say('first start (derives and caches the number keys)...')
-      const first = await launch(dir, nodeArgs, 'ready ')
+      const first = await launch(dir, 'ime', nodeArgs, 'ready ')
       await first.stop()
 
       const readyMs: number[] = []
       const startSamples: Sample[] = []
       let last: Running | undefined
       for (let i = 0; i < runs; i++) {
-        const node = await launch(dir, nodeArgs, 'ready ')
+        const node = await launch(dir, 'ime', nodeArgs, 'ready ')
         readyMs.push(node.readyMs)
         await sleep(settle * 1000)
         startSamples.push(await node.probe())
@@ -192,7 +203,7 @@ Runs the built node (bin/ime.js; builds dist/ first if it is stale), on 127.0.0.
       await last!.stop()
 
       // The peer: an empty Node process, the floor.
-      const empty = await launch(dir, ['-e', "console.log('ready'); setInterval(() => {}, 1e9)"], 'ready')
+      const empty = await launch(dir, 'node', ['-e', "console.log('ready'); setInterval(() => {}, 1e9)"], 'ready')
       await sleep(settle * 1000)
       const floor = await empty.probe()
       await empty.stop()

@@ -51,6 +51,7 @@ export function externalPrograms(fileName: string, source: string): ProgramUse[]
       return [first.endsWith('node_modules/.bin/node') ? NODE : basename(first)]
     }
     if (ts.isPropertyAccessExpression(e) && e.getText() === 'process.execPath') return [NODE]
+    if (ts.isConditionalExpression(e)) return [...resolve(e.whenTrue, depth + 1), ...resolve(e.whenFalse, depth + 1)]
     if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken) {
       // `process.env.X ?? default`: the override is the user's; the default is what the list must hold.
       const left = e.left.getText().startsWith('process.env.') ? [] : resolve(e.left, depth + 1)
@@ -60,7 +61,11 @@ export function externalPrograms(fileName: string, source: string): ProgramUse[]
       const callee = e.expression.getText()
       const arg = e.arguments[0]
       if (callee === 'findTool' && arg !== undefined) return resolve(arg, depth + 1)
-      if (callee === 'join' && e.arguments.some((a) => /node_modules\/\.bin\/node['"`]$/.test(a.getText()))) {
+      // node_modules/.bin/node, or bin/ime.js (this project's own program, run by that node)
+      if (
+        callee === 'join' &&
+        e.arguments.some((a) => /(node_modules\/\.bin\/node|bin\/ime\.js)['"`]$/.test(a.getText()))
+      ) {
         return [NODE]
       }
     }

@@ -1,7 +1,7 @@
 /** Runs the `ime` command as a person would (a real process: bin/ime.js, the built output), for tests of what its
  * users see. */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { join } from 'node:path'
+import { delimiter, dirname, join } from 'node:path'
 
 export interface ImeProcess<Ready> {
   child: ChildProcess
@@ -15,14 +15,15 @@ const running = new Set<ChildProcess>()
 
 /** Starts `ime ARGS` and resolves with its parsed ready line; rejects with its stderr if it exits first. */
 export function startIme<Ready>(args: readonly string[], options: { netns?: string } = {}): Promise<ImeProcess<Ready>> {
-  const node = join(process.cwd(), 'node_modules/.bin/node')
-  const ime = [join(process.cwd(), 'bin/ime.js'), ...args]
+  // bin/ime.js is a program (its #! line carries the node flags); its `node` is this Node 22.
+  const ime = join(process.cwd(), 'bin/ime.js')
+  const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` }
   const stdio = ['ignore', 'pipe', 'pipe'] as const
   // In a network namespace: under `ip netns exec NAME`.
   const child =
     options.netns === undefined
-      ? spawn(node, ime, { stdio: [...stdio] })
-      : spawn('ip', ['netns', 'exec', options.netns, node, ...ime], { stdio: [...stdio] })
+      ? spawn(ime, args, { stdio: [...stdio], env })
+      : spawn('ip', ['netns', 'exec', options.netns, ime, ...args], { stdio: [...stdio], env })
   running.add(child)
   let out = ''
   let err = ''
