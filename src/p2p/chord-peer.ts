@@ -50,11 +50,12 @@ export async function startChordPeer(options: ChordPeerOptions): Promise<ChordPe
     ...(options.log !== undefined && { log: options.log }),
     ...(options.records !== undefined && { records: options.records }),
   })
-  await transport.serve(chord.handleRequest)
   try {
+    await transport.serve(chord.handleRequest)
     if (options.bootstrap === undefined) chord.create()
     else await chord.join(options.bootstrap)
   } catch (e) {
+    chord.stop()
     await libp2p.stop()
     throw e
   }

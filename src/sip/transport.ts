@@ -360,7 +360,13 @@ export class SipTransportHub {
       c.principal = options.authenticateUpgrade?.(req)
       this.track(c, owned)
     })
-    const port = await listen(http, options.host, options.port)
+    // ws re-emits the HTTP server's errors; with no listener there, a port in use would throw out of the
+    // emit (an uncaught exception) before listen() could reject.
+    wss.on('error', () => undefined)
+    const port = await listen(http, options.host, options.port).catch((e: unknown) => {
+      wss.close()
+      throw e
+    })
     return this.listener(options, transport, port, owned, async () => {
       wss.close()
       await closeServer(http)

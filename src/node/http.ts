@@ -1,0 +1,101 @@
+/**
+ * The node's HTTP API and web app (docs/http-api.md): status, calls, routes, validations, the event stream,
+ * the operator's acts on the node (SIP edge, ticket keys, published numbers) and what a softphone needs.
+ * Started last: it calls into every other part. Its stop closes the server and its streams.
+ */
+import type { Clock } from '../core/clock.js'
+import { ok } from '../core/result.js'
+import type { EventHub } from '../http/events.js'
+import type { NodeMetrics } from '../http/metrics.js'
+import { startNodeHttp, type NodeHttp, type NodeHttpConfig } from '../http/node-http.js'
+import { nodeStatus } from '../http/status.js'
+import type { ChordPeer } from '../p2p/chord-peer.js'
+import type { NodeCallAgent } from './call-agent.js'
+import type { PublishedNumbers } from './published-numbers.js'
+import type { SoftphoneSessions } from './softphone-sessions.js'
+import type { Part } from './startup.js'
+import type { NodeStore } from './store.js'
+import type { NodeValidation } from './validation.js'
+
+export interface NodeHttpPart extends Part {
+  readonly http: NodeHttp
+}
+
+export interface NodeHttpOptions {
+  readonly config: NodeHttpConfig
+  readonly domain: string
+  readonly store: Pick<NodeStore, 'routes' | 'calls' | 'validationLog' | 'users' | 'ticketKeys'>
+  readonly peer: ChordPeer
+  readonly numbers: PublishedNumbers
+  readonly validation: Pick<NodeValidation, 'scheduler' | 'runBatch'>
+  /** The call agent, when the node has one. */
+  readonly sip: NodeCallAgent | undefined
+  readonly sessions: SoftphoneSessions
+  /** How long a softphone waits for an IME route before it falls back to the PSTN (ms). */
+  readonly imeTimeoutMs: number
+  readonly events: EventHub
+  readonly metrics: NodeMetrics
+  readonly clock: Clock
+}
+
+export async function startNodeHttpPart(options: NodeHttpOptions): Promise<NodeHttpPart> {
+  const { store, clock, domain, peer, numbers, validation, sip } = options
+  const agent = sip?.agent
+  const served = await startNodeHttp(options.config, {
+    routes: store.routes,
+    calls: store.calls,
+    validations: store.validationLog,
+    users: store.users,
+    events: options.events,
+    clock,
+    runValidations: () => validation.runBatch(() => validation.scheduler.run({ everything: true })),
+    status: () =>
+      nodeStatus(
+        domain,
+        peer.chord.snapshot(),
+        {
+          publishedNumbers: numbers.published.size,
+          learnedRoutes: store.routes.list(clock.now()).length,
+          pendingValidations: validation.scheduler.pending().length,
+        },
+        [...numbers.published.keys()],
+      ),
+    onError: (e) => console.error('http: request failed:', e),
+    metrics: () => options.metrics.exposition(),
+    operator: {
+      edge: () => ({
+        up: agent?.edgeIsUp ?? false,
+        sipWs: agent?.addresses.edge.ws === undefined ? undefined : `ws://${sip!.host}:${agent.addresses.edge.ws}`,
+        sipTcp:
+          agent?.addresses.edge.tcp === undefined
+            ? undefined
+            : `sip:${sip!.host}:${agent.addresses.edge.tcp};transport=tcp`,
+      }),
+      async setEdge(up) {
+        if (up) await agent?.edgeUp()
+        else await agent?.edgeDown()
+        return { up: agent?.edgeIsUp ?? false }
+      },
+      rotateTicketKey: () => {
+        const rotated = store.ticketKeys.rotate(clock.now())
+        return rotated.ok ? ok({ epoch: rotated.value.epoch }) : rotated
+      },
+      numbers: () => [...numbers.published.keys()],
+      publish: (number) => numbers.publish(number),
+      withdraw: (number) => numbers.withdraw(number),
+    },
+    softphone: () => ({
+      domain,
+      sipWsPort: agent?.addresses.internal.ws,
+      imeTimeoutMs: options.imeTimeoutMs,
+    }),
+  })
+  const detach = options.sessions.attach(served.http)
+  return {
+    http: served.http,
+    async stop() {
+      detach()
+      await served.api.close()
+    },
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Validation as claimer: other nodes prove to this one that they know a PSTN call to one of its numbers, and
+ * get a route (the SIP edge's URI and a ticket) in return. Started after the call agent, whose edge address
+ * the routes name; its stop removes the protocol handler.
+ */
+import type { Clock } from '../core/clock.js'
+import type { E164 } from '../core/e164.js'
+import { err, ok } from '../core/result.js'
+import type { ChordPeer } from '../p2p/chord-peer.js'
+import { VALIDATION_PROTOCOL, ValidationProtocol, type ClaimedCall } from '../p2p/validation-protocol.js'
+import { mintTicket } from '../tickets/mint.js'
+import { pickCallRecord, startWindow } from '../validation/call-secret.js'
+import { MAX_CANDIDATE_RECORDS } from '../validation/constants.js'
+import type { PublishedNumbers } from './published-numbers.js'
+import type { Part } from './startup.js'
+import { rand, type NodeStore } from './store.js'
+
+export interface ProofServiceOptions {
+  readonly peer: ChordPeer
+  readonly store: Pick<NodeStore, 'calls' | 'routes' | 'ticketKeys' | 'caps'>
+  readonly numbers: Pick<PublishedNumbers, 'numberOf'>
+  readonly domain: string
+  /** The SIP URI a granted route calls the number at. */
+  readonly sipUriFor: (number: E164) => string
+  readonly clock: Clock
+}
+
+export async function serveProofs(options: ProofServiceOptions): Promise<Part> {
+  const { store, clock, domain } = options
+  const claimer = new ValidationProtocol(options.peer.libp2p, {
+    caps: store.caps,
+    clock,
+    randomBytes: rand,
+    // Of our inbound PSTN calls to the keyed number that started in the hinted window, the one that best fits
+    // the originator's grids (spent records left out: they cannot prove anything).
+    findRecord(numberKey, hourHint, phases, usable): ClaimedCall | undefined {
+      const number = options.numbers.numberOf(numberKey)
+      if (number === undefined) return undefined
+      const { from, to } = startWindow(hourHint)
+      const candidates = store.calls.inboundTo(number, from, to, MAX_CANDIDATE_RECORDS).filter((c) => usable(c.id))
+      return pickCallRecord(
+        candidates.map((c) => ({ ...c, end: c.end! })),
+        phases,
+      )
+    },
+    grantRoute(_peer, call, callingDomain) {
+      if (store.routes.isBlocked(callingDomain)) return err(`domain ${callingDomain} is blocked`)
+      const minted = mintTicket({ calledNumber: call.called, callingDomain }, store.ticketKeys, clock.now(), rand)
+      if (!minted.ok) return minted
+      const sipUri = options.sipUriFor(call.called)
+      return ok({ domain, sipUri, ticket: minted.value.text, expiresAt: minted.value.expiresAt * 1000 })
+    },
+  })
+  await claimer.serve()
+  return { stop: () => options.peer.libp2p.unhandle(VALIDATION_PROTOCOL) }
+}
