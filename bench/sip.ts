@@ -9,7 +9,7 @@
 import { intOption, numberOption, stringOption, UsageError, type Command, type ParsedArgs } from '../src/cli/command.js'
 import { median, printJson, printTable, round } from './report.js'
 import { runLoad, type LoadRun } from './sip-load.js'
-import { agentAvailable } from '../test/interop/support/call-agent.js'
+import { agentAvailable } from '../src/testing/interop/call-agent.js'
 import { agentTarget, directTarget, externalTarget, kamailioTarget, type SipTarget } from './sip-targets.js'
 
 const VS = ['kamailio', 'kamailio-nocheck', 'direct'] as const

@@ -13,12 +13,12 @@ import { freePorts, LOCALHOST } from './ports.js'
 import { countsOf, describeExit, lastStatRow, responseTimes, type SippCounts } from './sipp-stats.js'
 import { findTool } from './tools.js'
 
-export const SCENARIOS_DIR = fileURLToPath(new URL('../scenarios/', import.meta.url))
+export const SCENARIOS_DIR = fileURLToPath(new URL('./scenarios/', import.meta.url))
 
 export type SippTransport = 't1' | 'tn' | 'u1'
 
 export interface SippOptions {
-  /** A file in test/interop/scenarios (e.g. 'uas.xml') or an absolute path. */
+  /** A file in src/testing/interop/scenarios (e.g. 'uas.xml') or an absolute path. */
   scenario: string
   /** host:port to send to (a UAC); absent for a UAS. */
   target?: string

@@ -9,10 +9,10 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { systemClock } from '../../../src/core/clock.js'
-import type { Result } from '../../../src/core/result.js'
-import { MemoryTicketKeyStore, TicketKeyRing } from '../../../src/tickets/key-ring.js'
-import { verifyTicket, type TicketRejection } from '../../../src/tickets/mint.js'
+import { systemClock } from '../../core/clock.js'
+import type { Result } from '../../core/result.js'
+import { MemoryTicketKeyStore, TicketKeyRing } from '../../tickets/key-ring.js'
+import { verifyTicket, type TicketRejection } from '../../tickets/mint.js'
 import { LOCALHOST } from './ports.js'
 
 export interface AgentUser {
@@ -53,8 +53,8 @@ interface AgentModules {
   StaticSipDirectory: new (realm: string, users: readonly AgentUser[]) => unknown
 }
 
-const AGENT_FILE = fileURLToPath(new URL('../../../src/sip/call-agent.ts', import.meta.url))
-const DIRECTORY_FILE = fileURLToPath(new URL('../../../src/sip/directory.ts', import.meta.url))
+const AGENT_FILE = fileURLToPath(new URL('../../sip/call-agent.ts', import.meta.url))
+const DIRECTORY_FILE = fileURLToPath(new URL('../../sip/directory.ts', import.meta.url))
 
 export function agentAvailable(): boolean {
   return existsSync(AGENT_FILE) && existsSync(DIRECTORY_FILE)
