@@ -16,8 +16,8 @@ import { SipStreamFramer, type StreamItem } from '../../src/sip/stream-framer.js
 import { MemoryTicketKeyStore, TicketKeyRing } from '../../src/tickets/key-ring.js'
 import { verifyTicket } from '../../src/tickets/mint.js'
 import type { E164 } from '../../src/core/e164.js'
-import { SIP_CORPUS, sip } from '../sip-corpus/cases.js'
-import { mutate, mutations, showBytes } from './mutate.js'
+import { SIP_CORPUS, sip } from '../../src/testing/sip-corpus.js'
+import { mutate, mutations, showBytes } from '../../src/testing/fuzz/mutate.js'
 
 const INPUTS = Number(process.env.FUZZ_SOCKET_RUNS ?? 200)
 const CONCURRENCY = 10
