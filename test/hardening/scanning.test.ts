@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { systemClock } from '../../src/core/clock.js'
 import type { E164 } from '../../src/core/e164.js'
 import { CallAgent, type CallAgentEvent } from '../../src/sip/call-agent.js'
-import { StaticSipDirectory } from '../../src/sip/directory.js'
-import { SipPhone } from '../../src/sip/scripted-phone.js'
+import { StaticSipDirectory } from '../../src/testing/static-sip-directory.js'
+import { SipPhone } from '../../src/testing/scripted-phone.js'
 
 const tool = (name: string) => {
   try {

@@ -54,7 +54,7 @@ interface AgentModules {
 }
 
 const AGENT_FILE = fileURLToPath(new URL('../../sip/call-agent.ts', import.meta.url))
-const DIRECTORY_FILE = fileURLToPath(new URL('../../sip/directory.ts', import.meta.url))
+const DIRECTORY_FILE = fileURLToPath(new URL('../static-sip-directory.ts', import.meta.url))
 
 export function agentAvailable(): boolean {
   return existsSync(AGENT_FILE) && existsSync(DIRECTORY_FILE)
