@@ -12,16 +12,15 @@ import { systemClock } from '../src/core/clock.js'
 import type { E164 } from '../src/core/e164.js'
 import { intOption, type Command } from '../src/cli/command.js'
 import { CallAgent } from '../src/sip/call-agent.js'
-import { StaticSipDirectory } from '../src/sip/directory.js'
+import { StaticSipDirectory } from '../src/testing/static-sip-directory.js'
 import { MemoryTicketKeyStore, TicketKeyRing } from '../src/tickets/key-ring.js'
 import { mintTicket, verifyTicket } from '../src/tickets/mint.js'
-import { writeInjection } from '../test/interop/support/injection.js'
-import { freePorts } from '../test/interop/support/ports.js'
-import { runSipp, startSipp } from '../test/interop/support/sipp.js'
+import { writeInjection } from '../src/testing/interop/injection.js'
+import { freePorts } from '../src/testing/interop/ports.js'
+import { runSipp, startSipp } from '../src/testing/interop/sipp.js'
 import { median, percentile, printJson, printTable } from './report.js'
 
 const BOB = '+14085550100' as E164
-const FLOOD_SCENARIO = join(import.meta.dirname, '..', 'test', 'hardening', 'scenarios', 'flood-invite.xml')
 
 export interface FloodResult {
   invites: number
@@ -90,7 +89,7 @@ export async function runFlood(options: { invites: number; rate: number; calls: 
     }
     const started = Date.now()
     const flood = runSipp({
-      scenario: FLOOD_SCENARIO,
+      scenario: 'flood-invite.xml',
       target: edge,
       rate: options.rate,
       calls: options.invites,

@@ -13,9 +13,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
 import { numberOption, intOption, type Command } from '../src/cli/command.js'
+import { projectRoot } from '../src/testing/project-root.js'
 import { median, printJson, printTable, round } from './report.js'
 
-const ROOT = join(import.meta.dirname, '..')
+const ROOT = projectRoot()
 const NODE = process.execPath
 const IME = join(ROOT, 'bin/ime.js')
 const NUMBERS = ['--range', '+14085550100..+14085550199']

@@ -1,5 +1,5 @@
 /**
- * `ime bench fuzz`: the long fuzz run. Runs every fuzz target of test/fuzz (the same ones the test suite runs
+ * `ime bench fuzz`: the long fuzz run. Runs every fuzz target of src/testing/fuzz (the same ones the test suite runs
  * a few thousand times) with --runs inputs each, and reports per target the inputs run, how many were accepted
  * and refused, the slowest and p99 time per input, and the heap before and after (after a full GC). Exits 1 on
  * any failure (a thrown error, a broken round trip, an input over the time limit, or the heap growing past
@@ -8,8 +8,8 @@
 import { runInNewContext } from 'node:vm'
 import { setFlagsFromString } from 'node:v8'
 import { intOption, UsageError, type Command } from '../src/cli/command.js'
-import { describeFailure, runTarget, type FuzzReport } from '../test/fuzz/harness.js'
-import { GROUPS, targetsOf, type Group } from '../test/fuzz/targets.js'
+import { describeFailure, runTarget, type FuzzReport } from '../src/testing/fuzz/harness.js'
+import { GROUPS, targetsOf, type Group } from '../src/testing/fuzz/targets.js'
 import { printJson, printTable } from './report.js'
 
 /** A full GC, so that heap figures are live data and not garbage. */

@@ -6,8 +6,8 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { writeInjection } from '../test/interop/support/injection.js'
-import { rttFreqFor, runSipp, startSipp, type SippResult } from '../test/interop/support/sipp.js'
+import { writeInjection } from '../src/testing/interop/injection.js'
+import { rttFreqFor, runSipp, startSipp, type SippResult } from '../src/testing/interop/sipp.js'
 import { percentile, round } from './report.js'
 import type { SipTarget } from './sip-targets.js'
 

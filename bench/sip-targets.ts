@@ -4,12 +4,12 @@
  * agent becomes one more target once it exists; the load runner (sip-load.ts) takes any of them.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { baselineKey, mintBaselineTicket } from '../test/interop/support/baseline-tickets.js'
-import { startAgent } from '../test/interop/support/call-agent.js'
-import { writeInjection } from '../test/interop/support/injection.js'
-import { startKamailio } from '../test/interop/support/kamailio.js'
-import { freePorts, LOCALHOST } from '../test/interop/support/ports.js'
-import { SCENARIOS_DIR, startSipp, type SippProcess } from '../test/interop/support/sipp.js'
+import { baselineKey, mintBaselineTicket } from '../src/testing/interop/baseline-tickets.js'
+import { startAgent } from '../src/testing/interop/call-agent.js'
+import { writeInjection } from '../src/testing/interop/injection.js'
+import { startKamailio } from '../src/testing/interop/kamailio.js'
+import { freePorts, LOCALHOST } from '../src/testing/interop/ports.js'
+import { SCENARIOS_DIR, startSipp, type SippProcess } from '../src/testing/interop/sipp.js'
 import { mintTicket } from '../src/tickets/mint.js'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
@@ -54,7 +54,7 @@ export async function directTarget(): Promise<SipTarget> {
 }
 
 /**
- * The Kamailio baseline (test/interop/kamailio/baseline-proxy.cfg): stateful, record-routing, TCP, and with
+ * The Kamailio baseline (src/testing/interop/kamailio/baseline-proxy.cfg): stateful, record-routing, TCP, and with
  * `checkTickets` one HMAC-SHA-256 ticket check per INVITE, as our edge makes.
  */
 export async function kamailioTarget(

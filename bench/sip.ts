@@ -9,7 +9,6 @@
 import { intOption, numberOption, stringOption, UsageError, type Command, type ParsedArgs } from '../src/cli/command.js'
 import { median, printJson, printTable, round } from './report.js'
 import { runLoad, type LoadRun } from './sip-load.js'
-import { agentAvailable } from '../test/interop/support/call-agent.js'
 import { agentTarget, directTarget, externalTarget, kamailioTarget, type SipTarget } from './sip-targets.js'
 
 const VS = ['kamailio', 'kamailio-nocheck', 'direct'] as const
@@ -48,8 +47,7 @@ async function startTargets(args: ParsedArgs, children: number): Promise<(() => 
   const starters: (() => Promise<SipTarget>)[] = []
   const address = stringOption(args, 'target')
   if (address === undefined && args.values['vs-only'] !== true) {
-    if (agentAvailable()) starters.push(agentTarget)
-    else process.stderr.write('ime bench sip: our call agent is not on this branch; measuring only --vs targets\n')
+    starters.push(agentTarget)
   }
   if (address !== undefined) {
     const tickets = stringOption(args, 'tickets')

@@ -13,7 +13,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { intOption, numberOption, shutdownSignal, type Command } from '../src/cli/command.js'
 import { startWorld, type World, type WorldEnterprise } from '../src/demo/world.js'
-import { SipPhone } from '../src/sip/scripted-phone.js'
+import { SipPhone } from '../src/testing/scripted-phone.js'
 import { median, percentile, printJson, printTable, round } from './report.js'
 
 export interface SoakResult {

@@ -6,7 +6,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { describe, expect, it } from 'vitest'
 import { ChordNode } from '../src/dht/chord-node.js'
 import { claimSignerFor, nodeIdFor } from '../src/dht/identity.js'
-import { InMemoryNetwork } from '../src/dht/memory-network.js'
+import { InMemoryNetwork } from '../src/testing/memory-network.js'
 import { ringId } from '../src/core/ring.js'
 import { oracle, ringIsCorrect } from './chord-suite.js'
 

@@ -25,7 +25,7 @@ import type { NodePeer } from '../src/node/peer.js'
 import type { NodeStore } from '../src/node/store.js'
 import type { NodeValidation } from '../src/node/validation.js'
 import { PstnGateway } from '../src/pstn/gateway.js'
-import { SipPhone } from '../src/sip/scripted-phone.js'
+import { SipPhone } from '../src/testing/scripted-phone.js'
 
 const dirs: string[] = []
 afterEach(() => {

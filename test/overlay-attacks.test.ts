@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { ringId, type RingId } from '../src/core/ring.js'
 import { ChordNode } from '../src/dht/chord-node.js'
 import { claimSignerFor, nodeIdFor } from '../src/dht/identity.js'
-import { InMemoryNetwork } from '../src/dht/memory-network.js'
+import { InMemoryNetwork } from '../src/testing/memory-network.js'
 import type { ChordRequest, ChordResponse, NodeRef } from '../src/dht/messages.js'
 import { oracle, ringIsCorrect } from './chord-suite.js'
 

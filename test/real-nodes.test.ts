@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
-import { SipPhone } from '../src/sip/scripted-phone.js'
+import { SipPhone } from '../src/testing/scripted-phone.js'
 import { killAllIme, startIme } from './support/ime-process.js'
 
 interface NodeReady {

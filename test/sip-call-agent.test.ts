@@ -9,11 +9,11 @@ import { systemClock } from '../src/core/clock.js'
 import type { E164 } from '../src/core/e164.js'
 import { PstnGateway } from '../src/pstn/gateway.js'
 import { CallAgent, type RouteToNumber } from '../src/sip/call-agent.js'
-import { StaticSipDirectory } from '../src/sip/directory.js'
+import { StaticSipDirectory } from '../src/testing/static-sip-directory.js'
 import { TicketKeyRing, MemoryTicketKeyStore } from '../src/tickets/key-ring.js'
 import { mintTicket, verifyTicket } from '../src/tickets/mint.js'
 import type { CallOutcome, NewCallRecord } from '../src/validation/call-record.js'
-import { SipPhone } from '../src/sip/scripted-phone.js'
+import { SipPhone } from '../src/testing/scripted-phone.js'
 
 const n = (s: string) => s as E164
 const rand = (k: number) => new Uint8Array(randomBytes(k))

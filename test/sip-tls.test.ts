@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { systemClock } from '../src/core/clock.js'
 import type { E164 } from '../src/core/e164.js'
 import { CallAgent } from '../src/sip/call-agent.js'
-import { StaticSipDirectory } from '../src/sip/directory.js'
-import { SipPhone } from '../src/sip/scripted-phone.js'
+import { StaticSipDirectory } from '../src/testing/static-sip-directory.js'
+import { SipPhone } from '../src/testing/scripted-phone.js'
 
 describe('call agent over TLS and WSS', () => {
   let dir: string

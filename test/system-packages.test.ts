@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { toolPackages } from './interop/support/tools.js'
+import { toolPackages } from '../src/testing/interop/tools.js'
 import { externalPrograms } from './support/external-programs.js'
 
 const ROOT = process.cwd()

@@ -13,7 +13,7 @@ import type { E164 } from '../src/core/e164.js'
 import { nodeRefFromMultiaddr } from '../src/p2p/chord-transport.js'
 import { startEnterpriseNode, type EnterpriseNode } from '../src/node.js'
 import type { ValidationOutcome } from '../src/validation/scheduler.js'
-import { freePorts } from './interop/support/ports.js'
+import { freePorts } from '../src/testing/interop/ports.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'ime-vcrash-'))
 const numbers = Array.from({ length: 8 }, (_, i) => `+1202555019${i}` as E164)

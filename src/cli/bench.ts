@@ -1,26 +1,64 @@
-/** `ime bench ...`: benchmarks that report medians and compare against a peer run side by side. */
+/**
+ * `ime bench ...`: benchmarks that report medians and compare against a peer run side by side.
+ *
+ * The benchmarks (bench/) pull in test tools, fast-check, SIPp and Kamailio drivers: each is imported only when
+ * it is chosen, so that `ime node` and the other commands never load them. The list below holds the name and
+ * summary `ime bench --help` prints; src/cli/bench.test.ts checks they match the modules' own, and that
+ * importing the CLI loads no benchmark.
+ */
 import type { Command } from './command.js'
-import { dhtBench } from '../../bench/dht.js'
-import { floodBench } from '../../bench/flood.js'
-import { footprintBench } from '../../bench/footprint.js'
-import { fuzzBench } from '../../bench/fuzz.js'
-import { keysBench } from '../../bench/keys.js'
-import { ticketsBench } from '../../bench/tickets.js'
-import { sipBench } from '../../bench/sip.js'
-import { soakBench } from '../../bench/soak.js'
-import { validationBench } from '../../bench/validation.js'
+
+function lazy(name: string, summary: string, load: () => Promise<Command>): Command {
+  return { name, summary, help: '', options: {}, load }
+}
 
 /** Each benchmark is a Command exported from a module in bench/; list it here. */
-const benches: Command[] = [
-  dhtBench,
-  floodBench,
-  footprintBench,
-  fuzzBench,
-  keysBench,
-  sipBench,
-  soakBench,
-  ticketsBench,
-  validationBench,
+export const benches: readonly Command[] = [
+  lazy(
+    'dht',
+    'Chord lookups: hops and success in a simulated ring (--sim), latency over libp2p (--real)',
+    async () => (await import('../../bench/dht.js')).dhtBench,
+  ),
+  lazy(
+    'flood',
+    'unticketed INVITEs flooding the edge while ticketed calls go on: refusals and extra setup time',
+    async () => (await import('../../bench/flood.js')).floodBench,
+  ),
+  lazy(
+    'footprint',
+    'RSS and heap of one ime node with 100 numbers, after start-up and idle; launch-to-ready time',
+    async () => (await import('../../bench/footprint.js')).footprintBench,
+  ),
+  lazy(
+    'fuzz',
+    'the long fuzz run: N inputs per target, accepted/refused, time per input, heap (exit 1 on failure)',
+    async () => (await import('../../bench/fuzz.js')).fuzzBench,
+  ),
+  lazy(
+    'keys',
+    'number-key derivations per second on one core, and the cost to enumerate 10^10 numbers',
+    async () => (await import('../../bench/keys.js')).keysBench,
+  ),
+  lazy(
+    'sip',
+    'calls/s through a SIP server over TCP with SIPp (tickets in every INVITE), vs Kamailio',
+    async () => (await import('../../bench/sip.js')).sipBench,
+  ),
+  lazy(
+    'soak',
+    'the demo world under synthetic calls (PSTN first, then IME) and churn; failures and memory growth',
+    async () => (await import('../../bench/soak.js')).soakBench,
+  ),
+  lazy(
+    'tickets',
+    'ticket verifications per second on one core (valid and forged)',
+    async () => (await import('../../bench/tickets.js')).ticketsBench,
+  ),
+  lazy(
+    'validation',
+    'knowledge-proof validations between two libp2p nodes on loopback: latency and rate',
+    async () => (await import('../../bench/validation.js')).validationBench,
+  ),
 ]
 
 export const benchCommand: Command = {

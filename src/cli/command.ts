@@ -13,6 +13,11 @@ export interface Command {
   readonly options: ParseArgsOptionsConfig
   /** Subcommands (e.g. `bench dht`); when present, the first positional picks one. */
   readonly subcommands?: readonly Command[]
+  /**
+   * For a command whose module is costly to import (a benchmark): imports it when the command is chosen. The
+   * listing uses name and summary from here; help, options and run come from the loaded command.
+   */
+  load?(): Promise<Command>
   run?(args: ParsedArgs): Promise<number>
 }
 
@@ -32,7 +37,8 @@ export async function runCommand(command: Command, argv: readonly string[], path
     if (sub === undefined) {
       throw new UsageError(`unknown command "${path} ${argv[0]}"; try "${path} --help"`)
     }
-    return runCommand(sub, argv.slice(1), `${path} ${sub.name}`)
+    const chosen = sub.load === undefined ? sub : await sub.load()
+    return runCommand(chosen, argv.slice(1), `${path} ${sub.name}`)
   }
   let parsed
   try {

@@ -1,6 +1,6 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { describe, expect, it } from 'vitest'
-import { describeRecordStore } from '../../test/record-store-suite.js'
+import { describeRecordStore } from '../testing/record-store-suite.js'
 import { ringId } from '../core/ring.js'
 import { claimSignerFor } from './identity.js'
 import { MemoryRecordStore } from './record-store.js'

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest'
 import type { E164 } from '../core/e164.js'
-import { OPERATOR_TOKEN, START, startTestNode, type TestNode } from './test-support.js'
+import { OPERATOR_TOKEN, START, startTestNode, type TestNode } from '../testing/http-test-node.js'
 
 const nodes: TestNode[] = []
 const start = async (...args: Parameters<typeof startTestNode>) => {

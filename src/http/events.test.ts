@@ -6,7 +6,7 @@ import type { E164 } from '../core/e164.js'
 import type { CallRecord } from '../validation/call-record.js'
 import { EventHub, visibleTo } from './events.js'
 import { SseStream } from './sse.js'
-import { OPERATOR_TOKEN, START, startTestNode, type TestNode } from './test-support.js'
+import { OPERATOR_TOKEN, START, startTestNode, type TestNode } from '../testing/http-test-node.js'
 
 const nodes: TestNode[] = []
 afterEach(async () => {

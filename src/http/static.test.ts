@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { staticPath } from './static.js'
-import { startTestNode, type TestNode } from './test-support.js'
+import { startTestNode, type TestNode } from '../testing/http-test-node.js'
 
 /** A GET with the path sent exactly as given (fetch would normalise the dots away). */
 function rawGet(

@@ -1,4 +1,4 @@
-import { describeRecordStore } from '../../test/record-store-suite.js'
+import { describeRecordStore } from '../testing/record-store-suite.js'
 import { openDatabase } from './database.js'
 import { SqliteRecordStore } from './dht-record-store.js'
 

@@ -10,14 +10,14 @@ import { WebSocket } from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { systemClock } from '../../src/core/clock.js'
 import { CallAgent } from '../../src/sip/call-agent.js'
-import { StaticSipDirectory } from '../../src/sip/directory.js'
+import { StaticSipDirectory } from '../../src/testing/static-sip-directory.js'
 import { parseMessage } from '../../src/sip/parser.js'
 import { SipStreamFramer, type StreamItem } from '../../src/sip/stream-framer.js'
 import { MemoryTicketKeyStore, TicketKeyRing } from '../../src/tickets/key-ring.js'
 import { verifyTicket } from '../../src/tickets/mint.js'
 import type { E164 } from '../../src/core/e164.js'
-import { SIP_CORPUS, sip } from '../sip-corpus/cases.js'
-import { mutate, mutations, showBytes } from './mutate.js'
+import { SIP_CORPUS, sip } from '../../src/testing/sip-corpus.js'
+import { mutate, mutations, showBytes } from '../../src/testing/fuzz/mutate.js'
 
 const INPUTS = Number(process.env.FUZZ_SOCKET_RUNS ?? 200)
 const CONCURRENCY = 10

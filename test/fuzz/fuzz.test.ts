@@ -3,8 +3,8 @@
  * The long run is `ime bench fuzz --runs 100000`. See docs/reliability.md.
  */
 import { describe, expect, it } from 'vitest'
-import { describeFailure, runTarget } from './harness.js'
-import { targetsOf } from './targets.js'
+import { describeFailure, runTarget } from '../../src/testing/fuzz/harness.js'
+import { targetsOf } from '../../src/testing/fuzz/targets.js'
 
 /** Inputs per target: the CPace-heavy proof target costs ~3 ms an input, the rest well under 1 ms. */
 const RUNS: Record<string, number> = { 'validation.proof': 600, 'sip.SipStreamFramer': 2_000 }

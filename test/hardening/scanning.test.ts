@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { systemClock } from '../../src/core/clock.js'
 import type { E164 } from '../../src/core/e164.js'
 import { CallAgent, type CallAgentEvent } from '../../src/sip/call-agent.js'
-import { StaticSipDirectory } from '../../src/sip/directory.js'
-import { SipPhone } from '../../src/sip/scripted-phone.js'
-import { findTool } from '../interop/support/tools.js'
+import { StaticSipDirectory } from '../../src/testing/static-sip-directory.js'
+import { SipPhone } from '../../src/testing/scripted-phone.js'
+import { findTool } from '../../src/testing/interop/tools.js'
 
 /** Runs a tool without blocking this process (the agent under test answers from this same event loop). */
 const run = (program: 'svmap' | 'svwar' | 'svcrack', args: string[]) =>

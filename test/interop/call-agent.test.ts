@@ -12,11 +12,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mintTicket, verifyTicket } from '../../src/tickets/mint.js'
-import { startAgent, rand, type StartedAgent } from './support/call-agent.js'
-import { writeInjection } from './support/injection.js'
-import { killAllKamailio, startKamailio, type KamailioProcess } from './support/kamailio.js'
-import { freePorts, LOCALHOST } from './support/ports.js'
-import { explain, killAllSipp, runSipp, startSipp, type SippProcess } from './support/sipp.js'
+import { startAgent, rand, type StartedAgent } from '../../src/testing/interop/call-agent.js'
+import { writeInjection } from '../../src/testing/interop/injection.js'
+import { killAllKamailio, startKamailio, type KamailioProcess } from '../../src/testing/interop/kamailio.js'
+import { freePorts, LOCALHOST } from '../../src/testing/interop/ports.js'
+import {
+  explain,
+  killAllSipp,
+  runSipp,
+  SCENARIOS_DIR,
+  startSipp,
+  type SippProcess,
+} from '../../src/testing/interop/sipp.js'
 
 const DOMAIN = 'bravo.example'
 const CALLING_DOMAIN = 'alpha.example'
@@ -67,7 +74,7 @@ describe('our call agent with SIPp (and Kamailio in front)', () => {
       calls: 1,
       logs: true,
       timeoutMs: 120_000,
-      extraArgs: ['-oocsf', join(import.meta.dirname, 'scenarios', 'uas.xml'), '-d', '110000'],
+      extraArgs: ['-oocsf', join(SCENARIOS_DIR, 'uas.xml'), '-d', '110000'],
     })
     // Registered once the 200 came: the scenario logs "registered" (SIPp flushes its log per line).
     const until = Date.now() + 10_000

@@ -1,6 +1,6 @@
 /**
  * Kamailio in front of our call agent as its outbound proxy (an enterprise's SBC): alice at alpha calls a number
- * with a learned route; alpha's agent sends the INVITE, ticket attached, through Kamailio (test/interop/kamailio/
+ * with a learned route; alpha's agent sends the INVITE, ticket attached, through Kamailio (src/testing/interop/kamailio/
  * outbound-proxy.cfg, record-routing on both of its sockets) to bravo's edge, which checks the ticket. BYE from
  * either side follows the route set back through Kamailio. (Calls INTO an edge behind this Kamailio are in
  * kamailio-proxies.test.ts and call-agent.test.ts.)
@@ -10,12 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { systemClock } from '../../src/core/clock.js'
 import type { E164 } from '../../src/core/e164.js'
 import { CallAgent } from '../../src/sip/call-agent.js'
-import { StaticSipDirectory } from '../../src/sip/directory.js'
-import { SipPhone } from '../../src/sip/scripted-phone.js'
+import { StaticSipDirectory } from '../../src/testing/static-sip-directory.js'
+import { SipPhone } from '../../src/testing/scripted-phone.js'
 import { MemoryTicketKeyStore, TicketKeyRing } from '../../src/tickets/key-ring.js'
 import { mintTicket, verifyTicket } from '../../src/tickets/mint.js'
-import { killAllKamailio, startKamailio, type KamailioProcess } from './support/kamailio.js'
-import { freePorts, LOCALHOST } from './support/ports.js'
+import { killAllKamailio, startKamailio, type KamailioProcess } from '../../src/testing/interop/kamailio.js'
+import { freePorts, LOCALHOST } from '../../src/testing/interop/ports.js'
 
 const rand = (n: number) => new Uint8Array(randomBytes(n))
 const BOB = '+14085550100' as E164

@@ -1,8 +1,8 @@
 /** The parsers of SIPp's output used by the interop tests and `ime bench sip`. */
 import { describe, expect, it } from 'vitest'
-import { countsOf, durationMs, epochSeconds, lastStatRow, responseTimes } from './support/sipp-stats.js'
-import { renderTemplate } from './support/kamailio.js'
-import { rttFreqFor } from './support/sipp.js'
+import { countsOf, durationMs, epochSeconds, lastStatRow, responseTimes } from '../../src/testing/interop/sipp-stats.js'
+import { renderTemplate } from '../../src/testing/interop/kamailio.js'
+import { rttFreqFor } from '../../src/testing/interop/sipp.js'
 
 describe('SIPp output parsers', () => {
   const csv = [

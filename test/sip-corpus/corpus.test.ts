@@ -9,7 +9,7 @@ import { parseMessage, type SipParseError } from '../../src/sip/parser.js'
 import { responseTo } from '../../src/sip/message.js'
 import { serialiseMessage } from '../../src/sip/serialise.js'
 import { SipStreamFramer, type StreamItem } from '../../src/sip/stream-framer.js'
-import { SIP_CORPUS, sip, type CorpusCase } from './cases.js'
+import { SIP_CORPUS, sip, type CorpusCase } from '../../src/testing/sip-corpus.js'
 
 const NEXT = sip([
   'OPTIONS sip:next@example.com SIP/2.0',

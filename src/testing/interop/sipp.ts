@@ -7,18 +7,18 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { isAbsolute, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { waitListening } from './listening.js'
 import { freePorts, LOCALHOST } from './ports.js'
 import { countsOf, describeExit, lastStatRow, responseTimes, type SippCounts } from './sipp-stats.js'
 import { findTool } from './tools.js'
+import { projectRoot } from '../project-root.js'
 
-export const SCENARIOS_DIR = fileURLToPath(new URL('../scenarios/', import.meta.url))
+export const SCENARIOS_DIR = join(projectRoot(), 'src/testing/interop/scenarios/')
 
 export type SippTransport = 't1' | 'tn' | 'u1'
 
 export interface SippOptions {
-  /** A file in test/interop/scenarios (e.g. 'uas.xml') or an absolute path. */
+  /** A file in src/testing/interop/scenarios (e.g. 'uas.xml') or an absolute path. */
   scenario: string
   /** host:port to send to (a UAC); absent for a UAS. */
   target?: string

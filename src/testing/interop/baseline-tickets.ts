@@ -1,5 +1,5 @@
 /**
- * Tickets in the Kamailio baseline's format (test/interop/kamailio/baseline-proxy.cfg), which Kamailio can check
+ * Tickets in the Kamailio baseline's format (src/testing/interop/kamailio/baseline-proxy.cfg), which Kamailio can check
  * with its crypto module: `<mac>.<payload>`, payload `<expires>~<called number>~<calling domain>~<nonce>`, mac the
  * unpadded base64url HMAC-SHA-256 of the payload under an ASCII key. Not the IME ticket encoding: the same cost (one
  * HMAC-SHA-256 per INVITE) in a form a Kamailio script can check.

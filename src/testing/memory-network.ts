@@ -9,7 +9,7 @@ import {
   type ChordRequestHandler,
   type ChordTransport,
   type NodeRef,
-} from './messages.js'
+} from '../dht/messages.js'
 
 export interface NetworkStats {
   /** Requests sent, answered or not. */

@@ -7,8 +7,8 @@ import { openDatabase } from '../store/database.js'
 import { SqliteLearnedRouteStore } from '../store/learned-route-store.js'
 import { SqliteUserStore } from '../store/user-store.js'
 import type { ValidationOutcome } from '../validation/scheduler.js'
-import { createHttpApi, type HttpApi, type HttpApiDeps, type OperatorActs } from './api.js'
-import { EventHub } from './events.js'
+import { createHttpApi, type HttpApi, type HttpApiDeps, type OperatorActs } from '../http/api.js'
+import { EventHub } from '../http/events.js'
 
 export const START = Date.parse('2026-11-25T10:00:00Z')
 export const OPERATOR_TOKEN = 'operator-token-of-a-0123456789'

@@ -1,11 +1,11 @@
 /**
  * SIP codec fuzz targets: the whole-message parser, the stream framer (however the stream is cut), SIP URIs
- * and the structured header values. Seeds are the hostile-SIP corpus (test/sip-corpus) and a few values; the
+ * and the structured header values. Seeds are the hostile-SIP corpus (src/testing/sip-corpus.ts) and a few values; the
  * inputs are those seeds mutated, or random bytes.
  */
 import { isDeepStrictEqual } from 'node:util'
 import fc from 'fast-check'
-import { MAX_MESSAGE_BYTES } from '../../src/sip/constants.js'
+import { MAX_MESSAGE_BYTES } from '../../sip/constants.js'
 import {
   formatAuthValue,
   formatNameAddr,
@@ -14,13 +14,13 @@ import {
   parseCSeq,
   parseNameAddr,
   parseVia,
-} from '../../src/sip/header-values.js'
-import { responseTo, type SipMessage } from '../../src/sip/message.js'
-import { parseMessage, type SipParseError } from '../../src/sip/parser.js'
-import { serialiseMessage } from '../../src/sip/serialise.js'
-import { SipStreamFramer, type StreamItem } from '../../src/sip/stream-framer.js'
-import { formatSipUri, parseSipUri } from '../../src/sip/uri.js'
-import { SIP_CORPUS } from '../sip-corpus/cases.js'
+} from '../../sip/header-values.js'
+import { responseTo, type SipMessage } from '../../sip/message.js'
+import { parseMessage, type SipParseError } from '../../sip/parser.js'
+import { serialiseMessage } from '../../sip/serialise.js'
+import { SipStreamFramer, type StreamItem } from '../../sip/stream-framer.js'
+import { formatSipUri, parseSipUri } from '../../sip/uri.js'
+import { SIP_CORPUS } from '../sip-corpus.js'
 import { checkReason, fail, type FuzzTarget, type Outcome } from './harness.js'
 import { mutate, mutateText, mutations, showBytes, type Mutation } from './mutate.js'
 

@@ -1,10 +1,10 @@
 /** What every RecordStore must do, run against each implementation (in memory, SQLite). */
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { describe, expect, it } from 'vitest'
-import { ringId, RING_SIZE, type RingId } from '../src/core/ring.js'
-import { claimSignerFor } from '../src/dht/identity.js'
-import type { RecordStore } from '../src/dht/record-store.js'
-import { signClaim, type ClaimSigner } from '../src/dht/records.js'
+import { ringId, RING_SIZE, type RingId } from '../core/ring.js'
+import { claimSignerFor } from '../dht/identity.js'
+import type { RecordStore } from '../dht/record-store.js'
+import { signClaim, type ClaimSigner } from '../dht/records.js'
 
 const NOW = 1_800_000_000_000
 

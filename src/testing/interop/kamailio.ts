@@ -1,5 +1,5 @@
 /**
- * Running Kamailio from a config template in test/interop/kamailio: parameters `{{NAME}}` are replaced, the config
+ * Running Kamailio from a config template in src/testing/interop/kamailio: parameters `{{NAME}}` are replaced, the config
  * is written to a new temporary directory, checked (-c), and Kamailio runs in the foreground (-DD -E) with its own
  * port, shared (-m) and private (-M) memory sizes, and that directory as working and runtime directory: nothing
  * outside it is written. stop() sends SIGTERM to the main process (which ends its children), SIGKILL after 3 s.
@@ -8,14 +8,14 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { waitListening } from './listening.js'
 import { findTool, KAMAILIO_MODULES, requireKamailioModule } from './tools.js'
+import { projectRoot } from '../project-root.js'
 
-export const KAMAILIO_DIR = fileURLToPath(new URL('../kamailio/', import.meta.url))
+export const KAMAILIO_DIR = join(projectRoot(), 'src/testing/interop/kamailio/')
 
 export interface KamailioOptions {
-  /** A file in test/interop/kamailio, e.g. 'baseline-proxy.cfg'. */
+  /** A file in src/testing/interop/kamailio, e.g. 'baseline-proxy.cfg'. */
   config: string
   /** Values for the template's {{NAME}} parameters; every parameter in the template must be given. */
   params: Readonly<Record<string, string | number>>

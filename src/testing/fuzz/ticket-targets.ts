@@ -4,9 +4,9 @@
  */
 import { randomBytes } from 'node:crypto'
 import fc from 'fast-check'
-import { MemoryTicketKeyStore, TicketKeyRing } from '../../src/tickets/key-ring.js'
-import { mintTicket, verifyTicket } from '../../src/tickets/mint.js'
-import { parseTicket, ticketToText } from '../../src/tickets/ticket.js'
+import { MemoryTicketKeyStore, TicketKeyRing } from '../../tickets/key-ring.js'
+import { mintTicket, verifyTicket } from '../../tickets/mint.js'
+import { parseTicket, ticketToText } from '../../tickets/ticket.js'
 import { checkReason, fail, type FuzzTarget, type Outcome } from './harness.js'
 import { mutateText, mutations, type Mutation } from './mutate.js'
 

@@ -6,8 +6,9 @@
  */
 import { accessSync, constants, readFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
+import { projectRoot } from '../project-root.js'
 
-const PACKAGE_SCRIPT = join(import.meta.dirname, '../../../scripts/system-packages.sh')
+const PACKAGE_SCRIPT = join(projectRoot(), 'scripts/system-packages.sh')
 
 /** Program (or file) -> the Debian package that installs it, from scripts/system-packages.sh's PACKAGES block. */
 export function toolPackages(): Map<string, string> {

@@ -1,0 +1,61 @@
+/**
+ * Starts our call agent (src/sip/call-agent.ts) in this process for the interop tests and `ime bench sip`, with
+ * one enterprise's users, IME ticket keys and the real ticket check (verifyTicket).
+ */
+import { randomBytes } from 'node:crypto'
+import { systemClock } from '../../core/clock.js'
+import type { E164 } from '../../core/e164.js'
+import { CallAgent } from '../../sip/call-agent.js'
+import { MemoryTicketKeyStore, TicketKeyRing } from '../../tickets/key-ring.js'
+import { verifyTicket } from '../../tickets/mint.js'
+import { StaticSipDirectory } from '../static-sip-directory.js'
+import { LOCALHOST } from './ports.js'
+
+export interface AgentUser {
+  name: string
+  password: string
+  /** E.164 */
+  number?: string
+}
+
+/** What the tests use of a running CallAgent. */
+export type AgentUnderTest = CallAgent
+
+export const rand = (n: number): Uint8Array => new Uint8Array(randomBytes(n))
+
+export interface StartedAgent {
+  agent: AgentUnderTest
+  /** The terminating side's ticket keys: mint valid tickets with them. */
+  keys: TicketKeyRing
+  domain: string
+  edgeTcp: number
+  internalTcp: number
+  events: { type: string; [k: string]: unknown }[]
+}
+
+/** One enterprise's call agent on 127.0.0.1, edge and internal faces on free TCP ports. */
+export async function startAgent(domain: string, users: readonly AgentUser[]): Promise<StartedAgent> {
+  const keys = new TicketKeyRing(new MemoryTicketKeyStore(), rand)
+  const events: StartedAgent['events'] = []
+  const agent = await CallAgent.start({
+    domain,
+    host: LOCALHOST,
+    edge: { tcpPort: 0 },
+    internal: { tcpPort: 0 },
+    directory: new StaticSipDirectory(
+      domain,
+      users.map((u) => ({ ...u, number: u.number as E164 | undefined })),
+    ),
+    routeTo: () => undefined,
+    checkTicket: (t, expected) => verifyTicket(t, expected, keys, Date.now()),
+    clock: systemClock,
+    onEvent: (e) => void (events.length < 10_000 && events.push(e)),
+  })
+  const edgeTcp = agent.addresses.edge.tcp
+  const internalTcp = agent.addresses.internal.tcp
+  if (edgeTcp === undefined || internalTcp === undefined) {
+    await agent.stop()
+    throw new Error('the call agent did not report its edge and internal TCP ports (agent.addresses)')
+  }
+  return { agent, keys, domain, edgeTcp, internalTcp, events }
+}
