@@ -6,13 +6,15 @@
  * agent opens and registers to the PSTN gateway; calls arriving on it are inbound PSTN calls.
  *
  * Routing of a user's call: a local user or number -> that user's registrations (forked); a number with a learned
- * route -> the route's SIP URI with its ticket, and if that fails (unreachable within the timeout, 403, 408,
- * 5xx) -> the PSTN, automatically; otherwise -> the PSTN gateway. PSTN and IME calls are kept as call records.
+ * route -> the route's SIP URI with its ticket, and if that fails (unreachable within the timeout, 403, 404,
+ * 408, 480, 5xx...: src/core/fallback-policy.ts) -> the PSTN, automatically; otherwise -> the PSTN gateway.
+ * PSTN and IME calls are kept as call records.
  */
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { Clock } from '../core/clock.js'
 import { isE164, type E164 } from '../core/e164.js'
+import { statusFallsBack } from '../core/fallback-policy.js'
 import type { Result } from '../core/result.js'
 import type { TicketRejection } from '../tickets/mint.js'
 import type { CallOutcome, NewCallRecord } from '../validation/call-record.js'
@@ -555,7 +557,9 @@ export class CallAgent {
     this.core.forward(req, conn, {
       groups,
       recordRoute: true,
-      failover: (best, label) => label === 'ime' && isFailoverStatus(best.status),
+      // The one fallback policy, shared with the softphone. The proxy core answers for a route it could not
+      // reach with 503, and for one that did not answer within the IME timeout with 408: both fall back.
+      failover: (best, label) => label === 'ime' && statusFallsBack(best.status),
       onFailover: (best) => {
         details.fallback = true
         this.counters.fallbacks++
@@ -704,9 +708,6 @@ export class ScannerWatch {
     return { blocked: true, first: true, why }
   }
 }
-
-/** An IME route that answers like this is abandoned for the PSTN: unreachable, refused ticket, overloaded. */
-export const isFailoverStatus = (s: number): boolean => s === 403 || s === 408 || s === 480 || s >= 500
 
 /** The E.164 number a SIP URI's user part holds ('+' and digits; visual separators allowed), if any. */
 export function numberIn(uri: string): E164 | undefined {

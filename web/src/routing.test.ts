@@ -39,8 +39,10 @@ describe('choosing a route', () => {
     expect(fallsBack({ kind: 'connect-timeout', ms: 2000 })).toBe(true)
     expect(fallsBack({ kind: 'connect-failed', reason: 'x' })).toBe(true)
     expect(fallsBack({ kind: 'transport', reason: 'x' })).toBe(true)
-    for (const code of [403, 404, 408, 500, 503]) expect(fallsBack({ kind: 'rejected', code, reason: '' })).toBe(true)
-    for (const code of [486, 600, 603, 480, 487]) expect(fallsBack({ kind: 'rejected', code, reason: '' })).toBe(false)
+    for (const code of [403, 404, 408, 480, 500, 503]) {
+      expect(fallsBack({ kind: 'rejected', code, reason: '' })).toBe(true)
+    }
+    for (const code of [486, 600, 603, 487]) expect(fallsBack({ kind: 'rejected', code, reason: '' })).toBe(false)
   })
 
   it('labels paths as the history shows them', () => {

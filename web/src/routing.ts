@@ -2,13 +2,14 @@
  * How an outgoing call is routed, as a pure state machine. Before a call the softphone asks its node for learned
  * routes to the number. With a usable route it opens a second SIP WebSocket, straight to the callee domain, and
  * sends the INVITE with the route's ticket (X-IME-Ticket). If that socket does not connect in time, fails, or
- * the far end refuses the ticket (403) or cannot take the call, the call goes through the PSTN instead: via the
+ * the far end refuses the ticket (403) or cannot take the call (src/core/fallback-policy.ts), the call goes through the PSTN instead: via the
  * user's own registered connection to sip:<number>@<own domain>, which the node's proxy sends to the PSTN.
  * Without a route the call goes through the PSTN from the start.
  *
  * `step` takes a state and an event and returns the next state and the effects to carry out; `CallAttempt`
  * drives it with a timer and an effect runner (the SIP side).
  */
+import { fallsBackToPstn } from '../../src/core/fallback-policy.js'
 import type { CallPath, NewCallRecord, RouteDto } from './api.js'
 
 export type PathLabel = 'IME' | 'PSTN' | 'PSTN (fallback)'
@@ -48,14 +49,12 @@ export type ImeFailure =
   | { readonly kind: 'transport'; readonly reason: string }
 
 /**
- * Whether a failed IME leg should be retried through the PSTN. The callee's own answers (busy, declined, no
- * answer) are final: the PSTN would reach the same person. Everything that says "this route does not work"
- * falls back: no connection, ticket refused (403), unknown there (404), timeouts and 5xx server errors.
+ * Whether a failed IME leg should be retried through the PSTN: the one policy the node shares
+ * (src/core/fallback-policy.ts). The callee's own answers (busy, declined, no answer) are final: the PSTN would
+ * reach the same person. Everything that says "this route does not work" falls back.
  */
 export function fallsBack(failure: ImeFailure): boolean {
-  if (failure.kind !== 'rejected') return true
-  const c = failure.code
-  return c === 403 || c === 404 || c === 408 || c === 410 || c === 416 || c === 488 || (c >= 500 && c < 600)
+  return fallsBackToPstn(failure)
 }
 
 export function describeFailure(f: ImeFailure): string {
