@@ -229,7 +229,7 @@ export async function startEnterpriseNode(config: EnterpriseNodeConfig): Promise
           },
           ended: (id, end, outcome, sipCallId) => {
             const finished = transaction(db, () => {
-              callsInProgress.delete(sipCallId)
+              callsInProgress.delete(sipCallId, id)
               const r = calls.finish(id, end, outcome)
               if (r.ok) validations.callEnded(r.value)
               return r

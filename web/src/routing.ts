@@ -12,12 +12,12 @@
 import { fallsBackToPstn } from '../../src/core/fallback-policy.js'
 import type { CallPath, NewCallRecord, RouteDto } from './api.js'
 
-export type PathLabel = 'IME' | 'PSTN' | 'PSTN (fallback)'
+export type PathLabel = 'IME' | 'Internal' | 'PSTN' | 'PSTN (fallback)'
 
 export const DEFAULT_IME_CONNECT_TIMEOUT_MS = 2000
 
 export const pathLabel = (path: CallPath, fallback: boolean): PathLabel =>
-  path === 'ime' ? 'IME' : fallback ? 'PSTN (fallback)' : 'PSTN'
+  path === 'ime' ? 'IME' : path === 'internal' ? 'Internal' : fallback ? 'PSTN (fallback)' : 'PSTN'
 
 export const pstnTarget = (number: string, ownDomain: string): string => `sip:${number}@${ownDomain}`
 
@@ -106,6 +106,11 @@ export type AttemptEvent =
   | { readonly type: 'ime-timeout'; readonly now: number }
   | { readonly type: 'ime-failed'; readonly failure: ImeFailure; readonly now: number }
   | { readonly type: 'ringing' }
+  /**
+   * The node connected the call sent to it to a user of the same enterprise (its answers say X-IME-Path:
+   * internal): no PSTN after all.
+   */
+  | { readonly type: 'internal' }
   | { readonly type: 'answered'; readonly now: number; readonly callId?: string }
   /** The current leg failed with a final response (code) or without one. */
   | { readonly type: 'failed'; readonly code?: number; readonly reason: string; readonly now: number }
@@ -233,11 +238,13 @@ export function step(s: AttemptState, e: AttemptEvent, options: RoutingOptions):
       if (e.type === 'ime-failed') return imeFailed(s, e.failure, e.now)
       return same
     case 'pstn-calling':
+      if (e.type === 'internal') return internal(s)
       if (e.type === 'ringing') return { state: { ...s, ringing: true }, effects: [] }
       if (e.type === 'answered') return answered(s, e)
       if (e.type === 'failed') return end(s, outcomeOf(e.code, false), e.now, [])
       return same
     case 'in-call':
+      if (e.type === 'internal') return internal(s)
       if (e.type === 'ended' || e.type === 'failed') {
         return end(s, 'answered', e.now, s.path === 'ime' ? closeIme : [])
       }
@@ -246,6 +253,12 @@ export function step(s: AttemptState, e: AttemptEvent, options: RoutingOptions):
 }
 
 const closeIme: Effect[] = [{ type: 'close-ime' }]
+
+/** A call through the node that the node kept inside the enterprise (never an IME leg's). */
+function internal(s: AttemptState): Step {
+  if (s.path !== 'pstn') return { state: s, effects: [] }
+  return { state: { ...s, path: 'internal', fallback: false }, effects: [] }
+}
 
 function answered(s: AttemptState, e: { now: number; callId?: string }): Step {
   return {
