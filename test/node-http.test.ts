@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { E164 } from '../src/core/e164.js'
 import { ringIdToHex } from '../src/core/ring.js'
 import { startEnterpriseNode } from '../src/node.js'
+import { SipPhone } from '../src/testing/scripted-phone.js'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -93,6 +94,78 @@ describe('enterprise node over HTTP', () => {
       await node.stop()
     }
     await expect(fetch(node.http!.url + '/api/health')).rejects.toThrow()
+  }, 30_000)
+
+  it('records a call between two of its users as internal: in both histories, never validated', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ime-node-http-'))
+    dirs.push(dataDir)
+    const node = await startEnterpriseNode({
+      dataDir,
+      overlay: 'test',
+      domain: 'a.example',
+      numbers: ['+12015550100' as E164, '+12015550101' as E164],
+      http: { port: 0, operatorToken: 'an-operator-token-0123456789' },
+      sip: { edge: {}, internal: { tcpPort: 0 } },
+      users: [
+        { name: 'alice', password: 'alice password', number: '+12015550100' },
+        { name: 'anna', password: 'anna password', number: '+12015550101' },
+      ],
+      validation: { minCallMs: 0, delayMinMs: 0, delayMaxMs: 0 },
+    })
+    const phones: SipPhone[] = []
+    try {
+      const port = node.sip!.addresses.internal.tcp!
+      for (const name of ['alice', 'anna']) {
+        const p = await SipPhone.connect({
+          transport: 'TCP',
+          port,
+          user: name,
+          password: `${name} password`,
+          domain: 'a.example',
+        })
+        phones.push(p)
+        expect((await p.register()).status).toBe(200)
+      }
+      const [alice, anna] = phones as [SipPhone, SipPhone]
+      const invited = anna.nextRequest('INVITE')
+      const call = await alice.call('sip:+12015550101@a.example')
+      expect(call.final.status).toBe(200)
+      expect((await invited).headers.get('X-IME-Path')).toBe('internal')
+      expect((await alice.bye(call.dialog!)).status).toBe(200)
+
+      const records = node.calls.list()
+      expect(records.map((r) => [r.user, r.direction, r.path, r.outcome])).toEqual(
+        expect.arrayContaining([
+          ['alice', 'outbound', 'internal', 'answered'],
+          ['anna', 'inbound', 'internal', 'answered'],
+        ]),
+      )
+      expect(records).toHaveLength(2)
+      // Not a validation candidate: nothing queued, and no PSTN call for a claimer's proof to be about.
+      expect(node.validations.pending()).toEqual([])
+      expect(node.calls.inboundTo('+12015550101' as E164, 0, Date.now() + 1000)).toEqual([])
+      expect(node.calls.lastOutboundTo('+12015550101' as E164, 0)).toBeUndefined()
+
+      const history = async (user: string) => {
+        const signIn = await fetch(node.http!.url + '/api/session', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-ime-csrf': '1' },
+          body: JSON.stringify({ user, password: `${user} password` }),
+        })
+        const { token } = (await signIn.json()) as { token: string }
+        const res = await fetch(node.http!.url + '/api/calls', { headers: { authorization: `Bearer ${token}` } })
+        return ((await res.json()) as { calls: unknown[] }).calls
+      }
+      expect(await history('alice')).toEqual([
+        expect.objectContaining({ direction: 'outbound', from: '+12015550100', to: '+12015550101', path: 'internal' }),
+      ])
+      expect(await history('anna')).toEqual([
+        expect.objectContaining({ direction: 'inbound', from: '+12015550100', to: '+12015550101', path: 'internal' }),
+      ])
+    } finally {
+      for (const p of phones) await p.close()
+      await node.stop()
+    }
   }, 30_000)
 
   it('refuses a user with a bad password at start, saying which', async () => {

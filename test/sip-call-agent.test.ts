@@ -162,6 +162,33 @@ describe('call agent and PSTN gateway on loopback', () => {
     await byeAtCarol
   })
 
+  it('records an internal call for both users with path internal, and tells both phones the path', async () => {
+    const carol = await phone(b, 'carol', 'TCP', 'b.example')
+    expect((await carol.register()).status).toBe(200)
+    const bob = await phone(b, 'bob', 'TCP', 'b.example')
+    expect((await bob.register()).status).toBe(200)
+    const before = b.records.length
+    const invited = bob.nextRequest('INVITE')
+    // A forged path from the caller is replaced.
+    const call = await carol.call('sip:+14085550100@b.example', [['X-IME-Path', 'ime']])
+    expect(call.final.status).toBe(200)
+    expect((await invited).headers.values('X-IME-Path')).toEqual({ ok: true, value: ['internal'] })
+    expect(call.final.headers.get('X-IME-Path')).toBe('internal')
+    expect(call.provisional.find((r) => r.status === 180)?.headers.get('X-IME-Path')).toBe('internal')
+    const mine = b.records.slice(before)
+    const both = { path: 'internal', caller: '+14085550111', called: '+14085550100' }
+    expect(mine).toEqual([
+      expect.objectContaining({ ...both, direction: 'outbound', user: 'carol' }),
+      expect.objectContaining({ ...both, direction: 'inbound', user: 'bob' }),
+    ])
+    expect(mine.every((r) => r.end === undefined && r.fallback === undefined)).toBe(true)
+    expect(b.events.some((e) => e.type === 'call-started' && e.path === 'internal')).toBe(true)
+    expect((await carol.bye(call.dialog!)).status).toBe(200)
+    await waitFor(() => mine.every((r) => typeof r.end === 'number'))
+    expect(mine.map((r) => r.outcome)).toEqual(['answered', 'answered'])
+    expect(b.records.length).toBe(before + 2)
+  })
+
   it('phones forget ended dialogs and keep only their last requests (soaks run them for hours)', async () => {
     const carol = await phone(b, 'carol', 'TCP', 'b.example')
     expect((await carol.register()).status).toBe(200)

@@ -41,7 +41,7 @@ export function callRecording({ db, calls, callsInProgress, validations, events 
       },
       ended(id, end, outcome, sipCallId) {
         const finished = transaction(db, () => {
-          callsInProgress.delete(sipCallId)
+          callsInProgress.delete(sipCallId, id)
           const r = calls.finish(id, end, outcome)
           if (r.ok) validations.callEnded(r.value)
           return r

@@ -6,16 +6,19 @@
  * agent opens and registers to the PSTN gateway; calls arriving on it are inbound PSTN calls.
  *
  * Routing of a user's call: a local user or number -> that user's registrations (forked); a number with a learned
- * route -> the route's SIP URI with its ticket, and if that fails (unreachable within the timeout, 403, 408,
- * 5xx) -> the PSTN, automatically; otherwise -> the PSTN gateway. PSTN and IME calls are kept as call records.
+ * route -> the route's SIP URI with its ticket, and if that fails (unreachable within the timeout, 403, 404,
+ * 408, 480, 5xx...: src/core/fallback-policy.ts) -> the PSTN, automatically; otherwise -> the PSTN gateway.
+ * PSTN, IME and internal calls (between two users here: one record for each of them) are kept as call records;
+ * only PSTN calls are ever validated.
  */
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { Clock } from '../core/clock.js'
 import { isE164, type E164 } from '../core/e164.js'
+import { statusFallsBack } from '../core/fallback-policy.js'
 import type { Result } from '../core/result.js'
 import type { TicketRejection } from '../tickets/mint.js'
-import type { CallOutcome, NewCallRecord } from '../validation/call-record.js'
+import type { CallOutcome, CallPath, NewCallRecord } from '../validation/call-record.js'
 import {
   answerChallenge,
   challengeValues,
@@ -102,10 +105,10 @@ export interface CallAgentConfig {
     started(record: NewCallRecord, sipCallId?: string): void
     ended(id: string, end: number, outcome: CallOutcome, sipCallId: string): void
     /**
-     * A call in progress this agent does not know (it was answered before a restart), if the store kept it:
-     * its BYE then still ends the record.
+     * The records of a call in progress this agent does not know (it was answered before a restart), if the
+     * store kept them: its BYE then still ends them. None: not known.
      */
-    inProgress?(sipCallId: string): ActiveCall | undefined
+    inProgress?(sipCallId: string): readonly ActiveCall[]
   }
   readonly clock: Clock
   /** How long an IME route may take to connect and answer before the call falls back to the PSTN (ms). */
@@ -136,7 +139,7 @@ export interface CallAgentCounters {
   ticketsAccepted: number
   ticketsRefused: Record<string, number>
   rateLimited: number
-  callsByPath: Record<'pstn' | 'ime' | 'local', number>
+  callsByPath: Record<CallPath, number>
   fallbacks: number
   authFailures: number
   scansBlocked: number
@@ -161,7 +164,7 @@ export class CallAgent {
     ticketsAccepted: 0,
     ticketsRefused: {},
     rateLimited: 0,
-    callsByPath: { pstn: 0, ime: 0, local: 0 },
+    callsByPath: { pstn: 0, ime: 0, internal: 0 },
     fallbacks: 0,
     authFailures: 0,
     scansBlocked: 0,
@@ -174,7 +177,8 @@ export class CallAgent {
   private internalListeners: SipListener[] = []
   private readonly authFailures = new Map<string, { count: number; until: number }>()
   private readonly refusals = new Map<string, { count: number; windowStart: number }>()
-  private readonly active = new Map<string, ActiveCall>()
+  /** Calls in progress by SIP Call-ID: the records each started (two for an internal call). */
+  private readonly active = new Map<string, readonly ActiveCall[]>()
   private trunk: PstnTrunk | undefined
   private edgePorts: { tcp?: number; ws?: number; udp?: number } = {}
   private readonly scanners = new ScannerWatch()
@@ -340,10 +344,11 @@ export class CallAgent {
   private onInDialog(req: SipRequest): void {
     if (req.method !== 'BYE') return
     const id = callId(req)
-    const call = id === undefined ? undefined : (this.active.get(id) ?? this.config.calls?.inProgress?.(id))
-    if (call === undefined || id === undefined) return
+    const records = id === undefined ? undefined : (this.active.get(id) ?? this.config.calls?.inProgress?.(id))
+    if (records === undefined || records.length === 0 || id === undefined) return
     this.active.delete(id)
-    this.config.calls?.ended(call.recordId, Math.max(call.start, this.config.clock.now()), 'answered', id)
+    const now = this.config.clock.now()
+    for (const call of records) this.config.calls?.ended(call.recordId, Math.max(call.start, now), 'answered', id)
     this.emit({ type: 'call-ended', callId: id })
   }
 
@@ -513,7 +518,18 @@ export class CallAgent {
     const localUser = target.value.user === undefined ? undefined : this.config.directory.user(target.value.user)
     const number = numberIn(req.uri)
     const local = localUser ?? (number === undefined ? undefined : this.config.directory.userByNumber(number))
-    if (local !== undefined) return this.forkToUser(req, conn, local, 'local', undefined)
+    if (local !== undefined) {
+      // The callee's phone (and, in the answers, the caller's) is told the path, to show "Internal".
+      req.headers.remove('X-IME-Path')
+      req.headers.add('X-IME-Path', 'internal')
+      const called = number ?? local.number
+      return this.forkToUser(req, conn, local, 'internal', {
+        direction: 'inbound',
+        caller: user.number,
+        called,
+        from: user,
+      })
+    }
     if (number === undefined) return this.core.reply(req, conn, 404, 'Not a local user or an E.164 number')
     const caller = user.number
     if (caller !== undefined) {
@@ -539,6 +555,7 @@ export class CallAgent {
         },
       ])
     }
+    req.headers.remove('X-IME-Path')
     const pstn = this.trunk?.targetFor(number)
     if (pstn !== undefined) groups.push([{ ...pstn, label: 'pstn' }])
     if (groups.length === 0) return this.core.reply(req, conn, 503, 'No route and no PSTN gateway')
@@ -555,14 +572,16 @@ export class CallAgent {
     this.core.forward(req, conn, {
       groups,
       recordRoute: true,
-      failover: (best, label) => label === 'ime' && isFailoverStatus(best.status),
+      // The one fallback policy, shared with the softphone. The proxy core answers for a route it could not
+      // reach with 503, and for one that did not answer within the IME timeout with 408: both fall back.
+      failover: (best, label) => label === 'ime' && statusFallsBack(best.status),
       onFailover: (best) => {
         details.fallback = true
         this.counters.fallbacks++
         this.counters.callsByPath.pstn++
         this.emit({ type: 'fallback', number, status: best.status, reason: best.reason, user: user.name })
       },
-      onResponse: (res, label) => this.track(req, res, (label as 'ime' | 'pstn' | undefined) ?? 'pstn', details),
+      onResponse: (res, label) => this.track(req, res, (label as 'ime' | 'pstn' | undefined) ?? 'pstn', [details]),
     })
   }
 
@@ -576,12 +595,16 @@ export class CallAgent {
     this.forkToUser(req, conn, user, 'pstn', { direction: 'inbound', caller: callerNumber(req), called })
   }
 
+  /**
+   * Forks a call to a local user's phones. `record` describes the callee's side of it; for an internal call
+   * `record.from` is the calling user, whose side is recorded too.
+   */
   private forkToUser(
     req: SipRequest,
     conn: SipConnection,
     user: SipUser,
-    path: 'ime' | 'pstn' | 'local',
-    record: { direction: 'inbound' | 'outbound'; caller: E164 | undefined; called: E164 } | undefined,
+    path: CallPath,
+    record: { direction: 'inbound'; caller: E164 | undefined; called: E164 | undefined; from?: SipUser },
   ): void {
     const bindings = this.registrations.current(user.name, this.config.clock.now())
     const targets: ForwardTarget[] = []
@@ -593,47 +616,65 @@ export class CallAgent {
       )
     }
     if (targets.length === 0) return this.core.reply(req, conn, 480, 'Temporarily Unavailable: not registered')
-    if (path !== 'pstn' || record?.direction !== 'inbound') this.counters.callsByPath[path]++
-    else this.counters.callsByPath.pstn++
+    this.counters.callsByPath[path]++
+    const { caller, called, from } = record
+    const parties: Party[] = [{ direction: 'inbound', caller, called, user: user.name }]
+    if (from !== undefined) parties.unshift({ direction: 'outbound', caller, called, user: from.name })
     this.core.forward(req, conn, {
       groups: [targets],
       recordRoute: true,
       onResponse: (res) => {
-        if (record !== undefined && path !== 'local') this.track(req, res, path, { ...record, user: user.name })
+        if (path === 'internal') {
+          res.headers.remove('X-IME-Path')
+          res.headers.add('X-IME-Path', 'internal')
+        }
+        this.track(req, res, path, parties)
       },
     })
   }
 
-  /** Call records from the responses of a call's INVITE: answered -> started (ended by BYE); failed -> kept. */
-  private track(
-    req: SipRequest,
-    res: SipResponse,
-    path: 'ime' | 'pstn',
-    d: { direction: 'inbound' | 'outbound'; caller: E164 | undefined; called: E164; user: string; fallback?: boolean },
-  ): void {
-    if (res.status < 200 || this.config.calls === undefined || d.caller === undefined) return
+  /**
+   * Call records from the responses of a call's INVITE, one for each party here (two for an internal call):
+   * answered -> started (ended by BYE); failed -> kept. Without both numbers nothing is recorded.
+   */
+  private track(req: SipRequest, res: SipResponse, path: CallPath, parties: readonly Party[]): void {
+    const first = parties[0]
+    if (res.status < 200 || this.config.calls === undefined || first === undefined) return
+    const { caller, called } = first
+    if (caller === undefined || called === undefined) return
     const id = callId(req)
     if (id === undefined || (res.status < 300 && this.active.has(id))) return
     const now = this.config.clock.now()
-    const recordId = `${d.direction === 'inbound' ? 'in' : 'out'}-${randomBytes(8).toString('hex')}`
-    const base = {
-      id: recordId,
+    const records = parties.map((d) => ({
+      id: `${d.direction === 'inbound' ? 'in' : 'out'}-${randomBytes(8).toString('hex')}`,
       direction: d.direction,
-      caller: d.caller,
-      called: d.called,
+      caller,
+      called,
       start: now,
       path,
       user: d.user,
       ...(path === 'pstn' && d.fallback === true && { fallback: true }),
-    }
+    }))
     if (res.status < 300) {
-      this.config.calls.started(base, id)
-      this.active.set(id, { recordId, start: now })
-      this.emit({ type: 'call-started', callId: id, path, ...d })
+      for (const r of records) this.config.calls.started(r, id)
+      this.active.set(
+        id,
+        records.map((r) => ({ recordId: r.id, start: now })),
+      )
+      this.emit({ type: 'call-started', callId: id, path, ...first })
     } else {
-      this.config.calls.started({ ...base, end: now, outcome: outcomeOf(res.status) })
+      for (const r of records) this.config.calls.started({ ...r, end: now, outcome: outcomeOf(res.status) })
     }
   }
+}
+
+/** One side of a call that this node keeps a record of: the local user's. */
+interface Party {
+  readonly direction: 'inbound' | 'outbound'
+  readonly caller: E164 | undefined
+  readonly called: E164 | undefined
+  readonly user: string
+  readonly fallback?: boolean
 }
 
 const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, INFO, UPDATE, REFER, NOTIFY, PRACK'
@@ -704,9 +745,6 @@ export class ScannerWatch {
     return { blocked: true, first: true, why }
   }
 }
-
-/** An IME route that answers like this is abandoned for the PSTN: unreachable, refused ticket, overloaded. */
-export const isFailoverStatus = (s: number): boolean => s === 403 || s === 408 || s === 480 || s >= 500
 
 /** The E.164 number a SIP URI's user part holds ('+' and digits; visual separators allowed), if any. */
 export function numberIn(uri: string): E164 | undefined {

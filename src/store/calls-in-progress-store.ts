@@ -1,6 +1,7 @@
 /**
- * The call agent's calls in progress (SIP Call-ID -> the call record it started) in SQLite: a BYE that comes
- * after the node restarted still ends the record. A row goes when its call ends, or with its record.
+ * The call agent's calls in progress (SIP Call-ID -> the call records it started: one, or two for an internal
+ * call, the caller's and the callee's) in SQLite: a BYE that comes after the node restarted still ends the
+ * records. A row goes when its record's call ends, or with its record.
  */
 import type { ActiveCall } from '../sip/call-agent.js'
 import type { Database } from './database.js'
@@ -8,11 +9,12 @@ import type { Database } from './database.js'
 export class SqliteCallsInProgress {
   constructor(private readonly db: Database) {}
 
-  get(sipCallId: string): ActiveCall | undefined {
-    const row = this.db
-      .prepare('SELECT record_id, start_ms FROM calls_in_progress WHERE sip_call_id = ?')
-      .get(sipCallId) as { record_id: string; start_ms: number } | undefined
-    return row === undefined ? undefined : { recordId: row.record_id, start: row.start_ms }
+  /** The records a SIP call started, if it is in progress (none: not known here). */
+  get(sipCallId: string): ActiveCall[] {
+    const rows = this.db
+      .prepare('SELECT record_id, start_ms FROM calls_in_progress WHERE sip_call_id = ? ORDER BY record_id')
+      .all(sipCallId) as unknown as { record_id: string; start_ms: number }[]
+    return rows.map((row) => ({ recordId: row.record_id, start: row.start_ms }))
   }
 
   set(sipCallId: string, call: ActiveCall): void {
@@ -25,7 +27,11 @@ export class SqliteCallsInProgress {
       .run(sipCallId, call.recordId, call.start, call.recordId)
   }
 
-  delete(sipCallId: string): void {
-    this.db.prepare('DELETE FROM calls_in_progress WHERE sip_call_id = ?').run(sipCallId)
+  /** Forgets one record of a call (its end was recorded), or all of them. */
+  delete(sipCallId: string, recordId?: string): void {
+    if (recordId === undefined) this.db.prepare('DELETE FROM calls_in_progress WHERE sip_call_id = ?').run(sipCallId)
+    else {
+      this.db.prepare('DELETE FROM calls_in_progress WHERE sip_call_id = ? AND record_id = ?').run(sipCallId, recordId)
+    }
   }
 }

@@ -147,6 +147,40 @@ const MIGRATIONS: readonly string[] = [
      outcome TEXT NOT NULL
    );
    CREATE INDEX validation_log_by_time ON validation_log (at_ms)`,
+  // 13: the path 'internal' (a call between two users of this enterprise) in call records. SQLite cannot change
+  // a CHECK constraint: the table is rebuilt. calls_in_progress (which refers to it) is rebuilt around it, keyed by
+  // SIP Call-ID and record now, since an internal call keeps two records (the caller's and the callee's).
+  `CREATE TEMP TABLE calls_in_progress_before AS SELECT * FROM calls_in_progress;
+   DROP TABLE calls_in_progress;
+   CREATE TABLE call_records_new (
+     id TEXT PRIMARY KEY,
+     direction TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+     caller TEXT NOT NULL,
+     called TEXT NOT NULL,
+     start_ms INTEGER NOT NULL,
+     end_ms INTEGER,
+     path TEXT NOT NULL CHECK (path IN ('pstn', 'ime', 'internal')),
+     outcome TEXT,
+     user_name TEXT,
+     fallback INTEGER NOT NULL DEFAULT 0 CHECK (fallback IN (0, 1))
+   );
+   INSERT INTO call_records_new (id, direction, caller, called, start_ms, end_ms, path, outcome, user_name, fallback)
+     SELECT id, direction, caller, called, start_ms, end_ms, path, outcome, user_name, fallback FROM call_records;
+   DROP TABLE call_records;
+   ALTER TABLE call_records_new RENAME TO call_records;
+   CREATE INDEX call_records_by_called ON call_records (called, start_ms);
+   CREATE INDEX call_records_by_user ON call_records (user_name, start_ms);
+   CREATE INDEX call_records_by_start ON call_records (start_ms);
+   CREATE TABLE calls_in_progress (
+     sip_call_id TEXT NOT NULL,
+     record_id TEXT NOT NULL REFERENCES call_records (id) ON DELETE CASCADE,
+     start_ms INTEGER NOT NULL,
+     PRIMARY KEY (sip_call_id, record_id)
+   ) WITHOUT ROWID;
+   CREATE INDEX calls_in_progress_by_record ON calls_in_progress (record_id);
+   INSERT INTO calls_in_progress (sip_call_id, record_id, start_ms)
+     SELECT sip_call_id, record_id, start_ms FROM calls_in_progress_before;
+   DROP TABLE calls_in_progress_before`,
 ]
 
 export type Database = DatabaseSync
@@ -167,14 +201,15 @@ export function schemaVersion(db: Database): number {
   return (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version
 }
 
-function migrate(db: Database): void {
+/** Applies the migrations after the database's version, up to `upTo` (all: a test may stop at an older one). */
+export function migrate(db: Database, upTo = MIGRATIONS.length): void {
   const current = schemaVersion(db)
   if (current > MIGRATIONS.length) {
     throw new Error(
       `database schema version ${current} is newer than this program knows (${MIGRATIONS.length}); upgrade the program`,
     )
   }
-  for (let version = current + 1; version <= MIGRATIONS.length; version++) {
+  for (let version = current + 1; version <= Math.min(upTo, MIGRATIONS.length); version++) {
     transaction(db, () => {
       db.exec(MIGRATIONS[version - 1]!)
       db.exec(`PRAGMA user_version = ${version}`)

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openDatabase, schemaVersion, transaction } from './database.js'
+import { migrate, openDatabase, schemaVersion, transaction } from './database.js'
 import { SqliteNodeIdentityStore } from './identity-store.js'
 import { SqliteTicketKeyStore } from './ticket-key-store.js'
 import { SqliteCallRecordStore } from './call-record-store.js'
@@ -14,6 +14,7 @@ import type { E164 } from '../core/e164.js'
 import { TicketKeyRing } from '../tickets/key-ring.js'
 import { mintTicket, verifyTicket } from '../tickets/mint.js'
 import { randomBytes } from 'node:crypto'
+import { DatabaseSync } from 'node:sqlite'
 
 const dirs: string[] = []
 const tempDir = () => {
@@ -35,6 +36,39 @@ describe('store', () => {
     const again = openDatabase(path)
     expect(schemaVersion(again)).toBe(version)
     again.close()
+  })
+
+  it('keeps call records and calls in progress when it adds the internal path (version 12 -> 13)', () => {
+    const path = join(tempDir(), 'node.db')
+    const old = new DatabaseSync(path)
+    old.exec('PRAGMA foreign_keys = ON')
+    migrate(old, 12)
+    old.exec(`INSERT INTO call_records (id, direction, caller, called, start_ms, end_ms, path, outcome, user_name, fallback)
+              VALUES ('out-1', 'outbound', '+14085550100', '+12015550100', 1000, NULL, 'pstn', NULL, 'alice', 1)`)
+    old.exec(`INSERT INTO calls_in_progress (sip_call_id, record_id, start_ms) VALUES ('c1@host', 'out-1', 1000)`)
+    expect(() =>
+      old.exec(`INSERT INTO call_records (id, direction, caller, called, start_ms, path)
+                VALUES ('x', 'outbound', '+14085550100', '+12015550100', 1, 'internal')`),
+    ).toThrow(/CHECK/)
+    old.close()
+
+    const db = openDatabase(path)
+    expect(schemaVersion(db)).toBeGreaterThanOrEqual(13)
+    const records = new SqliteCallRecordStore(db)
+    expect(records.get('out-1')).toMatchObject({ path: 'pstn', fallback: true, end: null, user: 'alice' })
+    expect(new SqliteCallsInProgress(db).get('c1@host')).toEqual([{ recordId: 'out-1', start: 1000 }])
+    const internal = {
+      id: 'in-2',
+      direction: 'inbound',
+      caller: '+14085550100' as E164,
+      called: '+14085550101' as E164,
+      start: 2000,
+      path: 'internal',
+      user: 'anna',
+    } as const
+    expect(records.add(internal).ok).toBe(true)
+    expect(records.list({ user: 'anna' }).map((r) => r.path)).toEqual(['internal'])
+    db.close()
   })
 
   it('refuses a database from a newer program, saying so', () => {
@@ -169,7 +203,7 @@ describe('call records', () => {
       [{ start: -5 }, /^start must be/],
       [{ end: 500 }, /^end must be a time not before start/],
       [{ direction: 'sideways' }, /^direction must be/],
-      [{ path: 'carrier-pigeon' }, /^path must be pstn or ime/],
+      [{ path: 'carrier-pigeon' }, /^path must be one of pstn, ime, internal/],
       [{ id: 'a b' }, /^id must be/],
       [{ user: 'x'.repeat(65) }, /^user must be/],
     ]
@@ -303,10 +337,10 @@ describe('calls in progress', () => {
 
     const again = openDatabase(path)
     const reopened = new SqliteCallsInProgress(again)
-    expect(reopened.get('sip-call-1@host')).toEqual({ recordId: 'out-1', start: 1_000 })
-    expect(reopened.get('other@host')).toBeUndefined()
+    expect(reopened.get('sip-call-1@host')).toEqual([{ recordId: 'out-1', start: 1_000 }])
+    expect(reopened.get('other@host')).toEqual([])
     new SqliteCallRecordStore(again).purgeBefore(2_000)
-    expect(reopened.get('sip-call-1@host')).toBeUndefined()
+    expect(reopened.get('sip-call-1@host')).toEqual([])
     again.close()
   })
 
@@ -314,11 +348,28 @@ describe('calls in progress', () => {
     const db = openDatabase(':memory:')
     const open = new SqliteCallsInProgress(db)
     open.set('lost@host', { recordId: 'out-missing', start: 1 })
-    expect(open.get('lost@host')).toBeUndefined()
+    expect(open.get('lost@host')).toEqual([])
     new SqliteCallRecordStore(db).add(record('out-2'))
     open.set('c2@host', { recordId: 'out-2', start: 1_000 })
     open.delete('c2@host')
-    expect(open.get('c2@host')).toBeUndefined()
+    expect(open.get('c2@host')).toEqual([])
+    db.close()
+  })
+
+  it("keep both records of an internal call (the caller's and the callee's), each forgotten when it ends", () => {
+    const db = openDatabase(':memory:')
+    const records = new SqliteCallRecordStore(db)
+    const open = new SqliteCallsInProgress(db)
+    for (const id of ['out-3', 'in-3']) {
+      expect(records.add({ ...record(id), path: 'internal' }).ok).toBe(true)
+      open.set('c3@host', { recordId: id, start: 1_000 })
+    }
+    expect(open.get('c3@host')).toEqual([
+      { recordId: 'in-3', start: 1_000 },
+      { recordId: 'out-3', start: 1_000 },
+    ])
+    open.delete('c3@host', 'out-3')
+    expect(open.get('c3@host')).toEqual([{ recordId: 'in-3', start: 1_000 }])
     db.close()
   })
 })

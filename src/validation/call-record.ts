@@ -1,12 +1,14 @@
 /**
- * A call record: what each end keeps of every PSTN call (and, later, of IME calls). The details of a PSTN
- * call — caller, called, start and end — are the shared secret a later validation proves knowledge of.
+ * A call record: what each end keeps of every PSTN call, IME call and internal call (between two users of one
+ * enterprise, which the node connects itself). The details of a PSTN call — caller, called, start and end — are
+ * the shared secret a later validation proves knowledge of; IME and internal calls are for the history only.
  */
 import { isE164, type E164 } from '../core/e164.js'
 import { err, ok, type Result } from '../core/result.js'
 
 export type CallDirection = 'inbound' | 'outbound'
-export type CallPath = 'pstn' | 'ime'
+/** pstn: over the PSTN; ime: over a learned route; internal: between two users of this enterprise. */
+export type CallPath = 'pstn' | 'ime' | 'internal'
 export type CallOutcome = 'answered' | 'busy' | 'no-answer' | 'rejected' | 'failed'
 
 export interface CallRecord {
@@ -29,7 +31,7 @@ export interface CallRecord {
 export type NewCallRecord = Omit<CallRecord, 'end' | 'outcome'> & { end?: number | null; outcome?: CallOutcome | null }
 
 const DIRECTIONS: readonly string[] = ['inbound', 'outbound']
-const PATHS: readonly string[] = ['pstn', 'ime']
+export const CALL_PATHS: readonly CallPath[] = ['pstn', 'ime', 'internal']
 export const OUTCOMES: readonly CallOutcome[] = ['answered', 'busy', 'no-answer', 'rejected', 'failed']
 
 /** Checks a record before it is stored; the error names the field. */
@@ -41,7 +43,7 @@ export function checkCallRecord(r: NewCallRecord): Result<CallRecord> {
   if (!Number.isSafeInteger(r.start) || r.start <= 0) return err('start must be a time in ms since the epoch')
   const end = r.end ?? null
   if (end !== null && (!Number.isSafeInteger(end) || end < r.start)) return err('end must be a time not before start')
-  if (!PATHS.includes(r.path)) return err(`path must be pstn or ime; got ${String(r.path)}`)
+  if (!CALL_PATHS.includes(r.path)) return err(`path must be one of ${CALL_PATHS.join(', ')}; got ${String(r.path)}`)
   const outcome = r.outcome ?? null
   if (outcome !== null && !OUTCOMES.includes(outcome)) return err(`outcome must be one of ${OUTCOMES.join(', ')}`)
   if (r.user !== null && !/^[A-Za-z0-9._-]{1,64}$/.test(r.user)) return err('user must be 1..64 letters, digits or ._-')

@@ -4,8 +4,8 @@
  * the labels people and screen readers use, and from the keyboard in Firefox: alice dials with Enter; the first
  * call goes via the PSTN, the second over IME with the ticket (bravo checks it), with audio both ways, mute and
  * DTMF seen at the far end; bob hangs up and Firefox sees it; bob then calls alice, who answers in Firefox with
- * Enter and hangs up with Escape; alice calls anna, whose phone is in Firefox too. No console errors in either
- * browser. Screenshots go to test/e2e/artifacts/.
+ * Enter and hangs up with Escape; alice calls anna, whose phone is in Firefox too (an internal call, shown so).
+ * No console errors in either browser. Screenshots go to test/e2e/artifacts/.
  */
 import type { Browser as ChromiumBrowser, Page as ChromiumPage } from 'playwright-core'
 import type { Browser as FirefoxBrowser, Page as FirefoxPage } from 'puppeteer-core'
@@ -155,9 +155,18 @@ describe('the softphone in Firefox, calling Chromium across the demo world', () 
     const [inAlice, inAnna] = await twoWayAudio(ff.audio, () => anna.evaluate(readAudioStats))
     expect(inAlice).toBeGreaterThan(1_000)
     expect(inAnna).toBeGreaterThan(1_000)
+    // A call inside the enterprise: no PSTN, and both phones say so.
+    expect(await alice.$eval('#call-path', (e) => e.textContent)).toBe('Internal')
+    expect(await anna.$eval('#call-path', (e) => e.textContent)).toBe('Internal')
     await firefoxScreenshot(anna, 'firefox-6-anna-in-call')
     await anna.locator(ff.button('Hang up')).click()
     await expect.poll(ff.inCall, { timeout: 10_000 }).toBe(false)
+    // In both histories, as Internal.
+    await expect.poll(ff.history).toHaveLength(4)
+    expect((await ff.history())[0]).toMatch(/Internal/)
+    await expect
+      .poll(() => anna.$$eval('#history li', (els) => els.map((e) => e.textContent ?? '')))
+      .toEqual([expect.stringMatching(/Internal/)])
     await anna.close()
   }, 60_000)
 

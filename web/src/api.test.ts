@@ -60,6 +60,18 @@ describe('HTTP API client', () => {
     ).toEqual([
       { id: '7', direction: 'in', from: '+1', to: '', start: 5, path: 'ime', fallback: false, outcome: 'missed' },
     ])
+    expect(parseCalls({ calls: [{ id: 'i', direction: 'outbound', to: '+2', start: 5, path: 'internal' }] })).toEqual([
+      {
+        id: 'i',
+        direction: 'out',
+        from: '',
+        to: '+2',
+        start: 5,
+        path: 'internal',
+        fallback: false,
+        outcome: 'unknown',
+      },
+    ])
     expect(toMillis('12')).toBe(12)
     expect(toMillis('not a time')).toBeUndefined()
     expect(() => parseSession({ token: 'T', user: { name: 'a' } })).toThrow(/without a name and a number/)

@@ -56,7 +56,8 @@ export interface RouteDto {
   readonly wsUrl?: string
 }
 
-export type CallPath = 'ime' | 'pstn'
+/** ime: over a learned route; pstn: over the PSTN; internal: to or from a user of the same enterprise. */
+export type CallPath = 'ime' | 'pstn' | 'internal'
 export type Direction = 'in' | 'out'
 
 export interface CallRecordDto {
@@ -207,7 +208,7 @@ export function parseCalls(body: unknown): CallRecordDto[] {
       start,
       ...(end !== undefined ? { end } : {}),
       ...(answeredAt !== undefined ? { answeredAt } : {}),
-      path: c.path === 'ime' ? 'ime' : 'pstn',
+      path: c.path === 'ime' || c.path === 'internal' ? c.path : 'pstn',
       fallback: c.fallback === true,
       outcome: str(c.outcome) ?? 'unknown',
     })

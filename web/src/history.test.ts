@@ -55,4 +55,10 @@ describe('call history', () => {
     expect(c).toMatchObject({ number: '+442079460018', time: '24 Nov 09:00', path: 'PSTN', outcome: 'missed' })
     expect(c?.summary).toBe('Call from +44 20 7946 0018, 24 Nov 09:00, missed, via PSTN')
   })
+
+  it('shows a call between two users of the enterprise as Internal, not PSTN', () => {
+    const [entry] = historyEntries([{ ...base, to: '+14085550101', path: 'internal' }], opts)
+    expect(entry).toMatchObject({ path: 'Internal', number: '+14085550101' })
+    expect(entry?.summary).toBe('Call to +1 408 555 0101, 14:03, duration 1:55, via Internal')
+  })
 })

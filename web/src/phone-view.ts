@@ -1,10 +1,14 @@
-/** The phone once signed in: dial form and pad, the call panel, history, devices; wires DOM to Phone. */
+/**
+ * The phone once signed in: dial form and pad, the call panel, history, devices; wires DOM to Phone. The page
+ * keeps its elements across sign-ins: startPhoneView returns a dispose that takes every listener, key and
+ * history entry it added away again and stops its phone, so that signing in again leaves exactly one live view.
+ */
 import { ApiError, type ApiClient, type SessionUser } from './api.js'
 import { canChooseSpeaker, listAudioDevices, openMicrophone, setSpeaker } from './devices.js'
 import { byId, h } from './dom.js'
 import { formatDuration, historyEntries } from './history.js'
 import { countryOf, dialable, displayNumber, DTMF_KEYS, isDtmfKey, KEY_LETTERS, toE164 } from './number.js'
-import { defaultSipWsUrl, Phone, registrationText, type CallView } from './phone.js'
+import { defaultSipWsUrl, Phone, registrationText, type CallView, type PhoneConfig } from './phone.js'
 import { DEFAULT_IME_CONNECT_TIMEOUT_MS } from './routing.js'
 import { RINGBACK, RINGING, TonePlayer } from './tones.js'
 
@@ -14,7 +18,26 @@ export interface PhoneViewOptions {
   readonly sipUser: string
   readonly password?: string
   readonly onAuthFailed?: () => void
+  /** Makes the SIP phone (default: a JsSIP Phone); a test passes a fake. */
+  readonly createPhone?: (config: PhoneConfig) => PhoneControl
 }
+
+/** What the view uses of a Phone. */
+export type PhoneControl = Pick<
+  Phone,
+  | 'busy'
+  | 'start'
+  | 'stop'
+  | 'dial'
+  | 'answer'
+  | 'decline'
+  | 'hangUp'
+  | 'toggleMute'
+  | 'toggleHold'
+  | 'sendDtmf'
+  | 'transfer'
+  | 'useMicrophone'
+>
 
 const KEY_NAMES: Record<string, string> = { '*': 'star', '#': 'pound' }
 
@@ -23,7 +46,18 @@ function setting(name: string): string | undefined {
   return new URLSearchParams(location.search).get(name) ?? localStorage.getItem(`ime.${name}`) ?? undefined
 }
 
-export function startPhoneView({ api, user, sipUser, password, onAuthFailed }: PhoneViewOptions): () => void {
+export function startPhoneView({
+  api,
+  user,
+  sipUser,
+  password,
+  onAuthFailed,
+  createPhone = (config) => new Phone(config),
+}: PhoneViewOptions): () => void {
+  // Every listener this view adds goes with this signal; after dispose, nothing of this view reacts any more.
+  const life = new AbortController()
+  const { signal } = life
+  const live = { signal }
   const el = {
     phone: byId('phone'),
     identity: byId('identity'),
@@ -70,27 +104,35 @@ export function startPhoneView({ api, user, sipUser, password, onAuthFailed }: P
   const example = country ? `national numbers are read as ${country}` : 'start with + and the country code'
   el.numberHint.textContent = `Type a number any way you like: spaces, dashes, brackets; ${example}.`
 
-  const phone = new Phone({
+  const phone = createPhone({
     user,
     sipUser,
     ...(password ? { password } : {}),
-    ...(onAuthFailed ? { onAuthFailed } : {}),
+    // A disposed view's phone is stopped; whatever it still reports is not this page's any more.
+    ...(onAuthFailed ? { onAuthFailed: () => !signal.aborted && onAuthFailed() } : {}),
     sipWsUrl: user.sipWsUrl ?? defaultSipWsUrl(location, user.sipWsPort),
     imeConnectTimeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_IME_CONNECT_TIMEOUT_MS,
     api,
     remoteAudio: el.remoteAudio,
     openMicrophone: () => openMicrophone(el.microphone.value || undefined),
     onRegistration: (r) => {
+      if (signal.aborted) return
       const text = registrationText(r)
       if (el.registration.textContent !== text) el.registration.textContent = text
       el.registration.dataset.kind = r.kind
     },
-    onCall: (c) => render(c),
-    onTone: (t) => (t === 'ringback' ? tones.play(RINGBACK) : t === 'ringing' ? tones.play(RINGING) : tones.stop()),
-    onRecorded: () => void loadHistory(),
+    onCall: (c) => !signal.aborted && render(c),
+    onTone: (t) => {
+      if (signal.aborted) return
+      if (t === 'ringback') tones.play(RINGBACK)
+      else if (t === 'ringing') tones.play(RINGING)
+      else tones.stop()
+    },
+    onRecorded: () => !signal.aborted && void loadHistory(),
   })
 
   // ---- dialling ----
+  el.keypad.replaceChildren()
   for (const key of DTMF_KEYS) {
     const letters = KEY_LETTERS[key]
     const button = h(
@@ -99,7 +141,7 @@ export function startPhoneView({ api, user, sipUser, password, onAuthFailed }: P
       h('span', { class: 'digit', 'aria-hidden': 'true' }, key),
       h('span', { class: 'letters', 'aria-hidden': 'true' }, letters),
     )
-    button.addEventListener('click', () => pressKey(key))
+    button.addEventListener('click', () => pressKey(key), live)
     el.keypad.append(button)
   }
 
@@ -114,16 +156,24 @@ export function startPhoneView({ api, user, sipUser, password, onAuthFailed }: P
     validate(false)
   }
 
-  el.backspace.addEventListener('click', () => {
-    el.number.value = el.number.value.slice(0, -1)
-    el.number.focus()
-  })
+  el.backspace.addEventListener(
+    'click',
+    () => {
+      el.number.value = el.number.value.slice(0, -1)
+      el.number.focus()
+    },
+    live,
+  )
 
-  el.number.addEventListener('input', () => {
-    const clean = dialable(el.number.value)
-    if (clean !== el.number.value) el.number.value = clean
-    validate(false)
-  })
+  el.number.addEventListener(
+    'input',
+    () => {
+      const clean = dialable(el.number.value)
+      if (clean !== el.number.value) el.number.value = clean
+      validate(false)
+    },
+    live,
+  )
 
   function validate(showErrors: boolean): string | undefined {
     const typed = el.number.value
@@ -151,41 +201,53 @@ export function startPhoneView({ api, user, sipUser, password, onAuthFailed }: P
     el.hangUp.focus()
   }
 
-  el.dialForm.addEventListener('submit', (e) => {
-    e.preventDefault()
-    const number = validate(true)
-    if (!number) {
-      if (el.number.value.trim() === '') el.numberHint.textContent = 'Type a number to call.'
-      el.number.focus()
-      return
-    }
-    dial(number)
-  })
+  el.dialForm.addEventListener(
+    'submit',
+    (e) => {
+      e.preventDefault()
+      const number = validate(true)
+      if (!number) {
+        if (el.number.value.trim() === '') el.numberHint.textContent = 'Type a number to call.'
+        el.number.focus()
+        return
+      }
+      dial(number)
+    },
+    live,
+  )
 
   // ---- in a call ----
-  el.answer.addEventListener('click', () => void phone.answer())
-  el.decline.addEventListener('click', () => phone.decline())
-  el.hangUp.addEventListener('click', () => phone.hangUp())
-  el.mute.addEventListener('click', () => phone.toggleMute())
-  el.hold.addEventListener('click', () => phone.toggleHold())
-  el.transferOpen.addEventListener('click', () => {
-    const open = el.transferForm.hidden
-    el.transferForm.hidden = !open
-    el.transferOpen.setAttribute('aria-expanded', String(open))
-    if (open) el.transferNumber.focus()
-  })
-  el.transferForm.addEventListener('submit', (e) => {
-    e.preventDefault()
-    const r = toE164(el.transferNumber.value, country)
-    if (!r.ok) {
-      el.note.textContent = r.error
-      el.transferNumber.focus()
-      return
-    }
-    phone.transfer(r.value)
-    el.transferForm.hidden = true
-    el.transferOpen.setAttribute('aria-expanded', 'false')
-  })
+  el.answer.addEventListener('click', () => void phone.answer(), live)
+  el.decline.addEventListener('click', () => phone.decline(), live)
+  el.hangUp.addEventListener('click', () => phone.hangUp(), live)
+  el.mute.addEventListener('click', () => phone.toggleMute(), live)
+  el.hold.addEventListener('click', () => phone.toggleHold(), live)
+  el.transferOpen.addEventListener(
+    'click',
+    () => {
+      const open = el.transferForm.hidden
+      el.transferForm.hidden = !open
+      el.transferOpen.setAttribute('aria-expanded', String(open))
+      if (open) el.transferNumber.focus()
+    },
+    live,
+  )
+  el.transferForm.addEventListener(
+    'submit',
+    (e) => {
+      e.preventDefault()
+      const r = toE164(el.transferNumber.value, country)
+      if (!r.ok) {
+        el.note.textContent = r.error
+        el.transferNumber.focus()
+        return
+      }
+      phone.transfer(r.value)
+      el.transferForm.hidden = true
+      el.transferOpen.setAttribute('aria-expanded', 'false')
+    },
+    live,
+  )
 
   // Keys typed outside a text box go to the call (DTMF) or the number; Escape hangs up.
   const onKey = (e: KeyboardEvent) => {
@@ -204,7 +266,7 @@ export function startPhoneView({ api, user, sipUser, password, onAuthFailed }: P
       pressKey(e.key)
     }
   }
-  document.addEventListener('keydown', onKey)
+  document.addEventListener('keydown', onKey, live)
 
   function render(c: CallView | undefined): void {
     const before = view
@@ -276,6 +338,7 @@ export function startPhoneView({ api, user, sipUser, password, onAuthFailed }: P
     try {
       calls = await api.calls()
     } catch (e) {
+      if (signal.aborted) return
       el.historyEmpty.hidden = false
       el.historyEmpty.textContent =
         e instanceof ApiError && e.status === 401
@@ -283,6 +346,8 @@ export function startPhoneView({ api, user, sipUser, password, onAuthFailed }: P
           : `Could not load recent calls: ${e instanceof Error ? e.message : String(e)}`
       return
     }
+    // A dispose (signing in again) while the list loaded: the next view shows its own.
+    if (signal.aborted) return
     const entries = historyEntries(calls, { now: Date.now() }).slice(0, 50)
     el.historyEmpty.hidden = entries.length > 0
     el.historyEmpty.textContent = 'No calls yet.'
@@ -302,11 +367,15 @@ export function startPhoneView({ api, user, sipUser, password, onAuthFailed }: P
           h('span', { class: 'path', 'data-path': entry.path }, entry.path),
         )
         button.title = entry.summary
-        button.addEventListener('click', () => {
-          el.number.value = entry.number
-          validate(false)
-          dial(entry.number)
-        })
+        button.addEventListener(
+          'click',
+          () => {
+            el.number.value = entry.number
+            validate(false)
+            dial(entry.number)
+          },
+          live,
+        )
         return h('li', {}, button)
       }),
     )
@@ -315,6 +384,7 @@ export function startPhoneView({ api, user, sipUser, password, onAuthFailed }: P
   // ---- devices ----
   async function loadDevices(): Promise<void> {
     const { microphones, speakers } = await listAudioDevices().catch(() => ({ microphones: [], speakers: [] }))
+    if (signal.aborted) return
     const fill = (select: HTMLSelectElement, list: { deviceId: string; label: string }[], fallback: string) => {
       const chosen = select.value
       select.replaceChildren(
@@ -329,24 +399,31 @@ export function startPhoneView({ api, user, sipUser, password, onAuthFailed }: P
     el.speakerRow.hidden = !speakerChoice
     el.speakerNote.hidden = speakerChoice
   }
-  el.microphone.addEventListener('change', () => {
-    if (!view || view.phase !== 'in-call') return
-    openMicrophone(el.microphone.value || undefined).then(
-      (s) => phone.useMicrophone(s),
-      (e: unknown) => (el.note.textContent = `Cannot use that microphone: ${String(e)}`),
-    )
-  })
-  el.speaker.addEventListener('change', () => {
-    void setSpeaker(el.remoteAudio, el.speaker.value).catch(() => undefined)
-    tones.setSink(el.speaker.value)
-  })
-  navigator.mediaDevices?.addEventListener?.('devicechange', () => void loadDevices())
+  el.microphone.addEventListener(
+    'change',
+    () => {
+      if (!view || view.phase !== 'in-call') return
+      openMicrophone(el.microphone.value || undefined).then(
+        (s) => phone.useMicrophone(s),
+        (e: unknown) => (el.note.textContent = `Cannot use that microphone: ${String(e)}`),
+      )
+    },
+    live,
+  )
+  el.speaker.addEventListener(
+    'change',
+    () => {
+      void setSpeaker(el.remoteAudio, el.speaker.value).catch(() => undefined)
+      tones.setSink(el.speaker.value)
+    },
+    live,
+  )
+  navigator.mediaDevices?.addEventListener?.('devicechange', () => void loadDevices(), live)
 
   // ---- live updates ----
-  const events = new AbortController()
   void api.followEvents((e) => {
     if (e.event === 'call' || e.event === 'calls') void loadHistory()
-  }, events.signal)
+  }, signal)
 
   phone.start()
   void loadHistory()
@@ -354,9 +431,14 @@ export function startPhoneView({ api, user, sipUser, password, onAuthFailed }: P
   el.number.focus()
 
   return () => {
-    events.abort()
-    document.removeEventListener('keydown', onKey)
+    if (signal.aborted) return
+    life.abort()
+    clearInterval(timerHandle)
     phone.stop()
     tones.stop()
+    // What this view added to the page goes with it: the next view builds its own.
+    el.keypad.replaceChildren()
+    el.history.replaceChildren()
+    el.panel.hidden = true
   }
 }

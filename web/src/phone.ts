@@ -323,6 +323,10 @@ export class Phone {
     const dispatch = (e: AttemptEvent) => {
       if (call.leg === leg) attempt.dispatch(e)
     }
+    // The node says in its answers when it kept a call to one of our numbers inside the enterprise.
+    const notePath = (response: unknown) => {
+      if (path === 'pstn' && internalIn(response)) dispatch({ type: 'internal' })
+    }
     const session = ua.call(target, {
       extraHeaders,
       mediaStream: call.stream,
@@ -336,14 +340,19 @@ export class Phone {
           call.callId = e.request.call_id
         },
         progress: (e: { response?: { status_code?: number } }) => {
+          notePath(e.response)
           if (e.response?.status_code === 180) dispatch({ type: 'ringing' })
         },
-        accepted: () => dispatch({ type: 'answered', now: Date.now(), ...idOf(call) }),
+        accepted: (e: { response?: unknown }) => {
+          notePath(e.response)
+          dispatch({ type: 'answered', now: Date.now(), ...idOf(call) })
+        },
         ended: () => dispatch({ type: 'ended', now: Date.now() }),
         failed: (e) => {
           const response = e.message as { status_code?: number; reason_phrase?: string } | undefined
           const code = e.originator === 'remote' ? response?.status_code : undefined
           const reason = response?.reason_phrase || e.cause
+          if (e.originator === 'remote') notePath(response)
           dispatch({ type: 'failed', ...(code ? { code } : {}), reason, now: Date.now() })
         },
         hold: () => this.patch(call, { held: true }),
@@ -366,7 +375,12 @@ export class Phone {
     const from = session.remote_identity.uri.toString()
     const number = numberFromSipUri(from) ?? session.remote_identity.uri.user
     const pathHeader = e.request.getHeader('X-IME-Path')?.toLowerCase()
-    const path: CallPath = pathHeader === 'ime' || e.request.hasHeader('X-IME-Ticket') ? 'ime' : 'pstn'
+    const path: CallPath =
+      pathHeader === 'ime' || e.request.hasHeader('X-IME-Ticket')
+        ? 'ime'
+        : pathHeader === 'internal'
+          ? 'internal'
+          : 'pstn'
     const call: ActiveCall = {
       view: { direction: 'in', number, phase: 'incoming', path: pathLabel(path, false), muted: false, held: false },
       session,
@@ -573,9 +587,9 @@ export class Phone {
   }
 
   /**
-   * The node keeps the record of every call it carries (PSTN calls both ways, IME calls that reach this user),
-   * so only an outgoing IME call, which goes from this browser straight to the other enterprise, is reported;
-   * the history is refreshed for the others once the node has written them.
+   * The node keeps the record of every call it carries (PSTN calls both ways, IME calls that reach this user,
+   * internal calls), so only an outgoing IME call, which goes from this browser straight to the other
+   * enterprise, is reported; the history is refreshed for the others once the node has written them.
    */
   private record(record: NewCallRecord): void {
     if (record.path !== 'ime' || record.direction !== 'out') {
@@ -613,4 +627,10 @@ export class Phone {
 }
 
 const idOf = (call: ActiveCall): { callId?: string } => (call.callId ? { callId: call.callId } : {})
+
+/** Whether a SIP response (JsSIP's IncomingResponse) carries X-IME-Path: internal. */
+export function internalIn(response: unknown): boolean {
+  const r = response as { getHeader?: (name: string) => string | undefined } | undefined
+  return typeof r?.getHeader === 'function' && r.getHeader('X-IME-Path')?.trim().toLowerCase() === 'internal'
+}
 export type { Outcome }

@@ -39,8 +39,10 @@ describe('choosing a route', () => {
     expect(fallsBack({ kind: 'connect-timeout', ms: 2000 })).toBe(true)
     expect(fallsBack({ kind: 'connect-failed', reason: 'x' })).toBe(true)
     expect(fallsBack({ kind: 'transport', reason: 'x' })).toBe(true)
-    for (const code of [403, 404, 408, 500, 503]) expect(fallsBack({ kind: 'rejected', code, reason: '' })).toBe(true)
-    for (const code of [486, 600, 603, 480, 487]) expect(fallsBack({ kind: 'rejected', code, reason: '' })).toBe(false)
+    for (const code of [403, 404, 408, 480, 500, 503]) {
+      expect(fallsBack({ kind: 'rejected', code, reason: '' })).toBe(true)
+    }
+    for (const code of [486, 600, 603, 487]) expect(fallsBack({ kind: 'rejected', code, reason: '' })).toBe(false)
   })
 
   it('labels paths as the history shows them', () => {
@@ -49,6 +51,7 @@ describe('choosing a route', () => {
       'PSTN',
       'PSTN (fallback)',
     ])
+    expect(pathLabel('internal', false)).toBe('Internal')
   })
 })
 
@@ -100,6 +103,22 @@ describe('the routing state machine', () => {
         direction: 'out',
       },
     })
+  })
+
+  it('a call the node keeps inside the enterprise becomes internal, recorded so; an IME leg never does', () => {
+    let s = step(begin(), { type: 'routes', routes: [], now: NOW }, options)
+    s = step(s.state, { type: 'internal' }, options)
+    expect(s.state).toMatchObject({ phase: 'pstn-calling', path: 'internal', fallback: false })
+    expect(pathLabel(s.state.path!, s.state.fallback)).toBe('Internal')
+    s = step(s.state, { type: 'answered', now: NOW + 1000 }, options)
+    s = step(s.state, { type: 'internal' }, options)
+    expect(s.state).toMatchObject({ phase: 'in-call', path: 'internal' })
+    s = step(s.state, { type: 'ended', now: NOW + 5000 }, options)
+    expect(s.effects).toEqual([{ type: 'record', record: expect.objectContaining({ path: 'internal' }) }])
+
+    let ime = step(begin(), { type: 'routes', routes: [route()], now: NOW }, options)
+    ime = step(ime.state, { type: 'ime-connected' }, options)
+    expect(step(ime.state, { type: 'internal' }, options).state).toBe(ime.state)
   })
 
   it('records an answered call with its answer time and Call-ID', () => {

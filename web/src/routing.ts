@@ -2,21 +2,22 @@
  * How an outgoing call is routed, as a pure state machine. Before a call the softphone asks its node for learned
  * routes to the number. With a usable route it opens a second SIP WebSocket, straight to the callee domain, and
  * sends the INVITE with the route's ticket (X-IME-Ticket). If that socket does not connect in time, fails, or
- * the far end refuses the ticket (403) or cannot take the call, the call goes through the PSTN instead: via the
+ * the far end refuses the ticket (403) or cannot take the call (src/core/fallback-policy.ts), the call goes through the PSTN instead: via the
  * user's own registered connection to sip:<number>@<own domain>, which the node's proxy sends to the PSTN.
  * Without a route the call goes through the PSTN from the start.
  *
  * `step` takes a state and an event and returns the next state and the effects to carry out; `CallAttempt`
  * drives it with a timer and an effect runner (the SIP side).
  */
+import { fallsBackToPstn } from '../../src/core/fallback-policy.js'
 import type { CallPath, NewCallRecord, RouteDto } from './api.js'
 
-export type PathLabel = 'IME' | 'PSTN' | 'PSTN (fallback)'
+export type PathLabel = 'IME' | 'Internal' | 'PSTN' | 'PSTN (fallback)'
 
 export const DEFAULT_IME_CONNECT_TIMEOUT_MS = 2000
 
 export const pathLabel = (path: CallPath, fallback: boolean): PathLabel =>
-  path === 'ime' ? 'IME' : fallback ? 'PSTN (fallback)' : 'PSTN'
+  path === 'ime' ? 'IME' : path === 'internal' ? 'Internal' : fallback ? 'PSTN (fallback)' : 'PSTN'
 
 export const pstnTarget = (number: string, ownDomain: string): string => `sip:${number}@${ownDomain}`
 
@@ -48,14 +49,12 @@ export type ImeFailure =
   | { readonly kind: 'transport'; readonly reason: string }
 
 /**
- * Whether a failed IME leg should be retried through the PSTN. The callee's own answers (busy, declined, no
- * answer) are final: the PSTN would reach the same person. Everything that says "this route does not work"
- * falls back: no connection, ticket refused (403), unknown there (404), timeouts and 5xx server errors.
+ * Whether a failed IME leg should be retried through the PSTN: the one policy the node shares
+ * (src/core/fallback-policy.ts). The callee's own answers (busy, declined, no answer) are final: the PSTN would
+ * reach the same person. Everything that says "this route does not work" falls back.
  */
 export function fallsBack(failure: ImeFailure): boolean {
-  if (failure.kind !== 'rejected') return true
-  const c = failure.code
-  return c === 403 || c === 404 || c === 408 || c === 410 || c === 416 || c === 488 || (c >= 500 && c < 600)
+  return fallsBackToPstn(failure)
 }
 
 export function describeFailure(f: ImeFailure): string {
@@ -107,6 +106,11 @@ export type AttemptEvent =
   | { readonly type: 'ime-timeout'; readonly now: number }
   | { readonly type: 'ime-failed'; readonly failure: ImeFailure; readonly now: number }
   | { readonly type: 'ringing' }
+  /**
+   * The node connected the call sent to it to a user of the same enterprise (its answers say X-IME-Path:
+   * internal): no PSTN after all.
+   */
+  | { readonly type: 'internal' }
   | { readonly type: 'answered'; readonly now: number; readonly callId?: string }
   /** The current leg failed with a final response (code) or without one. */
   | { readonly type: 'failed'; readonly code?: number; readonly reason: string; readonly now: number }
@@ -234,11 +238,13 @@ export function step(s: AttemptState, e: AttemptEvent, options: RoutingOptions):
       if (e.type === 'ime-failed') return imeFailed(s, e.failure, e.now)
       return same
     case 'pstn-calling':
+      if (e.type === 'internal') return internal(s)
       if (e.type === 'ringing') return { state: { ...s, ringing: true }, effects: [] }
       if (e.type === 'answered') return answered(s, e)
       if (e.type === 'failed') return end(s, outcomeOf(e.code, false), e.now, [])
       return same
     case 'in-call':
+      if (e.type === 'internal') return internal(s)
       if (e.type === 'ended' || e.type === 'failed') {
         return end(s, 'answered', e.now, s.path === 'ime' ? closeIme : [])
       }
@@ -247,6 +253,12 @@ export function step(s: AttemptState, e: AttemptEvent, options: RoutingOptions):
 }
 
 const closeIme: Effect[] = [{ type: 'close-ime' }]
+
+/** A call through the node that the node kept inside the enterprise (never an IME leg's). */
+function internal(s: AttemptState): Step {
+  if (s.path !== 'pstn') return { state: s, effects: [] }
+  return { state: { ...s, path: 'internal', fallback: false }, effects: [] }
+}
 
 function answered(s: AttemptState, e: { now: number; callId?: string }): Step {
   return {

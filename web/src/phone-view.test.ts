@@ -1,0 +1,227 @@
+/**
+ * The phone view across a second sign-in (the SIP registrar refused the session, the user typed the password):
+ * exactly one live view afterwards. No DOM library here: a minimal fake page holds the elements the view uses,
+ * on Node's own EventTarget, and a fake phone counts what the view asks of it.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { ApiClient, SessionUser } from './api.js'
+import type { PhoneConfig } from './phone.js'
+import { startPhoneView, type PhoneControl } from './phone-view.js'
+
+class FakeElement extends EventTarget {
+  hidden = false
+  disabled = false
+  textContent = ''
+  value = ''
+  readonly dataset: Record<string, string> = {}
+  readonly children: (FakeElement | string)[] = []
+  private readonly attributes = new Map<string, string>()
+
+  constructor(
+    private readonly page: FakePage,
+    readonly tagName: string,
+  ) {
+    super()
+  }
+
+  setAttribute(name: string, value: string): void {
+    this.attributes.set(name, value)
+  }
+  getAttribute(name: string): string | null {
+    return this.attributes.get(name) ?? null
+  }
+  removeAttribute(name: string): void {
+    this.attributes.delete(name)
+  }
+  append(...nodes: (FakeElement | string)[]): void {
+    this.children.push(...nodes)
+  }
+  replaceChildren(...nodes: (FakeElement | string)[]): void {
+    this.children.splice(0, this.children.length, ...nodes)
+  }
+  focus(): void {
+    this.page.activeElement = this
+  }
+  closest(): null {
+    return null
+  }
+  scrollIntoView(): void {}
+  click(): void {
+    this.dispatchEvent(new Event('click', { cancelable: true }))
+  }
+}
+
+/** The softphone page's elements the view looks up by id (web/index.html). */
+const IDS = [
+  'phone',
+  'identity',
+  'sign-out',
+  'registration',
+  'dial-form',
+  'number',
+  'number-hint',
+  'backspace',
+  'keypad',
+  'call',
+  'call-panel',
+  'call-party',
+  'call-path',
+  'call-state',
+  'call-timer',
+  'call-note',
+  'answer',
+  'decline',
+  'mute',
+  'hold',
+  'transfer-open',
+  'transfer-form',
+  'transfer-number',
+  'hang-up',
+  'history',
+  'history-empty',
+  'microphone',
+  'speaker',
+  'speaker-row',
+  'speaker-note',
+  'remote-audio',
+]
+
+class FakePage extends EventTarget {
+  activeElement: FakeElement | undefined
+  readonly body = new FakeElement(this, 'body')
+  private readonly byId = new Map(IDS.map((id) => [id, new FakeElement(this, 'div')]))
+
+  getElementById(id: string): FakeElement | null {
+    return this.byId.get(id) ?? null
+  }
+  createElement(tag: string): FakeElement {
+    return new FakeElement(this, tag)
+  }
+  el(id: string): FakeElement {
+    return this.getElementById(id)!
+  }
+  /** Call, as its click arrives: the dial form's submit. */
+  pressCall(): void {
+    this.el('dial-form').dispatchEvent(new Event('submit', { cancelable: true }))
+  }
+}
+
+/** A phone that counts what the view asks of it. */
+class FakePhone implements PhoneControl {
+  readonly dialled: string[] = []
+  answers = 0
+  started = false
+  stopped = false
+  constructor(readonly config: PhoneConfig) {}
+  get busy(): boolean {
+    return false
+  }
+  start(): void {
+    this.started = true
+  }
+  stop(): void {
+    this.stopped = true
+  }
+  dial(number: string): void {
+    this.dialled.push(number)
+  }
+  async answer(): Promise<void> {
+    this.answers++
+  }
+  decline(): void {}
+  hangUp(): void {}
+  toggleMute(): void {}
+  toggleHold(): void {}
+  sendDtmf(): void {}
+  transfer(): void {}
+  async useMicrophone(): Promise<void> {}
+}
+
+const user: SessionUser = { name: 'alice', number: '+14085550100', domain: 'a.example' }
+const api = {
+  calls: async () => [],
+  followEvents: async () => undefined,
+} as unknown as ApiClient
+
+describe('the phone view', () => {
+  let page: FakePage
+  let phones: FakePhone[]
+  const createPhone = (config: PhoneConfig) => {
+    const p = new FakePhone(config)
+    phones.push(p)
+    return p
+  }
+
+  beforeEach(() => {
+    page = new FakePage()
+    phones = []
+    vi.stubGlobal('document', page)
+    vi.stubGlobal('location', { search: '', protocol: 'http:', host: 'a.example', hostname: 'a.example' })
+    vi.stubGlobal('localStorage', { getItem: () => null })
+  })
+  afterEach(() => {
+    vi.unstubAllGlobals()
+  })
+
+  it('signed in again (onAuthFailed), leaves one live view: one click on Call places exactly one call', async () => {
+    // As main.ts does: the registrar's refusal ends the view; signing in again starts the next one.
+    let stop: (() => void) | undefined
+    const signIn = (password?: string) => {
+      stop?.()
+      stop = startPhoneView({
+        api,
+        user,
+        sipUser: 'alice',
+        ...(password ? { password } : {}),
+        createPhone,
+        onAuthFailed: () => {
+          stop?.()
+          stop = undefined
+        },
+      })
+    }
+    signIn()
+    phones[0]!.config.onAuthFailed?.()
+    signIn('the password')
+    await Promise.resolve()
+
+    expect(phones.map((p) => [p.started, p.stopped])).toEqual([
+      [true, true],
+      [true, false],
+    ])
+    page.el('number').value = '+1 415 555 0123'
+    page.pressCall()
+    expect(phones[0]!.dialled).toEqual([])
+    expect(phones[1]!.dialled).toEqual(['+14155550123'])
+
+    // One dial pad, whose keys type once.
+    const keys = page.el('keypad').children as FakeElement[]
+    expect(keys).toHaveLength(12)
+    page.el('number').value = ''
+    keys.find((k) => k.getAttribute('data-key') === '5')!.click()
+    expect(page.el('number').value).toBe('5')
+
+    page.el('answer').click()
+    expect(phones.map((p) => p.answers)).toEqual([0, 1])
+
+    // The stopped phone's late reports do not reach the page, nor end the live view.
+    phones[0]!.config.onRegistration({ kind: 'offline', reason: 'stopped' })
+    phones[0]!.config.onAuthFailed?.()
+    expect(page.el('registration').textContent).not.toContain('stopped')
+    expect(phones[1]!.stopped).toBe(false)
+
+    stop?.()
+    expect(phones[1]!.stopped).toBe(true)
+    expect(page.el('keypad').children).toHaveLength(0)
+    page.pressCall()
+    expect(phones.flatMap((p) => p.dialled)).toEqual(['+14155550123'])
+  })
+
+  it('disposes once: a second dispose does nothing', () => {
+    const stop = startPhoneView({ api, user, sipUser: 'alice', createPhone })
+    stop()
+    stop()
+    expect(phones).toHaveLength(1)
+    expect(phones[0]!.stopped).toBe(true)
+  })
+})
