@@ -3,19 +3,14 @@
  * Each command is a module of its own; this file only lists them and turns errors into exit codes.
  */
 import { helpText, runCommand, UsageError, type Command } from './cli/command.js'
-import { benchCommand } from './cli/bench.js'
-import { demoCommand } from './cli/demo-command.js'
-import { nodeCommand } from './cli/node-command.js'
-import { pstnCommand } from './cli/pstn-command.js'
-
-const commands: Command[] = [demoCommand, nodeCommand, pstnCommand, benchCommand]
+import { commands } from './cli/commands.js'
 
 const ime: Command = {
   name: 'ime',
   summary: 'an open Intercompany Media Engine node, PSTN gateway and benchmarks',
   help: 'Usage: ime COMMAND [options]',
   options: {},
-  subcommands: commands,
+  subcommands: [...commands],
 }
 
 async function main(argv: readonly string[]): Promise<number> {

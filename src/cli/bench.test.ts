@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { benches } from './bench.js'
+import { commands } from './commands.js'
 
 const run = promisify(execFile)
 const ROOT = join(import.meta.dirname, '..', '..')
@@ -56,8 +57,8 @@ describe('ime bench loads a benchmark only when it is chosen', () => {
     expect(urls.some((u) => u.endsWith('/bench/dht.ts'))).toBe(false)
   }, 60_000)
 
-  it("lists each benchmark with its module's own name and summary", async () => {
-    for (const listed of benches) {
+  it("lists each command and benchmark with its module's own name and summary", async () => {
+    for (const listed of [...benches, ...commands.filter((c) => c.load !== undefined)]) {
       const loaded = await listed.load!()
       expect({ name: loaded.name, summary: loaded.summary }).toEqual({ name: listed.name, summary: listed.summary })
       expect(loaded.run).toBeDefined()

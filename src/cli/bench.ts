@@ -6,11 +6,7 @@
  * summary `ime bench --help` prints; src/cli/bench.test.ts checks they match the modules' own, and that
  * importing the CLI loads no benchmark.
  */
-import type { Command } from './command.js'
-
-function lazy(name: string, summary: string, load: () => Promise<Command>): Command {
-  return { name, summary, help: '', options: {}, load }
-}
+import { lazyCommand as lazy, type Command } from './command.js'
 
 /** Each benchmark is a Command exported from a module in bench/; list it here. */
 export const benches: readonly Command[] = [

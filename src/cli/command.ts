@@ -118,3 +118,12 @@ export function shutdownSignal(): Promise<string> {
     process.on('SIGTERM', onTerm)
   })
 }
+
+/**
+ * A command listed by name and summary whose module is imported only when it is chosen: `ime node` then loads
+ * neither the demo world nor the PSTN gateway nor any benchmark. Its name and summary must match the module's
+ * own (src/cli/bench.test.ts checks them).
+ */
+export function lazyCommand(name: string, summary: string, load: () => Promise<Command>): Command {
+  return { name, summary, help: '', options: {}, load }
+}
