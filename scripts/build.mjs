@@ -24,6 +24,37 @@ function newest(path) {
   return latest
 }
 
+/**
+ * Dependencies' parts a node never uses, left out of the bundle (docs/footprint.md):
+ * - the WASM ChaCha20-Poly1305 and SHA-256 that @chainsafe/libp2p-noise instantiates at import: the node gives
+ *   Noise Node's own crypto (src/p2p/noise-crypto.ts); the stand-ins throw if anything calls them;
+ * - zod's 40 translations of its error messages (290 KB of source): the node speaks English only.
+ */
+const lean = {
+  name: 'lean',
+  setup(b) {
+    b.onResolve({ filter: /^@chainsafe\/as-(chacha20poly1305|sha256)$/ }, (a) => ({ path: a.path, namespace: 'lean' }))
+    b.onResolve({ filter: /\/locales\/index\.js$/ }, (a) =>
+      a.importer.includes('/node_modules/zod/')
+        ? { path: 'zod-locales', namespace: 'lean', pluginData: join(a.resolveDir, dirname(a.path)) }
+        : undefined,
+    )
+    b.onLoad({ filter: /.*/, namespace: 'lean' }, (a) => {
+      if (a.path === 'zod-locales') {
+        return { contents: "export { default as en } from './en.js'\n", resolveDir: a.pluginData, loader: 'js' }
+      }
+      const unused = `throw new Error('${a.path} is left out of the build: give Noise nodeNoiseCrypto (src/p2p/noise-crypto.ts)')`
+      return {
+        contents: `export function newInstance() { return {} }
+export class ChaCha20Poly1305 { seal() { ${unused} } open() { ${unused} } }
+export function digest() { ${unused} }
+`,
+        loader: 'js',
+      }
+    })
+  },
+}
+
 /** True when dist/ime.js is missing or older than anything it is built from. */
 export function stale() {
   if (!existsSync(ENTRY_OUT)) return true
@@ -52,6 +83,7 @@ export async function build() {
     chunkNames: '[name]-[hash]',
     logLevel: 'warning',
     metafile: true,
+    plugins: [lean],
     // ws's optional native speed-ups, and Vite (the demo builds the softphone with it when web/dist is stale).
     external: ['bufferutil', 'utf-8-validate', 'vite'],
     // Bundled CommonJS dependencies call require(): give them one.

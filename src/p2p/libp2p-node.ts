@@ -7,6 +7,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import type { Metrics, PrivateKey } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
+import { nodeNoiseCrypto } from './noise-crypto.js'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p } from 'libp2p'
 
@@ -30,7 +31,7 @@ export async function createImeLibp2p(options: ImeLibp2pOptions): Promise<ImeLib
     addresses: { listen: options.listen ?? ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp()],
     ...(options.metrics !== undefined && { metrics: options.metrics }),
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noise({ crypto: nodeNoiseCrypto })],
     streamMuxers: [yamux()],
     connectionManager: {
       // Enterprise rings are small: a node keeps a connection to each of its neighbours and fingers.
