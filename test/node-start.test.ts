@@ -166,49 +166,33 @@ describe('node start in steps', () => {
     })
   }
 
-  it('a SIP port taken by someone else fails step "sip" and leaves nothing running', async () => {
-    const taken = createServer()
-    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r))
-    const port = (taken.address() as { port: number }).port
-    try {
-      const baseline = activeResources()
-      const { started, builders } = watchedBuilders()
-      const config = fullConfig(dataDir())
-      const error = await startEnterpriseNode(
-        { ...config, sip: { ...config.sip!, internal: { tcpPort: 0, wsPort: port } } },
-        builders,
-      ).catch((e: unknown) => e)
-      expect(error).toMatchObject({
-        step: 'sip',
-        message: expect.stringMatching(/^node start failed at step "sip": .*EADDRINUSE/),
-      })
-      expect((error as Error).cause).toMatchObject({ code: 'EADDRINUSE' })
-      await expectNothingRunning(started, baseline)
-    } finally {
-      taken.close()
-    }
-  })
-
-  it('an HTTP port taken by someone else fails step "http" and leaves nothing running', async () => {
-    const taken = createServer()
-    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r))
-    const port = (taken.address() as { port: number }).port
-    try {
-      const baseline = activeResources()
-      const { started, builders } = watchedBuilders()
-      const error = await startEnterpriseNode({ ...fullConfig(dataDir()), http: { port } }, builders).catch(
-        (e: unknown) => e,
-      )
-      expect(error).toMatchObject({
-        step: 'http',
-        message: expect.stringMatching(/^node start failed at step "http": .*EADDRINUSE/),
-      })
-      expect(started.sip).toBeDefined()
-      await expectNothingRunning(started, baseline)
-    } finally {
-      taken.close()
-    }
-  })
+  const portTaken: [NodeStep, (config: EnterpriseNodeConfig, port: number) => EnterpriseNodeConfig][] = [
+    ['sip', (config, port) => ({ ...config, sip: { ...config.sip!, internal: { tcpPort: 0, wsPort: port } } })],
+    ['http', (config, port) => ({ ...config, http: { port } })],
+  ]
+  for (const [step, takePort] of portTaken) {
+    it(`a ${step.toUpperCase()} port taken by someone else fails step "${step}" and leaves nothing running`, async () => {
+      const taken = createServer()
+      await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r))
+      const port = (taken.address() as { port: number }).port
+      try {
+        const baseline = activeResources()
+        const { started, builders } = watchedBuilders()
+        const error = await startEnterpriseNode(takePort(fullConfig(dataDir()), port), builders).catch(
+          (e: unknown) => e,
+        )
+        expect(error).toMatchObject({
+          step,
+          message: expect.stringMatching(new RegExp(`^node start failed at step "${step}": .*EADDRINUSE`)),
+        })
+        expect((error as Error).cause).toMatchObject({ code: 'EADDRINUSE' })
+        if (step === 'http') expect(started.sip).toBeDefined()
+        await expectNothingRunning(started, baseline)
+      } finally {
+        taken.close()
+      }
+    })
+  }
 
   it('records a SIP call that ends while the node is still starting', async () => {
     const gw = await PstnGateway.start({
