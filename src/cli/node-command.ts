@@ -173,7 +173,20 @@ Ctrl-C or SIGTERM leaves the ring gracefully (records handed to the successor) a
               },
             },
           }),
-          ...(c.http !== undefined && { http: c.http }),
+          ...(c.http !== undefined && {
+            http: {
+              ...c.http,
+              ...(c.ice !== undefined && {
+                ice: {
+                  stun: c.ice.stun,
+                  policy: c.ice.policy,
+                  ...(c.ice.turn !== undefined && {
+                    turn: { urls: c.ice.turn.urls, secret: c.ice.turn.secret!, ttlSeconds: c.ice.turn.ttlSeconds },
+                  }),
+                },
+              }),
+            },
+          }),
           validation: {
             ...(c.validation.minCallMs !== undefined && { minCallMs: c.validation.minCallMs }),
             ...(c.validation.delayMinMs !== undefined && { delayMinMs: c.validation.delayMinMs }),

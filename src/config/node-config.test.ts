@@ -56,6 +56,36 @@ describe('node configuration', () => {
     }
   })
 
+  it('reads STUN and TURN servers, with the TURN secret from the environment, and refuses what cannot work', () => {
+    const turn = { urls: ['turn:turn.b.example:3478?transport=udp'], secretEnv: 'TURN_SECRET' }
+    const ok = checkNodeConfig(
+      { domain: 'b.example', ice: { stun: ['stun:turn.b.example'], turn } },
+      {
+        TURN_SECRET: 'a-long-enough-secret',
+      },
+    )
+    expect(ok.ok && ok.value.ice).toEqual({
+      stun: ['stun:turn.b.example'],
+      turn: { ...turn, secret: 'a-long-enough-secret', ttlSeconds: 3600 },
+      policy: 'all',
+    })
+    const refused = (ice: unknown, env = {}) => {
+      const r = checkNodeConfig({ domain: 'b.example', ice }, env)
+      return r.ok ? 'accepted' : r.error
+    }
+    expect(refused({ turn })).toBe(
+      'ice.turn.secretEnv: environment variable TURN_SECRET is not set to 16 or more characters',
+    )
+    expect(refused({ turn: { urls: turn.urls } })).toBe('ice.turn: give either secret or secretEnv')
+    expect(refused({ policy: 'relay' })).toBe(
+      'ice.policy: relay needs ice.turn (without a TURN server no call could connect)',
+    )
+    expect(refused({ stun: ['turn:x'] })).toBe('ice.stun.0: must be a stun: URL; got "turn:x"')
+    expect(refused({ turn: { urls: turn.urls, secret: 'short' } })).toBe(
+      'ice.turn.secret: must be at least 16 characters; got "short"',
+    )
+  })
+
   it('lets the environment override the file', () => {
     const raw = applyEnvironment(
       { domain: 'a.example', http: { port: 1 } },

@@ -83,6 +83,22 @@ export const nodeConfigSchema = z.strictObject({
       webRoot: text.optional(),
     })
     .optional(),
+  /** STUN/TURN for the softphones' media (docs/configuration.md, "ice"). */
+  ice: z
+    .strictObject({
+      stun: z.array(z.string().regex(/^stuns?:/, { error: 'must be a stun: URL' })).default([]),
+      turn: z
+        .strictObject({
+          urls: z.array(z.string().regex(/^turns?:/, { error: 'must be a turn: or turns: URL' })).min(1),
+          /** coturn's static-auth-secret, or the name of an environment variable that holds it. */
+          secret: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+          secretEnv: text.optional(),
+          ttlSeconds: z.number().int().min(60).max(86_400).default(3600),
+        })
+        .optional(),
+      policy: z.enum(['all', 'relay']).default('all'),
+    })
+    .optional(),
   users: z.array(user).default([]),
   validation: z
     .strictObject({
@@ -134,6 +150,22 @@ export function checkNodeConfig(input: unknown, env: NodeJS.ProcessEnv = {}): Re
       }
       u.password = value
     }
+  }
+  const turn = c.ice?.turn
+  if (turn !== undefined) {
+    if ((turn.secret === undefined) === (turn.secretEnv === undefined)) {
+      return err('ice.turn: give either secret or secretEnv')
+    }
+    if (turn.secretEnv !== undefined) {
+      const value = env[turn.secretEnv]
+      if (value === undefined || value.length < 16) {
+        return err(`ice.turn.secretEnv: environment variable ${turn.secretEnv} is not set to 16 or more characters`)
+      }
+      turn.secret = value
+    }
+  }
+  if (c.ice?.policy === 'relay' && turn === undefined) {
+    return err('ice.policy: relay needs ice.turn (without a TURN server no call could connect)')
   }
   const names = new Set<string>()
   for (const u of c.users) {

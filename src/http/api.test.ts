@@ -71,6 +71,7 @@ const TABLE: Row[] = [
   { method: 'POST', path: '/api/validation/run', expect: { nobody: 401, user: 403, foreign: 401, operator: 200 } },
   { method: 'GET', path: '/api/validations', expect: { nobody: 401, user: 403, foreign: 401, operator: 200 } },
   { method: 'GET', path: '/api/events', expect: { nobody: 401, user: 200, foreign: 401, operator: 200 } },
+  { method: 'GET', path: '/api/ice-servers', expect: { nobody: 401, user: 200, foreign: 401, operator: 200 } },
 ]
 
 describe('access to every endpoint', () => {

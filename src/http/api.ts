@@ -18,6 +18,7 @@ import type { ValidationOutcome } from '../validation/scheduler.js'
 import { Authenticator, SESSION_COOKIE, type Principal, type UserAccounts } from './auth.js'
 import { readJsonObject } from './body.js'
 import { callView, checkCallInput } from './call-input.js'
+import { iceServersFor, type IceConfig } from './ice-servers.js'
 import { visibleTo, type EventHub } from './events.js'
 import type { FailureLimits } from './rate-limit.js'
 import { Router, STREAMING, type Access, type Reply, type RequestContext, type RouteSpec } from './router.js'
@@ -63,6 +64,8 @@ export interface HttpApiDeps {
   operator?: OperatorActs
   /** Prometheus exposition (GET /metrics, operator only); without it, no such endpoint. */
   metrics?: () => Promise<{ text: string; contentType: string }>
+  /** STUN and TURN servers for the softphones (GET /api/ice-servers); without it, none (host candidates only). */
+  ice?: IceConfig
   /** What a signed-in softphone needs to know (domain, its SIP WebSocket port...), sent with the session. */
   softphone?: () => Record<string, unknown>
 }
@@ -282,6 +285,16 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
         )
         return { status: 200, body: { calls: calls.map(callView) } }
       },
+    },
+    {
+      method: 'GET',
+      path: '/api/ice-servers',
+      access: 'signed-in',
+      handle: ({ principal }) => ({
+        status: 200,
+        body: iceServersFor(deps.ice, principal!.name, deps.clock.now()),
+        headers: { 'cache-control': 'no-store' },
+      }),
     },
     {
       method: 'GET',

@@ -3,12 +3,15 @@ import type { IncomingMessage } from 'node:http'
 import { ok, type Result } from '../core/result.js'
 import type { Principal } from './auth.js'
 import { createHttpApi, type HttpApi, type HttpApiDeps } from './api.js'
+import type { IceConfig } from './ice-servers.js'
 
 export interface NodeHttpConfig {
   port: number
   host?: string
   operatorToken?: string
   webRoot?: string
+  /** STUN and TURN servers for the softphones (GET /api/ice-servers). */
+  ice?: IceConfig
 }
 
 export interface NodeHttp {
@@ -31,6 +34,7 @@ export async function startNodeHttp(
     ...deps,
     ...(config.operatorToken !== undefined && { operatorToken: config.operatorToken }),
     ...(config.webRoot !== undefined && { webRoot: config.webRoot }),
+    ...(config.ice !== undefined && { ice: config.ice }),
   })
   const bound = await api.listen(config.port, config.host)
   return {
