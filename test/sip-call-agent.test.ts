@@ -9,6 +9,7 @@ import { systemClock } from '../src/core/clock.js'
 import type { E164 } from '../src/core/e164.js'
 import { PstnGateway } from '../src/pstn/gateway.js'
 import { CallAgent, type RouteToNumber } from '../src/sip/call-agent.js'
+import type { DigestOffer } from '../src/sip/digest.js'
 import { StaticSipDirectory } from '../src/testing/static-sip-directory.js'
 import { TicketKeyRing, MemoryTicketKeyStore } from '../src/tickets/key-ring.js'
 import { mintTicket, verifyTicket } from '../src/tickets/mint.js'
@@ -30,6 +31,7 @@ async function enterprise(
   domain: string,
   users: { name: string; number: E164 }[],
   gw: PstnGateway,
+  digest?: DigestOffer,
 ): Promise<Enterprise> {
   const keys = new TicketKeyRing(new MemoryTicketKeyStore(), rand)
   const records: Enterprise['records'] = []
@@ -39,7 +41,7 @@ async function enterprise(
     domain,
     host: '127.0.0.1',
     edge: { tcpPort: 0, wsPort: 0 },
-    internal: { tcpPort: 0, wsPort: 0 },
+    internal: { tcpPort: 0, wsPort: 0, ...(digest !== undefined && { digest }) },
     pstn: { uri: `sip:127.0.0.1:${gw.tcpPort};transport=tcp`, user: `trunk-${domain}`, password: 'trunk-secret' },
     directory: new StaticSipDirectory(
       domain,
@@ -101,6 +103,8 @@ describe('call agent and PSTN gateway on loopback', () => {
         { name: 'carol', number: n('+14085550111') },
       ],
       gw,
+      // b's TCP listener offers SHA-256 first, then MD5; its WebSocket listener the default (MD5 only).
+      { tcp: ['SHA-256', 'MD5'] },
     )
     await waitFor(() => a.agent.trunkRegistered && b.agent.trunkRegistered)
   })

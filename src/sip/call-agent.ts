@@ -23,9 +23,11 @@ import {
   answerChallenge,
   challengeValues,
   NonceSource,
+  offeredAlgorithms,
   readCredentials,
   responseMatches,
   type DigestAlgorithm,
+  type DigestOffer,
 } from './digest.js'
 import { parseNameAddr } from './header-values.js'
 import {
@@ -82,6 +84,8 @@ export interface FaceConfig {
   /** SIP over UDP, for phones and trunks that speak nothing else (and what scanners probe). */
   readonly udpPort?: number
   readonly tls?: TlsFiles
+  /** The digest algorithms its listeners challenge with, in order (default: MD5 only; docs/interop.md). */
+  readonly digest?: DigestOffer
 }
 
 export interface CallAgentConfig {
@@ -433,6 +437,8 @@ export class CallAgent {
     const now = this.config.clock.now()
     const status = header === 'Authorization' ? 401 : 407
     const challengeHeader = header === 'Authorization' ? 'WWW-Authenticate' : 'Proxy-Authenticate'
+    const face = conn.face === 'edge' ? this.config.edge : this.config.internal
+    const algorithms = offeredAlgorithms(face.digest, conn.transport)
     const challenge = (stale = false) => {
       const to = toAddress(req)
       const target = to.ok ? parseSipUri(to.value.uri) : undefined
@@ -442,7 +448,7 @@ export class CallAgent {
         conn,
         status,
         undefined,
-        challengeValues(this.realm, this.nonces.issue(now), stale).map((v) => [challengeHeader, v] as [string, string]),
+        challengeValues(this.realm, this.nonces.issue(now), stale, algorithms).map((v) => [challengeHeader, v] as [string, string]),
       )
     }
     const values = authValues(req, header)
@@ -451,6 +457,8 @@ export class CallAgent {
     const creds = readCredentials(mine)
     if (!creds.ok) return this.core.reply(req, conn, 400, `Bad credentials: ${creds.error}`)
     const c = creds.value
+    // Only an algorithm this listener offers is taken (no downgrade to one the operator turned off).
+    if (!algorithms.includes(c.algorithm)) return challenge()
     const lockKey = `${c.user}|${conn.remoteAddress}`
     const lock = this.authFailures.get(lockKey)
     if (lock !== undefined && lock.until > now) {
