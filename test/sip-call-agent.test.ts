@@ -29,7 +29,7 @@ interface Enterprise {
 
 async function enterprise(
   domain: string,
-  users: { name: string; number: E164 }[],
+  users: { name: string; number: E164; contact?: string }[],
   gw: PstnGateway,
   digest?: DigestOffer,
 ): Promise<Enterprise> {
@@ -101,6 +101,9 @@ describe('call agent and PSTN gateway on loopback', () => {
       [
         { name: 'bob', number: n('+14085550100') },
         { name: 'carol', number: n('+14085550111') },
+        { name: 'dave', number: n('+14085550122') },
+        // erin's desk phone is gone: calling it fails here, locally (connection refused).
+        { name: 'erin', number: n('+14085550133'), contact: 'sip:desk@127.0.0.1:1;transport=tcp' },
       ],
       gw,
       // b's TCP listener offers SHA-256 first, then MD5; its WebSocket listener the default (MD5 only).
@@ -390,6 +393,47 @@ describe('call agent and PSTN gateway on loopback', () => {
     expect((await edgeCaller.cancel(ringing.request)).final.status).toBe(200)
     expect((await ringing.done).final.status).toBe(487)
   })
+
+  it("a WebSocket client's bindings go with its connection: no call is sent to a closed flow", async () => {
+    const tab = await phone(b, 'dave', 'WS', 'b.example')
+    expect((await tab.register()).status).toBe(200)
+    expect(b.agent.registrations.current('dave', Date.now())).toHaveLength(1)
+    await tab.close() // the tab is closed without unregistering
+    await waitFor(() => b.agent.registrations.current('dave', Date.now()).length === 0)
+    const caller = await phone(b, 'bob', 'TCP', 'b.example')
+    const call = await caller.call('sip:dave@b.example')
+    expect(call.final.status).toBe(480)
+    expect(call.final.reason).not.toMatch(/invalid|ENOTFOUND|getaddrinfo/)
+  })
+
+  it.each([486, 603])(
+    'a real %i beats the local 503 of an unreachable contact, and no internal error text goes out',
+    async (status) => {
+      const web = await phone(b, 'erin', 'WS', 'b.example')
+      expect((await web.register()).status).toBe(200)
+      web.incoming = { answer: false, status }
+      const caller = await phone(b, 'bob', 'TCP', 'b.example')
+      expect((await caller.call('sip:erin@b.example')).final.status).toBe(status)
+      // Over the edge too (another enterprise's caller), and with no phone answering: a generic reason only.
+      await web.close()
+      await waitFor(() => b.agent.registrations.current('erin', Date.now()).length === 0)
+      const edgeCaller = await SipPhone.connect({
+        transport: 'TCP',
+        port: b.agent.addresses.edge.tcp!,
+        user: 'x',
+        password: '',
+        domain: 'a.example',
+        fromUser: '+16505550101',
+      })
+      phones.push(edgeCaller)
+      const minted = mintTicket({ calledNumber: '+14085550133', callingDomain: 'a.example' }, b.keys, Date.now(), rand)
+      const failed = await edgeCaller.call('sip:+14085550133@b.example', [
+        ['X-IME-Ticket', minted.ok ? minted.value.text : ''],
+      ])
+      expect(failed.final.status).toBe(503)
+      expect(failed.final.reason).toBe('Unreachable')
+    },
+  )
 
   it('a re-INVITE (hold) follows the Record-Route to the other party', async () => {
     const carol = await phone(b, 'carol', 'WS', 'b.example')

@@ -191,6 +191,8 @@ export class CallAgent {
     this.realm = config.domain
     this.nonces = new NonceSource(randomBytes(32), this.realm)
     this.hub = new SipTransportHub((m, c) => this.onMessage(m, c))
+    // A WebSocket client's bindings live and die with its flow (RFC 5626, RFC 7118).
+    this.hub.onConnectionClosed((c) => this.registrations.dropConnection(c.id))
     this.core = new SipProxyCore({
       hub: this.hub,
       clock: config.clock,
@@ -448,7 +450,9 @@ export class CallAgent {
         conn,
         status,
         undefined,
-        challengeValues(this.realm, this.nonces.issue(now), stale, algorithms).map((v) => [challengeHeader, v] as [string, string]),
+        challengeValues(this.realm, this.nonces.issue(now), stale, algorithms).map(
+          (v) => [challengeHeader, v] as [string, string],
+        ),
       )
     }
     const values = authValues(req, header)
@@ -502,7 +506,12 @@ export class CallAgent {
     const result = this.registrations.update(
       user.name,
       updates,
-      { connectionId: conn.id, callId: callId(req) ?? '', cseq: seq.ok ? seq.value.seq : 0 },
+      {
+        connectionId: conn.id,
+        callId: callId(req) ?? '',
+        cseq: seq.ok ? seq.value.seq : 0,
+        flow: conn.transport === 'WS' || conn.transport === 'WSS',
+      },
       this.config.clock.now(),
     )
     if (!result.ok) {
@@ -583,11 +592,12 @@ export class CallAgent {
       // The one fallback policy, shared with the softphone. The proxy core answers for a route it could not
       // reach with 503, and for one that did not answer within the IME timeout with 408: both fall back.
       failover: (best, label) => label === 'ime' && statusFallsBack(best.status),
-      onFailover: (best) => {
+      onFailover: (best, _from, _to, detail) => {
         details.fallback = true
         this.counters.fallbacks++
         this.counters.callsByPath.pstn++
-        this.emit({ type: 'fallback', number, status: best.status, reason: best.reason, user: user.name })
+        const reason = detail === undefined ? best.reason : `${best.reason}: ${detail}`
+        this.emit({ type: 'fallback', number, status: best.status, reason, user: user.name })
       },
       onResponse: (res, label) => this.track(req, res, (label as 'ime' | 'pstn' | undefined) ?? 'pstn', [details]),
     })
@@ -619,9 +629,9 @@ export class CallAgent {
     if (user.contact !== undefined) targets.push({ uri: user.contact, label: path })
     for (const b of bindings) {
       const c = this.hub.connection(b.connectionId)
-      targets.push(
-        c !== undefined && c.isOpen ? { uri: b.contact, connection: c, label: path } : { uri: b.contact, label: path },
-      )
+      if (c !== undefined && c.isOpen) targets.push({ uri: b.contact, connection: c, label: path })
+      // A flow-bound binding whose flow has gone cannot be reached (never dial a WebSocket client's .invalid host).
+      else if (!b.flowBound) targets.push({ uri: b.contact, label: path })
     }
     if (targets.length === 0) return this.core.reply(req, conn, 480, 'Temporarily Unavailable: not registered')
     this.counters.callsByPath[path]++
