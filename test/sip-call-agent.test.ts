@@ -351,6 +351,48 @@ describe('call agent and PSTN gateway on loopback', () => {
     await b.agent.edgeUp()
   })
 
+  it("a softphone's fallback call (X-IME-Fallback: 1) takes the PSTN, not the learned route, and is recorded so", async () => {
+    const minted = mintTicket({ calledNumber: '+14085550100', callingDomain: 'a.example' }, b.keys, Date.now(), rand)
+    a.routes.set('+14085550100', {
+      sipUri: `sip:+14085550100@127.0.0.1:${b.agent.addresses.edge.tcp};transport=tcp`,
+      ticket: minted.ok ? minted.value.text : '',
+      domain: 'b.example',
+    })
+    const alice = await phone(a, 'alice', 'TCP', 'a.example')
+    expect((await alice.register()).status).toBe(200)
+    const bob = await phone(b, 'bob', 'TCP', 'b.example')
+    expect((await bob.register()).status).toBe(200)
+    const accepted = b.agent.counters.ticketsAccepted
+    const invited = bob.nextRequest('INVITE')
+    const call = await alice.call('sip:+14085550100@a.example', [['X-IME-Fallback', '1']])
+    expect(call.final.status).toBe(200)
+    expect((await invited).headers.get('X-IME-Path')).toBe('pstn')
+    expect(b.agent.counters.ticketsAccepted).toBe(accepted)
+    expect(a.records.at(-1)).toMatchObject({ direction: 'outbound', path: 'pstn', fallback: true })
+    expect((await alice.bye(call.dialog!)).status).toBe(200)
+    a.routes.delete('+14085550100')
+  })
+
+  it.each([486, 603])('an IME call answered %i ends there: busy or declined on any path, no PSTN', async (status) => {
+    const minted = mintTicket({ calledNumber: '+14085550122', callingDomain: 'a.example' }, b.keys, Date.now(), rand)
+    a.routes.set('+14085550122', {
+      sipUri: `sip:+14085550122@127.0.0.1:${b.agent.addresses.edge.tcp};transport=tcp`,
+      ticket: minted.ok ? minted.value.text : '',
+      domain: 'b.example',
+    })
+    const alice = await phone(a, 'alice', 'TCP', 'a.example')
+    const dave = await phone(b, 'dave', 'WS', 'b.example')
+    expect((await dave.register()).status).toBe(200)
+    dave.incoming = { answer: false, status }
+    const fallbacks = a.agent.counters.fallbacks
+    const call = await alice.call('sip:+14085550122@a.example')
+    expect(call.final.status).toBe(status)
+    expect(a.agent.counters.fallbacks).toBe(fallbacks)
+    expect(a.records.at(-1)).toMatchObject({ path: 'ime', outcome: status === 486 ? 'busy' : 'rejected' })
+    await dave.close()
+    a.routes.delete('+14085550122')
+  })
+
   it('forks to every registration of a user; the first to answer wins and the others are cancelled', async () => {
     const carolDesk = await phone(b, 'carol', 'TCP', 'b.example')
     const carolWeb = await phone(b, 'carol', 'WS', 'b.example')

@@ -6,7 +6,7 @@
  * agent opens and registers to the PSTN gateway; calls arriving on it are inbound PSTN calls.
  *
  * Routing of a user's call: a local user or number -> that user's registrations (forked); a number with a learned
- * route -> the route's SIP URI with its ticket, and if that fails (unreachable within the timeout, 403, 404,
+ * route (unless the softphone already tried it: X-IME-Fallback) -> the route's SIP URI with its ticket, and if that fails (unreachable within the timeout, 403, 404,
  * 408, 480, 5xx...: src/core/fallback-policy.ts) -> the PSTN, automatically; otherwise -> the PSTN gateway.
  * PSTN, IME and internal calls (between two users here: one record for each of them) are kept as call records;
  * only PSTN calls are ever validated.
@@ -555,7 +555,10 @@ export class CallAgent {
     }
     req.headers.remove('X-IME-Ticket')
     const groups: ForwardTarget[][] = []
-    const route = this.config.routeTo(number)
+    // A softphone that tried IME itself and fell back (X-IME-Fallback: 1, decided by the shared policy) asks for
+    // the PSTN: the learned route is not tried a second time.
+    const softphoneFellBack = req.headers.get('X-IME-Fallback') === '1'
+    const route = softphoneFellBack ? undefined : this.config.routeTo(number)
     if (route !== undefined) {
       const proxy = this.config.outboundProxy
       const viaProxy = proxy === undefined ? undefined : addressOf(proxy)
@@ -583,7 +586,7 @@ export class CallAgent {
       caller,
       called: number,
       user: user.name,
-      fallback: req.headers.get('X-IME-Fallback') === '1',
+      fallback: softphoneFellBack,
     }
     req.headers.remove('X-IME-Fallback')
     this.core.forward(req, conn, {
