@@ -160,9 +160,17 @@ describe('call agent and PSTN gateway on loopback', () => {
     expect((await carol.register()).status).toBe(200)
     const bob = await phone(b, 'bob', 'WS', 'b.example')
     expect((await bob.register()).status).toBe(200)
+    const invited = bob.nextRequest('INVITE')
     const call = await carol.call('sip:bob@b.example')
     expect(call.final.status).toBe(200)
     expect(call.provisional.some((r) => r.status === 180)).toBe(true)
+    // The transport changes (TCP in, WebSocket out): a double Record-Route (RFC 5658), each naming the listener
+    // of its side's transport; bob uses the top one, carol the bottom one.
+    const { tcp, ws } = b.agent.addresses.internal
+    expect((await invited).headers.getAll('Record-Route').map((v) => v.replace(/;ime=[^>]*/, ''))).toEqual([
+      `<sip:127.0.0.1:${ws};transport=ws;lr>`,
+      `<sip:127.0.0.1:${tcp};transport=tcp;lr>`,
+    ])
     const byeAtCarol = carol.nextRequest('BYE')
     const bobDialog = [...bob.dialogs.values()].at(-1)!
     expect((await bob.bye(bobDialog)).status).toBe(200)

@@ -48,7 +48,13 @@ import {
 import { SipHeaders } from './headers.js'
 import { addressOf, newBranch, newTag, SipProxyCore, type ForwardTarget } from './proxy-core.js'
 import { DEFAULT_EXPIRES_S, Registrations } from './registrar.js'
-import { SipTransportHub, type SipConnection, type SipListener, type TlsFiles } from './transport.js'
+import {
+  SipTransportHub,
+  type SipConnection,
+  type SipListener,
+  type SipTransportName,
+  type TlsFiles,
+} from './transport.js'
 import { parseSipUri } from './uri.js'
 
 export interface SipUser {
@@ -197,7 +203,7 @@ export class CallAgent {
       hub: this.hub,
       clock: config.clock,
       connectTimeoutMs: 5_000,
-      recordRouteUri: (face) => this.uriOf(face),
+      recordRouteUri: (face, transport) => this.uriOf(face, transport),
       onInDialog: (req) => this.onInDialog(req),
       ...(config.routeSecret !== undefined && { routeSecret: config.routeSecret }),
     })
@@ -298,9 +304,10 @@ export class CallAgent {
     await this.hub.close()
   }
 
-  private uriOf(face: string): string {
+  /** Our URI on a face for a transport: that listener, else the face's first (e.g. UDP phones get TCP). */
+  private uriOf(face: string, transport: SipTransportName): string {
     const ls = face === 'edge' ? this.edgeListeners : this.internalListeners
-    const l = ls[0] ?? this.internalListeners[0]
+    const l = ls.find((x) => x.transport === transport) ?? ls[0] ?? this.internalListeners[0]
     return `sip:${this.config.host}:${l?.port ?? 5060};transport=${(l?.transport ?? 'TCP').toLowerCase()};lr`
   }
 

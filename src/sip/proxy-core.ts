@@ -69,8 +69,11 @@ export interface ForwardOptions {
 export interface ProxyCoreConfig {
   readonly hub: SipTransportHub
   readonly clock: Clock
-  /** Our URI on a face, for Record-Route (e.g. sip:127.0.0.1:5070;transport=tcp). */
-  readonly recordRouteUri: (face: string) => string
+  /**
+   * Our URI on a face for a transport, for Record-Route (e.g. sip:127.0.0.1:5070;transport=tcp;lr): the listener
+   * of that face and transport, so each side of a dialog gets a Record-Route it can use.
+   */
+  readonly recordRouteUri: (face: string, transport: SipTransportName) => string
   /** How long to wait for a TCP/WebSocket connection (ms). */
   readonly connectTimeoutMs: number
   /** In-dialog requests (BYE, re-INVITE, ACK...) as they pass, for call records. */
@@ -292,7 +295,13 @@ export class SipProxyCore {
     const id = newBranch()
     if (txn.options.recordRoute) {
       const token = this.routeToken(txn.conn.id, conn.id, fromTagOf(txn.request) ?? '')
-      addRecordRoute(req, `${this.config.recordRouteUri(txn.conn.face)};ime=${token}`)
+      // The caller's side names the listener it came in on; the callee's side the one for the transport (and
+      // face) it is reached on. When they differ, both go in (double Record-Route, RFC 5658): the callee uses the
+      // top one, the caller the bottom one.
+      const inbound = this.config.recordRouteUri(txn.conn.face, txn.conn.transport)
+      const outbound = this.config.recordRouteUri(conn.face === 'outbound' ? txn.conn.face : conn.face, conn.transport)
+      addRecordRoute(req, `${inbound};ime=${token}`)
+      if (outbound !== inbound) addRecordRoute(req, `${outbound};ime=${token}`)
     }
     addVia(req, {
       transport: conn.transport,
@@ -540,6 +549,8 @@ export class SipProxyCore {
     }
     this.config.onInDialog?.(req, conn)
     req.headers.removeFirstValue('Route')
+    // A double Record-Route: the next Route is ours too (the same token), for the other side's transport.
+    if (this.readRoute(req)?.a === route.a) req.headers.removeFirstValue('Route')
     const fromCaller = conn.id === route.a || (conn.id !== route.b && fromTagOf(req) === route.tag)
     const ownId = fromCaller ? route.a : route.b
     if (conn.id !== ownId && this.flow(ownId) === undefined) this.rebind(ownId, conn.id)
