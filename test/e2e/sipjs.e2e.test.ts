@@ -88,7 +88,6 @@ describe('stock SIP.js against the softphones, across the demo world', () => {
     const password = bravo.users.find((u) => u.user === 'bob')!.password
     bob = await openSipJs(
       browser,
-      bravo.node.http!.url,
       {
         wsUrl: `ws://127.0.0.1:${bravo.node.sip!.addresses.internal.ws}`,
         user: 'bob',
@@ -168,17 +167,21 @@ describe('stock SIP.js against the softphones, across the demo world', () => {
   it.each([
     [603, 'declined'],
     [486, 'busy'],
-  ] as const)('SIP.js answers %i: the call ends %s at once, with no ring over the PSTN', async (status, outcome) => {
-    await callEnded()
-    const before = (await bob.state()).invites.length
-    await aliceDials(bobNumber())
-    expect((await bobRings(before + 1)).at(-1)).toBe('ime')
-    await bob.reject(status)
-    await expect.poll(aliceState, { timeout: 10_000 }).toBe(`Call ended (${outcome})`)
-    await sleep(3_000) // a fallback would ring bob again by now
-    expect((await bob.state()).invites).toHaveLength(before + 1)
-    expect(await aliceState()).toBe(`Call ended (${outcome})`)
-  }, 60_000)
+  ] as const)(
+    'SIP.js answers %i: the call ends %s at once, with no ring over the PSTN',
+    async (status, outcome) => {
+      await callEnded()
+      const before = (await bob.state()).invites.length
+      await aliceDials(bobNumber())
+      expect((await bobRings(before + 1)).at(-1)).toBe('ime')
+      await bob.reject(status)
+      await expect.poll(aliceState, { timeout: 10_000 }).toBe(`Call ended (${outcome})`)
+      await sleep(3_000) // a fallback would ring bob again by now
+      expect((await bob.state()).invites).toHaveLength(before + 1)
+      expect(await aliceState()).toBe(`Call ended (${outcome})`)
+    },
+    60_000,
+  )
 
   it('logged no console errors', () => {
     expect(errors).toEqual([])

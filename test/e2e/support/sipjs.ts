@@ -1,8 +1,11 @@
 /**
  * A stock SIP.js client in Chromium for the e2e tests: ./sipjs/page.ts bundled by esbuild (as an interop lab would
- * bundle its own page), served at a path of the node's own origin, with a tone for a microphone. The handle calls
- * into the page's `window.sipjs`.
+ * bundle its own page), served by a small HTTP server of its own on 127.0.0.1 (a page Playwright made up would be
+ * a public origin to Chromium, whose local network access checks then block its WebSocket to the node), with a
+ * tone for a microphone. The handle calls into the page's `window.sipjs`.
  */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { build } from 'esbuild'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -45,32 +48,37 @@ export interface SipJsClient {
   close(): Promise<void>
 }
 
+/** Serves the page at http://127.0.0.1:<port>/ until closed. */
+async function servePage(script: string): Promise<{ origin: string; close: () => Promise<void> }> {
+  const html = `<!doctype html><html><head><title>SIP.js</title></head><body><script>${script}</script></body></html>`
+  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  }
+}
+
 /**
- * Opens the SIP.js page at `origin` (the node's HTTP origin: no session cookie, so the node challenges with digest),
- * sending a tone of `toneHz` as its microphone, and registers it. Console errors go to `errors`.
+ * Opens the SIP.js page (an origin of its own: no session cookie, so the node challenges with digest), sending a
+ * tone of `toneHz` as its microphone, and registers it. Console errors go to `errors`.
  */
 export async function openSipJs(
   browser: Browser,
-  origin: string,
   account: SipJsAccount,
   toneHz: number,
   errors: string[],
 ): Promise<SipJsClient> {
-  const script = await sipJsBundle()
+  const server = await servePage(await sipJsBundle())
   const context: BrowserContext = await browser.newContext()
-  await context.grantPermissions(['microphone'], { origin })
+  await context.grantPermissions(['microphone'], { origin: server.origin })
   await context.addInitScript(CAPTURE_PEER_CONNECTIONS)
   await context.addInitScript(toneMicrophone(toneHz))
-  await context.route(`${origin}/sipjs-client.html`, (route) =>
-    route.fulfill({
-      contentType: 'text/html',
-      body: `<!doctype html><html><head><title>SIP.js</title></head><body><script>${script}</script></body></html>`,
-    }),
-  )
   const page = await context.newPage()
   page.on('console', (m) => m.type() === 'error' && errors.push(`sipjs: ${m.text()}`))
   page.on('pageerror', (e) => errors.push(`sipjs: ${e.message}`))
-  await page.goto(`${origin}/sipjs-client.html`)
+  await page.goto(server.origin)
   const registered = await page.evaluate((a) => (window as unknown as Win).sipjs.start(a), account)
   if (!registered.registered) {
     throw new Error(`SIP.js did not register: ${registered.registerError ?? 'no answer'}; ${registered.log.join('; ')}`)
@@ -82,6 +90,9 @@ export async function openSipJs(
     answer: () => page.evaluate(() => (window as unknown as Win).sipjs.answer()),
     reject: (status) => page.evaluate((s) => (window as unknown as Win).sipjs.reject(s), status),
     hangUp: () => page.evaluate(() => (window as unknown as Win).sipjs.hangUp()),
-    close: () => context.close(),
+    close: async () => {
+      await context.close()
+      await server.close()
+    },
   }
 }
