@@ -2,8 +2,8 @@
  * A second WebRTC client: stock SIP.js 0.21 (npm `sip.js`, bundled by esbuild, no shims) in Chromium as bob at
  * bravo, registered with digest on bravo's internal WebSocket, against alice's softphone (the project's own, JsSIP)
  * at alpha. Calls both ways over the PSTN, then, once each node has validated and learned a route, over IME; then
- * SIP.js declines (603) and is busy (486): each ends the caller's call at once, with no second ring over another
- * path. Audio is checked by content: each side's microphone is a tone (alice 440 Hz, bob 1,150 Hz) and each side
+ * the softphone's own fallback (its IME leg cut in the browser) takes the PSTN; then SIP.js declines (603) and is
+ * busy (486): each ends the caller's call at once, with no second ring over another path. Audio is checked by content: each side's microphone is a tone (alice 440 Hz, bob 1,150 Hz) and each side
  * must hear the other's frequency.
  */
 import type { Browser, Page } from 'playwright-core'
@@ -28,6 +28,7 @@ describe('stock SIP.js against the softphones, across the demo world', () => {
   let alice: Page
   let bob: SipJsClient
   const errors: string[] = []
+  let browserCutFromEdge = false
 
   beforeAll(async () => {
     if (!haveChromium()) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`)
@@ -82,8 +83,14 @@ describe('stock SIP.js against the softphones, across the demo world', () => {
     ).session
 
   it('registers with digest (the node challenges with MD5 alone by default)', async () => {
+    const edgePort = new URL(world.readyInfo().enterprises[1]!.edge.sipWs!).port
     alice = await chromiumSoftphone(browser, alpha, 'alice', errors, async (p) => {
       await p.addInitScript(toneMicrophone(ALICE_HZ))
+      // Her browser's own path to bravo's edge, cut when a test says so (bravo's edge itself stays up).
+      await p.routeWebSocket(
+        (url) => url.port === edgePort,
+        (ws) => (browserCutFromEdge ? ws.close({ code: 4001, reason: 'unreachable (test)' }) : ws.connectToServer()),
+      )
     })
     const password = bravo.users.find((u) => u.user === 'bob')!.password
     bob = await openSipJs(
@@ -162,6 +169,27 @@ describe('stock SIP.js against the softphones, across the demo world', () => {
     await bob.hangUp()
     await callEnded()
     await expect.poll(() => bravo.node.calls.list({ user: 'bob' })[0]?.path).toBe('ime')
+  }, 60_000)
+
+  it("the softphone's fallback call takes the PSTN, though its node could still reach bravo's edge", async () => {
+    await callEnded()
+    browserCutFromEdge = true
+    const before = (await bob.state()).invites.length
+    const accepted = bravo.node.sip!.counters.ticketsAccepted
+    await aliceDials(bobNumber())
+    // The softphone's IME leg fails in her browser; its fallback INVITE goes to alpha marked X-IME-Fallback, and
+    // alpha sends it to the PSTN rather than over the learned route again.
+    expect((await bobRings(before + 1)).at(-1)).toBe('pstn')
+    expect(bravo.node.sip!.counters.ticketsAccepted).toBe(accepted)
+    await bob.answer()
+    await inCall(alice)
+    expect(await alice.locator('#call-path').textContent()).toMatch(/PSTN \(fallback\)/)
+    await expectTones()
+    await bob.hangUp()
+    await callEnded()
+    await expect.poll(() => alpha.node.calls.list({ user: 'alice' })[0]).toMatchObject({ path: 'pstn', fallback: true })
+    expect((await bob.state()).invites).toHaveLength(before + 1)
+    browserCutFromEdge = false
   }, 60_000)
 
   it.each([
