@@ -1,7 +1,8 @@
 /**
  * Interop tests of our call agent (src/sip/call-agent.ts) with SIPp and Kamailio, peers no one here wrote:
  * - internal TCP: REGISTER with MD5 digest (SIPp answers only the first challenge, and only MD5: the agent offers
- *   MD5 first); calls to a registered user go over the connection it registered on.
+ *   MD5 alone by default); calls to a registered user go over the connection it registered on.
+ * - Kamailio as a client: registers with uac_reg, and calls as that account answering the 407 with uac_auth().
  * - edge TCP: INVITE with X-IME-Ticket reaches the user whose number it is; missing, forged, expired, malformed and
  *   other-number tickets get 403 with the reason phrase verifyTicket gives.
  * - Record-Route on the edge, so ACK and BYE come back through it, also behind a Kamailio outbound proxy.
