@@ -9,6 +9,7 @@ import { systemClock } from '../src/core/clock.js'
 import type { E164 } from '../src/core/e164.js'
 import { PstnGateway } from '../src/pstn/gateway.js'
 import { CallAgent, type RouteToNumber } from '../src/sip/call-agent.js'
+import type { DigestOffer } from '../src/sip/digest.js'
 import { StaticSipDirectory } from '../src/testing/static-sip-directory.js'
 import { TicketKeyRing, MemoryTicketKeyStore } from '../src/tickets/key-ring.js'
 import { mintTicket, verifyTicket } from '../src/tickets/mint.js'
@@ -28,8 +29,9 @@ interface Enterprise {
 
 async function enterprise(
   domain: string,
-  users: { name: string; number: E164 }[],
+  users: { name: string; number: E164; contact?: string }[],
   gw: PstnGateway,
+  digest?: DigestOffer,
 ): Promise<Enterprise> {
   const keys = new TicketKeyRing(new MemoryTicketKeyStore(), rand)
   const records: Enterprise['records'] = []
@@ -39,7 +41,7 @@ async function enterprise(
     domain,
     host: '127.0.0.1',
     edge: { tcpPort: 0, wsPort: 0 },
-    internal: { tcpPort: 0, wsPort: 0 },
+    internal: { tcpPort: 0, wsPort: 0, ...(digest !== undefined && { digest }) },
     pstn: { uri: `sip:127.0.0.1:${gw.tcpPort};transport=tcp`, user: `trunk-${domain}`, password: 'trunk-secret' },
     directory: new StaticSipDirectory(
       domain,
@@ -99,8 +101,13 @@ describe('call agent and PSTN gateway on loopback', () => {
       [
         { name: 'bob', number: n('+14085550100') },
         { name: 'carol', number: n('+14085550111') },
+        { name: 'dave', number: n('+14085550122') },
+        // erin's desk phone is gone: calling it fails here, locally (connection refused).
+        { name: 'erin', number: n('+14085550133'), contact: 'sip:desk@127.0.0.1:1;transport=tcp' },
       ],
       gw,
+      // b's TCP listener offers SHA-256 first, then MD5; its WebSocket listener the default (MD5 only).
+      { tcp: ['SHA-256', 'MD5'] },
     )
     await waitFor(() => a.agent.trunkRegistered && b.agent.trunkRegistered)
   })
@@ -153,9 +160,17 @@ describe('call agent and PSTN gateway on loopback', () => {
     expect((await carol.register()).status).toBe(200)
     const bob = await phone(b, 'bob', 'WS', 'b.example')
     expect((await bob.register()).status).toBe(200)
+    const invited = bob.nextRequest('INVITE')
     const call = await carol.call('sip:bob@b.example')
     expect(call.final.status).toBe(200)
     expect(call.provisional.some((r) => r.status === 180)).toBe(true)
+    // The transport changes (TCP in, WebSocket out): a double Record-Route (RFC 5658), each naming the listener
+    // of its side's transport; bob uses the top one, carol the bottom one.
+    const { tcp, ws } = b.agent.addresses.internal
+    expect((await invited).headers.getAll('Record-Route').map((v) => v.replace(/;ime=[^>]*/, ''))).toEqual([
+      `<sip:127.0.0.1:${ws};transport=ws;lr>`,
+      `<sip:127.0.0.1:${tcp};transport=tcp;lr>`,
+    ])
     const byeAtCarol = carol.nextRequest('BYE')
     const bobDialog = [...bob.dialogs.values()].at(-1)!
     expect((await bob.bye(bobDialog)).status).toBe(200)
@@ -344,6 +359,48 @@ describe('call agent and PSTN gateway on loopback', () => {
     await b.agent.edgeUp()
   })
 
+  it("a softphone's fallback call (X-IME-Fallback: 1) takes the PSTN, not the learned route, and is recorded so", async () => {
+    const minted = mintTicket({ calledNumber: '+14085550100', callingDomain: 'a.example' }, b.keys, Date.now(), rand)
+    a.routes.set('+14085550100', {
+      sipUri: `sip:+14085550100@127.0.0.1:${b.agent.addresses.edge.tcp};transport=tcp`,
+      ticket: minted.ok ? minted.value.text : '',
+      domain: 'b.example',
+    })
+    const alice = await phone(a, 'alice', 'TCP', 'a.example')
+    expect((await alice.register()).status).toBe(200)
+    const bob = await phone(b, 'bob', 'TCP', 'b.example')
+    expect((await bob.register()).status).toBe(200)
+    const accepted = b.agent.counters.ticketsAccepted
+    const invited = bob.nextRequest('INVITE')
+    const call = await alice.call('sip:+14085550100@a.example', [['X-IME-Fallback', '1']])
+    expect(call.final.status).toBe(200)
+    expect((await invited).headers.get('X-IME-Path')).toBe('pstn')
+    expect(b.agent.counters.ticketsAccepted).toBe(accepted)
+    expect(a.records.at(-1)).toMatchObject({ direction: 'outbound', path: 'pstn', fallback: true })
+    expect((await alice.bye(call.dialog!)).status).toBe(200)
+    a.routes.delete('+14085550100')
+  })
+
+  it.each([486, 603])('an IME call answered %i ends there: busy or declined on any path, no PSTN', async (status) => {
+    const minted = mintTicket({ calledNumber: '+14085550122', callingDomain: 'a.example' }, b.keys, Date.now(), rand)
+    a.routes.set('+14085550122', {
+      sipUri: `sip:+14085550122@127.0.0.1:${b.agent.addresses.edge.tcp};transport=tcp`,
+      ticket: minted.ok ? minted.value.text : '',
+      domain: 'b.example',
+    })
+    const alice = await phone(a, 'alice', 'TCP', 'a.example')
+    const dave = await phone(b, 'dave', 'WS', 'b.example')
+    expect((await dave.register()).status).toBe(200)
+    dave.incoming = { answer: false, status }
+    const fallbacks = a.agent.counters.fallbacks
+    const call = await alice.call('sip:+14085550122@a.example')
+    expect(call.final.status).toBe(status)
+    expect(a.agent.counters.fallbacks).toBe(fallbacks)
+    expect(a.records.at(-1)).toMatchObject({ path: 'ime', outcome: status === 486 ? 'busy' : 'rejected' })
+    await dave.close()
+    a.routes.delete('+14085550122')
+  })
+
   it('forks to every registration of a user; the first to answer wins and the others are cancelled', async () => {
     const carolDesk = await phone(b, 'carol', 'TCP', 'b.example')
     const carolWeb = await phone(b, 'carol', 'WS', 'b.example')
@@ -386,6 +443,47 @@ describe('call agent and PSTN gateway on loopback', () => {
     expect((await edgeCaller.cancel(ringing.request)).final.status).toBe(200)
     expect((await ringing.done).final.status).toBe(487)
   })
+
+  it("a WebSocket client's bindings go with its connection: no call is sent to a closed flow", async () => {
+    const tab = await phone(b, 'dave', 'WS', 'b.example')
+    expect((await tab.register()).status).toBe(200)
+    expect(b.agent.registrations.current('dave', Date.now())).toHaveLength(1)
+    await tab.close() // the tab is closed without unregistering
+    await waitFor(() => b.agent.registrations.current('dave', Date.now()).length === 0)
+    const caller = await phone(b, 'bob', 'TCP', 'b.example')
+    const call = await caller.call('sip:dave@b.example')
+    expect(call.final.status).toBe(480)
+    expect(call.final.reason).not.toMatch(/invalid|ENOTFOUND|getaddrinfo/)
+  })
+
+  it.each([486, 603])(
+    'a real %i beats the local 503 of an unreachable contact, and no internal error text goes out',
+    async (status) => {
+      const web = await phone(b, 'erin', 'WS', 'b.example')
+      expect((await web.register()).status).toBe(200)
+      web.incoming = { answer: false, status }
+      const caller = await phone(b, 'bob', 'TCP', 'b.example')
+      expect((await caller.call('sip:erin@b.example')).final.status).toBe(status)
+      // Over the edge too (another enterprise's caller), and with no phone answering: a generic reason only.
+      await web.close()
+      await waitFor(() => b.agent.registrations.current('erin', Date.now()).length === 0)
+      const edgeCaller = await SipPhone.connect({
+        transport: 'TCP',
+        port: b.agent.addresses.edge.tcp!,
+        user: 'x',
+        password: '',
+        domain: 'a.example',
+        fromUser: '+16505550101',
+      })
+      phones.push(edgeCaller)
+      const minted = mintTicket({ calledNumber: '+14085550133', callingDomain: 'a.example' }, b.keys, Date.now(), rand)
+      const failed = await edgeCaller.call('sip:+14085550133@b.example', [
+        ['X-IME-Ticket', minted.ok ? minted.value.text : ''],
+      ])
+      expect(failed.final.status).toBe(503)
+      expect(failed.final.reason).toBe('Unreachable')
+    },
+  )
 
   it('a re-INVITE (hold) follows the Record-Route to the other party', async () => {
     const carol = await phone(b, 'carol', 'WS', 'b.example')

@@ -11,6 +11,7 @@ import { startEnterpriseNode, type EnterpriseNode } from '../node.js'
 import { readFileSync } from 'node:fs'
 import { intOption, shutdownSignal, stringOption, UsageError, type Command } from './command.js'
 import { describeChordEvent, type Logger, createLogger } from './log.js'
+import type { DigestOffer } from '../sip/digest.js'
 
 const asList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : [])
 
@@ -240,6 +241,7 @@ function face(f: {
   tcp?: number | undefined
   ws?: number | undefined
   tls?: { cert: string; key: string } | undefined
+  digest?: DigestOffer | undefined
 }) {
   const read = (path: string) => {
     try {
@@ -252,5 +254,6 @@ function face(f: {
     ...(f.tcp !== undefined && { tcpPort: f.tcp }),
     ...(f.ws !== undefined && { wsPort: f.ws }),
     ...(f.tls !== undefined && { tls: { cert: read(f.tls.cert), key: read(f.tls.key) } }),
+    ...(f.digest !== undefined && { digest: f.digest }),
   }
 }

@@ -13,6 +13,18 @@ describe('node configuration', () => {
     expect(checked.value.sip?.edge).toEqual({ tcp: 5070, ws: 5072 })
   })
 
+  it('takes the digest algorithms a face offers, as one list or per listener', () => {
+    const sip = (digest: unknown) => ({
+      domain: 'b.example',
+      sip: { edge: { tcp: 0 }, internal: { tcp: 0, ws: 0, digest } },
+    })
+    const per = checkNodeConfig(sip({ tcp: ['SHA-256', 'MD5'], ws: ['MD5'] }))
+    expect(per.ok && per.value.sip?.internal.digest).toEqual({ tcp: ['SHA-256', 'MD5'], ws: ['MD5'] })
+    expect(checkNodeConfig(sip(['SHA-256'])).ok).toBe(true)
+    for (const bad of [[], ['MD5', 'MD5'], ['SHA-512'], { udp: ['MD5'] }])
+      expect(checkNodeConfig(sip(bad)).ok).toBe(false)
+  })
+
   it('names each wrong field and what was wrong, and refuses unknown fields', () => {
     const checked = checkNodeConfig({
       domain: 'B.example',

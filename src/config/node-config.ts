@@ -18,11 +18,18 @@ const port = z
 const ms = z.number({ error: 'must be a number of milliseconds' }).int().min(0)
 const text = z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' })
 
+const algorithms = z
+  .array(z.enum(['MD5', 'SHA-256'], { error: 'must be MD5 or SHA-256' }))
+  .min(1, { error: 'must name at least one algorithm' })
+  .refine((a) => new Set(a).size === a.length, { error: 'must not name an algorithm twice' })
+
 const face = z.strictObject({
   tcp: port.optional(),
   ws: port.optional(),
   /** PEM files: with them, the TCP listener speaks TLS and the WebSocket one WSS. */
   tls: z.strictObject({ cert: text, key: text }).optional(),
+  /** The digest challenges, in order: one list for the face, or per listener (docs/interop.md). */
+  digest: z.union([algorithms, z.strictObject({ tcp: algorithms.optional(), ws: algorithms.optional() })]).optional(),
 })
 
 const user = z.strictObject({

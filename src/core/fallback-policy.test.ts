@@ -73,6 +73,20 @@ describe('the fallback policy (node and softphone)', () => {
     expect(named.filter((s) => !STATUSES.some(([t]) => t === s))).toEqual([])
   })
 
+  it.each([
+    ['3xx (redirects: the route does not redirect to another enterprise)', 300, 399, () => false],
+    // 4xx: only the listed "this route does not work" answers; 486 Busy Here and 487 (cancelled) never.
+    ['4xx', 400, 499, (s: number) => [403, 404, 408, 410, 416, 480, 488].includes(s)],
+    ['5xx (the route or the node behind it failed)', 500, 599, () => true],
+    ['6xx (a global answer, RFC 3261 section 21.6: busy or declined everywhere)', 600, 699, () => false],
+  ] as const)('every code of class %s', (_, from, to, rule) => {
+    for (let status = from; status <= to; status++) {
+      expect([status, statusFallsBack(status)]).toEqual([status, rule(status)])
+      expect([status, fallsBack({ kind: 'rejected', code: status, reason: 'x' })]).toEqual([status, rule(status)])
+    }
+    for (const final of [486, 487, 600, 603, 604, 606]) expect(statusFallsBack(final)).toBe(false)
+  })
+
   it("takes the node's own answers for a route that did not work (503 unreachable, 408 no answer in time)", () => {
     expect(statusFallsBack(503)).toBe(true)
     expect(statusFallsBack(408)).toBe(true)

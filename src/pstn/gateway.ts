@@ -82,7 +82,10 @@ export class PstnGateway {
       hub: this.hub,
       clock: config.clock,
       connectTimeoutMs: 5_000,
-      recordRouteUri: () => `sip:${config.host}:${this.tcpPort};transport=tcp;lr`,
+      recordRouteUri: (_face, transport) =>
+        transport === 'WS' && this.wsPort !== undefined
+          ? `sip:${config.host}:${this.wsPort};transport=ws;lr`
+          : `sip:${config.host}:${this.tcpPort};transport=tcp;lr`,
       onInDialog: (req) => this.onInDialog(req),
       delayMs: (m) => (delaysThis(m) ? delay.min + random() * (delay.max - delay.min) : 0),
     })

@@ -6,7 +6,7 @@
  * agent opens and registers to the PSTN gateway; calls arriving on it are inbound PSTN calls.
  *
  * Routing of a user's call: a local user or number -> that user's registrations (forked); a number with a learned
- * route -> the route's SIP URI with its ticket, and if that fails (unreachable within the timeout, 403, 404,
+ * route (unless the softphone already tried it: X-IME-Fallback) -> the route's SIP URI with its ticket, and if that fails (unreachable within the timeout, 403, 404,
  * 408, 480, 5xx...: src/core/fallback-policy.ts) -> the PSTN, automatically; otherwise -> the PSTN gateway.
  * PSTN, IME and internal calls (between two users here: one record for each of them) are kept as call records;
  * only PSTN calls are ever validated.
@@ -23,9 +23,11 @@ import {
   answerChallenge,
   challengeValues,
   NonceSource,
+  offeredAlgorithms,
   readCredentials,
   responseMatches,
   type DigestAlgorithm,
+  type DigestOffer,
 } from './digest.js'
 import { parseNameAddr } from './header-values.js'
 import {
@@ -46,7 +48,13 @@ import {
 import { SipHeaders } from './headers.js'
 import { addressOf, newBranch, newTag, SipProxyCore, type ForwardTarget } from './proxy-core.js'
 import { DEFAULT_EXPIRES_S, Registrations } from './registrar.js'
-import { SipTransportHub, type SipConnection, type SipListener, type TlsFiles } from './transport.js'
+import {
+  SipTransportHub,
+  type SipConnection,
+  type SipListener,
+  type SipTransportName,
+  type TlsFiles,
+} from './transport.js'
 import { parseSipUri } from './uri.js'
 
 export interface SipUser {
@@ -82,6 +90,8 @@ export interface FaceConfig {
   /** SIP over UDP, for phones and trunks that speak nothing else (and what scanners probe). */
   readonly udpPort?: number
   readonly tls?: TlsFiles
+  /** The digest algorithms its listeners challenge with, in order (default: MD5 only; docs/interop.md). */
+  readonly digest?: DigestOffer
 }
 
 export interface CallAgentConfig {
@@ -187,11 +197,13 @@ export class CallAgent {
     this.realm = config.domain
     this.nonces = new NonceSource(randomBytes(32), this.realm)
     this.hub = new SipTransportHub((m, c) => this.onMessage(m, c))
+    // A WebSocket client's bindings live and die with its flow (RFC 5626, RFC 7118).
+    this.hub.onConnectionClosed((c) => this.registrations.dropConnection(c.id))
     this.core = new SipProxyCore({
       hub: this.hub,
       clock: config.clock,
       connectTimeoutMs: 5_000,
-      recordRouteUri: (face) => this.uriOf(face),
+      recordRouteUri: (face, transport) => this.uriOf(face, transport),
       onInDialog: (req) => this.onInDialog(req),
       ...(config.routeSecret !== undefined && { routeSecret: config.routeSecret }),
     })
@@ -292,9 +304,10 @@ export class CallAgent {
     await this.hub.close()
   }
 
-  private uriOf(face: string): string {
+  /** Our URI on a face for a transport: that listener, else the face's first (e.g. UDP phones get TCP). */
+  private uriOf(face: string, transport: SipTransportName): string {
     const ls = face === 'edge' ? this.edgeListeners : this.internalListeners
-    const l = ls[0] ?? this.internalListeners[0]
+    const l = ls.find((x) => x.transport === transport) ?? ls[0] ?? this.internalListeners[0]
     return `sip:${this.config.host}:${l?.port ?? 5060};transport=${(l?.transport ?? 'TCP').toLowerCase()};lr`
   }
 
@@ -433,6 +446,8 @@ export class CallAgent {
     const now = this.config.clock.now()
     const status = header === 'Authorization' ? 401 : 407
     const challengeHeader = header === 'Authorization' ? 'WWW-Authenticate' : 'Proxy-Authenticate'
+    const face = conn.face === 'edge' ? this.config.edge : this.config.internal
+    const algorithms = offeredAlgorithms(face.digest, conn.transport)
     const challenge = (stale = false) => {
       const to = toAddress(req)
       const target = to.ok ? parseSipUri(to.value.uri) : undefined
@@ -442,7 +457,9 @@ export class CallAgent {
         conn,
         status,
         undefined,
-        challengeValues(this.realm, this.nonces.issue(now), stale).map((v) => [challengeHeader, v] as [string, string]),
+        challengeValues(this.realm, this.nonces.issue(now), stale, algorithms).map(
+          (v) => [challengeHeader, v] as [string, string],
+        ),
       )
     }
     const values = authValues(req, header)
@@ -451,6 +468,8 @@ export class CallAgent {
     const creds = readCredentials(mine)
     if (!creds.ok) return this.core.reply(req, conn, 400, `Bad credentials: ${creds.error}`)
     const c = creds.value
+    // Only an algorithm this listener offers is taken (no downgrade to one the operator turned off).
+    if (!algorithms.includes(c.algorithm)) return challenge()
     const lockKey = `${c.user}|${conn.remoteAddress}`
     const lock = this.authFailures.get(lockKey)
     if (lock !== undefined && lock.until > now) {
@@ -494,7 +513,12 @@ export class CallAgent {
     const result = this.registrations.update(
       user.name,
       updates,
-      { connectionId: conn.id, callId: callId(req) ?? '', cseq: seq.ok ? seq.value.seq : 0 },
+      {
+        connectionId: conn.id,
+        callId: callId(req) ?? '',
+        cseq: seq.ok ? seq.value.seq : 0,
+        flow: conn.transport === 'WS' || conn.transport === 'WSS',
+      },
       this.config.clock.now(),
     )
     if (!result.ok) {
@@ -538,7 +562,10 @@ export class CallAgent {
     }
     req.headers.remove('X-IME-Ticket')
     const groups: ForwardTarget[][] = []
-    const route = this.config.routeTo(number)
+    // A softphone that tried IME itself and fell back (X-IME-Fallback: 1, decided by the shared policy) asks for
+    // the PSTN: the learned route is not tried a second time.
+    const softphoneFellBack = req.headers.get('X-IME-Fallback') === '1'
+    const route = softphoneFellBack ? undefined : this.config.routeTo(number)
     if (route !== undefined) {
       const proxy = this.config.outboundProxy
       const viaProxy = proxy === undefined ? undefined : addressOf(proxy)
@@ -566,7 +593,7 @@ export class CallAgent {
       caller,
       called: number,
       user: user.name,
-      fallback: req.headers.get('X-IME-Fallback') === '1',
+      fallback: softphoneFellBack,
     }
     req.headers.remove('X-IME-Fallback')
     this.core.forward(req, conn, {
@@ -575,11 +602,12 @@ export class CallAgent {
       // The one fallback policy, shared with the softphone. The proxy core answers for a route it could not
       // reach with 503, and for one that did not answer within the IME timeout with 408: both fall back.
       failover: (best, label) => label === 'ime' && statusFallsBack(best.status),
-      onFailover: (best) => {
+      onFailover: (best, _from, _to, detail) => {
         details.fallback = true
         this.counters.fallbacks++
         this.counters.callsByPath.pstn++
-        this.emit({ type: 'fallback', number, status: best.status, reason: best.reason, user: user.name })
+        const reason = detail === undefined ? best.reason : `${best.reason}: ${detail}`
+        this.emit({ type: 'fallback', number, status: best.status, reason, user: user.name })
       },
       onResponse: (res, label) => this.track(req, res, (label as 'ime' | 'pstn' | undefined) ?? 'pstn', [details]),
     })
@@ -611,9 +639,9 @@ export class CallAgent {
     if (user.contact !== undefined) targets.push({ uri: user.contact, label: path })
     for (const b of bindings) {
       const c = this.hub.connection(b.connectionId)
-      targets.push(
-        c !== undefined && c.isOpen ? { uri: b.contact, connection: c, label: path } : { uri: b.contact, label: path },
-      )
+      if (c !== undefined && c.isOpen) targets.push({ uri: b.contact, connection: c, label: path })
+      // A flow-bound binding whose flow has gone cannot be reached (never dial a WebSocket client's .invalid host).
+      else if (!b.flowBound) targets.push({ uri: b.contact, label: path })
     }
     if (targets.length === 0) return this.core.reply(req, conn, 480, 'Temporarily Unavailable: not registered')
     this.counters.callsByPath[path]++

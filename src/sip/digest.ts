@@ -12,12 +12,38 @@ import { err, ok, type Result } from '../core/result.js'
 import { formatAuthValue, type AuthValue } from './header-values.js'
 
 export type DigestAlgorithm = 'MD5' | 'SHA-256'
+export const SUPPORTED_DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = ['MD5', 'SHA-256']
 /**
- * The challenges offered, in this order. RFC 8760 would list SHA-256 first, but many user agents answer only the
- * first challenge and know only MD5 (SIPp 3.6 refuses to answer a SHA-256 one; JsSIP 3 aborts), so MD5 comes
- * first; clients that prefer SHA-256 still find it in the second WWW-Authenticate.
+ * The challenges offered by default: MD5 alone. Clients differ in how they read several challenges (docs/interop.md
+ * has the table): SIPp 3.6 and JsSIP 3 answer only the first and know only MD5; stock SIP.js 0.21 keeps only the
+ * last and knows only MD5. One MD5 challenge is the only offer every common client answers. A listener can offer
+ * SHA-256 (RFC 8760) too, or instead, by configuration (`digest` of a face).
  */
-export const DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = ['MD5', 'SHA-256']
+export const DEFAULT_DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = ['MD5']
+
+/**
+ * What one face offers: one list for all its listeners, or one per listener (`tcp` covers TLS, `ws` covers WSS);
+ * a listener not named gets the default.
+ */
+export type DigestOffer =
+  | readonly DigestAlgorithm[]
+  | {
+      readonly tcp?: readonly DigestAlgorithm[]
+      readonly ws?: readonly DigestAlgorithm[]
+      readonly udp?: readonly DigestAlgorithm[]
+    }
+
+/** The algorithms a listener of this transport challenges with, in order. */
+export function offeredAlgorithms(
+  offer: DigestOffer | undefined,
+  transport: 'UDP' | 'TCP' | 'TLS' | 'WS' | 'WSS',
+): readonly DigestAlgorithm[] {
+  if (offer === undefined) return DEFAULT_DIGEST_ALGORITHMS
+  if (Array.isArray(offer)) return offer.length > 0 ? offer : DEFAULT_DIGEST_ALGORITHMS
+  const per = offer as Exclude<DigestOffer, readonly DigestAlgorithm[]>
+  const list = transport === 'UDP' ? per.udp : transport === 'WS' || transport === 'WSS' ? per.ws : per.tcp
+  return list !== undefined && list.length > 0 ? list : DEFAULT_DIGEST_ALGORITHMS
+}
 
 /** How long a nonce may be used (ms). */
 export const NONCE_LIFETIME_MS = 5 * 60_000
@@ -59,9 +85,14 @@ export class NonceSource {
   }
 }
 
-/** The WWW-Authenticate / Proxy-Authenticate values to send: one per algorithm, in DIGEST_ALGORITHMS' order. */
-export function challengeValues(realm: string, nonce: string, stale = false): string[] {
-  return DIGEST_ALGORITHMS.map((algorithm) => {
+/** The WWW-Authenticate / Proxy-Authenticate values to send: one per algorithm offered, in that order. */
+export function challengeValues(
+  realm: string,
+  nonce: string,
+  stale = false,
+  algorithms: readonly DigestAlgorithm[] = DEFAULT_DIGEST_ALGORITHMS,
+): string[] {
+  return algorithms.map((algorithm) => {
     const params = new Map([
       ['realm', realm],
       ['nonce', nonce],

@@ -26,6 +26,7 @@ import {
   type SipResponse,
 } from './message.js'
 import type { SipConnection, SipTarget, SipTransportHub, SipTransportName } from './transport.js'
+import { isBetterResponse } from './response-choice.js'
 import { parseSipUri, uriParam } from './uri.js'
 
 export interface ForwardTarget {
@@ -51,8 +52,16 @@ export interface ForwardOptions {
   readonly failover?: (best: SipResponse, label: string | undefined) => boolean
   /** Every response forwarded upstream (after the core's own checks), with the branch's label. */
   readonly onResponse?: (res: SipResponse, label: string | undefined) => void
-  /** Called when the core moves on to another group, with the response that made it. */
-  readonly onFailover?: (best: SipResponse, from: string | undefined, to: string | undefined) => void
+  /**
+   * Called when the core moves on to another group, with the response that made it; `detail` is the local error
+   * behind a response the core made up (e.g. the connection error of an unreachable route), for logs only.
+   */
+  readonly onFailover?: (
+    best: SipResponse,
+    from: string | undefined,
+    to: string | undefined,
+    detail: string | undefined,
+  ) => void
   /** Headers (name, value) to add to every forwarded response upstream. */
   readonly delayMs?: () => number
 }
@@ -60,8 +69,11 @@ export interface ForwardOptions {
 export interface ProxyCoreConfig {
   readonly hub: SipTransportHub
   readonly clock: Clock
-  /** Our URI on a face, for Record-Route (e.g. sip:127.0.0.1:5070;transport=tcp). */
-  readonly recordRouteUri: (face: string) => string
+  /**
+   * Our URI on a face for a transport, for Record-Route (e.g. sip:127.0.0.1:5070;transport=tcp;lr): the listener
+   * of that face and transport, so each side of a dialog gets a Record-Route it can use.
+   */
+  readonly recordRouteUri: (face: string, transport: SipTransportName) => string
   /** How long to wait for a TCP/WebSocket connection (ms). */
   readonly connectTimeoutMs: number
   /** In-dialog requests (BYE, re-INVITE, ACK...) as they pass, for call records. */
@@ -109,8 +121,6 @@ interface ServerTransaction {
   pendingDials: number
 }
 
-const STATUS_RANK = (s: number) => (s >= 600 ? 0 : s < 300 ? -1 : s === 503 ? 3 : s >= 500 ? 2 : 1)
-
 // Branches and tags must be unique, not secret: a random per-process prefix and a counter (no syscall each).
 const UNIQUE_PREFIX = randomBytes(6).toString('hex')
 let uniqueCounter = 0
@@ -134,10 +144,11 @@ export function transportParam(t: SipTransportName): string {
   return t.toLowerCase()
 }
 
-/** Where a SIP URI points: its host, port and transport (default TCP; no DNS SRV lookups here). */
+/** Where a SIP URI points: its host, port and transport (default TCP; no DNS SRV lookups here); none for `.invalid`. */
 export function addressOf(uri: string): SipTarget | undefined {
   const u = parseSipUri(uri)
-  if (!u.ok) return undefined
+  // RFC 7118 section 5: a WebSocket client's .invalid host is a name for its flow, never looked up.
+  if (!u.ok || /(^|\.)invalid\.?$/i.test(u.value.host)) return undefined
   const t = (uriParam(u.value, 'transport') ?? (u.value.scheme === 'sips' ? 'tls' : 'tcp')).toUpperCase()
   const transport: SipTransportName | undefined =
     t === 'TCP' || t === 'TLS' || t === 'WS' || t === 'WSS' ? t : t === 'UDP' ? 'TCP' : undefined
@@ -154,6 +165,8 @@ export class SipProxyCore {
   private readonly finished = new Map<string, number>()
   private readonly answers = new Map<string, SipResponse>()
   private readonly rrSecret: Uint8Array
+  /** Responses this core made up, with the local error behind each (never sent). */
+  private readonly local = new WeakMap<SipResponse, string | undefined>()
   /**
    * A dialog side's closed connection -> the connection it came back on (a browser whose WebSocket dropped and
    * reconnected sends an in-dialog request on the new one). Bounded: the oldest entries go first.
@@ -269,7 +282,7 @@ export class SipProxyCore {
       return this.branchFailed(
         txn,
         group,
-        this.synth(txn.request, 503, `Unreachable: ${(e as Error).message}`),
+        this.synth(txn.request, 503, 'Unreachable', (e as Error).message),
         target.label,
       )
     }
@@ -282,7 +295,13 @@ export class SipProxyCore {
     const id = newBranch()
     if (txn.options.recordRoute) {
       const token = this.routeToken(txn.conn.id, conn.id, fromTagOf(txn.request) ?? '')
-      addRecordRoute(req, `${this.config.recordRouteUri(txn.conn.face)};ime=${token}`)
+      // The caller's side names the listener it came in on; the callee's side the one for the transport (and
+      // face) it is reached on. When they differ, both go in (double Record-Route, RFC 5658): the callee uses the
+      // top one, the caller the bottom one.
+      const inbound = this.config.recordRouteUri(txn.conn.face, txn.conn.transport)
+      const outbound = this.config.recordRouteUri(conn.face === 'outbound' ? txn.conn.face : conn.face, conn.transport)
+      addRecordRoute(req, `${inbound};ime=${token}`)
+      if (outbound !== inbound) addRecordRoute(req, `${outbound};ime=${token}`)
     }
     addVia(req, {
       transport: conn.transport,
@@ -315,15 +334,29 @@ export class SipProxyCore {
     this.onBranchFinal(txn, branch, this.synth(txn.request, 408, 'No answer in time'), false)
   }
 
-  private synth(req: SipRequest, status: number, reason?: string): SipResponse {
+  /**
+   * A response the core makes up for a branch (unreachable, no answer in time) or a transaction. Its reason phrase
+   * is generic: it may go to another enterprise, and local error text (host names, resolver errors) stays here,
+   * in `detail`, for the owner's logs.
+   */
+  private synth(req: SipRequest, status: number, reason?: string, detail?: string): SipResponse {
     const r = responseTo(req, status, reason, { toTag: newTag() })
     if (!r.ok) throw new Error(r.error)
+    this.local.set(r.value, detail)
     return r.value
+  }
+
+  /** Whether `res` should replace the transaction's best final response so far (RFC 3261 section 16.7). */
+  private better(res: SipResponse, best: SipResponse | undefined): boolean {
+    return isBetterResponse(
+      { status: res.status, local: this.local.has(res) },
+      best === undefined ? undefined : { status: best.status, local: this.local.has(best) },
+    )
   }
 
   private branchFailed(txn: ServerTransaction, group: number, res: SipResponse, label: string | undefined): void {
     if (txn.group !== group || txn.finalSent) return
-    if (txn.best === undefined || STATUS_RANK(res.status) > STATUS_RANK(txn.best.status)) txn.best = res
+    if (!txn.cancelled && this.better(res, txn.best)) txn.best = res
     ;(txn as { lastLabel?: string | undefined }).lastLabel = label
     this.groupMaybeDone(txn)
   }
@@ -336,7 +369,7 @@ export class SipProxyCore {
     const label = txn.branches.at(-1)?.label ?? (txn as { lastLabel?: string }).lastLabel
     const hasNext = txn.group + 1 < txn.options.groups.length
     if (!txn.cancelled && hasNext && (txn.options.failover?.(best, label) ?? false)) {
-      txn.options.onFailover?.(best, label, txn.options.groups[txn.group + 1]?.[0]?.label)
+      txn.options.onFailover?.(best, label, txn.options.groups[txn.group + 1]?.[0]?.label, this.local.get(best))
       for (const b of txn.branches) this.clients.delete(b.id)
       txn.branches = []
       return this.nextGroup(txn)
@@ -416,7 +449,7 @@ export class SipProxyCore {
     if (real && raw !== undefined && txn.request.method === 'INVITE') this.ackNon2xx(branch, raw)
     this.clients.delete(branch.id)
     if (txn.finalSent) return this.groupMaybeDone(txn)
-    if (txn.best === undefined || STATUS_RANK(out.status) > STATUS_RANK(txn.best.status)) txn.best = out
+    if (!txn.cancelled && this.better(out, txn.best)) txn.best = out
     this.groupMaybeDone(txn)
   }
 
@@ -516,6 +549,8 @@ export class SipProxyCore {
     }
     this.config.onInDialog?.(req, conn)
     req.headers.removeFirstValue('Route')
+    // A double Record-Route: the next Route is ours too (the same token), for the other side's transport.
+    if (this.readRoute(req)?.a === route.a) req.headers.removeFirstValue('Route')
     const fromCaller = conn.id === route.a || (conn.id !== route.b && fromTagOf(req) === route.tag)
     const ownId = fromCaller ? route.a : route.b
     if (conn.id !== ownId && this.flow(ownId) === undefined) this.rebind(ownId, conn.id)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MIN_EXPIRES_S, Registrations } from './registrar.js'
+import { isFlowOnlyContact, MIN_EXPIRES_S, Registrations } from './registrar.js'
 
 const CONTACT = 'sip:2l7oq6m5@i7sa5ug5uhvu.invalid;transport=ws'
 const from = (connectionId: string, cseq = 1) => ({ connectionId, callId: 'reg-1', cseq })
@@ -33,5 +33,18 @@ describe('Registrations', () => {
     r.update('alice', [{ contact: CONTACT, expires: 0 }], from('w1', 7), 0)
     expect(r.current('alice', 1)).toEqual([])
     expect(r.userCount).toBe(0)
+  })
+
+  it('a flow-bound binding (WebSocket, ;ob, .invalid) goes with its connection; a dialable contact stays', () => {
+    expect(isFlowOnlyContact(CONTACT)).toBe(true)
+    expect(isFlowOnlyContact('sip:bob@192.0.2.7:5060;transport=tcp;ob')).toBe(true)
+    expect(isFlowOnlyContact('sip:bob@192.0.2.7:5060;transport=tcp')).toBe(false)
+    const r = new Registrations()
+    r.update('alice', [{ contact: 'sip:alice@192.0.2.7:5060;transport=tcp', expires: 300 }], from('t1'), 0)
+    r.update('bob', [{ contact: 'sip:bob@192.0.2.8:5060', expires: 300 }], { ...from('w1'), flow: true }, 0)
+    r.dropConnection('t1')
+    r.dropConnection('w1')
+    expect(r.current('alice', 1)).toHaveLength(1)
+    expect(r.current('bob', 1)).toEqual([])
   })
 })

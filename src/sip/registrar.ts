@@ -1,10 +1,22 @@
 /**
  * Registrations of an enterprise's users (RFC 3261 section 10): user -> contacts, each with its expiry and the
  * connection it was registered on. A browser cannot be connected to, so a call to it goes down the flow it
- * registered on (RFC 5626's idea); when that connection closes its bindings go too. Pure apart from the clock.
+ * registered on (RFC 5626 and RFC 7118 section 5): such a binding is flow-bound, lives with its connection and
+ * goes the moment that connection closes. A binding whose contact can be dialled (a desk phone's TCP contact)
+ * outlives its connection until it expires. Pure apart from the clock.
  */
 import { err, ok, type Result } from '../core/result.js'
-import { sameSipUri } from './uri.js'
+import { parseSipUri, sameSipUri, uriParam } from './uri.js'
+
+/**
+ * Whether a contact can only be reached down the flow it registered on: `;ob` (RFC 5626: "use my flow"), or a host
+ * under `.invalid` (RFC 7118 section 5: what WebSocket clients write, as they cannot be dialled), never looked up.
+ */
+export function isFlowOnlyContact(contact: string): boolean {
+  const u = parseSipUri(contact)
+  if (!u.ok) return false
+  return uriParam(u.value, 'ob') !== undefined || /(^|\.)invalid\.?$/i.test(u.value.host)
+}
 
 export interface Binding {
   readonly contact: string
@@ -13,6 +25,8 @@ export interface Binding {
   /** Call-ID and CSeq of the REGISTER that made it: a stale REGISTER must not undo a newer one. */
   readonly callId: string
   readonly cseq: number
+  /** Reachable only down its connection (a WebSocket client, `;ob`, an `.invalid` host): gone when it closes. */
+  readonly flowBound: boolean
 }
 
 export interface ContactUpdate {
@@ -35,7 +49,13 @@ export class Registrations {
   update(
     user: string,
     contacts: readonly ContactUpdate[] | '*',
-    from: { connectionId: string; callId: string; cseq: number },
+    from: {
+      connectionId: string
+      callId: string
+      cseq: number
+      /** The connection is a flow that cannot be dialled back (WebSocket): every binding on it is flow-bound. */
+      flow?: boolean
+    },
     nowMs: number,
   ): Result<Binding[], { status: number; reason: string }> {
     let list = this.current(user, nowMs)
@@ -51,7 +71,9 @@ export class Registrations {
         list = list.filter((b) => !sameSipUri(b.contact, c.contact))
         if (c.expires === 0) continue
         const expires = Math.min(c.expires, MAX_EXPIRES_S)
-        list.push({ contact: c.contact, expiresAt: nowMs + expires * 1000, ...from })
+        const { flow, ...origin } = from
+        const flowBound = flow === true || isFlowOnlyContact(c.contact)
+        list.push({ contact: c.contact, expiresAt: nowMs + expires * 1000, ...origin, flowBound })
       }
       if (list.length > MAX_BINDINGS_PER_USER) {
         return err({ status: 403, reason: `Too many registrations (at most ${MAX_BINDINGS_PER_USER})` })
@@ -74,10 +96,10 @@ export class Registrations {
     return live
   }
 
-  /** A connection closed: the bindings made over it can no longer be reached. */
+  /** A connection closed: its flow-bound bindings can no longer be reached and go at once. */
   dropConnection(connectionId: string): void {
     for (const [user, list] of this.byUser) {
-      const kept = list.filter((b) => b.connectionId !== connectionId)
+      const kept = list.filter((b) => !(b.flowBound && b.connectionId === connectionId))
       if (kept.length === 0) this.byUser.delete(user)
       else if (kept.length !== list.length) this.byUser.set(user, kept)
     }

@@ -240,6 +240,7 @@ export class SipTransportHub {
   private readonly connections = new Map<string, SipConnection>()
   private readonly outbound = new Map<string, Promise<SipConnection>>()
   private readonly listeners = new Set<SipListener>()
+  private readonly closeWatchers = new Set<(c: SipConnection) => void>()
 
   constructor(
     private readonly onMessage: MessageHandler,
@@ -261,9 +262,19 @@ export class SipTransportHub {
     return c
   }
 
+  /** Calls `watch` with every connection that closes (accepted or opened), once each. */
+  onConnectionClosed(watch: (c: SipConnection) => void): void {
+    this.closeWatchers.add(watch)
+  }
+
+  private notifyClosed(c: SipConnection): void {
+    for (const w of this.closeWatchers) w(c)
+  }
+
   private readonly closed = (owned?: Set<SipConnection>) => (c: SipConnection) => {
     this.connections.delete(c.id)
     owned?.delete(c)
+    this.notifyClosed(c)
   }
 
   async listenStream(options: ListenOptions): Promise<SipListener> {
@@ -411,6 +422,7 @@ export class SipTransportHub {
   private dial(key: string, target: SipTarget, timeoutMs: number): Promise<SipConnection> {
     const dropped = (c: SipConnection) => {
       this.connections.delete(c.id)
+      this.notifyClosed(c)
       void this.outbound.get(key)?.then((current) => current === c && this.outbound.delete(key))
     }
     const attempt = new Promise<SipConnection>((resolve, reject) => {

@@ -1,16 +1,18 @@
 /**
  * Interop tests of our call agent (src/sip/call-agent.ts) with SIPp and Kamailio, peers no one here wrote:
  * - internal TCP: REGISTER with MD5 digest (SIPp answers only the first challenge, and only MD5: the agent offers
- *   MD5 first); calls to a registered user go over the connection it registered on.
+ *   MD5 alone by default); calls to a registered user go over the connection it registered on.
+ * - Kamailio as a client: registers with uac_reg, and calls as that account answering the 407 with uac_auth().
  * - edge TCP: INVITE with X-IME-Ticket reaches the user whose number it is; missing, forged, expired, malformed and
  *   other-number tickets get 403 with the reason phrase verifyTicket gives.
  * - Record-Route on the edge, so ACK and BYE come back through it, also behind a Kamailio outbound proxy.
  * SIPp has no WebSocket transport: the WebSocket faces are covered by the other tests and the browser tests.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { digestHa1 } from '../../src/sip/digest.js'
 import { mintTicket, verifyTicket } from '../../src/tickets/mint.js'
 import { startAgent, rand, type StartedAgent } from '../../src/testing/interop/call-agent.js'
 import { writeInjection } from '../../src/testing/interop/injection.js'
@@ -28,6 +30,8 @@ import {
 const DOMAIN = 'bravo.example'
 const CALLING_DOMAIN = 'alpha.example'
 const ALICE = { name: 'alice', password: 'alice-secret', number: '+14085550123' }
+/** The account a Kamailio (as a client: a PBX in front of its own phones) registers and calls with. */
+const PBX = { name: 'pbx', password: 'pbx-secret', number: '+14085550124' }
 const CALLS = 10
 
 function readLog(dir: string): string {
@@ -64,7 +68,7 @@ describe('our call agent with SIPp (and Kamailio in front)', () => {
   }
 
   beforeAll(async () => {
-    ime = await startAgent(DOMAIN, [ALICE])
+    ime = await startAgent(DOMAIN, [ALICE, PBX])
     // Alice: a SIPp that registers on the internal face and answers calls arriving on that connection.
     alice = await startSipp({
       scenario: 'uac-register-then-answer.xml',
@@ -159,6 +163,71 @@ describe('our call agent with SIPp (and Kamailio in front)', () => {
     })
     expect(uac.exitCode, explain(uac)).toBe(0)
     expect(uac.logLines).toEqual([`status=SIP/2.0 403 ${reasonFor(header === 'X-IME-Ticket' ? ticket : undefined)}`])
+  })
+
+  it('Kamailio as a client registers (uac_reg) and calls (uac_auth) with digest, under the default offer', async () => {
+    const listen = await freePorts(1)
+    const db = join(dir, 'kamailio-db')
+    mkdirSync(db, { recursive: true })
+    copyFileSync('/usr/share/kamailio/dbtext/kamailio/version', join(db, 'version'))
+    const esc = (v: string) => v.replace(/:/g, '\\:')
+    const row = [
+      '1', // id
+      PBX.name, // l_uuid
+      PBX.name, // l_username
+      DOMAIN, // l_domain
+      PBX.name, // r_username
+      DOMAIN, // r_domain
+      DOMAIN, // realm
+      PBX.name, // auth_username
+      PBX.password, // auth_password
+      digestHa1('MD5', PBX.name, DOMAIN, PBX.password), // auth_ha1 (db_text takes no empty field)
+      esc(`sip:${LOCALHOST}:${ime.internalTcp};transport=tcp`), // auth_proxy
+      '300', // expires
+      '0', // flags
+      '0', // reg_delay
+      esc(`${LOCALHOST}:${listen};transport=tcp`), // contact_addr (host:port)
+      esc(`tcp:${LOCALHOST}:${listen}`), // socket
+    ]
+    writeFileSync(
+      join(db, 'uacreg'),
+      readFileSync('/usr/share/kamailio/dbtext/kamailio/uacreg', 'utf8').trimEnd() + '\n' + row.join(':') + '\n',
+    )
+    const pbx = await startKamailio({
+      config: 'uac-client.cfg',
+      params: {
+        LISTEN: `${LOCALHOST}:${listen}`,
+        UPSTREAM: `${LOCALHOST}:${ime.internalTcp}`,
+        USER: PBX.name,
+        PASSWORD: PBX.password,
+        REALM: DOMAIN,
+        DB_DIR: db,
+      },
+      ports: [listen],
+      modules: ['uac', 'db_text'],
+    })
+    try {
+      const until = Date.now() + 15_000
+      while (ime.agent.registrations.current(PBX.name, Date.now()).length === 0) {
+        if (Date.now() > until) throw new Error(`Kamailio did not register:\n${pbx.log().slice(-4000)}`)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      const failures = ime.agent.counters.authFailures
+      // A call from behind the Kamailio to alice: it answers the agent's 407 with uac_auth().
+      const call = await runSipp({
+        scenario: 'uac-call-ticket.xml',
+        target: `${LOCALHOST}:${listen}`,
+        injection: writeInjection(join(dir, 'via-kamailio-client.csv'), [[DOMAIN, ALICE.number, 'none']]),
+        calls: 1,
+        timeoutMs: 15_000,
+      })
+      expect(call.exitCode, explain(call) + '\n' + pbx.log().slice(-4000)).toBe(0)
+      expect(call.successful).toBe(1)
+      expect(ime.agent.counters.authFailures).toBe(failures)
+      expect(pbx.log()).toMatch(/407 challenge, answering with uac_auth/)
+    } finally {
+      await pbx.stop()
+    }
   })
 
   it('takes calls through a Kamailio outbound proxy in front of the edge; 403 reasons come back unchanged', async () => {

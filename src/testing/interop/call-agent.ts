@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { systemClock } from '../../core/clock.js'
 import type { E164 } from '../../core/e164.js'
 import { CallAgent } from '../../sip/call-agent.js'
+import type { DigestOffer } from '../../sip/digest.js'
 import { MemoryTicketKeyStore, TicketKeyRing } from '../../tickets/key-ring.js'
 import { verifyTicket } from '../../tickets/mint.js'
 import { StaticSipDirectory } from '../static-sip-directory.js'
@@ -33,15 +34,22 @@ export interface StartedAgent {
   events: { type: string; [k: string]: unknown }[]
 }
 
-/** One enterprise's call agent on 127.0.0.1, edge and internal faces on free TCP ports. */
-export async function startAgent(domain: string, users: readonly AgentUser[]): Promise<StartedAgent> {
+/**
+ * One enterprise's call agent on 127.0.0.1, edge and internal faces on free TCP ports; `digest`: the challenges
+ * its internal face offers (default: the agent's own default).
+ */
+export async function startAgent(
+  domain: string,
+  users: readonly AgentUser[],
+  digest?: DigestOffer,
+): Promise<StartedAgent> {
   const keys = new TicketKeyRing(new MemoryTicketKeyStore(), rand)
   const events: StartedAgent['events'] = []
   const agent = await CallAgent.start({
     domain,
     host: LOCALHOST,
     edge: { tcpPort: 0 },
-    internal: { tcpPort: 0 },
+    internal: { tcpPort: 0, ...(digest !== undefined && { digest }) },
     directory: new StaticSipDirectory(
       domain,
       users.map((u) => ({ ...u, number: u.number as E164 | undefined })),

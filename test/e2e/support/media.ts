@@ -67,3 +67,71 @@ export async function twoWayAudio(a: () => Promise<AudioStats>, b: () => Promise
   )
   return [after[0]!.bytesReceived - before[0]!.bytesReceived, after[1]!.bytesReceived - before[1]!.bytesReceived]
 }
+
+/**
+ * An init script: the page's microphone sends a pure tone of `hz` (the real fake device is opened first, so the
+ * page has microphone permission and ICE host candidates as usual, then its track is swapped for the tone). The
+ * far end then checks the audio by content: its dominant frequency (readToneFrequency).
+ */
+export function toneMicrophone(hz: number): string {
+  return `
+    (() => {
+      const md = navigator.mediaDevices
+      const original = md.getUserMedia.bind(md)
+      md.getUserMedia = async (constraints) => {
+        const stream = await original(constraints)
+        if (!constraints || !constraints.audio) return stream
+        const ctx = new AudioContext()
+        const osc = ctx.createOscillator()
+        osc.frequency.value = ${Number(hz)}
+        const gain = ctx.createGain()
+        gain.gain.value = 0.3
+        const out = ctx.createMediaStreamDestination()
+        osc.connect(gain).connect(out)
+        osc.start()
+        for (const t of stream.getAudioTracks()) {
+          stream.removeTrack(t)
+          t.stop()
+        }
+        stream.addTrack(out.stream.getAudioTracks()[0])
+        return stream
+      }
+    })()
+  `
+}
+
+/**
+ * Run in the page (page.evaluate): the dominant frequency (Hz, to about 6 Hz) of the far end's audio in the current
+ * call, between 100 Hz and 4 kHz; 0 when there is none (silence or no call).
+ */
+export async function readToneFrequency(): Promise<number> {
+  const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs
+  const pc = [...pcs].reverse().find((p) => p.connectionState !== 'closed')
+  const track = pc?.getReceivers().find((r) => r.track.kind === 'audio')?.track
+  if (track === undefined) return 0
+  const stream = new MediaStream([track])
+  // Chromium feeds a remote WebRTC track to Web Audio only while a media element plays it.
+  const el = new Audio()
+  el.muted = true
+  el.srcObject = stream
+  await el.play().catch(() => undefined)
+  const ctx = new AudioContext()
+  const analyser = ctx.createAnalyser()
+  analyser.fftSize = 8192
+  ctx.createMediaStreamSource(stream).connect(analyser)
+  await new Promise((r) => setTimeout(r, 800))
+  const db = new Float32Array(analyser.frequencyBinCount)
+  analyser.getFloatFrequencyData(db)
+  let peak = 0
+  let peakDb = -Infinity
+  for (let i = 1; i < db.length; i++) {
+    const f = (i * ctx.sampleRate) / analyser.fftSize
+    if (f >= 100 && f <= 4000 && db[i]! > peakDb) {
+      peakDb = db[i]!
+      peak = f
+    }
+  }
+  el.srcObject = null
+  await ctx.close()
+  return peakDb > -80 ? Math.round(peak) : 0
+}
