@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ApiClient, ApiError, parseCalls, parseRoutes, parseSession, toMillis } from './api.js'
+import { ApiClient, ApiError, parseCalls, parseIceServers, parseRoutes, parseSession, toMillis } from './api.js'
 
 interface Sent {
   url: string
@@ -75,5 +75,31 @@ describe('HTTP API client', () => {
     expect(toMillis('12')).toBe(12)
     expect(toMillis('not a time')).toBeUndefined()
     expect(() => parseSession({ token: 'T', user: { name: 'a' } })).toThrow(/without a name and a number/)
+  })
+})
+
+describe('ICE servers from the node', () => {
+  it('become an RTCConfiguration: STUN and TURN with credentials, the policy, and when to ask again', () => {
+    const parsed = parseIceServers({
+      iceServers: [
+        { urls: ['stun:t.example:3478'] },
+        { urls: ['turn:t.example:3478?transport=udp'], username: '1700000600:alice', credential: 'c2VjcmV0' },
+        { urls: [] },
+        'junk',
+      ],
+      iceTransportPolicy: 'relay',
+      expiresAt: 1_700_000_600_000,
+    })
+    expect(parsed).toEqual({
+      config: {
+        iceServers: [
+          { urls: ['stun:t.example:3478'] },
+          { urls: ['turn:t.example:3478?transport=udp'], username: '1700000600:alice', credential: 'c2VjcmV0' },
+        ],
+        iceTransportPolicy: 'relay',
+      },
+      expiresAt: 1_700_000_600_000,
+    })
+    expect(parseIceServers({})).toEqual({ config: { iceServers: [], iceTransportPolicy: 'all' }, expiresAt: 0 })
   })
 })

@@ -16,6 +16,8 @@ export const endpoints = {
   status: '/api/status',
   /** GET /api/validations?limit=N: the outcomes of validations, newest first (operator). */
   validations: (limit: number) => `/api/validations?limit=${limit}`,
+  /** GET /api/ice-servers: STUN/TURN servers for calls, TURN credentials minted for this user. */
+  iceServers: '/api/ice-servers',
 } as const
 
 /** Sent on every state-changing request; a cross-site form cannot set it. */
@@ -169,6 +171,33 @@ export function parseUser(body: unknown): SessionUser {
 }
 
 /** `[route]`, `{routes: [route]}`, or `{number, routes: [route without number]}` (GET /api/routes/:number). */
+export interface IceServersDto {
+  readonly config: RTCConfiguration
+  /** When the TURN credentials in it expire (ms since the epoch). */
+  readonly expiresAt: number
+}
+
+/** GET /api/ice-servers' answer as an RTCConfiguration; servers without URLs are dropped. */
+export function parseIceServers(body: unknown): IceServersDto {
+  const b = obj(body)
+  const iceServers: RTCIceServer[] = []
+  for (const raw of Array.isArray(b.iceServers) ? b.iceServers : []) {
+    const s = obj(raw)
+    const urls = (Array.isArray(s.urls) ? s.urls : [s.urls]).filter((u): u is string => typeof u === 'string')
+    if (urls.length === 0) continue
+    const username = str(s.username)
+    const credential = str(s.credential)
+    iceServers.push({
+      urls,
+      ...(username !== undefined && { username }),
+      ...(credential !== undefined && { credential }),
+    })
+  }
+  const policy = b.iceTransportPolicy === 'relay' ? 'relay' : 'all'
+  const expiresAt = typeof b.expiresAt === 'number' && Number.isFinite(b.expiresAt) ? b.expiresAt : 0
+  return { config: { iceServers, iceTransportPolicy: policy }, expiresAt }
+}
+
 export function parseRoutes(body: unknown): RouteDto[] {
   const list = Array.isArray(body) ? body : Array.isArray(obj(body).routes) ? (obj(body).routes as unknown[]) : []
   const outer = Array.isArray(body) ? undefined : str(obj(body).number)
@@ -293,6 +322,10 @@ export class ApiClient {
 
   async recordCall(record: NewCallRecord): Promise<void> {
     await this.request('POST', endpoints.calls, toWireCall(record))
+  }
+
+  async iceServers(): Promise<IceServersDto> {
+    return parseIceServers(await this.request('GET', endpoints.iceServers))
   }
 
   async status(): Promise<unknown> {

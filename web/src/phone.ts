@@ -11,6 +11,7 @@ import { backoffDelay } from './backoff.js'
 import { numberFromSipUri } from './number.js'
 import {
   CallAttempt,
+  MEDIA_FAILED,
   pathLabel,
   type AttemptEvent,
   type AttemptState,
@@ -59,7 +60,10 @@ export interface PhoneConfig {
   readonly onAuthFailed?: () => void
 }
 
-const PC_CONFIG: RTCConfiguration = { iceServers: [] }
+/** Without an answer from the node: host candidates only (enough on one machine or one LAN). */
+const NO_ICE_SERVERS: RTCConfiguration = { iceServers: [] }
+/** TURN credentials are asked for again this long before they expire (ms). */
+const ICE_RENEW_MARGIN_MS = 60_000
 /** How long a hang-up waits for a dropped SIP connection to come back, so that its BYE is not lost (ms). */
 const HANGUP_WAIT_MS = 10_000
 
@@ -87,14 +91,32 @@ interface ActiveCall {
   leg: number
 }
 
+/** Read afresh after an await (TypeScript keeps the narrowing from before it). */
+const hasEnded = (attempt: CallAttempt): boolean => attempt.state.phase === 'ended'
+
 export class Phone {
   private ua: UA | undefined
   private call: ActiveCall | undefined
   private registerAttempts = 0
   private registerTimer: ReturnType<typeof setTimeout> | undefined
   private stopped = false
+  private ice: { config: RTCConfiguration; expiresAt: number } | undefined
 
   constructor(private readonly config: PhoneConfig) {}
+
+  /**
+   * The ICE servers for the next call: from the node (STUN, and TURN with credentials minted for this user),
+   * kept until shortly before the credentials expire, then asked for again; without an answer, none.
+   */
+  private async pcConfig(): Promise<RTCConfiguration> {
+    if (this.ice !== undefined && Date.now() < this.ice.expiresAt - ICE_RENEW_MARGIN_MS) return this.ice.config
+    try {
+      this.ice = await this.config.api.iceServers()
+      return this.ice.config
+    } catch {
+      return this.ice?.config ?? NO_ICE_SERVERS
+    }
+  }
 
   get busy(): boolean {
     return this.call !== undefined && this.call.view.phase !== 'ended'
@@ -327,10 +349,13 @@ export class Phone {
     const notePath = (response: unknown) => {
       if (path === 'pstn' && internalIn(response)) dispatch({ type: 'internal' })
     }
+    const pcConfig = await this.pcConfig()
+    // While the servers were asked for, the caller may have hung up (or a later leg begun).
+    if (call.leg !== leg || hasEnded(attempt)) return
     const session = ua.call(target, {
       extraHeaders,
       mediaStream: call.stream,
-      pcConfig: PC_CONFIG,
+      pcConfig,
       rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: false },
       eventHandlers: {
         peerconnection: (e) => {
@@ -437,7 +462,9 @@ export class Phone {
       this.patch(call, { note: `No microphone: ${(e as Error).message || String(e)}` })
       return
     }
-    call.session.answer({ mediaStream: call.stream, pcConfig: PC_CONFIG })
+    const pcConfig = await this.pcConfig()
+    if (call.view.phase !== 'incoming') return
+    call.session.answer({ mediaStream: call.stream, pcConfig })
   }
 
   decline(): void {
@@ -553,10 +580,20 @@ export class Phone {
       this.config.remoteAudio.srcObject = stream
       void this.config.remoteAudio.play().catch(() => undefined)
     })
+    let connected = false
     pc.addEventListener('connectionstatechange', () => {
+      if (pc.connectionState === 'connected') connected = true
       if (pc.connectionState !== 'failed' || call.view.phase !== 'in-call') return
-      this.patch(call, { note: 'The audio connection was lost; hanging up' })
-      this.terminate(call.session, ua)
+      if (connected) {
+        this.patch(call, { note: 'The audio connection was lost; hanging up' })
+        this.terminate(call.session, ua)
+      } else if (call.attempt !== undefined) {
+        // Answered, but media never connected: an IME call moves to the PSTN, a PSTN call ends (routing.ts).
+        call.attempt.dispatch({ type: 'media-failed', now: Date.now() })
+      } else {
+        this.patch(call, { note: `The call ended: ${MEDIA_FAILED}` })
+        this.terminate(call.session, ua)
+      }
     })
   }
 

@@ -1,6 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { RouteDto } from './api.js'
-import { CallAttempt, chooseRoute, fallsBack, pathLabel, startAttempt, step, wsUrlFor, type Effect } from './routing.js'
+import {
+  CallAttempt,
+  chooseRoute,
+  fallsBack,
+  MEDIA_FAILED,
+  pathLabel,
+  startAttempt,
+  step,
+  wsUrlFor,
+  type Effect,
+} from './routing.js'
 
 const NOW = Date.parse('2026-11-25T12:00:00Z')
 const route = (over: Partial<RouteDto> = {}): RouteDto => ({
@@ -83,6 +93,23 @@ describe('the routing state machine', () => {
     expect(s.state).toMatchObject({ phase: 'pstn-calling', fallback: true, ringing: false })
     expect(s.state.fallbackReason).toBe('ticket refused (403 ticket expired)')
     expect(s.effects.map((e) => e.type)).toEqual(['stop-timer', 'close-ime', 'invite-pstn'])
+  })
+
+  it('media that never connects: an IME call goes to the PSTN, a PSTN call ends as failed (never silent)', () => {
+    let s = step(begin(), { type: 'routes', routes: [route()], now: NOW }, options)
+    s = step(s.state, { type: 'ime-connected' }, options)
+    s = step(s.state, { type: 'answered', now: NOW + 800, callId: 'c1' }, options)
+    s = step(s.state, { type: 'media-failed', now: NOW + 9000 }, options)
+    expect(s.state).toMatchObject({ phase: 'pstn-calling', path: 'pstn', fallback: true, fallbackReason: MEDIA_FAILED })
+    expect(s.state.answeredAt).toBeUndefined()
+    expect(s.effects.map((e) => e.type)).toEqual(['terminate', 'close-ime', 'invite-pstn'])
+    s = step(s.state, { type: 'answered', now: NOW + 12_000 }, options)
+    s = step(s.state, { type: 'media-failed', now: NOW + 20_000 }, options)
+    expect(s.state).toMatchObject({ phase: 'ended', outcome: 'failed', path: 'pstn', fallback: true })
+    expect(s.effects).toEqual([
+      { type: 'terminate' },
+      { type: 'record', record: expect.objectContaining({ outcome: 'failed' }) },
+    ])
   })
 
   it('a busy callee over IME ends the call, recorded as busy over IME', () => {

@@ -115,6 +115,8 @@ export type AttemptEvent =
   /** The current leg failed with a final response (code) or without one. */
   | { readonly type: 'failed'; readonly code?: number; readonly reason: string; readonly now: number }
   | { readonly type: 'ended'; readonly now: number }
+  /** The call was answered but its media never connected (ICE failed: no TURN server, or a firewall). */
+  | { readonly type: 'media-failed'; readonly now: number }
   /** The user hung up or cancelled. */
   | { readonly type: 'hangup'; readonly now: number }
 
@@ -245,6 +247,7 @@ export function step(s: AttemptState, e: AttemptEvent, options: RoutingOptions):
       return same
     case 'in-call':
       if (e.type === 'internal') return internal(s)
+      if (e.type === 'media-failed') return mediaFailed(s, e.now)
       if (e.type === 'ended' || e.type === 'failed') {
         return end(s, 'answered', e.now, s.path === 'ime' ? closeIme : [])
       }
@@ -253,6 +256,20 @@ export function step(s: AttemptState, e: AttemptEvent, options: RoutingOptions):
 }
 
 const closeIme: Effect[] = [{ type: 'close-ime' }]
+
+export const MEDIA_FAILED = 'media could not connect (ICE failed: no TURN server reached, or a firewall)'
+
+/**
+ * Answered, but no media path: over IME the PSTN may still carry the call, so it goes there; on the PSTN path
+ * there is nothing else to try, and the call ends as failed (never a silent call).
+ */
+function mediaFailed(s: AttemptState, now: number): Step {
+  if (s.path === 'ime') {
+    const { answeredAt: _answered, callId: _callId, ...rest } = s
+    return toPstn(rest, MEDIA_FAILED, [{ type: 'terminate' }, ...closeIme])
+  }
+  return end(s, 'failed', now, [{ type: 'terminate' }])
+}
 
 /** A call through the node that the node kept inside the enterprise (never an IME leg's). */
 function internal(s: AttemptState): Step {
