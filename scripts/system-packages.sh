@@ -23,6 +23,7 @@ iproute2                    ip
 openssl                     openssl
 chromium                    chromium
 firefox-esr                 firefox-esr
+coturn                      turnserver turnutils_uclient
 '
 
 # "package<TAB>probe" for each probe of each package.
