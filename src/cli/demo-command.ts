@@ -21,11 +21,12 @@ export const demoCommand: Command = {
   --no-web         do not build or serve the web app (the softphone)
   --base-port P    first port of the fixed layout (default 7000; 0: any free ports). PSTN gateway: P+60 (TCP),
                    P+66 (WebSocket); enterprise i (from 0): P+100+10i HTTP (API and softphone), +1 internal
-                   TCP, +2 internal WebSocket, +3 edge TCP, +4 edge WebSocket
+                   TCP, +2 internal WebSocket, +3 edge TCP, +4 edge WebSocket; TURN (coturn, when installed):
+                   P+70, relaying on P+200..P+299
 
 The demo shortens validation's random delay to 5-15 s after a call of at least 3 s, and says when it runs.
 When all is up it prints one line on stdout:
-  ready {"pstn": {sipWs, sipTcp}, "enterprises": [{name, domain, numbers, http, operatorToken, sipWs, sipTcp,
+  ready {"pstn": {sipWs, sipTcp}, "turn": {urls} (when coturn runs), "enterprises": [{name, domain, numbers, http, operatorToken, sipWs, sipTcp,
          edge, peerId, nodeId, multiaddrs, phones: [{user, number, password, url}]}]}
 then a summary, and keeps running until Ctrl-C.`,
   options: {
@@ -48,6 +49,7 @@ then a summary, and keeps running until Ctrl-C.`,
       dataDir,
       enterprises: count,
       basePort,
+      turn: 'auto',
       validation: { minCallMs: 3_000, delayMinMs: 5_000, delayMaxMs: 15_000 },
       validationPollMs: 1_000,
       onProgress: say,
@@ -68,6 +70,7 @@ then a summary, and keeps running until Ctrl-C.`,
 
     const lines = ['', `IME demo: a PSTN gateway and ${count} enterprises in one Chord ring on 127.0.0.1`]
     lines.push(`  PSTN gateway     ${ready.pstn.sipTcp}  ${ready.pstn.sipWs ?? ''}`)
+    if (ready.turn !== undefined) lines.push(`  TURN (coturn)    ${ready.turn.urls.join('  ')}`)
     for (const e of ready.enterprises) {
       lines.push(`  ${e.domain.padEnd(18)} node ${e.nodeId.slice(0, 8)}…  numbers ${e.numbers.join(', ')}`)
       lines.push(`  ${''.padEnd(18)} web ${e.http}  operator token ${e.operatorToken}`)

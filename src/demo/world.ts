@@ -10,6 +10,8 @@ import { join } from 'node:path'
 import type { Clock } from '../core/clock.js'
 import type { E164 } from '../core/e164.js'
 import { ringIdToHex } from '../core/ring.js'
+import type { IceConfig } from '../http/ice-servers.js'
+import { findTurnserver, startCoturn, type Coturn } from '../turn/coturn.js'
 import { startEnterpriseNode, type EnterpriseNode } from '../node.js'
 import { PstnGateway } from '../pstn/gateway.js'
 import type { CallAgentEvent } from '../sip/call-agent.js'
@@ -44,6 +46,13 @@ export interface WorldOptions {
   readonly onProgress?: (line: string) => void
   /** The built web app to serve (web/dist); without it the HTTP servers serve the API only. */
   readonly webRoot?: string
+  /**
+   * A TURN server (coturn) for the softphones: 'auto' starts one when coturn is installed, 'required' fails
+   * without it, 'off' (the default) starts none (host candidates only, enough on one machine).
+   */
+  readonly turn?: 'auto' | 'required' | 'off'
+  /** 'relay': the softphones use TURN relays only (needs the TURN server). */
+  readonly icePolicy?: 'all' | 'relay'
 }
 
 export interface WorldEnterprise {
@@ -55,6 +64,8 @@ export interface WorldEnterprise {
 
 export interface World {
   readonly gateway: PstnGateway
+  /** The TURN server, when one was started. */
+  readonly turn: Coturn | undefined
   readonly enterprises: WorldEnterprise[]
   /** The ready line's JSON (architecture.md). */
   readyInfo(): ReadyInfo
@@ -65,6 +76,8 @@ export interface World {
 
 export interface ReadyInfo {
   pstn: { sipWs: string | undefined; sipTcp: string }
+  /** The TURN server the softphones use, when the demo started one. */
+  turn?: { urls: readonly string[] }
   enterprises: {
     name: string
     domain: string
@@ -148,7 +161,20 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     secret(secrets, `operator:${s.name}`)
     secret(secrets, `operator2:${s.name}`)
   }
+  const turnSecret = secret(secrets, 'turn')
   writeFileSync(join(options.dataDir, 'demo-secrets.json'), JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 })
+  const turn = await startDemoTurn(options.turn ?? 'off', base, turnSecret, say)
+  if (options.icePolicy === 'relay' && turn === undefined) {
+    throw new Error('icePolicy relay needs a TURN server: give turn "auto" or "required" and install coturn')
+  }
+  const ice: IceConfig | undefined =
+    turn === undefined
+      ? undefined
+      : {
+          stun: [turn.stunUrl],
+          turn: { urls: turn.urls, secret: turnSecret },
+          policy: options.icePolicy ?? 'all',
+        }
 
   const gateway = await PstnGateway.start({
     host: '127.0.0.1',
@@ -160,6 +186,9 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       password: trunkPassword(s.name),
       numbers: s.numbers,
     })),
+  }).catch(async (e: unknown) => {
+    await turn?.stop()
+    throw e
   })
   const enterprises: WorldEnterprise[] = []
   // One enterprise's node; `bootstrap` is any other member of the ring (none for the first).
@@ -184,6 +213,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
         host: '127.0.0.1',
         operatorToken,
         ...(options.webRoot !== undefined && { webRoot: options.webRoot }),
+        ...(ice !== undefined && { ice }),
       },
       sip: {
         edge: { tcpPort: had?.edge.tcp ?? port(p + 3), wsPort: had?.edge.ws ?? port(p + 4) },
@@ -223,6 +253,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   const stop = async () => {
     for (const e of enterprises.splice(0).reverse()) await e.node.stop().catch(() => undefined)
     await gateway.stop()
+    await turn?.stop()
   }
   try {
     for (const [i, spec] of specs.entries()) enterprises.push(await startOne(i, spec))
@@ -235,6 +266,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
 
   return {
     gateway,
+    turn,
     enterprises,
     stop,
     async restart(i) {
@@ -252,6 +284,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
           sipWs: gateway.wsPort === undefined ? undefined : `ws://127.0.0.1:${gateway.wsPort}`,
           sipTcp: `sip:127.0.0.1:${gateway.tcpPort};transport=tcp`,
         },
+        ...(turn !== undefined && { turn: { urls: turn.urls } }),
         enterprises: enterprises.map(({ spec, node, users, operatorToken }) => {
           const a = node.sip?.addresses
           const self = node.peer.chord.self
@@ -283,5 +316,44 @@ export async function startWorld(options: WorldOptions): Promise<World> {
         }),
       }
     },
+  }
+}
+
+/**
+ * The demo's TURN server: coturn on 127.0.0.1, port base+70 and relay ports base+200..299 in the fixed layout
+ * (random free ones otherwise). With 'auto' and no coturn installed, none (said on the progress line).
+ */
+async function startDemoTurn(
+  mode: 'auto' | 'required' | 'off',
+  base: number,
+  secret: string,
+  say: (line: string) => void,
+): Promise<Coturn | undefined> {
+  if (mode === 'off') return undefined
+  const turnserver = findTurnserver()
+  if (turnserver === undefined) {
+    if (mode === 'required')
+      throw new Error('coturn is not installed (no turnserver); as root run: apt-get install -y coturn')
+    say('coturn is not installed: softphones use host candidates only (apt-get install -y coturn for TURN)')
+    return undefined
+  }
+  for (let attempt = 0; ; attempt++) {
+    const port = base === 0 ? 40_000 + Math.floor(Math.random() * 19_000) : base + 70
+    const relay = base === 0 ? 20_000 + Math.floor(Math.random() * 19_000) : base + 200
+    try {
+      return await startCoturn(
+        {
+          listeningIp: '127.0.0.1',
+          port,
+          relayPorts: { min: relay, max: relay + 99 },
+          realm: 'demo.ime',
+          secret,
+          allowLoopbackPeers: true,
+        },
+        turnserver,
+      )
+    } catch (e) {
+      if (base !== 0 || attempt >= 4) throw e
+    }
   }
 }

@@ -12,6 +12,8 @@ import { numberFromSipUri } from './number.js'
 import {
   CallAttempt,
   MEDIA_FAILED,
+  mediaFailedReason,
+  saysMediaFailed,
   pathLabel,
   type AttemptEvent,
   type AttemptState,
@@ -64,6 +66,8 @@ export interface PhoneConfig {
 const NO_ICE_SERVERS: RTCConfiguration = { iceServers: [] }
 /** TURN credentials are asked for again this long before they expire (ms). */
 const ICE_RENEW_MARGIN_MS = 60_000
+/** How long answered media may take to connect before the call counts as failed (ms). */
+const MEDIA_CONNECT_TIMEOUT_MS = 10_000
 /** How long a hang-up waits for a dropped SIP connection to come back, so that its BYE is not lost (ms). */
 const HANGUP_WAIT_MS = 10_000
 
@@ -227,6 +231,7 @@ export class Phone {
       phase,
       ...(path ? { path } : {}),
       ...(s.fallbackReason ? { note: `IME route unavailable: ${s.fallbackReason}` } : {}),
+      ...(s.failureReason ? { note: `The call ended: ${s.failureReason}` } : {}),
       ...(s.answeredAt !== undefined ? { answeredAt: s.answeredAt } : {}),
       ...(s.outcome ? { outcome: s.outcome } : {}),
     }
@@ -313,7 +318,7 @@ export class Phone {
         } else attempt.dispatch({ type: 'failed', reason: 'not signed in to the SIP server', now: now() })
         return
       case 'terminate':
-        this.terminate(call.session, call.path === 'ime' ? call.imeUa : this.ua)
+        this.terminate(call.session, call.path === 'ime' ? call.imeUa : this.ua, effect.reason)
         return
       case 'record':
         this.record(effect.record)
@@ -372,7 +377,13 @@ export class Phone {
           notePath(e.response)
           dispatch({ type: 'answered', now: Date.now(), ...idOf(call) })
         },
-        ended: () => dispatch({ type: 'ended', now: Date.now() }),
+        ended: (e: { originator?: string; message?: { getHeader?(name: string): string | undefined } }) => {
+          // The far end hung up because the media never connected on its side: the same failure here.
+          if (e.originator === 'remote' && saysMediaFailed(e.message?.getHeader?.('Reason'))) {
+            dispatch({ type: 'media-failed', now: Date.now() })
+          }
+          dispatch({ type: 'ended', now: Date.now() })
+        },
         failed: (e) => {
           const response = e.message as { status_code?: number; reason_phrase?: string } | undefined
           const code = e.originator === 'remote' ? response?.status_code : undefined
@@ -580,20 +591,38 @@ export class Phone {
       this.config.remoteAudio.srcObject = stream
       void this.config.remoteAudio.play().catch(() => undefined)
     })
+    // Media that never connects fails the call, said as such (routing.ts): when the connection fails, or when it
+    // has not connected MEDIA_CONNECT_TIMEOUT_MS after offer and answer (a browser may keep waiting for more
+    // candidates that never come, e.g. when no TURN server would relay for it).
     let connected = false
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const mediaFailed = () => {
+      clearTimeout(timer)
+      if (connected || call.view.phase !== 'in-call' || this.call !== call) return
+      if (call.attempt !== undefined) {
+        // An IME call moves to the PSTN, a PSTN call ends.
+        call.attempt.dispatch({ type: 'media-failed', now: Date.now() })
+      } else {
+        this.patch(call, { note: `The call ended: ${MEDIA_FAILED}` })
+        this.terminate(call.session, ua, MEDIA_FAILED)
+      }
+    }
+    pc.addEventListener('signalingstatechange', () => {
+      if (pc.signalingState === 'stable' && !connected && timer === undefined) {
+        timer = setTimeout(mediaFailed, MEDIA_CONNECT_TIMEOUT_MS)
+      }
+      if (pc.signalingState === 'closed') clearTimeout(timer)
+    })
     pc.addEventListener('connectionstatechange', () => {
-      if (pc.connectionState === 'connected') connected = true
+      if (pc.connectionState === 'connected') {
+        connected = true
+        clearTimeout(timer)
+      }
       if (pc.connectionState !== 'failed' || call.view.phase !== 'in-call') return
       if (connected) {
         this.patch(call, { note: 'The audio connection was lost; hanging up' })
         this.terminate(call.session, ua)
-      } else if (call.attempt !== undefined) {
-        // Answered, but media never connected: an IME call moves to the PSTN, a PSTN call ends (routing.ts).
-        call.attempt.dispatch({ type: 'media-failed', now: Date.now() })
-      } else {
-        this.patch(call, { note: `The call ended: ${MEDIA_FAILED}` })
-        this.terminate(call.session, ua)
-      }
+      } else mediaFailed()
     })
   }
 
@@ -602,7 +631,7 @@ export class Phone {
    * would be lost and leave the far end in the call, so the phone then mutes the line and waits for the
    * connection to come back (at most HANGUP_WAIT_MS), and sends it then.
    */
-  private terminate(session: RTCSession | undefined, ua: UA | undefined): void {
+  private terminate(session: RTCSession | undefined, ua: UA | undefined, reason?: string): void {
     if (!session || session.isEnded()) return
     if (ua !== undefined && session.isEstablished() && !ua.isConnected()) {
       session.mute({ audio: true })
@@ -610,14 +639,14 @@ export class Phone {
       const send = () => {
         clearTimeout(timer)
         ua.off('connected', send)
-        this.terminate(session, undefined)
+        this.terminate(session, undefined, reason)
       }
       const timer = setTimeout(send, HANGUP_WAIT_MS)
       ua.on('connected', send)
       return
     }
     try {
-      session.terminate()
+      session.terminate(reason === undefined ? {} : { extraHeaders: [mediaFailedReason()] })
     } catch {
       // already over
     }

@@ -5,6 +5,8 @@ import {
   chooseRoute,
   fallsBack,
   MEDIA_FAILED,
+  mediaFailedReason,
+  saysMediaFailed,
   pathLabel,
   startAttempt,
   step,
@@ -103,13 +105,17 @@ describe('the routing state machine', () => {
     expect(s.state).toMatchObject({ phase: 'pstn-calling', path: 'pstn', fallback: true, fallbackReason: MEDIA_FAILED })
     expect(s.state.answeredAt).toBeUndefined()
     expect(s.effects.map((e) => e.type)).toEqual(['terminate', 'close-ime', 'invite-pstn'])
+    expect(s.effects[0]).toEqual({ type: 'terminate', reason: MEDIA_FAILED })
     s = step(s.state, { type: 'answered', now: NOW + 12_000 }, options)
     s = step(s.state, { type: 'media-failed', now: NOW + 20_000 }, options)
-    expect(s.state).toMatchObject({ phase: 'ended', outcome: 'failed', path: 'pstn', fallback: true })
+    expect(s.state).toMatchObject({ phase: 'ended', outcome: 'failed', path: 'pstn', failureReason: MEDIA_FAILED })
     expect(s.effects).toEqual([
-      { type: 'terminate' },
+      { type: 'terminate', reason: MEDIA_FAILED },
       { type: 'record', record: expect.objectContaining({ outcome: 'failed' }) },
     ])
+    // The far end's BYE says why (RFC 3326 Reason), so that its side can say it too.
+    expect(saysMediaFailed(mediaFailedReason())).toBe(true)
+    expect(saysMediaFailed('Reason: SIP;cause=200;text="Call completed elsewhere"')).toBe(false)
   })
 
   it('a busy callee over IME ends the call, recorded as busy over IME', () => {

@@ -93,6 +93,8 @@ export interface AttemptState {
   readonly fallback: boolean
   /** Why the call left the IME path, for the user and the history. */
   readonly fallbackReason?: string
+  /** Why a call that was answered ended as failed (its media never connected). */
+  readonly failureReason?: string
   readonly ringing: boolean
   readonly answeredAt?: number
   readonly outcome?: Outcome
@@ -129,7 +131,8 @@ export type Effect =
   | { readonly type: 'invite-pstn'; readonly target: string }
   | { readonly type: 'close-ime' }
   /** Terminate the current SIP session (CANCEL before an answer, BYE after). */
-  | { readonly type: 'terminate' }
+  /** End the current leg; `reason` goes to the far end (a Reason header) so that it can say why too. */
+  | { readonly type: 'terminate'; readonly reason?: string }
   | { readonly type: 'record'; readonly record: NewCallRecord }
 
 export interface Step {
@@ -259,6 +262,16 @@ const closeIme: Effect[] = [{ type: 'close-ime' }]
 
 export const MEDIA_FAILED = 'media could not connect (ICE failed: no TURN server reached, or a firewall)'
 
+/** The Reason header (RFC 3326; Q.850 cause 47, resource unavailable) a BYE carries when media never connected. */
+export function mediaFailedReason(): string {
+  return `Reason: Q.850;cause=47;text="${MEDIA_FAILED}"`
+}
+
+/** True when a BYE's Reason header says the far end's media never connected. */
+export function saysMediaFailed(reasonHeader: string | undefined): boolean {
+  return reasonHeader !== undefined && reasonHeader.includes('media could not connect')
+}
+
 /**
  * Answered, but no media path: over IME the PSTN may still carry the call, so it goes there; on the PSTN path
  * there is nothing else to try, and the call ends as failed (never a silent call).
@@ -266,9 +279,9 @@ export const MEDIA_FAILED = 'media could not connect (ICE failed: no TURN server
 function mediaFailed(s: AttemptState, now: number): Step {
   if (s.path === 'ime') {
     const { answeredAt: _answered, callId: _callId, ...rest } = s
-    return toPstn(rest, MEDIA_FAILED, [{ type: 'terminate' }, ...closeIme])
+    return toPstn(rest, MEDIA_FAILED, [{ type: 'terminate', reason: MEDIA_FAILED }, ...closeIme])
   }
-  return end(s, 'failed', now, [{ type: 'terminate' }])
+  return end({ ...s, failureReason: MEDIA_FAILED }, 'failed', now, [{ type: 'terminate', reason: MEDIA_FAILED }])
 }
 
 /** A call through the node that the node kept inside the enterprise (never an IME leg's). */

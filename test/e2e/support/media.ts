@@ -135,3 +135,19 @@ export async function readToneFrequency(): Promise<number> {
   await ctx.close()
   return peakDb > -80 ? Math.round(peak) : 0
 }
+
+/** Run in the page: the types of the local and remote candidates of the current call's selected pair. */
+export async function selectedCandidateTypes(): Promise<{ local?: string; remote?: string }> {
+  const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs
+  const pc = [...pcs].reverse().find((p) => p.connectionState !== 'closed')
+  if (pc === undefined) return {}
+  const stats = new Map<string, Record<string, unknown>>()
+  ;(await pc.getStats()).forEach((s: Record<string, unknown>) => stats.set(String(s.id), s))
+  const transport = [...stats.values()].find((s) => s.type === 'transport' && s.selectedCandidatePairId)
+  const pair = transport === undefined ? undefined : stats.get(String(transport.selectedCandidatePairId))
+  if (pair === undefined) return {}
+  return {
+    local: String(stats.get(String(pair.localCandidateId))?.candidateType),
+    remote: String(stats.get(String(pair.remoteCandidateId))?.candidateType),
+  }
+}

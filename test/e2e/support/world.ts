@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { expect } from 'vitest'
 import { ensureWebBuilt } from '../../../src/demo/web-build.js'
-import { startWorld, type World, type WorldEnterprise } from '../../../src/demo/world.js'
+import { startWorld, type World, type WorldEnterprise, type WorldOptions } from '../../../src/demo/world.js'
 import { CAPTURE_PEER_CONNECTIONS } from './media.js'
 
 export interface E2eWorld {
@@ -18,7 +18,8 @@ export interface E2eWorld {
   stop(): Promise<void>
 }
 
-export async function startE2eWorld(name: string): Promise<E2eWorld> {
+/** `extra`: more of the world's options (e.g. a TURN server and relay-only ICE). */
+export async function startE2eWorld(name: string, extra: Partial<WorldOptions> = {}): Promise<E2eWorld> {
   const dir = mkdtempSync(join(tmpdir(), `ime-e2e-${name}-`))
   const remove = () => rmSync(dir, { recursive: true, force: true })
   try {
@@ -32,6 +33,7 @@ export async function startE2eWorld(name: string): Promise<E2eWorld> {
       validation: { minCallMs: 1_000, delayMinMs: 3_600_000, delayMaxMs: 3_600_000 },
       validationPollMs: 3_600_000,
       imeTimeoutMs: 2_000,
+      ...extra,
     })
     return { world, stop: async () => (await world.stop(), remove()) }
   } catch (e) {
@@ -70,10 +72,12 @@ export async function chromiumSoftphone(
   errors: string[],
   setup?: (page: Page) => Promise<void>,
   who = user,
+  initScripts: readonly string[] = [],
 ): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1000, height: 760 } })
   await context.grantPermissions(['microphone'], { origin: e.node.http!.url })
   await context.addInitScript(CAPTURE_PEER_CONNECTIONS)
+  for (const script of initScripts) await context.addInitScript(script)
   const page = await context.newPage()
   page.on('console', (m) => m.type() === 'error' && errors.push(`${who}: ${m.text()}`))
   page.on('pageerror', (err) => errors.push(`${who}: ${err.message}`))

@@ -1,0 +1,100 @@
+/**
+ * Media through TURN in real browsers: the demo world with coturn, and softphones told to use relays only
+ * (ice.policy relay), so a call carries audio only if coturn relays it with the credentials the node minted.
+ * Audio is checked by content (each side hears the other's tone), and the selected candidate pairs are relay on
+ * both sides. Then, with a TURN server that refuses the credentials, a call's media cannot connect, and the
+ * softphone says so and ends the call instead of leaving it silent.
+ */
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { WorldEnterprise } from '../../src/demo/world.js'
+import { CHROMIUM, haveChromium, launchChromium, screenshot } from './support/browser.js'
+import { readToneFrequency, selectedCandidateTypes, toneMicrophone, until } from './support/media.js'
+import { chromiumSoftphone, startE2eWorld, type E2eWorld } from './support/world.js'
+import { freePorts, LOCALHOST } from '../../src/testing/interop/ports.js'
+import { startCoturn } from '../../src/turn/coturn.js'
+
+const ALICE_HZ = 440
+const BOB_HZ = 1_150
+const near = (hz: number) => (f: number) => Math.abs(f - hz) <= 15
+
+describe('calls through TURN (coturn), relay candidates only', () => {
+  let e2e: E2eWorld
+  let browser: Browser
+  let alice: Page
+  let bob: Page
+  const errors: string[] = []
+  const iceRequests: string[] = []
+
+  beforeAll(async () => {
+    if (!haveChromium()) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`)
+    e2e = await startE2eWorld('turn', { turn: 'required', icePolicy: 'relay' })
+    browser = await launchChromium()
+  }, 120_000)
+
+  let stopOther: (() => Promise<void>) | undefined
+  afterAll(async () => {
+    await stopOther?.()
+    await browser?.close()
+    await e2e?.stop()
+  })
+
+  async function call(typed: string): Promise<void> {
+    await alice.getByLabel('Number', { exact: true }).fill(typed)
+    await alice.getByRole('button', { name: 'Call', exact: true }).click()
+    const answer = bob.getByRole('button', { name: 'Answer', exact: true })
+    await answer.waitFor({ state: 'visible', timeout: 15_000 })
+    await answer.click()
+  }
+
+  async function hangUp(page: Page): Promise<void> {
+    await page.getByRole('button', { name: 'Hang up' }).click()
+    await page.getByRole('button', { name: 'Hang up' }).waitFor({ state: 'hidden' })
+  }
+
+  it('carries audio both ways through coturn relays, with credentials the node minted', async () => {
+    const [alpha, bravo] = e2e.world.enterprises as [WorldEnterprise, WorldEnterprise]
+    const countIce = async (page: Page) =>
+      void page.on('request', (r) => r.url().endsWith('/api/ice-servers') && iceRequests.push(r.url()))
+    alice = await chromiumSoftphone(browser, alpha, 'alice', errors, countIce, 'alice', [toneMicrophone(ALICE_HZ)])
+    bob = await chromiumSoftphone(browser, bravo, 'bob', errors, undefined, 'bob', [toneMicrophone(BOB_HZ)])
+    await call('+1 202 555 0102')
+    expect(await until(() => alice.evaluate(readToneFrequency), near(BOB_HZ))).toSatisfy(near(BOB_HZ))
+    expect(await until(() => bob.evaluate(readToneFrequency), near(ALICE_HZ))).toSatisfy(near(ALICE_HZ))
+    expect(await alice.evaluate(selectedCandidateTypes)).toEqual({ local: 'relay', remote: 'relay' })
+    expect(await bob.evaluate(selectedCandidateTypes)).toEqual({ local: 'relay', remote: 'relay' })
+    await screenshot(alice, 'turn-1-relayed-call')
+    await hangUp(alice)
+    // A second call uses the servers the phone already has (the credentials last an hour).
+    await call('+1 202 555 0102')
+    expect(await until(() => alice.evaluate(readToneFrequency), near(BOB_HZ))).toSatisfy(near(BOB_HZ))
+    await hangUp(alice)
+    expect(iceRequests).toHaveLength(1)
+  }, 90_000)
+
+  it('when the TURN server refuses the credentials, the call says its media could not connect, and ends', async () => {
+    // The TURN server is replaced by one with another secret: it answers at once, and refuses every credential.
+    const old = e2e.world.turn!
+    const port = Number(/:(\d+)\?/.exec(old.urls[0]!)![1])
+    await old.stop()
+    const relay = await freePorts(20)
+    const other = await startCoturn({
+      listeningIp: LOCALHOST,
+      port,
+      relayPorts: { min: relay, max: relay + 19 },
+      realm: 'demo.ime',
+      secret: 'not-the-secret-the-node-has',
+      allowLoopbackPeers: true,
+    })
+    stopOther = () => other.stop()
+    await call('+1 202 555 0102')
+    const note = alice.getByText(/media could not connect/)
+    await note.waitFor({ state: 'visible', timeout: 45_000 })
+    await screenshot(alice, 'turn-2-no-relay')
+    await alice.getByRole('button', { name: 'Hang up' }).waitFor({ state: 'hidden', timeout: 15_000 })
+  }, 90_000)
+
+  it('logged no console errors', () => {
+    expect(errors).toEqual([])
+  })
+})
