@@ -88,6 +88,11 @@ export const nodeConfigSchema = z.strictObject({
       host: text.default('127.0.0.1'),
       operatorToken: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
       webRoot: text.optional(),
+      /** Where users reach the node through a reverse proxy: https://phone.b.example (no path). */
+      publicOrigin: z
+        .string()
+        .regex(/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/, { error: 'must be an origin such as https://phone.b.example' })
+        .optional(),
     })
     .optional(),
   /** STUN/TURN for the softphones' media (docs/configuration.md, "ice"). */

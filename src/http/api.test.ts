@@ -289,6 +289,19 @@ describe('CSRF and CORS', () => {
     expect(node.calls.list().length).toBe(3)
   })
 
+  it('behind a reverse proxy: pages of the configured public origin may change state; other origins may not', async () => {
+    const node = await start({ publicOrigin: 'https://phone.b.example' })
+    const post = (origin: string) =>
+      fetch(node.url + '/api/calls', {
+        method: 'POST',
+        headers: { ...json, cookie: `ime_session=${node.session('alice')}`, origin },
+        body: JSON.stringify(aCall),
+      })
+    expect((await post('https://phone.b.example')).status).toBe(201)
+    expect((await post('https://phone.b.example.evil.example')).status).toBe(403)
+    expect((await post('http://phone.b.example')).status).toBe(403)
+  })
+
   it('answers a CORS preflight with no Access-Control headers', async () => {
     const node = await start()
     const res = await fetch(node.url + '/api/calls', {

@@ -52,6 +52,9 @@ export interface HttpApiDeps {
   webRoot?: string
   /** Add `Secure` to the session cookie (when the node is served over HTTPS by a proxy). */
   cookieSecure?: boolean
+  /** The origin users reach the node at through a reverse proxy (https://phone.b.example): state-changing requests
+   * from pages of that origin are accepted like those of the Host header's. */
+  publicOrigin?: string
   sessionTtlMs?: number
   loginTokenTtlMs?: number
   loginLimits?: FailureLimits
@@ -379,7 +382,7 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
       const refusal = accessRefusal(route.access, who.ok ? who.value : undefined, who.ok ? undefined : who.error)
       if (refusal !== undefined) return refusal
     }
-    if (STATE_CHANGING.has(method) && req.headers.authorization === undefined && !csrfSafe(req)) {
+    if (STATE_CHANGING.has(method) && req.headers.authorization === undefined && !csrfSafe(req, deps.publicOrigin)) {
       return error(403, 'a cookie-authenticated request that changes state needs the header X-IME-CSRF: 1')
     }
     const address = req.socket.remoteAddress ?? 'unknown'
@@ -468,12 +471,17 @@ export function accessRefusal(access: Access, principal: Principal | undefined, 
   return undefined
 }
 
-/** A state-changing request from a page of this origin: the custom header, or an Origin equal to this host. */
-function csrfSafe(req: IncomingMessage): boolean {
+/**
+ * A state-changing request from a page of this origin: the custom header, or an Origin equal to this host (or to
+ * the configured public origin, the reverse proxy's).
+ */
+function csrfSafe(req: IncomingMessage, publicOrigin: string | undefined): boolean {
   if (req.headers['x-ime-csrf'] === '1') return true
   const origin = req.headers.origin
+  if (origin === undefined) return false
+  if (publicOrigin !== undefined && origin === publicOrigin) return true
   const host = req.headers.host
-  return origin !== undefined && host !== undefined && (origin === `http://${host}` || origin === `https://${host}`)
+  return host !== undefined && (origin === `http://${host}` || origin === `https://${host}`)
 }
 
 function send(res: ServerResponse, reply: Reply): void {

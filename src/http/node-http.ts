@@ -10,6 +10,9 @@ export interface NodeHttpConfig {
   host?: string
   operatorToken?: string
   webRoot?: string
+  /** Where users reach the node through a TLS reverse proxy, e.g. https://phone.b.example: the session cookie is
+   * then Secure, and pages of that origin may change state. */
+  publicOrigin?: string
   /** STUN and TURN servers for the softphones (GET /api/ice-servers). */
   ice?: IceConfig
 }
@@ -35,6 +38,10 @@ export async function startNodeHttp(
     ...(config.operatorToken !== undefined && { operatorToken: config.operatorToken }),
     ...(config.webRoot !== undefined && { webRoot: config.webRoot }),
     ...(config.ice !== undefined && { ice: config.ice }),
+    ...(config.publicOrigin !== undefined && {
+      publicOrigin: config.publicOrigin,
+      cookieSecure: config.publicOrigin.startsWith('https:'),
+    }),
   })
   const bound = await api.listen(config.port, config.host)
   return {
