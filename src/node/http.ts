@@ -86,7 +86,8 @@ export async function startNodeHttpPart(options: NodeHttpOptions): Promise<NodeH
     },
     softphone: () => ({
       domain,
-      sipWsPort: agent?.addresses.internal.ws,
+      // Behind a reverse proxy the softphone reaches SIP at <public origin>/sip (the proxy forwards it), not a port.
+      sipWsPort: options.config.publicOrigin === undefined ? agent?.addresses.internal.ws : undefined,
       imeTimeoutMs: options.imeTimeoutMs,
     }),
   })
