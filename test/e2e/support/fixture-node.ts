@@ -158,6 +158,10 @@ export async function startFixtureNode(options: FixtureNodeOptions) {
     if (path === '/api/session' && user) return json(res, 200, { user: userJson(user), via: 'cookie' })
     if (path === '/api/status') return json(res, 200, options.status)
     if (path === '/api/validations') return json(res, 200, { validations: [] })
+    // No STUN or TURN: every page and the fixture's relay are on this machine.
+    if (path === '/api/ice-servers' && user) {
+      return json(res, 200, { iceServers: [], iceTransportPolicy: 'all', expiresAt: Date.now() + 3_600_000 })
+    }
     if (path === '/api/routes') {
       return json(res, 200, { routes: [...routes.values()].flat().map(({ ticket: _ticket, ...r }) => r) })
     }
