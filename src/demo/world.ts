@@ -53,6 +53,8 @@ export interface WorldOptions {
   readonly turn?: 'auto' | 'required' | 'off'
   /** 'relay': the softphones use TURN relays only (needs the TURN server). */
   readonly icePolicy?: 'all' | 'relay'
+  /** The address every server of the world listens on and names in its URLs (default 127.0.0.1). */
+  readonly host?: string
 }
 
 export interface WorldEnterprise {
@@ -153,6 +155,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   const base = options.basePort ?? 0
   const port = (offset: number) => (base === 0 ? 0 : base + offset)
   const say = options.onProgress ?? (() => undefined)
+  const host = options.host ?? '127.0.0.1'
   const specs = Array.from({ length: count }, (_, i) => demoEnterprise(i))
   const secrets = loadSecrets(options.dataDir)
   const trunkPassword = (name: string) => secret(secrets, `trunk:${name}`)
@@ -163,7 +166,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   }
   const turnSecret = secret(secrets, 'turn')
   writeFileSync(join(options.dataDir, 'demo-secrets.json'), JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 })
-  const turn = await startDemoTurn(options.turn ?? 'off', base, turnSecret, say)
+  const turn = await startDemoTurn(options.turn ?? 'off', base, turnSecret, say, host)
   if (options.icePolicy === 'relay' && turn === undefined) {
     throw new Error('icePolicy relay needs a TURN server: give turn "auto" or "required" and install coturn')
   }
@@ -177,7 +180,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
         }
 
   const gateway = await PstnGateway.start({
-    host: '127.0.0.1',
+    host,
     tcpPort: port(60),
     wsPort: port(66),
     clock: { now: () => Date.now() },
@@ -210,16 +213,17 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       users: users.map((u) => ({ name: u.user, password: u.password, number: u.number })),
       http: {
         port: had?.http ?? port(p),
-        host: '127.0.0.1',
+        host,
         operatorToken,
         ...(options.webRoot !== undefined && { webRoot: options.webRoot }),
         ...(ice !== undefined && { ice }),
       },
       sip: {
+        host,
         edge: { tcpPort: had?.edge.tcp ?? port(p + 3), wsPort: had?.edge.ws ?? port(p + 4) },
         internal: { tcpPort: had?.internal.tcp ?? port(p + 1), wsPort: had?.internal.ws ?? port(p + 2) },
         pstn: {
-          uri: `sip:127.0.0.1:${gateway.tcpPort};transport=tcp`,
+          uri: `sip:${host}:${gateway.tcpPort};transport=tcp`,
           user: `trunk-${spec.name}`,
           password: trunkPassword(spec.name),
         },
@@ -281,8 +285,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     readyInfo(): ReadyInfo {
       return {
         pstn: {
-          sipWs: gateway.wsPort === undefined ? undefined : `ws://127.0.0.1:${gateway.wsPort}`,
-          sipTcp: `sip:127.0.0.1:${gateway.tcpPort};transport=tcp`,
+          sipWs: gateway.wsPort === undefined ? undefined : `ws://${host}:${gateway.wsPort}`,
+          sipTcp: `sip:${host}:${gateway.tcpPort};transport=tcp`,
         },
         ...(turn !== undefined && { turn: { urls: turn.urls } }),
         enterprises: enterprises.map(({ spec, node, users, operatorToken }) => {
@@ -294,11 +298,11 @@ export async function startWorld(options: WorldOptions): Promise<World> {
             numbers: spec.numbers,
             http: node.http?.url,
             operatorToken,
-            sipWs: a?.internal.ws === undefined ? undefined : `ws://127.0.0.1:${a.internal.ws}`,
-            sipTcp: a?.internal.tcp === undefined ? undefined : `sip:127.0.0.1:${a.internal.tcp};transport=tcp`,
+            sipWs: a?.internal.ws === undefined ? undefined : `ws://${host}:${a.internal.ws}`,
+            sipTcp: a?.internal.tcp === undefined ? undefined : `sip:${host}:${a.internal.tcp};transport=tcp`,
             edge: {
-              sipWs: a?.edge.ws === undefined ? undefined : `ws://127.0.0.1:${a.edge.ws}`,
-              sipTcp: a?.edge.tcp === undefined ? undefined : `sip:127.0.0.1:${a.edge.tcp};transport=tcp`,
+              sipWs: a?.edge.ws === undefined ? undefined : `ws://${host}:${a.edge.ws}`,
+              sipTcp: a?.edge.tcp === undefined ? undefined : `sip:${host}:${a.edge.tcp};transport=tcp`,
             },
             peerId: self.peer,
             nodeId: ringIdToHex(self.id),
@@ -320,7 +324,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
 }
 
 /**
- * The demo's TURN server: coturn on 127.0.0.1, port base+70 and relay ports base+200..299 in the fixed layout
+ * The demo's TURN server: coturn on the world's host, port base+70 and relay ports base+200..299 in the fixed layout
  * (random free ones otherwise). With 'auto' and no coturn installed, none (said on the progress line).
  */
 async function startDemoTurn(
@@ -328,6 +332,7 @@ async function startDemoTurn(
   base: number,
   secret: string,
   say: (line: string) => void,
+  host: string,
 ): Promise<Coturn | undefined> {
   if (mode === 'off') return undefined
   const turnserver = findTurnserver()
@@ -343,7 +348,7 @@ async function startDemoTurn(
     try {
       return await startCoturn(
         {
-          listeningIp: '127.0.0.1',
+          listeningIp: host,
           port,
           relayPorts: { min: relay, max: relay + 99 },
           realm: 'demo.ime',

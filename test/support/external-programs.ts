@@ -61,6 +61,9 @@ export function externalPrograms(fileName: string, source: string): ProgramUse[]
       const callee = e.expression.getText()
       const arg = e.arguments[0]
       if (callee === 'findTool' && arg !== undefined) return resolve(arg, depth + 1)
+      // netnsWrapper(ns, program): a script that runs `ip netns exec ns program`.
+      if (callee === 'netnsWrapper' && e.arguments[1] !== undefined)
+        return ['ip', ...resolve(e.arguments[1], depth + 1)]
       // node_modules/.bin/node, or bin/ime.js (this project's own program, run by that node)
       if (
         callee === 'join' &&

@@ -1,17 +1,22 @@
 /** The browser side of the e2e harness: Chromium through playwright-core, screenshots under test/e2e/artifacts/. */
-import { existsSync, mkdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 export const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts')
 export const haveChromium = (): boolean => existsSync(CHROMIUM)
 
-export async function launchChromium(): Promise<Browser> {
+/** `inNamespace`: run Chromium inside that network namespace; `args`: more command-line flags. */
+export async function launchChromium(
+  options: { inNamespace?: string; args?: readonly string[] } = {},
+): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: options.inNamespace === undefined ? CHROMIUM : netnsWrapper(options.inNamespace, CHROMIUM),
     headless: true,
     args: [
+      ...(options.args ?? []),
       '--no-sandbox',
       '--disable-gpu',
       '--disable-background-networking',
@@ -23,6 +28,18 @@ export async function launchChromium(): Promise<Browser> {
       '--autoplay-policy=no-user-gesture-required',
     ],
   })
+}
+
+/**
+ * A program that runs `program` inside network namespace `ns` (ip netns exec), for launchers that take one
+ * executable path; Playwright talks to the browser over a pipe, which crosses namespaces.
+ */
+export function netnsWrapper(ns: string, program: string): string {
+  const dir = join(tmpdir(), 'ime-netns-wrappers')
+  mkdirSync(dir, { recursive: true })
+  const path = join(dir, `${ns}-${basename(program)}`)
+  writeFileSync(path, `#!/bin/sh\nexec ip netns exec '${ns}' '${program}' "$@"\n`, { mode: 0o755 })
+  return path
 }
 
 export interface TestPage {
