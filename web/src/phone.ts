@@ -8,6 +8,7 @@ import type { EndEvent, PeerConnectionEvent, ReferEvent, RTCSession } from 'jssi
 import type { IncomingRTCSessionEvent, RTCSessionEvent } from 'jssip/lib/UA.js'
 import type { ApiClient, CallPath, NewCallRecord, SessionUser } from './api.js'
 import { backoffDelay } from './backoff.js'
+import { IceServers } from './ice.js'
 import { numberFromSipUri } from './number.js'
 import {
   CallAttempt,
@@ -62,10 +63,6 @@ export interface PhoneConfig {
   readonly onAuthFailed?: () => void
 }
 
-/** Without an answer from the node: host candidates only (enough on one machine or one LAN). */
-const NO_ICE_SERVERS: RTCConfiguration = { iceServers: [] }
-/** TURN credentials are asked for again this long before they expire (ms). */
-const ICE_RENEW_MARGIN_MS = 60_000
 /** How long answered media may take to connect before the call counts as failed (ms). */
 const MEDIA_CONNECT_TIMEOUT_MS = 10_000
 /** How long a hang-up waits for a dropped SIP connection to come back, so that its BYE is not lost (ms). */
@@ -104,22 +101,15 @@ export class Phone {
   private registerAttempts = 0
   private registerTimer: ReturnType<typeof setTimeout> | undefined
   private stopped = false
-  private ice: { config: RTCConfiguration; expiresAt: number } | undefined
+  /** STUN, and TURN with credentials minted for this user by the node; renewed before they expire. */
+  private readonly ice: IceServers
 
-  constructor(private readonly config: PhoneConfig) {}
+  constructor(private readonly config: PhoneConfig) {
+    this.ice = new IceServers(() => config.api.iceServers())
+  }
 
-  /**
-   * The ICE servers for the next call: from the node (STUN, and TURN with credentials minted for this user),
-   * kept until shortly before the credentials expire, then asked for again; without an answer, none.
-   */
-  private async pcConfig(): Promise<RTCConfiguration> {
-    if (this.ice !== undefined && Date.now() < this.ice.expiresAt - ICE_RENEW_MARGIN_MS) return this.ice.config
-    try {
-      this.ice = await this.config.api.iceServers()
-      return this.ice.config
-    } catch {
-      return this.ice?.config ?? NO_ICE_SERVERS
-    }
+  private pcConfig(): Promise<RTCConfiguration> {
+    return this.ice.current()
   }
 
   get busy(): boolean {
