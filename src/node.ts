@@ -76,6 +76,7 @@ export async function startEnterpriseNode(
       metrics,
       clock,
       ...(config.listen !== undefined && { listen: config.listen }),
+      ...(config.announce !== undefined && { announce: config.announce }),
       ...(config.bootstrap !== undefined && { bootstrap: config.bootstrap }),
       ...(config.chord !== undefined && { chord: config.chord }),
       log(event) {

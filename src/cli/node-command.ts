@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs'
 import { intOption, shutdownSignal, stringOption, UsageError, type Command } from './command.js'
 import { describeChordEvent, type Logger, createLogger } from './log.js'
 import type { DigestOffer } from '../sip/digest.js'
+import { reachability } from '../p2p/reachability.js'
 
 const asList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : [])
 
@@ -149,6 +150,7 @@ Ctrl-C or SIGTERM leaves the ring gracefully (records handed to the successor) a
           numbers,
           users,
           listen: c.p2p.listen,
+          announce: c.p2p.announce,
           chord: {
             ...(c.p2p.stabiliseMs !== undefined && {
               stabiliseIntervalMs: c.p2p.stabiliseMs,
@@ -211,6 +213,8 @@ Ctrl-C or SIGTERM leaves the ring gracefully (records handed to the successor) a
     )
     for (const d of c.blockedDomains) node.routes.blockDomain(d)
     const self = node.peer.chord.self
+    const reach = reachability(self.addrs)
+    if (!reach.public) log.warn(`p2p: ${reach.note}`)
     const a = node.sip?.addresses
     const host = c.sip?.host ?? '127.0.0.1'
     const ws = (p: number | undefined) => (p === undefined ? undefined : `ws://${host}:${p}`)

@@ -64,6 +64,10 @@ export const nodeConfigSchema = z.strictObject({
   p2p: z
     .strictObject({
       listen: z.array(text).default(['/ip4/127.0.0.1/tcp/0']),
+      /** What to tell other nodes to dial, when it differs from listen (behind a NAT with a forwarded port). */
+      announce: z
+        .array(z.string().startsWith('/', { error: 'must be a multiaddr such as /ip4/203.0.113.7/tcp/4001' }))
+        .default([]),
       bootstrap: z.array(text).default([]),
       /** Ring maintenance periods (ms); the defaults suit real rings (docs/chord.md). */
       stabiliseMs: ms.min(100).optional(),
@@ -71,7 +75,7 @@ export const nodeConfigSchema = z.strictObject({
       rediscoverMs: ms.min(100).optional(),
       requestTimeoutMs: ms.min(50).optional(),
     })
-    .default({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [] }),
+    .default({ listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], bootstrap: [] }),
   sip: z
     .strictObject({
       host: text.default('127.0.0.1'),

@@ -67,6 +67,8 @@ export interface HttpApiDeps {
   operator?: OperatorActs
   /** Prometheus exposition (GET /metrics, operator only); without it, no such endpoint. */
   metrics?: () => Promise<{ text: string; contentType: string }>
+  /** More for GET /api/health (anybody may read it): e.g. whether the node is reachable from outside. */
+  health?: () => Record<string, unknown>
   /** STUN and TURN servers for the softphones (GET /api/ice-servers); without it, none (host candidates only). */
   ice?: IceConfig
   /** What a signed-in softphone needs to know (domain, its SIP WebSocket port...), sent with the session. */
@@ -128,7 +130,12 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
     (deps.cookieSecure === true ? '; Secure' : '')
 
   const routes: RouteSpec[] = [
-    { method: 'GET', path: '/api/health', access: 'open', handle: () => ({ status: 200, body: { ok: true } }) },
+    {
+      method: 'GET',
+      path: '/api/health',
+      access: 'open',
+      handle: () => ({ status: 200, body: { ok: true, ...deps.health?.() } }),
+    },
     {
       method: 'GET',
       path: '/metrics',

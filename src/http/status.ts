@@ -2,6 +2,7 @@
 import { ringIdToHex } from '../core/ring.js'
 import type { ChordSnapshot } from '../dht/chord-node.js'
 import type { NodeRef } from '../dht/messages.js'
+import { reachability } from '../p2p/reachability.js'
 
 export interface NodeCounters {
   publishedNumbers: number
@@ -23,6 +24,8 @@ export function nodeStatus(
     peerId: ring.self.peer,
     domain,
     multiaddrs: [...ring.self.addrs],
+    /** Whether other enterprises can dial this node (from the addresses it announces). */
+    reachability: reachability(ring.self.addrs),
     ring: {
       predecessor: ring.predecessor === null ? null : view(ring.predecessor),
       successors: ring.successors.map(view),

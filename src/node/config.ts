@@ -27,6 +27,8 @@ export interface EnterpriseNodeConfig {
   /** The SIP URI other enterprises should call a number at (default sip:NUMBER@DOMAIN). */
   sipUriFor?: (number: E164) => string
   listen?: string[]
+  /** libp2p addresses to announce instead of the listen ones (p2p.announce). */
+  announce?: string[]
   bootstrap?: NodeRef
   chord?: Partial<ChordConfig>
   validation?: Partial<ValidationTiming>

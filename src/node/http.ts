@@ -9,6 +9,7 @@ import type { EventHub } from '../http/events.js'
 import type { NodeMetrics } from '../http/metrics.js'
 import { startNodeHttp, type NodeHttp, type NodeHttpConfig } from '../http/node-http.js'
 import { nodeStatus } from '../http/status.js'
+import { reachability } from '../p2p/reachability.js'
 import type { ChordPeer } from '../p2p/chord-peer.js'
 import type { NodeCallAgent } from './call-agent.js'
 import type { PublishedNumbers } from './published-numbers.js'
@@ -49,6 +50,7 @@ export async function startNodeHttpPart(options: NodeHttpOptions): Promise<NodeH
     events: options.events,
     clock,
     runValidations: () => validation.runBatch(() => validation.scheduler.run({ everything: true })),
+    health: () => ({ reachableFromOutside: reachability(peer.chord.self.addrs).public }),
     status: () =>
       nodeStatus(
         domain,

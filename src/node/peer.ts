@@ -23,6 +23,7 @@ export interface NodePeerOptions {
   readonly metrics: NodeMetrics
   readonly clock: Clock
   readonly listen?: string[]
+  readonly announce?: string[]
   readonly bootstrap?: NodeRef
   readonly chord?: Partial<ChordConfig>
   readonly log: (event: ChordEvent) => void
@@ -39,6 +40,7 @@ export async function startNodePeer(options: NodePeerOptions): Promise<NodePeer>
     privateKey: options.privateKey,
     records: options.records,
     ...(options.listen !== undefined && { listen: options.listen }),
+    ...(options.announce !== undefined && { announce: options.announce }),
     ...(options.bootstrap !== undefined && { bootstrap: options.bootstrap }),
     ...(options.chord !== undefined && { config: options.chord }),
     log: options.log,

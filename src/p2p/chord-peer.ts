@@ -20,6 +20,7 @@ export interface ChordPeer {
 export interface ChordPeerOptions {
   privateKey: PrivateKey
   listen?: string[]
+  announce?: string[]
   config?: Partial<ChordConfig>
   clock?: Clock
   log?: (event: ChordEvent) => void
@@ -37,6 +38,7 @@ export async function startChordPeer(options: ChordPeerOptions): Promise<ChordPe
   const libp2p = await createImeLibp2p({
     privateKey: options.privateKey,
     ...(options.listen !== undefined && { listen: options.listen }),
+    ...(options.announce !== undefined && { announce: options.announce }),
     ...(options.services !== undefined && { services: options.services }),
     ...(options.metrics !== undefined && { metrics: options.metrics }),
   })

@@ -15,6 +15,8 @@ export interface ImeLibp2pOptions {
   privateKey: PrivateKey
   /** Listen multiaddrs; default one ephemeral TCP port on 127.0.0.1. */
   listen?: string[]
+  /** The addresses to tell other peers instead of the listen ones (a NAT's forwarded address, a DNS name). */
+  announce?: string[]
   /** Multiaddr prefixes never rate-limited or pruned (the connection manager's allow list). */
   allow?: string[]
   /** Extra libp2p services, e.g. kad-dht for the comparison benchmark. */
@@ -28,7 +30,10 @@ export type ImeLibp2p = Libp2p<{ identify: unknown; ping: unknown } & Record<str
 export async function createImeLibp2p(options: ImeLibp2pOptions): Promise<ImeLibp2p> {
   const node = await createLibp2p({
     privateKey: options.privateKey,
-    addresses: { listen: options.listen ?? ['/ip4/127.0.0.1/tcp/0'] },
+    addresses: {
+      listen: options.listen ?? ['/ip4/127.0.0.1/tcp/0'],
+      ...(options.announce !== undefined && options.announce.length > 0 && { announce: options.announce }),
+    },
     transports: [tcp()],
     ...(options.metrics !== undefined && { metrics: options.metrics }),
     connectionEncrypters: [noise({ crypto: nodeNoiseCrypto })],
