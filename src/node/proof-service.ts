@@ -32,8 +32,9 @@ export async function serveProofs(options: ProofServiceOptions): Promise<Part> {
     clock,
     randomBytes: rand,
     // Of our inbound PSTN calls to the keyed number that started in the hinted window, the one that best fits
-    // the originator's grids (spent records left out: they cannot prove anything).
-    findRecord(numberKey, hourHint, phases, usable): ClaimedCall | undefined {
+    // the originator's grids (spent records left out: they cannot prove anything; records already proven for this
+    // peer only as a last resort: it validates each call once).
+    findRecord(numberKey, hourHint, phases, usable, provenBefore): ClaimedCall | undefined {
       const number = options.numbers.numberOf(numberKey)
       if (number === undefined) return undefined
       const { from, to } = startWindow(hourHint)
@@ -41,6 +42,8 @@ export async function serveProofs(options: ProofServiceOptions): Promise<Part> {
       return pickCallRecord(
         candidates.map((c) => ({ ...c, end: c.end! })),
         phases,
+        undefined,
+        (c) => provenBefore(c.id),
       )
     },
     grantRoute(_peer, call, callingDomain) {

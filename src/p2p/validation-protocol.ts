@@ -48,13 +48,15 @@ export interface ValidationProtocolDeps {
   /**
    * The claimer's record of the call the originator means, if any: inbound, to the keyed number, started in
    * startWindow(hourHint), chosen among several with pickCallRecord on the originator's grid phases, leaving out
-   * records that are not `usable` (spent for this peer by the caps). Asked only once msg1 has passed its checks.
+   * records that are not `usable` (spent for this peer by the caps) and considering records `provenBefore` for
+   * this peer only when no other is left. Asked only once msg1 has passed its checks.
    */
   findRecord(
     numberKey: Uint8Array,
     hourHint: number,
     phases: GridPhases,
     usable: (recordId: string) => boolean,
+    provenBefore: (recordId: string) => boolean,
   ): ClaimedCall | undefined
   caps: AttemptCaps
   clock: Clock
@@ -216,7 +218,8 @@ export class ValidationProtocol {
         },
         (numberKey, hint, phases) => {
           const usable = (id: string) => this.deps.caps.recordUsable(id, peer)
-          const found = this.deps.findRecord(numberKey, hint, phases, usable)
+          const provenBefore = (id: string) => this.deps.caps.provenFor(id, peer)
+          const found = this.deps.findRecord(numberKey, hint, phases, usable, provenBefore)
           // A spent record is treated as no record: the run goes on with a random password and fails.
           record = found !== undefined && usable(found.id) ? found : undefined
           return record
@@ -239,6 +242,8 @@ export class ValidationProtocol {
       const confirm = await messages.read(pb.ProofConfirm, { signal })
       const verdict = claimer.confirm({ tag: confirm.tag })
       proven = verdict.ok && record !== undefined
+      // Noted at once (before anything else can fail): this record is then this peer's last resort.
+      if (proven) this.deps.caps.recordProof(record!.id, peer, this.deps.clock.now())
       await messages.write(
         { confirmed: proven, reason: verdict.ok ? '' : verdict.error } as pb.ProofVerdict,
         pb.ProofVerdict,

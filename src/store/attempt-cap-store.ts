@@ -50,6 +50,21 @@ export class SqliteAttemptCapStore implements AttemptCapStore {
     })
   }
 
+  recordProvenFor(recordId: string, peer: string): boolean {
+    const sql = 'SELECT 1 FROM proof_record_proofs WHERE record_id = ? AND peer = ?'
+    return this.db.prepare(sql).get(recordId, peer) !== undefined
+  }
+
+  addRecordProof(recordId: string, peer: string, at: number): void {
+    this.db
+      .prepare('INSERT OR IGNORE INTO proof_record_proofs (record_id, peer, proven_at) VALUES (?, ?, ?)')
+      .run(recordId, peer, at)
+  }
+
+  forgetRecordProofsBefore(before: number): void {
+    this.db.prepare('DELETE FROM proof_record_proofs WHERE proven_at < ?').run(before)
+  }
+
   forgetRecordFailuresBefore(before: number): void {
     transaction(this.db, () => {
       // A record's per-peer rows go with its total, so that a forgotten record starts afresh for every peer.

@@ -181,6 +181,17 @@ const MIGRATIONS: readonly string[] = [
    INSERT INTO calls_in_progress (sip_call_id, record_id, start_ms)
      SELECT sip_call_id, record_id, start_ms FROM calls_in_progress_before;
    DROP TABLE calls_in_progress_before`,
+  // 14: the claimer's proofs per call record and asking peer (a record proven for a peer is not picked again for
+  // it while another candidate remains), and the originator's count of a route's claimer failing the proof on
+  // distinct calls in a row since its last success (one honest wrong pick does not drop a proven route).
+  `CREATE TABLE proof_record_proofs (
+     record_id TEXT NOT NULL,
+     peer TEXT NOT NULL,
+     proven_at INTEGER NOT NULL,
+     PRIMARY KEY (record_id, peer)
+   ) WITHOUT ROWID;
+   CREATE INDEX proof_record_proofs_by_time ON proof_record_proofs (proven_at);
+   ALTER TABLE learned_routes ADD COLUMN failed_calls INTEGER NOT NULL DEFAULT 0`,
 ]
 
 export type Database = DatabaseSync

@@ -38,7 +38,8 @@ export class SqliteLearnedRouteStore implements LearnedRouteStore {
       .prepare(
         `INSERT INTO learned_routes (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (number, domain) DO UPDATE SET sip_uri = excluded.sip_uri, ticket = excluded.ticket,
-           claimer = excluded.claimer, validated_at = excluded.validated_at, expires_at = excluded.expires_at`,
+           claimer = excluded.claimer, validated_at = excluded.validated_at, expires_at = excluded.expires_at,
+           failed_calls = 0`,
       )
       .run(r.number, r.sipUri, r.domain, r.ticket, r.claimer, r.validatedAt, r.expiresAt)
     return ok(r)
@@ -60,6 +61,18 @@ export class SqliteLearnedRouteStore implements LearnedRouteStore {
 
   remove(number: E164): number {
     return Number(this.db.prepare('DELETE FROM learned_routes WHERE number = ?').run(number).changes)
+  }
+
+  noteFailedProof(number: E164, claimer: string): number {
+    return transaction(this.db, () => {
+      this.db
+        .prepare('UPDATE learned_routes SET failed_calls = failed_calls + 1 WHERE number = ? AND claimer = ?')
+        .run(number, claimer)
+      const row = this.db
+        .prepare('SELECT max(failed_calls) AS n FROM learned_routes WHERE number = ? AND claimer = ?')
+        .get(number, claimer) as { n: number | null }
+      return row.n ?? 0
+    })
   }
 
   dropClaimer(number: E164, claimer: string): number {

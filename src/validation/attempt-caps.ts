@@ -40,6 +40,11 @@ export interface AttemptCapStore {
    * gone by then).
    */
   forgetRecordFailuresBefore(before: number): void
+  /** Whether a call record was proven in a run with `peer`. */
+  recordProvenFor(recordId: string, peer: string): boolean
+  addRecordProof(recordId: string, peer: string, at: number): void
+  /** Forgets proofs made before `before` (their records are gone by then). */
+  forgetRecordProofsBefore(before: number): void
 }
 
 const HOUR_MS = 3600_000
@@ -83,9 +88,20 @@ export class AttemptCaps {
     this.store.addRecordFailure(recordId, peer, nowMs)
   }
 
-  /** Forgets failure counts last touched before `before`: call it with the call records' retention cut-off. */
+  /** Notes that a run with `peer` proved a record: the record is then picked for that peer only as a last resort. */
+  recordProof(recordId: string, peer: string, nowMs: number): void {
+    this.store.addRecordProof(recordId, peer, nowMs)
+  }
+
+  /** Whether a record was proven for `peer` before. */
+  provenFor(recordId: string, peer: string): boolean {
+    return this.store.recordProvenFor(recordId, peer)
+  }
+
+  /** Forgets counts and proofs last touched before `before`: call it with the call records' retention cut-off. */
   forgetRecordsBefore(before: number): void {
     this.store.forgetRecordFailuresBefore(before)
+    this.store.forgetRecordProofsBefore(before)
   }
 }
 
@@ -93,6 +109,7 @@ export class AttemptCaps {
 export class MemoryAttemptCapStore implements AttemptCapStore {
   private readonly runs: { peer: string; at: number }[] = []
   private readonly failures = new Map<string, { count: number; last: number; byPeer: Map<string, number> }>()
+  private readonly proofs = new Map<string, number>()
 
   peerRunsSince(peer: string, since: number): number {
     return this.runs.filter((r) => r.peer === peer && r.at >= since).length
@@ -123,5 +140,18 @@ export class MemoryAttemptCapStore implements AttemptCapStore {
 
   forgetRecordFailuresBefore(before: number): void {
     for (const [id, f] of this.failures) if (f.last < before) this.failures.delete(id)
+  }
+
+  recordProvenFor(recordId: string, peer: string): boolean {
+    return this.proofs.has(JSON.stringify([recordId, peer]))
+  }
+
+  addRecordProof(recordId: string, peer: string, at: number): void {
+    const key = JSON.stringify([recordId, peer])
+    if (!this.proofs.has(key)) this.proofs.set(key, at)
+  }
+
+  forgetRecordProofsBefore(before: number): void {
+    for (const [key, at] of this.proofs) if (at < before) this.proofs.delete(key)
   }
 }

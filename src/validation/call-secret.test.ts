@@ -194,4 +194,19 @@ describe('finding the record a proof is about', () => {
     expect(wins / runs).toBeGreaterThan(0.6)
     expect(wins / runs).toBeLessThan(0.72)
   })
+
+  it('leaves a record already proven for the asking peer to last: the issue-18 call-back', () => {
+    const ms = (t: number) => t // ms into an hour that starts on a whole quantum
+    const first = { id: 'first', caller: call.caller, called: call.called, start: ms(926_360), end: ms(931_638) }
+    const right = { id: 'right', caller: call.caller, called: call.called, start: ms(944_939), end: ms(950_416) }
+    // The originator's record of the fallback call; on its grids the first call fits better (441/870 vs 980/352 ms).
+    const phases = phasesFor({ ...call, start: ms(945_919), end: ms(950_768) })
+    expect(offsetFromCentre(first.start, phases.start)).toBe(441)
+    expect(offsetFromCentre(right.start, phases.start)).toBe(-980)
+    expect(pickCallRecord([first, right], phases)?.id).toBe('first')
+    const proven = (r: { id: string }) => r.id === 'first'
+    expect(pickCallRecord([first, right], phases, Q, proven)?.id).toBe('right')
+    // Only proven records left (a re-validation of the same call): the best of them.
+    expect(pickCallRecord([first], phases, Q, proven)?.id).toBe('first')
+  })
 })

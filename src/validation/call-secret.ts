@@ -111,18 +111,33 @@ export function startWindow(hint: number, quantum = CALL_TIME_QUANTUM_MS): { fro
  * offset is smallest wins; ties go to the earlier start. This costs the secret nothing (no extra data is sent),
  * but it is a guess: with n other calls in the hour each beats the right one with probability (2d/Q)^2, d the
  * right one's larger offset (d = 1 s: 4 % per other call). Returns undefined when there is no candidate.
+ *
+ * `provenBefore` marks records this claimer already proved for the asking peer: an originator validates a call
+ * once per claimer, so such a record is almost never the one it means now (a call-back within the hour after a
+ * validated call is the ordinary case); it is picked only when no other candidate is left (a re-validation of
+ * the same call). This too uses only what the claimer knows, so it costs the secret nothing.
  */
 export function pickCallRecord<T extends CallDetails>(
   candidates: readonly T[],
   phases: GridPhases,
   quantum = CALL_TIME_QUANTUM_MS,
+  provenBefore: (record: T) => boolean = () => false,
 ): T | undefined {
+  const fresh = candidates.filter((c) => !provenBefore(c))
+  return bestFit(fresh.length > 0 ? fresh : candidates, phases, quantum)
+}
+
+/** How far a record's times sit from the middles of their cells on the originator's grids: the larger offset. */
+export const fitScore = (record: CallDetails, phases: GridPhases, quantum = CALL_TIME_QUANTUM_MS): number =>
+  Math.max(
+    Math.abs(offsetFromCentre(record.start, phases.start, quantum)),
+    Math.abs(offsetFromCentre(record.end, phases.end, quantum)),
+  )
+
+function bestFit<T extends CallDetails>(candidates: readonly T[], phases: GridPhases, quantum: number): T | undefined {
   let best: { record: T; score: number } | undefined
   for (const record of candidates) {
-    const score = Math.max(
-      Math.abs(offsetFromCentre(record.start, phases.start, quantum)),
-      Math.abs(offsetFromCentre(record.end, phases.end, quantum)),
-    )
+    const score = fitScore(record, phases, quantum)
     if (best === undefined || score < best.score || (score === best.score && record.start < best.record.start)) {
       best = { record, score }
     }

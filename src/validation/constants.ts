@@ -84,3 +84,12 @@ export const RUNS_PER_CALL_AND_CLAIMER = 1
  * choose how long that is.
  */
 export const MAX_ROUTE_LIFETIME_MS = 7 * 24 * 3600_000
+
+/**
+ * A learned route is dropped when its claimer fails the proof on this many distinct calls in a row (no success
+ * between). The originator cannot tell an honest claimer's wrong pick from an impostor's wrong guess, and a
+ * single wrong pick must not undo what an earlier proof established; two in a row happen to an honest claimer
+ * with probability q^2 (q its wrong-pick rate), while a claimer holding a route it guessed loses it after two
+ * later calls' validations. (Each run is about a distinct call: RUNS_PER_CALL_AND_CLAIMER.)
+ */
+export const FAILED_CALLS_TO_DROP_ROUTE = 2

@@ -43,6 +43,11 @@ export interface LearnedRouteStore {
   list(now: number): LearnedRoute[]
   /** Removes every route to a number; returns how many. */
   remove(number: E164): number
+  /**
+   * Counts one more call whose proof the claimer failed, on its routes to the number (a success, put, resets the
+   * count); returns the count now: failures on distinct calls in a row since its last proof (0: no route).
+   */
+  noteFailedProof(number: E164, claimer: string): number
   /** Removes the routes to a number learned from one claimer (Node-ID), leaving other claimers'; returns how many. */
   dropClaimer(number: E164, claimer: string): number
   /** Blocks a domain: its routes go, and none are learned from it again until unblocked. */

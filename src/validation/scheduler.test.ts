@@ -199,7 +199,7 @@ describe('re-validation of learned routes', () => {
     expect(s.asked).toEqual([])
   })
 
-  it("a failed re-validation drops that claimer's route only; the other domain's route stays", async () => {
+  it("a failed re-validation keeps a proven route; a second failure on a later call drops that claimer's only", async () => {
     const s = await learned()
     s.answers[R] = 'fail'
     s.clock.set(s.learnedAt + 0.8 * LIFETIME)
@@ -210,19 +210,44 @@ describe('re-validation of learned routes', () => {
         kind: 'revalidation',
         claimer: R,
         outcome: 'failed',
-        dropped: true,
+        dropped: false,
         failure: 'not-proven',
         reason: /could not prove/,
       },
       { callId: s.first, kind: 'revalidation', claimer: S, outcome: 'validated', dropped: false },
     ])
-    expect(s.routeOf(R)).toBeUndefined()
-    expect(s.routeOf(S)).toMatchObject({ domain: 'sierra.example', validatedAt: s.clock.now() })
-    // Nothing is asked about a dropped route again.
+    // One failure may be an honest wrong pick: the route an earlier proof established stays.
+    expect(s.routeOf(R)).toMatchObject({ domain: 'bravo.example', validatedAt: s.learnedAt })
+    // Not asked about that call again; the next call's validation settles it: a second failure in a row drops it.
     s.asked.length = 0
     s.clock.advance(HOUR)
     await s.scheduler.run()
     expect(s.asked.map((a) => a.claimer)).not.toContain(R)
+    const later = s.call(s.clock.now())
+    s.clock.advance(HOUR)
+    expect(await s.scheduler.run()).toMatchObject([
+      { callId: later, kind: 'first', claimer: R, outcome: 'failed', dropped: true, failure: 'not-proven' },
+      { callId: later, kind: 'first', claimer: S, outcome: 'validated', dropped: false },
+    ])
+    expect(s.routeOf(R)).toBeUndefined()
+    expect(s.routeOf(S)).toMatchObject({ domain: 'sierra.example' })
+  })
+
+  it('a success between two failures starts the count again', async () => {
+    const s = await learned()
+    const fails = async (answer: Answer, dropped: boolean) => {
+      s.answers[R] = answer
+      const id = s.call(s.clock.now())
+      s.clock.advance(HOUR)
+      expect((await s.scheduler.run()).find((o) => o.claimer === R)).toMatchObject({ callId: id, dropped })
+    }
+    await fails('fail', false)
+    await fails('prove', false)
+    await fails('fail', false)
+    expect(s.routeOf(R)).toBeDefined()
+    await fails('unreachable', false) // no guess checked: neither counts nor resets
+    await fails('fail', true)
+    expect(s.routeOf(R)).toBeUndefined()
   })
 
   it('a claimer that no longer claims the number loses its route', async () => {
@@ -290,14 +315,14 @@ describe('re-validation of learned routes', () => {
     const outcomes = await s.scheduler.run()
     expect(outcomes.map((o) => [o.kind, o.callId, o.claimer, o.outcome, o.dropped])).toEqual([
       ['first', pending, R, 'validated', false],
-      ['first', pending, S, 'failed', true],
+      ['first', pending, S, 'failed', false],
     ])
     expect(s.asked.map((a) => a.claimer)).toEqual([R, S])
   })
 })
 
 describe('dropping routes', () => {
-  it("a failed first validation drops that claimer's earlier route; a claimer that moved domain keeps one route", async () => {
+  it("failed first validations of two calls in a row drop that claimer's earlier route; a claimer that moved domain keeps one route", async () => {
     const s = await learned()
     s.answers[S] = 'fail'
     s.domains[R] = 'bravo2.example'
@@ -305,7 +330,13 @@ describe('dropping routes', () => {
     s.clock.set(T + 2 * HOUR)
     expect(await s.scheduler.run()).toMatchObject([
       { kind: 'first', callId: second, claimer: R, outcome: 'validated', dropped: true, domain: 'bravo2.example' },
-      { kind: 'first', callId: second, claimer: S, outcome: 'failed', dropped: true, failure: 'not-proven' },
+      { kind: 'first', callId: second, claimer: S, outcome: 'failed', dropped: false, failure: 'not-proven' },
+    ])
+    const third = s.call(T + 2 * HOUR)
+    s.clock.set(T + 3 * HOUR)
+    expect(await s.scheduler.run()).toMatchObject([
+      { kind: 'first', callId: third, claimer: R, outcome: 'validated', dropped: false },
+      { kind: 'first', callId: third, claimer: S, outcome: 'failed', dropped: true, failure: 'not-proven' },
     ])
     expect(s.routes.routesTo(bob, s.clock.now()).map((r) => [r.claimer, r.domain])).toEqual([[R, 'bravo2.example']])
   })
@@ -346,7 +377,7 @@ describe('dropping routes', () => {
 })
 
 describe('failure kinds: only a failed proof drops a route', () => {
-  it('a claimer that cannot be reached or times out in a first validation keeps its route; one that cannot prove loses it', async () => {
+  it('a claimer that cannot be reached or times out in a first validation keeps its route; one that cannot prove on two calls loses it', async () => {
     const s = await learned()
     s.answers[R] = 'unreachable'
     s.answers[S] = 'timeout'
@@ -367,7 +398,13 @@ describe('failure kinds: only a failed proof drops a route', () => {
     s.clock.set(T + 4 * HOUR)
     expect(await s.scheduler.run()).toMatchObject([
       { callId: third, claimer: R, failure: 'unreachable', dropped: false },
-      { callId: third, claimer: S, failure: 'not-proven', dropped: true },
+      { callId: third, claimer: S, failure: 'not-proven', dropped: false },
+    ])
+    const fourth = s.call(T + 4 * HOUR)
+    s.clock.set(T + 5 * HOUR)
+    expect(await s.scheduler.run()).toMatchObject([
+      { callId: fourth, claimer: R, failure: 'unreachable', dropped: false },
+      { callId: fourth, claimer: S, failure: 'not-proven', dropped: true },
     ])
     expect(s.routes.routesTo(bob, s.clock.now()).map((r) => r.claimer)).toEqual([R])
   })

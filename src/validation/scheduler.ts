@@ -14,7 +14,7 @@ import type { E164 } from '../core/e164.js'
 import type { Result } from '../core/result.js'
 import type { CallRecord, CallRecordStore } from './call-record.js'
 import type { CallDetails } from './call-secret.js'
-import { MAX_ROUTE_LIFETIME_MS } from './constants.js'
+import { FAILED_CALLS_TO_DROP_ROUTE, MAX_ROUTE_LIFETIME_MS } from './constants.js'
 import type { LearnedRoute, LearnedRouteStore } from './learned-route.js'
 import type { ProofFailure, ProofFailureKind } from './proof-failure.js'
 import type { AskResult, ValidationQueue } from './validation-queue.js'
@@ -264,6 +264,16 @@ export class ValidationScheduler<Ref> {
     return outcome
   }
 
+  /**
+   * A claimer failed the proof (its reply checked, its tag wrong): an honest claimer's wrong pick looks exactly
+   * like an impostor's wrong guess, so one failure does not undo an earlier proof; the route goes once the claimer
+   * has failed on FAILED_CALLS_TO_DROP_ROUTE distinct calls in a row. Returns whether it went.
+   */
+  private failedProof(number: E164, claimer: string): boolean {
+    const inARow = this.deps.routes.noteFailedProof(number, claimer)
+    return inARow >= FAILED_CALLS_TO_DROP_ROUTE && this.deps.routes.dropClaimer(number, claimer) > 0
+  }
+
   private async proveOnce(
     claimer: Claimer<Ref>,
     record: CallRecord,
@@ -274,7 +284,7 @@ export class ValidationScheduler<Ref> {
     const proven = await this.deps.prove(claimer, details)
     if (!proven.ok) {
       const { kind: failure, reason } = proven.error
-      const dropped = failure === 'not-proven' && this.deps.routes.dropClaimer(record.called, claimer.nodeId) > 0
+      const dropped = failure === 'not-proven' && this.failedProof(record.called, claimer.nodeId)
       return { outcome: { ...base, outcome: 'failed', dropped, failure, reason }, result: failure }
     }
     // A claimer that now answers for another domain: its route under the old domain goes.
