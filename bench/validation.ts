@@ -37,6 +37,7 @@ export const validationBench: Command = {
     }
     const caps = new AttemptCaps(new MemoryAttemptCapStore(), {
       perPeerPerHour: Number.MAX_SAFE_INTEGER,
+      failuresPerPeerPerHour: Number.MAX_SAFE_INTEGER,
       failuresPerRecordAndPeer: 3,
       failuresPerRecord: 10,
     })

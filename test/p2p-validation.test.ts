@@ -60,7 +60,7 @@ async function pair(caps = new AttemptCaps()) {
     randomBytes: rand,
   })
   const claimer = new ValidationProtocol(b!, {
-    findRecord: (key, hour) =>
+    findRecord: ({ numberKey: key, hourHint: hour }) =>
       Buffer.from(key).equals(Buffer.from(numberKey)) && hour === Math.floor(record.start / 3600_000)
         ? record
         : undefined,
@@ -135,6 +135,7 @@ describe('validation protocol over libp2p', () => {
   it("counts failures per record and peer: one stranger cannot spend another peer's record alone", async () => {
     const caps = new AttemptCaps(new MemoryAttemptCapStore(), {
       perPeerPerHour: 20,
+      failuresPerPeerPerHour: 20,
       failuresPerRecordAndPeer: 2,
       failuresPerRecord: 3,
     })
@@ -159,6 +160,7 @@ describe('validation protocol over libp2p', () => {
     const { originator, claimerRef, a, b } = await pair(
       new AttemptCaps(new MemoryAttemptCapStore(), {
         perPeerPerHour: 2,
+        failuresPerPeerPerHour: 20,
         failuresPerRecordAndPeer: 3,
         failuresPerRecord: 10,
       }),

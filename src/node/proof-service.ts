@@ -33,8 +33,9 @@ export async function serveProofs(options: ProofServiceOptions): Promise<Part> {
     randomBytes: rand,
     // Of our inbound PSTN calls to the keyed number that started in the hinted window, the one that best fits
     // the originator's grids (spent records left out: they cannot prove anything; records already proven for this
-    // peer only as a last resort: it validates each call once).
-    findRecord(numberKey, hourHint, phases, usable, provenBefore): ClaimedCall | undefined {
+    // peer or another only as a last resort: each call is validated once per claimer), scored against where this
+    // peer's times usually sit (our calibration from its earlier proofs).
+    findRecord({ numberKey, hourHint, phases, usable, provenBefore, expectedOffset }): ClaimedCall | undefined {
       const number = options.numbers.numberOf(numberKey)
       if (number === undefined) return undefined
       const { from, to } = startWindow(hourHint)
@@ -42,8 +43,7 @@ export async function serveProofs(options: ProofServiceOptions): Promise<Part> {
       return pickCallRecord(
         candidates.map((c) => ({ ...c, end: c.end! })),
         phases,
-        undefined,
-        (c) => provenBefore(c.id),
+        { provenBefore: (c) => provenBefore(c.id), expectedOffset },
       )
     },
     grantRoute(_peer, call, callingDomain) {

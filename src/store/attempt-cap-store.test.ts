@@ -23,6 +23,7 @@ function reopenable() {
       db,
       caps: new AttemptCaps(new SqliteAttemptCapStore(db), {
         perPeerPerHour: 3,
+        failuresPerPeerPerHour: 20,
         failuresPerRecordAndPeer: 2,
         failuresPerRecord: 3,
       }),

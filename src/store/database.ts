@@ -192,6 +192,15 @@ const MIGRATIONS: readonly string[] = [
    ) WITHOUT ROWID;
    CREATE INDEX proof_record_proofs_by_time ON proof_record_proofs (proven_at);
    ALTER TABLE learned_routes ADD COLUMN failed_calls INTEGER NOT NULL DEFAULT 0`,
+  // 15: the caps count a peer's FAILED runs per hour (proof_peer_failures; all runs stay in proof_runs as a bound
+  // on work), and each proof keeps where the record's times sat on the originator's grids (the claimer's
+  // per-peer calibration of its pick).
+  `CREATE TABLE proof_peer_failures (peer TEXT NOT NULL, failed_at INTEGER NOT NULL);
+   CREATE INDEX proof_peer_failures_by_peer ON proof_peer_failures (peer, failed_at);
+   CREATE INDEX proof_peer_failures_by_time ON proof_peer_failures (failed_at);
+   ALTER TABLE proof_record_proofs ADD COLUMN start_offset INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE proof_record_proofs ADD COLUMN end_offset INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX proof_record_proofs_by_peer ON proof_record_proofs (peer, proven_at)`,
 ]
 
 export type Database = DatabaseSync

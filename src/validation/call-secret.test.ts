@@ -205,8 +205,18 @@ describe('finding the record a proof is about', () => {
     expect(offsetFromCentre(right.start, phases.start)).toBe(-980)
     expect(pickCallRecord([first, right], phases)?.id).toBe('first')
     const proven = (r: { id: string }) => r.id === 'first'
-    expect(pickCallRecord([first, right], phases, Q, proven)?.id).toBe('right')
+    expect(pickCallRecord([first, right], phases, { provenBefore: proven })?.id).toBe('right')
     // Only proven records left (a re-validation of the same call): the best of them.
-    expect(pickCallRecord([first], phases, Q, proven)?.id).toBe('first')
+    expect(pickCallRecord([first], phases, { provenBefore: proven })?.id).toBe('first')
+  })
+
+  it("scores records against the peer's expected offsets when the claimer has learned them", () => {
+    const phases = phasesFor(call)
+    const at = (id: string, ds: number, de: number) => ({ ...call, id, start: call.start + ds, end: call.end + de })
+    // This peer's times run about 1 s after ours: our right record sits near -1000 ms, another call near 0.
+    const right = at('right', -1_020, -970)
+    const other = at('other', 10_000 + 150, 20_000 - 200)
+    expect(pickCallRecord([right, other], phases)?.id).toBe('other')
+    expect(pickCallRecord([right, other], phases, { expectedOffset: { start: -1000, end: -1000 } })?.id).toBe('right')
   })
 })

@@ -564,20 +564,23 @@ describe('nothing lost on restart', () => {
 })
 
 describe('many calls to one number', () => {
-  it('keep one waiting validation per number: the newest call takes the place of older ones', async () => {
+  it('keep one waiting validation per number: calls while one waits are not scheduled, and it is not pushed back', async () => {
     const s = setup()
-    const first = s.call(T)
-    const second = s.call(T + 10 * 60_000)
-    const third = s.call(T + 20 * 60_000)
-    expect(s.scheduler.pending().map((p) => p.callId)).toEqual([third])
-    expect([first, second].some((id) => s.queue.isPending(id))).toBe(false)
-    s.clock.set(T + 30 * 60_000)
-    const outcomes = await s.scheduler.run()
-    // One run per claimer, about the newest call, not three.
-    expect(outcomes.map((o) => [o.callId, o.claimer, o.outcome])).toEqual([
-      [third, R, 'validated'],
-      [third, S, 'validated'],
+    // A call centre: a call every 10 s, each shorter than the validation delay (1 to 2 min here).
+    const ids: string[] = []
+    for (let i = 0; i < 30; i++) {
+      s.clock.set(T + i * 10_000 + 30_000)
+      ids.push(s.call(T + i * 10_000, T + i * 10_000 + 30_000))
+      if (i === 10) {
+        await s.scheduler.run() // the first call's validation is due at T + 90 s (random 0: delayMin)
+      }
+    }
+    expect(s.outcomes.map((o) => [o.callId, o.claimer, o.outcome])).toEqual([
+      [ids[0], R, 'validated'],
+      [ids[0], S, 'validated'],
     ])
+    // The next call after that run waits in turn; one run per claimer per waiting call, not thirty.
+    expect(s.scheduler.pending().map((p) => p.callId)).toEqual([ids[11]])
     expect(s.asked).toHaveLength(2)
   })
 })

@@ -124,11 +124,12 @@ export class ValidationScheduler<Ref> {
   callEnded(record: CallRecord): boolean {
     if (record.direction !== 'outbound' || record.path !== 'pstn' || record.end === null) return false
     if (record.outcome !== 'answered' || record.end - record.start < this.timing.minCallMs) return false
-    // One waiting validation per number: a newer call to it takes the place of an older one still waiting (each
-    // run asks every claimer once; many calls to one number must not become many runs against the same peers).
+    // One waiting validation per number: while one waits, a newer call to the number is not scheduled (each run
+    // asks every claimer once; many calls to one number must not become many runs against the same peers). The
+    // waiting one stays: before, the newer call took its place, so a number called more often than the delay
+    // (a call centre) was never validated at all.
     for (const p of this.deps.queue.pending()) {
-      if (p.callId !== record.id && this.deps.calls.get(p.callId)?.called === record.called)
-        this.deps.queue.finish(p.callId)
+      if (p.callId !== record.id && this.deps.calls.get(p.callId)?.called === record.called) return false
     }
     const span = this.timing.delayMaxMs - this.timing.delayMinMs
     this.deps.queue.schedule(record.id, record.end + this.timing.delayMinMs + Math.floor(this.deps.random() * span))
