@@ -231,7 +231,14 @@ export class ValidationProtocol {
           const provenBefore = (id: string) => this.deps.caps.provenFor(id)
           const expectedOffset = this.deps.caps.expectedOffset(peer)
           askedPhases = phases
-          const found = this.deps.findRecord({ numberKey, hourHint: hint, phases, usable, provenBefore, expectedOffset })
+          const found = this.deps.findRecord({
+            numberKey,
+            hourHint: hint,
+            phases,
+            usable,
+            provenBefore,
+            expectedOffset,
+          })
           // A spent record is treated as no record: the run goes on with a random password and fails.
           record = found !== undefined && usable(found.id) ? found : undefined
           return record
