@@ -36,7 +36,8 @@ async function enterprise(
     domain,
     numbers,
     ...(via !== undefined && { bootstrap: via.peer.chord.self }),
-    validation: { ...validation, ...(background && { delayMinMs: 0, delayMaxMs: 1 }) },
+    // One proof trusts a route in these tests (as in the demo), unless a test says otherwise.
+    validation: { proofsToTrust: 1, ...validation, ...(background && { delayMinMs: 0, delayMaxMs: 1 }) },
     ...(background && { validationPollMs: 100 }),
   })
   started.push(node)
@@ -282,8 +283,12 @@ describe('from a PSTN call to a learned route, between enterprise nodes on real 
     for (let i = 0; i < 2; i++) for (const n of [again, b]) await n.peer.chord.maintain()
     expect(again.validations.pending()).toEqual([pending])
     const outcomes = await again.validations.run({ everything: true })
-    expect(outcomes).toMatchObject([{ callId: 'out-8', outcome: 'validated', domain: 'bravo.example' }])
-    expect(again.routes.routesTo(bob, Date.now())).toHaveLength(1)
+    // A node's default: a new claimer's route is a candidate after one proved call, used after the second.
+    expect(outcomes).toMatchObject([
+      { callId: 'out-8', outcome: 'validated', domain: 'bravo.example', trusted: false, proofsNeeded: 2 },
+    ])
+    expect(again.routes.routesTo(bob, Date.now())).toHaveLength(0)
+    expect(again.routes.allRoutesTo(bob, Date.now())).toMatchObject([{ provenCalls: 1, trusted: false }])
     expect(again.validations.pending()).toEqual([])
   }, 30_000)
 

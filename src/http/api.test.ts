@@ -482,6 +482,8 @@ describe('routes and the block list', () => {
           domain: 'b.example',
           expiresAt: route.expiresAt,
           validatedAt: route.validatedAt,
+          provenCalls: 1,
+          trusted: true,
           claimer: route.claimer,
         },
       ],

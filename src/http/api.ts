@@ -213,6 +213,9 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
           domain: r.domain,
           expiresAt: r.expiresAt,
           validatedAt: r.validatedAt,
+          // Evidence: distinct calls proved in a row; a candidate (not trusted) carries no calls yet.
+          provenCalls: r.provenCalls ?? 1,
+          trusted: r.trusted !== false,
           ...(isOperator(principal) && { claimer: r.claimer }),
         }))
         return { status: 200, body: { routes } }

@@ -201,6 +201,21 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE proof_record_proofs ADD COLUMN start_offset INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE proof_record_proofs ADD COLUMN end_offset INTEGER NOT NULL DEFAULT 0;
    CREATE INDEX proof_record_proofs_by_peer ON proof_record_proofs (peer, proven_at)`,
+  // 16: evidence before trust: each route counts the distinct calls its claimer proved (proven_calls, the last
+  // one in last_call_id) and is used for calls only once trusted; claimers once trusted for a number are
+  // remembered (trusted_claimers), so that a route re-learned from the same claimer needs one proof. Routes
+  // learned before are kept as trusted.
+  `ALTER TABLE learned_routes ADD COLUMN proven_calls INTEGER NOT NULL DEFAULT 1;
+   ALTER TABLE learned_routes ADD COLUMN last_call_id TEXT;
+   ALTER TABLE learned_routes ADD COLUMN trusted INTEGER NOT NULL DEFAULT 1 CHECK (trusted IN (0, 1));
+   CREATE TABLE trusted_claimers (
+     number TEXT NOT NULL,
+     claimer TEXT NOT NULL,
+     since INTEGER NOT NULL,
+     PRIMARY KEY (number, claimer)
+   ) WITHOUT ROWID;
+   INSERT OR IGNORE INTO trusted_claimers (number, claimer, since)
+     SELECT number, claimer, validated_at FROM learned_routes`,
 ]
 
 export type Database = DatabaseSync

@@ -109,3 +109,12 @@ export const MAX_ROUTE_LIFETIME_MS = 7 * 24 * 3600_000
  * later calls' validations. (Each run is about a distinct call: RUNS_PER_CALL_AND_CLAIMER.)
  */
 export const FAILED_CALLS_TO_DROP_ROUTE = 2
+
+/**
+ * Distinct calls a claimer must prove, in a row, before its route to a number is used for calls, when it was
+ * not trusted for the number before. An impostor claimer that knows the caller guesses one call's secret with
+ * p = 3.7e-4 (guessing.ts), so a route it can use costs it p^2 = 1.4e-7 (target: 1e-6 per route); one proof
+ * would be p itself. Two PSTN calls before IME for a new number: the target's maximum. A claimer trusted for the
+ * number before (its route expired and is re-learned) needs one (trust.ts); in a conflict, more (ibid.).
+ */
+export const PROOFS_TO_TRUST = 2
