@@ -76,6 +76,11 @@ export interface BusyNumberResult {
   /** Validations until the first success, and until the second (0: never). */
   readonly firstSuccessAt: number
   readonly secondSuccessAt: number
+  /**
+   * The originator's calls placed (over the PSTN) before the second successful validation ran: with two proved
+   * calls needed, the PSTN calls before IME for this number (0: not reached).
+   */
+  readonly pstnCallsBeforeTrusted: number
 }
 
 /** A small seeded generator (mulberry32): uniform in [0, 1). */
@@ -154,6 +159,7 @@ export function simulateBusyNumber(overrides: Partial<BusyNumberScenario> = {}):
   let refused = 0
   let firstSuccessAt = 0
   let secondSuccessAt = 0
+  let trustedAt = 0
   const runDue = (until: number) => {
     due.sort((a, b) => a.at - b.at)
     while (due.length > 0 && due[0]!.at <= until) {
@@ -177,7 +183,10 @@ export function simulateBusyNumber(overrides: Partial<BusyNumberScenario> = {}):
       if (picked?.id === call.id) {
         succeeded++
         if (succeeded === 1) firstSuccessAt = validations
-        if (succeeded === 2) secondSuccessAt = validations
+        if (succeeded === 2) {
+          secondSuccessAt = validations
+          trustedAt = at
+        }
         const offsets = {
           start: offsetFromCentre(picked.start, phases.start, CALL_TIME_QUANTUM_MS),
           end: offsetFromCentre(picked.end, phases.end, CALL_TIME_QUANTUM_MS),
@@ -205,5 +214,6 @@ export function simulateBusyNumber(overrides: Partial<BusyNumberScenario> = {}):
     successRate: validations === 0 ? 0 : succeeded / validations,
     firstSuccessAt,
     secondSuccessAt,
+    pstnCallsBeforeTrusted: trustedAt === 0 ? 0 : mine.filter((c) => c.mine!.start < trustedAt).length,
   }
 }
