@@ -7,6 +7,7 @@ import { ringIdToHex } from '../src/core/ring.js'
 import { startEnterpriseNode, type EnterpriseNode } from '../src/node.js'
 import { DEFAULT_TICKET_VALIDITY_S } from '../src/tickets/constants.js'
 import { verifyTicket } from '../src/tickets/mint.js'
+import type { ImeEvent } from '../src/http/events.js'
 import type { ValidationOutcome, ValidationTiming } from '../src/validation/scheduler.js'
 
 const alice = '+12015550100' as E164
@@ -202,6 +203,77 @@ describe('from a PSTN call to a learned route, between enterprise nodes on real 
     const after = a.routes.routesTo(bob, Date.now())
     expect(after).toMatchObject([{ domain: 'bravo.example', claimer: learned!.claimer }])
     expect(after[0]!.validatedAt).toBeGreaterThanOrEqual(learned!.validatedAt)
+  }, 30_000)
+
+  it('evidence before trust and conflicts, with the default of two proved calls', async () => {
+    const a = await enterprise('alpha.example', [alice], undefined, false, { proofsToTrust: 2 })
+    const b = await enterprise('bravo.example', [bob], a)
+    const c = await enterprise('charlie.example', [bob], a) // claims bob's number too
+    for (let i = 0; i < 2; i++) for (const n of started) await n.peer.chord.maintain()
+    const events: ImeEvent[] = []
+    a.events.subscribe((e) => events.push(e))
+    const bravo = ringIdToHex(b.peer.chord.self.id)
+    const call = (id: string, start: number, at: EnterpriseNode[]) => {
+      const details = { path: 'pstn' as const, caller: alice, called: bob, outcome: 'answered' as const }
+      for (const n of at) {
+        n.recordCall({
+          ...details,
+          id: `in-${id}`,
+          direction: 'inbound',
+          user: 'bob',
+          start: start + 800,
+          end: start + 120_600,
+        })
+      }
+      a.recordCall({ ...details, id: `out-${id}`, direction: 'outbound', user: 'alice', start, end: start + 120_000 })
+    }
+    // 1st call: bravo proves it (a candidate: not used yet), charlie cannot. (Claimers come in ring order.)
+    call('1', T, [b])
+    const first = await a.validations.run({ everything: true })
+    expect(first.find((o) => o.claimer === bravo)).toMatchObject({
+      domain: 'bravo.example',
+      outcome: 'validated',
+      trusted: false,
+      provenCalls: 1,
+      proofsNeeded: 2,
+    })
+    expect(first.find((o) => o.claimer !== bravo)).toMatchObject({ outcome: 'failed', failure: 'not-proven' })
+    expect(a.routes.routesTo(bob, Date.now())).toEqual([])
+    expect(events.map((e) => e.type)).toContain('route-candidate')
+    // 2nd call: bravo's route is trusted: the next call goes over IME.
+    call('2', T + 600_000, [b])
+    await a.validations.run({ everything: true })
+    expect(a.routes.routesTo(bob, Date.now())).toMatchObject([{ domain: 'bravo.example', provenCalls: 2 }])
+    // 3rd call: charlie proves it too (two domains proving one number): a conflict, shown to the operator;
+    // bravo's route stays the one in use.
+    call('3', T + 1_200_000, [b, c])
+    const third = await a.validations.run({ everything: true })
+    expect(third.find((o) => o.claimer === bravo)).toMatchObject({ trusted: true, provenCalls: 3 })
+    const newcomer = third.find((o) => o.claimer !== bravo)!
+    expect(newcomer).toMatchObject({
+      domain: 'charlie.example',
+      trusted: false,
+      provenCalls: 1,
+      conflictWith: 'bravo.example',
+    })
+    // More than bravo had when charlie proved: 3 or 4, depending on which was asked first.
+    expect(newcomer.proofsNeeded).toBeGreaterThanOrEqual(3)
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'route-conflict',
+        number: bob,
+        domain: 'charlie.example',
+        established: 'bravo.example',
+        trusted: false,
+      }),
+    )
+    expect(a.routes.routesTo(bob, Date.now()).map((r) => r.domain)).toEqual(['bravo.example'])
+    expect(
+      a.routes
+        .allRoutesTo(bob, Date.now())
+        .map((r) => r.domain)
+        .sort(),
+    ).toEqual(['bravo.example', 'charlie.example'])
   }, 30_000)
 
   it('re-validates a route before it expires, and drops it once the claimer fails to prove two calls in a row', async () => {

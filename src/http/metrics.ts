@@ -30,6 +30,7 @@ export class NodeMetrics {
   readonly tickets: Counter<'outcome'>
   readonly calls: Counter<'path' | 'direction'>
   readonly fallbacks: Counter
+  readonly conflicts: Counter<'trusted'>
   readonly authFailures: Counter
   readonly scansDetected: Counter<'face'>
 
@@ -61,6 +62,12 @@ export class NodeMetrics {
       name: 'ime_calls_total',
       help: 'Answered calls by path (pstn, ime) and direction',
       labelNames: ['path', 'direction'],
+      registers,
+    })
+    this.conflicts = new Counter({
+      name: 'ime_route_conflicts_total',
+      help: 'Validations in which a second domain proved a number another domain holds a trusted route to, by whether the newcomer is now trusted',
+      labelNames: ['trusted'],
       registers,
     })
     this.fallbacks = new Counter({

@@ -54,6 +54,9 @@ export interface RouteDto {
   readonly validatedAt: number
   /** The callee domain's public SIP WebSocket; derived from sipUri when absent. */
   readonly wsUrl?: string
+  /** The operator's list: distinct calls proved in a row, and whether the route carries calls yet. */
+  readonly provenCalls?: number
+  readonly trusted?: boolean
 }
 
 /** ime: over a learned route; pstn: over the PSTN; internal: to or from a user of the same enterprise. */
@@ -184,7 +187,18 @@ export function parseRoutes(body: unknown): RouteDto[] {
     // GET /api/routes (the list) carries no tickets: such routes are shown, never dialled (ticket '').
     if (!number || !sipUri || !domain || expiresAt === undefined || validatedAt === undefined) continue
     const wsUrl = str(r.wsUrl)
-    routes.push({ number, sipUri, domain, ticket: ticket ?? '', expiresAt, validatedAt, ...(wsUrl ? { wsUrl } : {}) })
+    const provenCalls = typeof r.provenCalls === 'number' ? r.provenCalls : undefined
+    routes.push({
+      number,
+      sipUri,
+      domain,
+      ticket: ticket ?? '',
+      expiresAt,
+      validatedAt,
+      ...(wsUrl ? { wsUrl } : {}),
+      ...(provenCalls !== undefined && { provenCalls }),
+      ...(typeof r.trusted === 'boolean' && { trusted: r.trusted }),
+    })
   }
   return routes
 }

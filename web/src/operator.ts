@@ -5,6 +5,7 @@ import { ApiClient, ApiError, toMillis, type RouteDto } from './api.js'
 import { byId, h, takeFragmentToken } from './dom.js'
 import { displayNumber } from './number.js'
 import { ringFraction, ringNodes, ringPoint, shortId, type RingNode } from './ring.js'
+import { conflictedNumbers, evidenceOf } from './routes-view.js'
 
 const TOKEN_KEY = 'ime.operatorToken'
 const api = new ApiClient({ token: takeFragmentToken() ?? sessionStorage.getItem(TOKEN_KEY) ?? undefined })
@@ -109,14 +110,17 @@ function showStatus(status: unknown): void {
 
 function showRoutes(routes: RouteDto[]): void {
   const body = byId('routes').querySelector('tbody')
+  const conflicts = conflictedNumbers(routes)
   body?.replaceChildren(
     ...(routes.length
       ? routes.map((r) =>
           h(
             'tr',
-            {},
-            h('td', {}, displayNumber(r.number)),
-            h('td', {}, r.domain),
+            conflicts.has(r.number)
+              ? { class: 'conflict', title: 'Conflict: more than one domain proved this number' }
+              : {},
+            h('td', {}, displayNumber(r.number) + (conflicts.has(r.number) ? ' (conflict)' : '')),
+            h('td', {}, `${r.domain}${evidenceOf(r) ? ` (${evidenceOf(r)})` : ''}`),
             h('td', {}, h('code', {}, r.sipUri)),
             h('td', {}, when(r.validatedAt)),
             h('td', {}, when(r.expiresAt)),
