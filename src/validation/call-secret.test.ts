@@ -208,6 +208,12 @@ describe('finding the record a proof is about', () => {
     expect(pickCallRecord([first, right], phases, { provenBefore: proven })?.id).toBe('right')
     // Only proven records left (a re-validation of the same call): the best of them.
     expect(pickCallRecord([first], phases, { provenBefore: proven })?.id).toBe('first')
+    // A re-validation of a proven call with another call in the hour: the proven record still wins while it
+    // fits more than the margin better (here 50 ms against 3 s).
+    const proved = { ...first, id: 'proved', start: 945_919 + 50, end: 950_768 - 50 }
+    const later = { ...first, id: 'later', start: 945_919 + 30_000 + 3_000, end: 950_768 + 40_000 + 2_900 }
+    const isProved = (r: { id: string }) => r.id === 'proved'
+    expect(pickCallRecord([proved, later], phases, { provenBefore: isProved })?.id).toBe('proved')
   })
 
   it("scores records against the peer's expected offsets when the claimer has learned them", () => {

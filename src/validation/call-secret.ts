@@ -11,7 +11,7 @@
  */
 import { isE164, type E164 } from '../core/e164.js'
 import { err, ok, type Result } from '../core/result.js'
-import { CALL_TIME_QUANTUM_MS, START_HINT_PERIOD_MS } from './constants.js'
+import { CALL_TIME_QUANTUM_MS, PROVEN_RECORD_MARGIN_MS, START_HINT_PERIOD_MS } from './constants.js'
 import { prefixFreeCat } from './cpace.js'
 
 export { CALL_TIME_QUANTUM_MS } from './constants.js'
@@ -108,9 +108,11 @@ export interface PickOptions<T> {
   readonly quantum?: number
   /**
    * Records this claimer already proved (for the asking peer, or for another: a call has one originator): an
-   * originator validates a call once per claimer, so such a record is almost never the one it means now (a
-   * call-back within the hour after a validated call is the ordinary case); picked only when no other is left
-   * (a re-validation of the same call).
+   * originator validates a call once per claimer, so such a record is rarely the one it means now (a call-back
+   * within the hour after a validated call is the ordinary case). Its score is worsened by
+   * PROVEN_RECORD_MARGIN_MS: the right, unproven record wins unless it sits that much further from the
+   * expectation, while a re-validation of the same call still finds it unless another record fits within the
+   * margin too.
    */
   readonly provenBefore?: (record: T) => boolean
   /**
@@ -136,10 +138,10 @@ export function pickCallRecord<T extends CallDetails>(
   options: PickOptions<T> = {},
 ): T | undefined {
   const { quantum = CALL_TIME_QUANTUM_MS, provenBefore = () => false, expectedOffset = { start: 0, end: 0 } } = options
-  const fresh = candidates.filter((c) => !provenBefore(c))
   let best: { record: T; score: number } | undefined
-  for (const record of fresh.length > 0 ? fresh : candidates) {
-    const score = fitScore(record, phases, expectedOffset, quantum)
+  for (const record of candidates) {
+    const margin = provenBefore(record) ? PROVEN_RECORD_MARGIN_MS : 0
+    const score = fitScore(record, phases, expectedOffset, quantum) + margin
     if (best === undefined || score < best.score || (score === best.score && record.start < best.record.start)) {
       best = { record, score }
     }
