@@ -5,6 +5,7 @@
  * One registry per node, so that several nodes in one process (the demo) do not mix their figures; process
  * metrics (CPU, memory, event loop, GC) come from one registry per process.
  */
+import { RecentRefusals } from './activity.js'
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
 import type { CallAgentEvent } from '../sip/call-agent.js'
 
@@ -31,6 +32,8 @@ export class NodeMetrics {
   readonly calls: Counter<'path' | 'direction'>
   readonly fallbacks: Counter
   readonly conflicts: Counter<'trusted'>
+  /** The last day's ticket refusals with their codes, for the operator page's plot (in memory). */
+  readonly refusals = new RecentRefusals()
   readonly authFailures: Counter
   readonly scansDetected: Counter<'face'>
 
