@@ -16,6 +16,8 @@ export const endpoints = {
   status: '/api/status',
   /** GET /api/validations?limit=N: the outcomes of validations, newest first (operator). */
   validations: (limit: number) => `/api/validations?limit=${limit}`,
+  /** GET /api/activity?window=hour|day: counts over time for the operator page's plots (operator). */
+  activity: (window: 'hour' | 'day') => `/api/activity?window=${window}`,
 } as const
 
 /** Sent on every state-changing request; a cross-site form cannot set it. */
@@ -311,6 +313,12 @@ export class ApiClient {
 
   async status(): Promise<unknown> {
     return this.request('GET', endpoints.status)
+  }
+
+  /** Counts over the last hour or day, per bucket and label (calls, validations, conflicts, ticket refusals). */
+  async activity(window: 'hour' | 'day'): Promise<Record<string, unknown>> {
+    const body = await this.request('GET', endpoints.activity(window))
+    return body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {}
   }
 
   /** The newest validation outcomes (each with `at`, ms), newest first. */
