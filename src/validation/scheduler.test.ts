@@ -639,6 +639,24 @@ describe('evidence before trust (PROOFS_TO_TRUST = 2)', () => {
     expect(again.outcomes).toMatchObject([{ outcome: 'validated', trusted: false, proofsNeeded: 2 }])
   })
 
+  it('a candidate must prove the calls in a row as they come: a run it does not finish drops it too', async () => {
+    const s = setup(':memory:', T, 2)
+    s.claims.delete(S)
+    await validateCall(s, T)
+    s.answers[R] = 'unreachable' // an impostor would skip the runs that do not favour its guess
+    const skipped = await validateCall(s, T + 2 * HOUR)
+    expect(skipped.outcomes).toMatchObject([{ outcome: 'failed', failure: 'unreachable', dropped: true }])
+    expect(s.routes.allRoutesTo(bob, s.clock.now())).toEqual([])
+    // A trusted route is not touched by an unreachable claimer (only failed proofs count against it).
+    s.answers[R] = 'prove'
+    await validateCall(s, T + 4 * HOUR)
+    await validateCall(s, T + 6 * HOUR)
+    s.answers[R] = 'timeout'
+    const late = await validateCall(s, T + 8 * HOUR)
+    expect(late.outcomes).toMatchObject([{ failure: 'timeout', dropped: false }])
+    expect(s.routeOf(R)).toMatchObject({ trusted: true })
+  })
+
   it('a conflict: the established route stays in use until the newcomer has proved more; reported each time', async () => {
     const s = setup(':memory:', T, 2)
     s.claims.delete(S)

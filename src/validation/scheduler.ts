@@ -299,6 +299,18 @@ export class ValidationScheduler<Ref> {
     return this.deps.routes.dropClaimer(number, claimer) > 0
   }
 
+  /**
+   * A run with a candidate's claimer that ended without a proof, of whatever kind (unreachable, timeout,
+   * refused...): the candidate goes. Its evidence must be the calls in a row as they come, or an impostor could
+   * answer only the runs whose timing favours its guess and play unreachable for the rest (docs/validation.md).
+   * A trusted route is not touched: only failed proofs count against it.
+   */
+  private candidateBroken(number: E164, claimer: string): boolean {
+    const routes = this.deps.routes.allRoutesTo(number, this.deps.clock.now()).filter((r) => r.claimer === claimer)
+    if (routes.length === 0 || routes.some((r) => r.trusted !== false)) return false
+    return this.deps.routes.dropClaimer(number, claimer) > 0
+  }
+
   private async proveOnce(
     claimer: Claimer<Ref>,
     record: CallRecord,
@@ -309,7 +321,10 @@ export class ValidationScheduler<Ref> {
     const proven = await this.deps.prove(claimer, details)
     if (!proven.ok) {
       const { kind: failure, reason } = proven.error
-      const dropped = failure === 'not-proven' && this.failedProof(record.called, claimer.nodeId)
+      const dropped =
+        failure === 'not-proven'
+          ? this.failedProof(record.called, claimer.nodeId)
+          : this.candidateBroken(record.called, claimer.nodeId)
       return { outcome: { ...base, outcome: 'failed', dropped, failure, reason }, result: failure }
     }
     // A claimer that now answers for another domain: its route under the old domain goes.
