@@ -1,8 +1,10 @@
 /**
  * Background validation: after an outbound PSTN call of at least a minimum length, look the number up at a
  * random later time, run the proof with every claimer, and keep a learned route for each that proves it took
- * the call. A claimer that answers and cannot prove the call loses its route to the number (other claimers keep
- * theirs); one that cannot be reached, times out, refuses or breaks the protocol keeps it until it expires. A
+ * the call; the route carries calls once its claimer has proved enough distinct calls in a row (trust.ts). A
+ * trusted route's claimer that cannot prove two calls in a row loses its route to the number (other claimers
+ * keep theirs); one that cannot be reached, times out, refuses or breaks the protocol keeps it until it expires;
+ * a candidate goes at the first run that ends without a proof. A
  * learned route is re-validated with the same claimer, on the most recent suitable outbound call to the number,
  * once a set fraction of its lifetime has passed (and again after a while if that run could not be completed);
  * without such a call it simply expires. What waits is kept in an injected ValidationQueue (SQLite in the
