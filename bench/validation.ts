@@ -12,6 +12,7 @@ import { selfNodeRef } from '../src/p2p/chord-transport.js'
 import { createImeLibp2p } from '../src/p2p/libp2p-node.js'
 import { ValidationProtocol, type ClaimedCall } from '../src/p2p/validation-protocol.js'
 import { AttemptCaps, MemoryAttemptCapStore } from '../src/validation/attempt-caps.js'
+import { busyNumberReport, printBusyNumberReport } from './validation-busy.js'
 import { median, percentile, printJson, printTable, round } from './report.js'
 
 const rand = (n: number) => new Uint8Array(randomBytes(n))
@@ -20,12 +21,27 @@ export const validationBench: Command = {
   name: 'validation',
   summary: 'knowledge-proof validations between two libp2p nodes on loopback: latency and rate',
   help: `Usage: ime bench validation [--runs N] [--concurrency C] [--json]
+       ime bench validation --busy [--json]
 
   --runs N         validations in each phase (default 300)
   --concurrency C  validations in flight at once in the rate phase (default 8)
+  --busy           no network: a busy number's validation success (simulated over the claimer's real logic),
+                   the impostor's chance per route (the model, checked by an attack simulation) and the PSTN
+                   calls before IME
   --json           print one JSON object as the last line`,
-  options: { runs: { type: 'string' }, concurrency: { type: 'string' }, json: { type: 'boolean' } },
+  options: {
+    runs: { type: 'string' },
+    concurrency: { type: 'string' },
+    busy: { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
   async run(args) {
+    if (args.values.busy === true) {
+      const result = busyNumberReport()
+      printBusyNumberReport(result)
+      if (args.values.json === true) printJson(result)
+      return 0
+    }
     const runs = intOption(args, 'runs', 300, 10, 100_000)
     const concurrency = intOption(args, 'concurrency', 8, 1, 256)
     const record: ClaimedCall = {
@@ -37,6 +53,7 @@ export const validationBench: Command = {
     }
     const caps = new AttemptCaps(new MemoryAttemptCapStore(), {
       perPeerPerHour: Number.MAX_SAFE_INTEGER,
+      failuresPerPeerPerHour: Number.MAX_SAFE_INTEGER,
       failuresPerRecordAndPeer: 3,
       failuresPerRecord: 10,
     })

@@ -60,7 +60,7 @@ async function pair(caps = new AttemptCaps()) {
     randomBytes: rand,
   })
   const claimer = new ValidationProtocol(b!, {
-    findRecord: (key, hour) =>
+    findRecord: ({ numberKey: key, hourHint: hour }) =>
       Buffer.from(key).equals(Buffer.from(numberKey)) && hour === Math.floor(record.start / 3600_000)
         ? record
         : undefined,
@@ -135,6 +135,7 @@ describe('validation protocol over libp2p', () => {
   it("counts failures per record and peer: one stranger cannot spend another peer's record alone", async () => {
     const caps = new AttemptCaps(new MemoryAttemptCapStore(), {
       perPeerPerHour: 20,
+      failuresPerPeerPerHour: 20,
       failuresPerRecordAndPeer: 2,
       failuresPerRecord: 3,
     })
@@ -155,10 +156,35 @@ describe('validation protocol over libp2p', () => {
     expect(proven).toHaveLength(1)
   })
 
+  it("caps a peer's FAILED runs per hour: a busy honest originator is never refused, a guesser is", async () => {
+    const { originator, claimerRef } = await pair(
+      new AttemptCaps(new MemoryAttemptCapStore(), {
+        perPeerPerHour: 1000,
+        failuresPerPeerPerHour: 2,
+        failuresPerRecordAndPeer: 3,
+        failuresPerRecord: 10,
+      }),
+    )
+    for (let i = 0; i < 6; i++) expect((await originator.prove(claimerRef, originatorCall, numberKey)).ok).toBe(true)
+    const stranger = await another()
+    const guess = { ...originatorCall, caller: '+12015550177' as E164 }
+    for (let i = 0; i < 2; i++) {
+      const failed = await stranger.prove(claimerRef, guess, numberKey)
+      expect(failed.ok ? 'proven' : failed.error.kind).toBe('not-proven')
+    }
+    const refused = await stranger.prove(claimerRef, originatorCall, numberKey)
+    expect(refused.ok ? 'proven' : refused.error).toEqual({
+      kind: 'refused',
+      reason: 'the claimer refused: too many failed proof attempts from this peer (2 per hour)',
+    })
+    expect((await originator.prove(claimerRef, originatorCall, numberKey)).ok).toBe(true)
+  })
+
   it('caps the runs one peer may start per hour', async () => {
     const { originator, claimerRef, a, b } = await pair(
       new AttemptCaps(new MemoryAttemptCapStore(), {
         perPeerPerHour: 2,
+        failuresPerPeerPerHour: 20,
         failuresPerRecordAndPeer: 3,
         failuresPerRecord: 10,
       }),

@@ -57,7 +57,7 @@ describe('ime pstn and ime node --config, as separate processes', () => {
           },
           http: { port: 0, operatorToken: `operator-token-of-${name}` },
           users: [{ name: user, password: `${user}-password`, number }],
-          validation: { minCallMs: 500, delayMinMs: 0, delayMaxMs: 0, pollMs: 3_600_000 },
+          validation: { minCallMs: 500, delayMinMs: 0, delayMaxMs: 0, pollMs: 3_600_000, proofsToTrust: 1 },
         }),
       )
       return file

@@ -62,7 +62,7 @@ describe('kill -9 of a claimer during validations', () => {
       overlay: 'crash-validation',
       domain: 'alpha.example',
       bootstrap: nodeRefFromMultiaddr(first.multiaddr),
-      validation: { minCallMs: 1_000, delayMinMs: 0, delayMaxMs: 0 },
+      validation: { minCallMs: 1_000, delayMinMs: 0, delayMaxMs: 0, proofsToTrust: 1 },
       validationPollMs: 3_600_000,
       onValidation: (o) => o.outcome === 'validated' && firstValidated(),
     })

@@ -2,7 +2,8 @@
  * The IME story end to end on real sockets, in the demo world: alice at alpha calls bob's number; the first call
  * goes over the PSTN and both ends record it; alpha's node validates over libp2p (CPace) and learns bravo's route
  * and ticket; the second call goes over IME straight to bravo's edge with the ticket; with bravo's edge down, the
- * third falls back to the PSTN within the timeout.
+ * third falls back to the PSTN within the timeout; that call's validation keeps the route (issue 18: the claimer
+ * used to pick the first call, already proven, and the failed proof dropped the good route).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -116,16 +117,27 @@ describe('demo world: PSTN first, validation, then IME, then fallback', () => {
     expect(third.final.status).toBe(200)
     expect(Date.now() - t0).toBeLessThan(4_000)
     expect(events.some((x) => x.name === 'alpha' && x.e.type === 'fallback')).toBe(true)
+    await new Promise((r) => setTimeout(r, 1_300))
     expect((await alice.bye(third.dialog!)).status).toBe(200)
     expect(await (await asOperator(bravo, '/api/edge/up')).json()).toEqual({ up: true })
+    await new Promise((r) => setTimeout(r, 600))
 
-    // 5. What happened shows in each node's metrics (operator only), next to libp2p's own.
+    // 5. The fallback call's validation, within the hour of the first: bravo proves that call (not the first,
+    // already proven for alpha) and the route stays.
+    const before = alpha.node.routes.routesTo(bobNumber, Date.now())
+    const again = await asOperator(alpha, '/api/validation/run')
+    const { outcomes: later } = (await again.json()) as { outcomes: { outcome: string; dropped: boolean }[] }
+    expect(later).toEqual([expect.objectContaining({ outcome: 'validated', dropped: false, domain: 'bravo.example' })])
+    const after = alpha.node.routes.routesTo(bobNumber, Date.now())
+    expect(after.map((r) => [r.domain, r.claimer])).toEqual(before.map((r) => [r.domain, r.claimer]))
+
+    // 6. What happened shows in each node's metrics (operator only), next to libp2p's own.
     const scrape = async (e: typeof alpha) =>
       (await fetch(`${e.node.http!.url}/metrics`, { headers: { authorization: `Bearer ${e.operatorToken}` } })).text()
     expect((await fetch(`${api}/metrics`)).status).toBe(401)
     const alphaMetrics = await scrape(alpha)
     expect(alphaMetrics).toMatch(/^ime_fallbacks_total 1$/m)
-    expect(alphaMetrics).toMatch(/^ime_validations_total\{outcome="validated",kind="first"\} 1$/m)
+    expect(alphaMetrics).toMatch(/^ime_validations_total\{outcome="validated",kind="first"\} 2$/m)
     expect(alphaMetrics).toMatch(/^ime_calls_total\{path="ime",direction="outbound"\} 1$/m)
     expect(alphaMetrics).toMatch(/^ime_learned_routes 1$/m)
     expect(alphaMetrics).toMatch(/^libp2p_/m)

@@ -197,6 +197,7 @@ Ctrl-C or SIGTERM leaves the ring gracefully (records handed to the successor) a
             ...(c.validation.revalidateAtFraction !== undefined && {
               revalidateAtFraction: c.validation.revalidateAtFraction,
             }),
+            ...(c.validation.proofsToTrust !== undefined && { proofsToTrust: c.validation.proofsToTrust }),
           },
           ...(c.validation.pollMs !== undefined && { validationPollMs: c.validation.pollMs }),
           callRetentionMs: Math.round(c.retentionDays * 24 * 3600_000),

@@ -123,6 +123,7 @@ export const nodeConfigSchema = z.strictObject({
       delayMaxMs: ms.optional(),
       pollMs: ms.min(100).optional(),
       revalidateAtFraction: z.number().gt(0).max(1).optional(),
+      proofsToTrust: z.number().int().min(1).max(10).optional(),
     })
     .default({}),
   retentionDays: z.number().positive().default(7),

@@ -39,6 +39,11 @@ export interface WorldOptions {
   readonly basePort?: number
   /** Validation timing: the demo shortens the 1-60 min random delay. */
   readonly validation?: { minCallMs: number; delayMinMs: number; delayMaxMs: number }
+  /**
+   * Distinct calls proved before a route carries calls (default 1 here, so the walkthrough needs one PSTN call;
+   * a real node's default is PROOFS_TO_TRUST, 2).
+   */
+  readonly proofsToTrust?: number
   readonly validationPollMs?: number
   readonly imeTimeoutMs?: number
   readonly onValidation?: (enterprise: string, outcome: ValidationOutcome) => void
@@ -233,7 +238,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
         }),
       },
       clock: skewed(spec.clockSkewMs),
-      ...(options.validation !== undefined && { validation: options.validation }),
+      validation: { ...options.validation, proofsToTrust: options.proofsToTrust ?? 1 },
       ...(options.validationPollMs !== undefined && { validationPollMs: options.validationPollMs }),
       ...(options.onValidation !== undefined && {
         onValidation: (o: ValidationOutcome) => options.onValidation?.(spec.name, o),

@@ -470,6 +470,21 @@ describe('malformed requests', () => {
   })
 })
 
+describe('activity over time', () => {
+  it('gives the operator counts per bucket over the last hour or day; a user may not see it', async () => {
+    const node = await startTestNode()
+    nodes.push(node)
+    const operator = { authorization: `Bearer ${OPERATOR_TOKEN}` }
+    const hour = await (await fetch(node.url + '/api/activity', { headers: operator })).json()
+    expect(hour).toMatchObject({ window: 'hour', bucketMs: 300_000, calls: {}, validations: {}, conflicts: {} })
+    const day = await fetch(node.url + '/api/activity?window=day', { headers: operator })
+    expect(await day.json()).toMatchObject({ window: 'day', bucketMs: 3_600_000 })
+    expect((await fetch(node.url + '/api/activity?window=week', { headers: operator })).status).toBe(400)
+    const user = { authorization: `Bearer ${node.session('alice')}` }
+    expect((await fetch(node.url + '/api/activity', { headers: user })).status).toBe(403)
+  })
+})
+
 describe('routes and the block list', () => {
   it('shows routes with the ticket per number; the operator removes routes and blocks domains', async () => {
     const node = await start()
@@ -496,6 +511,8 @@ describe('routes and the block list', () => {
           domain: 'b.example',
           expiresAt: route.expiresAt,
           validatedAt: route.validatedAt,
+          provenCalls: 1,
+          trusted: true,
           claimer: route.claimer,
         },
       ],

@@ -6,6 +6,7 @@
  * calls and the routes the node learned; operator acts need the operator role. Cookie-authenticated requests
  * that change state must carry `X-IME-CSRF: 1` or a same-origin Origin. No CORS headers are ever sent.
  */
+import { activity } from './activity.js'
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
@@ -40,6 +41,8 @@ export interface HttpApiDeps {
   calls: Pick<CallRecordStore, 'add' | 'list'>
   /** The outcomes of validations, newest first (GET /api/validations); without it, the list is empty. */
   validations?: { recent(limit: number): readonly { at: number; outcome: ValidationOutcome }[] }
+  /** Recent ticket refusals (GET /api/activity); without it, none. */
+  ticketRefusals?: { list(): readonly { at: number; code: string }[] }
   /** Runs every pending validation now; their outcomes. */
   runValidations(): Promise<readonly ValidationOutcome[]>
   /** The node's ids, ring neighbours and counters. */
@@ -226,6 +229,9 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
           domain: r.domain,
           expiresAt: r.expiresAt,
           validatedAt: r.validatedAt,
+          // Evidence: distinct calls proved in a row; a candidate (not trusted) carries no calls yet.
+          provenCalls: r.provenCalls ?? 1,
+          trusted: r.trusted !== false,
           ...(isOperator(principal) && { claimer: r.claimer }),
         }))
         return { status: 200, body: { routes } }
@@ -305,6 +311,22 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
         body: iceServersFor(deps.ice, principal!.name, deps.clock.now()),
         headers: { 'cache-control': 'no-store' },
       }),
+    },
+    {
+      method: 'GET',
+      path: '/api/activity',
+      access: 'operator',
+      handle({ url }) {
+        const window = url.searchParams.get('window') ?? 'hour'
+        if (window !== 'hour' && window !== 'day') return error(400, 'window must be hour or day')
+        const now = deps.clock.now()
+        const input = {
+          calls: deps.calls.list({ limit: 10_000 }),
+          validations: deps.validations?.recent(1_000) ?? [],
+          ticketRefusals: deps.ticketRefusals?.list() ?? [],
+        }
+        return { status: 200, body: activity(input, now, window) }
+      },
     },
     {
       method: 'GET',

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { ManualClock } from '../core/clock.js'
 import type { E164 } from '../core/e164.js'
 import type { CallRecord } from '../validation/call-record.js'
-import { EventHub, visibleTo } from './events.js'
+import { EventHub, validationEvents, visibleTo } from './events.js'
 import { SseStream } from './sse.js'
 import { OPERATOR_TOKEN, START, startTestNode, type TestNode } from '../testing/http-test-node.js'
 
@@ -182,5 +182,36 @@ describe('a slow event stream client', () => {
     expect(stream.isClosed).toBe(true)
     expect(res.ended).toBe(true)
     expect(closed).toBe(1)
+  })
+})
+
+describe('validation events', () => {
+  const base = { callId: 'out-1', number: '+12025550102' as E164, kind: 'first' as const, dropped: false }
+  it('a trusted route is learned; a candidate is announced as one; a conflict is its own event', () => {
+    expect(
+      validationEvents({ ...base, outcome: 'validated', domain: 'b.example', trusted: true }).map((e) => e.type),
+    ).toEqual(['validation', 'route-learned'])
+    const conflict = validationEvents({
+      ...base,
+      outcome: 'validated',
+      domain: 'c.example',
+      trusted: false,
+      provenCalls: 1,
+      proofsNeeded: 3,
+      conflictWith: 'b.example',
+    })
+    expect(conflict.slice(1)).toEqual([
+      { type: 'route-candidate', number: base.number, domain: 'c.example', provenCalls: 1, proofsNeeded: 3 },
+      {
+        type: 'route-conflict',
+        number: base.number,
+        domain: 'c.example',
+        established: 'b.example',
+        trusted: false,
+        provenCalls: 1,
+        proofsNeeded: 3,
+      },
+    ])
+    expect(validationEvents({ ...base, outcome: 'failed', failure: 'not-proven' })).toHaveLength(1)
   })
 })

@@ -18,6 +18,21 @@ export interface RingNodeView {
 export type ImeEvent =
   | { type: 'validation'; outcome: ValidationOutcome }
   | { type: 'route-learned'; number: string; domain: string; claimer?: string }
+  /** A claimer proved a call but its route does not carry calls yet: it needs more proved calls (trust.ts). */
+  | { type: 'route-candidate'; number: string; domain: string; provenCalls: number; proofsNeeded: number }
+  /**
+   * Two domains proved the same number: `domain` proved a call while `established` holds a trusted route to it.
+   * The established route stays in use until the newcomer has proved more calls (trusted tells whether it has).
+   */
+  | {
+      type: 'route-conflict'
+      number: string
+      domain: string
+      established: string
+      trusted: boolean
+      provenCalls: number
+      proofsNeeded: number
+    }
   | { type: 'route-dropped'; number?: string; domain?: string; count: number; reason: string }
   | { type: 'call'; call: CallRecord }
   | { type: 'ring'; change: 'successor' | 'predecessor' | 'joined' | 'left'; node: RingNodeView | null }
@@ -76,18 +91,36 @@ export function ringEvents(event: ChordEvent): ImeEvent[] {
   return []
 }
 
-/** The events a validation outcome makes: the outcome, and a learned route when it validated. */
+/**
+ * The events a validation outcome makes: the outcome; when it validated, a learned route (or a candidate that
+ * needs more proved calls), and a conflict when another domain holds a trusted route to the number.
+ */
 export function validationEvents(outcome: ValidationOutcome): ImeEvent[] {
-  const learned: ImeEvent[] =
-    outcome.outcome === 'validated' && outcome.domain !== undefined
-      ? [
-          {
-            type: 'route-learned',
-            number: outcome.number,
-            domain: outcome.domain,
-            ...(outcome.claimer !== undefined && { claimer: outcome.claimer }),
-          },
-        ]
-      : []
-  return [{ type: 'validation', outcome }, ...learned]
+  const events: ImeEvent[] = [{ type: 'validation', outcome }]
+  if (outcome.outcome !== 'validated' || outcome.domain === undefined) return events
+  const { number, domain } = outcome
+  const provenCalls = outcome.provenCalls ?? 1
+  const proofsNeeded = outcome.proofsNeeded ?? 1
+  if (outcome.trusted === false) {
+    events.push({ type: 'route-candidate', number, domain, provenCalls, proofsNeeded })
+  } else {
+    events.push({
+      type: 'route-learned',
+      number,
+      domain,
+      ...(outcome.claimer !== undefined && { claimer: outcome.claimer }),
+    })
+  }
+  if (outcome.conflictWith !== undefined) {
+    events.push({
+      type: 'route-conflict',
+      number,
+      domain,
+      established: outcome.conflictWith,
+      trusted: outcome.trusted !== false,
+      provenCalls,
+      proofsNeeded,
+    })
+  }
+  return events
 }

@@ -5,6 +5,7 @@
  * One registry per node, so that several nodes in one process (the demo) do not mix their figures; process
  * metrics (CPU, memory, event loop, GC) come from one registry per process.
  */
+import { RecentRefusals } from './activity.js'
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
 import type { CallAgentEvent } from '../sip/call-agent.js'
 
@@ -30,6 +31,9 @@ export class NodeMetrics {
   readonly tickets: Counter<'outcome'>
   readonly calls: Counter<'path' | 'direction'>
   readonly fallbacks: Counter
+  readonly conflicts: Counter<'trusted'>
+  /** The last day's ticket refusals with their codes, for the operator page's plot (in memory). */
+  readonly refusals = new RecentRefusals()
   readonly authFailures: Counter
   readonly scansDetected: Counter<'face'>
 
@@ -61,6 +65,12 @@ export class NodeMetrics {
       name: 'ime_calls_total',
       help: 'Answered calls by path (pstn, ime) and direction',
       labelNames: ['path', 'direction'],
+      registers,
+    })
+    this.conflicts = new Counter({
+      name: 'ime_route_conflicts_total',
+      help: 'Validations in which a second domain proved a number another domain holds a trusted route to, by whether the newcomer is now trusted',
+      labelNames: ['trusted'],
       registers,
     })
     this.fallbacks = new Counter({

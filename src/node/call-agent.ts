@@ -55,6 +55,7 @@ export async function startNodeCallAgent(options: NodeCallAgentOptions): Promise
     ...(config.outboundProxy !== undefined && { outboundProxy: config.outboundProxy }),
     onEvent(e) {
       countSipEvent(options.metrics, e)
+      if (e.type === 'ticket-checked' && e.ok !== true) options.metrics.refusals.add(clock.now(), String(e.code))
       config.onEvent?.(e)
     },
     sessionUser: (req) => options.sessions.userOf(req),

@@ -46,6 +46,7 @@ export async function startNodeHttpPart(options: NodeHttpOptions): Promise<NodeH
     routes: store.routes,
     calls: store.calls,
     validations: store.validationLog,
+    ticketRefusals: options.metrics.refusals,
     users: store.users,
     events: options.events,
     clock,

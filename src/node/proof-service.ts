@@ -32,8 +32,10 @@ export async function serveProofs(options: ProofServiceOptions): Promise<Part> {
     clock,
     randomBytes: rand,
     // Of our inbound PSTN calls to the keyed number that started in the hinted window, the one that best fits
-    // the originator's grids (spent records left out: they cannot prove anything).
-    findRecord(numberKey, hourHint, phases, usable): ClaimedCall | undefined {
+    // the originator's grids (spent records left out: they cannot prove anything; records already proven for this
+    // peer or another only as a last resort: each call is validated once per claimer), scored against where this
+    // peer's times usually sit (our calibration from its earlier proofs).
+    findRecord({ numberKey, hourHint, phases, usable, provenBefore, expectedOffset }): ClaimedCall | undefined {
       const number = options.numbers.numberOf(numberKey)
       if (number === undefined) return undefined
       const { from, to } = startWindow(hourHint)
@@ -41,6 +43,7 @@ export async function serveProofs(options: ProofServiceOptions): Promise<Part> {
       return pickCallRecord(
         candidates.map((c) => ({ ...c, end: c.end! })),
         phases,
+        { provenBefore: (c) => provenBefore(c.id), expectedOffset },
       )
     },
     grantRoute(_peer, call, callingDomain) {

@@ -70,6 +70,7 @@ export function startNodeValidation(options: NodeValidationOptions): NodeValidat
     ...(options.timing !== undefined && { timing: options.timing }),
     onOutcome(outcome) {
       metrics.validations.inc({ outcome: outcome.outcome, kind: outcome.kind })
+      if (outcome.conflictWith !== undefined) metrics.conflicts.inc({ trusted: String(outcome.trusted !== false) })
       store.validationLog.add(outcome, clock.now())
       validationEvents(outcome).forEach((e) => options.events.publish(e))
       options.onValidation?.(outcome)

@@ -12,8 +12,8 @@ import { pbStream } from '@libp2p/utils'
 import type { Clock } from '../core/clock.js'
 import { err, ok, type Result } from '../core/result.js'
 import type { NodeRef } from '../dht/messages.js'
-import type { AttemptCaps } from '../validation/attempt-caps.js'
-import type { CallDetails, GridPhases } from '../validation/call-secret.js'
+import type { AttemptCaps, ProofOffsets } from '../validation/attempt-caps.js'
+import { offsetFromCentre, type CallDetails, type GridPhases } from '../validation/call-secret.js'
 import { proofFailure, type ProofFailure } from '../validation/proof-failure.js'
 import { ProofClaimer, ProofOriginator, type ProofSuccess } from '../validation/proof-session.js'
 import { open, seal } from '../validation/seal.js'
@@ -44,18 +44,27 @@ export interface ClaimedCall extends CallDetails {
   readonly id: string
 }
 
+/** What the claimer looks its record up by: msg1's clear fields and what it knows of the asking peer. */
+export interface RecordQuery {
+  readonly numberKey: Uint8Array
+  readonly hourHint: number
+  readonly phases: GridPhases
+  /** False for records spent for this peer by the caps. */
+  readonly usable: (recordId: string) => boolean
+  /** True for records proven before (for this peer or another): picked only when no other is left. */
+  readonly provenBefore: (recordId: string) => boolean
+  /** Where this peer's times usually sit against our records (the claimer's calibration). */
+  readonly expectedOffset: ProofOffsets
+}
+
 export interface ValidationProtocolDeps {
   /**
    * The claimer's record of the call the originator means, if any: inbound, to the keyed number, started in
    * startWindow(hourHint), chosen among several with pickCallRecord on the originator's grid phases, leaving out
-   * records that are not `usable` (spent for this peer by the caps). Asked only once msg1 has passed its checks.
+   * records that are not `usable` (spent for this peer by the caps) and considering records `provenBefore` for
+   * this peer only when no other is left. Asked only once msg1 has passed its checks.
    */
-  findRecord(
-    numberKey: Uint8Array,
-    hourHint: number,
-    phases: GridPhases,
-    usable: (recordId: string) => boolean,
-  ): ClaimedCall | undefined
+  findRecord(query: RecordQuery): ClaimedCall | undefined
   caps: AttemptCaps
   clock: Clock
   randomBytes: (n: number) => Uint8Array
@@ -187,20 +196,23 @@ export class ValidationProtocol {
     const signal = AbortSignal.timeout(this.timeoutMs)
     const peer = connection.remotePeer.toString()
     let record: ClaimedCall | undefined
+    let askedPhases: GridPhases | undefined
+    let admitted = false
     let proven = false
     try {
       const messages = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
       const start = await messages.read(pb.ProofStart, { signal })
-      const admitted = this.deps.caps.admitPeer(peer, this.deps.clock.now())
-      if (!admitted.ok) {
+      const admission = this.deps.caps.admitPeer(peer, this.deps.clock.now())
+      if (!admission.ok) {
         await messages.write(
-          { cpace: new Uint8Array(), tag: new Uint8Array(), refused: admitted.reason } as pb.ProofReply,
+          { cpace: new Uint8Array(), tag: new Uint8Array(), refused: admission.reason } as pb.ProofReply,
           pb.ProofReply,
           { signal },
         )
         await stream.close({ signal })
         return
       }
+      admitted = true
       const hourHint = start.hourHint > BigInt(Number.MAX_SAFE_INTEGER) ? -1 : Number(start.hourHint)
       const claimer = new ProofClaimer(
         { local: this.libp2p.peerId.toMultihash().bytes, remote: connection.remotePeer.toMultihash().bytes },
@@ -216,7 +228,17 @@ export class ValidationProtocol {
         },
         (numberKey, hint, phases) => {
           const usable = (id: string) => this.deps.caps.recordUsable(id, peer)
-          const found = this.deps.findRecord(numberKey, hint, phases, usable)
+          const provenBefore = (id: string) => this.deps.caps.provenFor(id)
+          const expectedOffset = this.deps.caps.expectedOffset(peer)
+          askedPhases = phases
+          const found = this.deps.findRecord({
+            numberKey,
+            hourHint: hint,
+            phases,
+            usable,
+            provenBefore,
+            expectedOffset,
+          })
           // A spent record is treated as no record: the run goes on with a random password and fails.
           record = found !== undefined && usable(found.id) ? found : undefined
           return record
@@ -239,6 +261,14 @@ export class ValidationProtocol {
       const confirm = await messages.read(pb.ProofConfirm, { signal })
       const verdict = claimer.confirm({ tag: confirm.tag })
       proven = verdict.ok && record !== undefined
+      // Noted at once (before anything else can fail): this record is then this peer's last resort.
+      if (proven) {
+        const offsets = {
+          start: offsetFromCentre(record!.start, askedPhases!.start),
+          end: offsetFromCentre(record!.end, askedPhases!.end),
+        }
+        this.deps.caps.recordProof(record!.id, peer, this.deps.clock.now(), offsets)
+      }
       await messages.write(
         { confirmed: proven, reason: verdict.ok ? '' : verdict.error } as pb.ProofVerdict,
         pb.ProofVerdict,
@@ -274,6 +304,9 @@ export class ValidationProtocol {
     } catch (e) {
       stream.abort(e instanceof Error ? e : new Error(String(e)))
     } finally {
+      // Any admitted run that did not end in a proof counts against the peer's hourly allowance of failures (one
+      // that asks about calls it never made fails nearly always), and against the record it used, if any.
+      if (admitted && !proven) this.deps.caps.peerFailure(peer, this.deps.clock.now())
       if (!proven && record !== undefined) this.deps.caps.recordFailure(record.id, peer, this.deps.clock.now())
     }
   }

@@ -23,6 +23,7 @@ function reopenable() {
       db,
       caps: new AttemptCaps(new SqliteAttemptCapStore(db), {
         perPeerPerHour: 3,
+        failuresPerPeerPerHour: 20,
         failuresPerRecordAndPeer: 2,
         failuresPerRecord: 3,
       }),
@@ -74,5 +75,20 @@ describe('attempt caps kept in SQLite', () => {
     // Runs older than an hour are deleted, not just ignored.
     expect((fourth.db.prepare('SELECT count(*) AS n FROM proof_runs').get() as { n: number }).n).toBe(1)
     fourth.db.close()
+  })
+
+  it('keeps which records were proven for which peer across a restart, until the retention forgets them', () => {
+    const open = reopenable()
+    const first = open()
+    first.caps.recordProof('rec-1', 'peer-a', T)
+    first.caps.recordProof('rec-1', 'peer-a', T + 5) // noted once
+    first.db.close()
+    const second = open()
+    expect(second.caps.provenFor('rec-1', 'peer-a')).toBe(true)
+    expect(second.caps.provenFor('rec-1', 'peer-b')).toBe(false)
+    expect(second.caps.provenFor('rec-2', 'peer-a')).toBe(false)
+    second.caps.forgetRecordsBefore(T + 1)
+    expect(second.caps.provenFor('rec-1', 'peer-a')).toBe(false)
+    second.db.close()
   })
 })

@@ -181,6 +181,41 @@ const MIGRATIONS: readonly string[] = [
    INSERT INTO calls_in_progress (sip_call_id, record_id, start_ms)
      SELECT sip_call_id, record_id, start_ms FROM calls_in_progress_before;
    DROP TABLE calls_in_progress_before`,
+  // 14: the claimer's proofs per call record and asking peer (a record proven for a peer is not picked again for
+  // it while another candidate remains), and the originator's count of a route's claimer failing the proof on
+  // distinct calls in a row since its last success (one honest wrong pick does not drop a proven route).
+  `CREATE TABLE proof_record_proofs (
+     record_id TEXT NOT NULL,
+     peer TEXT NOT NULL,
+     proven_at INTEGER NOT NULL,
+     PRIMARY KEY (record_id, peer)
+   ) WITHOUT ROWID;
+   CREATE INDEX proof_record_proofs_by_time ON proof_record_proofs (proven_at);
+   ALTER TABLE learned_routes ADD COLUMN failed_calls INTEGER NOT NULL DEFAULT 0`,
+  // 15: the caps count a peer's FAILED runs per hour (proof_peer_failures; all runs stay in proof_runs as a bound
+  // on work), and each proof keeps where the record's times sat on the originator's grids (the claimer's
+  // per-peer calibration of its pick).
+  `CREATE TABLE proof_peer_failures (peer TEXT NOT NULL, failed_at INTEGER NOT NULL);
+   CREATE INDEX proof_peer_failures_by_peer ON proof_peer_failures (peer, failed_at);
+   CREATE INDEX proof_peer_failures_by_time ON proof_peer_failures (failed_at);
+   ALTER TABLE proof_record_proofs ADD COLUMN start_offset INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE proof_record_proofs ADD COLUMN end_offset INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX proof_record_proofs_by_peer ON proof_record_proofs (peer, proven_at)`,
+  // 16: evidence before trust: each route counts the distinct calls its claimer proved (proven_calls, the last
+  // one in last_call_id) and is used for calls only once trusted; claimers once trusted for a number are
+  // remembered (trusted_claimers), so that a route re-learned from the same claimer needs one proof. Routes
+  // learned before are kept as trusted.
+  `ALTER TABLE learned_routes ADD COLUMN proven_calls INTEGER NOT NULL DEFAULT 1;
+   ALTER TABLE learned_routes ADD COLUMN last_call_id TEXT;
+   ALTER TABLE learned_routes ADD COLUMN trusted INTEGER NOT NULL DEFAULT 1 CHECK (trusted IN (0, 1));
+   CREATE TABLE trusted_claimers (
+     number TEXT NOT NULL,
+     claimer TEXT NOT NULL,
+     since INTEGER NOT NULL,
+     PRIMARY KEY (number, claimer)
+   ) WITHOUT ROWID;
+   INSERT OR IGNORE INTO trusted_claimers (number, claimer, since)
+     SELECT number, claimer, validated_at FROM learned_routes`,
 ]
 
 export type Database = DatabaseSync

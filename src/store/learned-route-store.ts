@@ -12,6 +12,9 @@ interface Row {
   claimer: string
   validated_at: number
   expires_at: number
+  proven_calls: number
+  last_call_id: string | null
+  trusted: number
 }
 
 const fromRow = (r: Row): LearnedRoute => ({
@@ -22,9 +25,15 @@ const fromRow = (r: Row): LearnedRoute => ({
   claimer: r.claimer,
   validatedAt: r.validated_at,
   expiresAt: r.expires_at,
+  provenCalls: r.proven_calls,
+  lastCallId: r.last_call_id,
+  trusted: r.trusted === 1,
 })
 
-const COLUMNS = 'number, sip_uri, domain, ticket, claimer, validated_at, expires_at'
+const COLUMNS =
+  'number, sip_uri, domain, ticket, claimer, validated_at, expires_at, proven_calls, last_call_id, trusted'
+/** How long a claimer once trusted for a number is remembered: the call records' retention order, 90 days. */
+const TRUST_MEMORY_MS = 90 * 24 * 3600_000
 
 export class SqliteLearnedRouteStore implements LearnedRouteStore {
   constructor(private readonly db: Database) {}
@@ -36,19 +45,56 @@ export class SqliteLearnedRouteStore implements LearnedRouteStore {
     const r = checked.value
     this.db
       .prepare(
-        `INSERT INTO learned_routes (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO learned_routes (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (number, domain) DO UPDATE SET sip_uri = excluded.sip_uri, ticket = excluded.ticket,
-           claimer = excluded.claimer, validated_at = excluded.validated_at, expires_at = excluded.expires_at`,
+           claimer = excluded.claimer, validated_at = excluded.validated_at, expires_at = excluded.expires_at,
+           proven_calls = excluded.proven_calls, last_call_id = excluded.last_call_id, trusted = excluded.trusted,
+           failed_calls = 0`,
       )
-      .run(r.number, r.sipUri, r.domain, r.ticket, r.claimer, r.validatedAt, r.expiresAt)
+      .run(
+        r.number,
+        r.sipUri,
+        r.domain,
+        r.ticket,
+        r.claimer,
+        r.validatedAt,
+        r.expiresAt,
+        r.provenCalls ?? 1,
+        r.lastCallId ?? null,
+        r.trusted === false ? 0 : 1,
+      )
+    if (r.trusted !== false) {
+      this.db
+        .prepare(
+          `INSERT INTO trusted_claimers (number, claimer, since) VALUES (?, ?, ?)
+           ON CONFLICT (number, claimer) DO UPDATE SET since = excluded.since`,
+        )
+        .run(r.number, r.claimer, r.validatedAt)
+    }
     return ok(r)
   }
 
   routesTo(number: E164, now: number): LearnedRoute[] {
+    // In a conflict (two trusted claimers), the one with more proved calls first: the established route.
+    return this.allRoutesTo(number, now)
+      .filter((r) => r.trusted === true)
+      .sort((a, b) => (b.provenCalls ?? 1) - (a.provenCalls ?? 1) || b.validatedAt - a.validatedAt)
+  }
+
+  allRoutesTo(number: E164, now: number): LearnedRoute[] {
     const rows = this.db
       .prepare(`SELECT ${COLUMNS} FROM learned_routes WHERE number = ? AND expires_at > ? ORDER BY validated_at DESC`)
       .all(number, now) as unknown as Row[]
     return rows.map(fromRow)
+  }
+
+  forgetTrust(number: E164, claimer: string): void {
+    this.db.prepare('DELETE FROM trusted_claimers WHERE number = ? AND claimer = ?').run(number, claimer)
+  }
+
+  wasTrusted(number: E164, claimer: string, now: number): boolean {
+    const sql = 'SELECT 1 FROM trusted_claimers WHERE number = ? AND claimer = ? AND since > ?'
+    return this.db.prepare(sql).get(number, claimer, now - TRUST_MEMORY_MS) !== undefined
   }
 
   list(now: number): LearnedRoute[] {
@@ -60,6 +106,18 @@ export class SqliteLearnedRouteStore implements LearnedRouteStore {
 
   remove(number: E164): number {
     return Number(this.db.prepare('DELETE FROM learned_routes WHERE number = ?').run(number).changes)
+  }
+
+  noteFailedProof(number: E164, claimer: string): number {
+    return transaction(this.db, () => {
+      this.db
+        .prepare('UPDATE learned_routes SET failed_calls = failed_calls + 1 WHERE number = ? AND claimer = ?')
+        .run(number, claimer)
+      const row = this.db
+        .prepare('SELECT max(failed_calls) AS n FROM learned_routes WHERE number = ? AND claimer = ?')
+        .get(number, claimer) as { n: number | null }
+      return row.n ?? 0
+    })
   }
 
   dropClaimer(number: E164, claimer: string): number {

@@ -1,16 +1,32 @@
 import { describe, expect, it } from 'vitest'
 import { AttemptCaps, DEFAULT_ATTEMPT_CAPS, MemoryAttemptCapStore } from './attempt-caps.js'
-import { ATTEMPTS_PER_PEER_PER_HOUR, FAILED_RUNS_PER_RECORD, FAILED_RUNS_PER_RECORD_AND_PEER } from './constants.js'
+import {
+  ATTEMPTS_PER_PEER_PER_HOUR,
+  FAILED_RUNS_PER_PEER_PER_HOUR,
+  FAILED_RUNS_PER_RECORD,
+  FAILED_RUNS_PER_RECORD_AND_PEER,
+} from './constants.js'
 
 const HOUR = 3600_000
 const T = Date.parse('2026-11-25T10:00:00Z')
-const caps = (perPeerPerHour: number, failuresPerRecordAndPeer: number, failuresPerRecord: number) =>
-  new AttemptCaps(new MemoryAttemptCapStore(), { perPeerPerHour, failuresPerRecordAndPeer, failuresPerRecord })
+const caps = (
+  perPeerPerHour: number,
+  failuresPerRecordAndPeer: number,
+  failuresPerRecord: number,
+  failuresPerPeerPerHour = 20,
+) =>
+  new AttemptCaps(new MemoryAttemptCapStore(), {
+    perPeerPerHour,
+    failuresPerPeerPerHour,
+    failuresPerRecordAndPeer,
+    failuresPerRecord,
+  })
 
 describe('attempt caps', () => {
   it('take their defaults from constants.ts', () => {
     expect(DEFAULT_ATTEMPT_CAPS).toEqual({
       perPeerPerHour: ATTEMPTS_PER_PEER_PER_HOUR,
+      failuresPerPeerPerHour: FAILED_RUNS_PER_PEER_PER_HOUR,
       failuresPerRecordAndPeer: FAILED_RUNS_PER_RECORD_AND_PEER,
       failuresPerRecord: FAILED_RUNS_PER_RECORD,
     })
@@ -67,5 +83,37 @@ describe('attempt caps', () => {
     expect(c.recordUsable('r1', 'x')).toBe(true)
     c.recordFailure('r1', 'x', T + 2000)
     expect(c.recordUsable('r1', 'x')).toBe(true)
+  })
+
+  it('count failed runs per peer per hour: successes never stop a busy caller, failures stop a guesser', () => {
+    const c = caps(1000, 3, 10, 3)
+    // A busy honest peer: 100 runs in the hour, all proven.
+    for (let i = 0; i < 100; i++) expect(c.admitPeer('busy', T + i * 1000).ok).toBe(true)
+    // A peer that asks without having called fails every run: refused after 3 failures in the hour.
+    for (let i = 0; i < 3; i++) {
+      expect(c.admitPeer('guesser', T + i).ok).toBe(true)
+      c.peerFailure('guesser', T + i)
+    }
+    expect(c.admitPeer('guesser', T + 10)).toEqual({
+      ok: false,
+      reason: 'too many failed proof attempts from this peer (3 per hour)',
+    })
+    expect(c.admitPeer('guesser', T + HOUR).ok).toBe(true)
+  })
+
+  it("learn where a peer's times sit from the offsets of its proofs: the median of the last ones", () => {
+    const c = caps(1000, 3, 10)
+    expect(c.expectedOffset('p')).toEqual({ start: 0, end: 0 })
+    const offsets = [
+      { start: -980, end: -352 },
+      { start: -1010, end: -300 },
+      { start: -950, end: -420 },
+    ]
+    offsets.forEach((o, i) => c.recordProof(`r${i}`, 'p', T + i, o))
+    expect(c.expectedOffset('p')).toEqual({ start: -980, end: -352 })
+    expect(c.expectedOffset('q')).toEqual({ start: 0, end: 0 })
+    expect(c.provenFor('r1', 'p')).toBe(true)
+    expect(c.provenFor('r1', 'q')).toBe(false)
+    expect(c.provenFor('r1')).toBe(true)
   })
 })

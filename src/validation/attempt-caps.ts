@@ -5,11 +5,25 @@
  * in an injected store (the node's SQLite database), so a restart does not hand a guesser a fresh allowance.
  * The clock comes in as an argument.
  */
-import { ATTEMPTS_PER_PEER_PER_HOUR, FAILED_RUNS_PER_RECORD, FAILED_RUNS_PER_RECORD_AND_PEER } from './constants.js'
+import {
+  ATTEMPTS_PER_PEER_PER_HOUR,
+  FAILED_RUNS_PER_PEER_PER_HOUR,
+  FAILED_RUNS_PER_RECORD,
+  FAILED_RUNS_PER_RECORD_AND_PEER,
+  OFFSET_CALIBRATION_PROOFS,
+} from './constants.js'
+
+/** Where a record's times sat against the middles of the originator's cells, in ms (offsetFromCentre). */
+export interface ProofOffsets {
+  readonly start: number
+  readonly end: number
+}
 
 export interface AttemptCapsConfig {
-  /** Proof runs a peer may start per hour (successful ones included). */
+  /** Proof runs a peer may start per hour (successful ones included): a bound on work. */
   readonly perPeerPerHour: number
+  /** Failed proof runs a peer may take part in per hour: what stops a peer that asks without having called. */
+  readonly failuresPerPeerPerHour: number
   /** Failed runs one peer may take part in with a call record; then the record is spent for that peer. */
   readonly failuresPerRecordAndPeer: number
   /** Failed runs a call record may take part in from all peers; then it is spent for everyone. */
@@ -18,6 +32,7 @@ export interface AttemptCapsConfig {
 
 export const DEFAULT_ATTEMPT_CAPS: AttemptCapsConfig = {
   perPeerPerHour: ATTEMPTS_PER_PEER_PER_HOUR,
+  failuresPerPeerPerHour: FAILED_RUNS_PER_PEER_PER_HOUR,
   failuresPerRecordAndPeer: FAILED_RUNS_PER_RECORD_AND_PEER,
   failuresPerRecord: FAILED_RUNS_PER_RECORD,
 }
@@ -27,7 +42,10 @@ export interface AttemptCapStore {
   /** Runs `peer` started at or after `since`. */
   peerRunsSince(peer: string, since: number): number
   addPeerRun(peer: string, at: number): void
-  /** Forgets every peer's runs started before `before`. */
+  /** Failed runs of `peer` at or after `since`. */
+  peerFailuresSince(peer: string, since: number): number
+  addPeerFailure(peer: string, at: number): void
+  /** Forgets every peer's runs (and failed runs) started before `before`. */
   forgetPeerRunsBefore(before: number): void
   /** Failed runs a call record has taken part in, from all peers. */
   recordFailures(recordId: string): number
@@ -40,9 +58,23 @@ export interface AttemptCapStore {
    * gone by then).
    */
   forgetRecordFailuresBefore(before: number): void
+  /** Whether a call record was proven in a run with `peer` (with any peer, `peer` undefined). */
+  recordProvenFor(recordId: string, peer?: string): boolean
+  addRecordProof(recordId: string, peer: string, at: number, offsets: ProofOffsets): void
+  /** The offsets of the records last proven for `peer`, newest first, at most `limit`. */
+  recentProofOffsets(peer: string, limit: number): ProofOffsets[]
+  /** Forgets proofs made before `before` (their records are gone by then). */
+  forgetRecordProofsBefore(before: number): void
 }
 
 const HOUR_MS = 3600_000
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2)
+}
 
 export class AttemptCaps {
   constructor(
@@ -68,6 +100,10 @@ export class AttemptCaps {
     if (this.store.peerRunsSince(peer, since) >= this.config.perPeerPerHour) {
       return { ok: false, reason: `too many proof attempts from this peer (${this.config.perPeerPerHour} per hour)` }
     }
+    if (this.store.peerFailuresSince(peer, since) >= this.config.failuresPerPeerPerHour) {
+      const n = this.config.failuresPerPeerPerHour
+      return { ok: false, reason: `too many failed proof attempts from this peer (${n} per hour)` }
+    }
     this.store.addPeerRun(peer, nowMs)
     return { ok: true }
   }
@@ -83,16 +119,46 @@ export class AttemptCaps {
     this.store.addRecordFailure(recordId, peer, nowMs)
   }
 
-  /** Forgets failure counts last touched before `before`: call it with the call records' retention cut-off. */
+  /** Counts a run admitted for `peer` that did not end in a confirmed proof (with or without a record). */
+  peerFailure(peer: string, nowMs: number): void {
+    this.store.addPeerFailure(peer, nowMs)
+  }
+
+  /**
+   * Notes that a run with `peer` proved a record, and where the record's times sat on the originator's grids:
+   * the record is then picked only as a last resort, and the offsets calibrate the pick for that peer.
+   */
+  recordProof(recordId: string, peer: string, nowMs: number, offsets: ProofOffsets = { start: 0, end: 0 }): void {
+    this.store.addRecordProof(recordId, peer, nowMs, offsets)
+  }
+
+  /** Whether a record was proven before, for `peer` or (without it) for anyone. */
+  provenFor(recordId: string, peer?: string): boolean {
+    return this.store.recordProvenFor(recordId, peer)
+  }
+
+  /**
+   * Where `peer`'s times usually sit against this node's records: the median offsets of the records last proven
+   * for it ({0, 0} before any proof).
+   */
+  expectedOffset(peer: string): ProofOffsets {
+    const recent = this.store.recentProofOffsets(peer, OFFSET_CALIBRATION_PROOFS)
+    return { start: median(recent.map((o) => o.start)), end: median(recent.map((o) => o.end)) }
+  }
+
+  /** Forgets counts and proofs last touched before `before`: call it with the call records' retention cut-off. */
   forgetRecordsBefore(before: number): void {
     this.store.forgetRecordFailuresBefore(before)
+    this.store.forgetRecordProofsBefore(before)
   }
 }
 
 /** Counts in memory (tests, tools): lost on restart. */
 export class MemoryAttemptCapStore implements AttemptCapStore {
   private readonly runs: { peer: string; at: number }[] = []
+  private readonly peerFailures: { peer: string; at: number }[] = []
   private readonly failures = new Map<string, { count: number; last: number; byPeer: Map<string, number> }>()
+  private readonly proofs = new Map<string, { recordId: string; peer: string; at: number; offsets: ProofOffsets }>()
 
   peerRunsSince(peer: string, since: number): number {
     return this.runs.filter((r) => r.peer === peer && r.at >= since).length
@@ -103,8 +169,18 @@ export class MemoryAttemptCapStore implements AttemptCapStore {
   }
 
   forgetPeerRunsBefore(before: number): void {
-    const kept = this.runs.filter((r) => r.at >= before)
-    this.runs.splice(0, this.runs.length, ...kept)
+    for (const list of [this.runs, this.peerFailures]) {
+      const kept = list.filter((r) => r.at >= before)
+      list.splice(0, list.length, ...kept)
+    }
+  }
+
+  peerFailuresSince(peer: string, since: number): number {
+    return this.peerFailures.filter((r) => r.peer === peer && r.at >= since).length
+  }
+
+  addPeerFailure(peer: string, at: number): void {
+    this.peerFailures.push({ peer, at })
   }
 
   recordFailures(recordId: string): number {
@@ -123,5 +199,27 @@ export class MemoryAttemptCapStore implements AttemptCapStore {
 
   forgetRecordFailuresBefore(before: number): void {
     for (const [id, f] of this.failures) if (f.last < before) this.failures.delete(id)
+  }
+
+  recordProvenFor(recordId: string, peer?: string): boolean {
+    if (peer !== undefined) return this.proofs.has(JSON.stringify([recordId, peer]))
+    return [...this.proofs.values()].some((p) => p.recordId === recordId)
+  }
+
+  addRecordProof(recordId: string, peer: string, at: number, offsets: ProofOffsets): void {
+    const key = JSON.stringify([recordId, peer])
+    if (!this.proofs.has(key)) this.proofs.set(key, { recordId, peer, at, offsets })
+  }
+
+  recentProofOffsets(peer: string, limit: number): ProofOffsets[] {
+    return [...this.proofs.values()]
+      .filter((p) => p.peer === peer)
+      .sort((a, b) => b.at - a.at)
+      .slice(0, limit)
+      .map((p) => p.offsets)
+  }
+
+  forgetRecordProofsBefore(before: number): void {
+    for (const [key, p] of this.proofs) if (p.at < before) this.proofs.delete(key)
   }
 }

@@ -194,4 +194,35 @@ describe('finding the record a proof is about', () => {
     expect(wins / runs).toBeGreaterThan(0.6)
     expect(wins / runs).toBeLessThan(0.72)
   })
+
+  it('leaves a record already proven for the asking peer to last: the issue-18 call-back', () => {
+    const ms = (t: number) => t // ms into an hour that starts on a whole quantum
+    const first = { id: 'first', caller: call.caller, called: call.called, start: ms(926_360), end: ms(931_638) }
+    const right = { id: 'right', caller: call.caller, called: call.called, start: ms(944_939), end: ms(950_416) }
+    // The originator's record of the fallback call; on its grids the first call fits better (441/870 vs 980/352 ms).
+    const phases = phasesFor({ ...call, start: ms(945_919), end: ms(950_768) })
+    expect(offsetFromCentre(first.start, phases.start)).toBe(441)
+    expect(offsetFromCentre(right.start, phases.start)).toBe(-980)
+    expect(pickCallRecord([first, right], phases)?.id).toBe('first')
+    const proven = (r: { id: string }) => r.id === 'first'
+    expect(pickCallRecord([first, right], phases, { provenBefore: proven })?.id).toBe('right')
+    // Only proven records left (a re-validation of the same call): the best of them.
+    expect(pickCallRecord([first], phases, { provenBefore: proven })?.id).toBe('first')
+    // A re-validation of a proven call with another call in the hour: the proven record still wins while it
+    // fits more than the margin better (here 50 ms against 3 s).
+    const proved = { ...first, id: 'proved', start: 945_919 + 50, end: 950_768 - 50 }
+    const later = { ...first, id: 'later', start: 945_919 + 30_000 + 3_000, end: 950_768 + 40_000 + 2_900 }
+    const isProved = (r: { id: string }) => r.id === 'proved'
+    expect(pickCallRecord([proved, later], phases, { provenBefore: isProved })?.id).toBe('proved')
+  })
+
+  it("scores records against the peer's expected offsets when the claimer has learned them", () => {
+    const phases = phasesFor(call)
+    const at = (id: string, ds: number, de: number) => ({ ...call, id, start: call.start + ds, end: call.end + de })
+    // This peer's times run about 1 s after ours: our right record sits near -1000 ms, another call near 0.
+    const right = at('right', -1_020, -970)
+    const other = at('other', 10_000 + 150, 20_000 - 200)
+    expect(pickCallRecord([right, other], phases)?.id).toBe('other')
+    expect(pickCallRecord([right, other], phases, { expectedOffset: { start: -1000, end: -1000 } })?.id).toBe('right')
+  })
 })

@@ -110,3 +110,17 @@ export function impostorChancePerRun(model: CallModel = DEFAULT_CALL_MODEL): num
 
 /** Chance of at least one success in n independent runs. */
 export const chanceInRuns = (perRun: number, runs: number): number => 1 - Math.pow(1 - perRun, runs)
+
+/**
+ * An impostor's chance of a route it can use, per route attempt: it must prove `proofsToTrust` distinct calls
+ * in a row (trust.ts; a failed proof drops a candidate), and each call is a fresh, independent guess. In a
+ * conflict with an established route of n proved calls the newcomer needs n + 1 (at least 3), so p^3 or less.
+ */
+export const impostorChancePerRoute = (perRun: number, proofsToTrust: number): number => Math.pow(perRun, proofsToTrust)
+
+/**
+ * Chance of at least one usable route in `calls` calls to the number (each validated, each a guess): every run
+ * of `proofsToTrust` calls in a row is a chance, so about calls x p^k.
+ */
+export const impostorChanceInCalls = (perRun: number, proofsToTrust: number, calls: number): number =>
+  chanceInRuns(impostorChancePerRoute(perRun, proofsToTrust), Math.max(0, calls - proofsToTrust + 1))

@@ -17,6 +17,15 @@ export interface LearnedRoute {
   readonly claimer: string
   readonly validatedAt: number
   readonly expiresAt: number
+  /** Distinct calls this claimer proved for the number, in a row (default 1). */
+  readonly provenCalls?: number
+  /** The call last proved (a re-validation of the same call is no new evidence). */
+  readonly lastCallId?: string | null
+  /**
+   * Whether calls may use the route (default true): only once its claimer has proved enough distinct calls
+   * (trust.ts); until then it is a candidate, kept for the evidence.
+   */
+  readonly trusted?: boolean
 }
 
 const DOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/
@@ -38,11 +47,23 @@ export function checkLearnedRoute(r: LearnedRoute): Result<LearnedRoute> {
 export interface LearnedRouteStore {
   /** Keeps a route; replaces the one for the same number and domain. Refused if the domain is blocked. */
   put(route: LearnedRoute): Result<LearnedRoute>
-  /** The unexpired routes to a number, newest validation first (several domains may have proved it). */
+  /** The unexpired TRUSTED routes to a number, newest validation first: what calls may use. */
   routesTo(number: E164, now: number): LearnedRoute[]
+  /** Every unexpired route to a number, candidates included (the evidence so far). */
+  allRoutesTo(number: E164, now: number): LearnedRoute[]
+  /** Every unexpired route, candidates included. */
   list(now: number): LearnedRoute[]
+  /** Whether this claimer was trusted for the number before (a route re-learned from it needs one proof). */
+  wasTrusted(number: E164, claimer: string, now: number): boolean
+  /** Forgets that this claimer was trusted for the number (it failed the proof on calls in a row). */
+  forgetTrust(number: E164, claimer: string): void
   /** Removes every route to a number; returns how many. */
   remove(number: E164): number
+  /**
+   * Counts one more call whose proof the claimer failed, on its routes to the number (a success, put, resets the
+   * count); returns the count now: failures on distinct calls in a row since its last proof (0: no route).
+   */
+  noteFailedProof(number: E164, claimer: string): number
   /** Removes the routes to a number learned from one claimer (Node-ID), leaving other claimers'; returns how many. */
   dropClaimer(number: E164, claimer: string): number
   /** Blocks a domain: its routes go, and none are learned from it again until unblocked. */

@@ -40,7 +40,7 @@ type Answer = 'prove' | 'fail' | 'unreachable' | 'timeout' | 'hang'
  * A scheduler over real (in-memory SQLite) stores, with the DHT lookup and the proof scripted: `claims` is who
  * claims bob's number; `answers` says how each claimer answers a proof.
  */
-function setup(path = ':memory:', now = T) {
+function setup(path = ':memory:', now = T, proofsToTrust = 1) {
   const db = openDatabase(path)
   const calls = new SqliteCallRecordStore(db)
   const routes = new SqliteLearnedRouteStore(db)
@@ -65,6 +65,8 @@ function setup(path = ':memory:', now = T) {
       delayMaxMs: 120_000,
       revalidateAtFraction: 0.8,
       revalidationRetryMs: RETRY,
+      // One proof trusts a route here, as before evidence from several calls; 'evidence before trust' sets 2.
+      proofsToTrust,
     },
     onOutcome: (o) => outcomes.push(o),
     findClaimers: (number) => {
@@ -110,7 +112,7 @@ function setup(path = ':memory:', now = T) {
     scheduler.callEnded(stored.value)
     return id
   }
-  const routeOf = (claimer: string) => routes.routesTo(bob, clock.now()).find((r) => r.claimer === claimer)
+  const routeOf = (claimer: string) => routes.allRoutesTo(bob, clock.now()).find((r) => r.claimer === claimer)
   return {
     db,
     queue,
@@ -140,6 +142,11 @@ async function learned(path?: string) {
     ['first', 'validated', R, false],
     ['first', 'validated', S, false],
   ])
+  // S proved after R: a conflict, so S's route is a candidate until it has proved more than R. These tests are
+  // about two established routes: S's is marked trusted, as after it had (see 'evidence before trust').
+  const candidate = s.routes.allRoutesTo(bob, s.clock.now()).find((r) => r.claimer === S)!
+  expect(candidate.trusted).toBe(false)
+  s.routes.put({ ...candidate, trusted: true })
   s.asked.length = 0
   s.outcomes.length = 0
   return { ...s, first, learnedAt: T + 5 * 60_000 }
@@ -166,7 +173,7 @@ describe('re-validation of learned routes', () => {
     const renewedAt = dueAt
     s.clock.set(renewedAt + 0.8 * LIFETIME)
     const outcomes = await s.scheduler.run()
-    expect(outcomes).toEqual([
+    expect(outcomes).toMatchObject([
       {
         callId: later,
         number: bob,
@@ -199,7 +206,7 @@ describe('re-validation of learned routes', () => {
     expect(s.asked).toEqual([])
   })
 
-  it("a failed re-validation drops that claimer's route only; the other domain's route stays", async () => {
+  it("a failed re-validation keeps a proven route; a second failure on a later call drops that claimer's only", async () => {
     const s = await learned()
     s.answers[R] = 'fail'
     s.clock.set(s.learnedAt + 0.8 * LIFETIME)
@@ -210,19 +217,44 @@ describe('re-validation of learned routes', () => {
         kind: 'revalidation',
         claimer: R,
         outcome: 'failed',
-        dropped: true,
+        dropped: false,
         failure: 'not-proven',
         reason: /could not prove/,
       },
       { callId: s.first, kind: 'revalidation', claimer: S, outcome: 'validated', dropped: false },
     ])
-    expect(s.routeOf(R)).toBeUndefined()
-    expect(s.routeOf(S)).toMatchObject({ domain: 'sierra.example', validatedAt: s.clock.now() })
-    // Nothing is asked about a dropped route again.
+    // One failure may be an honest wrong pick: the route an earlier proof established stays.
+    expect(s.routeOf(R)).toMatchObject({ domain: 'bravo.example', validatedAt: s.learnedAt })
+    // Not asked about that call again; the next call's validation settles it: a second failure in a row drops it.
     s.asked.length = 0
     s.clock.advance(HOUR)
     await s.scheduler.run()
     expect(s.asked.map((a) => a.claimer)).not.toContain(R)
+    const later = s.call(s.clock.now())
+    s.clock.advance(HOUR)
+    expect(await s.scheduler.run()).toMatchObject([
+      { callId: later, kind: 'first', claimer: R, outcome: 'failed', dropped: true, failure: 'not-proven' },
+      { callId: later, kind: 'first', claimer: S, outcome: 'validated', dropped: false },
+    ])
+    expect(s.routeOf(R)).toBeUndefined()
+    expect(s.routeOf(S)).toMatchObject({ domain: 'sierra.example' })
+  })
+
+  it('a success between two failures starts the count again', async () => {
+    const s = await learned()
+    const fails = async (answer: Answer, dropped: boolean) => {
+      s.answers[R] = answer
+      const id = s.call(s.clock.now())
+      s.clock.advance(HOUR)
+      expect((await s.scheduler.run()).find((o) => o.claimer === R)).toMatchObject({ callId: id, dropped })
+    }
+    await fails('fail', false)
+    await fails('prove', false)
+    await fails('fail', false)
+    expect(s.routeOf(R)).toBeDefined()
+    await fails('unreachable', false) // no guess checked: neither counts nor resets
+    await fails('fail', true)
+    expect(s.routeOf(R)).toBeUndefined()
   })
 
   it('a claimer that no longer claims the number loses its route', async () => {
@@ -252,7 +284,7 @@ describe('re-validation of learned routes', () => {
     expect(s.outcomes).toEqual([])
     expect(s.routeOf(R)).toBeDefined()
     s.clock.set(s.learnedAt + LIFETIME)
-    expect(s.routes.routesTo(bob, s.clock.now())).toEqual([])
+    expect(s.routes.allRoutesTo(bob, s.clock.now())).toEqual([])
   })
 
   it('a failed lookup leaves the route, reported once, not dropped, and retried only after the retry delay', async () => {
@@ -272,7 +304,7 @@ describe('re-validation of learned routes', () => {
     ])
     s.clock.advance(30_000)
     expect(await s.scheduler.run()).toEqual([])
-    expect(s.routes.routesTo(bob, s.clock.now())).toHaveLength(2)
+    expect(s.routes.allRoutesTo(bob, s.clock.now())).toHaveLength(2)
     s.clock.advance(RETRY - 30_000)
     expect(await s.scheduler.run()).toHaveLength(2)
   })
@@ -290,14 +322,14 @@ describe('re-validation of learned routes', () => {
     const outcomes = await s.scheduler.run()
     expect(outcomes.map((o) => [o.kind, o.callId, o.claimer, o.outcome, o.dropped])).toEqual([
       ['first', pending, R, 'validated', false],
-      ['first', pending, S, 'failed', true],
+      ['first', pending, S, 'failed', false],
     ])
     expect(s.asked.map((a) => a.claimer)).toEqual([R, S])
   })
 })
 
 describe('dropping routes', () => {
-  it("a failed first validation drops that claimer's earlier route; a claimer that moved domain keeps one route", async () => {
+  it("failed first validations of two calls in a row drop that claimer's earlier route; a claimer that moved domain keeps one route", async () => {
     const s = await learned()
     s.answers[S] = 'fail'
     s.domains[R] = 'bravo2.example'
@@ -305,15 +337,21 @@ describe('dropping routes', () => {
     s.clock.set(T + 2 * HOUR)
     expect(await s.scheduler.run()).toMatchObject([
       { kind: 'first', callId: second, claimer: R, outcome: 'validated', dropped: true, domain: 'bravo2.example' },
-      { kind: 'first', callId: second, claimer: S, outcome: 'failed', dropped: true, failure: 'not-proven' },
+      { kind: 'first', callId: second, claimer: S, outcome: 'failed', dropped: false, failure: 'not-proven' },
     ])
-    expect(s.routes.routesTo(bob, s.clock.now()).map((r) => [r.claimer, r.domain])).toEqual([[R, 'bravo2.example']])
+    const third = s.call(T + 2 * HOUR)
+    s.clock.set(T + 3 * HOUR)
+    expect(await s.scheduler.run()).toMatchObject([
+      { kind: 'first', callId: third, claimer: R, outcome: 'validated', dropped: false },
+      { kind: 'first', callId: third, claimer: S, outcome: 'failed', dropped: true, failure: 'not-proven' },
+    ])
+    expect(s.routes.allRoutesTo(bob, s.clock.now()).map((r) => [r.claimer, r.domain])).toEqual([[R, 'bravo2.example']])
   })
 
   it('blocking a domain drops its routes only, and a later proof from it is not kept', async () => {
     const s = await learned()
     expect(s.routes.blockDomain('sierra.example')).toBe(1)
-    expect(s.routes.routesTo(bob, s.clock.now()).map((r) => r.domain)).toEqual(['bravo.example'])
+    expect(s.routes.allRoutesTo(bob, s.clock.now()).map((r) => r.domain)).toEqual(['bravo.example'])
     s.clock.set(s.learnedAt + 0.8 * LIFETIME)
     const second = s.call(T + HOUR)
     await s.scheduler.run({ everything: true })
@@ -322,7 +360,7 @@ describe('dropping routes', () => {
       dropped: false,
       reason: 'domain sierra.example is blocked by the operator',
     })
-    expect(s.routes.routesTo(bob, s.clock.now()).map((r) => r.domain)).toEqual(['bravo.example'])
+    expect(s.routes.allRoutesTo(bob, s.clock.now()).map((r) => r.domain)).toEqual(['bravo.example'])
   })
 
   it('refuses a re-validation fraction outside (0, 1]', () => {
@@ -346,7 +384,7 @@ describe('dropping routes', () => {
 })
 
 describe('failure kinds: only a failed proof drops a route', () => {
-  it('a claimer that cannot be reached or times out in a first validation keeps its route; one that cannot prove loses it', async () => {
+  it('a claimer that cannot be reached or times out in a first validation keeps its route; one that cannot prove on two calls loses it', async () => {
     const s = await learned()
     s.answers[R] = 'unreachable'
     s.answers[S] = 'timeout'
@@ -367,9 +405,15 @@ describe('failure kinds: only a failed proof drops a route', () => {
     s.clock.set(T + 4 * HOUR)
     expect(await s.scheduler.run()).toMatchObject([
       { callId: third, claimer: R, failure: 'unreachable', dropped: false },
-      { callId: third, claimer: S, failure: 'not-proven', dropped: true },
+      { callId: third, claimer: S, failure: 'not-proven', dropped: false },
     ])
-    expect(s.routes.routesTo(bob, s.clock.now()).map((r) => r.claimer)).toEqual([R])
+    const fourth = s.call(T + 4 * HOUR)
+    s.clock.set(T + 5 * HOUR)
+    expect(await s.scheduler.run()).toMatchObject([
+      { callId: fourth, claimer: R, failure: 'unreachable', dropped: false },
+      { callId: fourth, claimer: S, failure: 'not-proven', dropped: true },
+    ])
+    expect(s.routes.allRoutesTo(bob, s.clock.now()).map((r) => r.claimer)).toEqual([R])
   })
 
   it('an unreachable claimer at re-validation keeps its route until it expires, and is asked again after the retry delay', async () => {
@@ -527,20 +571,119 @@ describe('nothing lost on restart', () => {
 })
 
 describe('many calls to one number', () => {
-  it('keep one waiting validation per number: the newest call takes the place of older ones', async () => {
+  it('keep one waiting validation per number: calls while one waits are not scheduled, and it is not pushed back', async () => {
     const s = setup()
-    const first = s.call(T)
-    const second = s.call(T + 10 * 60_000)
-    const third = s.call(T + 20 * 60_000)
-    expect(s.scheduler.pending().map((p) => p.callId)).toEqual([third])
-    expect([first, second].some((id) => s.queue.isPending(id))).toBe(false)
-    s.clock.set(T + 30 * 60_000)
-    const outcomes = await s.scheduler.run()
-    // One run per claimer, about the newest call, not three.
-    expect(outcomes.map((o) => [o.callId, o.claimer, o.outcome])).toEqual([
-      [third, R, 'validated'],
-      [third, S, 'validated'],
+    // A call centre: a call every 10 s, each shorter than the validation delay (1 to 2 min here).
+    const ids: string[] = []
+    for (let i = 0; i < 30; i++) {
+      s.clock.set(T + i * 10_000 + 30_000)
+      ids.push(s.call(T + i * 10_000, T + i * 10_000 + 30_000))
+      if (i === 10) {
+        await s.scheduler.run() // the first call's validation is due at T + 90 s (random 0: delayMin)
+      }
+    }
+    expect(s.outcomes.map((o) => [o.callId, o.claimer, o.outcome])).toEqual([
+      [ids[0], R, 'validated'],
+      [ids[0], S, 'validated'],
     ])
+    // The next call after that run waits in turn; one run per claimer per waiting call, not thirty.
+    expect(s.scheduler.pending().map((p) => p.callId)).toEqual([ids[11]])
     expect(s.asked).toHaveLength(2)
+  })
+})
+
+describe('evidence before trust (PROOFS_TO_TRUST = 2)', () => {
+  /** Only R claims bob's number; a call at `at`, validated an hour later. */
+  const validateCall = async (s: ReturnType<typeof setup>, at: number) => {
+    const id = s.call(at)
+    s.clock.set(at + HOUR)
+    return { id, outcomes: await s.scheduler.run() }
+  }
+
+  it('a new claimer is used after two distinct calls proved; the same call proved again is no new evidence', async () => {
+    const s = setup(':memory:', T, 2)
+    s.claims.delete(S)
+    const first = await validateCall(s, T)
+    expect(first.outcomes).toMatchObject([{ outcome: 'validated', trusted: false, provenCalls: 1, proofsNeeded: 2 }])
+    expect(s.routes.routesTo(bob, s.clock.now())).toEqual([]) // calls still go over the PSTN
+    // A re-validation of the same call does not count.
+    s.clock.set(T + HOUR + 0.8 * LIFETIME)
+    expect(await s.scheduler.run()).toMatchObject([{ kind: 'revalidation', trusted: false, provenCalls: 1 }])
+    const second = await validateCall(s, s.clock.now())
+    expect(second.outcomes).toMatchObject([{ outcome: 'validated', trusted: true, provenCalls: 2 }])
+    expect(s.routes.routesTo(bob, s.clock.now())).toMatchObject([{ claimer: R, provenCalls: 2, trusted: true }])
+  })
+
+  it('a candidate that fails once is dropped at once; a claimer trusted before needs one proof after expiry', async () => {
+    const s = setup(':memory:', T, 2)
+    s.claims.delete(S)
+    await validateCall(s, T)
+    s.answers[R] = 'fail'
+    const failed = await validateCall(s, T + 2 * HOUR)
+    expect(failed.outcomes).toMatchObject([{ outcome: 'failed', failure: 'not-proven', dropped: true }])
+    s.answers[R] = 'prove'
+    await validateCall(s, T + 4 * HOUR)
+    await validateCall(s, T + 6 * HOUR)
+    expect(s.routeOf(R)).toMatchObject({ trusted: true, provenCalls: 2 })
+    // The route expires; proved again later, it is trusted at once (the claimer's history).
+    s.clock.advance(LIFETIME + HOUR)
+    expect(s.routes.allRoutesTo(bob, s.clock.now())).toEqual([])
+    const back = await validateCall(s, s.clock.now())
+    expect(back.outcomes).toMatchObject([{ outcome: 'validated', trusted: true, provenCalls: 1, proofsNeeded: 1 }])
+    // Two failures in a row drop it and forget the history: two proofs are needed again.
+    s.answers[R] = 'fail'
+    await validateCall(s, s.clock.now())
+    await validateCall(s, s.clock.now())
+    s.answers[R] = 'prove'
+    const again = await validateCall(s, s.clock.now())
+    expect(again.outcomes).toMatchObject([{ outcome: 'validated', trusted: false, proofsNeeded: 2 }])
+  })
+
+  it('a candidate must prove the calls in a row as they come: a run it does not finish drops it too', async () => {
+    const s = setup(':memory:', T, 2)
+    s.claims.delete(S)
+    await validateCall(s, T)
+    s.answers[R] = 'unreachable' // an impostor would skip the runs that do not favour its guess
+    const skipped = await validateCall(s, T + 2 * HOUR)
+    expect(skipped.outcomes).toMatchObject([{ outcome: 'failed', failure: 'unreachable', dropped: true }])
+    expect(s.routes.allRoutesTo(bob, s.clock.now())).toEqual([])
+    // A trusted route is not touched by an unreachable claimer (only failed proofs count against it).
+    s.answers[R] = 'prove'
+    await validateCall(s, T + 4 * HOUR)
+    await validateCall(s, T + 6 * HOUR)
+    s.answers[R] = 'timeout'
+    const late = await validateCall(s, T + 8 * HOUR)
+    expect(late.outcomes).toMatchObject([{ failure: 'timeout', dropped: false }])
+    expect(s.routeOf(R)).toMatchObject({ trusted: true })
+  })
+
+  it('a conflict: the established route stays in use until the newcomer has proved more; reported each time', async () => {
+    const s = setup(':memory:', T, 2)
+    s.claims.delete(S)
+    await validateCall(s, T)
+    await validateCall(s, T + 2 * HOUR)
+    expect(s.routeOf(R)).toMatchObject({ trusted: true, provenCalls: 2 })
+    // S starts claiming the number and proves each call too (an impostor that guessed, or a new owner).
+    s.claims.add(S)
+    const first = await validateCall(s, T + 4 * HOUR)
+    expect(first.outcomes).toMatchObject([
+      { claimer: R, trusted: true, provenCalls: 3 },
+      { claimer: S, trusted: false, provenCalls: 1, proofsNeeded: 4, conflictWith: 'bravo.example' },
+    ])
+    await validateCall(s, T + 6 * HOUR)
+    expect(s.routes.routesTo(bob, s.clock.now()).map((r) => r.claimer)).toEqual([R])
+    // R no longer proves (the number moved to S's enterprise): two failed calls drop it, then S is trusted.
+    s.answers[R] = 'fail'
+    const a = await validateCall(s, T + 8 * HOUR)
+    expect(a.outcomes).toMatchObject([
+      { claimer: R, dropped: false },
+      { claimer: S, trusted: false, provenCalls: 3 },
+    ])
+    const b = await validateCall(s, T + 10 * HOUR)
+    expect(b.outcomes).toMatchObject([
+      { claimer: R, dropped: true },
+      { claimer: S, trusted: true, provenCalls: 4 },
+    ])
+    expect(s.routes.routesTo(bob, s.clock.now()).map((r) => r.claimer)).toEqual([S])
   })
 })

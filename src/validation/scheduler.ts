@@ -1,8 +1,10 @@
 /**
  * Background validation: after an outbound PSTN call of at least a minimum length, look the number up at a
  * random later time, run the proof with every claimer, and keep a learned route for each that proves it took
- * the call. A claimer that answers and cannot prove the call loses its route to the number (other claimers keep
- * theirs); one that cannot be reached, times out, refuses or breaks the protocol keeps it until it expires. A
+ * the call; the route carries calls once its claimer has proved enough distinct calls in a row (trust.ts). A
+ * trusted route's claimer that cannot prove two calls in a row loses its route to the number (other claimers
+ * keep theirs); one that cannot be reached, times out, refuses or breaks the protocol keeps it until it expires;
+ * a candidate goes at the first run that ends without a proof. A
  * learned route is re-validated with the same claimer, on the most recent suitable outbound call to the number,
  * once a set fraction of its lifetime has passed (and again after a while if that run could not be completed);
  * without such a call it simply expires. What waits is kept in an injected ValidationQueue (SQLite in the
@@ -14,9 +16,10 @@ import type { E164 } from '../core/e164.js'
 import type { Result } from '../core/result.js'
 import type { CallRecord, CallRecordStore } from './call-record.js'
 import type { CallDetails } from './call-secret.js'
-import { MAX_ROUTE_LIFETIME_MS } from './constants.js'
+import { FAILED_CALLS_TO_DROP_ROUTE, MAX_ROUTE_LIFETIME_MS, PROOFS_TO_TRUST } from './constants.js'
 import type { LearnedRoute, LearnedRouteStore } from './learned-route.js'
 import type { ProofFailure, ProofFailureKind } from './proof-failure.js'
+import { isTrusted, proofsNeeded } from './trust.js'
 import type { AskResult, ValidationQueue } from './validation-queue.js'
 
 export interface ValidationTiming {
@@ -44,6 +47,11 @@ export interface ValidationTiming {
   readonly firstValidationDeadlineMs: number
   /** The longest a route is kept after a validation, whatever the claimer's offer says. */
   readonly maxRouteLifetimeMs: number
+  /**
+   * Distinct calls a claimer not trusted for the number before must prove before its route carries calls
+   * (PROOFS_TO_TRUST, 2; trust.ts). The demo world sets 1 so that its walkthrough needs one PSTN call.
+   */
+  readonly proofsToTrust: number
 }
 
 export const DEFAULT_VALIDATION_TIMING: ValidationTiming = {
@@ -54,6 +62,7 @@ export const DEFAULT_VALIDATION_TIMING: ValidationTiming = {
   revalidationRetryMs: 3 * 3600_000,
   firstValidationDeadlineMs: 24 * 3600_000,
   maxRouteLifetimeMs: MAX_ROUTE_LIFETIME_MS,
+  proofsToTrust: PROOFS_TO_TRUST,
 }
 
 /** A node that claims a number, reachable for a proof. */
@@ -83,6 +92,15 @@ export interface ValidationOutcome {
   readonly dropped: boolean
   readonly claimer?: string
   readonly domain?: string
+  /**
+   * With outcome 'validated': whether the route may now carry calls (trust.ts), the distinct calls its claimer
+   * has proved in a row, and how many it needs.
+   */
+  readonly trusted?: boolean
+  readonly provenCalls?: number
+  readonly proofsNeeded?: number
+  /** With outcome 'validated': another claimer holds a trusted route to the number (its domain): a conflict. */
+  readonly conflictWith?: string
   /** With outcome 'failed': what kind of failure (see ProofFailureKind; the rest are this side's). */
   readonly failure?: OutcomeFailureKind
   readonly reason?: string
@@ -118,17 +136,20 @@ export class ValidationScheduler<Ref> {
     this.timing = { ...DEFAULT_VALIDATION_TIMING, ...deps.timing }
     const f = this.timing.revalidateAtFraction
     if (!(f > 0 && f <= 1)) throw new Error(`revalidateAtFraction must be in (0, 1]; got ${f}`)
+    const k = this.timing.proofsToTrust
+    if (!Number.isSafeInteger(k) || k < 1) throw new Error(`proofsToTrust must be a whole number >= 1; got ${k}`)
   }
 
   /** Called when a call ends: schedules a validation for a long enough outbound PSTN call. */
   callEnded(record: CallRecord): boolean {
     if (record.direction !== 'outbound' || record.path !== 'pstn' || record.end === null) return false
     if (record.outcome !== 'answered' || record.end - record.start < this.timing.minCallMs) return false
-    // One waiting validation per number: a newer call to it takes the place of an older one still waiting (each
-    // run asks every claimer once; many calls to one number must not become many runs against the same peers).
+    // One waiting validation per number: while one waits, a newer call to the number is not scheduled (each run
+    // asks every claimer once; many calls to one number must not become many runs against the same peers). The
+    // waiting one stays: before, the newer call took its place, so a number called more often than the delay
+    // (a call centre) was never validated at all.
     for (const p of this.deps.queue.pending()) {
-      if (p.callId !== record.id && this.deps.calls.get(p.callId)?.called === record.called)
-        this.deps.queue.finish(p.callId)
+      if (p.callId !== record.id && this.deps.calls.get(p.callId)?.called === record.called) return false
     }
     const span = this.timing.delayMaxMs - this.timing.delayMinMs
     this.deps.queue.schedule(record.id, record.end + this.timing.delayMinMs + Math.floor(this.deps.random() * span))
@@ -264,6 +285,34 @@ export class ValidationScheduler<Ref> {
     return outcome
   }
 
+  /**
+   * A claimer failed the proof (its reply checked, its tag wrong): an honest claimer's wrong pick looks exactly
+   * like an impostor's wrong guess, so one failure does not undo an earlier proof; the route goes once the claimer
+   * has failed on FAILED_CALLS_TO_DROP_ROUTE distinct calls in a row. Returns whether it went.
+   */
+  private failedProof(number: E164, claimer: string): boolean {
+    const routes = this.deps.routes.allRoutesTo(number, this.deps.clock.now()).filter((r) => r.claimer === claimer)
+    // A candidate (not yet trusted) has no earlier proof to protect: its evidence must come in a row.
+    const candidate = routes.length > 0 && routes.every((r) => r.trusted === false)
+    const inARow = this.deps.routes.noteFailedProof(number, claimer)
+    if (!candidate && inARow < FAILED_CALLS_TO_DROP_ROUTE) return false
+    // Evidence against the claimer: its history no longer counts (it must prove PROOFS_TO_TRUST calls again).
+    this.deps.routes.forgetTrust(number, claimer)
+    return this.deps.routes.dropClaimer(number, claimer) > 0
+  }
+
+  /**
+   * A run with a candidate's claimer that ended without a proof, of whatever kind (unreachable, timeout,
+   * refused...): the candidate goes. Its evidence must be the calls in a row as they come, or an impostor could
+   * answer only the runs whose timing favours its guess and play unreachable for the rest (docs/validation.md).
+   * A trusted route is not touched: only failed proofs count against it.
+   */
+  private candidateBroken(number: E164, claimer: string): boolean {
+    const routes = this.deps.routes.allRoutesTo(number, this.deps.clock.now()).filter((r) => r.claimer === claimer)
+    if (routes.length === 0 || routes.some((r) => r.trusted !== false)) return false
+    return this.deps.routes.dropClaimer(number, claimer) > 0
+  }
+
   private async proveOnce(
     claimer: Claimer<Ref>,
     record: CallRecord,
@@ -274,25 +323,51 @@ export class ValidationScheduler<Ref> {
     const proven = await this.deps.prove(claimer, details)
     if (!proven.ok) {
       const { kind: failure, reason } = proven.error
-      const dropped = failure === 'not-proven' && this.deps.routes.dropClaimer(record.called, claimer.nodeId) > 0
+      const dropped =
+        failure === 'not-proven'
+          ? this.failedProof(record.called, claimer.nodeId)
+          : this.candidateBroken(record.called, claimer.nodeId)
       return { outcome: { ...base, outcome: 'failed', dropped, failure, reason }, result: failure }
     }
     // A claimer that now answers for another domain: its route under the old domain goes.
-    const before = this.deps.routes.routesTo(record.called, this.deps.clock.now())
+    const now = this.deps.clock.now()
+    const before = this.deps.routes.allRoutesTo(record.called, now)
     const moved = before.some((r) => r.claimer === claimer.nodeId && r.domain !== proven.value.domain)
     const dropped = moved && this.deps.routes.dropClaimer(record.called, claimer.nodeId) > 0
+    // The evidence: distinct calls proved in a row (the same call proved again is none), its history, and any
+    // other claimer's trusted route (a conflict).
+    const mine = moved ? undefined : before.find((r) => r.claimer === claimer.nodeId)
+    const provenCalls = mine === undefined ? 1 : (mine.provenCalls ?? 1) + (mine.lastCallId === record.id ? 0 : 1)
+    const others = before.filter((r) => r.claimer !== claimer.nodeId && r.trusted !== false)
+    const evidence = {
+      provenCalls,
+      wasTrusted:
+        mine?.trusted !== false &&
+        (mine !== undefined || this.deps.routes.wasTrusted(record.called, claimer.nodeId, now)),
+      incumbents: others.map((r) => r.provenCalls ?? 1),
+    }
+    const trusted = isTrusted(evidence, this.timing.proofsToTrust)
+    const trust = {
+      trusted,
+      provenCalls,
+      proofsNeeded: proofsNeeded(evidence, this.timing.proofsToTrust),
+      ...(others.length > 0 && { conflictWith: others[0]!.domain }),
+    }
     const stored = this.deps.routes.put({
       number: record.called,
       sipUri: proven.value.sipUri,
       domain: proven.value.domain,
       ticket: proven.value.ticket,
       claimer: claimer.nodeId,
-      validatedAt: this.deps.clock.now(),
-      expiresAt: Math.min(proven.value.expiresAt, this.deps.clock.now() + this.timing.maxRouteLifetimeMs),
+      validatedAt: now,
+      expiresAt: Math.min(proven.value.expiresAt, now + this.timing.maxRouteLifetimeMs),
+      provenCalls,
+      lastCallId: record.id,
+      trusted,
     })
     const domain = proven.value.domain
     return stored.ok
-      ? { outcome: { ...base, outcome: 'validated', dropped, domain }, result: 'proven' }
+      ? { outcome: { ...base, outcome: 'validated', dropped, domain, ...trust }, result: 'proven' }
       : {
           outcome: { ...base, outcome: 'failed', dropped, domain, failure: 'not-kept', reason: stored.error },
           result: 'not-kept',

@@ -370,6 +370,13 @@ describe('softphone UI harness (fixture node, not the end-to-end call test)', ()
     expect(events).toContain('route-learned: +1 415 555 0123 · b.example')
     expect(await op.page.locator('svg.ring').getAttribute('aria-label')).toMatch(/^Chord ring with 6 known nodes/)
     expect(await op.page.locator('#routes tbody').textContent()).toContain('b.example')
+    // The activity plots (plain SVG): calls by path, validations by outcome, conflicts, ticket refusals.
+    await expect.poll(() => op.page.locator('#activity svg.activity-plot').count()).toBe(4)
+    expect(await op.page.locator('#activity svg.activity-plot').first().getAttribute('aria-label')).toMatch(
+      /^Calls by path: /,
+    )
+    await op.page.getByRole('button', { name: 'Last day' }).click()
+    await expect.poll(() => op.page.getByRole('button', { name: 'Last day' }).getAttribute('aria-pressed')).toBe('true')
     await screenshot(op.page, '06-operator')
     expect(op.errors).toEqual([])
     await op.context.close()

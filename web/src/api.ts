@@ -18,6 +18,8 @@ export const endpoints = {
   validations: (limit: number) => `/api/validations?limit=${limit}`,
   /** GET /api/ice-servers: STUN/TURN servers for calls, TURN credentials minted for this user. */
   iceServers: '/api/ice-servers',
+  /** GET /api/activity?window=hour|day: counts over time for the operator page's plots (operator). */
+  activity: (window: 'hour' | 'day') => `/api/activity?window=${window}`,
 } as const
 
 /** Sent on every state-changing request; a cross-site form cannot set it. */
@@ -56,6 +58,9 @@ export interface RouteDto {
   readonly validatedAt: number
   /** The callee domain's public SIP WebSocket; derived from sipUri when absent. */
   readonly wsUrl?: string
+  /** The operator's list: distinct calls proved in a row, and whether the route carries calls yet. */
+  readonly provenCalls?: number
+  readonly trusted?: boolean
 }
 
 /** ime: over a learned route; pstn: over the PSTN; internal: to or from a user of the same enterprise. */
@@ -213,7 +218,18 @@ export function parseRoutes(body: unknown): RouteDto[] {
     // GET /api/routes (the list) carries no tickets: such routes are shown, never dialled (ticket '').
     if (!number || !sipUri || !domain || expiresAt === undefined || validatedAt === undefined) continue
     const wsUrl = str(r.wsUrl)
-    routes.push({ number, sipUri, domain, ticket: ticket ?? '', expiresAt, validatedAt, ...(wsUrl ? { wsUrl } : {}) })
+    const provenCalls = typeof r.provenCalls === 'number' ? r.provenCalls : undefined
+    routes.push({
+      number,
+      sipUri,
+      domain,
+      ticket: ticket ?? '',
+      expiresAt,
+      validatedAt,
+      ...(wsUrl ? { wsUrl } : {}),
+      ...(provenCalls !== undefined && { provenCalls }),
+      ...(typeof r.trusted === 'boolean' && { trusted: r.trusted }),
+    })
   }
   return routes
 }
@@ -330,6 +346,12 @@ export class ApiClient {
 
   async status(): Promise<unknown> {
     return this.request('GET', endpoints.status)
+  }
+
+  /** Counts over the last hour or day, per bucket and label (calls, validations, conflicts, ticket refusals). */
+  async activity(window: 'hour' | 'day'): Promise<Record<string, unknown>> {
+    const body = await this.request('GET', endpoints.activity(window))
+    return body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {}
   }
 
   /** The newest validation outcomes (each with `at`, ms), newest first. */

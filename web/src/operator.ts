@@ -5,6 +5,8 @@ import { ApiClient, ApiError, toMillis, type RouteDto } from './api.js'
 import { byId, h, takeFragmentToken } from './dom.js'
 import { displayNumber } from './number.js'
 import { ringFraction, ringNodes, ringPoint, shortId, type RingNode } from './ring.js'
+import { plotModel, type Series } from './activity-plot.js'
+import { conflictedNumbers, evidenceOf } from './routes-view.js'
 
 const TOKEN_KEY = 'ime.operatorToken'
 const api = new ApiClient({ token: takeFragmentToken() ?? sessionStorage.getItem(TOKEN_KEY) ?? undefined })
@@ -109,14 +111,17 @@ function showStatus(status: unknown): void {
 
 function showRoutes(routes: RouteDto[]): void {
   const body = byId('routes').querySelector('tbody')
+  const conflicts = conflictedNumbers(routes)
   body?.replaceChildren(
     ...(routes.length
       ? routes.map((r) =>
           h(
             'tr',
-            {},
-            h('td', {}, displayNumber(r.number)),
-            h('td', {}, r.domain),
+            conflicts.has(r.number)
+              ? { class: 'conflict', title: 'Conflict: more than one domain proved this number' }
+              : {},
+            h('td', {}, displayNumber(r.number) + (conflicts.has(r.number) ? ' (conflict)' : '')),
+            h('td', {}, `${r.domain}${evidenceOf(r) ? ` (${evidenceOf(r)})` : ''}`),
             h('td', {}, h('code', {}, r.sipUri)),
             h('td', {}, when(r.validatedAt)),
             h('td', {}, when(r.expiresAt)),
@@ -162,11 +167,59 @@ function addEvent(name: string, raw: string): void {
   while (list.children.length > 200) list.lastElementChild?.remove()
 }
 
+const PLOTS: [key: string, title: string][] = [
+  ['calls', 'Calls by path'],
+  ['validations', 'Validations by outcome'],
+  ['conflicts', 'Conflicts'],
+  ['ticketRefusals', 'Ticket refusals by reason'],
+]
+let activityWindow: 'hour' | 'day' = 'hour'
+
+function drawPlot(title: string, series: Series, buckets: number, from: number, bucketMs: number): HTMLElement {
+  const m = plotModel(title, series, buckets)
+  const root = svg('svg', { viewBox: `0 0 ${m.width} ${m.height}`, class: 'activity-plot', role: 'img' })
+  root.setAttribute('aria-label', m.summary)
+  root.append(svg('line', { x1: 0, y1: m.height, x2: m.width, y2: m.height, class: 'axis' }))
+  for (const b of m.bars) {
+    const rect = svg('rect', { x: b.x, y: b.y, width: b.width, height: b.height, class: `bar c${b.colour % 6}` })
+    const at = new Date(from + b.bucket * bucketMs).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+    rect.append(svg('title', {}, `${at}: ${b.label} ${b.count}`))
+    root.append(rect)
+  }
+  const legend = h(
+    'ul',
+    { class: 'legend plain' },
+    ...m.labels.map((l, i) => h('li', {}, h('span', { class: `swatch c${i % 6}` }), ` ${l}`)),
+  )
+  return h('figure', { class: 'plot' }, h('figcaption', {}, `${title} (peak ${m.max})`), root, legend)
+}
+
+async function showActivity(): Promise<void> {
+  const a = await api.activity(activityWindow)
+  const from = toMillis(a.from) ?? Date.now()
+  const bucketMs = typeof a.bucketMs === 'number' ? a.bucketMs : 300_000
+  const buckets = activityWindow === 'hour' ? 12 : 24
+  byId('activity').replaceChildren(
+    ...PLOTS.map(([key, title]) => drawPlot(title, asObj(a[key]) as Series, buckets, from, bucketMs)),
+  )
+}
+
+for (const button of document.querySelectorAll<HTMLButtonElement>('.activity-window button')) {
+  button.addEventListener('click', () => {
+    activityWindow = button.dataset.window === 'day' ? 'day' : 'hour'
+    for (const b of document.querySelectorAll('.activity-window button')) {
+      b.setAttribute('aria-pressed', String(b === button))
+    }
+    void showActivity().catch(() => undefined)
+  })
+}
+
 let refreshTimer: ReturnType<typeof setTimeout> | undefined
 async function refresh(): Promise<void> {
   const [status, routes] = await Promise.all([api.status(), api.learnedRoutes().catch(() => [])])
   showStatus(status)
   showRoutes(routes)
+  void showActivity().catch(() => undefined)
 }
 const refreshSoon = () => {
   clearTimeout(refreshTimer)

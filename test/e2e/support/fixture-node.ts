@@ -162,6 +162,23 @@ export async function startFixtureNode(options: FixtureNodeOptions) {
     if (path === '/api/ice-servers' && user) {
       return json(res, 200, { iceServers: [], iceTransportPolicy: 'all', expiresAt: Date.now() + 3_600_000 })
     }
+    if (path === '/api/activity') {
+      // As the node answers it (src/http/activity.ts): counts per bucket, oldest first.
+      const window = url.searchParams.get('window') === 'day' ? 'day' : 'hour'
+      const buckets = window === 'hour' ? 12 : 24
+      const bucketMs = window === 'hour' ? 300_000 : 3_600_000
+      const last = (n: number) => [...new Array<number>(buckets - 1).fill(0), n]
+      return json(res, 200, {
+        window,
+        from: Date.now() - buckets * bucketMs,
+        bucketMs,
+        calls: { pstn: last(1), ime: last(2) },
+        validations: { validated: last(1) },
+        conflicts: {},
+        ticketRefusals: { 403: last(1) },
+        conflictedNumbers: [],
+      })
+    }
     if (path === '/api/routes') {
       return json(res, 200, { routes: [...routes.values()].flat().map(({ ticket: _ticket, ...r }) => r) })
     }
