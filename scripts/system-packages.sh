@@ -25,6 +25,7 @@ openssl                     openssl
 chromium                    chromium
 firefox-esr                 firefox-esr
 coturn                      turnserver turnutils_uclient
+baresip-core                baresip
 '
 
 # "package<TAB>probe" for each probe of each package.
