@@ -13,12 +13,24 @@ import { freePorts } from '../../src/testing/interop/ports.js'
 import { startCoturn } from '../../src/turn/coturn.js'
 import { buildNatLab, type NatLab } from '../support/nat-lab.js'
 import { launchChromium, screenshot } from './support/browser.js'
-import { readToneFrequency, selectedCandidateTypes, sleep, toneMicrophone, until } from './support/media.js'
-import { chromiumSoftphone, runValidations, startE2eWorld, type E2eWorld } from './support/world.js'
-
-const ALICE_HZ = 440
-const BOB_HZ = 1_150
-const near = (hz: number) => (f: number) => Math.abs(f - hz) <= 15
+import {
+  ALICE_HZ,
+  BOB_HZ,
+  near,
+  readToneFrequency,
+  selectedCandidateTypes,
+  sleep,
+  toneMicrophone,
+  until,
+} from './support/media.js'
+import {
+  callAndAnswer,
+  chromiumSoftphone,
+  hangUp,
+  runValidations,
+  startE2eWorld,
+  type E2eWorld,
+} from './support/world.js'
 
 describe('calls between two offices, each behind its own NAT', () => {
   let lab: NatLab
@@ -50,13 +62,7 @@ describe('calls between two offices, each behind its own NAT', () => {
     lab?.close()
   })
 
-  async function call(typed: string): Promise<void> {
-    await alice.getByLabel('Number', { exact: true }).fill(typed)
-    await alice.getByRole('button', { name: 'Call', exact: true }).click()
-    const answer = bob.getByRole('button', { name: 'Answer', exact: true })
-    await answer.waitFor({ state: 'visible', timeout: 20_000 })
-    await answer.click()
-  }
+  const call = (typed: string) => callAndAnswer(alice, bob, typed)
 
   /** Each hears the other's tone, and each side's selected pair goes through the relay. */
   async function expectRelayedAudio(): Promise<void> {
@@ -66,11 +72,6 @@ describe('calls between two offices, each behind its own NAT', () => {
       const pair = await page.evaluate(selectedCandidateTypes)
       expect([pair.local, pair.remote]).toContain('relay')
     }
-  }
-
-  async function hangUp(page: Page): Promise<void> {
-    await page.getByRole('button', { name: 'Hang up' }).click()
-    await page.getByRole('button', { name: 'Hang up' }).waitFor({ state: 'hidden' })
   }
 
   it('a PSTN call and then an IME call carry audio both ways through TURN', async () => {

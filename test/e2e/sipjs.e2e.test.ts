@@ -10,14 +10,9 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { World, WorldEnterprise } from '../../src/demo/world.js'
 import { CHROMIUM, haveChromium, launchChromium, screenshot } from './support/browser.js'
-import { readToneFrequency, sleep, toneMicrophone, until } from './support/media.js'
+import { ALICE_HZ, BOB_HZ, near, readToneFrequency, sleep, toneMicrophone, until } from './support/media.js'
 import { openSipJs, type SipJsClient } from './support/sipjs.js'
 import { chromiumSoftphone, runValidations, startE2eWorld, type E2eWorld } from './support/world.js'
-
-const ALICE_HZ = 440
-const BOB_HZ = 1_150
-/** The analyser's resolution is about 6 Hz; Opus keeps a pure tone's frequency. */
-const near = (hz: number) => (f: number) => Math.abs(f - hz) <= 15
 
 describe('stock SIP.js against the softphones, across the demo world', () => {
   let e2e: E2eWorld

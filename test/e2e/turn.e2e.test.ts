@@ -9,14 +9,18 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { WorldEnterprise } from '../../src/demo/world.js'
 import { CHROMIUM, haveChromium, launchChromium, screenshot } from './support/browser.js'
-import { readToneFrequency, selectedCandidateTypes, toneMicrophone, until } from './support/media.js'
-import { chromiumSoftphone, startE2eWorld, type E2eWorld } from './support/world.js'
+import {
+  ALICE_HZ,
+  BOB_HZ,
+  near,
+  readToneFrequency,
+  selectedCandidateTypes,
+  toneMicrophone,
+  until,
+} from './support/media.js'
+import { callAndAnswer, chromiumSoftphone, hangUp, startE2eWorld, type E2eWorld } from './support/world.js'
 import { freePorts, LOCALHOST } from '../../src/testing/interop/ports.js'
 import { startCoturn } from '../../src/turn/coturn.js'
-
-const ALICE_HZ = 440
-const BOB_HZ = 1_150
-const near = (hz: number) => (f: number) => Math.abs(f - hz) <= 15
 
 describe('calls through TURN (coturn), relay candidates only', () => {
   let e2e: E2eWorld
@@ -39,18 +43,7 @@ describe('calls through TURN (coturn), relay candidates only', () => {
     await e2e?.stop()
   })
 
-  async function call(typed: string): Promise<void> {
-    await alice.getByLabel('Number', { exact: true }).fill(typed)
-    await alice.getByRole('button', { name: 'Call', exact: true }).click()
-    const answer = bob.getByRole('button', { name: 'Answer', exact: true })
-    await answer.waitFor({ state: 'visible', timeout: 15_000 })
-    await answer.click()
-  }
-
-  async function hangUp(page: Page): Promise<void> {
-    await page.getByRole('button', { name: 'Hang up' }).click()
-    await page.getByRole('button', { name: 'Hang up' }).waitFor({ state: 'hidden' })
-  }
+  const call = (typed: string) => callAndAnswer(alice, bob, typed)
 
   it('carries audio both ways through coturn relays, with credentials the node minted', async () => {
     const [alpha, bravo] = e2e.world.enterprises as [WorldEnterprise, WorldEnterprise]

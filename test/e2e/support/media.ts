@@ -151,3 +151,9 @@ export async function selectedCandidateTypes(): Promise<{ local?: string; remote
     remote: String(stats.get(String(pair.remoteCandidateId))?.candidateType),
   }
 }
+
+/** The tones the two sides of a call send (toneMicrophone), far enough apart to tell by readToneFrequency. */
+export const ALICE_HZ = 440
+export const BOB_HZ = 1_150
+/** Within 15 Hz of `hz` (the analyser's resolution is about 6 Hz; Opus keeps a pure tone's frequency). */
+export const near = (hz: number) => (f: number) => Math.abs(f - hz) <= 15

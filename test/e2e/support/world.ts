@@ -86,3 +86,18 @@ export async function chromiumSoftphone(
   await expect.poll(() => page.getByRole('status').first().textContent(), { timeout: 15_000 }).toBe('Registered')
   return page
 }
+
+/** `from` dials what a person would type; `to` answers when its Answer button shows. */
+export async function callAndAnswer(from: Page, to: Page, typed: string): Promise<void> {
+  await from.getByLabel('Number', { exact: true }).fill(typed)
+  await from.getByRole('button', { name: 'Call', exact: true }).click()
+  const answer = to.getByRole('button', { name: 'Answer', exact: true })
+  await answer.waitFor({ state: 'visible', timeout: 20_000 })
+  await answer.click()
+}
+
+/** Hangs up on `page` and waits until its call panel has no Hang up button. */
+export async function hangUp(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Hang up' }).click()
+  await page.getByRole('button', { name: 'Hang up' }).waitFor({ state: 'hidden' })
+}
