@@ -26,6 +26,7 @@ chromium                    chromium
 firefox-esr                 firefox-esr
 coturn                      turnserver turnutils_uclient
 baresip-core                baresip
+linphone-cli                linphonec
 '
 
 # "package<TAB>probe" for each probe of each package.

@@ -303,11 +303,16 @@ export class SipProxyCore {
       addRecordRoute(req, `${inbound};ime=${token}`)
       if (outbound !== inbound) addRecordRoute(req, `${outbound};ime=${token}`)
     }
+    // rport (RFC 3581): a UA that answers over a new connection to the Via rather than on this one (belle-sip,
+    // Linphone's stack, does) finds this connection again by the port it came from.
     addVia(req, {
       transport: conn.transport,
       host: 'ime.invalid',
       port: undefined,
-      params: [{ name: 'branch', value: id }],
+      params: [
+        { name: 'branch', value: id },
+        { name: 'rport', value: undefined },
+      ],
     })
     for (const [n, v] of target.headers ?? []) req.headers.add(n, v)
     const branch: ClientBranch = {
@@ -608,7 +613,10 @@ export class SipProxyCore {
       transport: conn.transport,
       host: 'ime.invalid',
       port: undefined,
-      params: [{ name: 'branch', value: newBranch() }],
+      params: [
+        { name: 'branch', value: newBranch() },
+        { name: 'rport', value: undefined },
+      ],
     })
     this.send(conn, out)
   }
