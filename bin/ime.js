@@ -1,7 +1,6 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --optimize-for-size
-// The V8 flags above trade a little speed for memory, for a node that mostly waits: 1 MiB semi-spaces (the young
-// generation; up to 16 MiB by default) and V8's optimize-for-size mode, about 9 MiB less resident memory together
-// (docs/footprint.md). npm scripts, tests and benchmarks run this file as a program, so the flags apply everywhere.
+#!/usr/bin/env node
+// No V8 memory flags: --max-semi-space-size=1 and --optimize-for-size saved 3-9 MiB just after start-up but halved
+// the SIP edge's throughput under load, and an idle node's memory is the same without them (docs/footprint.md).
 // The `ime` command: runs the built server (dist/ime.js, from `npm run build`). In a checkout with the build tool
 // installed, it builds first when dist/ is missing or older than the sources, so `npm start` and `npx ime` need no
 // extra command; an installed copy without the build tool runs what is there, or says how to build it.
