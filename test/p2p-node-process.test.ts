@@ -77,5 +77,8 @@ describe('ime demo', () => {
     // A restart without --fresh keeps each enterprise's identity.
     const again = await startIme<{ enterprises: { nodeId: string }[] }>(['demo', '--data', data, '--base-port', '0'])
     expect(again.ready.enterprises.map((e) => e.nodeId)).toEqual(demo.ready.enterprises.map((e) => e.nodeId))
+    // Stopped as a person would (a SIGKILL would leave its TURN server running).
+    again.child.kill('SIGINT')
+    expect(await again.exited).toBe(0)
   }, 90_000)
 })

@@ -130,7 +130,12 @@ export async function startCoturn(
       resolve()
     })
   })
+  // If this process ends without stop() (an uncaught error, process.exit), coturn goes with it. (Only a SIGKILL of
+  // this process leaves it running: nothing here can catch that.)
+  const killOnExit = () => child.kill('SIGTERM')
+  process.once('exit', killOnExit)
   const stop = async () => {
+    process.off('exit', killOnExit)
     if (exitCode !== undefined) return
     child.kill('SIGTERM')
     const killer = setTimeout(() => child.kill('SIGKILL'), 3000)
