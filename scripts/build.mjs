@@ -2,7 +2,7 @@
 // `ime bench`) to JavaScript with esbuild: one ESM bundle, dist/ime.js, plus lazily imported chunks. A bundle starts
 // faster and holds less memory than a tree of modules (see docs/footprint.md). Plain JavaScript so that it runs
 // without a TypeScript loader: `npm run build`, or bin/ime.js when dist/ is missing or older than the sources.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -10,7 +10,7 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 export const OUT = join(ROOT, 'dist')
 export const ENTRY_OUT = join(OUT, 'ime.js')
 /** What the bundle is built from: a change to any of these makes dist/ stale. */
-const INPUTS = ['src', 'bench', 'test', 'package.json', 'package-lock.json', 'scripts/build.mjs']
+const INPUTS = ['src', 'bench', 'package.json', 'package-lock.json', 'scripts/build.mjs']
 
 function newest(path) {
   if (!existsSync(path)) return 0
@@ -97,7 +97,6 @@ export async function build() {
   if (existsSync(OUT)) renameSync(OUT, old)
   renameSync(staging, OUT)
   rmSync(old, { recursive: true, force: true })
-  mkdirSync(OUT, { recursive: true })
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -9,8 +9,6 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { WorldEnterprise } from '../../src/demo/world.js'
-import { freePorts } from '../../src/testing/interop/ports.js'
-import { startCoturn } from '../../src/turn/coturn.js'
 import { buildNatLab, type NatLab } from '../support/nat-lab.js'
 import { launchChromium, screenshot } from './support/browser.js'
 import {
@@ -27,6 +25,7 @@ import {
   callAndAnswer,
   chromiumSoftphone,
   hangUp,
+  replaceTurnWithRefusing,
   runValidations,
   startE2eWorld,
   type E2eWorld,
@@ -96,17 +95,7 @@ describe('calls between two offices, each behind its own NAT', () => {
   }, 180_000)
 
   it('when the TURN server refuses the credentials, the call says its media could not connect, and ends', async () => {
-    const old = e2e.world.turn!
-    const port = Number(/:(\d+)\?/.exec(old.urls[0]!)![1])
-    await old.stop()
-    const relay = await freePorts(20)
-    const other = await startCoturn({
-      listeningIp: lab.a.publicIp,
-      port,
-      relayPorts: { min: relay, max: relay + 19 },
-      realm: 'demo.ime',
-      secret: 'not-the-secret-the-node-has',
-    })
+    const other = await replaceTurnWithRefusing(e2e.world, lab.a.publicIp)
     stopOther = () => other.stop()
     // Without a route (forgotten by the operator), so that the call goes over the PSTN and ends as failed.
     await fetch(`${alpha.node.http!.url}/api/routes/${encodeURIComponent('+12025550102')}`, {

@@ -18,9 +18,15 @@ import {
   toneMicrophone,
   until,
 } from './support/media.js'
-import { callAndAnswer, chromiumSoftphone, hangUp, startE2eWorld, type E2eWorld } from './support/world.js'
-import { freePorts, LOCALHOST } from '../../src/testing/interop/ports.js'
-import { startCoturn } from '../../src/turn/coturn.js'
+import {
+  callAndAnswer,
+  chromiumSoftphone,
+  hangUp,
+  replaceTurnWithRefusing,
+  startE2eWorld,
+  type E2eWorld,
+} from './support/world.js'
+import { LOCALHOST } from '../../src/testing/interop/ports.js'
 
 describe('calls through TURN (coturn), relay candidates only', () => {
   let e2e: E2eWorld
@@ -67,18 +73,7 @@ describe('calls through TURN (coturn), relay candidates only', () => {
 
   it('when the TURN server refuses the credentials, the call says its media could not connect, and ends', async () => {
     // The TURN server is replaced by one with another secret: it answers at once, and refuses every credential.
-    const old = e2e.world.turn!
-    const port = Number(/:(\d+)\?/.exec(old.urls[0]!)![1])
-    await old.stop()
-    const relay = await freePorts(20)
-    const other = await startCoturn({
-      listeningIp: LOCALHOST,
-      port,
-      relayPorts: { min: relay, max: relay + 19 },
-      realm: 'demo.ime',
-      secret: 'not-the-secret-the-node-has',
-      allowLoopbackPeers: true,
-    })
+    const other = await replaceTurnWithRefusing(e2e.world, LOCALHOST)
     stopOther = () => other.stop()
     await call('+1 202 555 0102')
     const note = alice.getByText(/media could not connect/)

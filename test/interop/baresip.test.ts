@@ -10,10 +10,10 @@ import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startAgent, type StartedAgent } from '../../src/testing/interop/call-agent.js'
+import { phoneOn, startAgent, type StartedAgent } from '../../src/testing/interop/call-agent.js'
 import { freePorts, LOCALHOST } from '../../src/testing/interop/ports.js'
 import { findTool } from '../../src/testing/interop/tools.js'
-import { SipPhone } from '../../src/testing/scripted-phone.js'
+import type { SipPhone } from '../../src/testing/scripted-phone.js'
 
 const DOMAIN = 'bravo.example'
 const ALICE = { name: 'alice', password: 'alice-baresip-secret', number: '+14085550140' }
@@ -128,13 +128,7 @@ describe('baresip against our call agent (default digest offer)', () => {
     baresip.stdout!.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-20_000)))
     baresip.stderr!.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-20_000)))
     control = await BaresipControl.open(ctrlPort)
-    bob = await SipPhone.connect({
-      transport: 'TCP',
-      port: agent.internalTcp,
-      user: BOB.name,
-      password: BOB.password,
-      domain: DOMAIN,
-    })
+    bob = await phoneOn(agent, BOB)
     expect((await bob.register()).status).toBe(200)
   }, 30_000)
 

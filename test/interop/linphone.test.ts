@@ -10,10 +10,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startAgent, type StartedAgent } from '../../src/testing/interop/call-agent.js'
+import { phoneOn, startAgent, type StartedAgent } from '../../src/testing/interop/call-agent.js'
 import { freePorts, LOCALHOST } from '../../src/testing/interop/ports.js'
 import { findTool } from '../../src/testing/interop/tools.js'
-import { SipPhone } from '../../src/testing/scripted-phone.js'
+import type { SipPhone } from '../../src/testing/scripted-phone.js'
 
 const DOMAIN = 'bravo.example'
 const ALICE = { name: 'alice', password: 'alice-linphone-secret', number: '+14085550160' }
@@ -71,13 +71,7 @@ describe('Linphone against our call agent (default digest offer)', () => {
     })
     linphone.stdout!.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-50_000)))
     linphone.stderr!.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-50_000)))
-    bob = await SipPhone.connect({
-      transport: 'TCP',
-      port: agent.internalTcp,
-      user: BOB.name,
-      password: BOB.password,
-      domain: DOMAIN,
-    })
+    bob = await phoneOn(agent, BOB)
     expect((await bob.register()).status).toBe(200)
   }, 30_000)
 

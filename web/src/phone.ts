@@ -108,10 +108,6 @@ export class Phone {
     this.ice = new IceServers(() => config.api.iceServers())
   }
 
-  private pcConfig(): Promise<RTCConfiguration> {
-    return this.ice.current()
-  }
-
   get busy(): boolean {
     return this.call !== undefined && this.call.view.phase !== 'ended'
   }
@@ -344,7 +340,7 @@ export class Phone {
     const notePath = (response: unknown) => {
       if (path === 'pstn' && internalIn(response)) dispatch({ type: 'internal' })
     }
-    const pcConfig = await this.pcConfig()
+    const pcConfig = await this.ice.current()
     // While the servers were asked for, the caller may have hung up (or a later leg begun).
     if (call.leg !== leg || hasEnded(attempt)) return
     const session = ua.call(target, {
@@ -463,7 +459,7 @@ export class Phone {
       this.patch(call, { note: `No microphone: ${(e as Error).message || String(e)}` })
       return
     }
-    const pcConfig = await this.pcConfig()
+    const pcConfig = await this.ice.current()
     if (call.view.phase !== 'incoming') return
     call.session.answer({ mediaStream: call.stream, pcConfig })
   }

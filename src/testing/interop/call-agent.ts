@@ -9,6 +9,7 @@ import { CallAgent } from '../../sip/call-agent.js'
 import type { DigestOffer } from '../../sip/digest.js'
 import { MemoryTicketKeyStore, TicketKeyRing } from '../../tickets/key-ring.js'
 import { verifyTicket } from '../../tickets/mint.js'
+import { SipPhone } from '../scripted-phone.js'
 import { StaticSipDirectory } from '../static-sip-directory.js'
 import { LOCALHOST } from './ports.js'
 
@@ -66,4 +67,15 @@ export async function startAgent(
     throw new Error('the call agent did not report its edge and internal TCP ports (agent.addresses)')
   }
   return { agent, keys, domain, edgeTcp, internalTcp, events }
+}
+
+/** A scripted phone of `user` on the agent's internal face over TCP (not registered yet). */
+export function phoneOn(started: StartedAgent, user: AgentUser): Promise<SipPhone> {
+  return SipPhone.connect({
+    transport: 'TCP',
+    port: started.internalTcp,
+    user: user.name,
+    password: user.password,
+    domain: started.domain,
+  })
 }

@@ -10,6 +10,8 @@ import type { Browser, Page } from 'playwright-core'
 import { expect } from 'vitest'
 import { ensureWebBuilt } from '../../../src/demo/web-build.js'
 import { startWorld, type World, type WorldEnterprise, type WorldOptions } from '../../../src/demo/world.js'
+import { freePorts } from '../../../src/testing/interop/ports.js'
+import { startCoturn, type Coturn } from '../../../src/turn/coturn.js'
 import { CAPTURE_PEER_CONNECTIONS } from './media.js'
 
 export interface E2eWorld {
@@ -100,4 +102,23 @@ export async function callAndAnswer(from: Page, to: Page, typed: string): Promis
 export async function hangUp(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Hang up' }).click()
   await page.getByRole('button', { name: 'Hang up' }).waitFor({ state: 'hidden' })
+}
+
+/**
+ * Replaces the world's TURN server by one on the same address and port with another secret: it answers at once
+ * and refuses every credential the nodes mint. Returns it, to be stopped by the caller.
+ */
+export async function replaceTurnWithRefusing(world: World, listeningIp: string): Promise<Coturn> {
+  const old = world.turn!
+  const port = Number(/:(\d+)\?/.exec(old.urls[0]!)![1])
+  await old.stop()
+  const relay = await freePorts(20)
+  return startCoturn({
+    listeningIp,
+    port,
+    relayPorts: { min: relay, max: relay + 19 },
+    realm: 'demo.ime',
+    secret: 'not-the-secret-the-node-has',
+    allowLoopbackPeers: true,
+  })
 }
