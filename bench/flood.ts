@@ -14,8 +14,9 @@ import { intOption, type Command } from '../src/cli/command.js'
 import { CallAgent } from '../src/sip/call-agent.js'
 import { StaticSipDirectory } from '../src/testing/static-sip-directory.js'
 import { MemoryTicketKeyStore, TicketKeyRing } from '../src/tickets/key-ring.js'
-import { mintTicket, verifyTicket } from '../src/tickets/mint.js'
-import { writeInjection } from '../src/testing/interop/injection.js'
+import { credentialRow, writeInjection } from '../src/testing/interop/injection.js'
+import { testCallerNode } from '../src/testing/caller-node.js'
+import { edgeCallerCheck } from '../src/node/caller-identity.js'
 import { freePorts } from '../src/testing/interop/ports.js'
 import { runSipp, startSipp } from '../src/testing/interop/sipp.js'
 import { median, percentile, printJson, printTable } from './report.js'
@@ -47,21 +48,14 @@ export async function runFlood(options: { invites: number; rate: number; calls: 
       { name: 'bob', password: 'x', number: BOB, contact: `sip:bob@127.0.0.1:${uasPort};transport=tcp` },
     ]),
     routeTo: () => undefined,
-    checkTicket: (t, expected) => verifyTicket(t, expected, keys, Date.now()),
+    checkCaller: edgeCallerCheck({ ticketKeys: keys, clock: systemClock }).check,
+    vouchFor: () => ({ ok: false, error: 'the flooded edge places no calls' }),
     clock: systemClock,
   })
   const edge = `127.0.0.1:${agent.addresses.edge.tcp}`
+  const caller = testCallerNode()
   const tickets = (n: number) =>
-    Array.from({ length: n }, () => {
-      const m = mintTicket(
-        { calledNumber: BOB, callingDomain: 'a.example' },
-        keys,
-        Date.now(),
-        (k) => new Uint8Array(randomBytes(k)),
-      )
-      if (!m.ok) throw new Error(m.error)
-      return ['a.example', BOB, m.value.text]
-    })
+    Array.from({ length: n }, () => credentialRow('a.example', BOB, caller.credentials(keys, BOB)))
   const ticketed = async (name: string) => {
     const uas = await startSipp({ scenario: 'uas.xml', port: uasPort, calls: options.calls, timeoutMs: 120_000 })
     await uas.listening

@@ -6,11 +6,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { baselineKey, mintBaselineTicket } from '../src/testing/interop/baseline-tickets.js'
 import { startAgent } from '../src/testing/interop/call-agent.js'
-import { writeInjection } from '../src/testing/interop/injection.js'
+import { credentialRow, ticketRow, writeInjection } from '../src/testing/interop/injection.js'
 import { startKamailio } from '../src/testing/interop/kamailio.js'
 import { freePorts, LOCALHOST } from '../src/testing/interop/ports.js'
 import { SCENARIOS_DIR, startSipp, type SippProcess } from '../src/testing/interop/sipp.js'
-import { mintTicket } from '../src/tickets/mint.js'
+import { testCallerNode } from '../src/testing/caller-node.js'
+import { MemoryTicketKeyStore, TicketKeyRing } from '../src/tickets/key-ring.js'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 
@@ -48,7 +49,7 @@ export async function directTarget(): Promise<SipTarget> {
     name: 'sipp-direct',
     address: `${LOCALHOST}:${uasPort}`,
     uasPort,
-    rows: (n) => Array.from({ length: n }, (_, i) => [BENCH_CALLING_DOMAIN, BENCH_CALLED, `direct-${i}`]),
+    rows: (n) => Array.from({ length: n }, (_, i) => ticketRow(BENCH_CALLING_DOMAIN, BENCH_CALLED, `direct-${i}`)),
     stop: async () => undefined,
   }
 }
@@ -81,16 +82,22 @@ export async function kamailioTarget(
     ...(memoryManager !== undefined && { memoryManager }),
   })
   const expiresAt = Math.floor(Date.now() / 1000) + 3600
+  // Kamailio checks only its HMAC ticket, but each INVITE carries an Identity header of the size ours do, so that
+  // both servers parse messages of the same length.
+  const identity = sampleIdentity()
   return {
     name: checkTickets ? 'kamailio' : 'kamailio-nocheck',
     address: `${LOCALHOST}:${port}`,
     uasPort,
     rows: (n) =>
-      Array.from({ length: n }, () => [
-        BENCH_CALLING_DOMAIN,
-        BENCH_CALLED,
-        mintBaselineTicket({ calledNumber: BENCH_CALLED, callingDomain: BENCH_CALLING_DOMAIN, expiresAt }, key),
-      ]),
+      Array.from({ length: n }, () =>
+        ticketRow(
+          BENCH_CALLING_DOMAIN,
+          BENCH_CALLED,
+          mintBaselineTicket({ calledNumber: BENCH_CALLED, callingDomain: BENCH_CALLING_DOMAIN, expiresAt }, key),
+          identity,
+        ),
+      ),
     stop: async () => {
       await kamailio.stop()
     },
@@ -108,9 +115,10 @@ export function externalTarget(address: string, uasPort: number, ticketsCsv: str
     .map((l) => l.trim())
     .filter((l) => l !== '' && l !== 'SEQUENTIAL' && l !== 'RANDOM' && !l.startsWith('#'))
   const rows = lines.map((l) => l.split(';'))
-  if (rows.length === 0 || rows.some((r) => r.length < 3)) {
-    throw new Error(`${ticketsCsv}: expected lines "calling domain;called number;ticket"`)
+  if (rows.length === 0 || rows.some((r) => r.length !== 3 && r.length !== 5)) {
+    throw new Error(`${ticketsCsv}: expected lines "calling domain;called number;ticket[;passport;peer]"`)
   }
+  for (const r of rows) if (r.length === 3) r.push('none', 'none')
   return {
     name: 'target',
     address,
@@ -134,16 +142,7 @@ export async function agentTarget(): Promise<SipTarget> {
     address: `${LOCALHOST}:${ime.edgeTcp}`,
     uasPort,
     rows: (n) =>
-      Array.from({ length: n }, () => {
-        const t = mintTicket(
-          { calledNumber: BENCH_CALLED, callingDomain: BENCH_CALLING_DOMAIN },
-          ime.keys,
-          Date.now(),
-          (k) => new Uint8Array(randomBytes(k)),
-        )
-        if (!t.ok) throw new Error(t.error)
-        return [BENCH_CALLING_DOMAIN, BENCH_CALLED, t.value.text]
-      }),
+      Array.from({ length: n }, () => credentialRow(BENCH_CALLING_DOMAIN, BENCH_CALLED, ime.credentials(BENCH_CALLED))),
     async startUas(_calls, timeoutMs, dir) {
       const uas = await startSipp({
         scenario: 'uac-register-then-answer.xml',
@@ -162,4 +161,11 @@ export async function agentTarget(): Promise<SipTarget> {
     },
     stop: () => ime.agent.stop(),
   }
+}
+
+/** A real Identity header (for a throwaway ticket and node): the size of those our edge checks. */
+function sampleIdentity(): string {
+  const keys = new TicketKeyRing(new MemoryTicketKeyStore(), (k) => new Uint8Array(randomBytes(k)))
+  const headers = new Map(testCallerNode().credentials(keys, BENCH_CALLED))
+  return headers.get('Identity')!
 }

@@ -1,10 +1,13 @@
 /**
- * `ime bench tickets`: ticket verifications per second on one core (this process's main thread), the cost the
+ * `ime bench tickets`: ticket verifications per second on one core (this process's main thread), and full edge
+ * checks of who is calling (ticket, caller assertion's EdDSA signature, freshness, replay cache): the cost the
  * SIP edge pays on every inter-domain INVITE. Forged tickets are measured too: a flood of them must be cheap
  * to refuse.
  */
 import { randomBytes } from 'node:crypto'
+import { AssertionReplayCache, checkCaller, PeerKeys, REPLAY_CACHE_MAX_ENTRIES } from '../src/caller-identity/index.js'
 import { intOption, numberOption, type Command } from '../src/cli/command.js'
+import { testCallerNode } from '../src/testing/caller-node.js'
 import { MemoryTicketKeyStore, TicketKeyRing } from '../src/tickets/key-ring.js'
 import { mintTicket, verifyTicket } from '../src/tickets/mint.js'
 import { median, printJson, printTable, round } from './report.js'
@@ -23,6 +26,35 @@ function measure(seconds: number, batch: number, verify: () => boolean): number[
   return rates
 }
 
+type EdgeDeps = Parameters<typeof checkCaller>[1]
+type Credentials = Parameters<typeof checkCaller>[0]
+
+/**
+ * Full edge checks per second: each check needs an assertion of its own (the replay cache refuses a second use),
+ * so each batch's calls are signed first, untimed, and only the checks are timed.
+ */
+function measureEdgeChecks(
+  seconds: number,
+  batch: number,
+  check: (credentials: Credentials, deps: EdgeDeps) => boolean,
+  source: { headersFor: () => [string, string][]; deps: EdgeDeps },
+): number[] {
+  const rates: number[] = []
+  let timed = 0
+  while (timed < seconds * 1000) {
+    const calls = Array.from({ length: batch }, () => {
+      const headers = new Map(source.headersFor())
+      return { ticket: headers.get('X-IME-Ticket'), identity: headers.get('Identity'), calledNumber: '+14085550123' }
+    })
+    const start = performance.now()
+    for (const c of calls) if (!check(c, source.deps)) throw new Error('an edge check refused a good call')
+    const ms = performance.now() - start
+    timed += ms
+    rates.push(batch / (ms / 1000))
+  }
+  return rates
+}
+
 export const ticketsBench: Command = {
   name: 'tickets',
   summary: 'ticket verifications per second on one core (valid and forged)',
@@ -37,7 +69,8 @@ export const ticketsBench: Command = {
     const batch = intOption(args, 'batch', 20_000, 1, 10_000_000)
     const keys = new TicketKeyRing(new MemoryTicketKeyStore(), rand)
     const now = Date.now()
-    const expected = { calledNumber: '+14085550123', callingDomain: 'caller.example' }
+    const caller = testCallerNode()
+    const expected = { calledNumber: '+14085550123', callingDomain: 'caller.example', callerPeer: caller.peer }
     const minted = mintTicket(expected, keys, now, rand)
     if (!minted.ok) throw new Error(minted.error)
     const valid = minted.value.text
@@ -47,6 +80,23 @@ export const ticketsBench: Command = {
 
     const validRates = measure(seconds, batch, () => verifyTicket(valid, expected, keys, now).ok)
     const forgedRates = measure(seconds, batch, () => !verifyTicket(forgedText, expected, keys, now).ok)
+    const edgeRates = measureEdgeChecks(
+      seconds,
+      Math.min(batch, 2_000),
+      (credentials, deps) => {
+        const r = checkCaller(credentials, deps)
+        return r.ok
+      },
+      {
+        headersFor: () => caller.headersFor(valid, expected.calledNumber, { nowMs: now }),
+        deps: {
+          verifyTicket: (text: string | undefined, e: { calledNumber: string }) => verifyTicket(text, e, keys, now),
+          peerKeys: new PeerKeys(),
+          replays: new AssertionReplayCache(REPLAY_CACHE_MAX_ENTRIES, 70_000, () => now),
+          nowMs: now,
+        },
+      },
+    )
     const result = {
       bench: 'tickets',
       node: process.version,
@@ -55,13 +105,17 @@ export const ticketsBench: Command = {
       validPerSecond: round(median(validRates), 4),
       forgedPerSecond: round(median(forgedRates), 4),
       microsecondsPerValid: round(1e6 / median(validRates), 3),
-      batches: validRates.length + forgedRates.length,
+      edgeChecksPerSecond: round(median(edgeRates), 4),
+      microsecondsPerEdgeCheck: round(1e6 / median(edgeRates), 3),
+      batches: validRates.length + forgedRates.length + edgeRates.length,
     }
     printTable('Ticket verification, one core (median of batches)', [
       ['ticket size', `${result.ticketBytes} bytes, ${result.ticketChars} base64url characters`],
       ['valid tickets / s', result.validPerSecond],
       ['forged tickets refused / s', result.forgedPerSecond],
       ['µs per valid ticket', result.microsecondsPerValid],
+      ['full edge checks / s (ticket + assertion + replay cache)', result.edgeChecksPerSecond],
+      ['µs per full edge check', result.microsecondsPerEdgeCheck],
     ])
     if (args.values.json === true) printJson(result)
     return 0

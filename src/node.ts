@@ -13,6 +13,7 @@ import { EventHub, ringEvents } from './http/events.js'
 import { NodeMetrics } from './http/metrics.js'
 import { edgeSipUri, startNodeCallAgent, type NodeCallAgent } from './node/call-agent.js'
 import { callRecording } from './node/call-recording.js'
+import { nodeCallerIdentity } from './node/caller-identity.js'
 import type { EnterpriseNode, EnterpriseNodeConfig } from './node/config.js'
 import { startNodeHttpPart } from './node/http.js'
 import { startNodePeer } from './node/peer.js'
@@ -113,6 +114,12 @@ export async function startEnterpriseNode(
   // The call agent's calls are recorded, and finished ones scheduled for validation: both exist by now.
   const recording = callRecording({ ...store, validations: scheduler, events })
   const sessions = new SoftphoneSessions()
+  const callerIdentity = nodeCallerIdentity({
+    privateKey: store.privateKey,
+    ticketKeys: store.ticketKeys,
+    domain,
+    clock,
+  })
   const sipConfig = config.sip
   const sip =
     sipConfig === undefined
@@ -124,6 +131,7 @@ export async function startEnterpriseNode(
             store,
             contacts: config.users ?? [],
             recording,
+            callerIdentity,
             sessions,
             metrics,
             clock,
@@ -155,6 +163,7 @@ export async function startEnterpriseNode(
             validation,
             sip,
             sessions,
+            callerIdentity,
             imeTimeoutMs: config.sip?.imeTimeoutMs ?? 2_000,
             events,
             metrics,

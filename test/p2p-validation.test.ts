@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { pbStream } from '@libp2p/utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ManualClock } from '../src/core/clock.js'
@@ -68,9 +69,15 @@ async function pair(caps = new AttemptCaps()) {
     clock,
     randomBytes: rand,
     onProven: (peer) => proven.push(peer),
-    grantRoute: (_peer, call, domain) => {
+    grantRoute: (peer, call, domain) => {
       if (blocked.has(domain)) return { ok: false, error: `domain ${domain} is blocked` }
-      const minted = mintTicket({ calledNumber: call.called, callingDomain: domain }, keyRing, clock.now(), rand)
+      const callerPeer = peerIdFromString(peer).toMultihash().bytes
+      const minted = mintTicket(
+        { calledNumber: call.called, callingDomain: domain, callerPeer },
+        keyRing,
+        clock.now(),
+        rand,
+      )
       if (!minted.ok) return minted
       return {
         ok: true,
@@ -97,18 +104,20 @@ describe('validation protocol over libp2p', () => {
   })
 
   it("after a proof, grants a route with a ticket that the claimer's gate accepts, and refuses blocked domains", async () => {
-    const { originator, claimerRef } = await pair()
+    const { originator, claimerRef, a } = await pair()
     const result = await originator.prove(claimerRef, originatorCall, numberKey, 'alpha.example')
     expect(result.ok ? 'proven' : result.error).toBe('proven')
     if (!result.ok) return
     expect(result.value.route?.sipUri).toBe('sip:+12025550102@bravo.example;transport=ws')
     const checked = verifyTicket(
       result.value.route!.ticket,
-      { calledNumber: '+12025550102', callingDomain: 'alpha.example' },
+      { calledNumber: '+12025550102' },
       keyRing,
       record.end + 120_000,
     )
     expect(checked.ok).toBe(true)
+    // Bound to the originator's peer id, which Noise authenticated on the very stream of the proof.
+    expect(checked.ok && Buffer.from(checked.value.callerPeer)).toEqual(Buffer.from(a.peerId.toMultihash().bytes))
     const refused = await originator.prove(claimerRef, originatorCall, numberKey, 'spammer.example')
     expect(refused.ok ? 'granted' : refused.error).toEqual({
       kind: 'refused',

@@ -12,7 +12,9 @@ import { CallAgent, type RouteToNumber } from '../src/sip/call-agent.js'
 import type { DigestOffer } from '../src/sip/digest.js'
 import { StaticSipDirectory } from '../src/testing/static-sip-directory.js'
 import { TicketKeyRing, MemoryTicketKeyStore } from '../src/tickets/key-ring.js'
-import { mintTicket, verifyTicket } from '../src/tickets/mint.js'
+import { mintTicket } from '../src/tickets/mint.js'
+import { callVoucher, edgeCallerCheck } from '../src/node/caller-identity.js'
+import { testCallerNode, type TestCallerNode } from '../src/testing/caller-node.js'
 import type { CallOutcome, NewCallRecord } from '../src/validation/call-record.js'
 import { SipPhone } from '../src/testing/scripted-phone.js'
 
@@ -22,6 +24,8 @@ const rand = (k: number) => new Uint8Array(randomBytes(k))
 interface Enterprise {
   agent: CallAgent
   keys: TicketKeyRing
+  /** The enterprise's node as a caller: its tickets name this peer, and it signs its calls' assertions. */
+  node: TestCallerNode
   records: (NewCallRecord & { end?: number | null; outcome?: CallOutcome | null })[]
   routes: Map<string, RouteToNumber>
   events: { type: string; [k: string]: unknown }[]
@@ -34,6 +38,7 @@ async function enterprise(
   digest?: DigestOffer,
 ): Promise<Enterprise> {
   const keys = new TicketKeyRing(new MemoryTicketKeyStore(), rand)
+  const node = testCallerNode()
   const records: Enterprise['records'] = []
   const routes = new Map<string, RouteToNumber>()
   const events: Enterprise['events'] = []
@@ -48,7 +53,8 @@ async function enterprise(
       users.map((u) => ({ ...u, password: `${u.name}-pw` })),
     ),
     routeTo: (num) => routes.get(num),
-    checkTicket: (t, expected) => verifyTicket(t, expected, keys, Date.now()),
+    checkCaller: edgeCallerCheck({ ticketKeys: keys, clock: systemClock }).check,
+    vouchFor: callVoucher({ signer: node.signer, domain, clock: systemClock }),
     calls: {
       started: (r) => void records.push({ ...r }),
       ended: (id, end, outcome) => {
@@ -61,7 +67,20 @@ async function enterprise(
     imeTimeoutMs: 1_000,
     onEvent: (e) => void events.push(e),
   })
-  return { agent, keys, records, routes, events }
+  return { agent, keys, node, records, routes, events }
+}
+
+/** A ticket `to` mints for `from`'s node, to call the number (as validation would grant it). */
+function ticketFor(
+  to: Enterprise,
+  from: Enterprise,
+  calledNumber: string,
+  options: { validitySeconds?: number; nowMs?: number } = {},
+) {
+  const request = { calledNumber, callingDomain: 'a.example', callerPeer: from.node.peer, ...options }
+  const m = mintTicket(request, to.keys, options.nowMs ?? Date.now(), rand)
+  if (!m.ok) throw new Error(m.error)
+  return m.value
 }
 
 const waitFor = async (what: () => boolean, ms = 5_000) => {
@@ -236,41 +255,29 @@ describe('call agent and PSTN gateway on loopback', () => {
     const forged = await edge.call('sip:+14085550100@b.example', [['X-IME-Ticket', 'AQ' + 'A'.repeat(73)]], false)
     expect(forged.final.status).toBe(403)
     expect(forged.final.reason).toMatch(/ticket/)
-    const otherNumber = mintTicket(
-      { calledNumber: '+14085550111', callingDomain: 'a.example' },
-      b.keys,
-      Date.now(),
-      rand,
-    )
+    const otherNumber = ticketFor(b, a, '+14085550111')
     const wrongNumber = await edge.call(
       'sip:+14085550100@b.example',
-      [['X-IME-Ticket', otherNumber.ok ? otherNumber.value.text : '']],
+      a.node.headersFor(otherNumber.text, '+14085550100'),
       false,
     )
     expect(wrongNumber.final.reason).toBe('ticket is for another number (+14085550111)')
-    const otherDomain = mintTicket(
-      { calledNumber: '+14085550100', callingDomain: 'c.example' },
-      b.keys,
-      Date.now(),
-      rand,
-    )
-    const wrongDomain = await edge.call(
+    // A good ticket alone, as a bearer token: refused.
+    const bearer = await edge.call(
       'sip:+14085550100@b.example',
-      [['X-IME-Ticket', otherDomain.ok ? otherDomain.value.text : '']],
+      [['X-IME-Ticket', ticketFor(b, a, '+14085550100').text]],
       false,
     )
-    expect(wrongDomain.final.reason).toBe('ticket was issued to another domain (c.example)')
-    const expired = mintTicket(
-      { calledNumber: '+14085550100', callingDomain: 'a.example', validitySeconds: 60 },
-      b.keys,
-      Date.now() - 3_600_000,
-      rand,
-    )
-    const old = await edge.call(
+    expect(bearer.final.reason).toBe('caller assertion missing')
+    // A's ticket in the hands of someone else, who signs with their own key.
+    const stolen = await edge.call(
       'sip:+14085550100@b.example',
-      [['X-IME-Ticket', expired.ok ? expired.value.text : '']],
+      testCallerNode().headersFor(ticketFor(b, a, '+14085550100').text, '+14085550100'),
       false,
     )
+    expect(stolen.final.reason).toBe('caller assertion not signed by the node the ticket was issued to')
+    const expired = ticketFor(b, a, '+14085550100', { validitySeconds: 60, nowMs: Date.now() - 3_600_000 })
+    const old = await edge.call('sip:+14085550100@b.example', a.node.headersFor(expired.text, '+14085550100'), false)
     expect(old.final.reason).toMatch(/^ticket expired at /)
     expect(b.agent.counters.ticketsRefused['missing']).toBeGreaterThanOrEqual(1)
     // REGISTER is not for the edge.
@@ -280,8 +287,7 @@ describe('call agent and PSTN gateway on loopback', () => {
   it('lets a ticketed INVITE through the edge to the user owning the number', async () => {
     const bob = await phone(b, 'bob', 'TCP', 'b.example')
     expect((await bob.register()).status).toBe(200)
-    const minted = mintTicket({ calledNumber: '+14085550100', callingDomain: 'a.example' }, b.keys, Date.now(), rand)
-    expect(minted.ok).toBe(true)
+    const minted = ticketFor(b, a, '+14085550100')
     const caller = await SipPhone.connect({
       transport: 'WS',
       port: b.agent.addresses.edge.ws!,
@@ -292,12 +298,14 @@ describe('call agent and PSTN gateway on loopback', () => {
     })
     phones.push(caller)
     const before = b.agent.counters.ticketsAccepted
-    const call = await caller.call(
-      'sip:+14085550100@b.example',
-      [['X-IME-Ticket', minted.ok ? minted.value.text : '']],
-      false,
-    )
+    const headers = a.node.headersFor(minted.text, '+14085550100', { caller: { tn: '16505550101' } })
+    const call = await caller.call('sip:+14085550100@b.example', headers, false)
     expect(call.final.status).toBe(200)
+    // Bob is told who calls as a's node vouched for it, and gets neither the ticket nor the assertion.
+    const invite = bob.received.filter((r) => r.method === 'INVITE').at(-1)!
+    expect(invite.headers.get('P-Asserted-Identity')).toBe('<sip:+16505550101@a.example>')
+    expect(invite.headers.get('Identity')).toBeUndefined()
+    expect(invite.headers.get('X-IME-Ticket')).toBeUndefined()
     expect(b.agent.counters.ticketsAccepted).toBe(before + 1)
     expect((await caller.bye(call.dialog!)).status).toBe(200)
     await waitFor(() =>
@@ -333,10 +341,10 @@ describe('call agent and PSTN gateway on loopback', () => {
   })
 
   it('calls a learned route over IME with the ticket, and falls back to the PSTN when the edge is down', async () => {
-    const minted = mintTicket({ calledNumber: '+14085550100', callingDomain: 'a.example' }, b.keys, Date.now(), rand)
+    const minted = ticketFor(b, a, '+14085550100')
     a.routes.set('+14085550100', {
       sipUri: `sip:+14085550100@127.0.0.1:${b.agent.addresses.edge.tcp};transport=tcp`,
-      ticket: minted.ok ? minted.value.text : '',
+      ticket: minted.text,
       domain: 'b.example',
     })
     const alice = await phone(a, 'alice', 'TCP', 'a.example')
@@ -360,10 +368,10 @@ describe('call agent and PSTN gateway on loopback', () => {
   })
 
   it("a softphone's fallback call (X-IME-Fallback: 1) takes the PSTN, not the learned route, and is recorded so", async () => {
-    const minted = mintTicket({ calledNumber: '+14085550100', callingDomain: 'a.example' }, b.keys, Date.now(), rand)
+    const minted = ticketFor(b, a, '+14085550100')
     a.routes.set('+14085550100', {
       sipUri: `sip:+14085550100@127.0.0.1:${b.agent.addresses.edge.tcp};transport=tcp`,
-      ticket: minted.ok ? minted.value.text : '',
+      ticket: minted.text,
       domain: 'b.example',
     })
     const alice = await phone(a, 'alice', 'TCP', 'a.example')
@@ -382,10 +390,10 @@ describe('call agent and PSTN gateway on loopback', () => {
   })
 
   it.each([486, 603])('an IME call answered %i ends there: busy or declined on any path, no PSTN', async (status) => {
-    const minted = mintTicket({ calledNumber: '+14085550122', callingDomain: 'a.example' }, b.keys, Date.now(), rand)
+    const minted = ticketFor(b, a, '+14085550122')
     a.routes.set('+14085550122', {
       sipUri: `sip:+14085550122@127.0.0.1:${b.agent.addresses.edge.tcp};transport=tcp`,
-      ticket: minted.ok ? minted.value.text : '',
+      ticket: minted.text,
       domain: 'b.example',
     })
     const alice = await phone(a, 'alice', 'TCP', 'a.example')
@@ -434,10 +442,8 @@ describe('call agent and PSTN gateway on loopback', () => {
       fromUser: '+16505550101',
     })
     phones.push(edgeCaller)
-    const minted = mintTicket({ calledNumber: '+14085550111', callingDomain: 'a.example' }, b.keys, Date.now(), rand)
-    const ringing = edgeCaller.startCall('sip:+14085550111@b.example', [
-      ['X-IME-Ticket', minted.ok ? minted.value.text : ''],
-    ])
+    const minted = ticketFor(b, a, '+14085550111')
+    const ringing = edgeCaller.startCall('sip:+14085550111@b.example', a.node.headersFor(minted.text, '+14085550111'))
     await carol.nextRequest('INVITE')
     await new Promise((r) => setTimeout(r, 50))
     expect((await edgeCaller.cancel(ringing.request)).final.status).toBe(200)
@@ -476,10 +482,8 @@ describe('call agent and PSTN gateway on loopback', () => {
         fromUser: '+16505550101',
       })
       phones.push(edgeCaller)
-      const minted = mintTicket({ calledNumber: '+14085550133', callingDomain: 'a.example' }, b.keys, Date.now(), rand)
-      const failed = await edgeCaller.call('sip:+14085550133@b.example', [
-        ['X-IME-Ticket', minted.ok ? minted.value.text : ''],
-      ])
+      const minted = ticketFor(b, a, '+14085550133')
+      const failed = await edgeCaller.call('sip:+14085550133@b.example', a.node.headersFor(minted.text, '+14085550133'))
       expect(failed.final.status).toBe(503)
       expect(failed.final.reason).toBe('Unreachable')
     },
@@ -536,12 +540,8 @@ describe('call agent and PSTN gateway on loopback', () => {
       fromUser: '+16505550101',
     })
     phones.push(edge)
-    const mint = () => {
-      const m = mintTicket({ calledNumber: '+14085550111', callingDomain: 'a.example' }, b.keys, Date.now(), rand)
-      if (!m.ok) throw new Error(m.error)
-      return m.value
-    }
-    const callWith = (t: string) => edge.call('sip:+14085550111@b.example', [['X-IME-Ticket', t]], false)
+    const mint = () => ticketFor(b, a, '+14085550111')
+    const callWith = (t: string) => edge.call('sip:+14085550111@b.example', a.node.headersFor(t, '+14085550111'), false)
     const old = mint()
     // Rotated just now: the old epoch's ticket is still good (grace period), and so is one from the new key.
     expect(b.keys.rotate(Date.now()).ok).toBe(true)

@@ -33,7 +33,8 @@ describe('call agent over TLS and WSS', () => {
         { name: 'bob', password: 'bob-pw', number: '+14085550100' as E164 },
       ]),
       routeTo: () => undefined,
-      checkTicket: () => ({ ok: false, error: { code: 'missing', reason: 'ticket missing' } }),
+      checkCaller: () => ({ ok: false, error: { code: 'missing', reason: 'ticket missing' } }),
+      vouchFor: () => ({ ok: false, error: 'this test places no calls over learned routes' }),
       clock: systemClock,
     })
   })

@@ -117,13 +117,12 @@ describe('from a PSTN call to a learned route, between enterprise nodes on real 
     const [route, ...others] = a.routes.routesTo(bob, Date.now())
     expect(others).toEqual([])
     expect(route).toMatchObject({ number: bob, domain: 'bravo.example', sipUri: `sip:${bob}@bravo.example` })
-    const checked = verifyTicket(
-      route!.ticket,
-      { calledNumber: bob, callingDomain: 'alpha.example' },
-      b.ticketKeys,
-      Date.now(),
-    )
+    const checked = verifyTicket(route!.ticket, { calledNumber: bob }, b.ticketKeys, Date.now())
     expect(checked.ok).toBe(true)
+    // Issued to alpha's node (the peer that proved the call), whose signature each call with it must carry.
+    const alphaPeer = a.peer.libp2p.peerId.toMultihash().bytes
+    expect(checked.ok && Buffer.from(checked.value.callerPeer)).toEqual(Buffer.from(alphaPeer))
+    expect(checked.ok && checked.value.callingDomain).toBe('alpha.example')
     expect(a.validations.pending()).toEqual([])
   }, 60_000)
 

@@ -36,6 +36,7 @@ export type ImeAttemptFailure =
   | { readonly kind: 'connect-timeout' }
   | { readonly kind: 'connect-failed' }
   | { readonly kind: 'transport' }
+  | { readonly kind: 'not-authorized' }
 
 /** Whether a failed IME attempt goes to the PSTN: always without a final response, else by its status. */
 export function fallsBackToPstn(failure: ImeAttemptFailure): boolean {

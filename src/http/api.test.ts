@@ -68,6 +68,13 @@ const TABLE: Row[] = [
   },
   { method: 'GET', path: '/api/calls', expect: { nobody: 401, user: 200, foreign: 401, operator: 200 } },
   { method: 'POST', path: '/api/calls', body: aCall, expect: { nobody: 401, user: 201, foreign: 401, operator: 403 } },
+  {
+    method: 'POST',
+    path: '/api/calls/authorize',
+    body: { number: '+12025550102' },
+    // 404 for a user: the table's node has no call agent to vouch with.
+    expect: { nobody: 401, user: 404, foreign: 401, operator: 403 },
+  },
   { method: 'POST', path: '/api/validation/run', expect: { nobody: 401, user: 403, foreign: 401, operator: 200 } },
   { method: 'GET', path: '/api/validations', expect: { nobody: 401, user: 403, foreign: 401, operator: 200 } },
   { method: 'GET', path: '/api/events', expect: { nobody: 401, user: 200, foreign: 401, operator: 200 } },
@@ -486,7 +493,36 @@ describe('activity over time', () => {
 })
 
 describe('routes and the block list', () => {
-  it('shows routes with the ticket per number; the operator removes routes and blocks domains', async () => {
+  it('vouches for one call of the signed-in user at a time, and tells why not', async () => {
+    const asked: unknown[] = []
+    const node = await start({
+      authorizeCall(user, number) {
+        asked.push({ user, number })
+        if (number === '+12025550199')
+          return { ok: false, error: { status: 404, error: `no learned route to ${number}` } }
+        const headers = { 'X-IME-Ticket': 'T', Identity: 'a.b.c;info=<urn:ime:peer:P>;alg=EdDSA;ppt=ime' }
+        return { ok: true, value: { headers, route: { sipUri: 'sip:x@b.example', domain: 'b.example', expiresAt: 1 } } }
+      },
+    })
+    const auth = { authorization: `Bearer ${node.session('alice')}`, ...json }
+    const post = (body: unknown) =>
+      fetch(node.url + '/api/calls/authorize', { method: 'POST', headers: auth, body: JSON.stringify(body) })
+    const good = await post({ number: '+12025550102' })
+    expect(good.status).toBe(200)
+    expect(good.headers.get('cache-control')).toBe('no-store')
+    expect((await good.json()).headers['X-IME-Ticket']).toBe('T')
+    expect(asked).toEqual([{ user: { name: 'alice', number: '+12015550100' }, number: '+12025550102' }])
+    expect(await (await post({ number: '+12025550199' })).json()).toEqual({ error: 'no learned route to +12025550199' })
+    const bad = await post({ number: '12025550102' })
+    expect(bad.status).toBe(400)
+    expect((await bad.json()).error).toMatch(/must be an E.164 number/)
+    // Signed out: the same session can no longer get a call vouched for.
+    await fetch(node.url + '/api/session', { method: 'DELETE', headers: auth })
+    expect((await post({ number: '+12025550102' })).status).toBe(401)
+    expect(asked).toHaveLength(2)
+  })
+
+  it('shows routes per number without their tickets; the operator removes routes and blocks domains', async () => {
     const node = await start()
     const route = {
       number: '+12025550102' as E164,
@@ -500,7 +536,7 @@ describe('routes and the block list', () => {
     node.routes.put(route)
     const user = { authorization: `Bearer ${node.session('alice')}` }
     const operator = { authorization: `Bearer ${OPERATOR_TOKEN}` }
-    // The list is the operator page's (no tickets in it); a user asks per number, tickets included.
+    // The list is the operator page's; a user asks per number. Neither carries a ticket.
     expect((await fetch(node.url + '/api/routes', { headers: user })).status).toBe(403)
     const list = await (await fetch(node.url + '/api/routes', { headers: operator })).json()
     expect(list).toEqual({
@@ -518,7 +554,8 @@ describe('routes and the block list', () => {
       ],
     })
     const one = await (await fetch(node.url + '/api/routes/%2B12025550102', { headers: user })).json()
-    expect(one).toMatchObject({ number: route.number, routes: [{ ticket: 'T1cket', domain: 'b.example' }] })
+    expect(one).toMatchObject({ number: route.number, routes: [{ domain: 'b.example', sipUri: route.sipUri }] })
+    expect(JSON.stringify(one)).not.toContain('T1cket')
     const blocked = await fetch(node.url + '/api/domains/B.Example/block', { method: 'POST', headers: operator })
     expect(await blocked.json()).toEqual({ domain: 'b.example', blocked: true, routesRemoved: 1 })
     expect(node.routes.put(route).ok).toBe(false)

@@ -36,6 +36,12 @@ export interface OperatorActs {
   withdraw(number: string): Promise<Result<{ number: string; withdrawn: boolean }>>
 }
 
+/** What POST /api/calls/authorize answers: one call's headers, and the route they are good for. */
+export interface CallAuthorizationDto {
+  readonly headers: Readonly<Record<string, string>>
+  readonly route: { readonly sipUri: string; readonly domain: string; readonly expiresAt: number }
+}
+
 export interface HttpApiDeps {
   routes: Pick<LearnedRouteStore, 'list' | 'routesTo' | 'remove' | 'blockDomain' | 'unblockDomain'>
   calls: Pick<CallRecordStore, 'add' | 'list'>
@@ -74,6 +80,14 @@ export interface HttpApiDeps {
   health?: () => Record<string, unknown>
   /** STUN and TURN servers for the softphones (GET /api/ice-servers); without it, none (host candidates only). */
   ice?: IceConfig
+  /**
+   * POST /api/calls/authorize: the headers by which the node vouches for one call of the signed-in user over the
+   * learned route to a number (docs/protocol.md, "Caller identity"); without it, that endpoint answers 404.
+   */
+  authorizeCall?: (
+    user: { readonly name: string; readonly number: string | null },
+    number: string,
+  ) => Result<CallAuthorizationDto, { status: 404 | 409; error: string }>
   /** What a signed-in softphone needs to know (domain, its SIP WebSocket port...), sent with the session. */
   softphone?: () => Record<string, unknown>
 }
@@ -244,10 +258,11 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
       handle({ params }) {
         const number = params.number!
         if (!isE164(number)) return error(400, `${JSON.stringify(number)} is not an E.164 number such as +12015550100`)
+        // Never the ticket: a user learns whether a route exists; each call over it is vouched for by the node
+        // (POST /api/calls/authorize).
         const routes = deps.routes.routesTo(number, deps.clock.now()).map((r) => ({
           sipUri: r.sipUri,
           domain: r.domain,
-          ticket: r.ticket,
           expiresAt: r.expiresAt,
           validatedAt: r.validatedAt,
         }))
@@ -337,6 +352,23 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
         if (!limit.ok) return error(400, limit.error)
         const logged = deps.validations?.recent(limit.value) ?? []
         return { status: 200, body: { validations: logged.map((v) => ({ at: v.at, ...v.outcome })) } }
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/calls/authorize',
+      access: 'user',
+      async handle({ req, principal }) {
+        if (deps.authorizeCall === undefined) return error(404, 'this node places no calls over learned routes')
+        const body = await readJsonObject(req)
+        if (!body.ok) return error(body.error.status, body.error.error)
+        const number = body.value.number
+        if (typeof number !== 'string' || !isE164(number)) {
+          return error(400, `number must be an E.164 number such as +12015550100; got ${JSON.stringify(number)}`)
+        }
+        const auth = deps.authorizeCall({ name: principal!.name, number: principal!.number }, number)
+        if (!auth.ok) return error(auth.error.status, auth.error.error)
+        return { status: 200, body: auth.value, headers: { 'cache-control': 'no-store' } }
       },
     },
     {

@@ -10,8 +10,8 @@ import { isE164, type E164 } from '../core/e164.js'
 import { countSipEvent, type NodeMetrics } from '../http/metrics.js'
 import { CallAgent, type SipDirectory, type SipUser } from '../sip/call-agent.js'
 import type { SqliteUserStore } from '../store/user-store.js'
-import { verifyTicket } from '../tickets/mint.js'
 import type { CallRecording } from './call-recording.js'
+import type { NodeCallerIdentity } from './caller-identity.js'
 import type { NodeSipConfig } from './config.js'
 import type { SoftphoneSessions } from './softphone-sessions.js'
 import type { NodeStore } from './store.js'
@@ -26,10 +26,11 @@ export interface NodeCallAgent extends Part {
 export interface NodeCallAgentOptions {
   readonly config: NodeSipConfig
   readonly domain: string
-  readonly store: Pick<NodeStore, 'users' | 'routes' | 'ticketKeys' | 'privateKey'>
+  readonly store: Pick<NodeStore, 'users' | 'routes' | 'privateKey'>
   /** Users' fixed SIP contacts, by name (from the configuration). */
   readonly contacts: readonly { name: string; contact?: string }[]
   readonly recording: CallRecording
+  readonly callerIdentity: NodeCallerIdentity
   readonly sessions: SoftphoneSessions
   readonly metrics: NodeMetrics
   readonly clock: Clock
@@ -46,7 +47,8 @@ export async function startNodeCallAgent(options: NodeCallAgentOptions): Promise
     ...(config.pstn !== undefined && { pstn: config.pstn }),
     directory: sipDirectory(store.users, options.contacts),
     routeTo: (number) => store.routes.routesTo(number, clock.now())[0],
-    checkTicket: (ticket, expected) => verifyTicket(ticket, expected, store.ticketKeys, clock.now()),
+    checkCaller: (call) => options.callerIdentity.check(call),
+    vouchFor: (route, call) => options.callerIdentity.vouchFor(route, call),
     calls: options.recording.sipCalls,
     clock,
     // Derived from the node's identity (kept in its database): a restart keeps it, so calls outlive one.

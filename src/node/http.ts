@@ -4,7 +4,8 @@
  * Started last: it calls into every other part. Its stop closes the server and its streams.
  */
 import type { Clock } from '../core/clock.js'
-import { ok } from '../core/result.js'
+import { isE164, type E164 } from '../core/e164.js'
+import { err, ok } from '../core/result.js'
 import type { EventHub } from '../http/events.js'
 import type { NodeMetrics } from '../http/metrics.js'
 import { startNodeHttp, type NodeHttp, type NodeHttpConfig } from '../http/node-http.js'
@@ -12,6 +13,7 @@ import { nodeStatus } from '../http/status.js'
 import { reachability } from '../p2p/reachability.js'
 import type { ChordPeer } from '../p2p/chord-peer.js'
 import type { NodeCallAgent } from './call-agent.js'
+import type { NodeCallerIdentity } from './caller-identity.js'
 import type { PublishedNumbers } from './published-numbers.js'
 import type { SoftphoneSessions } from './softphone-sessions.js'
 import type { Part } from './startup.js'
@@ -32,6 +34,7 @@ export interface NodeHttpOptions {
   /** The call agent, when the node has one. */
   readonly sip: NodeCallAgent | undefined
   readonly sessions: SoftphoneSessions
+  readonly callerIdentity: Pick<NodeCallerIdentity, 'vouchFor'>
   /** How long a softphone waits for an IME route before it falls back to the PSTN (ms). */
   readonly imeTimeoutMs: number
   readonly events: EventHub
@@ -51,6 +54,17 @@ export async function startNodeHttpPart(options: NodeHttpOptions): Promise<NodeH
     events: options.events,
     clock,
     runValidations: () => validation.runBatch(() => validation.scheduler.run({ everything: true })),
+    authorizeCall(user, number) {
+      const route = store.routes.routesTo(number as E164, clock.now())[0]
+      if (route === undefined) return err({ status: 404, error: `no learned route to ${number}` })
+      const caller = user.number !== null && isE164(user.number) ? user.number : undefined
+      const vouched = options.callerIdentity.vouchFor(route, { caller, user: user.name, called: number as E164 })
+      if (!vouched.ok) return err({ status: 409, error: vouched.error })
+      return ok({
+        headers: Object.fromEntries(vouched.value),
+        route: { sipUri: route.sipUri, domain: route.domain, expiresAt: route.expiresAt },
+      })
+    },
     health: () => ({ reachableFromOutside: reachability(peer.chord.self.addrs).public }),
     status: () =>
       nodeStatus(

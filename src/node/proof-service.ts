@@ -3,6 +3,7 @@
  * get a route (the SIP edge's URI and a ticket) in return. Started after the call agent, whose edge address
  * the routes name; its stop removes the protocol handler.
  */
+import { peerIdFromString } from '@libp2p/peer-id'
 import type { Clock } from '../core/clock.js'
 import type { E164 } from '../core/e164.js'
 import { err, ok } from '../core/result.js'
@@ -46,9 +47,13 @@ export async function serveProofs(options: ProofServiceOptions): Promise<Part> {
         { provenBefore: (c) => provenBefore(c.id), expectedOffset },
       )
     },
-    grantRoute(_peer, call, callingDomain) {
+    // The ticket is issued to the peer that proved the call (authenticated by Noise on this very stream): calls with
+    // it must carry that peer's signature.
+    grantRoute(peer, call, callingDomain) {
       if (store.routes.isBlocked(callingDomain)) return err(`domain ${callingDomain} is blocked`)
-      const minted = mintTicket({ calledNumber: call.called, callingDomain }, store.ticketKeys, clock.now(), rand)
+      const callerPeer = peerIdFromString(peer).toMultihash().bytes
+      const request = { calledNumber: call.called, callingDomain, callerPeer }
+      const minted = mintTicket(request, store.ticketKeys, clock.now(), rand)
       if (!minted.ok) return minted
       const sipUri = options.sipUriFor(call.called)
       return ok({ domain, sipUri, ticket: minted.value.text, expiresAt: minted.value.expiresAt * 1000 })

@@ -17,7 +17,6 @@ import type { Clock } from '../core/clock.js'
 import { isE164, type E164 } from '../core/e164.js'
 import { statusFallsBack } from '../core/fallback-policy.js'
 import type { Result } from '../core/result.js'
-import type { TicketRejection } from '../tickets/mint.js'
 import type { CallOutcome, CallPath, NewCallRecord } from '../validation/call-record.js'
 import {
   answerChallenge,
@@ -77,6 +76,22 @@ export interface RouteToNumber {
   readonly domain: string
 }
 
+/** Who is calling at the edge, as the caller check established it (not as the caller's From says). */
+export interface EdgeCaller {
+  readonly callerNumber?: E164
+  /** For a caller without a number: the SIP URI its node asserted. */
+  readonly callerUri?: string
+  readonly callingDomain: string
+}
+
+export interface EdgeRefusal {
+  readonly code: string
+  /** The reason phrase of the refusal. */
+  readonly reason: string
+  /** The edge is too busy to check (503), rather than the call being refused (403). */
+  readonly busy?: boolean
+}
+
 export interface CallAgentEvent {
   readonly type:
     'ticket-checked' | 'call-started' | 'call-ended' | 'fallback' | 'auth-failed' | 'trunk' | 'scan-detected'
@@ -104,11 +119,23 @@ export interface CallAgentConfig {
   readonly directory: SipDirectory
   /** The freshest learned route to a number, if any. */
   readonly routeTo: (number: E164) => RouteToNumber | undefined
-  /** The ticket check (src/tickets verifyTicket with this domain's keys). */
-  readonly checkTicket: (
-    ticket: string | undefined,
-    expected: { calledNumber: string; callingDomain: string },
-  ) => Result<unknown, TicketRejection>
+  /**
+   * The edge's check of who is calling (src/caller-identity checkCaller: the ticket, and the caller assertion
+   * signed by the node the ticket was issued to).
+   */
+  readonly checkCaller: (call: {
+    readonly ticket: string | undefined
+    readonly identity: string | undefined
+    readonly calledNumber: E164
+  }) => Result<EdgeCaller, EdgeRefusal>
+  /**
+   * The headers (X-IME-Ticket, Identity) by which this node vouches for one of its users' calls over a learned
+   * route, or why it cannot (then the call goes to the PSTN).
+   */
+  readonly vouchFor: (
+    route: RouteToNumber,
+    call: { readonly caller: E164 | undefined; readonly user: string; readonly called: E164 },
+  ) => Result<readonly (readonly [string, string])[]>
   /** Where call records go; `ended` finishes one. */
   readonly calls?: {
     /** A call record; `sipCallId` with a call in progress (answered, not yet ended). */
@@ -381,15 +408,21 @@ export class CallAgent {
       return this.core.reply(req, conn, 403, 'Too many refused tickets from this address; try later')
     }
     const called = numberIn(req.uri)
-    const from = fromAddress(req)
-    const callingDomain = from.ok ? hostOf(from.value.uri) : undefined
     const verdict =
-      called === undefined || callingDomain === undefined
+      called === undefined
         ? undefined
-        : this.config.checkTicket(req.headers.get('X-IME-Ticket'), { calledNumber: called, callingDomain })
+        : this.config.checkCaller({
+            ticket: req.headers.get('X-IME-Ticket'),
+            identity: req.headers.get('Identity'),
+            calledNumber: called,
+          })
+    if (verdict?.ok === false && verdict.error.busy === true) {
+      this.counters.ticketsRefused.busy = (this.counters.ticketsRefused.busy ?? 0) + 1
+      return this.core.reply(req, conn, 503, verdict.error.reason, [['Retry-After', '5']])
+    }
     if (verdict === undefined || !verdict.ok) {
       const code = verdict === undefined ? 'malformed' : verdict.error.code
-      const reason = verdict === undefined ? 'Request-URI or From is not a number at a domain' : verdict.error.reason
+      const reason = verdict === undefined ? 'Request-URI is not a number' : verdict.error.reason
       this.counters.ticketsRefused[code] = (this.counters.ticketsRefused[code] ?? 0) + 1
       const w = r === undefined || now - r.windowStart >= 60_000 ? { count: 0, windowStart: now } : r
       w.count++
@@ -400,15 +433,21 @@ export class CallAgent {
       return this.core.reply(req, conn, 403, reason)
     }
     this.counters.ticketsAccepted++
-    // The ticket has done its work here: it is a bearer credential, and the callee's phone has no use for it.
-    // The phone is told the path instead, to show "IME" (a header it may use; nothing trusts it).
+    const { callerNumber: caller, callerUri, callingDomain } = verdict.value
+    // The ticket and the assertion have done their work here; the callee's phone has no use for them. It is told
+    // who calls as the calling node vouched for it (never a P-Asserted-Identity the caller wrote), and the path,
+    // to show "IME" (a header it may use; nothing trusts it).
     req.headers.remove('X-IME-Ticket')
+    req.headers.remove('Identity')
+    req.headers.remove('P-Asserted-Identity')
+    const asserted = caller !== undefined ? `sip:${caller}@${callingDomain}` : callerUri
+    if (asserted !== undefined) req.headers.add('P-Asserted-Identity', `<${asserted}>`)
     req.headers.remove('X-IME-Path')
     req.headers.add('X-IME-Path', 'ime')
     this.emit({ type: 'ticket-checked', ok: true, called, callingDomain, source })
     const user = this.config.directory.userByNumber(called!)
     if (user === undefined) return this.core.reply(req, conn, 404, 'No such number here')
-    this.forkToUser(req, conn, user, 'ime', { direction: 'inbound', caller: callerNumber(req), called: called! })
+    this.forkToUser(req, conn, user, 'ime', { direction: 'inbound', caller, called: called! })
   }
 
   // ---- internal: registrar and the enterprise's own calls ------------------------------------------------------
@@ -561,12 +600,16 @@ export class CallAgent {
       req.headers.add('P-Asserted-Identity', `<sip:${caller}@${this.config.domain}>`)
     }
     req.headers.remove('X-IME-Ticket')
+    req.headers.remove('Identity')
     const groups: ForwardTarget[][] = []
     // A softphone that tried IME itself and fell back (X-IME-Fallback: 1, decided by the shared policy) asks for
     // the PSTN: the learned route is not tried a second time.
     const softphoneFellBack = req.headers.get('X-IME-Fallback') === '1'
-    const route = softphoneFellBack ? undefined : this.config.routeTo(number)
-    if (route !== undefined) {
+    const learned = softphoneFellBack ? undefined : this.config.routeTo(number)
+    const vouched =
+      learned === undefined ? undefined : this.config.vouchFor(learned, { caller, user: user.name, called: number })
+    const route = vouched?.ok === true ? learned : undefined
+    if (route !== undefined && vouched?.ok === true) {
       const proxy = this.config.outboundProxy
       const viaProxy = proxy === undefined ? undefined : addressOf(proxy)
       groups.push([
@@ -577,7 +620,7 @@ export class CallAgent {
           ...(viaProxy !== undefined && { address: viaProxy }),
           headers: [
             ...(viaProxy !== undefined ? [['Route', `<${proxy!.replace(/;lr\b/, '')};lr>`] as const] : []),
-            ['X-IME-Ticket', route.ticket],
+            ...vouched.value,
           ],
         },
       ])
@@ -795,11 +838,6 @@ export function callerNumber(req: SipRequest): E164 | undefined {
   }
   const from = fromAddress(req)
   return from.ok ? numberIn(from.value.uri) : undefined
-}
-
-function hostOf(uri: string): string | undefined {
-  const u = parseSipUri(uri)
-  return u.ok ? u.value.host.toLowerCase() : undefined
 }
 
 /**

@@ -96,7 +96,7 @@ describe('store', () => {
     const now = Date.parse('2026-11-25T10:00:00Z')
     const db = openDatabase(path)
     const ring = new TicketKeyRing(new SqliteTicketKeyStore(db), rand, 3600)
-    const expected = { calledNumber: '+14085550100', callingDomain: 'a.example' }
+    const expected = { calledNumber: '+14085550100', callingDomain: 'a.example', callerPeer: Uint8Array.of(1, 2, 3) }
     const old = mintTicket(expected, ring, now, rand)
     expect(ring.rotate(now + 1000).ok).toBe(true)
     const fresh = mintTicket(expected, ring, now + 2000, rand)

@@ -1,7 +1,7 @@
 /** Ticket tunables. Times in seconds unless the name says otherwise. */
 
 /** Wire format version; a verifier refuses versions it does not know, so the format can evolve. */
-export const TICKET_VERSION = 1
+export const TICKET_VERSION = 2
 
 /** Ticket key size: a 128-bit secret of the terminating side, as in the original IME. */
 export const TICKET_KEY_BYTES = 16
@@ -21,8 +21,11 @@ export const DEFAULT_EPOCH_GRACE_S = 24 * 3600
 /** Tolerated clock difference when checking "not yet valid": two enterprises' clocks are not perfectly in step. */
 export const ISSUE_TIME_SKEW_S = 300
 
-/** Base64url of the largest ticket (253-byte domain, 15 digits) is under 400 characters; refuse longer at once. */
+/** A libp2p peer id's multihash: 38 bytes for an Ed25519 key (identity hash), 34 for a SHA-256 one. */
+export const MAX_CALLER_PEER_BYTES = 64
+
+/** Base64url of the largest ticket (253-byte domain, 15 digits, 64-byte peer) is under 500 characters; refuse longer at once. */
 export const MAX_TICKET_TEXT_LENGTH = 512
 
 /** Domain-separation prefix for the MAC, so the key can never be confused with another use. */
-export const TICKET_MAC_CONTEXT = 'ime-ticket-v1'
+export const TICKET_MAC_CONTEXT = 'ime-ticket-v2'

@@ -12,7 +12,7 @@ import {
   TICKET_MAC_CONTEXT,
 } from './constants.js'
 import type { TicketKeyRing } from './key-ring.js'
-import { checkClaims, encodeSignedPart, parseTicket, ticketToText, type Ticket } from './ticket.js'
+import { checkClaims, encodeSignedPart, isOutdatedTicket, parseTicket, ticketToText, type Ticket } from './ticket.js'
 
 function mac(secret: Uint8Array, signedBytes: Uint8Array): Uint8Array {
   return createHmac('sha256', secret)
@@ -25,6 +25,8 @@ function mac(secret: Uint8Array, signedBytes: Uint8Array): Uint8Array {
 export interface MintRequest {
   readonly calledNumber: string
   readonly callingDomain: string
+  /** The validating node's peer id (multihash bytes): the only node whose assertions the ticket accepts. */
+  readonly callerPeer: Uint8Array
   readonly validitySeconds?: number
 }
 
@@ -46,6 +48,7 @@ export function mintTicket(
   const claims = checkClaims({
     calledNumber: request.calledNumber,
     callingDomain: request.callingDomain,
+    callerPeer: request.callerPeer,
     epoch: key.epoch,
     issuedAt,
     expiresAt: issuedAt + (request.validitySeconds ?? DEFAULT_TICKET_VALIDITY_S),
@@ -64,13 +67,13 @@ export function mintTicket(
 export interface TicketRejection {
   readonly code:
     | 'missing'
+    | 'outdated'
     | 'malformed'
     | 'unknown-epoch'
     | 'bad-signature'
     | 'expired'
     | 'not-yet-valid'
     | 'wrong-number'
-    | 'wrong-domain'
   readonly reason: string
 }
 
@@ -78,16 +81,18 @@ const reject = (code: TicketRejection['code'], reason: string) => err<TicketReje
 
 /**
  * Checks a ticket from an INVITE. The MAC is checked before any claim, so that a forger learns nothing
- * about which fields would have passed; the comparison is constant-time.
+ * about which fields would have passed; the comparison is constant-time. Who may use the ticket is not
+ * checked here: the call's caller assertion must be signed by the ticket's caller peer (src/caller-identity).
  */
 export function verifyTicket(
   text: string | undefined,
-  expected: { calledNumber: string; callingDomain: string },
+  expected: { calledNumber: string },
   keys: TicketKeyRing,
   nowMs: number,
 ): Result<Ticket, TicketRejection> {
   if (text === undefined || text.trim() === '') return reject('missing', 'ticket missing')
   const parsed = parseTicket(text.trim())
+  if (!parsed.ok && isOutdatedTicket(text.trim())) return reject('outdated', parsed.error)
   if (!parsed.ok) return reject('malformed', `ticket malformed: ${parsed.error}`)
   const ticket = parsed.value
   const key = keys.verifyingKey(ticket.epoch, nowMs)
@@ -104,9 +109,6 @@ export function verifyTicket(
   }
   if (ticket.calledNumber !== expected.calledNumber) {
     return reject('wrong-number', `ticket is for another number (${ticket.calledNumber})`)
-  }
-  if (ticket.callingDomain !== expected.callingDomain.toLowerCase()) {
-    return reject('wrong-domain', `ticket was issued to another domain (${ticket.callingDomain})`)
   }
   return ok(ticket)
 }

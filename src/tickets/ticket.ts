@@ -2,7 +2,7 @@
  * The ticket's wire format: compact, versioned binary, carried as base64url in the SIP header X-IME-Ticket.
  *
  *   offset  size        field
- *   0       1           version (1)
+ *   0       1           version (2; version 1 had no caller peer and is refused as outdated)
  *   1       1           key epoch (1..255)
  *   2       4           issuedAt, seconds since the Unix epoch (big-endian)
  *   6       4           expiresAt, seconds since the Unix epoch (big-endian)
@@ -11,19 +11,32 @@
  *   19      ceil(n/2)   the digits, packed two per byte (BCD, high nibble first, 0xF pad)
  *   ..      1           m = length of the calling domain (1..253)
  *   ..      m           the calling domain, lowercase ASCII
- *   ..      16          MAC: HMAC-SHA-256(key of the epoch, "ime-ticket-v1" || all bytes above), first 16 bytes
+ *   ..      1           k = length of the caller peer (1..64)
+ *   ..      k           the caller peer: the libp2p peer id (multihash bytes) of the node that validated
+ *   ..      16          MAC: HMAC-SHA-256(key of the epoch, "ime-ticket-v2" || all bytes above), first 16 bytes
  *
  * BCD and the layout are written by hand: a protobuf would be larger and its encoding is not canonical,
  * and the MAC must cover exact bytes.
  */
 import { err, ok, type Result } from '../core/result.js'
-import { MAX_TICKET_TEXT_LENGTH, TICKET_ID_BYTES, TICKET_MAC_BYTES, TICKET_VERSION } from './constants.js'
+import {
+  MAX_CALLER_PEER_BYTES,
+  MAX_TICKET_TEXT_LENGTH,
+  TICKET_ID_BYTES,
+  TICKET_MAC_BYTES,
+  TICKET_VERSION,
+} from './constants.js'
 
 export interface TicketClaims {
   /** The called number this ticket lets the holder call, E.164 with its +. */
   readonly calledNumber: string
-  /** The domain the ticket was issued to: only INVITEs from it may use it. */
+  /** The domain the ticket was issued to (shown and logged; the caller peer is what a call must prove). */
   readonly callingDomain: string
+  /**
+   * The libp2p peer id (multihash bytes) of the node that validated and to which the ticket was issued: each call
+   * must carry an assertion signed with that peer's key (src/caller-identity).
+   */
+  readonly callerPeer: Uint8Array
   readonly epoch: number
   /** Seconds since the Unix epoch. */
   readonly issuedAt: number
@@ -41,6 +54,15 @@ const E164 = /^\+[1-9][0-9]{0,14}$/
 // A DNS name: labels of letters, digits and hyphens, not starting or ending with a hyphen.
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/
 
+/** What parseTicket says of a version-1 ticket (minted before tickets named the caller peer). */
+export const OUTDATED_TICKET =
+  'ticket format 1 is no longer accepted (tickets now name the calling node): the route must be validated again'
+
+/** Whether a ticket text is of the outdated format 1, which carries no caller peer (its routes re-validate). */
+export function isOutdatedTicket(text: string): boolean {
+  return /^[A-Za-z0-9_-]{2}/.test(text) && Buffer.from(text.slice(0, 4), 'base64url')[0] === 1
+}
+
 export function checkClaims(claims: TicketClaims): Result<TicketClaims> {
   if (!E164.test(claims.calledNumber)) return err(`called number ${JSON.stringify(claims.calledNumber)} is not E.164`)
   const domain = claims.callingDomain.toLowerCase()
@@ -56,6 +78,9 @@ export function checkClaims(claims: TicketClaims): Result<TicketClaims> {
   }
   if (claims.expiresAt <= claims.issuedAt) return err('expiresAt must be after issuedAt')
   if (claims.id.length !== TICKET_ID_BYTES) return err(`ticket id must be ${TICKET_ID_BYTES} bytes`)
+  if (claims.callerPeer.length < 1 || claims.callerPeer.length > MAX_CALLER_PEER_BYTES) {
+    return err(`caller peer must be 1..${MAX_CALLER_PEER_BYTES} bytes; got ${claims.callerPeer.length}`)
+  }
   return ok({ ...claims, callingDomain: domain })
 }
 
@@ -64,7 +89,7 @@ export function encodeSignedPart(claims: TicketClaims): Uint8Array {
   const digits = claims.calledNumber.slice(1)
   const domain = Buffer.from(claims.callingDomain, 'ascii')
   const bcdLength = Math.ceil(digits.length / 2)
-  const out = new Uint8Array(19 + bcdLength + 1 + domain.length)
+  const out = new Uint8Array(19 + bcdLength + 1 + domain.length + 1 + claims.callerPeer.length)
   const view = new DataView(out.buffer)
   out[0] = TICKET_VERSION
   out[1] = claims.epoch
@@ -79,6 +104,9 @@ export function encodeSignedPart(claims: TicketClaims): Uint8Array {
   }
   out[19 + bcdLength] = domain.length
   out.set(domain, 20 + bcdLength)
+  const peerAt = 20 + bcdLength + domain.length
+  out[peerAt] = claims.callerPeer.length
+  out.set(claims.callerPeer, peerAt + 1)
   return out
 }
 
@@ -95,6 +123,7 @@ export function parseTicket(text: string): Result<Ticket> {
   // Node's decoder ignores stray trailing bits and a dangling last character: one ticket, one text.
   if (Buffer.from(bytes).toString('base64url') !== text) return err('not canonical base64url')
   if (bytes.length < 19) return err(`truncated: ${bytes.length} bytes`)
+  if (bytes[0] === 1) return err(OUTDATED_TICKET)
   if (bytes[0] !== TICKET_VERSION) return err(`unknown ticket version ${bytes[0]}`)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const epoch = bytes[1]!
@@ -115,14 +144,17 @@ export function parseTicket(text: string): Result<Ticket> {
   }
   if (digitCount % 2 === 1 && (bytes[19 + bcdLength - 1]! & 0xf) !== 0xf) return err('bad padding in called number')
   const domainLength = bytes[domainLengthAt]!
-  const macAt = domainLengthAt + 1 + domainLength
+  const peerLengthAt = domainLengthAt + 1 + domainLength
+  if (bytes.length < peerLengthAt + 1) return err('truncated in the calling domain')
+  const macAt = peerLengthAt + 1 + bytes[peerLengthAt]!
   if (bytes.length !== macAt + TICKET_MAC_BYTES) {
     return err(`length ${bytes.length} bytes does not match its fields (${macAt + TICKET_MAC_BYTES})`)
   }
-  const callingDomain = Buffer.from(bytes.subarray(domainLengthAt + 1, macAt)).toString('latin1')
+  const callingDomain = Buffer.from(bytes.subarray(domainLengthAt + 1, peerLengthAt)).toString('latin1')
   const claims = checkClaims({
     calledNumber: '+' + digits,
     callingDomain,
+    callerPeer: bytes.slice(peerLengthAt + 1, macAt),
     epoch,
     issuedAt,
     expiresAt,

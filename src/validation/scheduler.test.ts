@@ -153,6 +153,15 @@ async function learned(path?: string) {
 }
 
 describe('re-validation of learned routes', () => {
+  it('re-validates at once a route whose ticket is of the old format (no caller peer), which edges now refuse', async () => {
+    const s = await learned()
+    const route = s.routeOf(R)!
+    const v1 = Buffer.alloc(60)
+    v1[0] = 1
+    expect(s.scheduler.revalidationDueAt({ ...route, ticket: v1.toString('base64url') })).toBe(route.validatedAt)
+    expect(s.scheduler.revalidationDueAt(route)).toBe(s.learnedAt + 0.8 * LIFETIME)
+  })
+
   it('asks the same claimer again once 80 % of the lifetime has passed, with the latest call, and renews the route', async () => {
     const s = await learned()
     const dueAt = s.learnedAt + 0.8 * LIFETIME

@@ -11,6 +11,7 @@
  * node), so a restart loses nothing. Never on a call's path: callEnded() only schedules. Collaborators (lookup,
  * proof, stores, clock, randomness) are injected.
  */
+import { isOutdatedTicket } from '../tickets/ticket.js'
 import type { Clock } from '../core/clock.js'
 import type { E164 } from '../core/e164.js'
 import type { Result } from '../core/result.js'
@@ -163,6 +164,8 @@ export class ValidationScheduler<Ref> {
 
   /** When a route is due for re-validation. */
   revalidationDueAt(route: LearnedRoute): number {
+    // A ticket of the old format (no caller peer) is refused by every edge now: validate again at once.
+    if (isOutdatedTicket(route.ticket)) return route.validatedAt
     const lifetime = route.expiresAt - route.validatedAt
     return route.validatedAt + Math.ceil(lifetime * this.timing.revalidateAtFraction)
   }

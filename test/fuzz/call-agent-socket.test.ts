@@ -14,7 +14,7 @@ import { StaticSipDirectory } from '../../src/testing/static-sip-directory.js'
 import { parseMessage } from '../../src/sip/parser.js'
 import { SipStreamFramer, type StreamItem } from '../../src/sip/stream-framer.js'
 import { MemoryTicketKeyStore, TicketKeyRing } from '../../src/tickets/key-ring.js'
-import { verifyTicket } from '../../src/tickets/mint.js'
+import { edgeCallerCheck } from '../../src/node/caller-identity.js'
 import type { E164 } from '../../src/core/e164.js'
 import { SIP_CORPUS, sip } from '../../src/testing/sip-corpus.js'
 import { mutate, mutations, showBytes } from '../../src/testing/fuzz/mutate.js'
@@ -135,7 +135,8 @@ describe('call agent under mutated SIP over TCP and WebSocket', () => {
         { name: 'alice', number: '+12025550100' as E164, password: 'pw' },
       ]),
       routeTo: () => undefined,
-      checkTicket: (t, expected) => verifyTicket(t, expected, keys, Date.now()),
+      checkCaller: edgeCallerCheck({ ticketKeys: keys, clock: systemClock }).check,
+      vouchFor: () => ({ ok: false, error: 'no calls over learned routes here' }),
       clock: systemClock,
       imeTimeoutMs: 500,
     })

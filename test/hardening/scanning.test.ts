@@ -41,7 +41,8 @@ async function startAgent(): Promise<CallAgent> {
       { name: '101', password: 'letmein-not', number: '+14085550101' as E164 },
     ]),
     routeTo: () => undefined,
-    checkTicket: () => ({ ok: false, error: { code: 'missing', reason: 'ticket missing' } }),
+    checkCaller: () => ({ ok: false, error: { code: 'missing', reason: 'ticket missing' } }),
+    vouchFor: () => ({ ok: false, error: 'this test places no calls over learned routes' }),
     clock: systemClock,
     onEvent: (e) => void events.push(e),
   })

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { digestHa1 } from '../../src/sip/digest.js'
 import { mintTicket, verifyTicket } from '../../src/tickets/mint.js'
 import { startAgent, rand, type StartedAgent } from '../../src/testing/interop/call-agent.js'
-import { writeInjection } from '../../src/testing/interop/injection.js'
+import { credentialRow, ticketRow, writeInjection } from '../../src/testing/interop/injection.js'
 import { killAllKamailio, startKamailio, type KamailioProcess } from '../../src/testing/interop/kamailio.js'
 import { freePorts, LOCALHOST } from '../../src/testing/interop/ports.js'
 import {
@@ -47,7 +47,12 @@ describe('our call agent with SIPp (and Kamailio in front)', () => {
 
   const valid = (calledNumber = ALICE.number, nowMs = Date.now(), validitySeconds?: number) => {
     const t = mintTicket(
-      { calledNumber, callingDomain: CALLING_DOMAIN, ...(validitySeconds !== undefined && { validitySeconds }) },
+      {
+        calledNumber,
+        callingDomain: CALLING_DOMAIN,
+        callerPeer: ime.caller.peer,
+        ...(validitySeconds !== undefined && { validitySeconds }),
+      },
       ime.keys,
       nowMs,
       rand,
@@ -55,6 +60,8 @@ describe('our call agent with SIPp (and Kamailio in front)', () => {
     if (!t.ok) throw new Error(t.error)
     return t.value.text
   }
+  /** A call's injection line: a valid ticket for alice's number and its caller assertion. */
+  const validRow = () => credentialRow(CALLING_DOMAIN, ALICE.number, ime.credentials(ALICE.number))
   const forged = (ticket: string) => {
     const bytes = Buffer.from(ticket, 'base64url')
     bytes[bytes.length - 1]! ^= 0x55
@@ -62,7 +69,7 @@ describe('our call agent with SIPp (and Kamailio in front)', () => {
   }
   /** The reason phrase the agent must give: what verifyTicket says about this ticket. */
   const reasonFor = (ticket: string | undefined) => {
-    const v = verifyTicket(ticket, { calledNumber: ALICE.number, callingDomain: CALLING_DOMAIN }, ime.keys, Date.now())
+    const v = verifyTicket(ticket, { calledNumber: ALICE.number }, ime.keys, Date.now())
     if (v.ok) throw new Error('expected a ticket that is refused')
     return v.error.reason
   }
@@ -121,7 +128,7 @@ describe('our call agent with SIPp (and Kamailio in front)', () => {
   })
 
   it(`completes ${CALLS} calls at the edge with valid tickets, 0 failed, to the registered user`, async () => {
-    const rows = Array.from({ length: CALLS }, () => [CALLING_DOMAIN, ALICE.number, valid()])
+    const rows = Array.from({ length: CALLS }, validRow)
     const uac = await runSipp({
       scenario: 'uac-call-ticket.xml',
       target: `${LOCALHOST}:${ime.edgeTcp}`,
@@ -146,6 +153,8 @@ describe('our call agent with SIPp (and Kamailio in front)', () => {
     ["another number's ticket", () => ['X-IME-Ticket', valid('+14085550199')]],
     ['a malformed ticket', () => ['X-IME-Ticket', 'not-a-ticket']],
     ['no ticket header', () => ['X-Not-A-Ticket', 'anything']],
+    // A good ticket with no caller assertion: a bearer token, which no longer places a call.
+    ['a valid ticket without a caller assertion', () => ['X-IME-Ticket', valid()]],
   ]
 
   it.each(refused)('refuses %s at the edge with 403 and the verifier’s reason', async (name, make) => {
@@ -162,7 +171,10 @@ describe('our call agent with SIPp (and Kamailio in front)', () => {
       timeoutMs: 10_000,
     })
     expect(uac.exitCode, explain(uac)).toBe(0)
-    expect(uac.logLines).toEqual([`status=SIP/2.0 403 ${reasonFor(header === 'X-IME-Ticket' ? ticket : undefined)}`])
+    const ticketValid =
+      header === 'X-IME-Ticket' && verifyTicket(ticket, { calledNumber: ALICE.number }, ime.keys, Date.now()).ok
+    const reason = ticketValid ? 'caller assertion missing' : reasonFor(header === 'X-IME-Ticket' ? ticket : undefined)
+    expect(uac.logLines).toEqual([`status=SIP/2.0 403 ${reason}`])
   })
 
   it('Kamailio as a client registers (uac_reg) and calls (uac_auth) with digest, under the default offer', async () => {
@@ -217,7 +229,7 @@ describe('our call agent with SIPp (and Kamailio in front)', () => {
       const call = await runSipp({
         scenario: 'uac-call-ticket.xml',
         target: `${LOCALHOST}:${listen}`,
-        injection: writeInjection(join(dir, 'via-kamailio-client.csv'), [[DOMAIN, ALICE.number, 'none']]),
+        injection: writeInjection(join(dir, 'via-kamailio-client.csv'), [ticketRow(DOMAIN, ALICE.number, 'none')]),
         calls: 1,
         timeoutMs: 15_000,
       })
@@ -242,7 +254,7 @@ describe('our call agent with SIPp (and Kamailio in front)', () => {
       },
       ports: [outside, inside],
     })
-    const rows = Array.from({ length: 5 }, () => [CALLING_DOMAIN, ALICE.number, valid()])
+    const rows = Array.from({ length: 5 }, validRow)
     const ok = await runSipp({
       scenario: 'uac-call-ticket.xml',
       target: `${LOCALHOST}:${outside}`,
@@ -256,7 +268,7 @@ describe('our call agent with SIPp (and Kamailio in front)', () => {
     const no = await runSipp({
       scenario: 'uac-call-forbidden.xml',
       target: `${LOCALHOST}:${outside}`,
-      injection: writeInjection(join(dir, 'via-proxy-forged.csv'), [[CALLING_DOMAIN, ALICE.number, bad]]),
+      injection: writeInjection(join(dir, 'via-proxy-forged.csv'), [ticketRow(CALLING_DOMAIN, ALICE.number, bad)]),
       keys: { ticket_header: 'X-IME-Ticket' },
       calls: 1,
       logs: true,

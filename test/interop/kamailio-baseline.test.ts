@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { baselineKey, forge, mintBaselineTicket } from '../../src/testing/interop/baseline-tickets.js'
-import { writeInjection } from '../../src/testing/interop/injection.js'
+import { ticketRow, writeInjection } from '../../src/testing/interop/injection.js'
 import { killAllKamailio, startKamailio, type KamailioProcess } from '../../src/testing/interop/kamailio.js'
 import { freePorts, LOCALHOST } from '../../src/testing/interop/ports.js'
 import { explain, killAllSipp, runSipp, startSipp } from '../../src/testing/interop/sipp.js'
@@ -53,11 +53,13 @@ describe('SIPp -> Kamailio baseline proxy -> SIPp over TCP', () => {
   it(`completes ${CALLS} calls with valid tickets and no failure, the ticket passed on to the UAS`, async () => {
     const uas = await startSipp({ scenario: 'uas.xml', port: uasPort, calls: CALLS, logs: true, timeoutMs: 20_000 })
     await uas.listening
-    const rows = Array.from({ length: CALLS }, () => [
-      CALLING_DOMAIN,
-      CALLED,
-      mintBaselineTicket({ calledNumber: CALLED, callingDomain: CALLING_DOMAIN, expiresAt: inAnHour() }, key),
-    ])
+    const rows = Array.from({ length: CALLS }, () =>
+      ticketRow(
+        CALLING_DOMAIN,
+        CALLED,
+        mintBaselineTicket({ calledNumber: CALLED, callingDomain: CALLING_DOMAIN, expiresAt: inAnHour() }, key),
+      ),
+    )
     const uac = await runSipp({
       scenario: 'uac-call-ticket.xml',
       target: `${LOCALHOST}:${proxyPort}`,

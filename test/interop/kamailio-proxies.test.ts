@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { baselineKey, forge, mintBaselineTicket } from '../../src/testing/interop/baseline-tickets.js'
-import { writeInjection } from '../../src/testing/interop/injection.js'
+import { ticketRow, writeInjection } from '../../src/testing/interop/injection.js'
 import { killAllKamailio, startKamailio, type KamailioProcess } from '../../src/testing/interop/kamailio.js'
 import { freePorts, LOCALHOST } from '../../src/testing/interop/ports.js'
 import { explain, killAllSipp, runSipp, startSipp } from '../../src/testing/interop/sipp.js'
@@ -63,7 +63,9 @@ describe('registrar with digest auth (Kamailio) and uac-register.xml', () => {
     const call = await runSipp({
       scenario: 'uac-call-ticket.xml',
       target: `${LOCALHOST}:${port}`,
-      injection: writeInjection(join(dir, 'to-alice.csv'), [[CALLING_DOMAIN, 'alice', 'no-ticket-needed-inside']]),
+      injection: writeInjection(join(dir, 'to-alice.csv'), [
+        ticketRow(CALLING_DOMAIN, 'alice', 'no-ticket-needed-inside'),
+      ]),
       rate: 10,
       calls: 3,
       timeoutMs: 15_000,
@@ -127,7 +129,7 @@ describe('outbound proxy (Kamailio) in front of an edge, both ways', () => {
       )
     const uas = await startSipp({ scenario: 'uas.xml', port: uasPort, calls: 5, logs: true, timeoutMs: 15_000 })
     await uas.listening
-    const rows = [1, 2, 3, 4, 5].map(() => [CALLING_DOMAIN, CALLED, ticket()])
+    const rows = [1, 2, 3, 4, 5].map(() => ticketRow(CALLING_DOMAIN, CALLED, ticket()))
     const ok = await runSipp({
       scenario: 'uac-call-ticket.xml',
       target: `${LOCALHOST}:${outside}`,
@@ -177,7 +179,9 @@ describe('outbound proxy (Kamailio) in front of an edge, both ways', () => {
       scenario: 'uac-call-ticket.xml',
       target: `${LOCALHOST}:${remote}`,
       extraArgs: ['-rsa', `${LOCALHOST}:${inside}`],
-      injection: writeInjection(join(dir, 'outbound.csv'), [[CALLING_DOMAIN, CALLED, 'a-ticket-from-the-remote-side']]),
+      injection: writeInjection(join(dir, 'outbound.csv'), [
+        ticketRow(CALLING_DOMAIN, CALLED, 'a-ticket-from-the-remote-side'),
+      ]),
       rate: 20,
       calls: 5,
       timeoutMs: 15_000,

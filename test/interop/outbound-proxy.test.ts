@@ -13,7 +13,9 @@ import { CallAgent } from '../../src/sip/call-agent.js'
 import { StaticSipDirectory } from '../../src/testing/static-sip-directory.js'
 import { SipPhone } from '../../src/testing/scripted-phone.js'
 import { MemoryTicketKeyStore, TicketKeyRing } from '../../src/tickets/key-ring.js'
-import { mintTicket, verifyTicket } from '../../src/tickets/mint.js'
+import { callVoucher, edgeCallerCheck } from '../../src/node/caller-identity.js'
+import { testCallerNode } from '../../src/testing/caller-node.js'
+import { mintTicket } from '../../src/tickets/mint.js'
 import { killAllKamailio, startKamailio, type KamailioProcess } from '../../src/testing/interop/kamailio.js'
 import { freePorts, LOCALHOST } from '../../src/testing/interop/ports.js'
 
@@ -35,7 +37,8 @@ describe('our agent behind a Kamailio outbound proxy, calling out', () => {
       internal: { tcpPort: 0 },
       directory: new StaticSipDirectory('bravo.example', [{ name: 'bob', password: 'bob-pw', number: BOB }]),
       routeTo: () => undefined,
-      checkTicket: (t, expected) => verifyTicket(t, expected, bravoKeys, Date.now()),
+      checkCaller: edgeCallerCheck({ ticketKeys: bravoKeys, clock: systemClock }).check,
+      vouchFor: () => ({ ok: false, error: 'bravo places no calls in this test' }),
       clock: systemClock,
     })
     const [outside, inside] = [await freePorts(1), await freePorts(1)]
@@ -49,7 +52,9 @@ describe('our agent behind a Kamailio outbound proxy, calling out', () => {
       },
       ports: [outside, inside],
     })
-    const ticket = mintTicket({ calledNumber: BOB, callingDomain: 'alpha.example' }, bravoKeys, Date.now(), rand)
+    const alphaNode = testCallerNode()
+    const request = { calledNumber: BOB, callingDomain: 'alpha.example', callerPeer: alphaNode.peer }
+    const ticket = mintTicket(request, bravoKeys, Date.now(), rand)
     if (!ticket.ok) throw new Error(ticket.error)
     alpha = await CallAgent.start({
       domain: 'alpha.example',
@@ -67,7 +72,8 @@ describe('our agent behind a Kamailio outbound proxy, calling out', () => {
               domain: 'bravo.example',
             }
           : undefined,
-      checkTicket: () => ({ ok: false, error: { code: 'missing', reason: 'ticket missing' } }),
+      checkCaller: () => ({ ok: false, error: { code: 'missing', reason: 'ticket missing' } }),
+      vouchFor: callVoucher({ signer: alphaNode.signer, domain: 'alpha.example', clock: systemClock }),
       clock: systemClock,
       outboundProxy: `sip:${LOCALHOST}:${inside};transport=tcp`,
     })

@@ -11,6 +11,8 @@ export const endpoints = {
   me: '/api/session',
   routes: '/api/routes',
   routesTo: (number: string) => `/api/routes/${encodeURIComponent(number)}`,
+  /** POST /api/calls/authorize {number}: the node vouches for one call over its learned route (its headers). */
+  authorizeCall: '/api/calls/authorize',
   calls: '/api/calls',
   events: '/api/events',
   status: '/api/status',
@@ -52,8 +54,6 @@ export interface RouteDto {
   readonly number: string
   readonly sipUri: string
   readonly domain: string
-  /** The X-IME-Ticket value; '' where the answer had none (the route list). */
-  readonly ticket: string
   readonly expiresAt: number
   readonly validatedAt: number
   /** The callee domain's public SIP WebSocket; derived from sipUri when absent. */
@@ -212,10 +212,8 @@ export function parseRoutes(body: unknown): RouteDto[] {
     const number = str(r.number) ?? outer
     const sipUri = str(r.sipUri)
     const domain = str(r.domain)
-    const ticket = str(r.ticket)
     const expiresAt = toMillis(r.expiresAt)
     const validatedAt = toMillis(r.validatedAt)
-    // GET /api/routes (the list) carries no tickets: such routes are shown, never dialled (ticket '').
     if (!number || !sipUri || !domain || expiresAt === undefined || validatedAt === undefined) continue
     const wsUrl = str(r.wsUrl)
     const provenCalls = typeof r.provenCalls === 'number' ? r.provenCalls : undefined
@@ -223,7 +221,6 @@ export function parseRoutes(body: unknown): RouteDto[] {
       number,
       sipUri,
       domain,
-      ticket: ticket ?? '',
       expiresAt,
       validatedAt,
       ...(wsUrl ? { wsUrl } : {}),
@@ -326,6 +323,19 @@ export class ApiClient {
 
   async routesTo(number: string): Promise<RouteDto[]> {
     return parseRoutes(await this.request('GET', endpoints.routesTo(number)))
+  }
+
+  /**
+   * The SIP headers for one call over the learned route to the number (the route's ticket and the node's signed
+   * assertion for this call): the node vouches for each call; a browser never holds a ticket.
+   */
+  async authorizeCall(number: string): Promise<string[]> {
+    const headers = obj(obj(await this.request('POST', endpoints.authorizeCall, { number })).headers)
+    const lines = Object.entries(headers).flatMap(([name, value]) =>
+      typeof value === 'string' && /^[A-Za-z-]+$/.test(name) && !/[\r\n]/.test(value) ? [`${name}: ${value}`] : [],
+    )
+    if (lines.length === 0) throw new ApiError(0, 'the node vouched for the call with no headers')
+    return lines
   }
 
   async learnedRoutes(): Promise<RouteDto[]> {

@@ -250,8 +250,8 @@ export class Phone {
           return
         }
         const { user } = this.config
-        // No proxy of our own on this path: the From carries the user's number (the callee's caller ID); the
-        // ticket vouches for the domain.
+        // No proxy of our own on this path: the From carries the user's number; the callee's edge shows the caller
+        // its node asserted (the Identity header), not this From.
         const ua = new UA({
           sockets: [socket],
           uri: `sip:${user.number}@${user.domain}`,
@@ -291,11 +291,24 @@ export class Phone {
         if (ua) setTimeout(() => ua.stop(), 1000) // let a final ACK or BYE leave first
         return
       }
-      case 'invite-ime':
-        if (call.imeUa) {
-          void this.invite(call, attempt, call.imeUa, effect.target, [`X-IME-Ticket: ${effect.ticket}`], 'ime')
-        }
+      case 'invite-ime': {
+        // The node vouches for this one call (the ticket and a signed assertion); it may refuse (signed out, the
+        // route being validated again), and then the call goes to the PSTN.
+        const leg = call.leg
+        this.config.api.authorizeCall(effect.number).then(
+          (headers) => {
+            if (call.imeUa && call.leg === leg && !hasEnded(attempt)) {
+              void this.invite(call, attempt, call.imeUa, effect.target, headers, 'ime')
+            }
+          },
+          (e: unknown) => {
+            if (call.leg !== leg || hasEnded(attempt)) return
+            const reason = e instanceof Error ? e.message : String(e)
+            attempt.dispatch({ type: 'ime-failed', failure: { kind: 'not-authorized', reason }, now: now() })
+          },
+        )
         return
+      }
       case 'invite-pstn':
         // A fallback says so: the node records the call it carries, and marks it (X-IME-Fallback).
         if (this.ua) {

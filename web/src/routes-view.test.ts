@@ -6,7 +6,6 @@ const route = (number: string, domain: string, provenCalls?: number, trusted?: b
   number,
   domain,
   sipUri: `sip:${number}@${domain}`,
-  ticket: '',
   expiresAt: 2,
   validatedAt: 1,
   ...(provenCalls !== undefined && { provenCalls }),

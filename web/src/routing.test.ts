@@ -19,7 +19,6 @@ const route = (over: Partial<RouteDto> = {}): RouteDto => ({
   number: '+14085550100',
   sipUri: 'sip:+14085550100@b.example;transport=ws',
   domain: 'b.example',
-  ticket: 'T1',
   validatedAt: NOW - 60_000,
   expiresAt: NOW + 3_600_000,
   wsUrl: 'wss://sip.b.example/ws',
@@ -44,7 +43,6 @@ describe('choosing a route', () => {
     const tcp = route({ domain: 'tcp.example', validatedAt: NOW, wsUrl: undefined, sipUri: 'sip:x@t;transport=tcp' })
     expect(chooseRoute([old, expired, fresh, tcp], NOW)?.domain).toBe('new.example')
     expect(chooseRoute([expired, tcp], NOW)).toBeUndefined()
-    expect(chooseRoute([route({ ticket: '' })], NOW)).toBeUndefined()
   })
 
   it('falls back on broken routes, not on the callee saying no', () => {
@@ -78,7 +76,7 @@ describe('the routing state machine', () => {
     }
   })
 
-  it('with a route connects, then sends the INVITE with the ticket; a 403 falls back to the PSTN', () => {
+  it("with a route connects, then sends the INVITE with its node's headers for the call; a 403 falls back to the PSTN", () => {
     let s = step(begin(), { type: 'routes', routes: [route()], now: NOW }, options)
     expect(s.effects).toEqual([
       { type: 'connect-ime', wsUrl: 'wss://sip.b.example/ws' },
@@ -87,7 +85,7 @@ describe('the routing state machine', () => {
     s = step(s.state, { type: 'ime-connected' }, options)
     expect(s.effects).toEqual([
       { type: 'stop-timer' },
-      { type: 'invite-ime', target: 'sip:+14085550100@b.example;transport=ws', ticket: 'T1' },
+      { type: 'invite-ime', target: 'sip:+14085550100@b.example;transport=ws', number: '+14085550100' },
     ])
     s = step(s.state, { type: 'ringing' }, options)
     expect(s.state.ringing).toBe(true)
@@ -95,6 +93,15 @@ describe('the routing state machine', () => {
     expect(s.state).toMatchObject({ phase: 'pstn-calling', fallback: true, ringing: false })
     expect(s.state.fallbackReason).toBe('ticket refused (403 ticket expired)')
     expect(s.effects.map((e) => e.type)).toEqual(['stop-timer', 'close-ime', 'invite-pstn'])
+  })
+
+  it('falls back to the PSTN when its node will not vouch for the call', () => {
+    let s = step(begin(), { type: 'routes', routes: [route()], now: NOW }, options)
+    s = step(s.state, { type: 'ime-connected' }, options)
+    const failure = { kind: 'not-authorized', reason: 'signed out' } as const
+    s = step(s.state, { type: 'ime-failed', failure, now: NOW + 100 }, options)
+    expect(s.state).toMatchObject({ phase: 'pstn-calling', fallback: true })
+    expect(s.state.fallbackReason).toBe('your node did not vouch for the call (signed out)')
   })
 
   it('media that never connects: an IME call goes to the PSTN, a PSTN call ends as failed (never silent)', () => {

@@ -1,8 +1,10 @@
 /**
  * How an outgoing call is routed, as a pure state machine. Before a call the softphone asks its node for learned
  * routes to the number. With a usable route it opens a second SIP WebSocket, straight to the callee domain, and
- * sends the INVITE with the route's ticket (X-IME-Ticket). If that socket does not connect in time, fails, or
- * the far end refuses the ticket (403) or cannot take the call (src/core/fallback-policy.ts), the call goes through the PSTN instead: via the
+ * sends the INVITE with the headers its node gives for this one call (the route's ticket and the node's signed
+ * caller assertion: POST /api/calls/authorize). If that socket does not connect in time, fails, the node will
+ * not vouch for the call, or the far end refuses it (403) or cannot take it (src/core/fallback-policy.ts), the
+ * call goes through the PSTN instead: via the
  * user's own registered connection to sip:<number>@<own domain>, which the node's proxy sends to the PSTN.
  * Without a route the call goes through the PSTN from the start.
  *
@@ -34,10 +36,10 @@ export function wsUrlFor(route: Pick<RouteDto, 'sipUri' | 'wsUrl'>): string | un
   return `${transport}://${m[1]}`
 }
 
-/** The route to use: unexpired, with a ticket, reachable over a WebSocket, most recently validated. */
+/** The route to use: unexpired, reachable over a WebSocket, most recently validated. */
 export function chooseRoute(routes: readonly RouteDto[], now: number): RouteDto | undefined {
   return routes
-    .filter((r) => r.expiresAt > now && r.ticket !== '' && wsUrlFor(r) !== undefined)
+    .filter((r) => r.expiresAt > now && wsUrlFor(r) !== undefined)
     .sort((a, b) => b.validatedAt - a.validatedAt)[0]
 }
 
@@ -47,6 +49,8 @@ export type ImeFailure =
   | { readonly kind: 'connect-failed'; readonly reason: string }
   | { readonly kind: 'rejected'; readonly code: number; readonly reason: string }
   | { readonly kind: 'transport'; readonly reason: string }
+  /** The node would not vouch for the call (signed out, or the route is being validated again). */
+  | { readonly kind: 'not-authorized'; readonly reason: string }
 
 /**
  * Whether a failed IME leg should be retried through the PSTN: the one policy the node shares
@@ -67,6 +71,8 @@ export function describeFailure(f: ImeFailure): string {
       return f.code === 403 ? `ticket refused (403 ${f.reason})` : `the callee's node answered ${f.code} ${f.reason}`
     case 'transport':
       return `connection to the callee's node failed (${f.reason})`
+    case 'not-authorized':
+      return `your node did not vouch for the call (${f.reason})`
   }
 }
 
@@ -127,7 +133,8 @@ export type Effect =
   | { readonly type: 'connect-ime'; readonly wsUrl: string }
   | { readonly type: 'start-timer'; readonly ms: number }
   | { readonly type: 'stop-timer' }
-  | { readonly type: 'invite-ime'; readonly target: string; readonly ticket: string }
+  /** The INVITE over the route, with the headers the node gives for this one call (POST /api/calls/authorize). */
+  | { readonly type: 'invite-ime'; readonly target: string; readonly number: string }
   | { readonly type: 'invite-pstn'; readonly target: string }
   | { readonly type: 'close-ime' }
   /** Terminate the current SIP session (CANCEL before an answer, BYE after). */
@@ -222,7 +229,7 @@ export function step(s: AttemptState, e: AttemptEvent, options: RoutingOptions):
       if (e.type === 'ime-connected' && s.route) {
         return {
           state: { ...s, phase: 'ime-calling' },
-          effects: [{ type: 'stop-timer' }, { type: 'invite-ime', target: s.route.sipUri, ticket: s.route.ticket }],
+          effects: [{ type: 'stop-timer' }, { type: 'invite-ime', target: s.route.sipUri, number: s.number }],
         }
       }
       if (e.type === 'ime-timeout') {

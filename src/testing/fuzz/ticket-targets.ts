@@ -23,7 +23,7 @@ const REQUESTS = [
   { calledNumber: '+33142685300', callingDomain: 'ab.cd' },
 ]
 const TICKETS = REQUESTS.map((r) => {
-  const t = mintTicket({ ...r, validitySeconds: 3600 }, keys, T0, rand)
+  const t = mintTicket({ ...r, callerPeer: rand(38), validitySeconds: 3600 }, keys, T0, rand)
   if (!t.ok) throw new Error(t.error)
   return { text: t.value.text, expected: r }
 })

@@ -1,6 +1,6 @@
 /**
  * Starts our call agent (src/sip/call-agent.ts) in this process for the interop tests and `ime bench sip`, with
- * one enterprise's users, IME ticket keys and the real ticket check (verifyTicket).
+ * one enterprise's users, IME ticket keys and the real check of who is calling (ticket and caller assertion).
  */
 import { randomBytes } from 'node:crypto'
 import { systemClock } from '../../core/clock.js'
@@ -8,7 +8,8 @@ import type { E164 } from '../../core/e164.js'
 import { CallAgent } from '../../sip/call-agent.js'
 import type { DigestOffer } from '../../sip/digest.js'
 import { MemoryTicketKeyStore, TicketKeyRing } from '../../tickets/key-ring.js'
-import { verifyTicket } from '../../tickets/mint.js'
+import { callVoucher, edgeCallerCheck } from '../../node/caller-identity.js'
+import { testCallerNode, type CredentialOptions, type TestCallerNode } from '../caller-node.js'
 import { SipPhone } from '../scripted-phone.js'
 import { StaticSipDirectory } from '../static-sip-directory.js'
 import { LOCALHOST } from './ports.js'
@@ -29,6 +30,10 @@ export interface StartedAgent {
   agent: AgentUnderTest
   /** The terminating side's ticket keys: mint valid tickets with them. */
   keys: TicketKeyRing
+  /** A calling enterprise's node, whose tickets and assertions this agent's edge accepts. */
+  caller: TestCallerNode
+  /** The X-IME-Ticket and Identity headers of one call from `caller` to the number at this agent's edge. */
+  credentials(calledNumber: string, options?: CredentialOptions): [string, string][]
   domain: string
   edgeTcp: number
   internalTcp: number
@@ -45,6 +50,7 @@ export async function startAgent(
   digest?: DigestOffer,
 ): Promise<StartedAgent> {
   const keys = new TicketKeyRing(new MemoryTicketKeyStore(), rand)
+  const caller = testCallerNode()
   const events: StartedAgent['events'] = []
   const agent = await CallAgent.start({
     domain,
@@ -56,7 +62,8 @@ export async function startAgent(
       users.map((u) => ({ ...u, number: u.number as E164 | undefined })),
     ),
     routeTo: () => undefined,
-    checkTicket: (t, expected) => verifyTicket(t, expected, keys, Date.now()),
+    checkCaller: edgeCallerCheck({ ticketKeys: keys, clock: systemClock }).check,
+    vouchFor: callVoucher({ signer: testCallerNode().signer, domain, clock: systemClock }),
     clock: systemClock,
     onEvent: (e) => void (events.length < 10_000 && events.push(e)),
   })
@@ -66,7 +73,9 @@ export async function startAgent(
     await agent.stop()
     throw new Error('the call agent did not report its edge and internal TCP ports (agent.addresses)')
   }
-  return { agent, keys, domain, edgeTcp, internalTcp, events }
+  const credentials = (calledNumber: string, options?: CredentialOptions) =>
+    caller.credentials(keys, calledNumber, options)
+  return { agent, keys, caller, credentials, domain, edgeTcp, internalTcp, events }
 }
 
 /** A scripted phone of `user` on the agent's internal face over TCP (not registered yet). */

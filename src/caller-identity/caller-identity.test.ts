@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { describe, expect, it } from 'vitest'
+import { testCallerNode } from '../testing/caller-node.js'
+import { MemoryTicketKeyStore, TicketKeyRing } from '../tickets/key-ring.js'
+import { mintTicket, verifyTicket } from '../tickets/mint.js'
+import {
+  AssertionReplayCache,
+  authorizeCall,
+  checkCaller,
+  ed25519PublicKeyOfPeer,
+  ed25519Signer,
+  parseIdentityHeader,
+  PeerKeys,
+  type CallerCredentials,
+} from './index.js'
+
+const T0 = Date.parse('2026-12-01T10:00:00Z')
+const rand = (n: number) => new Uint8Array(randomBytes(n))
+const CALLED = '+14085550123'
+
+function edge(nowMs = T0, replayMax = 1000) {
+  const keys = new TicketKeyRing(new MemoryTicketKeyStore(), rand)
+  const replays = new AssertionReplayCache(replayMax, 70_000, () => clock.now)
+  const clock = { now: nowMs }
+  const peerKeys = new PeerKeys()
+  return {
+    keys,
+    clock,
+    replays,
+    mint(peer: Uint8Array, calledNumber = CALLED) {
+      const t = mintTicket({ calledNumber, callingDomain: 'a.example', callerPeer: peer }, keys, T0, rand)
+      if (!t.ok) throw new Error(t.error)
+      return t.value.text
+    },
+    check(call: CallerCredentials) {
+      const r = checkCaller(call, {
+        verifyTicket: (text, expected) => verifyTicket(text, expected, keys, clock.now),
+        peerKeys,
+        replays,
+        nowMs: clock.now,
+      })
+      return r.ok ? 'accepted' : `${r.error.code}: ${r.error.reason}`
+    },
+  }
+}
+
+function credentials(headers: [string, string][]): CallerCredentials {
+  const get = (n: string) => headers.find(([name]) => name === n)?.[1]
+  return { ticket: get('X-IME-Ticket'), identity: get('Identity'), calledNumber: CALLED }
+}
+
+describe('per-call caller identity', () => {
+  it("signs with a libp2p node's own Ed25519 key, and reads that key back from its peer id", async () => {
+    const key = await generateKeyPair('Ed25519')
+    const peer = peerIdFromPrivateKey(key)
+    const raw = ed25519PublicKeyOfPeer(peer.toMultihash().bytes)
+    expect(raw.ok && Buffer.from(raw.value)).toEqual(Buffer.from(key.publicKey.raw))
+    const data = new TextEncoder().encode('a call')
+    expect(await key.publicKey.verify(data, ed25519Signer(key.raw)(data))).toBe(true)
+    // A node whose id is not an Ed25519 key cannot have tickets checked this way, and is told so.
+    expect(ed25519PublicKeyOfPeer(new Uint8Array(34)).ok).toBe(false)
+  })
+
+  it('accepts a call whose assertion the ticket holder signed, once, and says who is calling', () => {
+    const e = edge()
+    const caller = testCallerNode()
+    const headers = caller.headersFor(e.mint(caller.peer), CALLED, { nowMs: T0, caller: { tn: '14155550100' } })
+    const identity = headers.find(([n]) => n === 'Identity')![1]
+    expect(identity).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+;info=<urn:ime:peer:12D3Koo\w+>;alg=EdDSA;ppt=ime$/)
+    const parsed = parseIdentityHeader(identity)
+    expect(parsed.ok && parsed.value.claims.orig).toEqual({ tn: '14155550100' })
+    expect(parsed.ok && parsed.value.claims.dest).toEqual({ tn: ['14085550123'] })
+    expect(e.check(credentials(headers))).toBe('accepted')
+    expect(e.check(credentials(headers))).toBe('assertion-replayed: caller assertion already used for a call')
+  })
+
+  it('refuses, in order, each way a call can fail to prove who it is', () => {
+    const e = edge()
+    const caller = testCallerNode()
+    const thief = testCallerNode()
+    const ticket = e.mint(caller.peer)
+    const good = () => credentials(caller.headersFor(ticket, CALLED, { nowMs: T0 }))
+    expect(e.check({ ...good(), ticket: undefined })).toBe('missing: ticket missing')
+    expect(e.check({ ...good(), identity: undefined })).toBe('assertion-missing: caller assertion missing')
+    expect(e.check({ ...good(), identity: 'abc.def' })).toMatch(/^assertion-malformed: caller assertion malformed/)
+    // Someone else holding the ticket (a leaked browser profile, a former user) signs with another key.
+    expect(e.check(credentials(thief.headersFor(ticket, CALLED, { nowMs: T0 })))).toBe(
+      'assertion-wrong-signer: caller assertion not signed by the node the ticket was issued to',
+    )
+    // The holder's assertion made for its other ticket (to another number of this domain) beside this one.
+    const other = credentials(caller.headersFor(e.mint(caller.peer), CALLED, { nowMs: T0 }))
+    expect(e.check({ ...good(), identity: other.identity })).toBe(
+      'assertion-wrong-ticket: caller assertion was made for another ticket',
+    )
+    expect(e.check(credentials(caller.headersFor(ticket, CALLED, { nowMs: T0 - 71_000 })))).toMatch(
+      /^assertion-stale: caller assertion issued at 2026-12-01T09:58:49.000Z, not within 60 s of now/,
+    )
+    expect(e.check(credentials(caller.headersFor(ticket, CALLED, { nowMs: T0 + 11_000 })))).toMatch(/^assertion-stale/)
+    // Within the allowed skew: accepted.
+    expect(e.check(credentials(caller.headersFor(ticket, CALLED, { nowMs: T0 - 65_000 })))).toBe('accepted')
+    expect(e.check(credentials(caller.headersFor(ticket, CALLED, { nowMs: T0 + 9_000 })))).toBe('accepted')
+    // A forged signature over changed claims (another number), the rest kept.
+    const g = good()
+    const [h, , s] = g.identity!.split(';')[0]!.split('.')
+    const claims = JSON.parse(Buffer.from(g.identity!.split('.')[1]!, 'base64url').toString())
+    claims.dest.tn = ['14085550124']
+    const altered = `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}`
+    expect(e.check({ ...g, identity: altered })).toMatch(/^assertion-wrong-signer/)
+    // Signed properly, but for another number than the one called (the ticket is for this one).
+    const forOther = authorizeCall({ ticket, calledNumber: '+14085550124', caller: { tn: '1415' } }, caller.signer, T0)
+    expect(forOther.ok).toBe(true)
+    if (forOther.ok) {
+      expect(e.check(credentials(forOther.value.headers.map(([n, v]) => [n, v])))).toBe(
+        'assertion-wrong-number: caller assertion is for another number (+14085550124)',
+      )
+    }
+  })
+
+  it('keeps each assertion as long as it could be accepted, and refuses calls rather than forget one when full', () => {
+    const e = edge(T0, 3)
+    const caller = testCallerNode()
+    const ticket = e.mint(caller.peer)
+    const calls = Array.from({ length: 4 }, () => credentials(caller.headersFor(ticket, CALLED, { nowMs: T0 })))
+    for (const c of calls.slice(0, 3)) expect(e.check(c)).toBe('accepted')
+    expect(e.check(calls[3]!)).toBe('busy: too many calls being checked; try again shortly')
+    expect(e.check(calls[0]!)).toMatch(/^assertion-replayed/)
+    // Once the first three could no longer be accepted anyway, they make room.
+    e.clock.now = T0 + 70_001
+    expect(e.check(credentials(caller.headersFor(ticket, CALLED, { nowMs: e.clock.now })))).toBe('accepted')
+  })
+
+  it('refuses a ticket minted before tickets named the caller, with a reason that says what happens next', () => {
+    const e = edge()
+    const caller = testCallerNode()
+    const bytes = Buffer.from(e.mint(caller.peer), 'base64url')
+    bytes[0] = 1
+    const old = bytes.toString('base64url')
+    expect(
+      e.check({ ...credentials(caller.headersFor(e.mint(caller.peer), CALLED, { nowMs: T0 })), ticket: old }),
+    ).toBe(
+      'outdated: ticket format 1 is no longer accepted (tickets now name the calling node): the route must be validated again',
+    )
+    const auth = authorizeCall({ ticket: old, calledNumber: CALLED, caller: { tn: '1415' } }, caller.signer, T0)
+    expect(auth.ok ? '' : auth.error).toMatch(/being validated again/)
+  })
+})
