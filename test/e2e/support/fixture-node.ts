@@ -185,7 +185,20 @@ export async function startFixtureNode(options: FixtureNodeOptions) {
     const m = /^\/api\/routes\/([^/]+)$/.exec(path)
     if (m?.[1]) {
       const number = decodeURIComponent(m[1])
-      return json(res, 200, { number, routes: (routes.get(number) ?? []).map(({ number: _n, ...r }) => r) })
+      const list = (routes.get(number) ?? []).map(({ number: _n, ticket: _t, ...r }) => r)
+      return json(res, 200, { number, routes: list })
+    }
+    // As the node vouches for one call (src/http/api.ts): the route's ticket, and an assertion (a stand-in here:
+    // the fixture relay checks only the ticket).
+    if (path === '/api/calls/authorize' && method === 'POST' && user) {
+      const number = String((await body(req)).number)
+      const route = routes.get(number)?.[0]
+      if (route === undefined) return json(res, 404, { error: `no learned route to ${number}` })
+      const headers = { 'X-IME-Ticket': route.ticket, Identity: `fixture.assertion.for-${user.name}` }
+      return json(res, 200, {
+        headers,
+        route: { sipUri: route.sipUri, domain: route.domain, expiresAt: route.expiresAt },
+      })
     }
     if (path === '/api/calls' && method === 'GET') {
       const mine = calls.filter((c) => c.user === name).sort((a, b) => b.start - a.start)
