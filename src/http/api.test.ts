@@ -13,7 +13,7 @@ afterEach(async () => {
 })
 
 const json = { 'content-type': 'application/json' }
-const aCall = { number: '+12025550102', start: START - 60_000, end: START - 1000, path: 'pstn', outcome: 'answered' }
+const aCall = { number: '+12025550102', start: START - 60_000, end: START - 1000, path: 'ime', outcome: 'answered' }
 
 type Who = 'nobody' | 'user' | 'foreign' | 'operator'
 /** The callers: the four of the table, and the foreign session also as a cookie (expected as 'foreign'). */
@@ -326,14 +326,14 @@ describe('call history', () => {
     const alice = { authorization: `Bearer ${node.session('alice')}`, ...json }
     const post = (body: unknown) =>
       fetch(node.url + '/api/calls', { method: 'POST', headers: alice, body: JSON.stringify(body) })
-    const made = await post({ ...aCall, fallback: true })
+    const made = await post(aCall)
     expect(made.status).toBe(201)
     expect(((await made.json()) as { call: unknown }).call).toMatchObject({
       direction: 'outbound',
       from: '+12015550100',
       to: '+12025550102',
-      path: 'pstn',
-      fallback: true,
+      path: 'ime',
+      fallback: false,
       user: 'alice',
     })
     const refusals: [unknown, RegExp][] = [
@@ -341,11 +341,15 @@ describe('call history', () => {
       [{ ...aCall, start: 'soon' }, /start must be a time/],
       [{ ...aCall, end: aCall.start - 1 }, /end must be a time in ms since the epoch, not before start/],
       [{ ...aCall, start: START + 3600_000, end: START + 3700_000 }, /start is in the future/],
-      [{ ...aCall, path: 'sip' }, /path must be "ime" or "pstn"/],
-      [{ ...aCall, path: 'ime', fallback: true }, /fallback is only for a call that went over the PSTN/],
-      [{ ...aCall, fallback: 'yes' }, /fallback must be true or false/],
+      [{ ...aCall, path: 'sip' }, /path must be "ime"/],
+      [{ ...aCall, fallback: 'yes' }, /fallback must be false/],
       [{ ...aCall, outcome: 'great' }, /outcome must be one of answered/],
-      [{ ...aCall, direction: 'sideways' }, /direction must be/],
+      [{ ...aCall, direction: 'sideways' }, /direction must be "outbound"/],
+      // What validation reads (PSTN records) never comes from a user: the review's forged-record attack.
+      [{ ...aCall, path: 'pstn' }, /the node records PSTN calls itself/],
+      [{ ...aCall, path: 'pstn', direction: 'inbound' }, /the node records PSTN calls itself/],
+      [{ ...aCall, direction: 'inbound' }, /records the calls that reach its users itself/],
+      [{ ...aCall, path: 'pstn', fallback: true }, /the node records PSTN calls itself/],
       [{ ...aCall, user: 'bob' }, /unknown field user/],
     ]
     for (const [body, reason] of refusals) {
@@ -353,6 +357,8 @@ describe('call history', () => {
       expect(res.status).toBe(400)
       expect(((await res.json()) as { error: string }).error).toMatch(reason)
     }
+    expect(node.calls.inboundTo('+12015550100' as E164, 0, START + 3600_000)).toEqual([])
+    expect(node.calls.list({ limit: 100 }).every((c) => c.path === 'ime')).toBe(true)
     node.calls.add({
       id: 'bob-1',
       direction: 'inbound',

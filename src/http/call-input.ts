@@ -1,6 +1,9 @@
 /**
  * A softphone's own call, as a user records it in their history (POST /api/calls): every field checked, each
- * refusal naming the field. The record is the user's: caller or called is their own number.
+ * refusal naming the field. The record is the user's: caller or called is their own number. Only what the
+ * softphone alone knows is taken: its outgoing IME calls, which go from the browser straight to the other
+ * enterprise. PSTN calls are recorded by the node's call agent and trunk alone, since validation reads those
+ * records: nothing a user posts may make the node prove a call that never happened.
  */
 import { isE164, type E164 } from '../core/e164.js'
 import { err, ok, type Result } from '../core/result.js'
@@ -30,13 +33,18 @@ export function checkCallInput(
     return err('end must be a time in ms since the epoch, not before start')
   }
   if (end > now + MAX_CLOCK_AHEAD_MS) return err('end is in the future')
-  if (path !== 'ime' && path !== 'pstn') return err('path must be "ime" or "pstn"')
-  if (fallback !== undefined && typeof fallback !== 'boolean') return err('fallback must be true or false')
-  if (fallback === true && path !== 'pstn') return err('fallback is only for a call that went over the PSTN')
+  if (path !== 'ime') {
+    return err('path must be "ime": the node records PSTN calls itself (only its call agent and trunk write them)')
+  }
+  if (fallback !== undefined && fallback !== false) {
+    return err('fallback must be false: a call that fell back went over the PSTN, which the node records itself')
+  }
   if (typeof outcome !== 'string' || !(OUTCOMES as readonly string[]).includes(outcome)) {
     return err(`outcome must be one of ${OUTCOMES.join(', ')}`)
   }
-  if (direction !== 'outbound' && direction !== 'inbound') return err('direction must be "outbound" or "inbound"')
+  if (direction !== 'outbound') {
+    return err('direction must be "outbound": the node records the calls that reach its users itself')
+  }
   if (user.number === null || !isE164(user.number)) {
     return err(`user ${user.name} has no E.164 number of their own, which a call record needs`)
   }
@@ -44,14 +52,13 @@ export function checkCallInput(
   return ok({
     id,
     direction,
-    caller: direction === 'outbound' ? own : (number as E164),
-    called: direction === 'outbound' ? (number as E164) : own,
+    caller: own,
+    called: number as E164,
     start,
     end,
     path,
     outcome: outcome as CallOutcome,
     user: user.name,
-    ...(fallback === true && { fallback: true }),
   })
 }
 
