@@ -108,7 +108,11 @@ export async function startNodeHttpPart(options: NodeHttpOptions): Promise<NodeH
       imeTimeoutMs: options.imeTimeoutMs,
     }),
   })
-  const detach = options.sessions.attach(served.http)
+  const detach = options.sessions.attach({
+    authenticate: (req) => served.http.authenticate(req),
+    httpPort: served.http.port,
+    publicOrigin: options.config.publicOrigin,
+  })
   return {
     http: served.http,
     async stop() {
