@@ -286,7 +286,22 @@ describe('softphone UI harness (fixture node, not the end-to-end call test)', ()
     )
     await alice.page.getByLabel('Transfer to').fill('(415) 555-0199')
     await alice.page.getByRole('button', { name: 'Transfer now' }).click()
-    // Bob's phone now calls Carol; Alice has left the call.
+    // Bob is asked first, and sees who asks; he stays, and Alice is told.
+    await expect
+      .poll(() => bob.page.locator('#transfer-request-text').textContent(), { timeout: 10_000 })
+      .toMatch(/asks you to call \+1 415 555 0199/)
+    await screenshot(bob.page, '08-transfer-asked')
+    await bob.page.getByRole('button', { name: 'Stay in this call' }).click()
+    await expect
+      .poll(() => alice.page.locator('#call-note').textContent(), { timeout: 10_000 })
+      .toMatch(/did not take the transfer/)
+    expect(await bob.page.locator('#call-state').textContent()).toMatch(/Connected|In call/)
+    await screenshot(bob.page, '09-transfer-declined')
+    // Asked again, he agrees: Bob's phone now calls Carol; Alice has left the call.
+    await alice.page.getByRole('button', { name: 'Transfer', exact: true }).click()
+    await alice.page.getByLabel('Transfer to').fill('(415) 555-0199')
+    await alice.page.getByRole('button', { name: 'Transfer now' }).click()
+    await bob.page.getByRole('button', { name: 'Call that number' }).click({ timeout: 10_000 })
     await carol.page.getByRole('button', { name: 'Answer' }).click({ timeout: 10_000 })
     await expect
       .poll(() => bob.page.locator('#call-party').textContent(), { timeout: 10_000 })

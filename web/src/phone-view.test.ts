@@ -74,6 +74,10 @@ const IDS = [
   'mute',
   'hold',
   'transfer-open',
+  'transfer-request',
+  'transfer-request-text',
+  'transfer-accept',
+  'transfer-decline',
   'transfer-form',
   'transfer-number',
   'hang-up',
@@ -134,6 +138,8 @@ class FakePhone implements PhoneControl {
   toggleHold(): void {}
   sendDtmf(): void {}
   transfer(): void {}
+  acceptTransfer(): void {}
+  declineTransfer(): void {}
   async useMicrophone(): Promise<void> {}
 }
 

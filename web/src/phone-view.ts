@@ -36,6 +36,8 @@ export type PhoneControl = Pick<
   | 'toggleHold'
   | 'sendDtmf'
   | 'transfer'
+  | 'acceptTransfer'
+  | 'declineTransfer'
   | 'useMicrophone'
 >
 
@@ -80,6 +82,10 @@ export function startPhoneView({
     mute: byId<HTMLButtonElement>('mute'),
     hold: byId<HTMLButtonElement>('hold'),
     transferOpen: byId<HTMLButtonElement>('transfer-open'),
+    transferRequest: byId<HTMLElement>('transfer-request'),
+    transferRequestText: byId<HTMLElement>('transfer-request-text'),
+    transferAccept: byId<HTMLButtonElement>('transfer-accept'),
+    transferDecline: byId<HTMLButtonElement>('transfer-decline'),
     transferForm: byId<HTMLFormElement>('transfer-form'),
     transferNumber: byId<HTMLInputElement>('transfer-number'),
     hangUp: byId<HTMLButtonElement>('hang-up'),
@@ -222,6 +228,8 @@ export function startPhoneView({
   el.hangUp.addEventListener('click', () => phone.hangUp(), live)
   el.mute.addEventListener('click', () => phone.toggleMute(), live)
   el.hold.addEventListener('click', () => phone.toggleHold(), live)
+  el.transferAccept.addEventListener('click', () => phone.acceptTransfer(), live)
+  el.transferDecline.addEventListener('click', () => phone.declineTransfer(), live)
   el.transferOpen.addEventListener(
     'click',
     () => {
@@ -299,6 +307,12 @@ export function startPhoneView({
     el.hold.hidden = !inCall
     el.transferOpen.hidden = !inCall
     if (!inCall) el.transferForm.hidden = true
+    const asked = inCall ? c.transferRequest : undefined
+    el.transferRequest.hidden = asked === undefined
+    if (asked !== undefined) {
+      el.transferRequestText.textContent = `${displayNumber(asked.by)} asks you to call ${displayNumber(asked.number)}.`
+      if (before?.transferRequest === undefined) el.transferAccept.focus()
+    }
     el.mute.setAttribute('aria-pressed', String(c.muted))
     el.hold.setAttribute('aria-pressed', String(c.held))
     el.keypad.setAttribute('aria-label', inCall ? 'Dial pad: sends tones to the call' : 'Dial pad')

@@ -43,6 +43,8 @@ export interface CallView {
   readonly muted: boolean
   readonly held: boolean
   readonly outcome?: string
+  /** The far end asks this user to call another number (a REFER): nothing is dialled until the user agrees. */
+  readonly transferRequest?: { readonly number: string; readonly by: string }
 }
 
 export interface PhoneConfig {
@@ -80,6 +82,8 @@ export function defaultSipWsUrl(location: Pick<Location, 'protocol' | 'host' | '
 
 interface ActiveCall {
   view: CallView
+  /** A REFER waiting for the user's answer. */
+  pendingRefer?: { number: string; event: ReferEvent }
   attempt?: CallAttempt
   session?: RTCSession
   imeUa?: UA
@@ -539,32 +543,58 @@ export class Phone {
     const call = this.call
     const s = call?.session
     if (!call || !s || call.view.phase !== 'in-call') return
-    this.patch(call, { note: `Transferring to ${number}…` })
-    // Blind transfer: once the far end takes the REFER (202), this side leaves the call.
+    this.patch(call, { note: `Asking the other party to call ${number}…` })
+    // Blind transfer: the far end is asked (REFER); this side leaves the call once it calls the number (its
+    // NOTIFY says so, or it hangs up to call), and stays if it declines.
     s.refer(`sip:${number}@${this.config.user.domain}`, {
       eventHandlers: {
-        requestSucceeded: () => this.hangUp(),
+        accepted: () => this.hangUp(),
+        failed: () => this.patch(call, { note: `The other party did not take the transfer to ${number}` }),
         requestFailed: () => this.patch(call, { note: `Transfer to ${number} was refused` }),
       },
     } as never)
   }
 
   /**
-   * The far end transferred us (REFER): leave this call and call the Refer-To number the usual way, so that
-   * the new call is routed (IME or PSTN) like any other.
+   * The far end asks us to call another number (REFER). Nothing is dialled without the user: the request is shown
+   * with who made it, and only acceptTransfer() leaves this call and calls the Refer-To number the usual way (so
+   * that the new call is routed, IME or PSTN, like any other); declineTransfer() refuses it and stays.
    */
   private referred(call: ActiveCall, e: ReferEvent): void {
     const referTo = e.request.getHeader('Refer-To') ?? ''
     const number = numberFromSipUri(referTo.replace(/^[^<]*</, '<'))
-    if (this.call !== call || !number || !/^\+[1-9][0-9]{1,14}$/.test(number)) {
+    if (this.call !== call || call.pendingRefer || !number || !/^\+[1-9][0-9]{1,14}$/.test(number)) {
       e.reject()
       return
     }
+    call.pendingRefer = { number, event: e }
+    const referredBy = e.request.getHeader('Referred-By')
+    const by = (referredBy ? numberFromSipUri(referredBy.replace(/^[^<]*</, '<')) : undefined) ?? call.view.number
+    this.patch(call, { transferRequest: { number, by } })
+  }
+
+  /** The user agrees to the far end's transfer request: leave this call, call the number. */
+  acceptTransfer(): void {
+    const call = this.call
+    const pending = call?.pendingRefer
+    if (!call || !pending) return
+    call.pendingRefer = undefined
+    this.patch(call, { transferRequest: undefined })
     this.hangUp()
     setTimeout(() => {
-      if (!this.busy) this.dial(number)
+      if (!this.busy) this.dial(pending.number)
       if (this.call && this.call !== call) this.patch(this.call, { note: 'Transferred' })
     }, 200)
+  }
+
+  /** The user refuses the far end's transfer request: the far end is told (NOTIFY 603), the call goes on. */
+  declineTransfer(): void {
+    const call = this.call
+    const pending = call?.pendingRefer
+    if (!call || !pending) return
+    call.pendingRefer = undefined
+    pending.event.reject()
+    this.patch(call, { transferRequest: undefined, note: `Declined the transfer to ${pending.number}` })
   }
 
   /** Switches the microphone in a call without renegotiating. */
