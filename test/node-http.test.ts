@@ -33,7 +33,7 @@ describe('enterprise node over HTTP', () => {
       const signIn = await fetch(http.url + '/api/session', {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-ime-csrf': '1' },
-        body: JSON.stringify({ user: 'alice', password: 'alice password' }),
+        body: JSON.stringify({ user: 'alice', password: 'alice password', bearer: true }),
       })
       expect(signIn.status).toBe(200)
       const { token } = (await signIn.json()) as { token: string }
@@ -150,7 +150,7 @@ describe('enterprise node over HTTP', () => {
         const signIn = await fetch(node.http!.url + '/api/session', {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-ime-csrf': '1' },
-          body: JSON.stringify({ user, password: `${user} password` }),
+          body: JSON.stringify({ user, password: `${user} password`, bearer: true }),
         })
         const { token } = (await signIn.json()) as { token: string }
         const res = await fetch(node.http!.url + '/api/calls', { headers: { authorization: `Bearer ${token}` } })

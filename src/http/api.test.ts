@@ -156,16 +156,25 @@ describe('access to every endpoint', () => {
 })
 
 describe('sign-in', () => {
-  const signIn = (node: TestNode, user: string, password: string, extra: Record<string, string> = {}) =>
+  const signIn = (node: TestNode, user: string, password: string, extra: Record<string, string> = {}, bearer = false) =>
     fetch(node.url + '/api/session', {
       method: 'POST',
       headers: { ...json, 'x-ime-csrf': '1', ...extra },
-      body: JSON.stringify({ user, password }),
+      body: JSON.stringify({ user, password, ...(bearer && { bearer }) }),
     })
 
-  it('sets an HttpOnly SameSite=Strict cookie and returns a bearer token; sign-out ends the session', async () => {
+  it("keeps the session token out of the page's reach: only the HttpOnly cookie carries it", async () => {
     const node = await start()
     const res = await signIn(node, 'alice', 'alice password')
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as Record<string, unknown>
+    expect(body).not.toHaveProperty('token')
+    expect(res.headers.get('set-cookie')).toMatch(/^ime_session=[\w-]+; Path=\/; HttpOnly; SameSite=Strict;/)
+  })
+
+  it('sets an HttpOnly SameSite=Strict cookie and returns a bearer token when asked; sign-out ends the session', async () => {
+    const node = await start()
+    const res = await signIn(node, 'alice', 'alice password', {}, true)
     expect(res.status).toBe(200)
     const body = (await res.json()) as { token: string; expiresAt: number; user: unknown }
     expect(body.user).toEqual({ name: 'alice', role: 'user', number: '+12015550100' })

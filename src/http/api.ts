@@ -180,9 +180,12 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
           )
         }
         const { token, expiresAt, user } = signed.value
+        // The token goes in the HttpOnly cookie; the answer carries it only to a client that asks for a bearer
+        // token (a script without cookies), so that a page's scripts never see it.
+        const bearer = body.value.bearer === true
         return {
           status: 200,
-          body: { user: deps.users.get(user), token, expiresAt, softphone: deps.softphone?.() },
+          body: { user: deps.users.get(user), ...(bearer && { token }), expiresAt, softphone: deps.softphone?.() },
           headers: { 'set-cookie': sessionCookie(token, expiresAt - deps.clock.now()) },
         }
       },

@@ -16,7 +16,7 @@ function fakeFetch(status: number, body: unknown, sent: Sent[]): typeof fetch {
 const header = (s: Sent | undefined, name: string) => (s?.init.headers as Record<string, string>)[name]
 
 describe('HTTP API client', () => {
-  it('signs in, then sends the bearer token; state changes carry X-IME-CSRF', async () => {
+  it('signs in by the session cookie alone: a token in the answer is not kept; state changes carry X-IME-CSRF', async () => {
     const sent: Sent[] = []
     const user = { name: 'alice', number: '+14085550100', domain: 'a.example', sipWsUrl: 'wss://a.example/sip' }
     const api = new ApiClient({ fetch: fakeFetch(200, { token: 'T', expiresAt: '2026-11-25T20:00:00Z', user }, sent) })
@@ -28,7 +28,7 @@ describe('HTTP API client', () => {
     expect(header(sent[0], 'X-IME-CSRF')).toBe('1')
     await api.routesTo('+14155550123').catch(() => undefined)
     expect(sent[1]?.url).toBe('/api/routes/%2B14155550123')
-    expect(header(sent[1], 'Authorization')).toBe('Bearer T')
+    expect(header(sent[1], 'Authorization')).toBeUndefined()
     expect(header(sent[1], 'X-IME-CSRF')).toBeUndefined()
   })
 

@@ -300,7 +300,6 @@ export class ApiClient {
 
   async signIn(user: string, password: string): Promise<Session> {
     const session = parseSession(await this.request('POST', endpoints.session, { user, password }))
-    if (session.token) this.token = session.token
     return { ...session, user: await this.withDomain(session.user) }
   }
 

@@ -8,8 +8,10 @@ import { ringFraction, ringNodes, ringPoint, shortId, type RingNode } from './ri
 import { plotModel, type Series } from './activity-plot.js'
 import { conflictedNumbers, evidenceOf } from './routes-view.js'
 
-const TOKEN_KEY = 'ime.operatorToken'
-const api = new ApiClient({ token: takeFragmentToken() ?? sessionStorage.getItem(TOKEN_KEY) ?? undefined })
+// The operator token, when one is used (an operator-role user's session cookie needs none), lives in this page's
+// memory only: never in storage, where any script of the origin could read it later (docs/security.md).
+sessionStorage.removeItem('ime.operatorToken') // left by an earlier version of this page
+const api = new ApiClient({ token: takeFragmentToken() })
 const live = byId('live')
 const setLive = (kind: string, text: string) => {
   live.dataset.kind = kind
@@ -241,7 +243,6 @@ async function open(): Promise<void> {
     setTimeout(() => void open(), 5000)
     return
   }
-  if (api.token) sessionStorage.setItem(TOKEN_KEY, api.token)
   byId('token-card').hidden = true
   byId('dashboard').hidden = false
   // The validations so far (the node keeps them), oldest first so that the newest ends on top; then live ones.
