@@ -21,6 +21,19 @@ export const formatNgAddress = (a: NgAddress): string =>
 
 export type NgDictionary = { readonly [key: string]: BencodeValue }
 
+/**
+ * Why a request failed: `unreachable` (no answer in time: down, wrong address, firewalled), `refused` (rtpengine
+ * answered with an error: its reason is in the message), `bad-reply` (something answered that is not rtpengine),
+ * `closed` (this client was closed).
+ */
+export type NgFailureKind = 'unreachable' | 'refused' | 'bad-reply' | 'closed'
+export interface NgFailure {
+  readonly kind: NgFailureKind
+  readonly message: string
+}
+export type NgResult<T> = Result<T, NgFailure>
+const fail = (kind: NgFailureKind, message: string) => err<NgFailure>({ kind, message })
+
 export interface NgClientOptions {
   readonly address: NgAddress
   /** How long a request may take in all, retries included (ms). */
@@ -44,19 +57,19 @@ export interface NgCallSummary {
 export interface NgClient {
   readonly address: NgAddress
   /** Sends any command; the reply's `result` is checked (an `error` result becomes an error value). */
-  request(command: string, params?: NgDictionary): Promise<Result<NgDictionary>>
+  request(command: string, params?: NgDictionary): Promise<NgResult<NgDictionary>>
   /** Up when it answers `pong`. */
-  ping(): Promise<Result<void>>
+  ping(): Promise<NgResult<void>>
   /** `offer`/`answer`: the rewritten SDP for the other side. */
-  offer(params: NgDictionary & { 'call-id': string; 'from-tag': string; sdp: string }): Promise<Result<string>>
+  offer(params: NgDictionary & { 'call-id': string; 'from-tag': string; sdp: string }): Promise<NgResult<string>>
   answer(
     params: NgDictionary & { 'call-id': string; 'from-tag': string; 'to-tag': string; sdp: string },
-  ): Promise<Result<string>>
+  ): Promise<NgResult<string>>
   /** Ends the call's session and frees its ports; an unknown call is an error (rtpengine says "Call-ID not found"). */
-  delete(callId: string, params?: NgDictionary): Promise<Result<NgDictionary>>
-  query(callId: string): Promise<Result<NgCallSummary>>
+  delete(callId: string, params?: NgDictionary): Promise<NgResult<NgDictionary>>
+  query(callId: string): Promise<NgResult<NgCallSummary>>
   /** The Call-IDs rtpengine holds (at most `limit`). */
-  list(limit?: number): Promise<Result<string[]>>
+  list(limit?: number): Promise<NgResult<string[]>>
   close(): void
 }
 
@@ -70,7 +83,7 @@ export function checkNgAddress(a: NgAddress): Result<NgAddress> {
 }
 
 interface Pending {
-  resolve(reply: Result<NgDictionary>): void
+  resolve(reply: NgResult<NgDictionary>): void
 }
 
 export function createNgClient(options: NgClientOptions): NgClient {
@@ -95,9 +108,11 @@ export function createNgClient(options: NgClientOptions): NgClient {
       if (waiting === undefined) return // a late answer to a request already answered or given up
       pending.delete(cookie)
       const decoded = decodeBencode(message.subarray(space + 1))
-      if (!decoded.ok) return waiting.resolve(err(`${where} sent a reply that is not bencode: ${decoded.error}`))
+      if (!decoded.ok)
+        return waiting.resolve(fail('bad-reply', `${where} sent a reply that is not bencode: ${decoded.error}`))
       const v = decoded.value
-      if (typeof v !== 'object' || Array.isArray(v)) return waiting.resolve(err(`${where} sent a non-dictionary reply`))
+      if (typeof v !== 'object' || Array.isArray(v))
+        return waiting.resolve(fail('bad-reply', `${where} sent a non-dictionary reply`))
       waiting.resolve(ok(v as NgDictionary))
     })
     // ICMP port unreachable shows up as an error on some systems: the retries and the timeout still decide.
@@ -107,21 +122,23 @@ export function createNgClient(options: NgClientOptions): NgClient {
     return s
   }
 
-  const request = (command: string, params: NgDictionary = {}): Promise<Result<NgDictionary>> => {
-    if (closed) return Promise.resolve(err(`the ng client for ${where} is closed`))
+  const request = (command: string, params: NgDictionary = {}): Promise<NgResult<NgDictionary>> => {
+    if (closed) return Promise.resolve(fail('closed', `the ng client for ${where} is closed`))
     const s = open()
     const cookie = `${prefix}_${++counter}`
     const datagram = Buffer.concat([Buffer.from(`${cookie} `), encodeBencode({ ...params, command })])
     return new Promise((resolve) => {
       const timers: NodeJS.Timeout[] = []
-      const finish = (reply: Result<NgDictionary>) => {
+      const finish = (reply: NgResult<NgDictionary>) => {
         for (const t of timers) clearTimeout(t)
         pending.delete(cookie)
         if (!reply.ok) return resolve(reply)
         const result = reply.value.result
         if (result === 'error' || result === 'load limit') {
           const reason = reply.value['error-reason']
-          return resolve(err(`${where} refused ${command}: ${typeof reason === 'string' ? reason : String(result)}`))
+          return resolve(
+            fail('refused', `${where} refused ${command}: ${typeof reason === 'string' ? reason : String(result)}`),
+          )
         }
         resolve(reply)
       }
@@ -131,7 +148,12 @@ export function createNgClient(options: NgClientOptions): NgClient {
       timers.push(
         setTimeout(() => {
           const seconds = timeoutMs % 1000 === 0 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`
-          finish(err(`${where} did not answer ${command} within ${seconds} (${attempts} tries); is it running?`))
+          finish(
+            fail(
+              'unreachable',
+              `${where} did not answer ${command} within ${seconds} (${attempts} tries); is it running?`,
+            ),
+          )
         }, timeoutMs),
       )
     })
@@ -139,10 +161,10 @@ export function createNgClient(options: NgClientOptions): NgClient {
 
   const sdpOf =
     (command: string) =>
-    (reply: Result<NgDictionary>): Result<string> => {
+    (reply: NgResult<NgDictionary>): NgResult<string> => {
       if (!reply.ok) return reply
       const sdp = reply.value.sdp
-      return typeof sdp === 'string' ? ok(sdp) : err(`${where} answered ${command} without an SDP`)
+      return typeof sdp === 'string' ? ok(sdp) : fail('bad-reply', `${where} answered ${command} without an SDP`)
     }
 
   return {
@@ -153,7 +175,7 @@ export function createNgClient(options: NgClientOptions): NgClient {
       if (!reply.ok) return reply
       return reply.value.result === 'pong'
         ? ok(undefined)
-        : err(`${where} answered ping with ${String(reply.value.result)}`)
+        : fail('bad-reply', `${where} answered ping with ${String(reply.value.result)}`)
     },
     offer: async (params) => sdpOf('offer')(await request('offer', params)),
     answer: async (params) => sdpOf('answer')(await request('answer', params)),
@@ -167,14 +189,14 @@ export function createNgClient(options: NgClientOptions): NgClient {
       const reply = await request('list', { limit })
       if (!reply.ok) return reply
       const calls = reply.value.calls
-      if (!Array.isArray(calls)) return err(`${where} answered list without a calls list`)
+      if (!Array.isArray(calls)) return fail('bad-reply', `${where} answered list without a calls list`)
       return ok((calls as BencodeValue[]).filter((c): c is string => typeof c === 'string'))
     },
     close() {
       closed = true
       for (const [cookie, p] of pending) {
         pending.delete(cookie)
-        p.resolve(err(`the ng client for ${where} was closed before rtpengine answered`))
+        p.resolve(fail('closed', `the ng client for ${where} was closed before rtpengine answered`))
       }
       socket?.close()
       socket = undefined

@@ -39,7 +39,7 @@ describe('ng client against rtpengine', () => {
   it('offer, answer, query, list and delete: the session holds ports from the range, then none is left', async () => {
     const callId = `ng-test-${Date.now()}`
     const offer = await client.offer({ 'call-id': callId, 'from-tag': 'caller', sdp: plainOffer(40_000) })
-    expect(offer.ok, offer.ok ? '' : offer.error).toBe(true)
+    expect(offer.ok, offer.ok ? '' : offer.error.message).toBe(true)
     const offered = offer.ok ? offer.value : ''
     const port = Number(/^m=audio (\d+) RTP\/AVP/m.exec(offered)?.[1])
     expect(port).toBeGreaterThanOrEqual(mediaMin)
@@ -51,7 +51,7 @@ describe('ng client against rtpengine', () => {
       'to-tag': 'callee',
       sdp: plainOffer(40_010),
     })
-    expect(answer.ok, answer.ok ? '' : answer.error).toBe(true)
+    expect(answer.ok, answer.ok ? '' : answer.error.message).toBe(true)
 
     expect(await client.list()).toEqual({ ok: true, value: [callId] })
     const query = await client.query(callId)
@@ -67,7 +67,7 @@ describe('ng client against rtpengine', () => {
     expect(await client.list()).toEqual({ ok: true, value: [] })
     const gone = await client.query(callId)
     expect(gone.ok).toBe(false)
-    if (!gone.ok) expect(gone.error).toMatch(/refused query: Unknown call-id/i)
+    if (!gone.ok) expect(gone.error.message).toMatch(/refused query: Unknown call-id/i)
     // Every port of the range can be bound again: rtpengine holds none.
     const sockets: Socket[] = []
     try {
@@ -95,7 +95,7 @@ describe('ng client against rtpengine', () => {
     })
     expect(reply).toEqual({
       ok: false,
-      error: expect.stringMatching(/^rtpengine at 127\.0\.0\.1:\d+ refused answer: /),
+      error: { kind: 'refused', message: expect.stringMatching(/^rtpengine at 127\.0\.0\.1:\d+ refused answer: /) },
     })
   })
 
@@ -141,7 +141,10 @@ describe('ng client when rtpengine is not there', () => {
     down.close()
     expect(reply).toEqual({
       ok: false,
-      error: `rtpengine at 127.0.0.1:${port} did not answer ping within 600 ms (3 tries); is it running?`,
+      error: {
+        kind: 'unreachable',
+        message: `rtpengine at 127.0.0.1:${port} did not answer ping within 600 ms (3 tries); is it running?`,
+      },
     })
     expect(Date.now() - started).toBeLessThan(1_500)
   })
@@ -158,12 +161,16 @@ describe('ng client when rtpengine is not there', () => {
     confused.close()
     fake.close()
     expect(reply.ok).toBe(false)
-    if (!reply.ok) expect(reply.error).toMatch(/sent a reply that is not bencode: bencode: unexpected byte 0x48/)
+    if (!reply.ok)
+      expect(reply.error.message).toMatch(/sent a reply that is not bencode: bencode: unexpected byte 0x48/)
   })
 
   it('a closed client answers at once', async () => {
     const c = createNgClient({ address: { host: LOCALHOST, port: 9 } })
     c.close()
-    expect(await c.ping()).toEqual({ ok: false, error: 'the ng client for rtpengine at 127.0.0.1:9 is closed' })
+    expect(await c.ping()).toEqual({
+      ok: false,
+      error: { kind: 'closed', message: 'the ng client for rtpengine at 127.0.0.1:9 is closed' },
+    })
   })
 })
