@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest'
 import { answerFlags, offerFlags, withoutWebRtcAttributes } from './flags.js'
 
 describe('bridge flags', () => {
-  it('toward the trunk: plain RTP/AVP, no ICE or DTLS or SDES, RTCP demuxed, G.711 only (transcoded if need be)', () => {
+  it('toward the trunk: plain RTP/AVP, no ICE or DTLS or SDES, RTCP demuxed, G.711 and DTMF only (transcoded if need be)', () => {
     expect(offerFlags('trunk')).toMatchObject({
       ICE: 'remove',
       DTLS: 'off',
       SDES: ['off'],
       'transport-protocol': 'RTP/AVP',
       'rtcp-mux': ['demux'],
-      codec: { mask: ['all'], transcode: ['PCMU', 'PCMA'] },
+      codec: { mask: ['all'], transcode: ['PCMU', 'PCMA', 'telephone-event'] },
     })
     expect(answerFlags('trunk')).toMatchObject({
       ICE: 'remove',

@@ -39,8 +39,9 @@ const towardBrowser: NgDictionary = {
 /** Flags for an `offer` whose rewritten SDP goes `toward` that side. */
 export function offerFlags(toward: BridgeSide): NgDictionary {
   if (toward === 'browser') return { ...towardBrowser, 'rtcp-mux': ['offer'] }
-  // Hide every codec but G.711 from the trunk, and add G.711 (rtpengine transcodes) when the browser lacks it.
-  return { ...towardTrunk, codec: { mask: ['all'], transcode: [...TRUNK_CODECS] } }
+  // Hide every codec but G.711 from the trunk, and add G.711 (rtpengine transcodes) when the browser lacks it;
+  // telephone-event/8000 too, so DTMF (RFC 4733) reaches IVRs even when the browser sends Opus.
+  return { ...towardTrunk, codec: { mask: ['all'], transcode: [...TRUNK_CODECS, 'telephone-event'] } }
 }
 
 /** Flags for an `answer` whose rewritten SDP goes back `toward` that side (the side that made the offer). */

@@ -196,6 +196,8 @@ describe('WebRTC <-> plain RTP through the bridge (rtpengine), audio checked by 
         const toTrunk = ok(await bridge.offer({ callId, fromTag: 'browser', sdp: offer, toward: 'trunk' }))
         expectPlain(toTrunk)
         expect(audioOf(toTrunk)!.payloadTypes.slice(0, 2)).toEqual([PCMU, PCMA])
+        // DTMF for the carrier's IVRs, even when the browser offered Opus and its own 48 kHz telephone-event.
+        expect(toTrunk).toMatch(/^a=rtpmap:\d+ telephone-event\/8000\r$/m)
 
         // The trunk answers PCMU and starts sending to the port rtpengine gave it.
         const answer = plainSdp({ address: LOCALHOST, port: trunk.port, codecs: ['PCMU'] })
