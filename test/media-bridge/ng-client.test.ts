@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNgClient, type NgClient } from '../../src/media-bridge/ng-client.js'
 import { startRtpengine, type RtpengineProcess } from '../../src/media-bridge/rtpengine.js'
 import { freePorts, LOCALHOST } from '../../src/testing/interop/ports.js'
-import { plainSdp } from '../../src/testing/rtp/plain-sdp.js'
+import { audioOf, plainSdp } from '../../src/testing/rtp/plain-sdp.js'
 
 /** A plain RTP/AVP G.711 offer, as a trunk or a legacy phone sends it. */
 const plainOffer = (port: number) => plainSdp({ address: LOCALHOST, port })
@@ -84,6 +84,29 @@ describe('ng client against rtpengine', () => {
     } finally {
       for (const s of sockets) s.close()
     }
+  })
+
+  it('keeps concurrent requests apart: 8 offers at once each get their own reply', async () => {
+    // 8 calls x 4 ports (RTP and RTCP on each side) fill 32 of the range's 40.
+    const ids = Array.from({ length: 8 }, (_, i) => `concurrent-${i}-${Date.now()}`)
+    const replies = await Promise.all(
+      ids.map((id, i) =>
+        client.offer({
+          'call-id': id,
+          'from-tag': 'caller',
+          sdp: plainSdp({ address: LOCALHOST, port: 41_000 + 2 * i, sessionId: 1_000 + i }),
+        }),
+      ),
+    )
+    const ports = replies.map((r) => (r.ok ? audioOf(r.value)?.port : undefined))
+    expect(new Set(ports).size).toBe(8) // each call its own port, none undefined
+    // Each reply is the one to its own request: rtpengine keeps the offer's o= session id.
+    replies.forEach((r, i) => expect(r.ok && r.value).toMatch(new RegExp(`^o=- ${1_000 + i} `, 'm')))
+    for (const port of ports) expect(port! >= mediaMin && port! <= mediaMin + 39).toBe(true)
+    const listed = await client.list()
+    expect(listed.ok && [...listed.value].sort()).toEqual([...ids].sort())
+    await Promise.all(ids.map((id) => client.delete(id)))
+    expect(await client.list()).toEqual({ ok: true, value: [] })
   })
 
   it('an error result carries rtpengine error-reason', async () => {
