@@ -3,7 +3,7 @@
  * plain RTP G.711 endpoint (src/testing/rtp) on the other, rtpengine relaying between them as the bridge's flags
  * tell it. Audio is checked by content both ways: the page sends 440 Hz and the trunk side must hear 440 Hz (Goertzel
  * on the decoded G.711); the trunk side sends 1 kHz and the page's WebAudio analyser must find 1 kHz. Both directions
- * of call set-up, and a browser that offers only Opus (rtpengine transcodes). After delete, rtpengine holds no call
+ * of call set-up, a browser that offers only Opus (rtpengine transcodes), and hold and resume. After delete, rtpengine holds no call
  * and every port it used can be bound again.
  */
 import { createServer, type Server } from 'node:http'
@@ -229,6 +229,65 @@ describe('WebRTC <-> plain RTP through the bridge (rtpengine), audio checked by 
     }, 60_000)
   }
 
+  it('hold and resume: re-offers from the browser go through the same session', async () => {
+    const page = await tonePage()
+    const trunk = await startToneEndpoint({ address: LOCALHOST, hz: TRUNK_HZ })
+    const callId = `hold-${Date.now()}`
+    /** The browser's next offer on the same connection, its transceiver set to `direction`. */
+    const reoffer = (direction: RTCRtpTransceiverDirection) =>
+      page.evaluate(async (direction) => {
+        const w = window as unknown as PageWindow
+        w.pc.getTransceivers()[0]!.direction = direction
+        await w.pc.setLocalDescription(await w.pc.createOffer())
+        await w.gathered(w.pc)
+        return w.pc.localDescription!.sdp
+      }, direction)
+    /** One offer/answer round through the bridge, the trunk answering `direction` with its o= `version`. */
+    const negotiate = async (offer: string, direction: 'sendrecv' | 'recvonly', version: number) => {
+      const toTrunk = ok(await bridge.offer({ callId, fromTag: 'browser', sdp: offer, toward: 'trunk' }))
+      expectPlain(toTrunk)
+      const answer = plainSdp({ address: LOCALHOST, port: trunk.port, codecs: ['PCMU'], direction, version })
+      const toBrowser = ok(
+        await bridge.answer({ callId, fromTag: 'browser', toTag: 'trunk', sdp: answer, toward: 'browser' }),
+      )
+      await page.evaluate(
+        (sdp) => (window as unknown as PageWindow).pc.setRemoteDescription({ type: 'answer', sdp }),
+        toBrowser,
+      )
+      return { toTrunk, toBrowser }
+    }
+    try {
+      const first = await negotiate(await browserOffer(page, false), 'sendrecv', 1)
+      trunk.sendTo(audioOf(first.toTrunk)!, PCMU)
+      await expectTonesBothWays(page, trunk)
+
+      // Hold (what JsSIP's hold() sends): the browser goes sendonly, the trunk answers recvonly and stops sending.
+      const held = await negotiate(await reoffer('sendonly'), 'recvonly', 2)
+      expect(held.toTrunk).toMatch(/^a=sendonly\r$/m)
+      expect(held.toBrowser).toMatch(/^a=recvonly\r$/m)
+      trunk.stopSending()
+      const silent = await until(
+        () => page.evaluate(readToneFrequency),
+        (f) => f === 0,
+        10_000,
+      )
+      expect(silent, 'the page still hears the trunk during hold').toBe(0)
+
+      // Resume: both ways again, on the same rtpengine session.
+      const resumed = await negotiate(await reoffer('sendrecv'), 'sendrecv', 3)
+      expect(audioOf(resumed.toTrunk)!.port).toBe(audioOf(first.toTrunk)!.port)
+      trunk.sendTo(audioOf(resumed.toTrunk)!, PCMU)
+      await expectTonesBothWays(page, trunk)
+      expect(await client.list()).toEqual({ ok: true, value: [callId] })
+      ok(await bridge.delete(callId))
+      await expectNothingLeft(callId)
+    } finally {
+      await endCall(callId)
+      await page.context().close()
+      await trunk.close()
+    }
+  }, 90_000)
+
   it('a call comes in from the trunk: its offer goes toward the browser', async () => {
     const page = await tonePage()
     const trunk = await startToneEndpoint({ address: LOCALHOST, hz: TRUNK_HZ })
@@ -264,7 +323,7 @@ describe('WebRTC <-> plain RTP through the bridge (rtpengine), audio checked by 
 
   it('counted every request by outcome', () => {
     expect(counted.filter((c) => !c.endsWith(':ok'))).toEqual([])
-    expect(counted.filter((c) => c === 'offer:ok').length).toBe(3)
-    expect(counted.filter((c) => c === 'delete:ok').length).toBe(3)
+    expect(counted.filter((c) => c === 'offer:ok').length).toBe(6)
+    expect(counted.filter((c) => c === 'delete:ok').length).toBe(4)
   })
 })

@@ -6,6 +6,10 @@ export interface PlainSdpOptions {
   /** In order of preference (default PCMU, then PCMA). */
   readonly codecs?: readonly ('PCMU' | 'PCMA')[]
   readonly sessionId?: number
+  /** Default sendrecv; recvonly answers a hold (RFC 3264 section 8.4). */
+  readonly direction?: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive'
+  /** The o= line's version: one more for each new offer or answer in the same session. */
+  readonly version?: number
 }
 
 export function plainSdp(options: PlainSdpOptions): string {
@@ -15,14 +19,14 @@ export function plainSdp(options: PlainSdpOptions): string {
   const id = options.sessionId ?? 1
   return [
     'v=0',
-    `o=- ${id} ${id} IN ${family} ${options.address}`,
+    `o=- ${id} ${options.version ?? id} IN ${family} ${options.address}`,
     's=-',
     `c=IN ${family} ${options.address}`,
     't=0 0',
     `m=audio ${options.port} RTP/AVP ${codecs.map(pt).join(' ')}`,
     ...codecs.map((c) => `a=rtpmap:${pt(c)} ${c}/8000`),
     'a=ptime:20',
-    'a=sendrecv',
+    `a=${options.direction ?? 'sendrecv'}`,
     '',
   ].join('\r\n')
 }
