@@ -27,6 +27,7 @@ firefox-esr                 firefox-esr
 coturn                      turnserver turnutils_uclient
 baresip-core                baresip
 linphone-cli                linphonec
+rtpengine-daemon            rtpengine
 '
 
 # "package<TAB>probe" for each probe of each package.
