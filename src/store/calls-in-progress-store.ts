@@ -3,7 +3,7 @@
  * call, the caller's and the callee's) in SQLite: a BYE that comes after the node restarted still ends the
  * records. A row goes when its record's call ends, or with its record.
  */
-import type { ActiveCall } from '../sip/call-agent.js'
+import type { ActiveCall } from '../sip/agent/call-agent.js'
 import type { Database } from './database.js'
 
 export class SqliteCallsInProgress {

@@ -2,8 +2,8 @@
  * A SIP connection for tests of the transaction layer without sockets: it records what is sent (as "INVITE",
  * "ACK", "180"...) and can be told to refuse, as a closed transport would.
  */
-import type { SipMessage } from '../sip/message.js'
-import type { SipTransportName } from '../sip/transport.js'
+import type { SipMessage } from '../sip/message/message.js'
+import type { SipTransportName } from '../sip/transport/hub.js'
 
 export class RecordingConnection {
   readonly sent: SipMessage[] = []

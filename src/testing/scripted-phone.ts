@@ -4,8 +4,8 @@
  * with the project's codec; it does only what the tests need, and checks what it receives.
  */
 import { randomBytes } from 'node:crypto'
-import { answerChallenge } from '../sip/digest.js'
-import { SipHeaders } from '../sip/headers.js'
+import { answerChallenge } from '../sip/auth/digest.js'
+import { SipHeaders } from '../sip/message/headers.js'
 import {
   authValues,
   callId,
@@ -17,8 +17,8 @@ import {
   type SipMessage,
   type SipRequest,
   type SipResponse,
-} from '../sip/message.js'
-import { SipTransportHub, type SipConnection, type SipTransportName } from '../sip/transport.js'
+} from '../sip/message/message.js'
+import { SipTransportHub, type SipConnection, type SipTransportName } from '../sip/transport/hub.js'
 
 export interface PhoneOptions {
   readonly transport: SipTransportName

@@ -4,9 +4,9 @@
  * told. Over UDP (retransmissions, lingering) and TCP. No sockets: a recording connection and hand-driven timers.
  */
 import { describe, expect, it } from 'vitest'
-import { SipHeaders } from '../headers.js'
-import { newRequest, responseTo, type SipRequest } from '../message.js'
-import type { SipTransportName } from '../transport.js'
+import { SipHeaders } from '../message/headers.js'
+import { newRequest, responseTo, type SipRequest } from '../message/message.js'
+import type { SipTransportName } from '../transport/hub.js'
 import { RecordingConnection } from '../../testing/recording-connection.js'
 import { ClientTransaction } from './client.js'
 import { ManualTimers } from './timers.js'

@@ -3,7 +3,7 @@
  * the non-INVITE machine (figure 6). One implementation for everything here that sends a request and waits for
  * its answer: the proxy core's branches, the trunk's REGISTER, the scripted test phone.
  */
-import type { SipRequest, SipResponse } from '../message.js'
+import type { SipRequest, SipResponse } from '../message/message.js'
 import { isReliable, type TransactionConnection } from './connection.js'
 import { ackOfFailure } from './requests.js'
 import {

@@ -6,9 +6,9 @@
  */
 import type { Result } from '../../core/result.js'
 import { err, ok } from '../../core/result.js'
-import { BRANCH_MAGIC_COOKIE } from '../constants.js'
-import { paramValue } from '../header-values.js'
-import { callId, cseq, fromTag, topVia, type SipRequest, type SipResponse } from '../message.js'
+import { BRANCH_MAGIC_COOKIE } from '../message/constants.js'
+import { paramValue } from '../message/header-values.js'
+import { callId, cseq, fromTag, topVia, type SipRequest, type SipResponse } from '../message/message.js'
 
 function serverKeyAs(req: SipRequest, method: string): Result<string> {
   const via = topVia(req)

@@ -3,8 +3,8 @@
  * (ACK as INVITE), CANCEL to its INVITE only from the same sent-by, responses by branch and CSeq method.
  */
 import { describe, expect, it } from 'vitest'
-import { SipHeaders } from '../headers.js'
-import { newRequest, responseTo, type SipRequest } from '../message.js'
+import { SipHeaders } from '../message/headers.js'
+import { newRequest, responseTo, type SipRequest } from '../message/message.js'
 import { RecordingConnection } from '../../testing/recording-connection.js'
 import { TransactionLayer } from './layer.js'
 import { ManualTimers } from './timers.js'

@@ -5,7 +5,7 @@
  * Responses come here too and go to their client transaction, or are reported as strays.
  */
 import { err, ok, type Result } from '../../core/result.js'
-import type { SipRequest, SipResponse } from '../message.js'
+import type { SipRequest, SipResponse } from '../message/message.js'
 import { ClientTransaction, type ClientTransactionUser } from './client.js'
 import type { TransactionConnection } from './connection.js'
 import { clientKeyOfRequest, clientKeyOfResponse, inviteKeyOf, serverKey } from './keys.js'

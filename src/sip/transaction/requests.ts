@@ -1,7 +1,7 @@
 /** The requests a client transaction's user builds from the INVITE it sent: CANCEL (section 9.1) and the ACK of a
  * non-2xx final response (section 17.1.1.3). Both copy the INVITE's top Via, so they share its branch. */
-import { SipHeaders } from '../headers.js'
-import { cseq, newRequest, type SipRequest, type SipResponse } from '../message.js'
+import { SipHeaders } from '../message/headers.js'
+import { cseq, newRequest, type SipRequest, type SipResponse } from '../message/message.js'
 
 function sameTransaction(invite: SipRequest, method: 'ACK' | 'CANCEL', to: string): SipRequest {
   const h = new SipHeaders()

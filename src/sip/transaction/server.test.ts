@@ -4,9 +4,9 @@
  * user's response, a retransmitted request, an ACK, time), and checked for its state and what it sent.
  */
 import { describe, expect, it } from 'vitest'
-import { SipHeaders } from '../headers.js'
-import { newRequest, responseTo, type SipRequest } from '../message.js'
-import type { SipTransportName } from '../transport.js'
+import { SipHeaders } from '../message/headers.js'
+import { newRequest, responseTo, type SipRequest } from '../message/message.js'
+import type { SipTransportName } from '../transport/hub.js'
 import { RecordingConnection } from '../../testing/recording-connection.js'
 import { ServerTransaction } from './server.js'
 import { ManualTimers } from './timers.js'

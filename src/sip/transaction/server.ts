@@ -4,7 +4,7 @@
  * retransmits over unreliable transports, answers retransmitted requests with its last response, and absorbs the
  * ACK of a failure.
  */
-import type { SipRequest, SipResponse } from '../message.js'
+import type { SipRequest, SipResponse } from '../message/message.js'
 import { isReliable, type TransactionConnection } from './connection.js'
 import {
   INVITE_SERVER_TRANSITIONS,

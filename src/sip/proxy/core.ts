@@ -8,8 +8,8 @@
  * through us to someone else's connection.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import type { Clock } from '../core/clock.js'
-import { SipHeaders } from './headers.js'
+import type { Clock } from '../../core/clock.js'
+import { SipHeaders } from '../message/headers.js'
 import {
   addRecordRoute,
   addVia,
@@ -24,10 +24,10 @@ import {
   type SipMessage,
   type SipRequest,
   type SipResponse,
-} from './message.js'
-import type { SipConnection, SipTarget, SipTransportHub, SipTransportName } from './transport.js'
+} from '../message/message.js'
+import type { SipConnection, SipTarget, SipTransportHub, SipTransportName } from '../transport/hub.js'
 import { isBetterResponse } from './response-choice.js'
-import { parseSipUri, uriParam } from './uri.js'
+import { parseSipUri, uriParam } from '../message/uri.js'
 
 export interface ForwardTarget {
   /** The Request-URI to send. */

@@ -13,12 +13,12 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
-import type { Clock } from '../core/clock.js'
-import { isE164, type E164 } from '../core/e164.js'
-import { statusFallsBack } from '../core/fallback-policy.js'
-import type { Result } from '../core/result.js'
-import type { TicketRejection } from '../tickets/mint.js'
-import type { CallOutcome, CallPath, NewCallRecord } from '../validation/call-record.js'
+import type { Clock } from '../../core/clock.js'
+import { isE164, type E164 } from '../../core/e164.js'
+import { statusFallsBack } from '../../core/fallback-policy.js'
+import type { Result } from '../../core/result.js'
+import type { TicketRejection } from '../../tickets/mint.js'
+import type { CallOutcome, CallPath, NewCallRecord } from '../../validation/call-record.js'
 import {
   answerChallenge,
   challengeValues,
@@ -28,8 +28,8 @@ import {
   responseMatches,
   type DigestAlgorithm,
   type DigestOffer,
-} from './digest.js'
-import { parseNameAddr } from './header-values.js'
+} from '../auth/digest.js'
+import { parseNameAddr } from '../message/header-values.js'
 import {
   authValues,
   callId,
@@ -44,9 +44,9 @@ import {
   type SipMessage,
   type SipRequest,
   type SipResponse,
-} from './message.js'
-import { SipHeaders } from './headers.js'
-import { addressOf, newBranch, newTag, SipProxyCore, type ForwardTarget } from './proxy-core.js'
+} from '../message/message.js'
+import { SipHeaders } from '../message/headers.js'
+import { addressOf, newBranch, newTag, SipProxyCore, type ForwardTarget } from '../proxy/core.js'
 import { DEFAULT_EXPIRES_S, Registrations } from './registrar.js'
 import {
   SipTransportHub,
@@ -54,8 +54,8 @@ import {
   type SipListener,
   type SipTransportName,
   type TlsFiles,
-} from './transport.js'
-import { parseSipUri } from './uri.js'
+} from '../transport/hub.js'
+import { parseSipUri } from '../message/uri.js'
 
 export interface SipUser {
   readonly name: string

@@ -5,8 +5,8 @@
  * goes the moment that connection closes. A binding whose contact can be dialled (a desk phone's TCP contact)
  * outlives its connection until it expires. Pure apart from the clock.
  */
-import { err, ok, type Result } from '../core/result.js'
-import { parseSipUri, sameSipUri, uriParam } from './uri.js'
+import { err, ok, type Result } from '../../core/result.js'
+import { parseSipUri, sameSipUri, uriParam } from '../message/uri.js'
 
 /**
  * Whether a contact can only be reached down the flow it registered on: `;ob` (RFC 5626: "use my flow"), or a host

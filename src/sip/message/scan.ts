@@ -2,7 +2,7 @@
  * Character classes of RFC 3261 section 25 and a cursor over a header value. Every scan is a single forward pass
  * over a lookup table: no regular expressions, so no backtracking for a hostile input to exploit.
  */
-import { err, ok, type Result } from '../core/result.js'
+import { err, ok, type Result } from '../../core/result.js'
 
 function table(chars: string, alnum = true): Uint8Array {
   const t = new Uint8Array(128)

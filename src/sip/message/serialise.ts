@@ -2,7 +2,7 @@
  * Writes a message in canonical form: `SIP/2.0` in the start line, one header field per line with full names
  * (compact forms expanded), fields in their order, and one Content-Length, always the body's true length, last.
  */
-import { err, ok, type Result } from '../core/result.js'
+import { err, ok, type Result } from '../../core/result.js'
 import type { SipMessage } from './message.js'
 import { isToken, shown } from './scan.js'
 

@@ -8,7 +8,7 @@
  * CSeq) plus Max-Forwards. A refused message yields the reason phrase to answer with, the partial request to
  * answer (when enough of it parsed), and whether the connection has to be closed.
  */
-import { err, ok, type Result } from '../core/result.js'
+import { err, ok, type Result } from '../../core/result.js'
 import { MAX_BODY_BYTES, MAX_HEAD_BYTES, MAX_HEADER_COUNT, MAX_LINE_LENGTH } from './constants.js'
 import { headerValueProblem, SipHeaders } from './headers.js'
 import {

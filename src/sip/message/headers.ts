@@ -4,7 +4,7 @@
  * (header-values.ts), with the result cached until the next change. Every value that goes in is checked for
  * CR, LF and other control characters, so no caller can inject a header line.
  */
-import { err, ok, type Result } from '../core/result.js'
+import { err, ok, type Result } from '../../core/result.js'
 import { MAX_VALUES_PER_HEADER } from './constants.js'
 import { isToken, shown } from './scan.js'
 

@@ -6,9 +6,9 @@
  * reports an error with `close: true` and takes nothing more. WebSocket carries one message per frame, so it
  * uses parseMessage directly instead.
  */
-import { MAX_HEAD_BYTES } from './constants.js'
-import type { SipMessage } from './message.js'
-import { findHeadEnd, parseHead, type ParsedHead, type SipParseError } from './parser.js'
+import { MAX_HEAD_BYTES } from '../message/constants.js'
+import type { SipMessage } from '../message/message.js'
+import { findHeadEnd, parseHead, type ParsedHead, type SipParseError } from '../message/parser.js'
 
 export type StreamItem =
   | { readonly kind: 'message'; readonly message: SipMessage }

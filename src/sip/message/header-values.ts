@@ -3,7 +3,7 @@
  * credentials and challenges of digest authentication. Each parser takes one element (already split from its
  * comma list where the header is a list) and returns a value or an error naming what was wrong.
  */
-import { err, ok, type Result } from '../core/result.js'
+import { err, ok, type Result } from '../../core/result.js'
 import { MAX_CSEQ, MAX_PARAMS } from './constants.js'
 import { Cursor, HOST, isToken, PARAM_VALUE, quote, shown, TOKEN } from './scan.js'
 import { checkUri, parseHostPort, type SipUri } from './uri.js'

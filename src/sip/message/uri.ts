@@ -5,7 +5,7 @@
  * but not taken apart: the proxy answers 416 to what it cannot route.
  */
 import { isIPv4, isIPv6 } from 'node:net'
-import { err, ok, type Result } from '../core/result.js'
+import { err, ok, type Result } from '../../core/result.js'
 import { MAX_PARAMS } from './constants.js'
 import { HOST, inClass, PARAM, PASSWORD, shown, URI_HEADER, USER } from './scan.js'
 

@@ -8,8 +8,8 @@
  * is answered with a new challenge marked stale=true.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
-import { err, ok, type Result } from '../core/result.js'
-import { formatAuthValue, type AuthValue } from './header-values.js'
+import { err, ok, type Result } from '../../core/result.js'
+import { formatAuthValue, type AuthValue } from '../message/header-values.js'
 
 export type DigestAlgorithm = 'MD5' | 'SHA-256'
 export const SUPPORTED_DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = ['MD5', 'SHA-256']

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseAuthValue } from './header-values.js'
+import { parseAuthValue } from '../message/header-values.js'
 import { challengeValues, DEFAULT_DIGEST_ALGORITHMS, offeredAlgorithms } from './digest.js'
 
 describe('the digest algorithms a listener offers', () => {

@@ -4,7 +4,7 @@
  * makes when forwarding; and building a response to a request. Views are parsed from the header text on first
  * use and cached in the message's SipHeaders until a header changes.
  */
-import { err, ok, type Result } from '../core/result.js'
+import { err, ok, type Result } from '../../core/result.js'
 import { DEFAULT_MAX_FORWARDS, MAX_EXPIRES_S, MAX_MAX_FORWARDS } from './constants.js'
 import {
   formatVia,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_HEAD_BYTES } from './constants.js'
+import { MAX_HEAD_BYTES } from '../message/constants.js'
 import { SipStreamFramer, type StreamItem } from './stream-framer.js'
 
 const enc = new TextEncoder()
