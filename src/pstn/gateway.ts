@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Clock } from '../core/clock.js'
 import type { E164 } from '../core/e164.js'
-import { numberIn } from '../sip/agent/call-agent.js'
+import { numberIn } from '../sip/message/numbers.js'
 import { challengeValues, digestHa1, NonceSource, readCredentials, responseMatches } from '../sip/auth/digest.js'
 import { parseNameAddr } from '../sip/message/header-values.js'
 import {
@@ -80,7 +80,6 @@ export class PstnGateway {
     this.hub = new SipTransportHub((m, c) => this.onMessage(m, c))
     this.core = new SipProxyCore({
       hub: this.hub,
-      clock: config.clock,
       connectTimeoutMs: 5_000,
       recordRouteUri: (_face, transport) =>
         transport === 'WS' && this.wsPort !== undefined

@@ -3,7 +3,7 @@
  * algorithm, the passwords are not kept. The node's persistent user store implements the same interface.
  */
 import type { E164 } from '../core/e164.js'
-import type { SipDirectory, SipUser } from '../sip/agent/call-agent.js'
+import type { SipDirectory, SipUser } from '../sip/agent/index.js'
 import { digestHa1, type DigestAlgorithm } from '../sip/auth/digest.js'
 
 export interface ConfiguredUser {

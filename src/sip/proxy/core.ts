@@ -1,33 +1,39 @@
 /**
- * A transaction-stateful SIP proxy core (RFC 3261 section 16) over connection-oriented transports, shared by the
- * enterprise call agent and the PSTN gateway. The owner decides where an initial request goes (a policy); the
+ * A transaction-stateful SIP proxy core (RFC 3261 section 16), shared by the enterprise call agent and the PSTN
+ * gateway, and a user of the transaction layer: each request it forwards has a server transaction upstream and a
+ * client transaction per branch downstream. The owner decides where an initial request goes (a policy); the
  * core forwards it: parallel forking within a group of targets, serial failover between groups, Record-Route,
- * CANCEL, ACK for non-2xx, best-response selection, timers. In-dialog requests follow the Record-Route this core
- * wrote: its URI carries the two connections of the dialog and the caller's tag under an HMAC, so a BYE from
- * either side goes down the right flow (a browser's WebSocket cannot be dialled) and no one can forge a route
- * through us to someone else's connection.
+ * CANCEL, best-response selection, Timer C. In-dialog requests follow the Record-Route this core wrote: its URI
+ * carries the two connections of the dialog and the caller's tag under an HMAC (route-token.ts), so a BYE from
+ * either side goes down the right flow (a browser's WebSocket cannot be dialled).
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import type { Clock } from '../../core/clock.js'
-import { SipHeaders } from '../message/headers.js'
 import {
   addRecordRoute,
   addVia,
   branch as branchOf,
-  callId as callIdOf,
-  cseq as cseqOf,
   fromTag as fromTagOf,
-  newRequest,
+  newBranch,
+  newTag,
   responseTo,
   routes as routesOf,
-  toTag as toTagOf,
   type SipMessage,
   type SipRequest,
   type SipResponse,
-} from '../message/message.js'
-import type { SipConnection, SipTarget, SipTransportHub, SipTransportName } from '../transport/hub.js'
+} from '../message/index.js'
+import {
+  cancelOf,
+  systemTimers,
+  TransactionLayer,
+  type ClientTransaction,
+  type ServerTransaction,
+  type TimerHandle,
+  type TimerSource,
+  type TransactionConnection,
+} from '../transaction/index.js'
+import type { SipConnection, SipTarget, SipTransportHub, SipTransportName } from '../transport/index.js'
+import { addressOf, cloneRequest, cloneResponse } from './address.js'
 import { isBetterResponse } from './response-choice.js'
-import { parseSipUri, uriParam } from '../message/uri.js'
+import { RouteTokens } from './route-token.js'
 
 export interface ForwardTarget {
   /** The Request-URI to send. */
@@ -62,13 +68,12 @@ export interface ForwardOptions {
     to: string | undefined,
     detail: string | undefined,
   ) => void
-  /** Headers (name, value) to add to every forwarded response upstream. */
-  readonly delayMs?: () => number
 }
 
 export interface ProxyCoreConfig {
   readonly hub: SipTransportHub
-  readonly clock: Clock
+  /** Drives the transactions' timers and the core's own (Timer C, answer timeouts); real timers by default. */
+  readonly timers?: TimerSource
   /**
    * Our URI on a face for a transport, for Record-Route (e.g. sip:127.0.0.1:5070;transport=tcp;lr): the listener
    * of that face and transport, so each side of a dialog gets a Record-Route it can use.
@@ -87,84 +92,48 @@ export interface ProxyCoreConfig {
   readonly routeSecret?: Uint8Array
 }
 
-/** Timer B / F: a request with no final response for this long is given up (ms). */
-const NON_INVITE_TIMEOUT_MS = 32_000
-/** Timer C: an INVITE ringing this long without an answer is cancelled (ms). */
+/** Timer C (section 16.6 step 11): an INVITE ringing this long without an answer is cancelled (ms). */
 const INVITE_RING_TIMEOUT_MS = 180_000
+/** How long a call whose fork answered waits for its other forks' answers (their 2xx go upstream too) (ms). */
+const FORK_LINGER_MS = 32_000
 /** Dialog sides remembered as having moved to a new connection (a reconnected browser), at most. */
 const MAX_REBOUND = 10_000
-/** How long a finished server transaction is kept to absorb its ACK (ms). */
-const LINGER_MS = 32_000
 
-interface ClientBranch {
-  readonly id: string
-  readonly request: SipRequest
-  readonly conn: SipConnection
+/** One forwarded copy of a request: the core's record of its client transaction (section 16.6). */
+interface Branch {
   readonly label: string | undefined
+  txn: ClientTransaction | undefined
+  conn: TransactionConnection | undefined
   provisional: boolean
   final: SipResponse | undefined
   cancelPending: boolean
-  timer: NodeJS.Timeout | undefined
+  cancelSent: boolean
+  /** The answer timeout, then Timer C. */
+  timer: TimerHandle | undefined
 }
 
-interface ServerTransaction {
-  readonly key: string
+/** A request being forwarded: its server transaction and its branches (the response context of section 16.7). */
+interface Forwarding {
   readonly request: SipRequest
   readonly conn: SipConnection
+  readonly server: ServerTransaction
   readonly options: ForwardOptions
   group: number
-  branches: ClientBranch[]
+  branches: Branch[]
   best: SipResponse | undefined
+  lastLabel: string | undefined
   answered: boolean
   finalSent: boolean
   cancelled: boolean
   pendingDials: number
-}
-
-// Branches and tags must be unique, not secret: a random per-process prefix and a counter (no syscall each).
-const UNIQUE_PREFIX = randomBytes(6).toString('hex')
-let uniqueCounter = 0
-const unique = () => UNIQUE_PREFIX + (++uniqueCounter).toString(36)
-export const newBranch = () => 'z9hG4bK' + unique()
-export const newTag = () => unique()
-
-export function cloneRequest(req: SipRequest, uri = req.uri): SipRequest {
-  const h = new SipHeaders()
-  for (const f of req.headers.fields()) h.appendChecked(f.name, f.value)
-  return newRequest(req.method, uri, h, req.body)
-}
-
-function cloneResponse(res: SipResponse): SipResponse {
-  const h = new SipHeaders()
-  for (const f of res.headers.fields()) h.appendChecked(f.name, f.value)
-  return { kind: 'response', status: res.status, reason: res.reason, headers: h, body: res.body }
-}
-
-export function transportParam(t: SipTransportName): string {
-  return t.toLowerCase()
-}
-
-/** Where a SIP URI points: its host, port and transport (default TCP; no DNS SRV lookups here); none for `.invalid`. */
-export function addressOf(uri: string): SipTarget | undefined {
-  const u = parseSipUri(uri)
-  // RFC 7118 section 5: a WebSocket client's .invalid host is a name for its flow, never looked up.
-  if (!u.ok || /(^|\.)invalid\.?$/i.test(u.value.host)) return undefined
-  const t = (uriParam(u.value, 'transport') ?? (u.value.scheme === 'sips' ? 'tls' : 'tcp')).toUpperCase()
-  const transport: SipTransportName | undefined =
-    t === 'TCP' || t === 'TLS' || t === 'WS' || t === 'WSS' ? t : t === 'UDP' ? 'TCP' : undefined
-  if (transport === undefined) return undefined
-  const port = u.value.port ?? (transport === 'TLS' ? 5061 : transport === 'WS' ? 80 : transport === 'WSS' ? 443 : 5060)
-  return { transport, host: u.value.host, port }
+  linger: TimerHandle | undefined
 }
 
 export class SipProxyCore {
-  private readonly servers = new Map<string, ServerTransaction>()
-  private readonly clients = new Map<string, { txn: ServerTransaction; branch: ClientBranch }>()
-  /** Branches of requests we answered ourselves or finished: their ACK is absorbed (and, over UDP, a retransmitted
-   * request gets our answer again). */
-  private readonly finished = new Map<string, number>()
-  private readonly answers = new Map<string, SipResponse>()
-  private readonly rrSecret: Uint8Array
+  readonly transactions: TransactionLayer
+  private readonly timers: TimerSource
+  private readonly forwarding = new Map<ServerTransaction, Forwarding>()
+  private readonly tokens: RouteTokens
   /** Responses this core made up, with the local error behind each (never sent). */
   private readonly local = new WeakMap<SipResponse, string | undefined>()
   /**
@@ -172,134 +141,118 @@ export class SipProxyCore {
    * reconnected sends an in-dialog request on the new one). Bounded: the oldest entries go first.
    */
   private readonly rebound = new Map<string, string>()
-  private readonly sweep: NodeJS.Timeout
 
   constructor(private readonly config: ProxyCoreConfig) {
-    this.rrSecret = config.routeSecret ?? randomBytes(32)
-    if (this.rrSecret.length < 32) throw new Error('the Record-Route token key must have at least 32 bytes')
-    this.sweep = setInterval(() => {
-      const now = Date.now()
-      for (const [k, t] of this.finished) {
-        if (t >= now) continue
-        this.finished.delete(k)
-        this.answers.delete(k)
-      }
-    }, 5_000)
-    this.sweep.unref()
+    this.timers = config.timers ?? systemTimers
+    this.transactions = new TransactionLayer(this.timers)
+    this.tokens = new RouteTokens(config.routeSecret)
   }
 
   stop(): void {
-    clearInterval(this.sweep)
-    for (const { branch } of this.clients.values()) clearTimeout(branch.timer)
-    this.clients.clear()
-    this.servers.clear()
+    for (const f of this.forwarding.values()) this.release(f)
+    this.forwarding.clear()
+    this.transactions.stop()
   }
 
+  /** Requests being forwarded now. */
   get transactionCount(): number {
-    return this.servers.size
+    return this.forwarding.size
   }
 
-  private send(conn: SipConnection, m: SipMessage): void {
-    const delay = this.config.delayMs?.(m) ?? 0
-    if (delay <= 0) conn.send(m)
-    else setTimeout(() => conn.send(m), delay).unref()
+  /** The connection the transactions use: the owner's delay (if any) in front of the real one. */
+  private viaDelay(conn: SipConnection): TransactionConnection {
+    const delayMs = this.config.delayMs
+    if (delayMs === undefined) return conn
+    return {
+      transport: conn.transport,
+      send: (m) => {
+        const delay = delayMs(m)
+        if (delay <= 0) return conn.send(m)
+        this.timers.set(delay, () => conn.send(m))
+        return conn.isOpen
+      },
+    }
   }
 
-  /** Answers a request ourselves; remembers it so that the ACK of a final answer to an INVITE is absorbed. */
+  /** Answers a request ourselves, in its server transaction (which absorbs the ACK of a failure). */
   reply(req: SipRequest, conn: SipConnection, status: number, reason?: string, extra?: [string, string][]): void {
     const res = responseTo(req, status, reason, { toTag: newTag() })
     if (!res.ok) return
     for (const [n, v] of extra ?? []) res.value.headers.add(n, v)
-    conn.send(res.value)
-    const b = branchOf(req)
-    if (b !== undefined && req.method === 'INVITE' && status >= 200) {
-      this.finished.set(b, Date.now() + LINGER_MS)
-      if (conn.transport === 'UDP' && this.answers.size < 50_000) this.answers.set(b, res.value)
-    }
+    this.transactions.answer(req, conn, res.value)
   }
 
   /**
-   * True when the request belongs to a transaction we know (a retransmission, or an ACK to absorb). Over UDP a
-   * retransmitted INVITE we answered ourselves gets that answer again (RFC 3261 section 17.2.1).
+   * True when a server transaction took the request (a retransmission, answered again over UDP, or the ACK of a
+   * failure): it goes no further.
    */
-  absorbs(req: SipRequest, conn?: SipConnection): boolean {
-    const b = branchOf(req)
-    if (b === undefined || req.method === 'CANCEL') return false // a CANCEL shares its INVITE's branch
-    if (req.method === 'ACK') return this.finished.has(b) || this.servers.has(b)
-    if (req.method === 'INVITE' && this.finished.has(b)) {
-      const again = this.answers.get(b)
-      if (again !== undefined && conn?.transport === 'UDP') conn.send(again)
-      return true
-    }
-    return this.servers.get(b)?.request.method === req.method
+  absorbs(req: SipRequest): boolean {
+    return this.transactions.match(req) === 'absorbed'
   }
 
   // ---- initial requests ----------------------------------------------------------------------------------------
 
   /** Forwards a request the owner has accepted (Max-Forwards already checked) to the policy's targets. */
   forward(req: SipRequest, conn: SipConnection, options: ForwardOptions): void {
-    const key = branchOf(req)
-    if (key === undefined) return this.reply(req, conn, 400, 'Missing Via branch')
-    if (this.servers.has(key)) return
-    const txn: ServerTransaction = {
-      key,
+    if (branchOf(req) === undefined) return this.reply(req, conn, 400, 'Missing Via branch')
+    const server = this.transactions.serve(req, this.viaDelay(conn))
+    if (!server.ok) return this.reply(req, conn, 400, server.error)
+    if (this.forwarding.has(server.value) || server.value.lastResponse !== undefined) return
+    const f: Forwarding = {
       request: req,
       conn,
+      server: server.value,
       options,
       group: -1,
       branches: [],
       best: undefined,
+      lastLabel: undefined,
       answered: false,
       finalSent: false,
       cancelled: false,
       pendingDials: 0,
+      linger: undefined,
     }
-    this.servers.set(key, txn)
+    this.forwarding.set(f.server, f)
     if (req.method === 'INVITE') {
       const trying = responseTo(req, 100, 'Trying')
-      if (trying.ok) conn.send(trying.value)
+      if (trying.ok) f.server.respond(trying.value)
     }
-    this.nextGroup(txn)
+    this.nextGroup(f)
   }
 
-  private nextGroup(txn: ServerTransaction): void {
-    txn.group++
-    const group = txn.options.groups[txn.group]
-    if (group === undefined || group.length === 0 || txn.cancelled) {
-      return this.finish(txn, txn.best ?? this.synth(txn.request, txn.cancelled ? 487 : 480))
+  private nextGroup(f: Forwarding): void {
+    f.group++
+    const group = f.options.groups[f.group]
+    if (group === undefined || group.length === 0 || f.cancelled) {
+      return this.finish(f, f.best ?? this.synth(f.request, f.cancelled ? 487 : 480))
     }
-    txn.best = undefined
-    txn.pendingDials = group.length
-    for (const target of group) void this.startBranch(txn, target, txn.group)
+    f.best = undefined
+    f.pendingDials = group.length
+    for (const target of group) void this.startBranch(f, target, f.group)
   }
 
-  private async startBranch(txn: ServerTransaction, target: ForwardTarget, group: number): Promise<void> {
+  private async startBranch(f: Forwarding, target: ForwardTarget, group: number): Promise<void> {
     let conn: SipConnection
     try {
       conn = await this.connectionFor(target)
     } catch (e) {
-      txn.pendingDials--
-      return this.branchFailed(
-        txn,
-        group,
-        this.synth(txn.request, 503, 'Unreachable', (e as Error).message),
-        target.label,
-      )
+      f.pendingDials--
+      return this.branchFailed(f, group, this.synth(f.request, 503, 'Unreachable', (e as Error).message), target.label)
     }
-    txn.pendingDials--
-    if (txn.group !== group || txn.finalSent || txn.cancelled) {
-      if (txn.cancelled && !txn.finalSent) this.groupMaybeDone(txn)
+    f.pendingDials--
+    if (f.group !== group || f.finalSent || f.cancelled) {
+      if (f.cancelled && !f.finalSent) this.groupMaybeDone(f)
       return
     }
-    const req = cloneRequest(txn.request, target.uri)
-    const id = newBranch()
-    if (txn.options.recordRoute) {
-      const token = this.routeToken(txn.conn.id, conn.id, fromTagOf(txn.request) ?? '')
+    const req = cloneRequest(f.request, target.uri)
+    if (f.options.recordRoute) {
+      const token = this.tokens.issue({ a: f.conn.id, b: conn.id, tag: fromTagOf(f.request) ?? '' })
       // The caller's side names the listener it came in on; the callee's side the one for the transport (and
       // face) it is reached on. When they differ, both go in (double Record-Route, RFC 5658): the callee uses the
       // top one, the caller the bottom one.
-      const inbound = this.config.recordRouteUri(txn.conn.face, txn.conn.transport)
-      const outbound = this.config.recordRouteUri(conn.face === 'outbound' ? txn.conn.face : conn.face, conn.transport)
+      const inbound = this.config.recordRouteUri(f.conn.face, f.conn.transport)
+      const outbound = this.config.recordRouteUri(conn.face === 'outbound' ? f.conn.face : conn.face, conn.transport)
       addRecordRoute(req, `${inbound};ime=${token}`)
       if (outbound !== inbound) addRecordRoute(req, `${outbound};ime=${token}`)
     }
@@ -310,33 +263,45 @@ export class SipProxyCore {
       host: 'ime.invalid',
       port: undefined,
       params: [
-        { name: 'branch', value: id },
+        { name: 'branch', value: newBranch() },
         { name: 'rport', value: undefined },
       ],
     })
     for (const [n, v] of target.headers ?? []) req.headers.add(n, v)
-    const branch: ClientBranch = {
-      id,
-      request: req,
-      conn,
+    const b: Branch = {
       label: target.label,
+      txn: undefined,
+      conn: this.viaDelay(conn),
       provisional: false,
       final: undefined,
       cancelPending: false,
+      cancelSent: false,
       timer: undefined,
     }
-    txn.branches.push(branch)
-    this.clients.set(id, { txn, branch })
-    const firstWait = target.answerTimeoutMs ?? NON_INVITE_TIMEOUT_MS
-    branch.timer = setTimeout(() => this.branchTimeout(txn, branch), firstWait)
-    branch.timer.unref()
-    this.send(conn, req)
+    f.branches.push(b)
+    if (target.answerTimeoutMs !== undefined) {
+      b.timer = this.timers.set(target.answerTimeoutMs, () => this.branchTimeout(f, b))
+    }
+    const txn = this.transactions.send(req, b.conn!, {
+      onProvisional: (res) => this.onProvisional(f, b, res),
+      onFinal: (res) => this.onBranchFinal(f, b, stripVia(res)),
+      // Timer B or F: the RFC's 408 (section 16.7 step 2 says a proxy acts as if it got one).
+      onTimeout: () => this.onBranchFinal(f, b, this.synth(f.request, 408, 'No answer in time')),
+      onTransportError: () =>
+        this.onBranchFinal(f, b, this.synth(f.request, 503, 'Unreachable', 'the connection refused the request')),
+    })
+    if (!txn.ok) return this.onBranchFinal(f, b, this.synth(f.request, 500, undefined, txn.error))
+    if (b.final === undefined) b.txn = txn.value
   }
 
-  private branchTimeout(txn: ServerTransaction, branch: ClientBranch): void {
-    if (branch.final !== undefined) return
-    if (branch.provisional && txn.request.method === 'INVITE') this.sendCancel(branch)
-    this.onBranchFinal(txn, branch, this.synth(txn.request, 408, 'No answer in time'), false)
+  /** The owner's answer timeout (no response at all) or Timer C (ringing too long). */
+  private branchTimeout(f: Forwarding, b: Branch): void {
+    b.timer = undefined
+    if (b.final !== undefined) return
+    // A ringing INVITE is cancelled; its transaction stays to acknowledge the 487. Otherwise it is abandoned.
+    if (b.provisional && f.request.method === 'INVITE') this.sendCancel(b)
+    else b.txn?.terminate()
+    this.onBranchFinal(f, b, this.synth(f.request, 408, 'No answer in time'))
   }
 
   /**
@@ -359,187 +324,134 @@ export class SipProxyCore {
     )
   }
 
-  private branchFailed(txn: ServerTransaction, group: number, res: SipResponse, label: string | undefined): void {
-    if (txn.group !== group || txn.finalSent) return
-    if (!txn.cancelled && this.better(res, txn.best)) txn.best = res
-    ;(txn as { lastLabel?: string | undefined }).lastLabel = label
-    this.groupMaybeDone(txn)
+  private branchFailed(f: Forwarding, group: number, res: SipResponse, label: string | undefined): void {
+    if (f.group !== group || f.finalSent) return
+    if (!f.cancelled && this.better(res, f.best)) f.best = res
+    f.lastLabel = label
+    this.groupMaybeDone(f)
   }
 
-  private groupMaybeDone(txn: ServerTransaction): void {
-    if (txn.finalSent || txn.pendingDials > 0) return
-    if (txn.branches.some((b) => b.final === undefined && this.clients.has(b.id))) return
-    if (txn.answered) return this.cleanup(txn)
-    const best = txn.best ?? this.synth(txn.request, 480)
-    const label = txn.branches.at(-1)?.label ?? (txn as { lastLabel?: string }).lastLabel
-    const hasNext = txn.group + 1 < txn.options.groups.length
-    if (!txn.cancelled && hasNext && (txn.options.failover?.(best, label) ?? false)) {
-      txn.options.onFailover?.(best, label, txn.options.groups[txn.group + 1]?.[0]?.label, this.local.get(best))
-      for (const b of txn.branches) this.clients.delete(b.id)
-      txn.branches = []
-      return this.nextGroup(txn)
+  private groupMaybeDone(f: Forwarding): void {
+    if (f.finalSent || f.pendingDials > 0) return
+    if (f.branches.some((b) => b.final === undefined)) return
+    if (f.answered) return this.cleanup(f)
+    const best = f.best ?? this.synth(f.request, 480)
+    const label = f.branches.at(-1)?.label ?? f.lastLabel
+    const hasNext = f.group + 1 < f.options.groups.length
+    if (!f.cancelled && hasNext && (f.options.failover?.(best, label) ?? false)) {
+      f.options.onFailover?.(best, label, f.options.groups[f.group + 1]?.[0]?.label, this.local.get(best))
+      this.release(f)
+      f.branches = []
+      return this.nextGroup(f)
     }
-    this.finish(txn, best)
+    this.finish(f, best)
   }
 
-  private finish(txn: ServerTransaction, res: SipResponse): void {
-    if (txn.finalSent) return
-    txn.finalSent = true
-    this.upstream(txn, res, txn.branches.at(-1)?.label)
-    this.cleanup(txn)
+  private finish(f: Forwarding, res: SipResponse): void {
+    if (f.finalSent) return
+    f.finalSent = true
+    this.upstream(f, res, f.branches.at(-1)?.label)
+    this.cleanup(f)
   }
 
-  private cleanup(txn: ServerTransaction): void {
-    for (const b of txn.branches) {
-      clearTimeout(b.timer)
-      this.clients.delete(b.id)
+  /** Stops the core's timers of a forwarding and abandons its branches still waiting (their answers are dropped). */
+  private release(f: Forwarding): void {
+    this.timers.clear(f.linger)
+    for (const b of f.branches) {
+      this.timers.clear(b.timer)
+      b.timer = undefined
+      // A branch still waiting is abandoned, unless it was cancelled: its transaction then acknowledges the 487.
+      if (b.final === undefined && !b.cancelSent) b.txn?.terminate()
     }
-    this.servers.delete(txn.key)
-    this.finished.set(txn.key, Date.now() + LINGER_MS)
   }
 
-  private upstream(txn: ServerTransaction, res: SipResponse, label: string | undefined): void {
-    txn.options.onResponse?.(res, label)
-    this.send(txn.conn, res)
+  private cleanup(f: Forwarding): void {
+    this.release(f)
+    this.forwarding.delete(f.server)
+  }
+
+  private upstream(f: Forwarding, res: SipResponse, label: string | undefined): void {
+    f.options.onResponse?.(res, label)
+    f.server.respond(res)
   }
 
   // ---- responses -----------------------------------------------------------------------------------------------
 
+  /** A response from downstream: to its client transaction, or dropped (section 16.7 step 2, a stateful proxy). */
   onResponse(res: SipResponse): void {
-    const id = branchOf(res)
-    const entry = id === undefined ? undefined : this.clients.get(id)
-    if (entry === undefined) return // not ours, or late: dropped (RFC 3261 16.7 step 2 for a stateful proxy)
-    const { txn, branch } = entry
-    // Our CANCEL shares the branch of the INVITE it cancels: its answer ends nothing.
-    const method = cseqOf(res)
-    if (!method.ok || method.value.method !== branch.request.method) return
-    const out = cloneResponse(res)
-    out.headers.removeFirstValue('Via')
-    if (res.status < 200) {
-      if (res.status === 100) return
-      branch.provisional = true
-      clearTimeout(branch.timer)
-      branch.timer = setTimeout(() => this.branchTimeout(txn, branch), INVITE_RING_TIMEOUT_MS)
-      branch.timer.unref()
-      if (branch.cancelPending) this.sendCancel(branch)
-      if (!txn.finalSent && !txn.cancelled) this.upstream(txn, out, branch.label)
-      return
-    }
-    this.onBranchFinal(txn, branch, out, true, res)
+    this.transactions.receive(res)
   }
 
-  private onBranchFinal(
-    txn: ServerTransaction,
-    branch: ClientBranch,
-    out: SipResponse,
-    real: boolean,
-    raw?: SipResponse,
-  ): void {
-    if (branch.final !== undefined && out.status >= 300) return
-    const first = branch.final === undefined
-    branch.final = out
-    clearTimeout(branch.timer)
+  private onProvisional(f: Forwarding, b: Branch, res: SipResponse): void {
+    if (res.status === 100 || b.final !== undefined) return
+    b.provisional = true
+    if (f.request.method === 'INVITE') {
+      this.timers.clear(b.timer)
+      b.timer = this.timers.set(INVITE_RING_TIMEOUT_MS, () => this.branchTimeout(f, b))
+    }
+    if (b.cancelPending) this.sendCancel(b)
+    if (!f.finalSent && !f.cancelled) this.upstream(f, stripVia(res), b.label)
+  }
+
+  private onBranchFinal(f: Forwarding, b: Branch, out: SipResponse): void {
+    if (b.final !== undefined && out.status >= 300) return
+    const first = b.final === undefined
+    b.final = out
+    this.timers.clear(b.timer)
+    b.timer = undefined
     if (out.status < 300) {
-      // Every 2xx goes upstream (RFC 3261 16.7 step 5); the others are cancelled.
-      txn.answered = true
-      this.upstream(txn, out, branch.label)
-      txn.finalSent = true
-      for (const b of txn.branches) if (b !== branch && b.final === undefined) this.sendCancel(b)
-      // On reliable transports nothing is retransmitted: once every branch has answered, the transaction is
-      // done; otherwise it waits a while for the other forks' answers (their 2xx too go upstream).
-      if (txn.branches.every((b) => b.final !== undefined)) this.cleanup(txn)
-      else if (first) this.groupMaybeDoneLater(txn)
+      // Every 2xx goes upstream (RFC 3261 16.7 step 5); the other branches are cancelled.
+      f.answered = true
+      this.upstream(f, out, b.label)
+      f.finalSent = true
+      for (const other of f.branches) if (other !== b && other.final === undefined) this.sendCancel(other)
+      // Once every branch has answered the forwarding is done; otherwise it waits a while for the other forks'
+      // answers (their 2xx too go upstream).
+      if (f.branches.every((x) => x.final !== undefined)) this.cleanup(f)
+      else if (first && f.linger === undefined) f.linger = this.timers.set(FORK_LINGER_MS, () => this.cleanup(f))
       return
     }
-    if (real && raw !== undefined && txn.request.method === 'INVITE') this.ackNon2xx(branch, raw)
-    this.clients.delete(branch.id)
-    if (txn.finalSent) return this.groupMaybeDone(txn)
-    if (!txn.cancelled && this.better(out, txn.best)) txn.best = out
-    this.groupMaybeDone(txn)
+    if (f.finalSent) return this.groupMaybeDone(f)
+    if (!f.cancelled && this.better(out, f.best)) f.best = out
+    this.groupMaybeDone(f)
   }
 
-  private groupMaybeDoneLater(txn: ServerTransaction): void {
-    // Keep the transaction a while so retransmitted 2xx from other forks still reach the caller.
-    setTimeout(() => this.cleanup(txn), LINGER_MS).unref()
-  }
-
-  private ackNon2xx(branch: ClientBranch, res: SipResponse): void {
-    const req = branch.request
-    const h = new SipHeaders()
-    h.add('Via', req.headers.get('Via')!)
-    for (const name of ['Route', 'From', 'Call-ID']) for (const v of req.headers.getAll(name)) h.add(name, v)
-    h.add('To', res.headers.get('To') ?? req.headers.get('To') ?? '')
-    const seq = cseqOf(req)
-    h.add('CSeq', `${seq.ok ? seq.value.seq : 1} ACK`)
-    h.add('Max-Forwards', '70')
-    h.add('Content-Length', '0')
-    branch.conn.send(newRequest('ACK', req.uri, h))
-  }
-
-  private sendCancel(branch: ClientBranch): void {
-    if (!branch.provisional) {
-      branch.cancelPending = true
+  /** CANCELs a branch (section 16.10): at once if it has rung, else as soon as it does (section 9.1). */
+  private sendCancel(b: Branch): void {
+    if (b.cancelSent || b.txn === undefined || b.conn === undefined) return
+    if (!b.provisional) {
+      b.cancelPending = true
       return
     }
-    branch.cancelPending = false
-    const req = branch.request
-    const h = new SipHeaders()
-    h.add('Via', req.headers.get('Via')!)
-    for (const name of ['Route', 'From', 'To', 'Call-ID']) for (const v of req.headers.getAll(name)) h.add(name, v)
-    const seq = cseqOf(req)
-    h.add('CSeq', `${seq.ok ? seq.value.seq : 1} CANCEL`)
-    h.add('Max-Forwards', '70')
-    h.add('Content-Length', '0')
-    branch.conn.send(newRequest('CANCEL', req.uri, h))
+    b.cancelPending = false
+    b.cancelSent = true
+    this.transactions.send(cancelOf(b.txn.request), b.conn, { onFinal: () => {} })
   }
 
   /** An upstream CANCEL: 200 to it, CANCEL to every pending branch; the INVITE then ends with 487. */
   onCancel(req: SipRequest, conn: SipConnection): void {
-    const key = branchOf(req)
-    const txn = key === undefined ? undefined : this.servers.get(key)
-    if (txn === undefined || txn.request.method !== 'INVITE') return this.reply(req, conn, 481)
+    const invite = this.transactions.inviteFor(req)
+    const f = invite === undefined ? undefined : this.forwarding.get(invite)
+    if (f === undefined) return this.reply(req, conn, 481)
     const ok = responseTo(req, 200)
-    if (ok.ok) conn.send(ok.value)
-    if (txn.finalSent) return
-    txn.cancelled = true
-    txn.best = this.synth(txn.request, 487)
+    if (ok.ok) this.transactions.answer(req, conn, ok.value)
+    if (f.finalSent) return
+    f.cancelled = true
+    f.best = this.synth(f.request, 487)
     let pending = false
-    for (const b of txn.branches) {
+    for (const b of f.branches) {
       if (b.final !== undefined) continue
       pending = true
       this.sendCancel(b)
     }
-    if (!pending) this.groupMaybeDone(txn)
+    if (!pending) this.groupMaybeDone(f)
   }
 
   // ---- in-dialog requests --------------------------------------------------------------------------------------
 
-  private routeToken(a: string, b: string, tag: string): string {
-    const body = Buffer.from(`${a}|${b}|${tag}`).toString('base64url')
-    return `${body}.${this.mac(body)}`
-  }
-
-  private mac(body: string): string {
-    return createHmac('sha256', this.rrSecret).update(body).digest().subarray(0, 12).toString('base64url')
-  }
-
-  /** The dialog's two connections, if the top Route is ours and untampered. */
-  private readRoute(req: SipRequest): { a: string; b: string; tag: string } | undefined {
-    const r = routesOf(req)
-    if (!r.ok || r.value.length === 0) return undefined
-    const token = r.value[0]!.uri.match(/;ime=([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)/)
-    if (token === null) return undefined
-    const want = Buffer.from(this.mac(token[1]!))
-    const got = Buffer.from(token[2]!)
-    if (want.length !== got.length || !timingSafeEqual(want, got)) return undefined
-    const [a, b, tag] = Buffer.from(token[1]!, 'base64url').toString('utf8').split('|')
-    if (a === undefined || b === undefined || tag === undefined) return undefined
-    return { a, b, tag }
-  }
-
   /** Whether a request is in a dialog we record-routed (its top Route is ours with a valid token). */
   isOurDialog(req: SipRequest): boolean {
-    return this.readRoute(req) !== undefined
+    return this.tokens.read(req) !== undefined
   }
 
   /**
@@ -547,7 +459,7 @@ export class SipProxyCore {
    * gone, to the next Route or the Request-URI via `resolve` (e.g. a registered contact's current flow).
    */
   inDialog(req: SipRequest, conn: SipConnection, resolve: (uri: string) => ForwardTarget | undefined): void {
-    const route = this.readRoute(req)
+    const route = this.tokens.read(req)
     if (route === undefined) {
       if (req.method !== 'ACK') this.reply(req, conn, 481, 'Call/Transaction Does Not Exist')
       return
@@ -555,7 +467,7 @@ export class SipProxyCore {
     this.config.onInDialog?.(req, conn)
     req.headers.removeFirstValue('Route')
     // A double Record-Route: the next Route is ours too (the same token), for the other side's transport.
-    if (this.readRoute(req)?.a === route.a) req.headers.removeFirstValue('Route')
+    if (this.tokens.read(req)?.a === route.a) req.headers.removeFirstValue('Route')
     const fromCaller = conn.id === route.a || (conn.id !== route.b && fromTagOf(req) === route.tag)
     const ownId = fromCaller ? route.a : route.b
     if (conn.id !== ownId && this.flow(ownId) === undefined) this.rebind(ownId, conn.id)
@@ -569,6 +481,7 @@ export class SipProxyCore {
       if (req.method !== 'ACK') this.reply(req, conn, 480, 'The other party is not connected')
       return
     }
+    // The ACK of a 2xx is a transaction of its own that has no response: forwarded without one (section 16.10).
     if (req.method === 'ACK') return void this.forwardStateless(req, target)
     this.forward(req, conn, { groups: [[target]], recordRoute: false })
   }
@@ -618,8 +531,13 @@ export class SipProxyCore {
         { name: 'rport', value: undefined },
       ],
     })
-    this.send(conn, out)
+    this.viaDelay(conn).send(out)
   }
 }
 
-export { callIdOf as callId, toTagOf as toTag }
+/** A downstream response as it goes upstream: a copy without our Via (section 16.7 step 3). */
+function stripVia(res: SipResponse): SipResponse {
+  const out = cloneResponse(res)
+  out.headers.removeFirstValue('Via')
+  return out
+}

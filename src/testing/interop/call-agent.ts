@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { systemClock } from '../../core/clock.js'
 import type { E164 } from '../../core/e164.js'
-import { CallAgent } from '../../sip/agent/call-agent.js'
+import { CallAgent } from '../../sip/agent/index.js'
 import type { DigestOffer } from '../../sip/auth/digest.js'
 import { MemoryTicketKeyStore, TicketKeyRing } from '../../tickets/key-ring.js'
 import { verifyTicket } from '../../tickets/mint.js'
