@@ -293,9 +293,9 @@ export class SipTransportHub {
 
   /**
    * SIP over UDP (RFC 3261 section 18), for the phones, trunks and scanners that speak nothing else. Each
-   * datagram is one message; answers go to the sender's address. This endpoint never sends requests over UDP
-   * (it forwards over TCP and WebSocket), so it needs no retransmission timers of its own; a retransmitted
-   * request is absorbed by its transaction.
+   * datagram is one message; answers go to the sender's address. The transaction layer above retransmits
+   * final responses to INVITEs (Timer G) and answers retransmitted requests again (src/sip/transaction); this
+   * endpoint opens no UDP flows of its own (it forwards over TCP and WebSocket).
    */
   async listenDatagram(options: ListenOptions): Promise<SipListener> {
     const owned = new Set<SipConnection>()

@@ -1,5 +1,5 @@
 /**
- * Starts our call agent (src/sip/call-agent.ts) in this process for the interop tests and `ime bench sip`, with
+ * Starts our call agent (src/sip/agent/call-agent.ts) in this process for the interop tests and `ime bench sip`, with
  * one enterprise's users, IME ticket keys and the real ticket check (verifyTicket).
  */
 import { randomBytes } from 'node:crypto'
