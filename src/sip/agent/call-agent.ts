@@ -52,7 +52,7 @@ export class CallAgent {
     const records: { current?: CallRecords } = {}
     this.core = new SipProxyCore({
       hub: this.hub,
-      timers: systemTimers,
+      timers: config.timers ?? systemTimers,
       connectTimeoutMs: 5_000,
       recordRouteUri: (face, transport) => this.uriOf(face, transport),
       onInDialog: (req) => records.current?.onInDialog(req),
@@ -91,7 +91,7 @@ export class CallAgent {
         agent.trunk = new PstnTrunk(
           agent.hub,
           agent.core.transactions,
-          systemTimers,
+          config.timers ?? systemTimers,
           config.clock,
           config.pstn,
           config.host,

@@ -6,6 +6,7 @@ import type { Result } from '../../core/result.js'
 import type { TicketRejection } from '../../tickets/mint.js'
 import type { CallOutcome, CallPath, NewCallRecord } from '../../validation/call-record.js'
 import type { DigestAlgorithm, DigestOffer } from '../auth/index.js'
+import type { TimerSource } from '../transaction/index.js'
 import type { TlsFiles } from '../transport/index.js'
 
 export interface SipUser {
@@ -72,6 +73,8 @@ export interface CallAgentConfig {
     inProgress?(sipCallId: string): readonly ActiveCall[]
   }
   readonly clock: Clock
+  /** Drives the SIP transactions' timers and the proxy's (Timer C, answer timeouts); real timers by default. */
+  readonly timers?: TimerSource
   /** How long an IME route may take to connect and answer before the call falls back to the PSTN (ms). */
   readonly imeTimeoutMs?: number
   /**

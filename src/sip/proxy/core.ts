@@ -15,8 +15,6 @@ import {
   newBranch,
   newTag,
   responseTo,
-  routes as routesOf,
-  type SipMessage,
   type SipRequest,
   type SipResponse,
 } from '../message/index.js'
@@ -30,74 +28,19 @@ import {
   type TimerSource,
   type TransactionConnection,
 } from '../transaction/index.js'
-import type { SipConnection, SipTarget, SipTransportHub, SipTransportName } from '../transport/index.js'
+import type { SipConnection } from '../transport/index.js'
 import { addressOf, cloneRequest, cloneResponse } from './address.js'
+import type { ForwardOptions, ForwardTarget, ProxyCoreConfig } from './types.js'
 import { isBetterResponse } from './response-choice.js'
+import { DialogRouting } from './dialog-routing.js'
 import { RouteTokens } from './route-token.js'
 
-export interface ForwardTarget {
-  /** The Request-URI to send. */
-  readonly uri: string
-  /** Send down this connection (a registered flow) ... */
-  readonly connection?: SipConnection
-  /** ... or open (or reuse) a connection to this address. */
-  readonly address?: SipTarget
-  /** Header fields to add to this branch (e.g. X-IME-Ticket). */
-  readonly headers?: readonly (readonly [string, string])[]
-  /** Give up on this branch when it has not answered at all within this time (ms), e.g. an IME route's 2 s. */
-  readonly answerTimeoutMs?: number
-  /** A label the owner's callbacks get back (e.g. 'ime', 'pstn'). */
-  readonly label?: string
-}
-
-export interface ForwardOptions {
-  /** Groups tried in turn; the targets of one group are forked in parallel. */
-  readonly groups: readonly (readonly ForwardTarget[])[]
-  readonly recordRoute: boolean
-  /** Whether a group's best final response should make the core try the next group (default: never). */
-  readonly failover?: (best: SipResponse, label: string | undefined) => boolean
-  /** Every response forwarded upstream (after the core's own checks), with the branch's label. */
-  readonly onResponse?: (res: SipResponse, label: string | undefined) => void
-  /**
-   * Called when the core moves on to another group, with the response that made it; `detail` is the local error
-   * behind a response the core made up (e.g. the connection error of an unreachable route), for logs only.
-   */
-  readonly onFailover?: (
-    best: SipResponse,
-    from: string | undefined,
-    to: string | undefined,
-    detail: string | undefined,
-  ) => void
-}
-
-export interface ProxyCoreConfig {
-  readonly hub: SipTransportHub
-  /** Drives the transactions' timers and the core's own (Timer C, answer timeouts); real timers by default. */
-  readonly timers?: TimerSource
-  /**
-   * Our URI on a face for a transport, for Record-Route (e.g. sip:127.0.0.1:5070;transport=tcp;lr): the listener
-   * of that face and transport, so each side of a dialog gets a Record-Route it can use.
-   */
-  readonly recordRouteUri: (face: string, transport: SipTransportName) => string
-  /** How long to wait for a TCP/WebSocket connection (ms). */
-  readonly connectTimeoutMs: number
-  /** In-dialog requests (BYE, re-INVITE, ACK...) as they pass, for call records. */
-  readonly onInDialog?: (req: SipRequest, from: SipConnection) => void
-  /** Delay before forwarding each message (the PSTN gateway's setup delay); 0 by default. */
-  readonly delayMs?: (m: SipMessage) => number
-  /**
-   * The key of the Record-Route flow tokens (32 bytes). Kept across restarts, a call's BYE still finds its way
-   * after the proxy restarted; random per start by default.
-   */
-  readonly routeSecret?: Uint8Array
-}
+export type { ForwardOptions, ForwardTarget, ProxyCoreConfig } from './types.js'
 
 /** Timer C (section 16.6 step 11): an INVITE ringing this long without an answer is cancelled (ms). */
 const INVITE_RING_TIMEOUT_MS = 180_000
 /** How long a call whose fork answered waits for its other forks' answers (their 2xx go upstream too) (ms). */
 const FORK_LINGER_MS = 32_000
-/** Dialog sides remembered as having moved to a new connection (a reconnected browser), at most. */
-const MAX_REBOUND = 10_000
 
 /** One forwarded copy of a request: the core's record of its client transaction (section 16.6). */
 interface Branch {
@@ -133,19 +76,23 @@ export class SipProxyCore {
   readonly transactions: TransactionLayer
   private readonly timers: TimerSource
   private readonly forwarding = new Map<ServerTransaction, Forwarding>()
-  private readonly tokens: RouteTokens
+  readonly tokens: RouteTokens
   /** Responses this core made up, with the local error behind each (never sent). */
   private readonly local = new WeakMap<SipResponse, string | undefined>()
-  /**
-   * A dialog side's closed connection -> the connection it came back on (a browser whose WebSocket dropped and
-   * reconnected sends an in-dialog request on the new one). Bounded: the oldest entries go first.
-   */
-  private readonly rebound = new Map<string, string>()
+  private readonly dialogs: DialogRouting
 
   constructor(private readonly config: ProxyCoreConfig) {
     this.timers = config.timers ?? systemTimers
     this.transactions = new TransactionLayer(this.timers)
     this.tokens = new RouteTokens(config.routeSecret)
+    this.dialogs = new DialogRouting({
+      hub: config.hub,
+      tokens: this.tokens,
+      reply: (req, conn, status, reason) => this.reply(req, conn, status, reason),
+      forward: (req, conn, options) => this.forward(req, conn, options),
+      forwardStateless: (req, target) => this.forwardStateless(req, target),
+      ...(config.onInDialog !== undefined && { onInDialog: config.onInDialog }),
+    })
   }
 
   stop(): void {
@@ -459,54 +406,9 @@ export class SipProxyCore {
    * gone, to the next Route or the Request-URI via `resolve` (e.g. a registered contact's current flow).
    */
   inDialog(req: SipRequest, conn: SipConnection, resolve: (uri: string) => ForwardTarget | undefined): void {
-    const route = this.tokens.read(req)
-    if (route === undefined) {
-      if (req.method !== 'ACK') this.reply(req, conn, 481, 'Call/Transaction Does Not Exist')
-      return
-    }
-    this.config.onInDialog?.(req, conn)
-    req.headers.removeFirstValue('Route')
-    // A double Record-Route: the next Route is ours too (the same token), for the other side's transport.
-    if (this.tokens.read(req)?.a === route.a) req.headers.removeFirstValue('Route')
-    const fromCaller = conn.id === route.a || (conn.id !== route.b && fromTagOf(req) === route.tag)
-    const ownId = fromCaller ? route.a : route.b
-    if (conn.id !== ownId && this.flow(ownId) === undefined) this.rebind(ownId, conn.id)
-    const other = this.flow(fromCaller ? route.b : route.a)
-    const next = routesOf(req)
-    let target: ForwardTarget | undefined
-    if (next.ok && next.value.length > 0) target = { uri: req.uri, address: addressOf(next.value[0]!.uri)! }
-    else if (other !== undefined && other.isOpen) target = { uri: req.uri, connection: other }
-    else target = resolve(req.uri)
-    if (target === undefined) {
-      if (req.method !== 'ACK') this.reply(req, conn, 480, 'The other party is not connected')
-      return
-    }
-    // The ACK of a 2xx is a transaction of its own that has no response: forwarded without one (section 16.10).
-    if (req.method === 'ACK') return void this.forwardStateless(req, target)
-    this.forward(req, conn, { groups: [[target]], recordRoute: false })
+    this.dialogs.route(req, conn, resolve)
   }
 
-  /** A dialog side's open connection: the one in the route token, or the one that side came back on. */
-  private flow(id: string): SipConnection | undefined {
-    const conn = this.config.hub.connection(id)
-    if (conn !== undefined && conn.isOpen) return conn
-    const again = this.rebound.get(id)
-    const next = again === undefined ? undefined : this.config.hub.connection(again)
-    return next !== undefined && next.isOpen ? next : undefined
-  }
-
-  /**
-   * A dialog side whose connection has closed sent an in-dialog request on another one (its from-tag and the
-   * route token, which only the dialog's parties have seen, say which side it is): later requests to that side
-   * take the new connection. A side whose connection is still open is never moved.
-   */
-  private rebind(closedId: string, nowId: string): void {
-    this.rebound.delete(closedId)
-    this.rebound.set(closedId, nowId)
-    if (this.rebound.size > MAX_REBOUND) this.rebound.delete(this.rebound.keys().next().value!)
-  }
-
-  /** The target's open flow, or a connection to its address (within its answer time, if shorter). */
   private async connectionFor(target: ForwardTarget): Promise<SipConnection> {
     if (target.connection !== undefined && target.connection.isOpen) return target.connection
     const address = target.address ?? addressOf(target.uri)
@@ -514,7 +416,7 @@ export class SipProxyCore {
     return this.config.hub.connect(address, Math.min(this.config.connectTimeoutMs, target.answerTimeoutMs ?? Infinity))
   }
 
-  private async forwardStateless(req: SipRequest, target: ForwardTarget): Promise<void> {
+  async forwardStateless(req: SipRequest, target: ForwardTarget): Promise<void> {
     let conn: SipConnection
     try {
       conn = await this.connectionFor(target)
