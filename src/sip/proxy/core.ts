@@ -44,6 +44,8 @@ const FORK_LINGER_MS = 32_000
 
 /** One forwarded copy of a request: the core's record of its client transaction (section 16.6). */
 interface Branch {
+  /** The forwarding it belongs to, until that is done (a transaction lingering after it then holds nothing). */
+  forwarding: Forwarding | undefined
   readonly label: string | undefined
   txn: ClientTransaction | undefined
   conn: TransactionConnection | undefined
@@ -216,6 +218,7 @@ export class SipProxyCore {
     })
     for (const [n, v] of target.headers ?? []) req.headers.add(n, v)
     const b: Branch = {
+      forwarding: f,
       label: target.label,
       txn: undefined,
       conn: this.viaDelay(conn),
@@ -229,13 +232,20 @@ export class SipProxyCore {
     if (target.answerTimeoutMs !== undefined) {
       b.timer = this.timers.set(target.answerTimeoutMs, () => this.branchTimeout(f, b))
     }
+    // The callbacks reach the forwarding through the branch: once it is done, a late answer finds nothing.
     const txn = this.transactions.send(req, b.conn!, {
-      onProvisional: (res) => this.onProvisional(f, b, res),
-      onFinal: (res) => this.onBranchFinal(f, b, stripVia(res)),
+      onProvisional: (res) => b.forwarding && this.onProvisional(b.forwarding, b, res),
+      onFinal: (res) => b.forwarding && this.onBranchFinal(b.forwarding, b, stripVia(res)),
       // Timer B or F: the RFC's 408 (section 16.7 step 2 says a proxy acts as if it got one).
-      onTimeout: () => this.onBranchFinal(f, b, this.synth(f.request, 408, 'No answer in time')),
-      onTransportError: () =>
-        this.onBranchFinal(f, b, this.synth(f.request, 503, 'Unreachable', 'the connection refused the request')),
+      onTimeout: () => {
+        const g = b.forwarding
+        if (g !== undefined) this.onBranchFinal(g, b, this.synth(g.request, 408, 'No answer in time'))
+      },
+      onTransportError: () => {
+        const g = b.forwarding
+        if (g === undefined) return
+        this.onBranchFinal(g, b, this.synth(g.request, 503, 'Unreachable', 'the connection refused the request'))
+      },
     })
     if (!txn.ok) return this.onBranchFinal(f, b, this.synth(f.request, 500, undefined, txn.error))
     if (b.final === undefined) b.txn = txn.value
@@ -314,6 +324,7 @@ export class SipProxyCore {
 
   private cleanup(f: Forwarding): void {
     this.release(f)
+    for (const b of f.branches) b.forwarding = undefined
     this.forwarding.delete(f.server)
   }
 
@@ -370,9 +381,11 @@ export class SipProxyCore {
       b.cancelPending = true
       return
     }
+    const invite = b.txn.request
+    if (invite === undefined) return // answered meanwhile: nothing to cancel
     b.cancelPending = false
     b.cancelSent = true
-    this.transactions.send(cancelOf(b.txn.request), b.conn, { onFinal: () => {} })
+    this.transactions.send(cancelOf(invite), b.conn, { onFinal: () => {} })
   }
 
   /** An upstream CANCEL: 200 to it, CANCEL to every pending branch; the INVITE then ends with 487. */

@@ -159,6 +159,16 @@ describe('INVITE client transaction (figure 5, RFC 6026)', () => {
     expect(ack?.headers.get('CSeq')).toBe('1 ACK')
   })
 
+  it('lets go of its request once a final response came (it lingers in Accepted holding nothing big)', () => {
+    const h = harness('INVITE', 'TCP')
+    h.t.start()
+    h.apply(180)
+    expect(h.t.request?.method).toBe('INVITE')
+    h.apply(200)
+    expect(h.t.state).toBe('Accepted')
+    expect(h.t.request).toBeUndefined()
+  })
+
   it('leaves no timer behind once Terminated', () => {
     const h = harness('INVITE', 'UDP')
     h.t.start()

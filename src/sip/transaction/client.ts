@@ -49,10 +49,12 @@ export class ClientTransaction {
   private linger: TimerHandle | undefined
   private interval = T1_MS
   private ack: SipRequest | undefined
+  /** The request, kept while it may be retransmitted or cancelled (Calling, Trying, Proceeding). */
+  private sent: SipRequest | undefined
 
   constructor(
     readonly key: string,
-    readonly request: SipRequest,
+    request: SipRequest,
     readonly connection: TransactionConnection,
     private readonly timers: TimerSource,
     private readonly user: ClientTransactionUser,
@@ -60,6 +62,7 @@ export class ClientTransaction {
     private readonly onTerminated: (t: ClientTransaction) => void = () => {},
   ) {
     if (request.method === 'ACK') throw new Error('an ACK is not sent in a client transaction (section 17.1)')
+    this.sent = request
     this.isInvite = request.method === 'INVITE'
     this.reliable = isReliable(connection.transport)
     this.machine = this.isInvite
@@ -71,9 +74,17 @@ export class ClientTransaction {
     return this.machine.state
   }
 
+  /**
+   * The request sent, while it may still be retransmitted or cancelled; undefined once a final response came
+   * (a transaction lingering in Accepted or Completed holds no more than it needs).
+   */
+  get request(): SipRequest | undefined {
+    return this.sent
+  }
+
   /** Sends the request and starts Timers A and B (INVITE) or E and F (non-INVITE). */
   start(): void {
-    if (!this.connection.send(this.request)) return this.transportError()
+    if (this.sent === undefined || !this.connection.send(this.sent)) return this.transportError()
     if (!this.reliable) this.retransmit = this.timers.set(this.interval, () => this.onRetransmitTimer())
     this.timeout = this.timers.set(TRANSACTION_TIMEOUT_MS, () => this.onTimeoutTimer())
   }
@@ -101,13 +112,15 @@ export class ClientTransaction {
         return this.user.onProvisional?.(res)
       }
       this.stopTimers()
+      const request = this.sent!
+      this.sent = undefined
       if (res.status < 300) {
         this.machine.to('Accepted')
         this.linger = this.timers.set(TRANSACTION_TIMEOUT_MS, () => this.end())
         return this.user.onFinal(res)
       }
       this.machine.to('Completed')
-      this.ack = ackOfFailure(this.request, res)
+      this.ack = ackOfFailure(request, res)
       this.connection.send(this.ack)
       this.user.onFinal(res)
       if (this.reliable) return this.end()
@@ -128,6 +141,7 @@ export class ClientTransaction {
     }
     this.machine.to('Completed')
     this.stopTimers()
+    this.sent = undefined
     this.user.onFinal(res)
     if (this.reliable) return this.end()
     this.linger = this.timers.set(T4_MS, () => this.end())
@@ -138,7 +152,7 @@ export class ClientTransaction {
     const s = this.state
     if (s !== 'Calling' && s !== 'Trying' && s !== 'Proceeding') return
     if (this.isInvite && s === 'Proceeding') return
-    if (!this.connection.send(this.request)) return this.transportError()
+    if (this.sent === undefined || !this.connection.send(this.sent)) return this.transportError()
     // Timer A doubles each time; Timer E doubles up to T2, and stays at T2 once a provisional came.
     this.interval = this.isInvite ? this.interval * 2 : s === 'Proceeding' ? T2_MS : Math.min(this.interval * 2, T2_MS)
     this.retransmit = this.timers.set(this.interval, () => this.onRetransmitTimer())
@@ -165,6 +179,7 @@ export class ClientTransaction {
   }
 
   private end(): void {
+    this.sent = undefined
     this.stopTimers()
     this.timers.clear(this.linger)
     this.linger = undefined
