@@ -56,9 +56,10 @@ function parseParamsAt(c: Cursor, what: string): Result<HeaderParam[]> {
   return ok(out)
 }
 
-function expectEnd(c: Cursor, what: string): Result<void> {
+/** `what` names the value in the error, built only when there is one (parsing is on every message's hot path). */
+function expectEnd(c: Cursor, what: () => string): Result<void> {
   c.skipWs()
-  if (!c.done) return err(`${what} has unexpected ${shown(c.rest())}`)
+  if (!c.done) return err(`${what()} has unexpected ${shown(c.rest())}`)
   return ok(undefined)
 }
 
@@ -119,7 +120,7 @@ export function parseNameAddr(text: string, what = 'address'): Result<NameAddr> 
   }
   const params = parseParamsAt(c, what)
   if (!params.ok) return params
-  const end = expectEnd(c, `${what} ${shown(text)}`)
+  const end = expectEnd(c, () => `${what} ${shown(text)}`)
   if (!end.ok) return end
   return ok({ displayName, uri, params: params.value })
 }
@@ -171,7 +172,7 @@ export function parseVia(text: string): Result<Via> {
   if (!hp.ok) return hp
   const params = parseParamsAt(c, 'Via')
   if (!params.ok) return params
-  const end = expectEnd(c, `Via ${shown(text)}`)
+  const end = expectEnd(c, () => `Via ${shown(text)}`)
   if (!end.ok) return end
   for (const p of params.value) {
     const name = p.name.toLowerCase()
@@ -211,7 +212,7 @@ export function parseCSeq(text: string): Result<CSeq> {
   if (!c.skipWs()) return err(`CSeq ${shown(text)}: expected whitespace between the number and the method`)
   const method = c.run(TOKEN)
   if (method === '') return err(`CSeq ${shown(text)} has no method`)
-  const end = expectEnd(c, `CSeq ${shown(text)}`)
+  const end = expectEnd(c, () => `CSeq ${shown(text)}`)
   if (!end.ok) return end
   return ok({ seq: Number(digits), method })
 }

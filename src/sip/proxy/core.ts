@@ -207,12 +207,13 @@ export class SipProxyCore {
     }
     // rport (RFC 3581): a UA that answers over a new connection to the Via rather than on this one (belle-sip,
     // Linphone's stack, does) finds this connection again by the port it came from.
+    const branch = newBranch()
     addVia(req, {
       transport: conn.transport,
       host: 'ime.invalid',
       port: undefined,
       params: [
-        { name: 'branch', value: newBranch() },
+        { name: 'branch', value: branch },
         { name: 'rport', value: undefined },
       ],
     })
@@ -233,20 +234,25 @@ export class SipProxyCore {
       b.timer = this.timers.set(target.answerTimeoutMs, () => this.branchTimeout(f, b))
     }
     // The callbacks reach the forwarding through the branch: once it is done, a late answer finds nothing.
-    const txn = this.transactions.send(req, b.conn!, {
-      onProvisional: (res) => b.forwarding && this.onProvisional(b.forwarding, b, res),
-      onFinal: (res) => b.forwarding && this.onBranchFinal(b.forwarding, b, stripVia(res)),
-      // Timer B or F: the RFC's 408 (section 16.7 step 2 says a proxy acts as if it got one).
-      onTimeout: () => {
-        const g = b.forwarding
-        if (g !== undefined) this.onBranchFinal(g, b, this.synth(g.request, 408, 'No answer in time'))
+    const txn = this.transactions.send(
+      req,
+      b.conn!,
+      {
+        onProvisional: (res) => b.forwarding && this.onProvisional(b.forwarding, b, res),
+        onFinal: (res) => b.forwarding && this.onBranchFinal(b.forwarding, b, stripVia(res)),
+        // Timer B or F: the RFC's 408 (section 16.7 step 2 says a proxy acts as if it got one).
+        onTimeout: () => {
+          const g = b.forwarding
+          if (g !== undefined) this.onBranchFinal(g, b, this.synth(g.request, 408, 'No answer in time'))
+        },
+        onTransportError: () => {
+          const g = b.forwarding
+          if (g === undefined) return
+          this.onBranchFinal(g, b, this.synth(g.request, 503, 'Unreachable', 'the connection refused the request'))
+        },
       },
-      onTransportError: () => {
-        const g = b.forwarding
-        if (g === undefined) return
-        this.onBranchFinal(g, b, this.synth(g.request, 503, 'Unreachable', 'the connection refused the request'))
-      },
-    })
+      branch,
+    )
     if (!txn.ok) return this.onBranchFinal(f, b, this.synth(f.request, 500, undefined, txn.error))
     if (b.final === undefined) b.txn = txn.value
   }
@@ -324,7 +330,13 @@ export class SipProxyCore {
 
   private cleanup(f: Forwarding): void {
     this.release(f)
-    for (const b of f.branches) b.forwarding = undefined
+    // A branch's transaction may linger (Accepted, Completed): what it keeps reachable is the branch, now empty.
+    for (const b of f.branches) {
+      b.forwarding = undefined
+      b.final = undefined
+      b.txn = undefined
+      b.conn = undefined
+    }
     this.forwarding.delete(f.server)
   }
 

@@ -76,9 +76,17 @@ export class TransactionLayer {
 
   // ---- client side ---------------------------------------------------------------------------------------------
 
-  /** Opens and starts a client transaction sending `req` (its top Via's branch must be new) down `conn`. */
-  send(req: SipRequest, conn: TransactionConnection, user: ClientTransactionUser): Result<ClientTransaction> {
-    const key = clientKeyOfRequest(req)
+  /**
+   * Opens and starts a client transaction sending `req` (its top Via's branch must be new) down `conn`. A caller
+   * that has just written the branch may pass it, which spares reading the Via back.
+   */
+  send(
+    req: SipRequest,
+    conn: TransactionConnection,
+    user: ClientTransactionUser,
+    branch?: string,
+  ): Result<ClientTransaction> {
+    const key = branch === undefined ? clientKeyOfRequest(req) : ok(`${branch}|${req.method}`)
     if (!key.ok) return key
     if (this.clients.has(key.value)) return err(`a client transaction ${key.value} is already open`)
     const t = new ClientTransaction(key.value, req, conn, this.timers, user, this.forgetClient)

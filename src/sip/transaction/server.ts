@@ -24,6 +24,8 @@ export interface ServerTransactionUser {
 
 export type ServerState = InviteServerState | NonInviteServerState
 
+const NO_USER: ServerTransactionUser = {}
+
 /** What became of a request that matched an existing server transaction. */
 export type Matched =
   /** A retransmission or the ACK of a failure: the transaction dealt with it. */
@@ -47,7 +49,7 @@ export class ServerTransaction {
     readonly method: string,
     readonly connection: TransactionConnection,
     private readonly timers: TimerSource,
-    private readonly user: ServerTransactionUser = {},
+    private readonly user: ServerTransactionUser = NO_USER,
     private readonly onTerminated: (t: ServerTransaction) => void = () => {},
   ) {
     if (method === 'ACK') throw new Error('an ACK creates no server transaction (section 17.2.3)')
