@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto'
 import type { Clock } from '../core/clock.js'
 import type { E164 } from '../core/e164.js'
 import { numberIn } from '../sip/message/numbers.js'
-import { challengeValues, digestHa1, NonceSource, readCredentials, responseMatches } from '../sip/auth/digest.js'
+import { challengeValues, digestHa1, NonceSource, readCredentials, responseMatches } from '../sip/auth/index.js'
 import { parseNameAddr } from '../sip/message/header-values.js'
 import {
   authValues,
@@ -23,9 +23,9 @@ import {
   type SipMessage,
   type SipRequest,
 } from '../sip/message/message.js'
-import { SipProxyCore } from '../sip/proxy/core.js'
-import { Registrations } from '../sip/agent/registrar.js'
-import { SipTransportHub, type SipConnection, type SipListener } from '../sip/transport/hub.js'
+import { SipProxyCore } from '../sip/proxy/index.js'
+import { Registrations } from '../sip/agent/index.js'
+import { SipTransportHub, type SipConnection, type SipListener } from '../sip/transport/index.js'
 
 export interface PstnSubscriber {
   /** The trunk account (digest user name) of the enterprise. */

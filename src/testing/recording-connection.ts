@@ -3,7 +3,7 @@
  * "ACK", "180"...) and can be told to refuse, as a closed transport would.
  */
 import type { SipMessage } from '../sip/message/message.js'
-import type { SipTransportName } from '../sip/transport/hub.js'
+import type { SipTransportName } from '../sip/transport/index.js'
 
 export class RecordingConnection {
   readonly sent: SipMessage[] = []

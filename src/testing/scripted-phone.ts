@@ -6,7 +6,7 @@
  * it does only what the tests need, and checks what it receives.
  */
 import { randomBytes } from 'node:crypto'
-import { answerChallenge } from '../sip/auth/digest.js'
+import { answerChallenge } from '../sip/auth/index.js'
 import { SipHeaders } from '../sip/message/headers.js'
 import {
   authValues,

@@ -4,7 +4,7 @@
  */
 import type { E164 } from '../core/e164.js'
 import type { SipDirectory, SipUser } from '../sip/agent/index.js'
-import { digestHa1, type DigestAlgorithm } from '../sip/auth/digest.js'
+import { digestHa1, type DigestAlgorithm } from '../sip/auth/index.js'
 
 export interface ConfiguredUser {
   readonly name: string

@@ -12,7 +12,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { digestHa1 } from '../../src/sip/auth/digest.js'
+import { digestHa1 } from '../../src/sip/auth/index.js'
 import { mintTicket, verifyTicket } from '../../src/tickets/mint.js'
 import { startAgent, rand, type StartedAgent } from '../../src/testing/interop/call-agent.js'
 import { writeInjection } from '../../src/testing/interop/injection.js'

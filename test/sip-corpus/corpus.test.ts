@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { parseMessage, type SipParseError } from '../../src/sip/message/parser.js'
 import { responseTo } from '../../src/sip/message/message.js'
 import { serialiseMessage } from '../../src/sip/message/serialise.js'
-import { SipStreamFramer, type StreamItem } from '../../src/sip/transport/stream-framer.js'
+import { SipStreamFramer, type StreamItem } from '../../src/sip/transport/index.js'
 import { SIP_CORPUS, sip, type CorpusCase } from '../../src/testing/sip-corpus.js'
 
 const NEXT = sip([

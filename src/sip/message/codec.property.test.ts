@@ -9,7 +9,7 @@ import { SipHeaders } from './headers.js'
 import { responseTo, type SipMessage } from './message.js'
 import { parseMessage } from './parser.js'
 import { serialiseMessage } from './serialise.js'
-import { SipStreamFramer } from '../transport/stream-framer.js'
+import { SipStreamFramer } from '../transport/index.js'
 import { formatSipUri } from './uri.js'
 import { formatNameAddr } from './header-values.js'
 

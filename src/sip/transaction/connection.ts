@@ -1,6 +1,6 @@
 /** What a transaction needs of a transport: to send, and whether the transport may lose messages. */
 import type { SipMessage } from '../message/message.js'
-import type { SipTransportName } from '../transport/hub.js'
+import type { SipTransportName } from '../transport/index.js'
 
 export interface TransactionConnection {
   readonly transport: SipTransportName

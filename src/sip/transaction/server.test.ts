@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { SipHeaders } from '../message/headers.js'
 import { newRequest, responseTo, type SipRequest } from '../message/message.js'
-import type { SipTransportName } from '../transport/hub.js'
+import type { SipTransportName } from '../transport/index.js'
 import { RecordingConnection } from '../../testing/recording-connection.js'
 import { ServerTransaction } from './server.js'
 import { ManualTimers } from './timers.js'

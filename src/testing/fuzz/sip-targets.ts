@@ -18,7 +18,7 @@ import {
 import { responseTo, type SipMessage } from '../../sip/message/message.js'
 import { parseMessage, type SipParseError } from '../../sip/message/parser.js'
 import { serialiseMessage } from '../../sip/message/serialise.js'
-import { SipStreamFramer, type StreamItem } from '../../sip/transport/stream-framer.js'
+import { SipStreamFramer, type StreamItem } from '../../sip/transport/index.js'
 import { formatSipUri, parseSipUri } from '../../sip/message/uri.js'
 import { SIP_CORPUS } from '../sip-corpus.js'
 import { checkReason, fail, type FuzzTarget, type Outcome } from './harness.js'
