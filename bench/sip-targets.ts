@@ -129,7 +129,7 @@ export function externalTarget(address: string, uasPort: number, ticketsCsv: str
 }
 
 /**
- * Our call agent (src/sip/call-agent.ts) in this process: calls go to its edge over TCP with IME tickets minted by
+ * Our call agent (src/sip/agent/call-agent.ts) in this process: calls go to its edge over TCP with IME tickets minted by
  * its keys; the callee is a SIPp user registered on its internal face that answers on that connection
  * (uac-register-then-answer.xml with -oocsf uas.xml), since the agent reaches users over their own connection.
  */

@@ -3,7 +3,7 @@
  * behind), every INVITE carrying a ticket. Reports, per target and rate, the achieved calls/s, failed calls and the
  * INVITE -> 200 time (median, p99). `--vs kamailio` runs the Kamailio baseline (stateful, record-routing, HMAC
  * ticket check) side by side; `--vs direct` measures SIPp to SIPp, the load generator's own ceiling.
- * Our call agent (src/sip/call-agent.ts) runs in this process when the branch has it; --target measures any
+ * Our call agent (src/sip/agent/call-agent.ts) runs in this process when the branch has it; --target measures any
  * running SIP server instead.
  */
 import { intOption, numberOption, stringOption, UsageError, type Command, type ParsedArgs } from '../src/cli/command.js'

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { systemClock } from '../src/core/clock.js'
 import type { E164 } from '../src/core/e164.js'
-import { CallAgent } from '../src/sip/call-agent.js'
+import { CallAgent } from '../src/sip/agent/index.js'
 import { StaticSipDirectory } from '../src/testing/static-sip-directory.js'
 import { SipPhone } from '../src/testing/scripted-phone.js'
 

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { startWorld, type World } from '../src/demo/world.js'
-import type { CallAgentEvent } from '../src/sip/call-agent.js'
+import type { CallAgentEvent } from '../src/sip/agent/index.js'
 import { SipPhone } from '../src/testing/scripted-phone.js'
 
 describe('demo world: PSTN first, validation, then IME, then fallback', () => {

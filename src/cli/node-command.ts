@@ -11,7 +11,7 @@ import { startEnterpriseNode, type EnterpriseNode } from '../node.js'
 import { readFileSync } from 'node:fs'
 import { intOption, shutdownSignal, stringOption, UsageError, type Command } from './command.js'
 import { describeChordEvent, type Logger, createLogger } from './log.js'
-import type { DigestOffer } from '../sip/digest.js'
+import type { DigestOffer } from '../sip/auth/index.js'
 import { reachability } from '../p2p/reachability.js'
 
 const asList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : [])

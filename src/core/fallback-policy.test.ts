@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { REASON_PHRASES } from '../sip/message.js'
+import { REASON_PHRASES } from '../sip/message/message.js'
 import { fallsBack, type ImeFailure } from '../../web/src/routing.js'
 import { fallsBackToPstn, statusFallsBack, type ImeAttemptFailure } from './fallback-policy.js'
 

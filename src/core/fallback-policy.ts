@@ -1,6 +1,6 @@
 /**
  * The one fallback policy: when an IME attempt did not work out, does the call go to the PSTN instead? Both the
- * node's call agent (src/sip/call-agent.ts, a user's call it routes over a learned route) and the softphone
+ * node's call agent (src/sip/agent/call-agent.ts, a user's call it routes over a learned route) and the softphone
  * (web/src/routing.ts, an IME call it places itself) decide with this module. Pure, with no Node imports, so that
  * vite bundles it for the browser.
  *

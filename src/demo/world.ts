@@ -14,7 +14,7 @@ import type { IceConfig } from '../http/ice-servers.js'
 import { findTurnserver, startCoturn, type Coturn } from '../turn/coturn.js'
 import { startEnterpriseNode, type EnterpriseNode } from '../node.js'
 import { PstnGateway } from '../pstn/gateway.js'
-import type { CallAgentEvent } from '../sip/call-agent.js'
+import type { CallAgentEvent } from '../sip/agent/index.js'
 import type { ValidationOutcome } from '../validation/scheduler.js'
 
 export interface DemoUser {

@@ -7,7 +7,7 @@
  */
 import { RecentRefusals } from './activity.js'
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
-import type { CallAgentEvent } from '../sip/call-agent.js'
+import type { CallAgentEvent } from '../sip/agent/index.js'
 
 let processRegistry: Registry | undefined
 

@@ -4,7 +4,7 @@
  * one without the other; then the call goes on the event stream.
  */
 import type { EventHub } from '../http/events.js'
-import type { CallAgentConfig } from '../sip/call-agent.js'
+import type { CallAgentConfig } from '../sip/agent/index.js'
 import type { SqliteCallsInProgress } from '../store/calls-in-progress-store.js'
 import { transaction, type Database } from '../store/database.js'
 import type { CallRecord, CallRecordStore, NewCallRecord } from '../validation/call-record.js'

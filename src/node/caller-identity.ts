@@ -20,7 +20,7 @@ import {
 import type { Clock } from '../core/clock.js'
 import type { E164 } from '../core/e164.js'
 import { err, ok, type Result } from '../core/result.js'
-import type { EdgeCaller, EdgeRefusal, RouteToNumber } from '../sip/call-agent.js'
+import type { EdgeCaller, EdgeRefusal, RouteToNumber } from '../sip/agent/index.js'
 import type { TicketKeyRing } from '../tickets/key-ring.js'
 import { verifyTicket } from '../tickets/mint.js'
 

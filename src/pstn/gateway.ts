@@ -9,9 +9,9 @@
 import { randomBytes } from 'node:crypto'
 import type { Clock } from '../core/clock.js'
 import type { E164 } from '../core/e164.js'
-import { numberIn } from '../sip/call-agent.js'
-import { challengeValues, digestHa1, NonceSource, readCredentials, responseMatches } from '../sip/digest.js'
-import { parseNameAddr } from '../sip/header-values.js'
+import { numberIn } from '../sip/message/numbers.js'
+import { challengeValues, digestHa1, NonceSource, readCredentials, responseMatches } from '../sip/auth/index.js'
+import { parseNameAddr } from '../sip/message/header-values.js'
 import {
   authValues,
   callId,
@@ -22,10 +22,10 @@ import {
   toTag,
   type SipMessage,
   type SipRequest,
-} from '../sip/message.js'
-import { SipProxyCore } from '../sip/proxy-core.js'
-import { Registrations } from '../sip/registrar.js'
-import { SipTransportHub, type SipConnection, type SipListener } from '../sip/transport.js'
+} from '../sip/message/message.js'
+import { SipProxyCore } from '../sip/proxy/index.js'
+import { Registrations } from '../sip/agent/index.js'
+import { SipTransportHub, type SipConnection, type SipListener } from '../sip/transport/index.js'
 
 export interface PstnSubscriber {
   /** The trunk account (digest user name) of the enterprise. */
@@ -80,7 +80,6 @@ export class PstnGateway {
     this.hub = new SipTransportHub((m, c) => this.onMessage(m, c))
     this.core = new SipProxyCore({
       hub: this.hub,
-      clock: config.clock,
       connectTimeoutMs: 5_000,
       recordRouteUri: (_face, transport) =>
         transport === 'WS' && this.wsPort !== undefined

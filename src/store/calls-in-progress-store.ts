@@ -3,21 +3,27 @@
  * call, the caller's and the callee's) in SQLite: a BYE that comes after the node restarted still ends the
  * records. A row goes when its record's call ends, or with its record.
  */
-import type { ActiveCall } from '../sip/call-agent.js'
 import type { Database } from './database.js'
+
+/** A call in progress: the record it started, and when (the call agent's CallInProgress, by shape: the store does
+ * not import the SIP layer above it). */
+export interface CallInProgress {
+  readonly recordId: string
+  readonly start: number
+}
 
 export class SqliteCallsInProgress {
   constructor(private readonly db: Database) {}
 
   /** The records a SIP call started, if it is in progress (none: not known here). */
-  get(sipCallId: string): ActiveCall[] {
+  get(sipCallId: string): CallInProgress[] {
     const rows = this.db
       .prepare('SELECT record_id, start_ms FROM calls_in_progress WHERE sip_call_id = ? ORDER BY record_id')
       .all(sipCallId) as unknown as { record_id: string; start_ms: number }[]
     return rows.map((row) => ({ recordId: row.record_id, start: row.start_ms }))
   }
 
-  set(sipCallId: string, call: ActiveCall): void {
+  set(sipCallId: string, call: CallInProgress): void {
     // Only for a record that was stored (a refused record leaves nothing to end).
     this.db
       .prepare(

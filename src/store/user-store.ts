@@ -13,7 +13,7 @@
  */
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
 import { err, ok, type Result } from '../core/result.js'
-import { digestHa1, type DigestAlgorithm } from '../sip/digest.js'
+import { digestHa1, type DigestAlgorithm } from '../sip/auth/index.js'
 import type { Database } from './database.js'
 
 export type UserRole = 'user' | 'operator'

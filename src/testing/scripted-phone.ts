@@ -1,15 +1,16 @@
 /**
- * A scripted SIP phone for tests, the soak and the flood benchmarks, on a real TCP or WebSocket connection: registers (answering digest
- * challenges), places calls (answering 407), answers or refuses incoming calls, hangs up. Written from RFC 3261
- * with the project's codec; it does only what the tests need, and checks what it receives.
+ * A scripted SIP phone for tests, the soak and the flood benchmarks, on a real TCP or WebSocket connection: registers
+ * (answering digest challenges), places calls (answering 407), answers or refuses incoming calls, hangs up. Written
+ * from RFC 3261 on the project's layers: its requests are client transactions and its answers server transactions
+ * of its own transaction layer (which ACKs failures, absorbs retransmissions and matches CANCEL to its INVITE);
+ * it does only what the tests need, and checks what it receives.
  */
 import { randomBytes } from 'node:crypto'
-import { answerChallenge } from '../sip/digest.js'
-import { SipHeaders } from '../sip/headers.js'
+import { answerChallenge } from '../sip/auth/index.js'
+import { SipHeaders } from '../sip/message/headers.js'
 import {
   authValues,
   callId,
-  cseq,
   newRequest,
   recordRoutes,
   responseTo,
@@ -17,8 +18,9 @@ import {
   type SipMessage,
   type SipRequest,
   type SipResponse,
-} from '../sip/message.js'
-import { SipTransportHub, type SipConnection, type SipTransportName } from '../sip/transport.js'
+} from '../sip/message/message.js'
+import { cancelOf, TransactionLayer, type ServerTransaction } from '../sip/transaction/index.js'
+import { SipTransportHub, type SipConnection, type SipTransportName } from '../sip/transport/index.js'
 
 export interface PhoneOptions {
   readonly transport: SipTransportName
@@ -61,10 +63,10 @@ export class SipPhone {
   readonly received: SipRequest[] = []
   incoming: IncomingPolicy = { answer: true }
   readonly dialogs = new Map<string, Dialog>()
-  private readonly ringing = new Map<string, { req: SipRequest; tag: string }>()
+  private readonly ringing = new Map<string, { req: SipRequest; tag: string; txn: ServerTransaction }>()
   private readonly hub: SipTransportHub
+  private readonly transactions = new TransactionLayer()
   private conn!: SipConnection
-  private readonly waiting = new Map<string, { final: (r: SipResponse) => void; provisional: SipResponse[] }>()
   private readonly requestWaiters: { method: string; resolve: (r: SipRequest) => void }[] = []
   private seq = 1
   readonly contact: string
@@ -89,6 +91,7 @@ export class SipPhone {
   }
 
   async close(): Promise<void> {
+    this.transactions.stop()
     await this.hub.close()
   }
 
@@ -104,23 +107,28 @@ export class SipPhone {
     return h
   }
 
-  /** Sends a request and resolves with its final response (provisional ones collected). */
+  /** Sends a request in a client transaction; resolves with its final response (provisional ones collected). */
   send(req: SipRequest): Promise<{ final: SipResponse; provisional: SipResponse[] }> {
-    const b = /branch=([^;,\s]+)/.exec(req.headers.get('Via') ?? '')![1]!
     return new Promise((resolve, reject) => {
       const provisional: SipResponse[] = []
+      let done = false
+      const finish = (f: () => void) => {
+        if (done) return
+        done = true
+        clearTimeout(timer)
+        f()
+      }
       const timer = setTimeout(() => {
-        this.waiting.delete(b)
-        reject(new Error(`no final response to ${req.method} within 10 s`))
+        if (txn.ok) txn.value.terminate()
+        finish(() => reject(new Error(`no final response to ${req.method} within 10 s`)))
       }, 10_000)
-      this.waiting.set(b, {
-        provisional,
-        final: (r) => {
-          clearTimeout(timer)
-          resolve({ final: r, provisional })
-        },
+      const txn = this.transactions.send(req, this.conn, {
+        onProvisional: (r) => provisional.push(r),
+        onFinal: (r) => finish(() => resolve({ final: r, provisional })),
+        onTimeout: () => finish(() => reject(new Error(`no final response to ${req.method} (Timer B/F)`))),
+        onTransportError: () => finish(() => reject(new Error('connection closed'))),
       })
-      if (!this.conn.send(req)) reject(new Error('connection closed'))
+      if (!txn.ok) finish(() => reject(new Error(txn.error)))
     })
   }
 
@@ -130,7 +138,6 @@ export class SipPhone {
     let req = build()
     let res = await this.send(req)
     if (res.final.status === 401 || res.final.status === 407) {
-      if (res.final.status === 407) this.ack(req, res.final)
       const name = res.final.status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate'
       const ch = authValues(res.final, name)
       if (!ch.ok || ch.value.length === 0) throw new Error(`challenge without ${name}`)
@@ -186,10 +193,8 @@ export class SipPhone {
       return newRequest('INVITE', uri, h, new TextEncoder().encode(SDP))
     }
     const res = auth ? await this.withAuth(build) : { ...(await this.send(build())), request: build() }
-    if (res.final.status >= 300) {
-      this.ack(res.request, res.final)
-      return res
-    }
+    // A failure's ACK is the INVITE client transaction's (RFC 3261 section 17.1.1.3).
+    if (res.final.status >= 300) return res
     const rr = recordRoutes(res.final)
     const contact = /<([^>]+)>/.exec(res.final.headers.get('Contact') ?? '')?.[1] ?? uri
     const dialog: Dialog = {
@@ -205,19 +210,6 @@ export class SipPhone {
     this.dialogs.set(id, dialog)
     this.inDialog(dialog, 'ACK', seq)
     return { ...res, dialog }
-  }
-
-  private ack(req: SipRequest, res: SipResponse): void {
-    const h = new SipHeaders()
-    h.add('Via', req.headers.get('Via')!)
-    h.add('Max-Forwards', '70')
-    h.add('From', req.headers.get('From')!)
-    h.add('To', res.headers.get('To')!)
-    h.add('Call-ID', callId(req)!)
-    const c = cseq(req)
-    h.add('CSeq', `${c.ok ? c.value.seq : 1} ACK`)
-    h.add('Content-Length', '0')
-    this.conn.send(newRequest('ACK', req.uri, h))
   }
 
   private inDialog(d: Dialog, method: string, seq: number): SipRequest {
@@ -247,21 +239,9 @@ export class SipPhone {
     return { request, done: this.send(request) }
   }
 
-  /** CANCELs an INVITE sent with startCall (RFC 3261 section 9.1). */
-  cancel(invite: SipRequest): Promise<{ final: SipResponse }> {
-    const h = new SipHeaders()
-    h.add('Via', invite.headers.get('Via')!)
-    for (const name of ['Max-Forwards', 'From', 'To', 'Call-ID']) h.add(name, invite.headers.get(name)!)
-    const c = cseq(invite)
-    h.add('CSeq', `${c.ok ? c.value.seq : 1} CANCEL`)
-    h.add('Content-Length', '0')
-    const req = newRequest('CANCEL', invite.uri, h)
-    return new Promise((resolve, reject) => {
-      const key = /branch=([^;,\s]+)/.exec(invite.headers.get('Via') ?? '')![1]! + ':CANCEL'
-      const timer = setTimeout(() => reject(new Error('no answer to CANCEL')), 5_000)
-      this.waiting.set(key, { provisional: [], final: (r) => (clearTimeout(timer), resolve({ final: r })) })
-      this.conn.send(req)
-    })
+  /** CANCELs an INVITE sent with startCall (RFC 3261 section 9.1), in a client transaction of its own. */
+  async cancel(invite: SipRequest): Promise<{ final: SipResponse }> {
+    return { final: (await this.send(cancelOf(invite))).final }
   }
 
   /** A re-INVITE in the dialog (e.g. hold: a=sendonly), answered and ACKed. */
@@ -299,57 +279,54 @@ export class SipPhone {
 
   private onMessage(m: SipMessage, conn: SipConnection): void {
     if (m.kind === 'response') {
-      const via = /branch=([^;,\s]+)/.exec(m.headers.get('Via') ?? '')?.[1]
-      const method = cseq(m)
-      const b = via === undefined ? undefined : method.ok && method.value.method === 'CANCEL' ? via + ':CANCEL' : via
-      const w = b === undefined ? undefined : this.waiting.get(b)
-      if (w === undefined) return
-      if (m.status < 200) w.provisional.push(m)
-      else {
-        this.waiting.delete(b!)
-        w.final(m)
-      }
+      this.transactions.receive(m) // a stray (no transaction of ours) is dropped
       return
     }
     this.received.push(m)
     if (this.received.length > RECEIVED_KEPT) this.received.splice(0, this.received.length - RECEIVED_KEPT)
     const i = this.requestWaiters.findIndex((w) => w.method === m.method)
     if (i >= 0) this.requestWaiters.splice(i, 1)[0]!.resolve(m)
-    if (m.method === 'INVITE' && toTag(m) === undefined) return this.answer(m, conn)
+    // A retransmission or the ACK of a failure: its transaction deals with it.
+    if (this.transactions.match(m) === 'absorbed') return
     if (m.method === 'ACK') return
+    if (m.method === 'INVITE' && toTag(m) === undefined) return this.answer(m, conn)
     if (m.method === 'CANCEL') {
+      const invite = this.transactions.inviteFor(m)
+      const ok = responseTo(m, invite === undefined ? 481 : 200)
+      if (ok.ok) this.transactions.answer(m, conn, ok.value)
       const r = this.ringing.get(callId(m) ?? '')
-      const ok = responseTo(m, 200)
-      if (ok.ok) conn.send(ok.value)
-      if (r !== undefined) {
+      if (r !== undefined && r.txn === invite) {
         this.ringing.delete(callId(m) ?? '')
         const terminated = responseTo(r.req, 487, undefined, { toTag: r.tag })
-        if (terminated.ok) conn.send(terminated.value)
+        if (terminated.ok) r.txn.respond(terminated.value)
       }
       return
     }
     const tag = toTag(m) === undefined ? rid() : undefined
     const r = responseTo(m, 200, 'OK', tag === undefined ? {} : { toTag: tag })
-    if (r.ok) conn.send(r.value)
+    if (r.ok) this.transactions.answer(m, conn, r.value)
     if (m.method === 'BYE') this.dialogs.delete(callId(m) ?? '')
   }
 
   private answer(req: SipRequest, conn: SipConnection): void {
+    const txn = this.transactions.serve(req, conn)
+    if (!txn.ok) return
+    const t = txn.value
     const policy = this.incoming
     const tag = rid()
     if (policy.answer === 'ring') {
       const ringing = responseTo(req, 180, 'Ringing', { toTag: tag })
-      if (ringing.ok) conn.send(ringing.value)
-      this.ringing.set(callId(req)!, { req, tag })
+      if (ringing.ok) t.respond(ringing.value)
+      this.ringing.set(callId(req)!, { req, tag, txn: t })
       return
     }
     if (!policy.answer) {
       const r = responseTo(req, policy.status, undefined, { toTag: tag })
-      if (r.ok) conn.send(r.value)
+      if (r.ok) t.respond(r.value)
       return
     }
     const ringing = responseTo(req, 180, 'Ringing', { toTag: tag, copyRecordRoute: true })
-    if (ringing.ok) conn.send(ringing.value)
+    if (ringing.ok) t.respond(ringing.value)
     const ok = responseTo(req, 200, 'OK', { toTag: tag, copyRecordRoute: true, body: new TextEncoder().encode(SDP) })
     if (!ok.ok) return
     ok.value.headers.add('Contact', `<${this.contact}>`)
@@ -367,7 +344,7 @@ export class SipPhone {
       routeSet: rr.ok ? rr.value.map((r) => `<${r.uri}>`) : [],
       cseq: 100,
     })
-    setTimeout(() => conn.send(ok.value), policy.delayMs ?? 0)
+    setTimeout(() => t.respond(ok.value), policy.delayMs ?? 0)
   }
 }
 

@@ -3,8 +3,8 @@
  * algorithm, the passwords are not kept. The node's persistent user store implements the same interface.
  */
 import type { E164 } from '../core/e164.js'
-import type { SipDirectory, SipUser } from '../sip/call-agent.js'
-import { digestHa1, type DigestAlgorithm } from '../sip/digest.js'
+import type { SipDirectory, SipUser } from '../sip/agent/index.js'
+import { digestHa1, type DigestAlgorithm } from '../sip/auth/index.js'
 
 export interface ConfiguredUser {
   readonly name: string

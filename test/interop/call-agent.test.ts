@@ -1,5 +1,5 @@
 /**
- * Interop tests of our call agent (src/sip/call-agent.ts) with SIPp and Kamailio, peers no one here wrote:
+ * Interop tests of our call agent (src/sip/agent/call-agent.ts) with SIPp and Kamailio, peers no one here wrote:
  * - internal TCP: REGISTER with MD5 digest (SIPp answers only the first challenge, and only MD5: the agent offers
  *   MD5 alone by default); calls to a registered user go over the connection it registered on.
  * - Kamailio as a client: registers with uac_reg, and calls as that account answering the 407 with uac_auth().
@@ -12,7 +12,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { digestHa1 } from '../../src/sip/digest.js'
+import { digestHa1 } from '../../src/sip/auth/index.js'
 import { mintTicket, verifyTicket } from '../../src/tickets/mint.js'
 import { startAgent, rand, type StartedAgent } from '../../src/testing/interop/call-agent.js'
 import { credentialRow, ticketRow, writeInjection } from '../../src/testing/interop/injection.js'

@@ -76,8 +76,18 @@ describe('Linphone against our call agent (default digest offer)', () => {
   }, 30_000)
 
   afterAll(async () => {
+    // linphonec writes its history and configuration as it exits: wait for that (at most 5 s) before removing
+    // its home, or the removal races the writes (ENOTEMPTY).
+    const exited =
+      linphone === undefined || linphone.exitCode !== null || linphone.signalCode !== null
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 5_000)
+            linphone.once('exit', () => (clearTimeout(timer), resolve()))
+          })
     linphone?.stdin?.end('quit\n')
     linphone?.kill('SIGTERM')
+    await exited
     await bob?.close()
     await agent?.agent.stop()
     rmSync(dir, { recursive: true, force: true })

@@ -5,10 +5,10 @@
  * exactly when expected. A stream that stays open must still frame the next message correctly.
  */
 import { describe, expect, it } from 'vitest'
-import { parseMessage, type SipParseError } from '../../src/sip/parser.js'
-import { responseTo } from '../../src/sip/message.js'
-import { serialiseMessage } from '../../src/sip/serialise.js'
-import { SipStreamFramer, type StreamItem } from '../../src/sip/stream-framer.js'
+import { parseMessage, type SipParseError } from '../../src/sip/message/parser.js'
+import { responseTo } from '../../src/sip/message/message.js'
+import { serialiseMessage } from '../../src/sip/message/serialise.js'
+import { SipStreamFramer, type StreamItem } from '../../src/sip/transport/index.js'
 import { SIP_CORPUS, sip, type CorpusCase } from '../../src/testing/sip-corpus.js'
 
 const NEXT = sip([

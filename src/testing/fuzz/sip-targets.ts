@@ -5,7 +5,7 @@
  */
 import { isDeepStrictEqual } from 'node:util'
 import fc from 'fast-check'
-import { MAX_MESSAGE_BYTES } from '../../sip/constants.js'
+import { MAX_MESSAGE_BYTES } from '../../sip/message/constants.js'
 import {
   formatAuthValue,
   formatNameAddr,
@@ -14,12 +14,12 @@ import {
   parseCSeq,
   parseNameAddr,
   parseVia,
-} from '../../sip/header-values.js'
-import { responseTo, type SipMessage } from '../../sip/message.js'
-import { parseMessage, type SipParseError } from '../../sip/parser.js'
-import { serialiseMessage } from '../../sip/serialise.js'
-import { SipStreamFramer, type StreamItem } from '../../sip/stream-framer.js'
-import { formatSipUri, parseSipUri } from '../../sip/uri.js'
+} from '../../sip/message/header-values.js'
+import { responseTo, type SipMessage } from '../../sip/message/message.js'
+import { parseMessage, type SipParseError } from '../../sip/message/parser.js'
+import { serialiseMessage } from '../../sip/message/serialise.js'
+import { SipStreamFramer, type StreamItem } from '../../sip/transport/index.js'
+import { formatSipUri, parseSipUri } from '../../sip/message/uri.js'
 import { SIP_CORPUS } from '../sip-corpus.js'
 import { checkReason, fail, type FuzzTarget, type Outcome } from './harness.js'
 import { mutate, mutateText, mutations, showBytes, type Mutation } from './mutate.js'

@@ -1,12 +1,12 @@
 /**
- * Starts our call agent (src/sip/call-agent.ts) in this process for the interop tests and `ime bench sip`, with
+ * Starts our call agent (src/sip/agent/call-agent.ts) in this process for the interop tests and `ime bench sip`, with
  * one enterprise's users, IME ticket keys and the real check of who is calling (ticket and caller assertion).
  */
 import { randomBytes } from 'node:crypto'
 import { systemClock } from '../../core/clock.js'
 import type { E164 } from '../../core/e164.js'
-import { CallAgent } from '../../sip/call-agent.js'
-import type { DigestOffer } from '../../sip/digest.js'
+import { CallAgent } from '../../sip/agent/index.js'
+import type { DigestOffer } from '../../sip/auth/index.js'
 import { MemoryTicketKeyStore, TicketKeyRing } from '../../tickets/key-ring.js'
 import { callVoucher, edgeCallerCheck } from '../../node/caller-identity.js'
 import { testCallerNode, type CredentialOptions, type TestCallerNode } from '../caller-node.js'

@@ -1,0 +1,199 @@
+/**
+ * An enterprise's SIP call agent: registrar and proxy for its users, with two faces. The **internal** face
+ * (TCP, WebSocket, UDP) serves the enterprise's own softphones: REGISTER and INVITE with digest authentication.
+ * The **edge** face faces other enterprises: only INVITEs for local numbers that carry a valid X-IME-Ticket get
+ * through (else 403 saying why), plus in-dialog requests of calls it let in. The PSTN trunk is a connection the
+ * agent opens and registers to the PSTN gateway; calls arriving on it are inbound PSTN calls.
+ *
+ * The layers, bottom up: transport (the hub) -> transactions (inside the proxy core, shared with the trunk) ->
+ * the proxy core -> this agent, whose parts are the request pipeline (dispatch.ts), the faces (edge-face.ts,
+ * internal-face.ts with digest-gate.ts), routing (call-routing.ts), call records (call-records.ts), the scanner
+ * watch and the PSTN trunk. PSTN, IME and internal calls are kept as call records; only PSTN calls are validated.
+ */
+import type { SipMessage } from '../message/index.js'
+import { SipProxyCore } from '../proxy/index.js'
+import { systemTimers } from '../transaction/index.js'
+import { SipTransportHub, type SipConnection, type SipListener, type SipTransportName } from '../transport/index.js'
+import { CallRecords } from './call-records.js'
+import { CallRouting } from './call-routing.js'
+import type { AgentContext } from './context.js'
+import { DigestGate } from './digest-gate.js'
+import { RequestDispatch } from './dispatch.js'
+import { EdgeFace } from './edge-face.js'
+import { InternalFace } from './internal-face.js'
+import { PstnTrunk } from './pstn-trunk.js'
+import { Registrations } from './registrar.js'
+import { ScannerWatch } from './scanner-watch.js'
+import type { CallAgentConfig, CallAgentCounters, CallAgentEvent, FaceConfig } from './types.js'
+
+export class CallAgent {
+  readonly registrations = new Registrations()
+  readonly counters: CallAgentCounters = {
+    ticketsAccepted: 0,
+    ticketsRefused: {},
+    rateLimited: 0,
+    callsByPath: { pstn: 0, ime: 0, internal: 0 },
+    fallbacks: 0,
+    authFailures: 0,
+    scansBlocked: 0,
+  }
+  private readonly hub: SipTransportHub
+  private readonly core: SipProxyCore
+  private readonly dispatch: RequestDispatch
+  private edgeListeners: SipListener[] = []
+  private internalListeners: SipListener[] = []
+  private trunk: PstnTrunk | undefined
+  private edgePorts: { tcp?: number; ws?: number; udp?: number } = {}
+
+  private constructor(private readonly config: CallAgentConfig) {
+    this.hub = new SipTransportHub((m, c) => this.onMessage(m, c))
+    // A WebSocket client's bindings live and die with its flow (RFC 5626, RFC 7118).
+    this.hub.onConnectionClosed((c) => this.registrations.dropConnection(c.id))
+    const records: { current?: CallRecords } = {}
+    this.core = new SipProxyCore({
+      hub: this.hub,
+      timers: config.timers ?? systemTimers,
+      connectTimeoutMs: 5_000,
+      recordRouteUri: (face, transport) => this.uriOf(face, transport),
+      onInDialog: (req) => records.current?.onInDialog(req),
+      ...(config.routeSecret !== undefined && { routeSecret: config.routeSecret }),
+    })
+    const ctx: AgentContext = {
+      config,
+      core: this.core,
+      hub: this.hub,
+      registrations: this.registrations,
+      counters: this.counters,
+      scanners: new ScannerWatch(),
+      emit: (e: CallAgentEvent) => this.config.onEvent?.(e),
+    }
+    records.current = new CallRecords(ctx)
+    const routing = new CallRouting(ctx, records.current, () => this.trunk)
+    const edge = new EdgeFace(ctx, routing)
+    const internal = new InternalFace(ctx, new DigestGate(ctx), routing)
+    this.dispatch = new RequestDispatch(ctx, {
+      edge: (req, conn) => edge.handle(req, conn),
+      internal: (req, conn) => internal.handle(req, conn),
+      trunk: (req, conn) => {
+        if (this.trunk?.isTrunk(conn) !== true) return false
+        routing.pstnInbound(req, conn)
+        return true
+      },
+    })
+  }
+
+  static async start(config: CallAgentConfig): Promise<CallAgent> {
+    const agent = new CallAgent(config)
+    try {
+      agent.internalListeners = await agent.listenFace('internal', config.internal)
+      await agent.edgeUp()
+      if (config.pstn !== undefined) {
+        agent.trunk = new PstnTrunk(
+          agent.hub,
+          agent.core.transactions,
+          config.timers ?? systemTimers,
+          config.clock,
+          config.pstn,
+          config.host,
+          (e) => config.onEvent?.({ type: 'trunk', ...e }),
+        )
+        await agent.trunk.start()
+      }
+    } catch (e) {
+      await agent.stop()
+      throw e
+    }
+    return agent
+  }
+
+  private async listenFace(face: string, f: FaceConfig): Promise<SipListener[]> {
+    const out: SipListener[] = []
+    const host = this.config.host
+    if (f.tcpPort !== undefined)
+      out.push(await this.hub.listenStream({ face, host, port: f.tcpPort, ...(f.tls && { tls: f.tls }) }))
+    const sessionUser = face === 'internal' ? this.config.sessionUser : undefined
+    if (f.wsPort !== undefined) {
+      out.push(
+        await this.hub.listenWebSocket({
+          face,
+          host,
+          port: f.wsPort,
+          ...(f.tls && { tls: f.tls }),
+          ...(sessionUser !== undefined && { authenticateUpgrade: sessionUser }),
+        }),
+      )
+    }
+    if (f.udpPort !== undefined) out.push(await this.hub.listenDatagram({ face, host, port: f.udpPort }))
+    return out
+  }
+
+  /** Where each face listens. */
+  get addresses() {
+    const of = (ls: SipListener[], t: string) => ls.find((l) => l.transport === t)?.port
+    return {
+      edge: {
+        tcp: of(this.edgeListeners, 'TCP') ?? of(this.edgeListeners, 'TLS'),
+        ws: of(this.edgeListeners, 'WS') ?? of(this.edgeListeners, 'WSS'),
+        udp: of(this.edgeListeners, 'UDP'),
+      },
+      internal: {
+        tcp: of(this.internalListeners, 'TCP') ?? of(this.internalListeners, 'TLS'),
+        ws: of(this.internalListeners, 'WS') ?? of(this.internalListeners, 'WSS'),
+        udp: of(this.internalListeners, 'UDP'),
+      },
+    }
+  }
+
+  get edgeIsUp(): boolean {
+    return this.edgeListeners.length > 0
+  }
+
+  get trunkRegistered(): boolean {
+    return this.trunk?.registered ?? false
+  }
+
+  /** Takes the edge down (stands in for an Internet failure): listeners and their connections close. */
+  async edgeDown(): Promise<void> {
+    const ls = this.edgeListeners
+    this.edgeListeners = []
+    for (const l of ls) await l.close()
+  }
+
+  /** Brings the edge up again, on the same ports as before. */
+  async edgeUp(): Promise<void> {
+    if (this.edgeListeners.length > 0) return
+    const f = this.config.edge
+    this.edgeListeners = await this.listenFace('edge', {
+      ...f,
+      ...(f.tcpPort !== undefined && { tcpPort: this.edgePorts.tcp ?? f.tcpPort }),
+      ...(f.wsPort !== undefined && { wsPort: this.edgePorts.ws ?? f.wsPort }),
+      ...(f.udpPort !== undefined && { udpPort: this.edgePorts.udp ?? f.udpPort }),
+    })
+    const a = this.addresses.edge
+    this.edgePorts = {
+      ...(a.tcp !== undefined && { tcp: a.tcp }),
+      ...(a.ws !== undefined && { ws: a.ws }),
+      ...(a.udp !== undefined && { udp: a.udp }),
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.trunk?.stop()
+    this.core.stop()
+    await this.hub.close()
+  }
+
+  /** Our URI on a face for a transport: that listener, else the face's first (e.g. UDP phones get TCP). */
+  private uriOf(face: string, transport: SipTransportName): string {
+    const ls = face === 'edge' ? this.edgeListeners : this.internalListeners
+    const l = ls.find((x) => x.transport === transport) ?? ls[0] ?? this.internalListeners[0]
+    return `sip:${this.config.host}:${l?.port ?? 5060};transport=${(l?.transport ?? 'TCP').toLowerCase()};lr`
+  }
+
+  /** Responses go to their client transaction (a forwarded request's branch, the trunk's REGISTER); requests
+   * through the pipeline. */
+  private onMessage(m: SipMessage, conn: SipConnection): void {
+    if (m.kind === 'response') return this.core.onResponse(m)
+    this.dispatch.dispatch(m, conn)
+  }
+}

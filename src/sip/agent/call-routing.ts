@@ -1,0 +1,157 @@
+/**
+ * Where a call goes. A user's call: a local user or number -> that user's registrations (forked); a number with
+ * a learned route (unless the softphone already tried it: X-IME-Fallback) -> the route's SIP URI with its
+ * ticket, and if that fails (unreachable within the timeout, 403, 404, 408, 480, 5xx...:
+ * src/core/fallback-policy.ts) -> the PSTN, automatically; otherwise -> the PSTN gateway. A call from the edge
+ * or the trunk -> the called user's phones.
+ */
+import type { E164 } from '../../core/e164.js'
+import { statusFallsBack } from '../../core/fallback-policy.js'
+import type { CallPath } from '../../validation/call-record.js'
+import { callerNumber, numberIn, parseSipUri, type SipRequest } from '../message/index.js'
+import { addressOf, type ForwardTarget } from '../proxy/index.js'
+import type { SipConnection } from '../transport/index.js'
+import type { CallRecords, Party } from './call-records.js'
+import { ALLOW, type AgentContext } from './context.js'
+import type { PstnTrunk } from './pstn-trunk.js'
+import type { SipUser } from './types.js'
+
+export class CallRouting {
+  constructor(
+    private readonly ctx: AgentContext,
+    private readonly records: CallRecords,
+    private readonly trunk: () => PstnTrunk | undefined,
+  ) {}
+
+  routeUserCall(req: SipRequest, conn: SipConnection, user: SipUser): void {
+    const target = parseSipUri(req.uri)
+    if (!target.ok) return this.ctx.core.reply(req, conn, 416, 'Unsupported URI Scheme')
+    const localUser = target.value.user === undefined ? undefined : this.ctx.config.directory.user(target.value.user)
+    const number = numberIn(req.uri)
+    const local = localUser ?? (number === undefined ? undefined : this.ctx.config.directory.userByNumber(number))
+    if (local !== undefined) {
+      // The callee's phone (and, in the answers, the caller's) is told the path, to show "Internal".
+      req.headers.remove('X-IME-Path')
+      req.headers.add('X-IME-Path', 'internal')
+      const called = number ?? local.number
+      return this.forkToUser(req, conn, local, 'internal', {
+        direction: 'inbound',
+        caller: user.number,
+        called,
+        from: user,
+      })
+    }
+    if (number === undefined) return this.ctx.core.reply(req, conn, 404, 'Not a local user or an E.164 number')
+    const caller = user.number
+    // The node says who calls, always: whatever P-Asserted-Identity a phone sent is dropped (a user without a
+    // number is asserted by their SIP address).
+    req.headers.remove('P-Asserted-Identity')
+    const asserted =
+      caller !== undefined ? `sip:${caller}@${this.ctx.config.domain}` : `sip:${user.name}@${this.ctx.config.domain}`
+    req.headers.add('P-Asserted-Identity', `<${asserted}>`)
+    req.headers.remove('X-IME-Ticket')
+    req.headers.remove('Identity')
+    const groups: ForwardTarget[][] = []
+    // A softphone that tried IME itself and fell back (X-IME-Fallback: 1, decided by the shared policy) asks for
+    // the PSTN: the learned route is not tried a second time.
+    const softphoneFellBack = req.headers.get('X-IME-Fallback') === '1'
+    const learned = softphoneFellBack ? undefined : this.ctx.config.routeTo(number)
+    const vouched =
+      learned === undefined ? undefined : this.ctx.config.vouchFor(learned, { caller, user: user.name, called: number })
+    const route = vouched?.ok === true ? learned : undefined
+    if (route !== undefined && vouched?.ok === true) {
+      const proxy = this.ctx.config.outboundProxy
+      const viaProxy = proxy === undefined ? undefined : addressOf(proxy)
+      groups.push([
+        {
+          uri: route.sipUri,
+          label: 'ime',
+          answerTimeoutMs: this.ctx.config.imeTimeoutMs ?? 2_000,
+          ...(viaProxy !== undefined && { address: viaProxy }),
+          headers: [
+            ...(viaProxy !== undefined ? [['Route', `<${proxy!.replace(/;lr\b/, '')};lr>`] as const] : []),
+            ...vouched.value,
+          ],
+        },
+      ])
+    }
+    req.headers.remove('X-IME-Path')
+    const pstn = this.trunk()?.targetFor(number)
+    if (pstn !== undefined) groups.push([{ ...pstn, label: 'pstn' }])
+    if (groups.length === 0) return this.ctx.core.reply(req, conn, 503, 'No route and no PSTN gateway')
+    this.ctx.counters.callsByPath[route !== undefined ? 'ime' : 'pstn']++
+    // A softphone that tried IME itself first says so; a failover here is one too.
+    const details = {
+      direction: 'outbound' as const,
+      caller,
+      called: number,
+      user: user.name,
+      fallback: softphoneFellBack,
+    }
+    req.headers.remove('X-IME-Fallback')
+    this.ctx.core.forward(req, conn, {
+      groups,
+      recordRoute: true,
+      // The one fallback policy, shared with the softphone. The proxy core answers for a route it could not
+      // reach with 503, and for one that did not answer within the IME timeout with 408: both fall back.
+      failover: (best, label) => label === 'ime' && statusFallsBack(best.status),
+      onFailover: (best, _from, _to, detail) => {
+        details.fallback = true
+        this.ctx.counters.fallbacks++
+        this.ctx.counters.callsByPath.pstn++
+        const reason = detail === undefined ? best.reason : `${best.reason}: ${detail}`
+        this.ctx.emit({ type: 'fallback', number, status: best.status, reason, user: user.name })
+      },
+      onResponse: (res, label) =>
+        this.records.track(req, res, (label as 'ime' | 'pstn' | undefined) ?? 'pstn', [details]),
+    })
+  }
+
+  pstnInbound(req: SipRequest, conn: SipConnection): void {
+    if (req.method !== 'INVITE') return this.ctx.core.reply(req, conn, 405, undefined, [['Allow', ALLOW]])
+    const called = numberIn(req.uri)
+    const user = called === undefined ? undefined : this.ctx.config.directory.userByNumber(called)
+    if (user === undefined || called === undefined) return this.ctx.core.reply(req, conn, 404, 'No such number here')
+    req.headers.remove('X-IME-Path')
+    req.headers.add('X-IME-Path', 'pstn')
+    this.forkToUser(req, conn, user, 'pstn', { direction: 'inbound', caller: callerNumber(req), called })
+  }
+
+  /**
+   * Forks a call to a local user's phones. `record` describes the callee's side of it; for an internal call
+   * `record.from` is the calling user, whose side is recorded too.
+   */
+  forkToUser(
+    req: SipRequest,
+    conn: SipConnection,
+    user: SipUser,
+    path: CallPath,
+    record: { direction: 'inbound'; caller: E164 | undefined; called: E164 | undefined; from?: SipUser },
+  ): void {
+    const bindings = this.ctx.registrations.current(user.name, this.ctx.config.clock.now())
+    const targets: ForwardTarget[] = []
+    if (user.contact !== undefined) targets.push({ uri: user.contact, label: path })
+    for (const b of bindings) {
+      const c = this.ctx.hub.connection(b.connectionId)
+      if (c !== undefined && c.isOpen) targets.push({ uri: b.contact, connection: c, label: path })
+      // A flow-bound binding whose flow has gone cannot be reached (never dial a WebSocket client's .invalid host).
+      else if (!b.flowBound) targets.push({ uri: b.contact, label: path })
+    }
+    if (targets.length === 0) return this.ctx.core.reply(req, conn, 480, 'Temporarily Unavailable: not registered')
+    this.ctx.counters.callsByPath[path]++
+    const { caller, called, from } = record
+    const parties: Party[] = [{ direction: 'inbound', caller, called, user: user.name }]
+    if (from !== undefined) parties.unshift({ direction: 'outbound', caller, called, user: from.name })
+    this.ctx.core.forward(req, conn, {
+      groups: [targets],
+      recordRoute: true,
+      onResponse: (res) => {
+        if (path === 'internal') {
+          res.headers.remove('X-IME-Path')
+          res.headers.add('X-IME-Path', 'internal')
+        }
+        this.records.track(req, res, path, parties)
+      },
+    })
+  }
+}

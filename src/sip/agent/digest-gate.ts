@@ -1,0 +1,100 @@
+/**
+ * Digest authentication of the internal face (RFC 3261 section 22): challenges, checks answers, locks out a
+ * user at an address after repeated failures, and takes a WebSocket signed in by the node's session as its user.
+ */
+import { randomBytes } from 'node:crypto'
+import { challengeValues, NonceSource, offeredAlgorithms, readCredentials, responseMatches } from '../auth/index.js'
+import { authValues, parseSipUri, toAddress, type SipRequest } from '../message/index.js'
+import type { SipConnection } from '../transport/index.js'
+import type { AgentContext } from './context.js'
+
+/** Failed digest answers per user and address before a lockout; the lockout's length (ms). */
+const AUTH_FAILURES_BEFORE_LOCKOUT = 10
+const AUTH_LOCKOUT_MS = 10 * 60_000
+
+export class DigestGate {
+  private readonly nonces: NonceSource
+  private readonly realm: string
+  private readonly authFailures = new Map<string, { count: number; until: number }>()
+
+  constructor(private readonly ctx: AgentContext) {
+    this.realm = ctx.config.domain
+    this.nonces = new NonceSource(randomBytes(32), this.realm)
+  }
+
+  /** The authenticated user, or undefined after answering 401/407/403. Unknown users fail like wrong passwords. */
+  authenticate(req: SipRequest, conn: SipConnection, header: 'Authorization' | 'Proxy-Authorization') {
+    if (conn.principal !== undefined) {
+      // Signed in by the upgrade's session: only as that user (a REGISTER's To must be theirs).
+      const to = toAddress(req)
+      const aor = to.ok ? parseSipUri(to.value.uri) : undefined
+      const user = this.ctx.config.directory.user(conn.principal)
+      if (user === undefined) return this.ctx.core.reply(req, conn, 403, 'Signed-in user is not a SIP user')
+      if (
+        req.method === 'REGISTER' &&
+        aor?.ok === true &&
+        aor.value.user !== user.name &&
+        aor.value.user !== user.number
+      ) {
+        return this.ctx.core.reply(
+          req,
+          conn,
+          403,
+          `Signed in as ${user.name}: cannot register ${aor.value.user ?? 'that'}`,
+        )
+      }
+      return user
+    }
+    const now = this.ctx.config.clock.now()
+    const status = header === 'Authorization' ? 401 : 407
+    const challengeHeader = header === 'Authorization' ? 'WWW-Authenticate' : 'Proxy-Authenticate'
+    const face = conn.face === 'edge' ? this.ctx.config.edge : this.ctx.config.internal
+    const algorithms = offeredAlgorithms(face.digest, conn.transport)
+    const challenge = (stale = false) => {
+      const to = toAddress(req)
+      const target = to.ok ? parseSipUri(to.value.uri) : undefined
+      this.ctx.scanners.noteChallenge(conn.remoteAddress, target?.ok === true ? (target.value.user ?? '') : '', now)
+      return this.ctx.core.reply(
+        req,
+        conn,
+        status,
+        undefined,
+        challengeValues(this.realm, this.nonces.issue(now), stale, algorithms).map(
+          (v) => [challengeHeader, v] as [string, string],
+        ),
+      )
+    }
+    const values = authValues(req, header)
+    const mine = values.ok ? values.value.find((v) => v.params.get('realm') === this.realm) : undefined
+    if (mine === undefined) return challenge()
+    const creds = readCredentials(mine)
+    if (!creds.ok) return this.ctx.core.reply(req, conn, 400, `Bad credentials: ${creds.error}`)
+    const c = creds.value
+    // Only an algorithm this listener offers is taken (no downgrade to one the operator turned off).
+    if (!algorithms.includes(c.algorithm)) return challenge()
+    const lockKey = `${c.user}|${conn.remoteAddress}`
+    const lock = this.authFailures.get(lockKey)
+    if (lock !== undefined && lock.until > now) {
+      return this.ctx.core.reply(req, conn, 403, 'Too many failed attempts; try later')
+    }
+    const nonce = this.nonces.check(c.nonce, now)
+    if (nonce === 'invalid') return challenge()
+    const ha1 = this.ctx.config.directory.ha1(c.user, this.realm, c.algorithm) ?? randomBytes(32).toString('hex')
+    if (!responseMatches(c, ha1, req.method)) {
+      this.ctx.counters.authFailures++
+      this.ctx.scanners.noteRefusal(conn.remoteAddress, now)
+      const f = lock !== undefined && lock.until <= now && lock.count >= AUTH_FAILURES_BEFORE_LOCKOUT ? undefined : lock
+      const count = (f?.count ?? 0) + 1
+      this.authFailures.set(lockKey, {
+        count,
+        until: count >= AUTH_FAILURES_BEFORE_LOCKOUT ? now + AUTH_LOCKOUT_MS : 0,
+      })
+      if (this.authFailures.size > 50_000) this.authFailures.clear()
+      this.ctx.emit({ type: 'auth-failed', user: c.user, source: conn.remoteAddress })
+      return challenge()
+    }
+    if (nonce === 'stale') return challenge(true)
+    this.authFailures.delete(lockKey)
+    return this.ctx.config.directory.user(c.user)
+  }
+}

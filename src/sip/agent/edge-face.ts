@@ -1,0 +1,78 @@
+/**
+ * The edge face: other enterprises' calls. Only INVITEs for local numbers that carry a valid X-IME-Ticket get
+ * through (else 403 saying why); a source whose tickets keep failing is rate-limited.
+ */
+import { numberIn, type SipRequest } from '../message/index.js'
+import type { SipConnection } from '../transport/index.js'
+import type { CallRouting } from './call-routing.js'
+import type { AgentContext } from './context.js'
+
+/** Refused tickets per source address per minute before it is rate-limited for a minute. */
+const TICKET_REFUSALS_PER_MINUTE = 30
+
+export class EdgeFace {
+  private readonly refusals = new Map<string, { count: number; windowStart: number }>()
+
+  constructor(
+    private readonly ctx: AgentContext,
+    private readonly routing: CallRouting,
+  ) {}
+
+  // ---- edge: the ticket gate -----------------------------------------------------------------------------------
+
+  handle(req: SipRequest, conn: SipConnection): void {
+    if (req.method !== 'INVITE') {
+      return this.ctx.core.reply(req, conn, 405, 'Only INVITE is accepted at the edge', [
+        ['Allow', 'INVITE, ACK, BYE, CANCEL, OPTIONS'],
+      ])
+    }
+    const now = this.ctx.config.clock.now()
+    const source = conn.remoteAddress
+    const r = this.refusals.get(source)
+    if (r !== undefined && now - r.windowStart < 60_000 && r.count >= TICKET_REFUSALS_PER_MINUTE) {
+      this.ctx.counters.rateLimited++
+      return this.ctx.core.reply(req, conn, 403, 'Too many refused tickets from this address; try later')
+    }
+    const called = numberIn(req.uri)
+    const verdict =
+      called === undefined
+        ? undefined
+        : this.ctx.config.checkCaller({
+            ticket: req.headers.get('X-IME-Ticket'),
+            identity: req.headers.get('Identity'),
+            calledNumber: called,
+          })
+    if (verdict?.ok === false && verdict.error.busy === true) {
+      this.ctx.counters.ticketsRefused.busy = (this.ctx.counters.ticketsRefused.busy ?? 0) + 1
+      return this.ctx.core.reply(req, conn, 503, verdict.error.reason, [['Retry-After', '5']])
+    }
+    if (verdict === undefined || !verdict.ok) {
+      const code = verdict === undefined ? 'malformed' : verdict.error.code
+      const reason = verdict === undefined ? 'Request-URI is not a number' : verdict.error.reason
+      this.ctx.counters.ticketsRefused[code] = (this.ctx.counters.ticketsRefused[code] ?? 0) + 1
+      const w = r === undefined || now - r.windowStart >= 60_000 ? { count: 0, windowStart: now } : r
+      w.count++
+      this.refusals.set(source, w)
+      if (this.refusals.size > 50_000) this.refusals.clear()
+      this.ctx.scanners.noteRefusal(source, now)
+      this.ctx.emit({ type: 'ticket-checked', ok: false, code, reason, source, called })
+      return this.ctx.core.reply(req, conn, 403, reason)
+    }
+    this.ctx.counters.ticketsAccepted++
+    const { callerNumber: caller, callerUri, callingDomain } = verdict.value
+    // The ticket and the assertion have done their work here; the callee's phone has no use for them. It is told
+    // who calls as the calling node vouched for it (never a P-Asserted-Identity the caller wrote), and the path,
+    // to show "IME" (a header it may use; nothing trusts it).
+    req.headers.remove('X-IME-Ticket')
+    req.headers.remove('Identity')
+    req.headers.remove('P-Asserted-Identity')
+    const asserted = caller !== undefined ? `sip:${caller}@${callingDomain}` : callerUri
+    if (asserted !== undefined) req.headers.add('P-Asserted-Identity', `<${asserted}>`)
+    req.headers.remove('X-IME-Path')
+    req.headers.add('X-IME-Path', 'ime')
+    this.ctx.emit({ type: 'ticket-checked', ok: true, called, callingDomain, source })
+    const user = this.ctx.config.directory.userByNumber(called!)
+    if (user === undefined) return this.ctx.core.reply(req, conn, 404, 'No such number here')
+    this.routing.forkToUser(req, conn, user, 'ime', { direction: 'inbound', caller, called: called! })
+  }
+}

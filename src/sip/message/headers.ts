@@ -1,0 +1,312 @@
+/**
+ * The header fields of one message, in order, as the parser found them (folded lines joined, compact names
+ * expanded). Names compare case-insensitively; values are kept as text and taken apart only when asked
+ * (header-values.ts), with the result cached until the next change. Every value that goes in is checked for
+ * CR, LF and other control characters, so no caller can inject a header line.
+ */
+import { err, ok, type Result } from '../../core/result.js'
+import { MAX_VALUES_PER_HEADER } from './constants.js'
+import { isToken, shown } from './scan.js'
+
+/** Compact forms (RFC 3261 section 7.3.3 and the IANA registry) to full names. */
+const COMPACT: Record<string, string> = {
+  a: 'Accept-Contact',
+  b: 'Referred-By',
+  c: 'Content-Type',
+  d: 'Request-Disposition',
+  e: 'Content-Encoding',
+  f: 'From',
+  i: 'Call-ID',
+  j: 'Reject-Contact',
+  k: 'Supported',
+  l: 'Content-Length',
+  m: 'Contact',
+  n: 'Identity-Info',
+  o: 'Event',
+  r: 'Refer-To',
+  s: 'Subject',
+  t: 'To',
+  u: 'Allow-Events',
+  v: 'Via',
+  x: 'Session-Expires',
+  y: 'Identity',
+}
+
+/** Full names whose usual spelling is not plain Title-Case, plus the common ones, so output looks familiar. */
+const KNOWN = [
+  'Accept',
+  'Accept-Encoding',
+  'Accept-Language',
+  'Alert-Info',
+  'Allow',
+  'Authentication-Info',
+  'Authorization',
+  'Call-ID',
+  'Call-Info',
+  'Contact',
+  'Content-Disposition',
+  'Content-Language',
+  'Content-Length',
+  'CSeq',
+  'Date',
+  'Error-Info',
+  'Expires',
+  'In-Reply-To',
+  'Max-Forwards',
+  'MIME-Version',
+  'Min-Expires',
+  'Organization',
+  'P-Asserted-Identity',
+  'Path',
+  'Priority',
+  'Proxy-Authenticate',
+  'Proxy-Authorization',
+  'Proxy-Require',
+  'RAck',
+  'Record-Route',
+  'Reply-To',
+  'Require',
+  'Retry-After',
+  'Route',
+  'RSeq',
+  'Server',
+  'Timestamp',
+  'Unsupported',
+  'User-Agent',
+  'Warning',
+  'WWW-Authenticate',
+  'X-IME-Ticket',
+  ...Object.values(COMPACT),
+]
+
+const CANONICAL = new Map<string, string>()
+for (const name of KNOWN) CANONICAL.set(name.toLowerCase(), name)
+for (const [short, full] of Object.entries(COMPACT)) CANONICAL.set(short, full)
+
+/** The spelling a header is written with: the full name for a compact or known one, else as given. */
+export function canonicalName(name: string): string {
+  return CANONICAL.get(name.toLowerCase()) ?? name
+}
+
+/** Lower-cased full name: the key names compare by. */
+function keyOf(name: string): string {
+  const c = CANONICAL.get(name.toLowerCase())
+  return (c ?? name).toLowerCase()
+}
+
+/**
+ * Why a header value may not be written as is, or undefined if it may: no CR or LF anywhere (no header
+ * injection), and no other control character except HTAB or one escaped by a backslash (a quoted-pair).
+ */
+export function headerValueProblem(value: string): string | undefined {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (((c < 32 && c !== 9) || c === 127) && !(c !== 13 && c !== 10 && value.charCodeAt(i - 1) === 92)) {
+      const what = c === 13 ? 'CR' : c === 10 ? 'LF' : `control character 0x${c.toString(16).padStart(2, '0')}`
+      return `contains ${what}`
+    }
+  }
+  if (value !== value.trim()) return 'has leading or trailing whitespace'
+  return undefined
+}
+
+/**
+ * Splits a header value at commas that are outside quoted strings and outside <...>, trimming each element:
+ * `"Doe, John" <sip:a@b;x=1,2>, <sip:c@d>` gives two elements.
+ */
+export function splitList(value: string, what = 'header'): Result<string[]> {
+  const out: string[] = []
+  let start = 0
+  let inQuote = false
+  let inAngle = false
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (inQuote) {
+      if (c === 92) i++
+      else if (c === 34) inQuote = false
+    } else if (c === 34) inQuote = true
+    else if (c === 60) inAngle = true
+    else if (c === 62) inAngle = false
+    else if (c === 44 && !inAngle) {
+      out.push(value.slice(start, i).trim())
+      start = i + 1
+      if (out.length >= MAX_VALUES_PER_HEADER) return err(`${what} has more than ${MAX_VALUES_PER_HEADER} values`)
+    }
+  }
+  if (inQuote) return err(`${what} has an unterminated quoted string: ${shown(value)}`)
+  if (inAngle) return err(`${what} has "<" without ">": ${shown(value)}`)
+  out.push(value.slice(start).trim())
+  for (const element of out) if (element === '') return err(`${what} has an empty element: ${shown(value)}`)
+  return ok(out)
+}
+
+export interface HeaderField {
+  readonly name: string
+  readonly value: string
+}
+
+export class SipHeaders {
+  private readonly names: string[] = []
+  private readonly keys: string[] = []
+  private readonly vals: string[] = []
+  private readonly parsed = new Map<string, unknown>()
+
+  /** Builds headers from trusted pairs (the parser's, already checked); use add() for anything else. */
+  static fromFields(fields: Iterable<HeaderField>): Result<SipHeaders> {
+    const h = new SipHeaders()
+    for (const f of fields) {
+      const r = h.add(f.name, f.value)
+      if (!r.ok) return r
+    }
+    return ok(h)
+  }
+
+  /** @internal For the parser: appends a field whose name and value it has already checked. */
+  appendChecked(name: string, value: string): void {
+    this.names.push(canonicalName(name))
+    this.keys.push(keyOf(name))
+    this.vals.push(value)
+  }
+
+  get size(): number {
+    return this.names.length
+  }
+
+  has(name: string): boolean {
+    return this.keys.includes(keyOf(name))
+  }
+
+  /** The first field's value, as written (folding undone). */
+  get(name: string): string | undefined {
+    const i = this.keys.indexOf(keyOf(name))
+    return i < 0 ? undefined : this.vals[i]
+  }
+
+  /** Every field's value with this name, in order (one per header line). */
+  getAll(name: string): string[] {
+    const key = keyOf(name)
+    const out: string[] = []
+    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] === key) out.push(this.vals[i] ?? '')
+    return out
+  }
+
+  /** Every element of a comma-list header across all its lines, in order (Via, Route, Contact, Allow...). */
+  values(name: string): Result<string[]> {
+    return this.cached(`values:${keyOf(name)}`, () => {
+      const out: string[] = []
+      for (const line of this.getAll(name)) {
+        const parts = splitList(line, canonicalName(name))
+        if (!parts.ok) return parts
+        out.push(...parts.value)
+        if (out.length > MAX_VALUES_PER_HEADER)
+          return err(`${canonicalName(name)} has more than ${MAX_VALUES_PER_HEADER} values`)
+      }
+      return ok(out)
+    })
+  }
+
+  /** Fields in order, with names spelled canonically. */
+  *fields(): IterableIterator<HeaderField> {
+    for (let i = 0; i < this.names.length; i++) yield { name: this.names[i] ?? '', value: this.vals[i] ?? '' }
+  }
+
+  /** Appends a field at the bottom. */
+  add(name: string, value: string): Result<void> {
+    const bad = this.check(name, value)
+    if (bad !== undefined) return err(bad)
+    this.appendChecked(name, value)
+    this.changed()
+    return ok(undefined)
+  }
+
+  /** Inserts a field above every other field of this name (a new top Via, Record-Route or Route). */
+  prepend(name: string, value: string): Result<void> {
+    const bad = this.check(name, value)
+    if (bad !== undefined) return err(bad)
+    const key = keyOf(name)
+    let at = this.keys.indexOf(key)
+    if (at < 0) at = this.names.length
+    this.names.splice(at, 0, canonicalName(name))
+    this.keys.splice(at, 0, key)
+    this.vals.splice(at, 0, value)
+    this.changed()
+    return ok(undefined)
+  }
+
+  /** Replaces every field of this name with one, where the first was (or at the bottom). */
+  set(name: string, value: string): Result<void> {
+    const bad = this.check(name, value)
+    if (bad !== undefined) return err(bad)
+    const key = keyOf(name)
+    const at = this.keys.indexOf(key)
+    if (at < 0) return this.add(name, value)
+    this.vals[at] = value
+    this.names[at] = canonicalName(name)
+    for (let i = this.keys.length - 1; i > at; i--) if (this.keys[i] === key) this.removeAt(i)
+    this.changed()
+    return ok(undefined)
+  }
+
+  /** Removes every field of this name; returns how many were removed. */
+  remove(name: string): number {
+    const key = keyOf(name)
+    let n = 0
+    for (let i = this.keys.length - 1; i >= 0; i--) {
+      if (this.keys[i] === key) {
+        this.removeAt(i)
+        n++
+      }
+    }
+    if (n > 0) this.changed()
+    return n
+  }
+
+  /**
+   * Removes the first element of a comma-list header (the top Via on a response, the top Route a proxy
+   * consumed), even when it shares a line with others; returns it, or undefined if there is none.
+   */
+  removeFirstValue(name: string): Result<string | undefined> {
+    const key = keyOf(name)
+    const at = this.keys.indexOf(key)
+    if (at < 0) return ok(undefined)
+    const parts = splitList(this.vals[at] ?? '', canonicalName(name))
+    if (!parts.ok) return parts
+    const [first, ...others] = parts.value
+    if (others.length === 0) this.removeAt(at)
+    else this.vals[at] = others.join(', ')
+    this.changed()
+    return ok(first)
+  }
+
+  clone(): SipHeaders {
+    const h = new SipHeaders()
+    h.names.push(...this.names)
+    h.keys.push(...this.keys)
+    h.vals.push(...this.vals)
+    return h
+  }
+
+  /** A structure parsed from these headers, computed on first use and kept until the headers change. */
+  cached<T>(key: string, compute: () => T): T {
+    if (this.parsed.has(key)) return this.parsed.get(key) as T
+    const value = compute()
+    this.parsed.set(key, value)
+    return value
+  }
+
+  private removeAt(i: number): void {
+    this.names.splice(i, 1)
+    this.keys.splice(i, 1)
+    this.vals.splice(i, 1)
+  }
+
+  private changed(): void {
+    if (this.parsed.size > 0) this.parsed.clear()
+  }
+
+  private check(name: string, value: string): string | undefined {
+    if (!isToken(name)) return `header name ${shown(name)} is not a token`
+    const problem = headerValueProblem(value)
+    return problem === undefined ? undefined : `${canonicalName(name)} value ${shown(value)} ${problem}`
+  }
+}

@@ -1,0 +1,470 @@
+/**
+ * A transaction-stateful SIP proxy core (RFC 3261 section 16), shared by the enterprise call agent and the PSTN
+ * gateway, and a user of the transaction layer: each request it forwards has a server transaction upstream and a
+ * client transaction per branch downstream. The owner decides where an initial request goes (a policy); the
+ * core forwards it: parallel forking within a group of targets, serial failover between groups, Record-Route,
+ * CANCEL, best-response selection, Timer C. In-dialog requests follow the Record-Route this core wrote: its URI
+ * carries the two connections of the dialog and the caller's tag under an HMAC (route-token.ts), so a BYE from
+ * either side goes down the right flow (a browser's WebSocket cannot be dialled).
+ */
+import {
+  addRecordRoute,
+  addVia,
+  branch as branchOf,
+  fromTag as fromTagOf,
+  newBranch,
+  newTag,
+  responseTo,
+  type SipRequest,
+  type SipResponse,
+} from '../message/index.js'
+import {
+  cancelOf,
+  systemTimers,
+  TransactionLayer,
+  type ClientTransaction,
+  type ServerTransaction,
+  type TimerHandle,
+  type TimerSource,
+  type TransactionConnection,
+} from '../transaction/index.js'
+import type { SipConnection } from '../transport/index.js'
+import { addressOf, cloneRequest, cloneResponse } from './address.js'
+import type { ForwardOptions, ForwardTarget, ProxyCoreConfig } from './types.js'
+import { isBetterResponse } from './response-choice.js'
+import { DialogRouting } from './dialog-routing.js'
+import { RouteTokens } from './route-token.js'
+
+export type { ForwardOptions, ForwardTarget, ProxyCoreConfig } from './types.js'
+
+/** Timer C (section 16.6 step 11): an INVITE ringing this long without an answer is cancelled (ms). */
+const INVITE_RING_TIMEOUT_MS = 180_000
+/** How long a call whose fork answered waits for its other forks' answers (their 2xx go upstream too) (ms). */
+const FORK_LINGER_MS = 32_000
+
+/** One forwarded copy of a request: the core's record of its client transaction (section 16.6). */
+interface Branch {
+  /** The forwarding it belongs to, until that is done (a transaction lingering after it then holds nothing). */
+  forwarding: Forwarding | undefined
+  readonly label: string | undefined
+  txn: ClientTransaction | undefined
+  conn: TransactionConnection | undefined
+  provisional: boolean
+  final: SipResponse | undefined
+  cancelPending: boolean
+  cancelSent: boolean
+  /** The answer timeout, then Timer C. */
+  timer: TimerHandle | undefined
+}
+
+/** A request being forwarded: its server transaction and its branches (the response context of section 16.7). */
+interface Forwarding {
+  readonly request: SipRequest
+  readonly conn: SipConnection
+  readonly server: ServerTransaction
+  readonly options: ForwardOptions
+  group: number
+  branches: Branch[]
+  best: SipResponse | undefined
+  lastLabel: string | undefined
+  answered: boolean
+  finalSent: boolean
+  cancelled: boolean
+  pendingDials: number
+  linger: TimerHandle | undefined
+}
+
+export class SipProxyCore {
+  readonly transactions: TransactionLayer
+  private readonly timers: TimerSource
+  private readonly forwarding = new Map<ServerTransaction, Forwarding>()
+  readonly tokens: RouteTokens
+  /** Responses this core made up, with the local error behind each (never sent). */
+  private readonly local = new WeakMap<SipResponse, string | undefined>()
+  private readonly dialogs: DialogRouting
+
+  constructor(private readonly config: ProxyCoreConfig) {
+    this.timers = config.timers ?? systemTimers
+    this.transactions = new TransactionLayer(this.timers)
+    this.tokens = new RouteTokens(config.routeSecret)
+    this.dialogs = new DialogRouting({
+      hub: config.hub,
+      tokens: this.tokens,
+      reply: (req, conn, status, reason) => this.reply(req, conn, status, reason),
+      forward: (req, conn, options) => this.forward(req, conn, options),
+      forwardStateless: (req, target) => this.forwardStateless(req, target),
+      ...(config.onInDialog !== undefined && { onInDialog: config.onInDialog }),
+    })
+  }
+
+  stop(): void {
+    for (const f of this.forwarding.values()) this.release(f)
+    this.forwarding.clear()
+    this.transactions.stop()
+  }
+
+  /** Requests being forwarded now. */
+  get transactionCount(): number {
+    return this.forwarding.size
+  }
+
+  /** The connection the transactions use: the owner's delay (if any) in front of the real one. */
+  private viaDelay(conn: SipConnection): TransactionConnection {
+    const delayMs = this.config.delayMs
+    if (delayMs === undefined) return conn
+    return {
+      transport: conn.transport,
+      send: (m) => {
+        const delay = delayMs(m)
+        if (delay <= 0) return conn.send(m)
+        this.timers.set(delay, () => conn.send(m))
+        return conn.isOpen
+      },
+    }
+  }
+
+  /** Answers a request ourselves, in its server transaction (which absorbs the ACK of a failure). */
+  reply(req: SipRequest, conn: SipConnection, status: number, reason?: string, extra?: [string, string][]): void {
+    const res = responseTo(req, status, reason, { toTag: newTag() })
+    if (!res.ok) return
+    for (const [n, v] of extra ?? []) res.value.headers.add(n, v)
+    this.transactions.answer(req, conn, res.value)
+  }
+
+  /**
+   * True when a server transaction took the request (a retransmission, answered again over UDP, or the ACK of a
+   * failure): it goes no further.
+   */
+  absorbs(req: SipRequest): boolean {
+    return this.transactions.match(req) === 'absorbed'
+  }
+
+  // ---- initial requests ----------------------------------------------------------------------------------------
+
+  /** Forwards a request the owner has accepted (Max-Forwards already checked) to the policy's targets. */
+  forward(req: SipRequest, conn: SipConnection, options: ForwardOptions): void {
+    if (branchOf(req) === undefined) return this.reply(req, conn, 400, 'Missing Via branch')
+    const server = this.transactions.serve(req, this.viaDelay(conn))
+    if (!server.ok) return this.reply(req, conn, 400, server.error)
+    if (this.forwarding.has(server.value) || server.value.lastResponse !== undefined) return
+    const f: Forwarding = {
+      request: req,
+      conn,
+      server: server.value,
+      options,
+      group: -1,
+      branches: [],
+      best: undefined,
+      lastLabel: undefined,
+      answered: false,
+      finalSent: false,
+      cancelled: false,
+      pendingDials: 0,
+      linger: undefined,
+    }
+    this.forwarding.set(f.server, f)
+    if (req.method === 'INVITE') {
+      const trying = responseTo(req, 100, 'Trying')
+      if (trying.ok) f.server.respond(trying.value)
+    }
+    this.nextGroup(f)
+  }
+
+  private nextGroup(f: Forwarding): void {
+    f.group++
+    const group = f.options.groups[f.group]
+    if (group === undefined || group.length === 0 || f.cancelled) {
+      return this.finish(f, f.best ?? this.synth(f.request, f.cancelled ? 487 : 480))
+    }
+    f.best = undefined
+    f.pendingDials = group.length
+    for (const target of group) void this.startBranch(f, target, f.group)
+  }
+
+  private async startBranch(f: Forwarding, target: ForwardTarget, group: number): Promise<void> {
+    let conn: SipConnection
+    try {
+      conn = await this.connectionFor(target)
+    } catch (e) {
+      f.pendingDials--
+      return this.branchFailed(f, group, this.synth(f.request, 503, 'Unreachable', (e as Error).message), target.label)
+    }
+    f.pendingDials--
+    if (f.group !== group || f.finalSent || f.cancelled) {
+      if (f.cancelled && !f.finalSent) this.groupMaybeDone(f)
+      return
+    }
+    const req = cloneRequest(f.request, target.uri)
+    if (f.options.recordRoute) {
+      const token = this.tokens.issue({ a: f.conn.id, b: conn.id, tag: fromTagOf(f.request) ?? '' })
+      // The caller's side names the listener it came in on; the callee's side the one for the transport (and
+      // face) it is reached on. When they differ, both go in (double Record-Route, RFC 5658): the callee uses the
+      // top one, the caller the bottom one.
+      const inbound = this.config.recordRouteUri(f.conn.face, f.conn.transport)
+      const outbound = this.config.recordRouteUri(conn.face === 'outbound' ? f.conn.face : conn.face, conn.transport)
+      addRecordRoute(req, `${inbound};ime=${token}`)
+      if (outbound !== inbound) addRecordRoute(req, `${outbound};ime=${token}`)
+    }
+    // rport (RFC 3581): a UA that answers over a new connection to the Via rather than on this one (belle-sip,
+    // Linphone's stack, does) finds this connection again by the port it came from.
+    const branch = newBranch()
+    addVia(req, {
+      transport: conn.transport,
+      host: 'ime.invalid',
+      port: undefined,
+      params: [
+        { name: 'branch', value: branch },
+        { name: 'rport', value: undefined },
+      ],
+    })
+    for (const [n, v] of target.headers ?? []) req.headers.add(n, v)
+    const b: Branch = {
+      forwarding: f,
+      label: target.label,
+      txn: undefined,
+      conn: this.viaDelay(conn),
+      provisional: false,
+      final: undefined,
+      cancelPending: false,
+      cancelSent: false,
+      timer: undefined,
+    }
+    f.branches.push(b)
+    if (target.answerTimeoutMs !== undefined) {
+      b.timer = this.timers.set(target.answerTimeoutMs, () => this.branchTimeout(f, b))
+    }
+    // The callbacks reach the forwarding through the branch: once it is done, a late answer finds nothing.
+    const txn = this.transactions.send(
+      req,
+      b.conn!,
+      {
+        onProvisional: (res) => b.forwarding && this.onProvisional(b.forwarding, b, res),
+        onFinal: (res) => b.forwarding && this.onBranchFinal(b.forwarding, b, stripVia(res)),
+        // Timer B or F: the RFC's 408 (section 16.7 step 2 says a proxy acts as if it got one).
+        onTimeout: () => {
+          const g = b.forwarding
+          if (g !== undefined) this.onBranchFinal(g, b, this.synth(g.request, 408, 'No answer in time'))
+        },
+        onTransportError: () => {
+          const g = b.forwarding
+          if (g === undefined) return
+          this.onBranchFinal(g, b, this.synth(g.request, 503, 'Unreachable', 'the connection refused the request'))
+        },
+      },
+      branch,
+    )
+    if (!txn.ok) return this.onBranchFinal(f, b, this.synth(f.request, 500, undefined, txn.error))
+    if (b.final === undefined) b.txn = txn.value
+  }
+
+  /** The owner's answer timeout (no response at all) or Timer C (ringing too long). */
+  private branchTimeout(f: Forwarding, b: Branch): void {
+    b.timer = undefined
+    if (b.final !== undefined) return
+    // A ringing INVITE is cancelled; its transaction stays to acknowledge the 487. Otherwise it is abandoned.
+    if (b.provisional && f.request.method === 'INVITE') this.sendCancel(b)
+    else b.txn?.terminate()
+    this.onBranchFinal(f, b, this.synth(f.request, 408, 'No answer in time'))
+  }
+
+  /**
+   * A response the core makes up for a branch (unreachable, no answer in time) or a transaction. Its reason phrase
+   * is generic: it may go to another enterprise, and local error text (host names, resolver errors) stays here,
+   * in `detail`, for the owner's logs.
+   */
+  private synth(req: SipRequest, status: number, reason?: string, detail?: string): SipResponse {
+    const r = responseTo(req, status, reason, { toTag: newTag() })
+    if (!r.ok) throw new Error(r.error)
+    this.local.set(r.value, detail)
+    return r.value
+  }
+
+  /** Whether `res` should replace the transaction's best final response so far (RFC 3261 section 16.7). */
+  private better(res: SipResponse, best: SipResponse | undefined): boolean {
+    return isBetterResponse(
+      { status: res.status, local: this.local.has(res) },
+      best === undefined ? undefined : { status: best.status, local: this.local.has(best) },
+    )
+  }
+
+  private branchFailed(f: Forwarding, group: number, res: SipResponse, label: string | undefined): void {
+    if (f.group !== group || f.finalSent) return
+    if (!f.cancelled && this.better(res, f.best)) f.best = res
+    f.lastLabel = label
+    this.groupMaybeDone(f)
+  }
+
+  private groupMaybeDone(f: Forwarding): void {
+    if (f.finalSent || f.pendingDials > 0) return
+    if (f.branches.some((b) => b.final === undefined)) return
+    if (f.answered) return this.cleanup(f)
+    const best = f.best ?? this.synth(f.request, 480)
+    const label = f.branches.at(-1)?.label ?? f.lastLabel
+    const hasNext = f.group + 1 < f.options.groups.length
+    if (!f.cancelled && hasNext && (f.options.failover?.(best, label) ?? false)) {
+      f.options.onFailover?.(best, label, f.options.groups[f.group + 1]?.[0]?.label, this.local.get(best))
+      this.release(f)
+      f.branches = []
+      return this.nextGroup(f)
+    }
+    this.finish(f, best)
+  }
+
+  private finish(f: Forwarding, res: SipResponse): void {
+    if (f.finalSent) return
+    f.finalSent = true
+    this.upstream(f, res, f.branches.at(-1)?.label)
+    this.cleanup(f)
+  }
+
+  /** Stops the core's timers of a forwarding and abandons its branches still waiting (their answers are dropped). */
+  private release(f: Forwarding): void {
+    this.timers.clear(f.linger)
+    for (const b of f.branches) {
+      this.timers.clear(b.timer)
+      b.timer = undefined
+      // A branch still waiting is abandoned, unless it was cancelled: its transaction then acknowledges the 487.
+      if (b.final === undefined && !b.cancelSent) b.txn?.terminate()
+    }
+  }
+
+  private cleanup(f: Forwarding): void {
+    this.release(f)
+    // A branch's transaction may linger (Accepted, Completed): what it keeps reachable is the branch, now empty.
+    for (const b of f.branches) {
+      b.forwarding = undefined
+      b.final = undefined
+      b.txn = undefined
+      b.conn = undefined
+    }
+    this.forwarding.delete(f.server)
+  }
+
+  private upstream(f: Forwarding, res: SipResponse, label: string | undefined): void {
+    f.options.onResponse?.(res, label)
+    f.server.respond(res)
+  }
+
+  // ---- responses -----------------------------------------------------------------------------------------------
+
+  /** A response from downstream: to its client transaction, or dropped (section 16.7 step 2, a stateful proxy). */
+  onResponse(res: SipResponse): void {
+    this.transactions.receive(res)
+  }
+
+  private onProvisional(f: Forwarding, b: Branch, res: SipResponse): void {
+    if (res.status === 100 || b.final !== undefined) return
+    b.provisional = true
+    if (f.request.method === 'INVITE') {
+      this.timers.clear(b.timer)
+      b.timer = this.timers.set(INVITE_RING_TIMEOUT_MS, () => this.branchTimeout(f, b))
+    }
+    if (b.cancelPending) this.sendCancel(b)
+    if (!f.finalSent && !f.cancelled) this.upstream(f, stripVia(res), b.label)
+  }
+
+  private onBranchFinal(f: Forwarding, b: Branch, out: SipResponse): void {
+    if (b.final !== undefined && out.status >= 300) return
+    const first = b.final === undefined
+    b.final = out
+    this.timers.clear(b.timer)
+    b.timer = undefined
+    if (out.status < 300) {
+      // Every 2xx goes upstream (RFC 3261 16.7 step 5); the other branches are cancelled.
+      f.answered = true
+      this.upstream(f, out, b.label)
+      f.finalSent = true
+      for (const other of f.branches) if (other !== b && other.final === undefined) this.sendCancel(other)
+      // Once every branch has answered the forwarding is done; otherwise it waits a while for the other forks'
+      // answers (their 2xx too go upstream).
+      if (f.branches.every((x) => x.final !== undefined)) this.cleanup(f)
+      else if (first && f.linger === undefined) f.linger = this.timers.set(FORK_LINGER_MS, () => this.cleanup(f))
+      return
+    }
+    if (f.finalSent) return this.groupMaybeDone(f)
+    if (!f.cancelled && this.better(out, f.best)) f.best = out
+    this.groupMaybeDone(f)
+  }
+
+  /** CANCELs a branch (section 16.10): at once if it has rung, else as soon as it does (section 9.1). */
+  private sendCancel(b: Branch): void {
+    if (b.cancelSent || b.txn === undefined || b.conn === undefined) return
+    if (!b.provisional) {
+      b.cancelPending = true
+      return
+    }
+    const invite = b.txn.request
+    if (invite === undefined) return // answered meanwhile: nothing to cancel
+    b.cancelPending = false
+    b.cancelSent = true
+    this.transactions.send(cancelOf(invite), b.conn, { onFinal: () => {} })
+  }
+
+  /** An upstream CANCEL: 200 to it, CANCEL to every pending branch; the INVITE then ends with 487. */
+  onCancel(req: SipRequest, conn: SipConnection): void {
+    const invite = this.transactions.inviteFor(req)
+    const f = invite === undefined ? undefined : this.forwarding.get(invite)
+    if (f === undefined) return this.reply(req, conn, 481)
+    const ok = responseTo(req, 200)
+    if (ok.ok) this.transactions.answer(req, conn, ok.value)
+    if (f.finalSent) return
+    f.cancelled = true
+    f.best = this.synth(f.request, 487)
+    let pending = false
+    for (const b of f.branches) {
+      if (b.final !== undefined) continue
+      pending = true
+      this.sendCancel(b)
+    }
+    if (!pending) this.groupMaybeDone(f)
+  }
+
+  // ---- in-dialog requests --------------------------------------------------------------------------------------
+
+  /** Whether a request is in a dialog we record-routed (its top Route is ours with a valid token). */
+  isOurDialog(req: SipRequest): boolean {
+    return this.tokens.read(req) !== undefined
+  }
+
+  /**
+   * Routes an in-dialog request along our Record-Route: down the other connection of the dialog, or, if it has
+   * gone, to the next Route or the Request-URI via `resolve` (e.g. a registered contact's current flow).
+   */
+  inDialog(req: SipRequest, conn: SipConnection, resolve: (uri: string) => ForwardTarget | undefined): void {
+    this.dialogs.route(req, conn, resolve)
+  }
+
+  private async connectionFor(target: ForwardTarget): Promise<SipConnection> {
+    if (target.connection !== undefined && target.connection.isOpen) return target.connection
+    const address = target.address ?? addressOf(target.uri)
+    if (address === undefined) throw new Error(`cannot reach ${target.uri}`)
+    return this.config.hub.connect(address, Math.min(this.config.connectTimeoutMs, target.answerTimeoutMs ?? Infinity))
+  }
+
+  async forwardStateless(req: SipRequest, target: ForwardTarget): Promise<void> {
+    let conn: SipConnection
+    try {
+      conn = await this.connectionFor(target)
+    } catch {
+      return
+    }
+    const out = cloneRequest(req, target.uri)
+    addVia(out, {
+      transport: conn.transport,
+      host: 'ime.invalid',
+      port: undefined,
+      params: [
+        { name: 'branch', value: newBranch() },
+        { name: 'rport', value: undefined },
+      ],
+    })
+    this.viaDelay(conn).send(out)
+  }
+}
+
+/** A downstream response as it goes upstream: a copy without our Via (section 16.7 step 3). */
+function stripVia(res: SipResponse): SipResponse {
+  const out = cloneResponse(res)
+  out.headers.removeFirstValue('Via')
+  return out
+}

@@ -1,0 +1,61 @@
+/** What the proxy core's owner gives it: where a request goes, and the core's configuration. */
+import type { SipMessage, SipRequest, SipResponse } from '../message/index.js'
+import type { TimerSource } from '../transaction/index.js'
+import type { SipConnection, SipTarget, SipTransportHub, SipTransportName } from '../transport/index.js'
+
+export interface ForwardTarget {
+  /** The Request-URI to send. */
+  readonly uri: string
+  /** Send down this connection (a registered flow) ... */
+  readonly connection?: SipConnection
+  /** ... or open (or reuse) a connection to this address. */
+  readonly address?: SipTarget
+  /** Header fields to add to this branch (e.g. X-IME-Ticket). */
+  readonly headers?: readonly (readonly [string, string])[]
+  /** Give up on this branch when it has not answered at all within this time (ms), e.g. an IME route's 2 s. */
+  readonly answerTimeoutMs?: number
+  /** A label the owner's callbacks get back (e.g. 'ime', 'pstn'). */
+  readonly label?: string
+}
+
+export interface ForwardOptions {
+  /** Groups tried in turn; the targets of one group are forked in parallel. */
+  readonly groups: readonly (readonly ForwardTarget[])[]
+  readonly recordRoute: boolean
+  /** Whether a group's best final response should make the core try the next group (default: never). */
+  readonly failover?: (best: SipResponse, label: string | undefined) => boolean
+  /** Every response forwarded upstream (after the core's own checks), with the branch's label. */
+  readonly onResponse?: (res: SipResponse, label: string | undefined) => void
+  /**
+   * Called when the core moves on to another group, with the response that made it; `detail` is the local error
+   * behind a response the core made up (e.g. the connection error of an unreachable route), for logs only.
+   */
+  readonly onFailover?: (
+    best: SipResponse,
+    from: string | undefined,
+    to: string | undefined,
+    detail: string | undefined,
+  ) => void
+}
+
+export interface ProxyCoreConfig {
+  readonly hub: SipTransportHub
+  /** Drives the transactions' timers and the core's own (Timer C, answer timeouts); real timers by default. */
+  readonly timers?: TimerSource
+  /**
+   * Our URI on a face for a transport, for Record-Route (e.g. sip:127.0.0.1:5070;transport=tcp;lr): the listener
+   * of that face and transport, so each side of a dialog gets a Record-Route it can use.
+   */
+  readonly recordRouteUri: (face: string, transport: SipTransportName) => string
+  /** How long to wait for a TCP/WebSocket connection (ms). */
+  readonly connectTimeoutMs: number
+  /** In-dialog requests (BYE, re-INVITE, ACK...) as they pass, for call records. */
+  readonly onInDialog?: (req: SipRequest, from: SipConnection) => void
+  /** Delay before forwarding each message (the PSTN gateway's setup delay); 0 by default. */
+  readonly delayMs?: (m: SipMessage) => number
+  /**
+   * The key of the Record-Route flow tokens (32 bytes). Kept across restarts, a call's BYE still finds its way
+   * after the proxy restarted; random per start by default.
+   */
+  readonly routeSecret?: Uint8Array
+}

@@ -1,0 +1,304 @@
+/**
+ * SIP transports on real sockets: TCP and TLS (RFC 3261 section 18, framed by Content-Length) and WebSocket and
+ * secure WebSocket (RFC 7118, subprotocol `sip`, one message per frame). Listeners accept connections; the hub
+ * also opens outbound connections and reuses them per destination. Every connection, whichever way it was
+ * opened, delivers what it reads to one handler with the connection it came on, so responses and in-dialog
+ * requests can be sent back on the same flow (browsers cannot be connected to; RFC 5626's idea).
+ */
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import { connect as netConnect, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
+import { createSocket, type RemoteInfo } from 'node:dgram'
+import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls'
+import { WebSocket, WebSocketServer } from 'ws'
+import { MAX_MESSAGE_BYTES } from '../message/constants.js'
+import { parseMessage } from '../message/parser.js'
+import {
+  answerParseError,
+  MAX_UDP_PEERS,
+  StreamConnection,
+  UDP_PEER_IDLE_MS,
+  UdpPeer,
+  WsConnection,
+  type ListenOptions,
+  type MessageHandler,
+  type SipConnection,
+  type SipListener,
+  type SipTarget,
+  type SipTransportName,
+} from './connections.js'
+
+export type {
+  ListenOptions,
+  MessageHandler,
+  SipConnection,
+  SipListener,
+  SipTarget,
+  SipTransportName,
+  TlsFiles,
+} from './connections.js'
+
+/** Connections a listener keeps at most; more are refused at accept. */
+const MAX_CONNECTIONS_PER_LISTENER = 10_000
+
+/** Owns every connection of one SIP endpoint: its listeners and its outbound pool. */
+export class SipTransportHub {
+  private readonly connections = new Map<string, SipConnection>()
+  private readonly outbound = new Map<string, Promise<SipConnection>>()
+  private readonly listeners = new Set<SipListener>()
+  private readonly closeWatchers = new Set<(c: SipConnection) => void>()
+
+  constructor(
+    private readonly onMessage: MessageHandler,
+    /** How outbound TLS/WSS connections check the server: certificates are verified unless told otherwise. */
+    private readonly tlsClient: { ca?: string | Buffer; rejectUnauthorized?: boolean } = {},
+  ) {}
+
+  connection(id: string): SipConnection | undefined {
+    return this.connections.get(id)
+  }
+
+  get connectionCount(): number {
+    return this.connections.size
+  }
+
+  private track(c: SipConnection, owned?: Set<SipConnection>): SipConnection {
+    this.connections.set(c.id, c)
+    owned?.add(c)
+    return c
+  }
+
+  /** Calls `watch` with every connection that closes (accepted or opened), once each. */
+  onConnectionClosed(watch: (c: SipConnection) => void): void {
+    this.closeWatchers.add(watch)
+  }
+
+  private notifyClosed(c: SipConnection): void {
+    for (const w of this.closeWatchers) w(c)
+  }
+
+  private readonly closed = (owned?: Set<SipConnection>) => (c: SipConnection) => {
+    this.connections.delete(c.id)
+    owned?.delete(c)
+    this.notifyClosed(c)
+  }
+
+  async listenStream(options: ListenOptions): Promise<SipListener> {
+    const owned = new Set<SipConnection>()
+    const transport = options.tls === undefined ? 'TCP' : 'TLS'
+    const accept = (socket: Socket) => {
+      if (owned.size >= MAX_CONNECTIONS_PER_LISTENER) return socket.destroy()
+      this.track(new StreamConnection(transport, options.face, socket, this.onMessage, this.closed(owned)), owned)
+    }
+    const server: NetServer =
+      options.tls === undefined ? createNetServer(accept) : createTlsServer({ ...options.tls }, accept)
+    server.maxConnections = MAX_CONNECTIONS_PER_LISTENER
+    const port = await listen(server, options.host, options.port)
+    return this.listener(options, transport, port, owned, () => closeServer(server))
+  }
+
+  /**
+   * SIP over UDP (RFC 3261 section 18), for the phones, trunks and scanners that speak nothing else. Each
+   * datagram is one message; answers go to the sender's address. The transaction layer above retransmits
+   * final responses to INVITEs (Timer G) and answers retransmitted requests again (src/sip/transaction); this
+   * endpoint opens no UDP flows of its own (it forwards over TCP and WebSocket).
+   */
+  async listenDatagram(options: ListenOptions): Promise<SipListener> {
+    const owned = new Set<SipConnection>()
+    const peers = new Map<string, UdpPeer>()
+    const socket = createSocket(options.host.includes(':') ? 'udp6' : 'udp4')
+    const forget = (p: UdpPeer) => {
+      peers.delete(`${p.remoteAddress}|${p.remotePort}`)
+      this.closed(owned)(p)
+    }
+    socket.on('message', (data: Buffer, rinfo: RemoteInfo) => {
+      const key = `${rinfo.address}|${rinfo.port}`
+      let peer = peers.get(key)
+      if (peer === undefined) {
+        if (peers.size >= MAX_UDP_PEERS) return // a flood of new source addresses: drop, answer nothing
+        peer = new UdpPeer(options.face, socket, rinfo.address, rinfo.port, forget)
+        peers.set(key, peer)
+        this.track(peer, owned)
+      }
+      peer.lastSeen = Date.now()
+      if (data.length === 0 || (data.length <= 4 && data.toString('latin1').trim() === '')) return // keep-alive
+      const parsed = parseMessage(data)
+      if (parsed.ok) this.onMessage(parsed.value, peer)
+      else answerParseError(parsed.error, (m) => peer.send(m))
+    })
+    socket.on('error', () => undefined)
+    const sweep = setInterval(() => {
+      const old = Date.now() - UDP_PEER_IDLE_MS
+      for (const p of [...peers.values()]) if (p.lastSeen < old) p.close()
+    }, 60_000)
+    sweep.unref()
+    const port = await new Promise<number>((resolve, reject) => {
+      socket.once('error', reject)
+      socket.bind(options.port, options.host, () => {
+        socket.off('error', reject)
+        resolve(socket.address().port)
+      })
+    })
+    return this.listener(options, 'UDP', port, owned, async () => {
+      clearInterval(sweep)
+      await new Promise<void>((resolve) => socket.close(() => resolve()))
+    })
+  }
+
+  async listenWebSocket(options: ListenOptions): Promise<SipListener> {
+    const owned = new Set<SipConnection>()
+    const transport = options.tls === undefined ? 'WS' : 'WSS'
+    const http: HttpServer =
+      options.tls === undefined ? createHttpServer() : createHttpsServer({ ...options.tls }, undefined)
+    http.on('request', (_req, res) => {
+      res.writeHead(426, { 'content-type': 'text/plain' }).end('SIP over WebSocket: use subprotocol "sip"\n')
+    })
+    const wss = new WebSocketServer({
+      server: http,
+      maxPayload: MAX_MESSAGE_BYTES,
+      handleProtocols: (protocols) => (protocols.has('sip') ? 'sip' : false),
+      // RFC 7118 section 4: the subprotocol is required.
+      verifyClient: (info: { req: { headers: Record<string, string | string[] | undefined> } }) =>
+        String(info.req.headers['sec-websocket-protocol'] ?? '')
+          .split(',')
+          .map((p) => p.trim())
+          .includes('sip') && owned.size < MAX_CONNECTIONS_PER_LISTENER,
+    })
+    wss.on('connection', (ws, req) => {
+      const c = new WsConnection(
+        transport,
+        options.face,
+        ws,
+        req.socket.remoteAddress ?? '?',
+        req.socket.remotePort ?? 0,
+        this.onMessage,
+        this.closed(owned),
+      )
+      c.principal = options.authenticateUpgrade?.(req)
+      this.track(c, owned)
+    })
+    // ws re-emits the HTTP server's errors; with no listener there, a port in use would throw out of the
+    // emit (an uncaught exception) before listen() could reject.
+    wss.on('error', () => undefined)
+    const port = await listen(http, options.host, options.port).catch((e: unknown) => {
+      wss.close()
+      throw e
+    })
+    return this.listener(options, transport, port, owned, async () => {
+      wss.close()
+      await closeServer(http)
+    })
+  }
+
+  private listener(
+    options: ListenOptions,
+    transport: SipTransportName,
+    port: number,
+    owned: Set<SipConnection>,
+    stop: () => Promise<void>,
+  ): SipListener {
+    const l: SipListener = {
+      face: options.face,
+      transport,
+      host: options.host,
+      port,
+      close: async () => {
+        this.listeners.delete(l)
+        for (const c of [...owned]) c.close()
+        await stop()
+      },
+    }
+    this.listeners.add(l)
+    return l
+  }
+
+  /** An open connection to the target, reusing one we opened before. Rejects after timeoutMs. */
+  connect(target: SipTarget, timeoutMs: number): Promise<SipConnection> {
+    const key = `${target.transport}:${target.host}:${target.port}`
+    const existing = this.outbound.get(key)
+    if (existing !== undefined) {
+      return existing.then(
+        (c) => (c.isOpen ? c : this.dial(key, target, timeoutMs)),
+        () => this.dial(key, target, timeoutMs),
+      )
+    }
+    return this.dial(key, target, timeoutMs)
+  }
+
+  private dial(key: string, target: SipTarget, timeoutMs: number): Promise<SipConnection> {
+    const dropped = (c: SipConnection) => {
+      this.connections.delete(c.id)
+      this.notifyClosed(c)
+      void this.outbound.get(key)?.then((current) => current === c && this.outbound.delete(key))
+    }
+    const attempt = new Promise<SipConnection>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`no ${target.transport} connection to ${target.host}:${target.port} within ${timeoutMs} ms`))
+        cancel()
+      }, timeoutMs)
+      let cancel = () => {}
+      const host = target.host.replace(/^\[|\]$/g, '')
+      if (target.transport === 'WS' || target.transport === 'WSS') {
+        const scheme = target.transport === 'WS' ? 'ws' : 'wss'
+        const ws = new WebSocket(`${scheme}://${target.host}:${target.port}`, 'sip', {
+          maxPayload: MAX_MESSAGE_BYTES,
+          handshakeTimeout: timeoutMs,
+          ...this.tlsClient,
+        })
+        cancel = () => ws.terminate()
+        ws.once('open', () => {
+          clearTimeout(timer)
+          resolve(
+            this.track(
+              new WsConnection(target.transport as 'WS', 'outbound', ws, host, target.port, this.onMessage, dropped),
+            ),
+          )
+        })
+        ws.once('error', (e) => {
+          clearTimeout(timer)
+          reject(new Error(`${target.transport} connection to ${target.host}:${target.port} failed: ${e.message}`))
+        })
+      } else {
+        const socket =
+          target.transport === 'TCP'
+            ? netConnect({ host, port: target.port })
+            : tlsConnect({ host, port: target.port, ...this.tlsClient })
+        cancel = () => socket.destroy()
+        socket.once(target.transport === 'TCP' ? 'connect' : 'secureConnect', () => {
+          clearTimeout(timer)
+          resolve(
+            this.track(new StreamConnection(target.transport as 'TCP', 'outbound', socket, this.onMessage, dropped)),
+          )
+        })
+        socket.once('error', (e) => {
+          clearTimeout(timer)
+          reject(new Error(`${target.transport} connection to ${target.host}:${target.port} failed: ${e.message}`))
+        })
+      }
+    })
+    this.outbound.set(key, attempt)
+    attempt.catch(() => this.outbound.delete(key))
+    return attempt
+  }
+
+  async close(): Promise<void> {
+    for (const l of [...this.listeners]) await l.close()
+    for (const c of [...this.connections.values()]) c.close()
+    this.outbound.clear()
+  }
+}
+
+function listen(server: NetServer | HttpServer, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      const address = server.address()
+      resolve(typeof address === 'object' && address !== null ? address.port : port)
+    })
+  })
+}
+
+function closeServer(server: NetServer | HttpServer): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()))
+}
