@@ -3,7 +3,17 @@
  * user at an address after repeated failures, and takes a WebSocket signed in by the node's session as its user.
  */
 import { randomBytes } from 'node:crypto'
-import { challengeValues, NonceSource, offeredAlgorithms, readCredentials, responseMatches } from '../auth/index.js'
+import {
+  challengeValues,
+  digestUriMatches,
+  NONCE_LIFETIME_MS,
+  nonceCount,
+  NonceSource,
+  NonceUses,
+  offeredAlgorithms,
+  readCredentials,
+  responseMatches,
+} from '../auth/index.js'
 import { authValues, parseSipUri, toAddress, type SipRequest } from '../message/index.js'
 import type { SipConnection } from '../transport/index.js'
 import type { AgentContext } from './context.js'
@@ -11,15 +21,19 @@ import type { AgentContext } from './context.js'
 /** Failed digest answers per user and address before a lockout; the lockout's length (ms). */
 const AUTH_FAILURES_BEFORE_LOCKOUT = 10
 const AUTH_LOCKOUT_MS = 10 * 60_000
+/** Nonces whose use is remembered (each for its 5 min lifetime): far more than a node's phones authenticate. */
+const NONCE_USES_REMEMBERED = 100_000
 
 export class DigestGate {
   private readonly nonces: NonceSource
+  private readonly nonceUses: NonceUses
   private readonly realm: string
   private readonly authFailures = new Map<string, { count: number; until: number }>()
 
   constructor(private readonly ctx: AgentContext) {
     this.realm = ctx.config.domain
     this.nonces = new NonceSource(randomBytes(32), this.realm)
+    this.nonceUses = new NonceUses(NONCE_USES_REMEMBERED, NONCE_LIFETIME_MS, () => ctx.config.clock.now())
   }
 
   /** The authenticated user, or undefined after answering 401/407/403. Unknown users fail like wrong passwords. */
@@ -72,6 +86,10 @@ export class DigestGate {
     const c = creds.value
     // Only an algorithm this listener offers is taken (no downgrade to one the operator turned off).
     if (!algorithms.includes(c.algorithm)) return challenge()
+    // An answer computed for another Request-URI (captured from another request) authenticates nothing here.
+    if (!digestUriMatches(c.uri, req.uri)) {
+      return this.ctx.core.reply(req, conn, 400, 'Digest uri does not match the Request-URI')
+    }
     const lockKey = `${c.user}|${conn.remoteAddress}`
     const lock = this.authFailures.get(lockKey)
     if (lock !== undefined && lock.until > now) {
@@ -94,6 +112,14 @@ export class DigestGate {
       return challenge()
     }
     if (nonce === 'stale') return challenge(true)
+    // Each answer once: a nonce count that does not grow (or a second use without qop) is a replay; the client is
+    // challenged afresh, which a real phone answers at once and a replayer cannot.
+    const use = this.nonceUses.use(c.nonce, this.nonces.issuedAt(c.nonce)!, nonceCount(c.nc))
+    if (use !== 'accepted') {
+      if (use === 'replayed')
+        this.ctx.emit({ type: 'auth-failed', user: c.user, source: conn.remoteAddress, replay: true })
+      return challenge(true)
+    }
     this.authFailures.delete(lockKey)
     return this.ctx.config.directory.user(c.user)
   }

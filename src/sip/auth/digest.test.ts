@@ -28,3 +28,36 @@ describe('the digest algorithms a listener offers', () => {
     expect(parsed.every((p) => p.ok && p.value.params.get('stale') === 'true')).toBe(true)
   })
 })
+
+describe('digest answers are good once', () => {
+  it('counts each nonce up, takes an answer without qop once, and never re-opens a forgotten nonce', async () => {
+    const { NonceUses } = await import('./nonce-uses.js')
+    let now = 0
+    const uses = new NonceUses(2, 300_000, () => now)
+    expect(uses.use('n1', 0, 1)).toBe('accepted')
+    expect(uses.use('n1', 0, 1)).toBe('replayed')
+    expect(uses.use('n1', 0, 2)).toBe('accepted')
+    expect(uses.use('n2', 10, undefined)).toBe('accepted')
+    expect(uses.use('n2', 10, undefined)).toBe('replayed')
+    // A third nonce pushes out the least recently used (n1, issued at 0): n1 comes back as stale, not as new.
+    expect(uses.use('n3', 20, 1)).toBe('accepted')
+    expect(uses.use('n1', 0, 3)).toBe('stale')
+    // Entries expire with their nonce's lifetime (the nonce itself is then refused as stale before this check):
+    // expired ones make room without raising the floor.
+    now = 300_021
+    expect(uses.use('n4', 300_000, 1)).toBe('accepted')
+    expect(uses.use('n5', 300_001, 1)).toBe('accepted')
+    expect(uses.use('n4', 300_000, 2)).toBe('accepted')
+  })
+
+  it("compares the digest uri with the Request-URI as SIP URIs: scheme, user, host's case, port", async () => {
+    const { digestUriMatches } = await import('./digest.js')
+    expect(digestUriMatches('sip:a.example', 'sip:a.example')).toBe(true)
+    expect(digestUriMatches('sip:A.Example', 'sip:a.example')).toBe(true)
+    expect(digestUriMatches('sip:+1201@a.example;transport=tcp', 'sip:+1201@a.example')).toBe(true)
+    expect(digestUriMatches('sip:+1202@a.example', 'sip:+1201@a.example')).toBe(false)
+    expect(digestUriMatches('sip:a.example:5070', 'sip:a.example')).toBe(false)
+    expect(digestUriMatches('sips:a.example', 'sip:a.example')).toBe(false)
+    expect(digestUriMatches('not a uri', 'sip:a.example')).toBe(false)
+  })
+})

@@ -68,6 +68,15 @@ export class NonceSource {
     return Buffer.concat([t, this.mac(t)]).toString('base64url')
   }
 
+  /** When one of our nonces was issued (ms), or undefined for a nonce that is not ours. */
+  issuedAt(nonce: string): number | undefined {
+    if (!/^[A-Za-z0-9_-]{32}$/.test(nonce)) return undefined
+    const bytes = Buffer.from(nonce, 'base64url')
+    if (bytes.length !== 24) return undefined
+    const t = bytes.subarray(0, 8)
+    return timingSafeEqual(this.mac(t), bytes.subarray(8)) ? Number(t.readBigUInt64BE()) : undefined
+  }
+
   /** 'fresh', 'stale' (ours but too old: challenge again with stale=true) or 'invalid'. */
   check(nonce: string, nowMs: number): 'fresh' | 'stale' | 'invalid' {
     if (!/^[A-Za-z0-9_-]{32}$/.test(nonce)) return 'invalid'
@@ -158,6 +167,25 @@ export function expectedResponse(
   return c.qop === 'auth'
     ? digestHash(c.algorithm, `${ha1}:${c.nonce}:${c.nc}:${c.cnonce}:auth:${ha2}`)
     : digestHash(c.algorithm, `${ha1}:${c.nonce}:${ha2}`)
+}
+
+/**
+ * Whether the credentials' digest uri names the Request-URI (RFC 2617 section 3.2.2.5: a proxy must check it,
+ * or an answer captured for one request authenticates another). The same text, or the same SIP URI compared
+ * as RFC 3261 section 19.1.4 does for what matters here: scheme, user, host (any case) and port.
+ */
+export function digestUriMatches(digestUri: string, requestUri: string): boolean {
+  if (digestUri === requestUri) return true
+  const a = uriParts(digestUri)
+  const b = uriParts(requestUri)
+  return a !== undefined && b !== undefined && a === b
+}
+
+function uriParts(uri: string): string | undefined {
+  const m = /^(sips?|tel):(?:([^@;?]*)@)?([^;?:]+|\[[^\]]+\])(?::([0-9]+))?/i.exec(uri.trim())
+  if (m === null) return undefined
+  const scheme = m[1]!.toLowerCase()
+  return `${scheme}:${m[2] ?? ''}@${m[3]!.toLowerCase()}:${m[4] ?? ''}`
 }
 
 /** Constant-time check of a response against HA1. */
