@@ -3,6 +3,7 @@
  * user at an address after repeated failures, and takes a WebSocket signed in by the node's session as its user.
  */
 import { randomBytes } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
 import {
   challengeValues,
   digestUriMatches,
@@ -17,6 +18,7 @@ import {
 import { authValues, parseSipUri, toAddress, type SipRequest } from '../message/index.js'
 import type { SipConnection } from '../transport/index.js'
 import type { AgentContext } from './context.js'
+import { SOURCES_REMEMBERED } from './scanner-watch.js'
 
 /** Failed digest answers per user and address before a lockout; the lockout's length (ms). */
 const AUTH_FAILURES_BEFORE_LOCKOUT = 10
@@ -28,7 +30,8 @@ export class DigestGate {
   private readonly nonces: NonceSource
   private readonly nonceUses: NonceUses
   private readonly realm: string
-  private readonly authFailures = new Map<string, { count: number; until: number }>()
+  // Bounded: past SOURCES_REMEMBERED the least recently failed user and address is forgotten, never every lockout.
+  private readonly authFailures = new LRUCache<string, { count: number; until: number }>({ max: SOURCES_REMEMBERED })
 
   constructor(private readonly ctx: AgentContext) {
     this.realm = ctx.config.domain
@@ -107,7 +110,6 @@ export class DigestGate {
         count,
         until: count >= AUTH_FAILURES_BEFORE_LOCKOUT ? now + AUTH_LOCKOUT_MS : 0,
       })
-      if (this.authFailures.size > 50_000) this.authFailures.clear()
       this.ctx.emit({ type: 'auth-failed', user: c.user, source: conn.remoteAddress })
       return challenge()
     }

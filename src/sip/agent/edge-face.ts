@@ -2,16 +2,19 @@
  * The edge face: other enterprises' calls. Only INVITEs for local numbers that carry a valid X-IME-Ticket get
  * through (else 403 saying why); a source whose tickets keep failing is rate-limited.
  */
+import { LRUCache } from 'lru-cache'
 import { numberIn, type SipRequest } from '../message/index.js'
 import type { SipConnection } from '../transport/index.js'
 import type { CallRouting } from './call-routing.js'
 import type { AgentContext } from './context.js'
+import { SOURCES_REMEMBERED } from './scanner-watch.js'
 
 /** Refused tickets per source address per minute before it is rate-limited for a minute. */
 const TICKET_REFUSALS_PER_MINUTE = 30
 
 export class EdgeFace {
-  private readonly refusals = new Map<string, { count: number; windowStart: number }>()
+  // Bounded: past SOURCES_REMEMBERED the least recently seen source is forgotten, not every source's count.
+  private readonly refusals = new LRUCache<string, { count: number; windowStart: number }>({ max: SOURCES_REMEMBERED })
 
   constructor(
     private readonly ctx: AgentContext,
@@ -53,7 +56,6 @@ export class EdgeFace {
       const w = r === undefined || now - r.windowStart >= 60_000 ? { count: 0, windowStart: now } : r
       w.count++
       this.refusals.set(source, w)
-      if (this.refusals.size > 50_000) this.refusals.clear()
       this.ctx.scanners.noteRefusal(source, now)
       this.ctx.emit({ type: 'ticket-checked', ok: false, code, reason, source, called })
       return this.ctx.core.reply(req, conn, 403, reason)

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache'
 import type { SipRequest } from '../message/index.js'
 
 /** User-Agent values of well-known SIP scanners (sipvicious and its forks, sipcli, sundayddr...). */
@@ -11,14 +12,21 @@ const DISTINCT_USERS_PER_SOURCE_PER_MINUTE = 30
 const REFUSALS_PER_SOURCE_PER_MINUTE = 60
 /** How long a scanner's address is ignored (ms). */
 const SCANNER_BLOCK_MS = 10 * 60_000
+/**
+ * Sources remembered at once. Past that the least recently seen is forgotten, never the whole table: a scanner
+ * that churns addresses (or keys) must not wipe the blocks of the others.
+ */
+export const SOURCES_REMEMBERED = 50_000
 
 /**
  * Notices scanners: a known scanner User-Agent, or one source probing many users or failing often. A noticed
  * source is not answered at all for a while: a scanner learns nothing, and costs nothing but a lookup.
  */
 export class ScannerWatch {
-  private readonly blocked = new Map<string, number>()
-  private readonly window = new Map<string, { since: number; users: Set<string>; refusals: number }>()
+  private readonly blocked = new LRUCache<string, number>({ max: SOURCES_REMEMBERED })
+  private readonly window = new LRUCache<string, { since: number; users: Set<string>; refusals: number }>({
+    max: SOURCES_REMEMBERED,
+  })
 
   check(req: SipRequest, source: string, now: number): { blocked: boolean; first: boolean; why?: string } {
     const until = this.blocked.get(source)
@@ -43,7 +51,6 @@ export class ScannerWatch {
     if (w === undefined || now - w.since >= 60_000) {
       w = { since: now, users: new Set(), refusals: 0 }
       this.window.set(source, w)
-      if (this.window.size > 50_000) this.window.clear()
     }
     return w
   }
@@ -62,7 +69,6 @@ export class ScannerWatch {
   private block(source: string, now: number, why: string) {
     this.blocked.set(source, now + SCANNER_BLOCK_MS)
     this.window.delete(source)
-    if (this.blocked.size > 50_000) this.blocked.clear()
     return { blocked: true, first: true, why }
   }
 }
