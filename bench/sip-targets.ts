@@ -149,7 +149,7 @@ export async function agentTarget(): Promise<SipTarget> {
         target: `${LOCALHOST}:${ime.internalTcp}`,
         port: uasPort,
         injection: writeInjection(join(dir + '.csv'), [[user.name, `${LOCALHOST}:${uasPort}`, 'bench.example']]),
-        auth: { user: user.name, password: user.password },
+        auth: { user: user.name, password: user.password, uri: 'bench.example' },
         calls: 1,
         logs: true,
         timeoutMs,

@@ -81,7 +81,7 @@ describe('our call agent with SIPp (and Kamailio in front)', () => {
       scenario: 'uac-register-then-answer.xml',
       target: `${LOCALHOST}:${ime.internalTcp}`,
       injection: writeInjection(join(dir, 'alice.csv'), [[ALICE.name, `${LOCALHOST}:5060`, DOMAIN]]),
-      auth: { user: ALICE.name, password: ALICE.password },
+      auth: { user: ALICE.name, password: ALICE.password, uri: DOMAIN },
       calls: 1,
       logs: true,
       timeoutMs: 120_000,
@@ -110,7 +110,7 @@ describe('our call agent with SIPp (and Kamailio in front)', () => {
       scenario: 'uac-register.xml',
       target,
       injection: csv,
-      auth: { user: ALICE.name, password: ALICE.password },
+      auth: { user: ALICE.name, password: ALICE.password, uri: DOMAIN },
       calls: 1,
       timeoutMs: 10_000,
     })
@@ -119,7 +119,7 @@ describe('our call agent with SIPp (and Kamailio in front)', () => {
       scenario: 'uac-register.xml',
       target,
       injection: csv,
-      auth: { user: ALICE.name, password: 'wrong' },
+      auth: { user: ALICE.name, password: 'wrong', uri: DOMAIN },
       calls: 1,
       timeoutMs: 10_000,
     })

@@ -38,8 +38,12 @@ export interface SippOptions {
    * end, so choose a divisor of `calls` (rttFreqFor).
    */
   rttFreq?: number
-  /** Digest credentials for [authentication] (-au, -ap). */
-  auth?: { readonly user: string; readonly password: string }
+  /**
+   * Digest credentials for [authentication] (-au, -ap), and the Request-URI they answer for (-auth_uri, without
+   * its "sip:"): SIPp otherwise puts its remote address in the digest uri, which our registrar refuses (the
+   * digest uri must name the Request-URI, RFC 2617 section 3.2.2.5).
+   */
+  auth?: { readonly user: string; readonly password: string; readonly uri?: string }
   /** -key NAME VALUE for [NAME] in the scenario. */
   keys?: Readonly<Record<string, string>>
   /** Write <log> actions to a file (-trace_logs); the lines come back in the result. */
@@ -115,6 +119,7 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
     ...(options.injection !== undefined ? ['-inf', options.injection] : []),
     ...(options.logs === true ? ['-trace_logs'] : []),
     ...(options.auth !== undefined ? ['-au', options.auth.user, '-ap', options.auth.password] : []),
+    ...(options.auth?.uri !== undefined ? ['-auth_uri', options.auth.uri] : []),
     ...Object.entries(options.keys ?? {}).flatMap(([k, v]) => ['-key', k, v]),
     ...(options.extraArgs ?? []),
   ]
