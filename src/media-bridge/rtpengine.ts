@@ -4,9 +4,7 @@
  * to stderr. It is up when it answers an ng `ping`. An operator who runs rtpengine already gives its ng address
  * instead (config.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { accessSync, constants } from 'node:fs'
-import { delimiter, join } from 'node:path'
+import { findExecutable, startDaemon } from '../core/daemon.js'
 import { createNgClient, formatNgAddress, type NgAddress } from './ng-client.js'
 
 export interface RtpengineOptions {
@@ -31,15 +29,7 @@ export interface RtpengineProcess {
 
 /** Where `rtpengine` is, or undefined when the package is not installed. */
 export function findRtpengine(path = process.env.PATH ?? ''): string | undefined {
-  for (const dir of [...path.split(delimiter).filter(Boolean), '/usr/bin', '/usr/sbin']) {
-    try {
-      accessSync(join(dir, 'rtpengine'), constants.X_OK)
-      return join(dir, 'rtpengine')
-    } catch {
-      // not here
-    }
-  }
-  return undefined
+  return findExecutable('rtpengine', path)
 }
 
 /** The command line for `options` (pure, for the docs and the tests). */
@@ -82,50 +72,16 @@ export async function startRtpengine(
   const probe = createNgClient({ address: options.ng, timeoutMs: 200, attempts: 1 })
   try {
     if ((await probe.ping()).ok) throw new Error(`an rtpengine already answers ng on ${where}; choose another port`)
-    const child: ChildProcess = spawn(program, rtpengineArguments(options), { stdio: ['ignore', 'pipe', 'pipe'] })
-    let output = ''
-    const onData = (c: Buffer) => {
-      const text = c.toString()
-      output = (output + text).slice(-4000)
-      for (const line of text.split('\n')) if (line.trim() !== '') options.onLog?.(line.trim())
-    }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', onData)
-    let exitCode: number | string | null | undefined
-    const exited = new Promise<void>((resolve) => {
-      child.on('exit', (code, signal) => {
-        exitCode = code ?? signal
-        resolve()
-      })
-      child.on('error', (e) => {
-        exitCode = e.message
-        resolve()
-      })
+    const daemon = await startDaemon({
+      name: 'rtpengine',
+      program,
+      args: rtpengineArguments(options),
+      onLog: options.onLog,
+      ready: async () => (await probe.ping()).ok,
+      where: `ng ${where}`,
+      readyWithinMs: READY_WITHIN_MS,
     })
-    // If this process ends without stop(), rtpengine goes with it (only a SIGKILL of this process escapes this).
-    const killOnExit = () => child.kill('SIGTERM')
-    process.once('exit', killOnExit)
-    const stop = async () => {
-      process.off('exit', killOnExit)
-      if (exitCode !== undefined) return
-      child.kill('SIGTERM')
-      const killer = setTimeout(() => child.kill('SIGKILL'), 3000)
-      await exited
-      clearTimeout(killer)
-    }
-    const deadline = Date.now() + READY_WITHIN_MS
-    for (;;) {
-      if (exitCode !== undefined) {
-        process.off('exit', killOnExit)
-        throw new Error(`rtpengine exited (${exitCode}) before it answered ng on ${where}: ${output.trim()}`)
-      }
-      if ((await probe.ping()).ok) break
-      if (Date.now() > deadline) {
-        await stop()
-        throw new Error(`rtpengine did not answer ng ping on ${where} within 10 s: ${output.trim()}`)
-      }
-    }
-    return { ng: options.ng, pid: child.pid!, stop }
+    return { ng: options.ng, pid: daemon.pid, stop: daemon.stop }
   } finally {
     probe.close()
   }

@@ -4,11 +4,9 @@
  * (`--use-auth-secret`). An operator with a TURN server of their own configures `ice.turn` instead.
  * coturn logs little and has no ready line: it is up when it answers a STUN Binding request on its port.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createSocket } from 'node:dgram'
-import { accessSync, constants } from 'node:fs'
-import { delimiter, join } from 'node:path'
+import { findExecutable, startDaemon } from '../core/daemon.js'
 
 export interface CoturnOptions {
   /** Address it listens on (and relays from, unless relayIp is given). */
@@ -38,15 +36,7 @@ export interface Coturn {
 
 /** Where `turnserver` is, or undefined when coturn is not installed. */
 export function findTurnserver(path = process.env.PATH ?? ''): string | undefined {
-  for (const dir of [...path.split(delimiter).filter(Boolean), '/usr/bin', '/usr/sbin']) {
-    try {
-      accessSync(join(dir, 'turnserver'), constants.X_OK)
-      return join(dir, 'turnserver')
-    } catch {
-      // not here
-    }
-  }
-  return undefined
+  return findExecutable('turnserver', path)
 }
 
 const STUN_MAGIC = 0x2112a442
@@ -110,54 +100,19 @@ export async function startCoturn(
   if (await stunAnswers(host, options.port, 200)) {
     throw new Error(`a STUN/TURN server already answers on ${host}:${options.port}; choose another port`)
   }
-  const child: ChildProcess = spawn(turnserver, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  const onData = (c: Buffer) => {
-    const text = c.toString()
-    output = (output + text).slice(-4000)
-    for (const line of text.split('\n')) if (line.trim() !== '') options.onLog?.(line.trim())
-  }
-  child.stdout!.on('data', onData)
-  child.stderr!.on('data', onData)
-  let exitCode: number | string | null | undefined
-  const exited = new Promise<void>((resolve) => {
-    child.on('exit', (code) => {
-      exitCode = code
-      resolve()
-    })
-    child.on('error', (e) => {
-      exitCode = `${e.message}`
-      resolve()
-    })
+  const daemon = await startDaemon({
+    name: 'coturn',
+    program: turnserver,
+    args,
+    onLog: options.onLog,
+    ready: () => stunAnswers(host, options.port, 200),
+    where: `${host}:${options.port} (STUN)`,
   })
-  // If this process ends without stop() (an uncaught error, process.exit), coturn goes with it. (Only a SIGKILL of
-  // this process leaves it running: nothing here can catch that.)
-  const killOnExit = () => child.kill('SIGTERM')
-  process.once('exit', killOnExit)
-  const stop = async () => {
-    process.off('exit', killOnExit)
-    if (exitCode !== undefined) return
-    child.kill('SIGTERM')
-    const killer = setTimeout(() => child.kill('SIGKILL'), 3000)
-    await exited
-    clearTimeout(killer)
-  }
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    if (exitCode !== undefined) {
-      throw new Error(`coturn exited (${exitCode}) before it answered on ${host}:${options.port}: ${output.trim()}`)
-    }
-    if (await stunAnswers(host, options.port, 200)) break
-    if (Date.now() > deadline) {
-      await stop()
-      throw new Error(`coturn did not answer STUN on ${host}:${options.port} within 10 s: ${output.trim()}`)
-    }
-  }
   const address = options.externalIp ?? host
   return {
     urls: [`turn:${address}:${options.port}?transport=udp`, `turn:${address}:${options.port}?transport=tcp`],
     stunUrl: `stun:${address}:${options.port}`,
-    pid: child.pid!,
-    stop,
+    pid: daemon.pid,
+    stop: daemon.stop,
   }
 }

@@ -95,7 +95,7 @@ describe('starting rtpengine', () => {
     await new Promise<void>((resolve) => holder.bind(options.ng.port, LOCALHOST, resolve))
     try {
       await expect(startRtpengine(options)).rejects.toThrow(
-        new RegExp(`^rtpengine exited \\(\\d+\\) before it answered ng on 127\\.0\\.0\\.1:${options.ng.port}: .+`, 's'),
+        new RegExp(`^rtpengine exited \\(\\d+\\) before it answered on ng 127\\.0\\.0\\.1:${options.ng.port}: .+`, 's'),
       )
     } finally {
       holder.close()
