@@ -21,7 +21,7 @@ const phaseRows = (label: string, p: LookupPhase): [string, string][] => [
 export const dhtBench: Command = {
   name: 'dht',
   summary: 'Chord lookups: hops and success in a simulated ring (--sim), latency over libp2p (--real)',
-  help: `Usage: ime bench dht --sim --nodes N --lookups L [--fail F] [--json]
+  help: `Usage: ime bench dht --sim --nodes N --lookups L [--fail F] [--seed S] [--json]
        ime bench dht --real --nodes N [--lookups L] [--vs kad] [--json]
 
   --sim          simulated ring on the in-memory network (real Ed25519 identities and signed records)
@@ -29,6 +29,7 @@ export const dhtBench: Command = {
   --nodes N      ring size (sim default 1024, real default 16)
   --lookups L    lookups to time (default 1000 sim, 200 real); each looks up a published record
   --fail F       (sim) fraction of nodes that fail at once before the second measurement (default 0)
+  --seed S       (sim) seed of every random choice, to replay a run (default: drawn, and printed)
   --delay MS     (sim) one-way network delay for the modelled latency of iterative and recursive routing
                  (default 20; a request to a dead node costs the request timeout, 3000)
   --vs kad       (real) run the same puts and gets through @libp2p/kad-dht on the same nodes
@@ -41,6 +42,7 @@ export const dhtBench: Command = {
     fail: { type: 'string' },
     delay: { type: 'string' },
     vs: { type: 'string' },
+    seed: { type: 'string' },
     json: { type: 'boolean' },
   },
   async run(args) {
@@ -51,6 +53,7 @@ export const dhtBench: Command = {
         lookups: intOption(args, 'lookups', 1000, 1, 10_000_000),
         fail: numberOption(args, 'fail', 0, 0, 0.9),
         oneWayDelayMs: numberOption(args, 'delay', 20, 0, 10_000),
+        ...(args.values.seed !== undefined && { seed: intOption(args, 'seed', 0, 0, 2 ** 32 - 1) }),
         progress: (line) => process.stderr.write(`  ${line}\n`),
       })
       printTable(`Chord, simulated ring of ${result.nodes} nodes (built converged), ${result.lookups} lookups`, [
