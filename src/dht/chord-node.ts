@@ -18,6 +18,7 @@ import {
 } from '../core/ring.js'
 import {
   DEFAULT_CHORD_CONFIG,
+  MAINTENANCE_JITTER,
   MAX_NODE_REFS_PER_MESSAGE,
   MAX_RECORDS_PER_MESSAGE,
   NEXT_HOP_CANDIDATES,
@@ -227,10 +228,12 @@ export class ChordNode {
         task()
           .catch(() => undefined)
           .finally(() => {
-            if (!this.stopped && timers === this.timers) schedule(ms)
+            if (!this.stopped && timers === this.timers) schedule(jittered(ms))
           })
       }
-      schedule(ms * (0.5 + Math.random() / 2))
+      // The first tick anywhere in the interval, the next ones spread around it: nodes started together (a
+      // benchmark, a data centre after a power cut) would otherwise tick together, in bursts.
+      schedule(ms * Math.random())
     }
     every(this.config.stabiliseIntervalMs, () => this.stabilise())
     every(this.config.checkPredecessorIntervalMs, () => this.checkPredecessor())
@@ -810,6 +813,11 @@ export class ChordNode {
     for (let i = 0; i < RING_BITS; i++) this.fingers[i] = state.fingers[i]
     this.distinctFingers = null
   }
+}
+
+/** An interval with MAINTENANCE_JITTER applied: uniform in [ms (1 - j), ms (1 + j)]. */
+export function jittered(ms: number, random: () => number = Math.random): number {
+  return ms * (1 + MAINTENANCE_JITTER * (2 * random() - 1))
 }
 
 /**
