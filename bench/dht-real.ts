@@ -176,6 +176,16 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
     }
     const setup = await all((h) => h.readStats())
     const setupFailures = merged(setup)
+    say(
+      `while joining and putting: ${setup.reduce((a, st) => a + st.requests, 0)} Chord requests, ` +
+        `${setup.reduce((a, st) => a + st.dialled, 0)} dialled first; event-loop delay p99 / max ` +
+        `${Math.max(...setup.map((st) => st.eventLoopDelay.p99Ms)).toFixed(0)} / ` +
+        `${Math.max(...setup.map((st) => st.eventLoopDelay.maxMs)).toFixed(0)} ms; cold open p50 / p99 ` +
+        `${median(setup.flatMap((st) => st.coldOpenMs)).toFixed(0)} / ${percentile(
+          setup.flatMap((st) => st.coldOpenMs),
+          99,
+        ).toFixed(0)} ms`,
+    )
     if (Object.keys(setupFailures).length > 0)
       say(`failed Chord requests while joining and putting: ${JSON.stringify(setupFailures)}`)
     await all((h) => h.resetStats())
