@@ -1,14 +1,17 @@
 /**
- * `ime bench dht --real`: N libp2p nodes over TCP on 127.0.0.1 in this process, forming our Chord ring by the
- * join protocol. Claims are published, then gets (lookup + fetch + signature checks) are timed from random
- * nodes. With --vs kad the same libp2p nodes also run @libp2p/kad-dht (k = 20, alpha = 10, private protocol),
- * the same number of values are put, and gets through both are timed interleaved, so machine noise falls on
- * both alike.
+ * `ime bench dht --real`: N libp2p nodes over TCP on 127.0.0.1 forming our Chord ring by the join protocol, with
+ * their maintenance timers running. Claims are published, then gets (lookup + fetch + signature checks) are
+ * timed from random nodes. With --vs kad the same libp2p nodes also run @libp2p/kad-dht (k = 20, alpha = 10,
+ * private protocol), the same number of values are put, and gets through both are timed interleaved, so
+ * machine noise falls on both alike.
+ *
+ * Two modes, the same fields: all nodes in this process (--procs 0, one event loop for all), or spread over K
+ * worker processes (--procs K), closer to real nodes that each have a process of their own.
  */
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
-import { ringId, ringIdToBytes, type RingId } from '../src/core/ring.js'
-import { startChordPeer, type ChordPeer } from '../src/p2p/chord-peer.js'
+import { ringId, type RingId } from '../src/core/ring.js'
+import type { NodeRef } from '../src/dht/messages.js'
+import { BenchHost, type HostStats } from './dht-host.js'
+import { startWorker, type RemoteHost } from './dht-worker.js'
 import { mean, median, percentile, printJson, printTable, round } from './report.js'
 
 export interface RealBenchOptions {
@@ -16,152 +19,331 @@ export interface RealBenchOptions {
   lookups: number
   vsKad: boolean
   json: boolean
+  /** Worker processes; 0 runs every node in this process. */
+  procs: number
 }
 
-const KAD_PROTOCOL = '/ime-bench/kad/1.0.0'
+/** Chord puts in flight at once while publishing. */
+const PUT_CONCURRENCY = 16
+/** kad-dht puts in flight at once: each one dials and stores on 20 peers; 16 at once saturated one process. */
+const KAD_PUT_CONCURRENCY = 4
 
 function randomKey(): RingId {
   return ringId(BigInt('0x' + Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex')))
 }
 
-/** kad-dht's routing table is not in its public type; the benchmark only reads its size to know it is ready. */
-const kadRoutingTableSize = (kad: KadDHT): number =>
-  (kad as unknown as { routingTable: { size: number } }).routingTable.size
-
 const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)]!
 const rssMb = () => process.memoryUsage().rss / 2 ** 20
 
+/** A BenchHost in this process, called as a worker would be. */
+function localHost(host: BenchHost): RemoteHost {
+  return {
+    create: (n) => host.create(n),
+    join: (l, b) => host.join(l, b),
+    stabiliseAll: () => host.stabiliseAll(),
+    fixFingersAll: () => host.fixFingersAll(),
+    neighbours: () => host.neighbours(),
+    holding: (k) => host.holding(k),
+    startMaintenance: async () => host.startMaintenance(),
+    kadConnect: (a) => host.kadConnect(a),
+    kadMinTable: async () => host.kadMinTable(),
+    publish: (l, k) => host.publish(l, k),
+    kadPut: (l, k) => host.kadPut(l, k),
+    get: (l, k) => host.get(l, k),
+    kadGet: (l, k) => host.kadGet(l, k),
+    resetStats: async () => host.resetStats(),
+    readStats: async () => host.readStats(),
+    stop: () => host.stop(),
+    exit: () => host.stop(),
+  }
+}
+
+/** Runs `task` over `items` with at most `limit` in flight. */
+async function pool<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await task(items[next++]!)
+    }),
+  )
+}
+
+/** How many nodes have the right successor and predecessor, by the sorted ids of all nodes. */
+async function ringCheck(hosts: readonly RemoteHost[]): Promise<{ successors: number; predecessors: number }> {
+  const all = (await Promise.all(hosts.map((h) => h.neighbours()))).flat()
+  const ids = all.map((n) => n.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  const index = new Map(ids.map((id, i) => [id, i]))
+  let successors = 0
+  let predecessors = 0
+  for (const n of all) {
+    const i = index.get(n.id)!
+    if (n.successor === ids[(i + 1) % ids.length]) successors++
+    if (n.predecessor === ids[(i - 1 + ids.length) % ids.length]) predecessors++
+  }
+  return { successors, predecessors }
+}
+
+interface Placed {
+  host: RemoteHost
+  local: number
+  ref: NodeRef
+}
+
 export async function runRealBench(options: RealBenchOptions): Promise<void> {
   const say = (line: string) => process.stderr.write(`  ${line}\n`)
+  const benchStarted = performance.now()
   const rssBefore = rssMb()
-  const started = performance.now()
-  const peers: ChordPeer[] = []
-  const kadOf = (p: ChordPeer) => (p.libp2p.services as unknown as { kad: KadDHT }).kad
-  for (let i = 0; i < options.nodes; i++) {
-    const services = options.vsKad
-      ? {
-          kad: kadDHT({
-            protocol: KAD_PROTOCOL,
-            clientMode: false,
-            peerInfoMapper: passthroughMapper,
-            validators: { ime: async () => {} },
-            selectors: { ime: () => 0 },
-          }) as never,
+  const hosts: RemoteHost[] =
+    options.procs === 0
+      ? [localHost(new BenchHost({ vsKad: options.vsKad }))]
+      : await Promise.all(Array.from({ length: options.procs }, () => startWorker({ vsKad: options.vsKad })))
+  try {
+    const nodes: Placed[] = []
+    const all = <T>(f: (h: RemoteHost) => Promise<T>) => Promise.all(hosts.map(f))
+    const stabiliseRound = async () => (await all((h) => h.stabiliseAll())).reduce((a, b) => a + b, 0)
+
+    // Nodes start at once, each host its share; then they join one after another (each through a random node
+    // already in), with a stabilisation round every 8 joins; then rounds until no successor changes, and every
+    // finger.
+    const started = performance.now()
+    const refs = await all((h) =>
+      h.create(Math.floor(options.nodes / hosts.length) + (hosts.indexOf(h) < options.nodes % hosts.length ? 1 : 0)),
+    )
+    for (let g = 0; g < options.nodes; g++) {
+      const h = g % hosts.length
+      const local = Math.floor(g / hosts.length)
+      const placed = { host: hosts[h]!, local, ref: refs[h]![local]! }
+      // A join that fails (its bootstrap's process stalled past the request timeout) is tried through others.
+      for (let attempt = 1; nodes.length > 0; attempt++) {
+        try {
+          await placed.host.join(local, pick(nodes).ref)
+          break
+        } catch (e) {
+          if (attempt === 3) throw e
         }
-      : undefined
-    const peer = await startChordPeer({
-      privateKey: await generateKeyPair('Ed25519'),
-      maintain: false,
-      ...(services !== undefined && { services }),
-      ...(peers.length > 0 && { bootstrap: pick(peers).chord.self }),
+      }
+      nodes.push(placed)
+      if (g % 8 === 7) await stabiliseRound()
+    }
+    for (let round = 0; round < 32 && (await stabiliseRound()) > 0; round++);
+    await all((h) => h.fixFingersAll())
+    for (let round = 0; round < 32 && (await stabiliseRound()) > 0; round++);
+    await all((h) => h.startMaintenance())
+    const joinSeconds = (performance.now() - started) / 1000
+    const ring = await ringCheck(hosts)
+    say(
+      `${nodes.length} nodes joined the Chord ring in ${joinSeconds.toFixed(1)} s; ` +
+        `successors right ${ring.successors}, predecessors right ${ring.predecessors}`,
+    )
+
+    let kadReadySeconds: number | null = null
+    if (options.vsKad) {
+      const kadStarted = performance.now()
+      // kad-dht learns peers from connections; give each node a few, then wait for its routing table.
+      const others = (self: NodeRef) => {
+        const out: string[][] = []
+        for (let k = 0; k < 3; k++) {
+          const other = pick(nodes).ref
+          if (other.id !== self.id) out.push([...other.addrs])
+        }
+        return out
+      }
+      await all((h) => h.kadConnect(nodes.filter((n) => n.host === h).map((n) => others(n.ref))))
+      const want = Math.min(nodes.length - 1, 10)
+      const deadline = Date.now() + 60_000
+      while (Date.now() < deadline && Math.min(...(await all((h) => h.kadMinTable()))) < want) {
+        await new Promise((r) => setTimeout(r, 200))
+      }
+      kadReadySeconds = (performance.now() - kadStarted) / 1000
+      say(`kad-dht routing tables filled in ${kadReadySeconds.toFixed(1)} s`)
+    }
+
+    const keys = Array.from({ length: options.lookups }, randomKey)
+    const putStarted = performance.now()
+    let putFailures = 0
+    // Chord's puts, then kad-dht's: together, kad-dht's puts (each a query of 20 peers, then 20 stores) stalled
+    // the shared event loop for seconds (64 nodes, one process: event-loop delay p99 5.3 s, max 13 s), Chord's
+    // requests timed out, and its nodes forgot live peers while storing (docs/chord.md).
+    await pool(keys, PUT_CONCURRENCY, async (key) => {
+      const a = pick(nodes)
+      await a.host.publish(a.local, key).catch(() => putFailures++)
     })
-    peers.push(peer)
-    for (const p of peers) await p.chord.stabilise()
-  }
-  // Settle: a few maintenance rounds so successor lists and fingers are complete.
-  for (let round = 0; round < 3; round++) for (const p of peers) await p.chord.maintain()
-  const joinSeconds = (performance.now() - started) / 1000
-  say(`${peers.length} nodes joined the Chord ring in ${joinSeconds.toFixed(1)} s`)
-
-  let kadReadySeconds: number | null = null
-  if (options.vsKad) {
-    const kadStarted = performance.now()
-    // kad-dht learns peers from connections; give each node a few, then wait for its routing table.
-    for (const p of peers) {
-      for (let k = 0; k < 3; k++) {
-        const other = pick(peers)
-        if (other !== p) await p.libp2p.dial(other.libp2p.getMultiaddrs()).catch(() => undefined)
-      }
-    }
-    const want = Math.min(peers.length - 1, 10)
-    const deadline = Date.now() + 60_000
-    while (Date.now() < deadline && peers.some((p) => kadRoutingTableSize(kadOf(p)) < want)) {
-      await new Promise((r) => setTimeout(r, 200))
-    }
-    kadReadySeconds = (performance.now() - kadStarted) / 1000
-    say(`kad-dht routing tables filled in ${kadReadySeconds.toFixed(1)} s`)
-  }
-
-  const keys = Array.from({ length: options.lookups }, randomKey)
-  const kadKey = (k: RingId) => new Uint8Array([...new TextEncoder().encode('/ime/'), ...ringIdToBytes(k)])
-  for (const key of keys) {
-    await pick(peers).chord.publish(key)
     if (options.vsKad) {
-      for await (const _ of kadOf(pick(peers)).put(kadKey(key), new TextEncoder().encode('claim'))) {
-        // drain the query
-      }
+      await pool(keys, KAD_PUT_CONCURRENCY, async (key) => {
+        const b = pick(nodes)
+        await b.host.kadPut(b.local, key).catch(() => undefined)
+      })
     }
-  }
-  say(`published ${keys.length} claims${options.vsKad ? ' and put as many kad-dht values' : ''}`)
+    const putSeconds = (performance.now() - putStarted) / 1000
+    if (putFailures > 0) say(`${putFailures} Chord publications failed`)
+    say(
+      `published ${keys.length} claims${options.vsKad ? ' and put as many kad-dht values' : ''} in ${putSeconds.toFixed(1)} s`,
+    )
 
-  const ours = { ms: [] as number[], hops: [] as number[], found: 0 }
-  const kad = { ms: [] as number[], firstMs: [] as number[], queried: [] as number[], found: 0 }
-  for (const key of keys) {
-    const from = pick(peers)
-    const t0 = performance.now()
-    const got = await from.chord.get(key).catch(() => ({ records: [], hops: 0 }))
-    ours.ms.push(performance.now() - t0)
-    ours.hops.push(got.hops)
-    if (got.records.length > 0) ours.found++
-    if (options.vsKad) {
-      const t1 = performance.now()
-      let first: number | null = null
-      let queried = 0
-      try {
-        for await (const event of kadOf(pick(peers)).get(kadKey(key))) {
-          if (event.name === 'SEND_QUERY') queried++
-          // get() holds VALUE events back until the whole query ends; the first value is the first peer's
-          // answer that carries the record.
-          const carriesValue =
-            event.name === 'VALUE' || (event.name === 'PEER_RESPONSE' && (event.record ?? null) !== null)
-          if (carriesValue && first === null) first = performance.now() - t1
+    const held = (await all((h) => h.holding(keys))).reduce((a, b) => a.map((x, i) => x + b[i]!))
+    const copies = new Map<number, number>()
+    for (const c of held) copies.set(c, (copies.get(c) ?? 0) + 1)
+    say(`copies per key after the puts (copies: keys): ${JSON.stringify(Object.fromEntries(copies))}`)
+    const merged = (list: HostStats[]) => {
+      const out: Record<string, number> = {}
+      for (const st of list) for (const [k, v] of Object.entries(st.failures)) out[k] = (out[k] ?? 0) + v
+      return out
+    }
+    const setup = await all((h) => h.readStats())
+    const setupFailures = merged(setup)
+    say(
+      `while joining and putting: ${setup.reduce((a, st) => a + st.requests, 0)} Chord requests, ` +
+        `${setup.reduce((a, st) => a + st.dialled, 0)} dialled first; event-loop delay p99 / max ` +
+        `${Math.max(...setup.map((st) => st.eventLoopDelay.p99Ms)).toFixed(0)} / ` +
+        `${Math.max(...setup.map((st) => st.eventLoopDelay.maxMs)).toFixed(0)} ms; cold open p50 / p99 ` +
+        `${median(setup.flatMap((st) => st.coldOpenMs)).toFixed(0)} / ${percentile(
+          setup.flatMap((st) => st.coldOpenMs),
+          99,
+        ).toFixed(0)} ms`,
+    )
+    if (Object.keys(setupFailures).length > 0)
+      say(`failed Chord requests while joining and putting: ${JSON.stringify(setupFailures)}`)
+    await all((h) => h.resetStats())
+    const ours = { ms: [] as number[], hops: [] as number[], found: 0 }
+    const kad = { ms: [] as number[], firstMs: [] as number[], queried: [] as number[], found: 0 }
+    for (const key of keys) {
+      const a = pick(nodes)
+      const got = await a.host.get(a.local, key)
+      ours.ms.push(got.ms)
+      ours.hops.push(got.hops)
+      if (got.found) ours.found++
+      if (options.vsKad) {
+        const b = pick(nodes)
+        const k = await b.host.kadGet(b.local, key)
+        kad.ms.push(k.ms)
+        kad.queried.push(k.queried)
+        if (k.firstMs !== null) {
+          kad.firstMs.push(k.firstMs)
+          kad.found++
         }
-      } catch {
-        // a failed query counts as not found
-      }
-      kad.ms.push(performance.now() - t1)
-      kad.queried.push(queried)
-      if (first !== null) {
-        kad.firstMs.push(first)
-        kad.found++
       }
     }
+    const stats = await all((h) => h.readStats())
+    report(options, {
+      nodes: nodes.length,
+      keys: keys.length,
+      joinSeconds,
+      putSeconds,
+      kadReadySeconds,
+      rssPerNodeMb:
+        options.procs === 0
+          ? (stats[0]!.rssMb - rssBefore) / nodes.length
+          : stats.reduce((sum, s) => sum + s.rssMb - rssBefore, 0) / nodes.length,
+      stats,
+      ours,
+      kad,
+      benchSeconds: () => (performance.now() - benchStarted) / 1000,
+    })
+  } finally {
+    await Promise.all(hosts.map((h) => h.exit().catch(() => undefined)))
   }
-  const rssAfter = rssMb()
-  await Promise.all(peers.map((p) => p.kill()))
+}
 
+function report(
+  options: RealBenchOptions,
+  m: {
+    nodes: number
+    keys: number
+    joinSeconds: number
+    putSeconds: number
+    kadReadySeconds: number | null
+    rssPerNodeMb: number
+    stats: HostStats[]
+    ours: { ms: number[]; hops: number[]; found: number }
+    kad: { ms: number[]; firstMs: number[]; queried: number[]; found: number }
+    benchSeconds: () => number
+  },
+): void {
+  const { ours, kad, stats } = m
+  const sum = (f: (s: HostStats) => number) => stats.reduce((a, s) => a + f(s), 0)
+  const cat = (f: (s: HostStats) => number[]) => stats.flatMap(f)
+  const requests = sum((s) => s.requests)
   const result = {
     bench: 'dht-real',
-    nodes: peers.length,
-    lookups: keys.length,
-    joinSeconds: round(joinSeconds, 3),
-    rssPerNodeMb: round((rssAfter - rssBefore) / peers.length, 3),
+    mode: options.procs === 0 ? 'one-process' : 'processes',
+    processes: Math.max(1, options.procs),
+    nodes: m.nodes,
+    lookups: m.keys,
+    joinSeconds: round(m.joinSeconds, 3),
+    putSeconds: round(m.putSeconds, 3),
+    benchSeconds: round(m.benchSeconds(), 3),
+    rssPerNodeMb: round(m.rssPerNodeMb, 3),
     chord: {
       getP50Ms: round(median(ours.ms), 3),
       getP99Ms: round(percentile(ours.ms, 99), 3),
       meanHops: round(mean(ours.hops), 3),
-      success: ours.found / keys.length,
+      success: ours.found / m.keys,
     },
     kad: options.vsKad
       ? {
-          readySeconds: round(kadReadySeconds!, 3),
+          readySeconds: round(m.kadReadySeconds!, 3),
           getP50Ms: round(median(kad.ms), 3),
           getP99Ms: round(percentile(kad.ms, 99), 3),
           firstValueP50Ms: round(median(kad.firstMs), 3),
           meanPeersQueried: round(mean(kad.queried), 3),
-          success: kad.found / keys.length,
+          success: kad.found / m.keys,
         }
       : null,
     ratio: options.vsKad
       ? {
           getP50OursOverKad: round(median(ours.ms) / median(kad.ms), 3),
+          getP99OursOverKad: round(percentile(ours.ms, 99) / percentile(kad.ms, 99), 3),
           getP50OursOverKadFirstValue: round(median(ours.ms) / median(kad.firstMs), 3),
         }
       : null,
+    // Where the time goes, over the gets only (both DHTs' traffic and the maintenance timers included).
+    during: {
+      chordRequests: requests,
+      dialledShare: round(sum((s) => s.dialled) / Math.max(1, requests), 3),
+      failedRequests: sum((s) => s.failed),
+      failures: Object.fromEntries(
+        stats
+          .flatMap((s) => Object.entries(s.failures))
+          .reduce((m, [k, v]) => m.set(k, (m.get(k) ?? 0) + v), new Map<string, number>()),
+      ),
+      warmRequestP50Ms: round(median(cat((s) => s.warmMs)), 3),
+      warmRequestP99Ms: round(
+        percentile(
+          cat((s) => s.warmMs),
+          99,
+        ),
+        3,
+      ),
+      coldOpenP50Ms: round(median(cat((s) => s.coldOpenMs)), 3),
+      coldOpenP99Ms: round(
+        percentile(
+          cat((s) => s.coldOpenMs),
+          99,
+        ),
+        3,
+      ),
+      coldRequestP99Ms: round(
+        percentile(
+          cat((s) => s.coldTotalMs),
+          99,
+        ),
+        3,
+      ),
+      connectionsOpened: sum((s) => s.connectionsOpened),
+      connectionsClosed: sum((s) => s.connectionsClosed),
+      connectionsAtEnd: sum((s) => s.connections),
+      eventLoopDelayP99Ms: round(Math.max(...stats.map((s) => s.eventLoopDelay.p99Ms)), 3),
+      eventLoopDelayMaxMs: round(Math.max(...stats.map((s) => s.eventLoopDelay.maxMs)), 3),
+    },
   }
+  const d = result.during
   const rows: [string, string | number][] = [
+    ['mode', `${result.mode} (${result.processes} process${result.processes === 1 ? '' : 'es'})`],
     ['nodes / gets', `${result.nodes} / ${result.lookups}`],
-    ['start + join (all nodes)', `${result.joinSeconds} s`],
+    [
+      'start + join (all nodes) / puts / whole run',
+      `${result.joinSeconds} / ${result.putSeconds} / ${result.benchSeconds} s`,
+    ],
     [`RSS growth per node${options.vsKad ? ' (Chord + kad-dht)' : ''}`, `${result.rssPerNodeMb} MB`],
     ['Chord get p50 / p99', `${result.chord.getP50Ms} / ${result.chord.getP99Ms} ms`],
     ['Chord mean hops', result.chord.meanHops],
@@ -173,10 +355,21 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
       ['kad-dht first value p50', `${result.kad.firstValueP50Ms} ms`],
       ['kad-dht peers queried per get', result.kad.meanPeersQueried],
       ['kad-dht success', result.kad.success],
-      ['ratio Chord / kad-dht (get p50)', result.ratio.getP50OursOverKad],
+      ['ratio Chord / kad-dht get p50 / p99', `${result.ratio.getP50OursOverKad} / ${result.ratio.getP99OursOverKad}`],
       ['ratio Chord / kad-dht first value (p50)', result.ratio.getP50OursOverKadFirstValue],
     )
   }
-  printTable(`Chord over libp2p (TCP, Noise, Yamux) on 127.0.0.1, one process`, rows)
+  rows.push(
+    ['during gets: Chord requests, dialled first', `${d.chordRequests}, ${d.dialledShare * 100}%`],
+    ['  failed requests (timeouts included)', d.failedRequests],
+    ['  warm request p50 / p99', `${d.warmRequestP50Ms} / ${d.warmRequestP99Ms} ms`],
+    ['  cold: stream open p50 / p99, request p99', `${d.coldOpenP50Ms} / ${d.coldOpenP99Ms}, ${d.coldRequestP99Ms} ms`],
+    [
+      '  connections opened / closed / open at end',
+      `${d.connectionsOpened} / ${d.connectionsClosed} / ${d.connectionsAtEnd}`,
+    ],
+    ['  event-loop delay p99 / max (worst process)', `${d.eventLoopDelayP99Ms} / ${d.eventLoopDelayMaxMs} ms`],
+  )
+  printTable(`Chord over libp2p (TCP, Noise, Yamux) on 127.0.0.1, ${result.mode}`, rows)
   if (options.json) printJson(result)
 }

@@ -5,7 +5,7 @@
  * is exercised by the Chord test suite. Then: publish, look up, fail a fraction at once, look up again with
  * no repair, run one refresh period, look up again.
  */
-import { generateKeyPair } from '@libp2p/crypto/keys'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { fingerStart, inHalfOpenInterval, inOpenInterval, ringId, RING_BITS, type RingId } from '../src/core/ring.js'
 import { ChordNode } from '../src/dht/chord-node.js'
 import { claimSignerFor, nodeIdFor } from '../src/dht/identity.js'
@@ -22,6 +22,11 @@ export interface SimBenchOptions {
   owners?: number
   /** One-way network delay (ms) for the modelled latency of iterative and recursive lookups. */
   oneWayDelayMs?: number
+  /**
+   * Seed of every random choice (identities, keys, owners, victims, askers): the same seed gives the same run.
+   * Without one a random seed is drawn, and reported in the result so that a failing run can be replayed.
+   */
+  seed?: number
   progress?: (line: string) => void
 }
 
@@ -61,6 +66,7 @@ export interface LookupPhase {
 
 export interface SimBenchResult {
   bench: 'dht-sim'
+  seed: number
   nodes: number
   lookups: number
   fail: number
@@ -77,8 +83,24 @@ export interface SimBenchResult {
   republishFailures: number
 }
 
-function randomKey(): RingId {
-  return ringId(BigInt('0x' + Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex')))
+/** A seeded generator of uniform numbers in [0, 1) (mulberry32): the simulation's only source of randomness. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+function randomBytes(random: () => number, length: number): Uint8Array {
+  return Uint8Array.from({ length }, () => Math.floor(random() * 256))
+}
+
+function randomKey(random: () => number): RingId {
+  return ringId(BigInt('0x' + Buffer.from(randomBytes(random, 16)).toString('hex')))
 }
 
 /** Index of the first sorted id >= x, wrapping to 0. */
@@ -169,23 +191,13 @@ function routingCost(
   }
 }
 
-export async function runSimBench(options: SimBenchOptions): Promise<SimBenchResult> {
-  const say = options.progress ?? (() => {})
-  const started = performance.now()
-  const network = new InMemoryNetwork()
-  const nodes: ChordNode[] = []
-  for (let i = 0; i < options.nodes; i++) {
-    const key = await generateKeyPair('Ed25519')
-    const self: NodeRef = { id: nodeIdFor(key), peer: `sim-${i}`, addrs: [] }
-    const node: ChordNode = new ChordNode({
-      self,
-      transport: network.attach(self, (from, req) => node.handleRequest(from, req)),
-      signer: claimSignerFor(key),
-    })
-    nodes.push(node)
-  }
+/**
+ * Sorts the nodes by ring id and sets each one's routing state as a finished Chord ring has it: predecessor,
+ * successor list and every finger.
+ */
+export function convergeRing(nodes: ChordNode[]): void {
   nodes.sort((a, b) => (a.self.id < b.self.id ? -1 : 1))
-  const ids = nodes.map((n) => n.self.id)
+  const ids = nodes.map((x) => x.self.id)
   const n = nodes.length
   const r = nodes[0]!.config.successorListSize
   for (let i = 0; i < n; i++) {
@@ -205,14 +217,37 @@ export async function runSimBench(options: SimBenchOptions): Promise<SimBenchRes
       fingers,
     })
   }
+}
+
+export async function runSimBench(options: SimBenchOptions): Promise<SimBenchResult> {
+  const say = options.progress ?? (() => {})
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32)
+  const random = seededRandom(seed)
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!
+  const started = performance.now()
+  const network = new InMemoryNetwork()
+  const nodes: ChordNode[] = []
+  for (let i = 0; i < options.nodes; i++) {
+    const key = await generateKeyPairFromSeed('Ed25519', randomBytes(random, 32))
+    const self: NodeRef = { id: nodeIdFor(key), peer: `sim-${i}`, addrs: [] }
+    const node: ChordNode = new ChordNode({
+      self,
+      transport: network.attach(self, (from, req) => node.handleRequest(from, req)),
+      signer: claimSignerFor(key),
+    })
+    nodes.push(node)
+  }
+  convergeRing(nodes)
+  const n = nodes.length
+  const r = nodes[0]!.config.successorListSize
   const buildSeconds = (performance.now() - started) / 1000
-  say(`built a converged ring of ${n} nodes in ${buildSeconds.toFixed(1)} s`)
+  say(`built a converged ring of ${n} nodes in ${buildSeconds.toFixed(1)} s (seed ${seed})`)
 
   const ownerCount = Math.min(options.owners ?? 64, n)
   const owners = new Set<ChordNode>()
-  while (owners.size < ownerCount) owners.add(nodes[Math.floor(Math.random() * n)]!)
+  while (owners.size < ownerCount) owners.add(pick(nodes))
   const ownerList = [...owners]
-  const keys = Array.from({ length: options.lookups }, randomKey)
+  const keys = Array.from({ length: options.lookups }, () => randomKey(random))
   const publishedBy = new Map<RingId, ChordNode>()
   for (let i = 0; i < keys.length; i++) {
     const owner = ownerList[i % ownerList.length]!
@@ -231,7 +266,7 @@ export async function runSimBench(options: SimBenchOptions): Promise<SimBenchRes
     const liveIds = live.map((x) => x.self.id).sort((a, b) => (a < b ? -1 : 1))
     const isCorrect = (key: RingId, l: RoutedLookup) =>
       l.successors !== null && l.successors.find((x) => isAlive(x.peer))?.id === liveIds[successorIndex(liveIds, key)]
-    const origins = keys.map(() => live[Math.floor(Math.random() * live.length)]!)
+    const origins = keys.map(() => pick(live))
     const recursive: RoutedLookup[] = []
     let recursiveCorrect = 0
     for (let i = 0; i < keys.length; i++) {
@@ -279,7 +314,7 @@ export async function runSimBench(options: SimBenchOptions): Promise<SimBenchRes
     let found = 0
     let lookupErrors = 0
     for (const key of keys) {
-      const from = live[Math.floor(Math.random() * live.length)]!
+      const from = pick(live)
       try {
         const path = await from.lookup(key)
         hops.push(path.hops)
@@ -312,7 +347,7 @@ export async function runSimBench(options: SimBenchOptions): Promise<SimBenchRes
     const candidates = nodes.filter((x) => !owners.has(x))
     const victims = new Set<ChordNode>()
     const target = Math.min(Math.floor(options.fail * n), candidates.length)
-    while (victims.size < target) victims.add(candidates[Math.floor(Math.random() * candidates.length)]!)
+    while (victims.size < target) victims.add(pick(candidates))
     for (const v of victims) network.kill(v.self.peer)
     const live = nodes.filter((x) => !victims.has(x))
     afterFailure = await measure(live)
@@ -336,6 +371,7 @@ export async function runSimBench(options: SimBenchOptions): Promise<SimBenchRes
   }
   return {
     bench: 'dht-sim',
+    seed,
     nodes: n,
     lookups: keys.length,
     fail: options.fail,

@@ -21,17 +21,19 @@ const phaseRows = (label: string, p: LookupPhase): [string, string][] => [
 export const dhtBench: Command = {
   name: 'dht',
   summary: 'Chord lookups: hops and success in a simulated ring (--sim), latency over libp2p (--real)',
-  help: `Usage: ime bench dht --sim --nodes N --lookups L [--fail F] [--json]
-       ime bench dht --real --nodes N [--lookups L] [--vs kad] [--json]
+  help: `Usage: ime bench dht --sim --nodes N --lookups L [--fail F] [--seed S] [--json]
+       ime bench dht --real --nodes N [--lookups L] [--vs kad] [--procs K] [--json]
 
   --sim          simulated ring on the in-memory network (real Ed25519 identities and signed records)
   --real         N libp2p nodes over TCP on 127.0.0.1 in this process
   --nodes N      ring size (sim default 1024, real default 16)
   --lookups L    lookups to time (default 1000 sim, 200 real); each looks up a published record
   --fail F       (sim) fraction of nodes that fail at once before the second measurement (default 0)
+  --seed S       (sim) seed of every random choice, to replay a run (default: drawn, and printed)
   --delay MS     (sim) one-way network delay for the modelled latency of iterative and recursive routing
                  (default 20; a request to a dead node costs the request timeout, 3000)
   --vs kad       (real) run the same puts and gets through @libp2p/kad-dht on the same nodes
+  --procs K      (real) spread the nodes over K worker processes (default 0: all in this process)
   --json         print one JSON object as the last line`,
   options: {
     sim: { type: 'boolean' },
@@ -41,16 +43,27 @@ export const dhtBench: Command = {
     fail: { type: 'string' },
     delay: { type: 'string' },
     vs: { type: 'string' },
+    procs: { type: 'string' },
+    seed: { type: 'string' },
     json: { type: 'boolean' },
+    // Internal: a worker process of --procs, driven by its parent over IPC.
+    worker: { type: 'boolean' },
   },
   async run(args) {
     const json = args.values.json === true
+    if (args.values.worker === true) {
+      if (process.send === undefined) throw new UsageError('--worker is started by "ime bench dht --real --procs K"')
+      const { serveHost } = await import('./dht-worker.js')
+      await serveHost({ vsKad: args.values.vs === 'kad' })
+      return 0
+    }
     if (args.values.sim === true) {
       const result = await runSimBench({
         nodes: intOption(args, 'nodes', 1024, 2, 1_000_000),
         lookups: intOption(args, 'lookups', 1000, 1, 10_000_000),
         fail: numberOption(args, 'fail', 0, 0, 0.9),
         oneWayDelayMs: numberOption(args, 'delay', 20, 0, 10_000),
+        ...(args.values.seed !== undefined && { seed: intOption(args, 'seed', 0, 0, 2 ** 32 - 1) }),
         progress: (line) => process.stderr.write(`  ${line}\n`),
       })
       printTable(`Chord, simulated ring of ${result.nodes} nodes (built converged), ${result.lookups} lookups`, [
@@ -76,6 +89,7 @@ export const dhtBench: Command = {
         lookups: intOption(args, 'lookups', 200, 1, 100_000),
         vsKad: vs === 'kad',
         json,
+        procs: intOption(args, 'procs', 0, 0, 64),
       })
       return 0
     }

@@ -12,11 +12,13 @@ import {
   RING_BITS,
   RING_SIZE,
   ringDistance,
+  ringId,
   ringIdToHex,
   type RingId,
 } from '../core/ring.js'
 import {
   DEFAULT_CHORD_CONFIG,
+  MAINTENANCE_JITTER,
   MAX_NODE_REFS_PER_MESSAGE,
   MAX_RECORDS_PER_MESSAGE,
   NEXT_HOP_CANDIDATES,
@@ -226,10 +228,12 @@ export class ChordNode {
         task()
           .catch(() => undefined)
           .finally(() => {
-            if (!this.stopped && timers === this.timers) schedule(ms)
+            if (!this.stopped && timers === this.timers) schedule(jittered(ms))
           })
       }
-      schedule(ms * (0.5 + Math.random() / 2))
+      // The first tick anywhere in the interval, the next ones spread around it: nodes started together (a
+      // benchmark, a data centre after a power cut) would otherwise tick together, in bursts.
+      schedule(ms * Math.random())
     }
     every(this.config.stabiliseIntervalMs, () => this.stabilise())
     every(this.config.checkPredecessorIntervalMs, () => this.checkPredecessor())
@@ -521,21 +525,34 @@ export class ChordNode {
     const seen = new Set<RingId>()
     let pending = [...list]
     for (let extensions = 0; extensions <= 2; extensions++) {
-      let lastAlive: NodeRef | undefined
       for (const node of pending) {
         if (seen.has(node.id)) continue
         seen.add(node.id)
         yield node
-        if (node.id === this.self.id || this.isKnownAlive(node)) lastAlive = node
       }
-      if (lastAlive === undefined) return
-      const more =
-        lastAlive.id === this.self.id
-          ? this.successors
-          : await this.ask(lastAlive, { type: 'get-neighbours' }).then(
-              (a) => (a.type === 'neighbours' ? a.successors : []),
-              () => [],
-            )
+      // Judged now, once the nodes yielded have been asked: a node named last but dead cannot extend the list.
+      const lastAlive = pending.findLast((node) => node.id === this.self.id || this.isKnownAlive(node))
+      const last = pending[pending.length - 1]
+      let more: readonly NodeRef[] = []
+      if (lastAlive !== undefined) {
+        more =
+          lastAlive.id === this.self.id
+            ? this.successors
+            : await this.ask(lastAlive, { type: 'get-neighbours' }).then(
+                (a) => (a.type === 'neighbours' ? a.successors : []),
+                () => [],
+              )
+      }
+      if (more.every((n) => seen.has(n.id)) && last !== undefined && last.id !== this.self.id) {
+        // No node named could extend the list (all failed): the answer came from a node whose successor list
+        // was out of date, several of its neighbours having failed at once (it learns of that at its next
+        // stabilisation). The live holders follow the last node named: found by looking up the point just
+        // past it, which routes around the failed nodes this node now knows of.
+        more = await this.lookup(ringId((last.id + 1n) % RING_SIZE)).then(
+          (found) => found.successors,
+          () => [],
+        )
+      }
       pending = more.filter((n) => !seen.has(n.id))
       if (pending.length === 0) return
     }
@@ -796,6 +813,11 @@ export class ChordNode {
     for (let i = 0; i < RING_BITS; i++) this.fingers[i] = state.fingers[i]
     this.distinctFingers = null
   }
+}
+
+/** An interval with MAINTENANCE_JITTER applied: uniform in [ms (1 - j), ms (1 + j)]. */
+export function jittered(ms: number, random: () => number = Math.random): number {
+  return ms * (1 + MAINTENANCE_JITTER * (2 * random() - 1))
 }
 
 /**

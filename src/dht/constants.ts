@@ -36,6 +36,14 @@ export const DEFAULT_CHORD_CONFIG: ChordConfig = {
  */
 export const NEXT_HOP_CANDIDATES = 5
 
+/**
+ * Each maintenance tick comes after its interval times a factor drawn in [1 - j, 1 + j]. Ticks of one node's
+ * tasks, and of nodes started together, drift apart instead of firing together: with many nodes on one event
+ * loop (a benchmark) or one host, bursts of stabilise and fix-fingers requests would queue behind each other
+ * and behind lookups. 0.25 keeps the mean interval and spreads ticks over half of it.
+ */
+export const MAINTENANCE_JITTER = 0.25
+
 /** Upper bound on a record's lifetime as received: twice the default TTL allows for config differences. */
 export const MAX_RECORD_TTL_MS = 2 * 24 * 3600_000
 

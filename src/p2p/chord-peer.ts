@@ -5,7 +5,8 @@ import { ChordNode, type ChordConfig, type ChordEvent } from '../dht/chord-node.
 import { claimSignerFor } from '../dht/identity.js'
 import type { NodeRef } from '../dht/messages.js'
 import type { RecordStore } from '../dht/record-store.js'
-import { Libp2pChordTransport, selfNodeRef } from './chord-transport.js'
+import { Libp2pChordTransport, selfNodeRef, type ChordRequestTiming } from './chord-transport.js'
+import { RoutingTagger } from './chord-tags.js'
 import { createImeLibp2p, type ImeLibp2p, type ImeLibp2pOptions } from './libp2p-node.js'
 
 export interface ChordPeer {
@@ -32,6 +33,8 @@ export interface ChordPeerOptions {
   maintain?: boolean
   /** Where the node keeps its share of the DHT (default: in memory). */
   records?: RecordStore
+  /** Told how each outbound Chord request went (benchmarks, diagnostics). */
+  observeRequests?: (timing: ChordRequestTiming) => void
 }
 
 export async function startChordPeer(options: ChordPeerOptions): Promise<ChordPeer> {
@@ -42,7 +45,7 @@ export async function startChordPeer(options: ChordPeerOptions): Promise<ChordPe
     ...(options.services !== undefined && { services: options.services }),
     ...(options.metrics !== undefined && { metrics: options.metrics }),
   })
-  const transport = new Libp2pChordTransport(libp2p, options.config?.requestTimeoutMs)
+  const transport = new Libp2pChordTransport(libp2p, options.config?.requestTimeoutMs, options.observeRequests)
   const chord = new ChordNode({
     self: selfNodeRef(libp2p),
     transport,
@@ -62,14 +65,18 @@ export async function startChordPeer(options: ChordPeerOptions): Promise<ChordPe
     throw e
   }
   if (options.maintain !== false) chord.start()
+  const tagger = new RoutingTagger(libp2p, chord)
+  tagger.start()
   return {
     libp2p,
     chord,
     async leave() {
+      tagger.stop()
       await chord.leave()
       await libp2p.stop()
     },
     async kill() {
+      tagger.stop()
       chord.stop()
       await libp2p.stop()
     },

@@ -7,7 +7,13 @@ import type { Connection, Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { DEFAULT_CHORD_CONFIG } from '../dht/constants.js'
-import { PeerUnreachableError, type ChordRequestHandler, type ChordTransport, type NodeRef } from '../dht/messages.js'
+import {
+  PeerUnreachableError,
+  type ChordRequest,
+  type ChordRequestHandler,
+  type ChordTransport,
+  type NodeRef,
+} from '../dht/messages.js'
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, ringIdForPeer } from './chord-codec.js'
 import { TokenBuckets } from '../core/token-bucket.js'
 import {
@@ -45,6 +51,20 @@ export function nodeRefFromMultiaddr(address: string): NodeRef {
   return { id: id.value, peer, addrs: [address] }
 }
 
+/** How one outbound Chord request went, for benchmarks and diagnostics (times in milliseconds). */
+export interface ChordRequestTiming {
+  type: ChordRequest['type']
+  /** A connection had to be dialled first (no open one to the peer). */
+  dialled: boolean
+  /** Until the stream was open and its protocol agreed (includes the dial, if any). */
+  openMs: number
+  /** Until the answer was read (or the request failed). */
+  totalMs: number
+  ok: boolean
+  /** Why it failed (the transport's or libp2p's message). */
+  error?: string
+}
+
 export class Libp2pChordTransport implements ChordTransport {
   /** Per-peer limits on inbound requests: answered with an error past the first, cut past the second. */
   private readonly limits = new TokenBuckets(CHORD_REQUESTS_BURST_PER_PEER, CHORD_REQUESTS_PER_SECOND_PER_PEER)
@@ -58,6 +78,7 @@ export class Libp2pChordTransport implements ChordTransport {
   constructor(
     private readonly libp2p: ImeLibp2p,
     private readonly timeoutMs = DEFAULT_CHORD_CONFIG.requestTimeoutMs,
+    private readonly observe?: (timing: ChordRequestTiming) => void,
   ) {}
 
   /** Answers inbound Chord requests with `handler`; `from` is the authenticated remote peer. */
@@ -71,16 +92,31 @@ export class Libp2pChordTransport implements ChordTransport {
   async request(to: NodeRef, req: Parameters<ChordTransport['request']>[1], options?: { signal?: AbortSignal }) {
     const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), ...(options?.signal ? [options.signal] : [])])
     let stream: Stream | undefined
+    const started = performance.now()
+    let dialled = false
+    let openMs = Number.NaN
+    const report = (ok: boolean, error?: string) =>
+      this.observe?.({
+        type: req.type,
+        dialled,
+        openMs,
+        totalMs: performance.now() - started,
+        ok,
+        ...(error !== undefined && { error }),
+      })
     try {
-      stream = await openStream(this.libp2p, to, CHORD_PROTOCOL, signal)
+      stream = await openStream(this.libp2p, to, CHORD_PROTOCOL, signal, () => (dialled = true))
+      openMs = performance.now() - started
       const lp = lpStream(stream, { maxDataLength: MAX_CHORD_MESSAGE_BYTES })
       await lp.write(encodeRequest(req), { signal })
       const bytes = await lp.read({ signal })
       await stream.close({ signal }).catch(() => undefined)
       const res = decodeResponse(bytes.subarray())
       if (!res.ok) throw new Error(`bad answer: ${res.error}`)
+      report(true)
       return res.value
     } catch (e) {
+      report(false, (e as Error).message)
       stream?.abort(e instanceof Error ? e : new Error(String(e)))
       throw new PeerUnreachableError(to, (e as Error).message, { cause: e })
     }

@@ -33,3 +33,17 @@ export const MAX_OUTBOUND_STREAMS = 64
  */
 export const CHORD_REQUESTS_BURST_PER_PEER = 400
 export const CHORD_REQUESTS_PER_SECOND_PER_PEER = 200
+
+/**
+ * The peer-store tag on a Chord node's routing peers (predecessor, successor list, fingers). libp2p's pruner,
+ * when over maxConnections, closes the connections of peers with the lowest summed tag values first; 100 is
+ * the top of libp2p's usual 0-100 range, so a routing peer's connection goes last. kad-dht, when it runs on the
+ * same peer (the comparison benchmark), tags its close peers with lower values.
+ */
+export const CHORD_ROUTE_TAG = 'ime-chord-route'
+export const CHORD_ROUTE_TAG_VALUE = 100
+/**
+ * How often the tags follow the routing table (ms). Fingers change at most one per fix-fingers tick (10 s), the
+ * successor list at each stabilisation (30 s): 5 s keeps the tags current at one peer-store pass per node.
+ */
+export const CHORD_ROUTE_TAG_INTERVAL_MS = 5_000

@@ -5,11 +5,16 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { NodeRef } from '../dht/messages.js'
 import type { ImeLibp2p } from './libp2p-node.js'
 
+/**
+ * Opens a stream to `to`; `onDial` is told when no open connection could be used and a dial (TCP, Noise, Yamux)
+ * is on the request's path.
+ */
 export async function openStream(
   libp2p: ImeLibp2p,
   to: NodeRef,
   protocol: string,
   signal: AbortSignal,
+  onDial?: () => void,
 ): Promise<Stream> {
   let peerId: PeerId
   try {
@@ -27,6 +32,7 @@ export async function openStream(
       if (signal.aborted) throw e
     }
   }
+  onDial?.()
   const addrs = to.addrs.map((a) => {
     const ma = multiaddr(a)
     return ma.getComponents().some((c) => c.name === 'p2p') ? ma : ma.encapsulate(`/p2p/${to.peer}`)
