@@ -445,15 +445,14 @@ export class ChordNode {
         if (answer.type !== 'records') continue
         for (const r of answer.records) {
           const known = latest.get(r.owner)
-          if (r.key === key && (known === undefined || r.seq > known.seq)) latest.set(r.owner, r)
+          // Checked before it competes: a forged or altered record with a higher seq must not push its owner's
+          // real one out (it would then be dropped too, and the claim lost).
+          if (r.key !== key || (known !== undefined && r.seq <= known.seq)) continue
+          if ((await verifyClaim(r, now)).ok) latest.set(r.owner, r)
         }
       }
     }
-    const live: ClaimRecord[] = []
-    for (const r of latest.values()) {
-      if (r.withdrawn) continue
-      if ((await verifyClaim(r, now)).ok) live.push(r)
-    }
+    const live = [...latest.values()].filter((r) => !r.withdrawn)
     return { records: live, hops: found.hops }
   }
 
@@ -590,6 +589,7 @@ export class ChordNode {
     let nearest = start.length === 0 ? ringDistance(this.self.id, key) : RING_SIZE
     let hops = 0
     let failures = 0
+    let implausible: LookupResult | undefined
     for (let step = 0; step < this.config.maxLookupSteps; step++) {
       const best = closestPreceding(this.self.id, key, before.values(), 1)[0]
       const next =
@@ -610,13 +610,33 @@ export class ChordNode {
       }
       if (answer.type === 'found') {
         if (answer.successors.length === 0) continue
-        return { responsible: answer.successors[0]!, successors: answer.successors, hops, failures }
+        const result = { responsible: answer.successors[0]!, successors: answer.successors, hops, failures }
+        // A node known here to be alive that lies between the key and the node named responsible would be
+        // responsible itself: the answer is wrong (a node that lies, or one with stale tables). Route on around
+        // the node that gave it; its answer is kept only as a last resort.
+        if (this.knowsNodeBefore(key, result.responsible, [...before.values(), ...after.values()])) {
+          implausible ??= result
+          continue
+        }
+        return result
       }
       if (answer.type !== 'next') continue
       if (precedes(next) && ringDistance(next.id, key) < nearest) nearest = ringDistance(next.id, key)
       consider(answer.candidates, true)
     }
+    if (implausible !== undefined) return { ...implausible, hops, failures }
     throw new Error(`lookup of ${ringIdToHex(key)} failed after ${hops} hops and ${failures} unanswered requests`)
+  }
+
+  /**
+   * Whether a node this one knows and takes to be alive (its tables, or `seen` in this lookup) lies in
+   * [key, claimed): then `claimed` cannot be the key's successor.
+   */
+  private knowsNodeBefore(key: RingId, claimed: NodeRef, seen: readonly NodeRef[]): boolean {
+    const known = [...this.successors, ...this.knownFingers(), ...(this.predecessor ? [this.predecessor] : []), ...seen]
+    return known.some(
+      (n) => n.id !== claimed.id && this.isKnownAlive(n) && (n.id === key || inOpenInterval(n.id, key, claimed.id)),
+    )
   }
 
   /** The find-next step, answered from this node's own tables. */
