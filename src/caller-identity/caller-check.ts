@@ -55,7 +55,10 @@ export interface CallerCheckDeps {
 
 const refuse = (code: CallerRejection['code'], reason: string) => err<CallerRejection>({ code, reason })
 
-export function checkCaller(call: CallerCredentials, deps: CallerCheckDeps): Result<VerifiedCaller, CallerRejection> {
+export async function checkCaller(
+  call: CallerCredentials,
+  deps: CallerCheckDeps,
+): Promise<Result<VerifiedCaller, CallerRejection>> {
   const ticket = deps.verifyTicket(call.ticket, { calledNumber: call.calledNumber })
   if (!ticket.ok) return ticket
   if (call.identity === undefined || call.identity.trim() === '') {
@@ -65,7 +68,7 @@ export function checkCaller(call: CallerCredentials, deps: CallerCheckDeps): Res
   if (!assertion.ok) return refuse('assertion-malformed', `caller assertion malformed: ${assertion.error}`)
   const key = deps.peerKeys.keyOf(ticket.value.callerPeer)
   if (!key.ok) return refuse('assertion-wrong-signer', `caller assertion cannot be checked: ${key.error}`)
-  if (!signatureHolds(assertion.value, key.value)) {
+  if (!(await signatureHolds(assertion.value, key.value))) {
     return refuse('assertion-wrong-signer', 'caller assertion not signed by the node the ticket was issued to')
   }
   const claims = assertion.value.claims

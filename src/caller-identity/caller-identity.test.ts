@@ -34,8 +34,8 @@ function edge(nowMs = T0, replayMax = 1000) {
       if (!t.ok) throw new Error(t.error)
       return t.value.text
     },
-    check(call: CallerCredentials) {
-      const r = checkCaller(call, {
+    async check(call: CallerCredentials) {
+      const r = await checkCaller(call, {
         verifyTicket: (text, expected) => verifyTicket(text, expected, keys, clock.now),
         peerKeys,
         replays,
@@ -63,7 +63,7 @@ describe('per-call caller identity', () => {
     expect(ed25519PublicKeyOfPeer(new Uint8Array(34)).ok).toBe(false)
   })
 
-  it('accepts a call whose assertion the ticket holder signed, once, and says who is calling', () => {
+  it('accepts a call whose assertion the ticket holder signed, once, and says who is calling', async () => {
     const e = edge()
     const caller = testCallerNode()
     const headers = caller.headersFor(e.mint(caller.peer), CALLED, { nowMs: T0, caller: { tn: '14155550100' } })
@@ -72,73 +72,77 @@ describe('per-call caller identity', () => {
     const parsed = parseIdentityHeader(identity)
     expect(parsed.ok && parsed.value.claims.orig).toEqual({ tn: '14155550100' })
     expect(parsed.ok && parsed.value.claims.dest).toEqual({ tn: ['14085550123'] })
-    expect(e.check(credentials(headers))).toBe('accepted')
-    expect(e.check(credentials(headers))).toBe('assertion-replayed: caller assertion already used for a call')
+    expect(await e.check(credentials(headers))).toBe('accepted')
+    expect(await e.check(credentials(headers))).toBe('assertion-replayed: caller assertion already used for a call')
   })
 
-  it('refuses, in order, each way a call can fail to prove who it is', () => {
+  it('refuses, in order, each way a call can fail to prove who it is', async () => {
     const e = edge()
     const caller = testCallerNode()
     const thief = testCallerNode()
     const ticket = e.mint(caller.peer)
     const good = () => credentials(caller.headersFor(ticket, CALLED, { nowMs: T0 }))
-    expect(e.check({ ...good(), ticket: undefined })).toBe('missing: ticket missing')
-    expect(e.check({ ...good(), identity: undefined })).toBe('assertion-missing: caller assertion missing')
-    expect(e.check({ ...good(), identity: 'abc.def' })).toMatch(/^assertion-malformed: caller assertion malformed/)
+    expect(await e.check({ ...good(), ticket: undefined })).toBe('missing: ticket missing')
+    expect(await e.check({ ...good(), identity: undefined })).toBe('assertion-missing: caller assertion missing')
+    expect(await e.check({ ...good(), identity: 'abc.def' })).toMatch(
+      /^assertion-malformed: caller assertion malformed/,
+    )
     // Someone else holding the ticket (a leaked browser profile, a former user) signs with another key.
-    expect(e.check(credentials(thief.headersFor(ticket, CALLED, { nowMs: T0 })))).toBe(
+    expect(await e.check(credentials(thief.headersFor(ticket, CALLED, { nowMs: T0 })))).toBe(
       'assertion-wrong-signer: caller assertion not signed by the node the ticket was issued to',
     )
     // The holder's assertion made for its other ticket (to another number of this domain) beside this one.
     const other = credentials(caller.headersFor(e.mint(caller.peer), CALLED, { nowMs: T0 }))
-    expect(e.check({ ...good(), identity: other.identity })).toBe(
+    expect(await e.check({ ...good(), identity: other.identity })).toBe(
       'assertion-wrong-ticket: caller assertion was made for another ticket',
     )
-    expect(e.check(credentials(caller.headersFor(ticket, CALLED, { nowMs: T0 - 71_000 })))).toMatch(
+    expect(await e.check(credentials(caller.headersFor(ticket, CALLED, { nowMs: T0 - 71_000 })))).toMatch(
       /^assertion-stale: caller assertion issued at 2026-12-01T09:58:49.000Z, not within 60 s of now/,
     )
-    expect(e.check(credentials(caller.headersFor(ticket, CALLED, { nowMs: T0 + 11_000 })))).toMatch(/^assertion-stale/)
+    expect(await e.check(credentials(caller.headersFor(ticket, CALLED, { nowMs: T0 + 11_000 })))).toMatch(
+      /^assertion-stale/,
+    )
     // Within the allowed skew: accepted.
-    expect(e.check(credentials(caller.headersFor(ticket, CALLED, { nowMs: T0 - 65_000 })))).toBe('accepted')
-    expect(e.check(credentials(caller.headersFor(ticket, CALLED, { nowMs: T0 + 9_000 })))).toBe('accepted')
+    expect(await e.check(credentials(caller.headersFor(ticket, CALLED, { nowMs: T0 - 65_000 })))).toBe('accepted')
+    expect(await e.check(credentials(caller.headersFor(ticket, CALLED, { nowMs: T0 + 9_000 })))).toBe('accepted')
     // A forged signature over changed claims (another number), the rest kept.
     const g = good()
     const [h, , s] = g.identity!.split(';')[0]!.split('.')
     const claims = JSON.parse(Buffer.from(g.identity!.split('.')[1]!, 'base64url').toString())
     claims.dest.tn = ['14085550124']
     const altered = `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}`
-    expect(e.check({ ...g, identity: altered })).toMatch(/^assertion-wrong-signer/)
+    expect(await e.check({ ...g, identity: altered })).toMatch(/^assertion-wrong-signer/)
     // Signed properly, but for another number than the one called (the ticket is for this one).
     const forOther = authorizeCall({ ticket, calledNumber: '+14085550124', caller: { tn: '1415' } }, caller.signer, T0)
     expect(forOther.ok).toBe(true)
     if (forOther.ok) {
-      expect(e.check(credentials(forOther.value.headers.map(([n, v]) => [n, v])))).toBe(
+      expect(await e.check(credentials(forOther.value.headers.map(([n, v]) => [n, v])))).toBe(
         'assertion-wrong-number: caller assertion is for another number (+14085550124)',
       )
     }
   })
 
-  it('keeps each assertion as long as it could be accepted, and refuses calls rather than forget one when full', () => {
+  it('keeps each assertion as long as it could be accepted, and refuses calls rather than forget one when full', async () => {
     const e = edge(T0, 3)
     const caller = testCallerNode()
     const ticket = e.mint(caller.peer)
     const calls = Array.from({ length: 4 }, () => credentials(caller.headersFor(ticket, CALLED, { nowMs: T0 })))
-    for (const c of calls.slice(0, 3)) expect(e.check(c)).toBe('accepted')
-    expect(e.check(calls[3]!)).toBe('busy: too many calls being checked; try again shortly')
-    expect(e.check(calls[0]!)).toMatch(/^assertion-replayed/)
+    for (const c of calls.slice(0, 3)) expect(await e.check(c)).toBe('accepted')
+    expect(await e.check(calls[3]!)).toBe('busy: too many calls being checked; try again shortly')
+    expect(await e.check(calls[0]!)).toMatch(/^assertion-replayed/)
     // Once the first three could no longer be accepted anyway, they make room.
     e.clock.now = T0 + 70_001
-    expect(e.check(credentials(caller.headersFor(ticket, CALLED, { nowMs: e.clock.now })))).toBe('accepted')
+    expect(await e.check(credentials(caller.headersFor(ticket, CALLED, { nowMs: e.clock.now })))).toBe('accepted')
   })
 
-  it('refuses a ticket minted before tickets named the caller, with a reason that says what happens next', () => {
+  it('refuses a ticket minted before tickets named the caller, with a reason that says what happens next', async () => {
     const e = edge()
     const caller = testCallerNode()
     const bytes = Buffer.from(e.mint(caller.peer), 'base64url')
     bytes[0] = 1
     const old = bytes.toString('base64url')
     expect(
-      e.check({ ...credentials(caller.headersFor(e.mint(caller.peer), CALLED, { nowMs: T0 })), ticket: old }),
+      await e.check({ ...credentials(caller.headersFor(e.mint(caller.peer), CALLED, { nowMs: T0 })), ticket: old }),
     ).toBe(
       'outdated: ticket format 1 is no longer accepted (tickets now name the calling node): the route must be validated again',
     )

@@ -30,7 +30,7 @@ export interface NodeCallerIdentity {
     ticket: string | undefined
     identity: string | undefined
     calledNumber: E164
-  }): Result<EdgeCaller, EdgeRefusal>
+  }): Promise<Result<EdgeCaller, EdgeRefusal>>
   /** The X-IME-Ticket and Identity headers for one call of a user of this node over a learned route. */
   vouchFor(
     route: Pick<RouteToNumber, 'ticket'>,
@@ -66,9 +66,9 @@ export function edgeCallerCheck(options: {
   const keepMs = (ASSERTION_FRESH_S + 2 * ASSERTION_SKEW_S) * 1000
   const replays = new AssertionReplayCache(REPLAY_CACHE_MAX_ENTRIES, keepMs, () => clock.now())
   return {
-    check(call) {
+    async check(call) {
       const nowMs = clock.now()
-      const verdict = checkCaller(call, {
+      const verdict = await checkCaller(call, {
         verifyTicket: (text, expected) => verifyTicket(text, expected, ticketKeys, nowMs),
         peerKeys,
         replays,

@@ -24,6 +24,13 @@ export class CallRouting {
   ) {}
 
   routeUserCall(req: SipRequest, conn: SipConnection, user: SipUser): void {
+    const caller = user.number
+    // The node says who calls, always: whatever P-Asserted-Identity a phone sent is dropped (a user without a
+    // number is asserted by their SIP address).
+    req.headers.remove('P-Asserted-Identity')
+    const asserted =
+      caller !== undefined ? `sip:${caller}@${this.ctx.config.domain}` : `sip:${user.name}@${this.ctx.config.domain}`
+    req.headers.add('P-Asserted-Identity', `<${asserted}>`)
     const target = parseSipUri(req.uri)
     if (!target.ok) return this.ctx.core.reply(req, conn, 416, 'Unsupported URI Scheme')
     const localUser = target.value.user === undefined ? undefined : this.ctx.config.directory.user(target.value.user)
@@ -36,19 +43,12 @@ export class CallRouting {
       const called = number ?? local.number
       return this.forkToUser(req, conn, local, 'internal', {
         direction: 'inbound',
-        caller: user.number,
+        caller,
         called,
         from: user,
       })
     }
     if (number === undefined) return this.ctx.core.reply(req, conn, 404, 'Not a local user or an E.164 number')
-    const caller = user.number
-    // The node says who calls, always: whatever P-Asserted-Identity a phone sent is dropped (a user without a
-    // number is asserted by their SIP address).
-    req.headers.remove('P-Asserted-Identity')
-    const asserted =
-      caller !== undefined ? `sip:${caller}@${this.ctx.config.domain}` : `sip:${user.name}@${this.ctx.config.domain}`
-    req.headers.add('P-Asserted-Identity', `<${asserted}>`)
     req.headers.remove('X-IME-Ticket')
     req.headers.remove('Identity')
     const groups: ForwardTarget[][] = []

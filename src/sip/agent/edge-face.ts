@@ -3,10 +3,13 @@
  * through (else 403 saying why); a source whose tickets keep failing is rate-limited.
  */
 import { LRUCache } from 'lru-cache'
+import type { E164 } from '../../core/e164.js'
+import type { Result } from '../../core/result.js'
 import { numberIn, type SipRequest } from '../message/index.js'
 import type { SipConnection } from '../transport/index.js'
 import type { CallRouting } from './call-routing.js'
 import type { AgentContext } from './context.js'
+import type { EdgeCaller, EdgeRefusal } from './types.js'
 import { SOURCES_REMEMBERED } from './scanner-watch.js'
 
 /** Refused tickets per source address per minute before it is rate-limited for a minute. */
@@ -37,29 +40,29 @@ export class EdgeFace {
       return this.ctx.core.reply(req, conn, 403, 'Too many refused tickets from this address; try later')
     }
     const called = numberIn(req.uri)
-    const verdict =
-      called === undefined
-        ? undefined
-        : this.ctx.config.checkCaller({
-            ticket: req.headers.get('X-IME-Ticket'),
-            identity: req.headers.get('Identity'),
-            calledNumber: called,
-          })
-    if (verdict?.ok === false && verdict.error.busy === true) {
-      this.ctx.counters.ticketsRefused.busy = (this.ctx.counters.ticketsRefused.busy ?? 0) + 1
-      return this.ctx.core.reply(req, conn, 503, verdict.error.reason, [['Retry-After', '5']])
-    }
-    if (verdict === undefined || !verdict.ok) {
-      const code = verdict === undefined ? 'malformed' : verdict.error.code
-      const reason = verdict === undefined ? 'Request-URI is not a number' : verdict.error.reason
-      this.ctx.counters.ticketsRefused[code] = (this.ctx.counters.ticketsRefused[code] ?? 0) + 1
-      const w = r === undefined || now - r.windowStart >= 60_000 ? { count: 0, windowStart: now } : r
-      w.count++
-      this.refusals.set(source, w)
-      this.ctx.scanners.noteRefusal(source, now)
-      this.ctx.emit({ type: 'ticket-checked', ok: false, code, reason, source, called })
-      return this.ctx.core.reply(req, conn, 403, reason)
-    }
+    if (called === undefined) return this.refuse(req, conn, undefined, undefined, now)
+    const checked = this.ctx.config.checkCaller({
+      ticket: req.headers.get('X-IME-Ticket'),
+      identity: req.headers.get('Identity'),
+      calledNumber: called,
+    })
+    // The signature is checked off the event loop: the INVITE goes on when the verdict comes.
+    if (checked instanceof Promise) {
+      checked.then(
+        (verdict) => this.admit(req, conn, called, verdict, now),
+        (e: unknown) => this.ctx.core.reply(req, conn, 500, `Caller check failed: ${String(e)}`),
+      )
+    } else this.admit(req, conn, called, checked, now)
+  }
+
+  private admit(
+    req: SipRequest,
+    conn: SipConnection,
+    called: E164,
+    verdict: Result<EdgeCaller, EdgeRefusal>,
+    now: number,
+  ): void {
+    if (!verdict.ok) return this.refuse(req, conn, called, verdict.error, now)
     this.ctx.counters.ticketsAccepted++
     const { callerNumber: caller, callerUri, callingDomain } = verdict.value
     // The ticket and the assertion have done their work here; the callee's phone has no use for them. It is told
@@ -72,9 +75,34 @@ export class EdgeFace {
     if (asserted !== undefined) req.headers.add('P-Asserted-Identity', `<${asserted}>`)
     req.headers.remove('X-IME-Path')
     req.headers.add('X-IME-Path', 'ime')
-    this.ctx.emit({ type: 'ticket-checked', ok: true, called, callingDomain, source })
-    const user = this.ctx.config.directory.userByNumber(called!)
+    this.ctx.emit({ type: 'ticket-checked', ok: true, called, callingDomain, source: conn.remoteAddress })
+    const user = this.ctx.config.directory.userByNumber(called)
     if (user === undefined) return this.ctx.core.reply(req, conn, 404, 'No such number here')
-    this.routing.forkToUser(req, conn, user, 'ime', { direction: 'inbound', caller, called: called! })
+    this.routing.forkToUser(req, conn, user, 'ime', { direction: 'inbound', caller, called })
+  }
+
+  /** 403 with the reason (503 when the edge is too busy to check); refusals counted per source. */
+  private refuse(
+    req: SipRequest,
+    conn: SipConnection,
+    called: E164 | undefined,
+    refusal: EdgeRefusal | undefined,
+    now: number,
+  ): void {
+    if (refusal?.busy === true) {
+      this.ctx.counters.ticketsRefused.busy = (this.ctx.counters.ticketsRefused.busy ?? 0) + 1
+      return this.ctx.core.reply(req, conn, 503, refusal.reason, [['Retry-After', '5']])
+    }
+    const source = conn.remoteAddress
+    const code = refusal?.code ?? 'malformed'
+    const reason = refusal?.reason ?? 'Request-URI is not a number'
+    this.ctx.counters.ticketsRefused[code] = (this.ctx.counters.ticketsRefused[code] ?? 0) + 1
+    const r = this.refusals.get(source)
+    const w = r === undefined || now - r.windowStart >= 60_000 ? { count: 0, windowStart: now } : r
+    w.count++
+    this.refusals.set(source, w)
+    this.ctx.scanners.noteRefusal(source, now)
+    this.ctx.emit({ type: 'ticket-checked', ok: false, code, reason, source, called })
+    return this.ctx.core.reply(req, conn, 403, reason)
   }
 }

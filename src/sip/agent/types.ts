@@ -79,7 +79,7 @@ export interface CallAgentConfig {
     readonly ticket: string | undefined
     readonly identity: string | undefined
     readonly calledNumber: E164
-  }) => Result<EdgeCaller, EdgeRefusal>
+  }) => Result<EdgeCaller, EdgeRefusal> | Promise<Result<EdgeCaller, EdgeRefusal>>
   /**
    * The headers (X-IME-Ticket, Identity) by which this node vouches for one of its users' calls over a learned
    * route, or why it cannot (then the call goes to the PSTN).
