@@ -1,10 +1,10 @@
 /**
  * How the call agent takes a request, as one pipeline (the order matters; each stage may end the request):
  *
- *   scanner gate -> transaction match -> Max-Forwards -> CANCEL -> in-dialog -> OPTIONS -> the face's handler
+ *   scanner gate -> transaction match -> URI scheme -> Max-Forwards -> CANCEL -> in-dialog -> OPTIONS -> face
  *
  * The scanner gate drops a noticed scanner's requests unanswered; the transaction layer takes retransmissions
- * and the ACKs of failures; Max-Forwards at 0 gets 483; a CANCEL goes to its INVITE's forwarding; a request with
+ * and the ACKs of failures; a Request-URI scheme other than sip, sips or tel gets 416; Max-Forwards at 0 gets 483; a CANCEL goes to its INVITE's forwarding; a request with
  * a To tag (or an ACK) follows its dialog's Record-Route; OPTIONS is answered here; the rest goes to the face it
  * came in on: edge (ticket and caller checks), internal (registrar, authentication, routing) or the PSTN trunk.
  */
@@ -30,6 +30,7 @@ export class RequestDispatch {
   dispatch(req: SipRequest, conn: SipConnection): void {
     if (this.scannerGate(req, conn)) return
     if (this.ctx.core.absorbs(req)) return
+    if (this.uriScheme(req, conn)) return
     if (this.maxForwards(req, conn)) return
     if (req.method === 'CANCEL') return this.ctx.core.onCancel(req, conn)
     if (req.method === 'ACK' || toTag(req) !== undefined) {
@@ -52,6 +53,17 @@ export class RequestDispatch {
     if (toTag(req) !== undefined && this.ctx.core.isOurDialog(req)) return false
     this.ctx.counters.scansBlocked++
     if (seen.first) this.ctx.emit({ type: 'scan-detected', source: conn.remoteAddress, face: conn.face, why: seen.why })
+    return true
+  }
+
+  /**
+   * A Request-URI whose scheme this proxy does not route (anything but sip, sips and tel) gets 416 (RFC 3261
+   * section 16.3 step 2, before Max-Forwards), on every face and transport. True: answered (an ACK: dropped).
+   */
+  private uriScheme(req: SipRequest, conn: SipConnection): boolean {
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(req.uri)?.[1]?.toLowerCase()
+    if (scheme === 'sip' || scheme === 'sips' || scheme === 'tel') return false
+    if (req.method !== 'ACK') this.ctx.core.reply(req, conn, 416, 'Unsupported URI Scheme')
     return true
   }
 

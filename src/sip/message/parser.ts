@@ -35,7 +35,10 @@ export interface SipParseError {
    * answered) and for requests too broken to answer, which are dropped.
    */
   readonly request: SipRequest | undefined
-  /** The byte stream cannot be trusted after this (framing lost, or not SIP at all): close the connection. */
+  /**
+   * Close the connection: the byte stream cannot be trusted after this (framing lost, or not SIP at all), or a
+   * request cannot be answered (no Via). Datagram transports ignore it.
+   */
   readonly close: boolean
 }
 
@@ -238,6 +241,14 @@ function answerable(m: SipMessage | undefined): m is SipRequest {
 }
 
 /**
+ * A request that cannot be answered (no Via): a stream or WebSocket that sent it is closed, so the sender learns
+ * at once rather than waiting on silence (issue 15); a datagram is dropped (there is nowhere to answer it).
+ */
+function unanswerable(m: SipMessage | undefined): boolean {
+  return m !== undefined && m.kind === 'request' && !answerable(m)
+}
+
+/**
  * Parses a message head: the bytes before its empty line (without the final CRLFCRLF). Leading CRLFs must
  * already be skipped. The stream framer uses this to learn the body length before the body has arrived.
  */
@@ -255,7 +266,7 @@ export function parseHead(head: Uint8Array, framing: Framing): ParsedHead {
       status,
       reason,
       request: answerable(m) ? m : undefined,
-      close: close || (framing === 'stream' && length === 'invalid'),
+      close: close || (framing === 'stream' && length === 'invalid') || unanswerable(m),
     },
   })
   if (head.length > MAX_HEAD_BYTES)
@@ -368,7 +379,7 @@ export function parseMessage(bytes: Uint8Array): Result<SipMessage, SipParseErro
   const message = head.message
   if (message === undefined) return err({ status: 400, reason: 'Bad start line', request: undefined, close: true })
   const answer = (status: number, reason: string): Result<SipMessage, SipParseError> =>
-    err({ status, reason, request: answerable(message) ? message : undefined, close: false })
+    err({ status, reason, request: answerable(message) ? message : undefined, close: unanswerable(message) })
   if (missingBlankLine) return answer(400, 'Message head does not end with an empty line')
   const body = bytes.subarray(end + 4)
   if (body.length > MAX_BODY_BYTES)
