@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../src/core/clock.js'
 import type { E164 } from '../src/core/e164.js'
 import { CallAgent } from '../src/sip/agent/index.js'
+import { responseTo, type SipRequest } from '../src/sip/message/index.js'
+import { SipTransportHub } from '../src/sip/transport/index.js'
 import { SipPhone } from '../src/testing/scripted-phone.js'
 import { StaticSipDirectory } from '../src/testing/static-sip-directory.js'
 
@@ -102,6 +104,35 @@ describe('in-dialog requests follow only their dialog’s recorded route set', (
       expect((await carol.bye(dialog)).status).toBe(200)
     },
   )
+
+  it('a proxy recorded before ours stays on the route: the callee’s BYE goes on to it, and nowhere else', async () => {
+    // A proxy in front of the caller (e.g. another enterprise's) that recorded its route and answers 200.
+    const seen: SipRequest[] = []
+    const upstream = new SipTransportHub((m, c) => {
+      if (m.kind !== 'request') return
+      seen.push(m)
+      const ok = responseTo(m, 200)
+      if (ok.ok) c.send(ok.value)
+    })
+    try {
+      const listener = await upstream.listenStream({ face: 'upstream', host: '127.0.0.1', port: 0 })
+      const recorded = `<sip:127.0.0.1:${listener.port};transport=tcp;lr>`
+      const bob = await phone('bob', 'TCP')
+      const carol = await phone('carol', 'TCP')
+      const placed = await carol.call('sip:bob@b.example', [['Record-Route', recorded]])
+      expect(placed.final.status).toBe(200)
+      const bobDialog = bob.dialogs.get(placed.dialog!.callId)!
+      expect(bobDialog.routeSet.at(-1)).toBe(recorded)
+      // Another host in place of the recorded proxy is refused.
+      const swapped = [...bobDialog.routeSet.slice(0, -1), `<sip:127.0.0.1:${relayPort};transport=tcp;lr>`]
+      expect((await bob.bye({ ...bobDialog, routeSet: swapped })).status).toBe(403)
+      expect(relayed).toBe(0)
+      expect((await bob.bye(bobDialog)).status).toBe(200)
+      expect(seen.map((r) => r.method)).toEqual(['BYE'])
+    } finally {
+      await upstream.close()
+    }
+  })
 
   it('a flow token is bound to its dialog: in another Call-ID or with other tags it is refused (481)', async () => {
     const { bob, carol, dialog } = await call('TCP')
