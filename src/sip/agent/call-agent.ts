@@ -56,6 +56,7 @@ export class CallAgent {
       connectTimeoutMs: 5_000,
       recordRouteUri: (face, transport) => this.uriOf(face, transport),
       onInDialog: (req) => records.current?.onInDialog(req),
+      now: () => config.clock.now(),
       ...(config.routeSecret !== undefined && { routeSecret: config.routeSecret }),
     })
     const ctx: AgentContext = {

@@ -11,9 +11,11 @@ import {
   addRecordRoute,
   addVia,
   branch as branchOf,
+  callId as callIdOf,
   fromTag as fromTagOf,
   newBranch,
   newTag,
+  recordRoutes,
   responseTo,
   type SipRequest,
   type SipResponse,
@@ -33,7 +35,7 @@ import { addressOf, cloneRequest, cloneResponse } from './address.js'
 import type { ForwardOptions, ForwardTarget, ProxyCoreConfig } from './types.js'
 import { isBetterResponse } from './response-choice.js'
 import { DialogRouting } from './dialog-routing.js'
-import { RouteTokens } from './route-token.js'
+import { RouteTokens, tokenIn } from './route-token.js'
 
 export type { ForwardOptions, ForwardTarget, ProxyCoreConfig } from './types.js'
 
@@ -47,6 +49,8 @@ interface Branch {
   /** The forwarding it belongs to, until that is done (a transaction lingering after it then holds nothing). */
   forwarding: Forwarding | undefined
   readonly label: string | undefined
+  /** The callee's Record-Route token, when the request was record-routed: the caller's is made from it. */
+  readonly token: string | undefined
   txn: ClientTransaction | undefined
   conn: TransactionConnection | undefined
   provisional: boolean
@@ -86,7 +90,7 @@ export class SipProxyCore {
   constructor(private readonly config: ProxyCoreConfig) {
     this.timers = config.timers ?? systemTimers
     this.transactions = new TransactionLayer(this.timers)
-    this.tokens = new RouteTokens(config.routeSecret)
+    this.tokens = new RouteTokens(config.routeSecret, config.now)
     this.dialogs = new DialogRouting({
       hub: config.hub,
       tokens: this.tokens,
@@ -195,8 +199,11 @@ export class SipProxyCore {
       return
     }
     const req = cloneRequest(f.request, target.uri)
+    let token: string | undefined
     if (f.options.recordRoute) {
-      const token = this.tokens.issue({ a: f.conn.id, b: conn.id, tag: fromTagOf(f.request) ?? '' })
+      const upstream = recordRoutes(f.request)
+      const flows = { a: f.conn.id, b: conn.id, tag: fromTagOf(f.request) ?? '' }
+      token = this.tokens.issue(flows, callIdOf(f.request) ?? '', upstream.ok ? upstream.value.map((r) => r.uri) : [])
       // The caller's side names the listener it came in on; the callee's side the one for the transport (and
       // face) it is reached on. When they differ, both go in (double Record-Route, RFC 5658): the callee uses the
       // top one, the caller the bottom one.
@@ -221,6 +228,7 @@ export class SipProxyCore {
     const b: Branch = {
       forwarding: f,
       label: target.label,
+      token,
       txn: undefined,
       conn: this.viaDelay(conn),
       provisional: false,
@@ -360,7 +368,7 @@ export class SipProxyCore {
       b.timer = this.timers.set(INVITE_RING_TIMEOUT_MS, () => this.branchTimeout(f, b))
     }
     if (b.cancelPending) this.sendCancel(b)
-    if (!f.finalSent && !f.cancelled) this.upstream(f, stripVia(res), b.label)
+    if (!f.finalSent && !f.cancelled) this.upstream(f, this.callerRoute(b, stripVia(res)), b.label)
   }
 
   private onBranchFinal(f: Forwarding, b: Branch, out: SipResponse): void {
@@ -372,7 +380,7 @@ export class SipProxyCore {
     if (out.status < 300) {
       // Every 2xx goes upstream (RFC 3261 16.7 step 5); the other branches are cancelled.
       f.answered = true
-      this.upstream(f, out, b.label)
+      this.upstream(f, this.callerRoute(b, out), b.label)
       f.finalSent = true
       for (const other of f.branches) if (other !== b && other.final === undefined) this.sendCancel(other)
       // Once every branch has answered the forwarding is done; otherwise it waits a while for the other forks'
@@ -384,6 +392,31 @@ export class SipProxyCore {
     if (f.finalSent) return this.groupMaybeDone(f)
     if (!f.cancelled && this.better(out, f.best)) f.best = out
     this.groupMaybeDone(f)
+  }
+
+  /**
+   * A dialog-forming response on its way to the caller: our Record-Route entries get the caller's token, bound to
+   * the caller's route set after ours (the entries above ours, reversed: RFC 3261 section 12.1.2). Section 16.7
+   * step 4 lets a proxy rewrite its own Record-Route in responses.
+   */
+  private callerRoute(b: Branch, res: SipResponse): SipResponse {
+    const token = b.token
+    const rr = recordRoutes(res)
+    if (token === undefined || !rr.ok) return res
+    const ours = rr.value.findIndex((r) => tokenIn(r.uri) === token)
+    if (ours < 0) return res
+    const callerToken = this.tokens.forCaller(
+      token,
+      rr.value
+        .slice(0, ours)
+        .map((r) => r.uri)
+        .reverse(),
+    )
+    if (callerToken === undefined) return res
+    const lines = res.headers.getAll('Record-Route')
+    res.headers.remove('Record-Route')
+    for (const line of lines) res.headers.add('Record-Route', line.split(`;ime=${token}`).join(`;ime=${callerToken}`))
+    return res
   }
 
   /** CANCELs a branch (section 16.10): at once if it has rung, else as soon as it does (section 9.1). */

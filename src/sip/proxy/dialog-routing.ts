@@ -4,11 +4,11 @@
  * next Route or a registered contact's current flow. A side that comes back on a new connection (a reconnected
  * browser) is followed there.
  */
-import { fromTag as fromTagOf, routes as routesOf, type SipRequest } from '../message/index.js'
+import { routes as routesOf, type SipRequest } from '../message/index.js'
 import type { SipConnection, SipTransportHub } from '../transport/index.js'
 import { addressOf } from './address.js'
 import type { ForwardOptions, ForwardTarget } from './types.js'
-import type { RouteTokens } from './route-token.js'
+import { routeSetDigest, type RouteTokens } from './route-token.js'
 
 /** Dialog sides remembered as having moved to a new connection (a reconnected browser), at most. */
 const MAX_REBOUND = 10_000
@@ -43,18 +43,27 @@ export class DialogRouting {
       if (req.method !== 'ACK') this.host.reply(req, conn, 481, 'Call/Transaction Does Not Exist')
       return
     }
-    this.host.onInDialog?.(req, conn)
     req.headers.removeFirstValue('Route')
     // A double Record-Route: the next Route is ours too (the same token), for the other side's transport.
     if (this.host.tokens.read(req)?.a === route.a) req.headers.removeFirstValue('Route')
-    const fromCaller = conn.id === route.a || (conn.id !== route.b && fromTagOf(req) === route.tag)
+    // The rest of the route set must be the one recorded for this dialog: a Route a party added is never followed.
+    const next = routesOf(req)
+    if (!next.ok || routeSetDigest(next.value.map((r) => r.uri)) !== route.next) {
+      if (req.method !== 'ACK') this.host.reply(req, conn, 403, 'Route set not recorded for this dialog')
+      return
+    }
+    this.host.onInDialog?.(req, conn)
+    // The token says whose it is: the callee's came in the request, the caller's in the response.
+    const fromCaller = route.side === 'a'
     const ownId = fromCaller ? route.a : route.b
     if (conn.id !== ownId && this.flow(ownId) === undefined) this.rebind(ownId, conn.id)
     const other = this.flow(fromCaller ? route.b : route.a)
-    const next = routesOf(req)
     let target: ForwardTarget | undefined
-    if (next.ok && next.value.length > 0) target = { uri: req.uri, address: addressOf(next.value[0]!.uri)! }
-    else if (other !== undefined && other.isOpen) target = { uri: req.uri, connection: other }
+    const hop = next.value[0]
+    if (hop !== undefined) {
+      const address = addressOf(hop.uri)
+      if (address !== undefined) target = { uri: req.uri, address }
+    } else if (other !== undefined && other.isOpen) target = { uri: req.uri, connection: other }
     else target = resolve(req.uri)
     if (target === undefined) {
       if (req.method !== 'ACK') this.host.reply(req, conn, 480, 'The other party is not connected')

@@ -1,10 +1,24 @@
 /**
- * The flow token in this proxy's Record-Route URI (`;ime=BODY.MAC`): the two connections of a dialog and the
- * caller's tag under an HMAC, so an in-dialog request goes down the right flow and no one can forge a route
- * through us to someone else's connection.
+ * The flow token in this proxy's Record-Route URI (`;ime=BODY.MAC`), under an HMAC so no one can forge a route
+ * through us to someone else's connection. It names the dialog's two connections and is bound to its dialog:
+ *
+ * - the Call-ID (hashed) and the caller's From tag: a token works only in requests of the dialog it was written for;
+ * - the side that holds it: the callee gets its token in the request's Record-Route, the caller gets another one,
+ *   written into the response's Record-Route as it passes (RFC 3261 section 16.7 step 4 lets a proxy rewrite its
+ *   own Record-Route in responses);
+ * - the rest of that side's route set after our entries (the other proxies of the dialog, as addresses, hashed):
+ *   an in-dialog request may be forwarded only along the route set recorded for its dialog, never to a Route a
+ *   party added (issue 15: that made the proxy an open relay for anyone who had completed one call);
+ * - an expiry, 24 h after the dialog began. A dialog's route set is fixed when it is set up (RFC 3261 section
+ *   12.2.1.2: target refreshes do not change it), so a token cannot be refreshed by in-dialog traffic; 24 h outlasts
+ *   any real call, and a token that leaked is then worthless (and within the day it serves only its own dialog).
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import { routes, type SipRequest } from '../message/message.js'
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { callId as callIdOf, fromTag, routes, toTag, type SipRequest } from '../message/message.js'
+import { addressOf } from './address.js'
+
+/** How long a dialog's route tokens are honoured after the dialog began (ms). */
+export const ROUTE_TOKEN_LIFETIME_MS = 24 * 3600_000
 
 export interface DialogFlows {
   /** The caller's connection. */
@@ -15,35 +29,116 @@ export interface DialogFlows {
   readonly tag: string
 }
 
+/** A token's claims: the dialog's flows, and what its holder may do with it. */
+export interface RouteClaims extends DialogFlows {
+  /** Who holds the token: 'a' the caller (from a response), 'b' the callee (from the request). */
+  readonly side: 'a' | 'b'
+  /** The digest of the holder's route set after our entries (routeSetDigest). */
+  readonly next: string
+  /** The digest of the dialog's Call-ID. */
+  readonly dialog: string
+  /** When it stops being honoured (ms since the epoch). */
+  readonly expiresAt: number
+}
+
+/**
+ * The digest of a list of Route URIs, by where each sends a request (transport, host, port), so that a phone that
+ * rewrites a URI's parameters does not break its dialog, while a Route to anywhere else is told apart.
+ */
+export function routeSetDigest(uris: readonly string[]): string {
+  const h = createHash('sha256')
+  for (const u of uris) {
+    const a = addressOf(u)
+    h.update(a === undefined ? `?${u.toLowerCase()}` : `${a.transport}:${a.host.toLowerCase()}:${a.port}`).update('\n')
+  }
+  return h.digest().subarray(0, 9).toString('base64url')
+}
+
+const dialogDigest = (callId: string) =>
+  createHash('sha256').update(callId).digest().subarray(0, 9).toString('base64url')
+
 export class RouteTokens {
   private readonly secret: Uint8Array
 
-  /** `secret`: at least 32 bytes, kept across restarts so that calls outlive one; random by default. */
-  constructor(secret: Uint8Array = randomBytes(32)) {
+  /**
+   * `secret`: at least 32 bytes, kept across restarts so that calls outlive one; random by default. `now`: the
+   * clock for expiry (ms).
+   */
+  constructor(
+    secret: Uint8Array = randomBytes(32),
+    private readonly now: () => number = Date.now,
+  ) {
     if (secret.length < 32) throw new Error('the Record-Route token key must have at least 32 bytes')
     this.secret = secret
   }
 
-  issue(flows: DialogFlows): string {
-    const body = Buffer.from(`${flows.a}|${flows.b}|${flows.tag}`).toString('base64url')
+  /**
+   * The callee's token, written into the forwarded request's Record-Route: `upstream` is the Record-Route the
+   * request already carried (the callee's route set after ours).
+   */
+  issue(flows: DialogFlows, callId: string, upstream: readonly string[]): string {
+    return this.sign({
+      ...flows,
+      side: 'b',
+      next: routeSetDigest(upstream),
+      dialog: dialogDigest(callId),
+      expiresAt: this.now() + ROUTE_TOKEN_LIFETIME_MS,
+    })
+  }
+
+  /**
+   * The caller's token for the same dialog, written into a response's Record-Route: `downstream` is the caller's
+   * route set after ours (the Record-Route entries above ours in the response, reversed).
+   */
+  forCaller(calleeToken: string, downstream: readonly string[]): string | undefined {
+    const c = this.verify(calleeToken)
+    return c === undefined ? undefined : this.sign({ ...c, side: 'a', next: routeSetDigest(downstream) })
+  }
+
+  /**
+   * The claims of the request's top Route, if it carries an untampered, unexpired token of ours written for this
+   * request's dialog (its Call-ID and the caller's tag, which is the From tag one way and the To tag the other).
+   */
+  read(req: SipRequest): RouteClaims | undefined {
+    const token = topToken(req)
+    const c = token === undefined ? undefined : this.verify(token)
+    if (c === undefined || c.expiresAt <= this.now()) return undefined
+    if (c.dialog !== dialogDigest(callIdOf(req) ?? '')) return undefined
+    if (c.tag !== fromTag(req) && c.tag !== toTag(req)) return undefined
+    return c
+  }
+
+  private sign(c: RouteClaims): string {
+    const fields = [c.a, c.b, c.tag, c.side, c.next, c.dialog, Math.floor(c.expiresAt / 1000).toString(36)]
+    const body = Buffer.from(fields.join('|')).toString('base64url')
     return `${body}.${this.mac(body)}`
   }
 
-  /** The dialog's flows, if the request's top Route carries an untampered token of ours. */
-  read(req: SipRequest): DialogFlows | undefined {
-    const r = routes(req)
-    if (!r.ok || r.value.length === 0) return undefined
-    const token = r.value[0]!.uri.match(/;ime=([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)/)
-    if (token === null) return undefined
-    const want = Buffer.from(this.mac(token[1]!))
-    const got = Buffer.from(token[2]!)
+  private verify(token: string): RouteClaims | undefined {
+    const m = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(token)
+    if (m === null) return undefined
+    const want = Buffer.from(this.mac(m[1]!))
+    const got = Buffer.from(m[2]!)
     if (want.length !== got.length || !timingSafeEqual(want, got)) return undefined
-    const [a, b, tag] = Buffer.from(token[1]!, 'base64url').toString('utf8').split('|')
-    if (a === undefined || b === undefined || tag === undefined) return undefined
-    return { a, b, tag }
+    const [a, b, tag, side, next, dialog, exp, ...rest] = Buffer.from(m[1]!, 'base64url').toString('utf8').split('|')
+    // Tokens of the older shape (flows only, bound to no dialog) are not honoured.
+    if (a === undefined || b === undefined || tag === undefined || next === undefined || dialog === undefined) return
+    if ((side !== 'a' && side !== 'b') || exp === undefined || rest.length > 0) return undefined
+    return { a, b, tag, side, next, dialog, expiresAt: parseInt(exp, 36) * 1000 }
   }
 
   private mac(body: string): string {
     return createHmac('sha256', this.secret).update(body).digest().subarray(0, 12).toString('base64url')
   }
+}
+
+/** The token in a Record-Route or Route URI, if it has one. */
+export function tokenIn(uri: string): string | undefined {
+  return /;ime=([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/.exec(uri)?.[1]
+}
+
+function topToken(req: SipRequest): string | undefined {
+  const r = routes(req)
+  if (!r.ok || r.value.length === 0) return undefined
+  return tokenIn(r.value[0]!.uri)
 }

@@ -58,4 +58,6 @@ export interface ProxyCoreConfig {
    * after the proxy restarted; random per start by default.
    */
   readonly routeSecret?: Uint8Array
+  /** The clock of the route tokens' expiry (ms since the epoch); Date.now by default. */
+  readonly now?: () => number
 }
