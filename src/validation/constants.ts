@@ -126,3 +126,12 @@ export const PROOFS_TO_TRUST = 2
  * its record unless another of the hour's records fits within 1 s (4 % per other record: (2 x 1 s / Q)^2).
  */
 export const PROVEN_RECORD_MARGIN_MS = 1_000
+
+/**
+ * The originator validates, of its calls to a number in the scheduled call's hour (same caller hint, ended within
+ * the scheduler's delay range, not asked about before), the one whose nearest other call sits furthest from it on
+ * the grids centred on it (call-choice.ts), unless the scheduled call's nearest is this far already: the claimer
+ * can then mistake another call for it only if the two ends' records of the call differ from the pair's usual
+ * offset by about 1 s, ten times the per-call jitter the busy-number bench assumes.
+ */
+export const SEPARATION_ENOUGH_MS = 2_000
