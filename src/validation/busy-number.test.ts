@@ -60,4 +60,36 @@ describe('a busy number (called every 10 s by one enterprise), simulated over th
     expect(days({ ...skewed, clockHint: false }, 20).firstProofs).toBeLessThanOrEqual(14)
     expect(days({ ...skewed, ...withoutHints }, 20).firstProofs).toBeLessThanOrEqual(4)
   })
+
+  it("the originator's choice of a separated call leaves the delay and the start in the hour as uniform as before", () => {
+    const bins = (values: number[], lo: number, hi: number) => {
+      const h = [0, 0, 0, 0, 0, 0]
+      for (const v of values) h[Math.min(5, Math.floor(((v - lo) / (hi - lo)) * 6))]!++
+      return h
+    }
+    const seen = (separatedCall: boolean) => {
+      const calls = Array.from({ length: 40 }, (_, i) =>
+        simulateBusyNumber({ ...steady, hours: 24, seed: i + 1, separatedCall }),
+      ).flatMap((r) => r.validatedCalls)
+      return {
+        delays: bins(
+          calls.map((c) => c.delayMs),
+          60_000,
+          3_600_000,
+        ),
+        starts: bins(
+          calls.map((c) => c.startInHourMs),
+          0,
+          3_600_000,
+        ),
+        n: calls.length,
+      }
+    }
+    for (const choice of [true, false]) {
+      const { delays, starts, n } = seen(choice)
+      expect(n).toBeGreaterThan(1_800)
+      // Each sixth within 20 % of n/6 (the scheduler's own spread passes the same bound).
+      for (const count of [...delays, ...starts]) expect(Math.abs(count - n / 6)).toBeLessThan(0.2 * (n / 6))
+    }
+  })
 })

@@ -106,6 +106,11 @@ export interface BusyNumberResult {
    * calls needed, the PSTN calls before IME for this number (0: not reached).
    */
   readonly pstnCallsBeforeTrusted: number
+  /**
+   * Of each validated call (after the originator's choice), what an impostor sees of it: the delay from its end to
+   * the run, and where in its hinted hour it started. The choice must leave both as spread as the scheduler's.
+   */
+  readonly validatedCalls: readonly { readonly delayMs: number; readonly startInHourMs: number }[]
 }
 
 /** A small seeded generator (mulberry32): uniform in [0, 1). */
@@ -187,6 +192,7 @@ export function simulateBusyNumber(overrides: Partial<BusyNumberScenario> = {}):
   let secondSuccessAt = 0
   let trustedAt = 0
   const validated = new Set<string>()
+  const validatedCalls: { delayMs: number; startInHourMs: number }[] = []
   // The originator's own calls (its records) of the scheduled one's hour and caller: eligible if they ended within
   // the delay range and were not validated yet; competing if they ended by now.
   const separatedChoice = (scheduled: SimCall, at: number): SimCall => {
@@ -217,6 +223,7 @@ export function simulateBusyNumber(overrides: Partial<BusyNumberScenario> = {}):
       const { at, call: scheduled } = due.shift()!
       validations++
       const call = s.separatedCall ? separatedChoice(scheduled, at) : scheduled
+      validatedCalls.push({ delayMs: at - call.mine!.end, startInHourMs: call.mine!.start % 3_600_000 })
       if (!caps.admitPeer(PEER, at).ok) {
         refused++
         continue
@@ -274,5 +281,6 @@ export function simulateBusyNumber(overrides: Partial<BusyNumberScenario> = {}):
     firstSuccessAt,
     secondSuccessAt,
     pstnCallsBeforeTrusted: trustedAt === 0 ? 0 : mine.filter((c) => c.mine!.start < trustedAt).length,
+    validatedCalls,
   }
 }
