@@ -43,6 +43,8 @@ describe('a busy number (called every 10 s by one enterprise), simulated over th
     expect(now.validations).toBeGreaterThan(400)
     expect(now.successRate).toBeGreaterThanOrEqual(0.95)
     expect(days({ ...steady, jitterMs: 200 }).successRate).toBeGreaterThanOrEqual(0.95)
+    // The claimer's query limit was 256 records: the hour's last hundred calls were never candidates.
+    expect(days({ ...steady, jitterMs: 100, maxCandidates: 256 }).successRate).toBeLessThan(0.8)
     // Before: 77 % at 100 ms.
     expect(days({ ...steady, jitterMs: 100, ...withoutHints }).successRate).toBeLessThan(0.85)
     // Both are needed: the caller hint (84 % without) and the originator's choice of a separated call (94 %).

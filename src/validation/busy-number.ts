@@ -26,6 +26,7 @@ import {
 } from './call-secret.js'
 import type { E164 } from '../core/e164.js'
 import { chooseSeparatedCall } from './call-choice.js'
+import { MAX_CANDIDATE_RECORDS } from './constants.js'
 
 export interface BusyNumberScenario {
   readonly hours: number
@@ -61,6 +62,8 @@ export interface BusyNumberScenario {
   readonly networkDelayMs: number
   /** The originator validates the best-separated of its eligible calls instead of the scheduled one (call-choice.ts). */
   readonly separatedCall: boolean
+  /** The claimer's query limit (MAX_CANDIDATE_RECORDS). */
+  readonly maxCandidates: number
   readonly caps: AttemptCapsConfig
   readonly seed: number
 }
@@ -85,6 +88,7 @@ export const BUSY_NUMBER_SCENARIO: BusyNumberScenario = {
   clockHint: true,
   networkDelayMs: 20,
   separatedCall: true,
+  maxCandidates: MAX_CANDIDATE_RECORDS,
   caps: DEFAULT_ATTEMPT_CAPS,
   seed: 1,
 }
@@ -230,14 +234,11 @@ export function simulateBusyNumber(overrides: Partial<BusyNumberScenario> = {}):
       }
       const phases = phasesFor({ caller: call.caller, called: CALLED, start: call.mine!.start, end: call.mine!.end })
       const { from, to } = startWindow(startHintFor({ caller: call.caller, called: CALLED, ...call.mine! }))
-      const candidates = byStart.filter(
-        (c) =>
-          c.start >= from &&
-          c.start <= to &&
-          c.end <= at &&
-          caps.recordUsable(c.id, PEER) &&
-          (process.env.DW !== '1' || (c.end >= at - s.delayMaxMs - 5000 && c.end <= at - s.delayMinMs + 5000)),
-      )
+      // As the node's query: finished records of the window, earliest first, at most maxCandidates; then usable.
+      const candidates = byStart
+        .filter((c) => c.start >= from && c.start <= to && c.end <= at)
+        .slice(0, s.maxCandidates)
+        .filter((c) => caps.recordUsable(c.id, PEER))
       const prior = s.clockHint ? clockPrior(at - s.clockOffsetMs, at + s.networkDelayMs) : undefined
       const picked = s.improvedPick
         ? pickCallRecord(candidates, phases, {

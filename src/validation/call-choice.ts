@@ -11,6 +11,7 @@
  * the same hinted hour whose end the scheduler's delay already allowed, so the hour, the delay range and the cell
  * indices (the secret) are as uninformative as for the call first scheduled (docs/validation.md).
  */
+import type { E164 } from '../core/e164.js'
 import type { CallRecord, CallRecordStore } from './call-record.js'
 import { callerHintFor, startHintFor, startWindow, type CallDetails } from './call-secret.js'
 import { CALL_TIME_QUANTUM_MS, MAX_CANDIDATE_RECORDS, SEPARATION_ENOUGH_MS } from './constants.js'
@@ -75,9 +76,12 @@ export function callToValidate(
   const hour = startHintFor(details(scheduled))
   const { from, to } = startWindow(hour)
   const hint = callerHintFor(scheduled.caller)
+  const sameHint = new Map<string, boolean>([[scheduled.caller, true]])
+  const hinted = (caller: E164) =>
+    sameHint.get(caller) ?? sameHint.set(caller, callerHintFor(caller) === hint).get(caller)!
   const own = deps.calls
     .outboundTo(scheduled.called, from, to, MAX_CANDIDATE_RECORDS)
-    .filter((c) => c.end !== null && c.end <= now && callerHintFor(c.caller) === hint)
+    .filter((c) => c.end !== null && c.end <= now && hinted(c.caller))
   const competitors = own.map((c) => ({ ...details(c), record: c }))
   const first = competitors.find((c) => c.record.id === scheduled.id) ?? { ...details(scheduled), record: scheduled }
   const eligible = competitors.filter(

@@ -152,9 +152,11 @@ export function pickCallRecord<T extends CallDetails>(
 ): T | undefined {
   const { quantum = CALL_TIME_QUANTUM_MS, provenBefore = () => false, expectedOffset = { start: 0, end: 0 } } = options
   const { callerHint } = options
+  const hints = new Map<E164, number>() // a busy hour's records come from few callers: one hash each
+  const hintOf = (caller: E164) => hints.get(caller) ?? hints.set(caller, callerHintFor(caller)).get(caller)!
   let best: { record: T; score: number } | undefined
   for (const record of candidates) {
-    if (callerHint !== undefined && callerHintFor(record.caller) !== callerHint) continue
+    if (callerHint !== undefined && hintOf(record.caller) !== callerHint) continue
     const margin = provenBefore(record) ? PROVEN_RECORD_MARGIN_MS : 0
     const score = fitScore(record, phases, expectedOffset, quantum) + margin
     if (best === undefined || score < best.score || (score === best.score && record.start < best.record.start)) {

@@ -29,10 +29,13 @@ export const CALL_TIME_QUANTUM_MS = 10_000
 export const START_HINT_PERIOD_MS = 3_600_000
 
 /**
- * Inbound records the claimer considers for one hint, at most (the query's LIMIT). A busy number may take more
- * calls in an hour; beyond this many the honest claimer's pick gets unreliable anyway (see pickCallRecord).
+ * Inbound records the claimer considers for one hint, at most (the query's LIMIT, earliest first), and the
+ * originator's own calls it weighs when choosing the call (call-choice.ts). A call a second for the whole hour
+ * fits. It was 256: a number called every 10 s takes about 360 calls an hour, so the records of the hour's last
+ * part were never candidates, and the busy-number simulation with the node's scheduler fell from 100 % to 71 %
+ * at 256 (busy-number.test.ts). Cost: the pick reads and scores every candidate, about 1 ms per 1,000.
  */
-export const MAX_CANDIDATE_RECORDS = 256
+export const MAX_CANDIDATE_RECORDS = 4096
 
 /** Fresh per run, chosen by the originator: 128 bits make a collision between two runs negligible. */
 export const SID_BYTES = 16
