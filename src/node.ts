@@ -64,7 +64,7 @@ export async function startEnterpriseNode(
   )
   const metrics = new NodeMetrics(
     {
-      learnedRoutes: () => store.routes.list(clock.now()).length,
+      learnedRoutes: () => store.routes.countTrusted(clock.now()).trusted,
       pendingValidations: () => scraped.validation?.scheduler.pending().length ?? 0,
       registrations: () => scraped.sip?.agent.registrations.userCount ?? 0,
     },

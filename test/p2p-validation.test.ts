@@ -8,9 +8,14 @@ import type { E164 } from '../src/core/e164.js'
 import { selfNodeRef } from '../src/p2p/chord-transport.js'
 import { createImeLibp2p, type ImeLibp2p } from '../src/p2p/libp2p-node.js'
 import * as pb from '../src/p2p/pb/validation.js'
-import { VALIDATION_PROTOCOL, ValidationProtocol, type ClaimedCall } from '../src/p2p/validation-protocol.js'
+import {
+  VALIDATION_PROTOCOL,
+  ValidationProtocol,
+  type ClaimedCall,
+  type RecordQuery,
+} from '../src/p2p/validation-protocol.js'
 import { AttemptCaps, MemoryAttemptCapStore } from '../src/validation/attempt-caps.js'
-import type { CallDetails } from '../src/validation/call-secret.js'
+import { callerHintFor, type CallDetails } from '../src/validation/call-secret.js'
 import { MemoryTicketKeyStore, TicketKeyRing } from '../src/tickets/key-ring.js'
 import { mintTicket, verifyTicket } from '../src/tickets/mint.js'
 
@@ -95,6 +100,37 @@ async function pair(caps = new AttemptCaps()) {
 }
 
 describe('validation protocol over libp2p', () => {
+  it("carries the caller hint and the originator's clock: the claimer sees both, and expects an uncalibrated peer at the clocks' difference", async () => {
+    const [a, b] = await Promise.all(
+      [1, 2].map(async () => createImeLibp2p({ privateKey: await generateKeyPair('Ed25519') })),
+    )
+    nodes.push(a!, b!)
+    const now = record.end + 60_000
+    const originator = new ValidationProtocol(a!, {
+      findRecord: () => undefined,
+      caps: new AttemptCaps(),
+      clock: new ManualClock(now),
+      randomBytes: rand,
+    })
+    const queries: RecordQuery[] = []
+    // The claimer's clock is 1.5 s ahead of the originator's.
+    const claimer = new ValidationProtocol(b!, {
+      findRecord: (query) => {
+        queries.push(query)
+        return record
+      },
+      caps: new AttemptCaps(),
+      clock: new ManualClock(now + 1_500),
+      randomBytes: rand,
+    })
+    await claimer.serve()
+    const result = await originator.prove(selfNodeRef(b!), originatorCall, numberKey)
+    expect(result.ok ? 'proven' : result.error).toBe('proven')
+    expect(queries).toHaveLength(1)
+    expect(queries[0]!.callerHint).toBe(callerHintFor(record.caller))
+    expect(queries[0]!.expectedOffset).toEqual({ start: 1_500, end: 1_500 })
+  })
+
   it('proves knowledge of the call both ways between two real nodes', async () => {
     const { originator, claimerRef, proven, a } = await pair()
     const result = await originator.prove(claimerRef, originatorCall, numberKey)

@@ -28,6 +28,7 @@ async function enterprise(
   via?: EnterpriseNode,
   background = false,
   validation: Partial<ValidationTiming> = {},
+  operatorToken?: string,
 ) {
   const dataDir = mkdtempSync(join(tmpdir(), `ime-${domain}-`))
   dirs.push(dataDir)
@@ -40,6 +41,7 @@ async function enterprise(
     // One proof trusts a route in these tests (as in the demo), unless a test says otherwise.
     validation: { proofsToTrust: 1, ...validation, ...(background && { delayMinMs: 0, delayMaxMs: 1 }) },
     ...(background && { validationPollMs: 100 }),
+    ...(operatorToken !== undefined && { http: { port: 0, operatorToken } }),
   })
   started.push(node)
   return node
@@ -205,9 +207,16 @@ describe('from a PSTN call to a learned route, between enterprise nodes on real 
   }, 30_000)
 
   it('evidence before trust and conflicts, with the default of two proved calls', async () => {
-    const a = await enterprise('alpha.example', [alice], undefined, false, { proofsToTrust: 2 })
+    const operatorToken = 'an-operator-token-0123456789'
+    const a = await enterprise('alpha.example', [alice], undefined, false, { proofsToTrust: 2 }, operatorToken)
     const b = await enterprise('bravo.example', [bob], a)
     const c = await enterprise('charlie.example', [bob], a) // claims bob's number too
+    // The operator's gauge counts the routes calls may use: a candidate is not one.
+    const learnedRoutesGauge = async () => {
+      const auth = { headers: { authorization: `Bearer ${operatorToken}` } }
+      const text = await (await fetch(`${a.http!.url}/metrics`, auth)).text()
+      return Number(/^ime_learned_routes (\d+)$/m.exec(text)?.[1])
+    }
     for (let i = 0; i < 2; i++) for (const n of started) await n.peer.chord.maintain()
     const events: ImeEvent[] = []
     a.events.subscribe((e) => events.push(e))
@@ -238,11 +247,13 @@ describe('from a PSTN call to a learned route, between enterprise nodes on real 
     })
     expect(first.find((o) => o.claimer !== bravo)).toMatchObject({ outcome: 'failed', failure: 'not-proven' })
     expect(a.routes.routesTo(bob, Date.now())).toEqual([])
+    expect(await learnedRoutesGauge()).toBe(0)
     expect(events.map((e) => e.type)).toContain('route-candidate')
     // 2nd call: bravo's route is trusted: the next call goes over IME.
     call('2', T + 600_000, [b])
     await a.validations.run({ everything: true })
     expect(a.routes.routesTo(bob, Date.now())).toMatchObject([{ domain: 'bravo.example', provenCalls: 2 }])
+    expect(await learnedRoutesGauge()).toBe(1)
     // 3rd call: charlie proves it too (two domains proving one number): a conflict, shown to the operator;
     // bravo's route stays the one in use.
     call('3', T + 1_200_000, [b, c])

@@ -72,7 +72,7 @@ export async function startNodeHttpPart(options: NodeHttpOptions): Promise<NodeH
         peer.chord.snapshot(),
         {
           publishedNumbers: numbers.published.size,
-          learnedRoutes: store.routes.list(clock.now()).length,
+          learnedRoutes: store.routes.countTrusted(clock.now()).trusted,
           pendingValidations: validation.scheduler.pending().length,
         },
         [...numbers.published.keys()],

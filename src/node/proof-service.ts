@@ -36,7 +36,15 @@ export async function serveProofs(options: ProofServiceOptions): Promise<Part> {
     // the originator's grids (spent records left out: they cannot prove anything; records already proven for this
     // peer or another only as a last resort: each call is validated once per claimer), scored against where this
     // peer's times usually sit (our calibration from its earlier proofs).
-    findRecord({ numberKey, hourHint, phases, usable, provenBefore, expectedOffset }): ClaimedCall | undefined {
+    findRecord({
+      numberKey,
+      hourHint,
+      phases,
+      usable,
+      provenBefore,
+      expectedOffset,
+      callerHint,
+    }): ClaimedCall | undefined {
       const number = options.numbers.numberOf(numberKey)
       if (number === undefined) return undefined
       const { from, to } = startWindow(hourHint)
@@ -44,7 +52,7 @@ export async function serveProofs(options: ProofServiceOptions): Promise<Part> {
       return pickCallRecord(
         candidates.map((c) => ({ ...c, end: c.end! })),
         phases,
-        { provenBefore: (c) => provenBefore(c.id), expectedOffset },
+        { provenBefore: (c) => provenBefore(c.id), expectedOffset, ...(callerHint !== undefined && { callerHint }) },
       )
     },
     // The ticket is issued to the peer that proved the call (authenticated by Noise on this very stream): calls with

@@ -12,8 +12,8 @@ import { pbStream } from '@libp2p/utils'
 import type { Clock } from '../core/clock.js'
 import { err, ok, type Result } from '../core/result.js'
 import type { NodeRef } from '../dht/messages.js'
-import type { AttemptCaps, ProofOffsets } from '../validation/attempt-caps.js'
-import { offsetFromCentre, type CallDetails, type GridPhases } from '../validation/call-secret.js'
+import { clockPrior, type AttemptCaps, type ProofOffsets } from '../validation/attempt-caps.js'
+import { callerHintFor, offsetFromCentre, type CallDetails, type GridPhases } from '../validation/call-secret.js'
 import { proofFailure, type ProofFailure } from '../validation/proof-failure.js'
 import { ProofClaimer, ProofOriginator, type ProofSuccess } from '../validation/proof-session.js'
 import { open, seal } from '../validation/seal.js'
@@ -53,8 +53,13 @@ export interface RecordQuery {
   readonly usable: (recordId: string) => boolean
   /** True for records proven before (for this peer or another): picked only when no other is left. */
   readonly provenBefore: (recordId: string) => boolean
-  /** Where this peer's times usually sit against our records (the claimer's calibration). */
+  /**
+   * Where this peer's times usually sit against our records (the claimer's calibration; before its first proof,
+   * the clock difference its request showed).
+   */
   readonly expectedOffset: ProofOffsets
+  /** The originator's caller hint (callerHintFor), if it sent one (older originators do not). */
+  readonly callerHint?: number
 }
 
 export interface ValidationProtocolDeps {
@@ -151,6 +156,8 @@ export class ValidationProtocol {
         phaseEnd: start.phases.end,
         sid: start.sid,
         cpace: start.cpace,
+        callerHint: callerHintFor(call.caller),
+        sentAt: BigInt(this.deps.clock.now()),
       } as pb.ProofStart,
       pb.ProofStart,
       { signal },
@@ -229,7 +236,10 @@ export class ValidationProtocol {
         (numberKey, hint, phases) => {
           const usable = (id: string) => this.deps.caps.recordUsable(id, peer)
           const provenBefore = (id: string) => this.deps.caps.provenFor(id)
-          const expectedOffset = this.deps.caps.expectedOffset(peer)
+          const now = this.deps.clock.now()
+          const sentAt = start.sentAt > BigInt(Number.MAX_SAFE_INTEGER) ? undefined : Number(start.sentAt)
+          const expectedOffset = this.deps.caps.expectedOffset(peer, clockPrior(sentAt, now))
+          const callerHint = start.callerHint >= 1 && start.callerHint <= 256 ? start.callerHint : undefined
           askedPhases = phases
           const found = this.deps.findRecord({
             numberKey,
@@ -238,6 +248,7 @@ export class ValidationProtocol {
             usable,
             provenBefore,
             expectedOffset,
+            ...(callerHint !== undefined && { callerHint }),
           })
           // A spent record is treated as no record: the run goes on with a random password and fails.
           record = found !== undefined && usable(found.id) ? found : undefined

@@ -99,6 +99,17 @@ export class SqliteCallRecordStore implements CallRecordStore {
     return rows.map(fromRow)
   }
 
+  outboundTo(called: E164, from: number, to: number, limit = -1): CallRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT ${COLUMNS} FROM call_records
+         WHERE direction = 'outbound' AND path = 'pstn' AND called = ? AND end_ms IS NOT NULL
+           AND start_ms BETWEEN ? AND ? ORDER BY start_ms LIMIT ?`,
+      )
+      .all(called, from, to, limit) as unknown as Row[]
+    return rows.map(fromRow)
+  }
+
   lastOutboundTo(called: E164, minDurationMs: number): CallRecord | undefined {
     const row = this.db
       .prepare(

@@ -33,7 +33,7 @@ const fromRow = (r: Row): LearnedRoute => ({
 const COLUMNS =
   'number, sip_uri, domain, ticket, claimer, validated_at, expires_at, proven_calls, last_call_id, trusted'
 /** How long a claimer once trusted for a number is remembered: the call records' retention order, 90 days. */
-const TRUST_MEMORY_MS = 90 * 24 * 3600_000
+export const TRUST_MEMORY_MS = 90 * 24 * 3600_000
 
 export class SqliteLearnedRouteStore implements LearnedRouteStore {
   constructor(private readonly db: Database) {}
@@ -102,6 +102,24 @@ export class SqliteLearnedRouteStore implements LearnedRouteStore {
       .prepare(`SELECT ${COLUMNS} FROM learned_routes WHERE expires_at > ? ORDER BY number, validated_at DESC`)
       .all(now) as unknown as Row[]
     return rows.map(fromRow)
+  }
+
+  countTrusted(now: number): { trusted: number; candidates: number } {
+    const row = this.db
+      .prepare(
+        'SELECT coalesce(sum(trusted), 0) AS trusted, count(*) - coalesce(sum(trusted), 0) AS candidates FROM learned_routes WHERE expires_at > ?',
+      )
+      .get(now) as { trusted: number; candidates: number }
+    return { trusted: Number(row.trusted), candidates: Number(row.candidates) }
+  }
+
+  purgeExpired(now: number): { routes: number; trustedClaimers: number } {
+    return transaction(this.db, () => ({
+      routes: Number(this.db.prepare('DELETE FROM learned_routes WHERE expires_at <= ?').run(now).changes),
+      trustedClaimers: Number(
+        this.db.prepare('DELETE FROM trusted_claimers WHERE since <= ?').run(now - TRUST_MEMORY_MS).changes,
+      ),
+    }))
   }
 
   remove(number: E164): number {

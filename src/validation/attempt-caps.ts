@@ -10,6 +10,7 @@ import {
   FAILED_RUNS_PER_PEER_PER_HOUR,
   FAILED_RUNS_PER_RECORD,
   FAILED_RUNS_PER_RECORD_AND_PEER,
+  MAX_RECORD_DIFFERENCE_MS,
   OFFSET_CALIBRATION_PROOFS,
 } from './constants.js'
 
@@ -76,6 +77,18 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2)
 }
 
+/**
+ * The expectation for a peer not yet calibrated, from the originator's clock as its request showed it (msg1's
+ * sentAt): the claimer's records of a call sit `now - sentAt` later than the originator's when the two clocks
+ * differ (plus the network's one-way delay, a few ms to tens of ms). Undefined when not sent, or when the clocks
+ * differ by more than two records of one call may (MAX_RECORD_DIFFERENCE_MS): no record could agree then anyway.
+ */
+export function clockPrior(sentAt: number | undefined, now: number): ProofOffsets | undefined {
+  if (sentAt === undefined || sentAt <= 0) return undefined
+  const d = now - sentAt
+  return Math.abs(d) <= MAX_RECORD_DIFFERENCE_MS ? { start: d, end: d } : undefined
+}
+
 export class AttemptCaps {
   constructor(
     private readonly store: AttemptCapStore = new MemoryAttemptCapStore(),
@@ -139,10 +152,11 @@ export class AttemptCaps {
 
   /**
    * Where `peer`'s times usually sit against this node's records: the median offsets of the records last proven
-   * for it ({0, 0} before any proof).
+   * for it; before any proof, `prior` (the clock difference the peer's request showed: clockPrior) or {0, 0}.
    */
-  expectedOffset(peer: string): ProofOffsets {
+  expectedOffset(peer: string, prior: ProofOffsets = { start: 0, end: 0 }): ProofOffsets {
     const recent = this.store.recentProofOffsets(peer, OFFSET_CALIBRATION_PROOFS)
+    if (recent.length === 0) return prior
     return { start: median(recent.map((o) => o.start)), end: median(recent.map((o) => o.end)) }
   }
 

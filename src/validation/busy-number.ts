@@ -8,9 +8,16 @@
  * modelled differences, checked by call-secret.test.ts and proof-session.test.ts), so no CPace is run.
  * Deterministic for a seed; no I/O.
  */
-import { AttemptCaps, MemoryAttemptCapStore, type AttemptCapsConfig, DEFAULT_ATTEMPT_CAPS } from './attempt-caps.js'
+import {
+  AttemptCaps,
+  MemoryAttemptCapStore,
+  type AttemptCapsConfig,
+  DEFAULT_ATTEMPT_CAPS,
+  clockPrior,
+} from './attempt-caps.js'
 import {
   CALL_TIME_QUANTUM_MS,
+  callerHintFor,
   offsetFromCentre,
   phasesFor,
   pickCallRecord,
@@ -18,6 +25,8 @@ import {
   startWindow,
 } from './call-secret.js'
 import type { E164 } from '../core/e164.js'
+import { chooseSeparatedCall } from './call-choice.js'
+import { MAX_CANDIDATE_RECORDS } from './constants.js'
 
 export interface BusyNumberScenario {
   readonly hours: number
@@ -41,6 +50,20 @@ export interface BusyNumberScenario {
   readonly policy: 'scheduler' | 'every-call'
   /** The claimer's pick: calibrated per peer and proven records to last (true), or as before issue 18 (false). */
   readonly improvedPick: boolean
+  /** The originator sends its caller hint (msg1's callerHint) and the claimer leaves other callers' records out. */
+  readonly callerHint: boolean
+  /**
+   * The part of pairOffsetMs that is the two clocks' difference (the rest is setup and teardown signalling). The
+   * originator sends its clock (msg1's sentAt) when `clockHint`, and the claimer, before its first proof for the
+   * peer, expects this offset (plus the one-way network delay, networkDelayMs) instead of 0.
+   */
+  readonly clockOffsetMs: number
+  readonly clockHint: boolean
+  readonly networkDelayMs: number
+  /** The originator validates the best-separated of its eligible calls instead of the scheduled one (call-choice.ts). */
+  readonly separatedCall: boolean
+  /** The claimer's query limit (MAX_CANDIDATE_RECORDS). */
+  readonly maxCandidates: number
   readonly caps: AttemptCapsConfig
   readonly seed: number
 }
@@ -60,6 +83,12 @@ export const BUSY_NUMBER_SCENARIO: BusyNumberScenario = {
   delayMaxMs: 3_600_000,
   policy: 'scheduler',
   improvedPick: true,
+  callerHint: true,
+  clockOffsetMs: 0,
+  clockHint: true,
+  networkDelayMs: 20,
+  separatedCall: true,
+  maxCandidates: MAX_CANDIDATE_RECORDS,
   caps: DEFAULT_ATTEMPT_CAPS,
   seed: 1,
 }
@@ -81,6 +110,11 @@ export interface BusyNumberResult {
    * calls needed, the PSTN calls before IME for this number (0: not reached).
    */
   readonly pstnCallsBeforeTrusted: number
+  /**
+   * Of each validated call (after the originator's choice), what an impostor sees of it: the delay from its end to
+   * the run, and where in its hinted hour it started. The choice must leave both as spread as the scheduler's.
+   */
+  readonly validatedCalls: readonly { readonly delayMs: number; readonly startInHourMs: number }[]
 }
 
 /** A small seeded generator (mulberry32): uniform in [0, 1). */
@@ -115,6 +149,7 @@ const CALLED = '+12025550102' as E164
 const PEER = 'originator'
 /** Each end's record may be off by up to 2 s, so two records of one call differ by at most 4 s. */
 const MAX_DIFFERENCE_MS = 4_000
+const SEPARATION_ENOUGH_MS = 2_000
 
 export function simulateBusyNumber(overrides: Partial<BusyNumberScenario> = {}): BusyNumberResult {
   const s = { ...BUSY_NUMBER_SCENARIO, ...overrides }
@@ -160,24 +195,56 @@ export function simulateBusyNumber(overrides: Partial<BusyNumberScenario> = {}):
   let firstSuccessAt = 0
   let secondSuccessAt = 0
   let trustedAt = 0
+  const validated = new Set<string>()
+  const validatedCalls: { delayMs: number; startInHourMs: number }[] = []
+  // The originator's own calls (its records) of the scheduled one's hour and caller: eligible if they ended within
+  // the delay range and were not validated yet; competing if they ended by now.
+  const separatedChoice = (scheduled: SimCall, at: number): SimCall => {
+    const hour = startHintFor({ caller: scheduled.caller, called: CALLED, ...scheduled.mine! })
+    const same = mine.filter(
+      (c) =>
+        c.caller === scheduled.caller &&
+        c.mine!.end <= at &&
+        startHintFor({ caller: c.caller, called: CALLED, ...c.mine! }) === hour,
+    )
+    const own = new Map(same.map((c) => [c.id, { caller: c.caller, called: CALLED, ...c.mine!, call: c }]))
+    const eligible = same
+      .filter((c) => !validated.has(c.id) && c.mine!.end >= at - s.delayMaxMs && c.mine!.end <= at - s.delayMinMs)
+      .map((c) => own.get(c.id)!)
+    const first = own.get(scheduled.id) ?? {
+      caller: scheduled.caller,
+      called: CALLED,
+      ...scheduled.mine!,
+      call: scheduled,
+    }
+    const chosen = chooseSeparatedCall(first, eligible, [...own.values()], SEPARATION_ENOUGH_MS)
+    validated.add(chosen.call.id)
+    return chosen.call
+  }
   const runDue = (until: number) => {
     due.sort((a, b) => a.at - b.at)
     while (due.length > 0 && due[0]!.at <= until) {
-      const { at, call } = due.shift()!
+      const { at, call: scheduled } = due.shift()!
       validations++
+      const call = s.separatedCall ? separatedChoice(scheduled, at) : scheduled
+      validatedCalls.push({ delayMs: at - call.mine!.end, startInHourMs: call.mine!.start % 3_600_000 })
       if (!caps.admitPeer(PEER, at).ok) {
         refused++
         continue
       }
       const phases = phasesFor({ caller: call.caller, called: CALLED, start: call.mine!.start, end: call.mine!.end })
       const { from, to } = startWindow(startHintFor({ caller: call.caller, called: CALLED, ...call.mine! }))
-      const candidates = byStart.filter(
-        (c) => c.start >= from && c.start <= to && c.end <= at && caps.recordUsable(c.id, PEER),
-      )
+      // As the node's query: finished records of the window, earliest first, at most maxCandidates; then usable.
+      const candidates = byStart
+        .filter((c) => c.start >= from && c.start <= to && c.end <= at)
+        .slice(0, s.maxCandidates)
+        .filter((c) => caps.recordUsable(c.id, PEER))
+      const prior = s.clockHint ? clockPrior(at - s.clockOffsetMs, at + s.networkDelayMs) : undefined
       const picked = s.improvedPick
         ? pickCallRecord(candidates, phases, {
             provenBefore: (c) => caps.provenFor(c.id),
-            expectedOffset: caps.expectedOffset(PEER),
+            expectedOffset: caps.expectedOffset(PEER, prior),
+            ...(s.callerHint && { callerHint: callerHintFor(call.caller) }),
           })
         : pickCallRecord(candidates, phases)
       if (picked?.id === call.id) {
@@ -215,5 +282,6 @@ export function simulateBusyNumber(overrides: Partial<BusyNumberScenario> = {}):
     firstSuccessAt,
     secondSuccessAt,
     pstnCallsBeforeTrusted: trustedAt === 0 ? 0 : mine.filter((c) => c.mine!.start < trustedAt).length,
+    validatedCalls,
   }
 }

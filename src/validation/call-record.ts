@@ -66,6 +66,11 @@ export interface CallRecordStore {
    */
   inboundTo(called: E164, from: number, to: number, limit?: number): CallRecord[]
   /**
+   * Finished outbound PSTN calls to a number that started in [from, to], earliest first, at most `limit` (default
+   * all): the calls a claimer may mistake for the one validated (call-choice.ts).
+   */
+  outboundTo(called: E164, from: number, to: number, limit?: number): CallRecord[]
+  /**
    * The most recent finished, answered outbound PSTN call to a number lasting at least `minDurationMs`: what a
    * route to that number is re-validated with.
    */

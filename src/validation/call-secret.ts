@@ -9,6 +9,7 @@
  * cell index, which is what the secret is made of. The other end quantises its own times with those phases:
  * it lands in the same cell whenever its time is within half a quantum of the originator's.
  */
+import { createHash } from 'node:crypto'
 import { isE164, type E164 } from '../core/e164.js'
 import { err, ok, type Result } from '../core/result.js'
 import { CALL_TIME_QUANTUM_MS, PROVEN_RECORD_MARGIN_MS, START_HINT_PERIOD_MS } from './constants.js'
@@ -103,6 +104,16 @@ export function startWindow(hint: number, quantum = CALL_TIME_QUANTUM_MS): { fro
   return { from: hint * START_HINT_PERIOD_MS - quantum / 2, to: (hint + 1) * START_HINT_PERIOD_MS + quantum / 2 }
 }
 
+/**
+ * The caller hint the originator sends: 1 + the first byte of SHA-256 over a label and the caller number, so
+ * 1..256 (0 on the wire: not sent). It lets the claimer leave out the records of other callers (a busy number's
+ * other users and other enterprises) at the cost of at most 8 bits about the caller, and none about the call's
+ * times: the guessing model already assumes the impostor knows the caller (docs/validation.md).
+ */
+export function callerHintFor(caller: E164): number {
+  return 1 + createHash('sha256').update(`ime/caller-hint/v1:${caller}`).digest()[0]!
+}
+
 /** What the claimer knows beyond the originator's clear fields, for its pick (all of it costs the secret nothing). */
 export interface PickOptions<T> {
   readonly quantum?: number
@@ -120,6 +131,8 @@ export interface PickOptions<T> {
    * ms: the record closest to that expectation wins instead of the one closest to the cells' middles.
    */
   readonly expectedOffset?: { readonly start: number; readonly end: number }
+  /** The originator's caller hint (callerHintFor), when it sent one: records of callers with another are left out. */
+  readonly callerHint?: number
 }
 
 /**
@@ -138,8 +151,12 @@ export function pickCallRecord<T extends CallDetails>(
   options: PickOptions<T> = {},
 ): T | undefined {
   const { quantum = CALL_TIME_QUANTUM_MS, provenBefore = () => false, expectedOffset = { start: 0, end: 0 } } = options
+  const { callerHint } = options
+  const hints = new Map<E164, number>() // a busy hour's records come from few callers: one hash each
+  const hintOf = (caller: E164) => hints.get(caller) ?? hints.set(caller, callerHintFor(caller)).get(caller)!
   let best: { record: T; score: number } | undefined
   for (const record of candidates) {
+    if (callerHint !== undefined && hintOf(record.caller) !== callerHint) continue
     const margin = provenBefore(record) ? PROVEN_RECORD_MARGIN_MS : 0
     const score = fitScore(record, phases, expectedOffset, quantum) + margin
     if (best === undefined || score < best.score || (score === best.score && record.start < best.record.start)) {

@@ -29,10 +29,13 @@ export const CALL_TIME_QUANTUM_MS = 10_000
 export const START_HINT_PERIOD_MS = 3_600_000
 
 /**
- * Inbound records the claimer considers for one hint, at most (the query's LIMIT). A busy number may take more
- * calls in an hour; beyond this many the honest claimer's pick gets unreliable anyway (see pickCallRecord).
+ * Inbound records the claimer considers for one hint, at most (the query's LIMIT, earliest first), and the
+ * originator's own calls it weighs when choosing the call (call-choice.ts). A call a second for the whole hour
+ * fits. It was 256: a number called every 10 s takes about 360 calls an hour, so the records of the hour's last
+ * part were never candidates, and the busy-number simulation with the node's scheduler fell from 100 % to 71 %
+ * at 256 (busy-number.test.ts). Cost: the pick reads and scores every candidate, about 1 ms per 1,000.
  */
-export const MAX_CANDIDATE_RECORDS = 256
+export const MAX_CANDIDATE_RECORDS = 4096
 
 /** Fresh per run, chosen by the originator: 128 bits make a collision between two runs negligible. */
 export const SID_BYTES = 16
@@ -126,3 +129,12 @@ export const PROOFS_TO_TRUST = 2
  * its record unless another of the hour's records fits within 1 s (4 % per other record: (2 x 1 s / Q)^2).
  */
 export const PROVEN_RECORD_MARGIN_MS = 1_000
+
+/**
+ * The originator validates, of its calls to a number in the scheduled call's hour (same caller hint, ended within
+ * the scheduler's delay range, not asked about before), the one whose nearest other call sits furthest from it on
+ * the grids centred on it (call-choice.ts), unless the scheduled call's nearest is this far already: the claimer
+ * can then mistake another call for it only if the two ends' records of the call differ from the pair's usual
+ * offset by about 1 s, ten times the per-call jitter the busy-number bench assumes.
+ */
+export const SEPARATION_ENOUGH_MS = 2_000

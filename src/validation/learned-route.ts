@@ -57,6 +57,14 @@ export interface LearnedRouteStore {
   wasTrusted(number: E164, claimer: string, now: number): boolean
   /** Forgets that this claimer was trusted for the number (it failed the proof on calls in a row). */
   forgetTrust(number: E164, claimer: string): void
+  /** Unexpired routes: trusted ones (what calls may use) and candidates (still gathering evidence). */
+  countTrusted(now: number): { trusted: number; candidates: number }
+  /**
+   * Retention: deletes routes expired by `now` (no call or validation reads them again) and the memory of claimers
+   * trusted for a number whose last trusted proof is older than the trust memory (90 days, which wasTrusted
+   * already ignores); returns how many of each.
+   */
+  purgeExpired(now: number): { routes: number; trustedClaimers: number }
   /** Removes every route to a number; returns how many. */
   remove(number: E164): number
   /**

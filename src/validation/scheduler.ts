@@ -16,6 +16,7 @@ import type { Clock } from '../core/clock.js'
 import type { E164 } from '../core/e164.js'
 import type { Result } from '../core/result.js'
 import type { CallRecord, CallRecordStore } from './call-record.js'
+import { callToValidate } from './call-choice.js'
 import type { CallDetails } from './call-secret.js'
 import { FAILED_CALLS_TO_DROP_ROUTE, MAX_ROUTE_LIFETIME_MS, PROOFS_TO_TRUST } from './constants.js'
 import type { LearnedRoute, LearnedRouteStore } from './learned-route.js'
@@ -190,7 +191,8 @@ export class ValidationScheduler<Ref> {
         this.deps.queue.finish(callId)
         continue
       }
-      const done = await this.validate(record)
+      // The call of that hour the claimer can best tell apart from the others (call-choice.ts): often itself.
+      const done = await this.validate(callToValidate(record, this.deps, this.timing, now))
       report(done)
       // Our lookup failed, so nobody was asked: try again later, until the deadline.
       const again = this.deps.clock.now() + this.timing.revalidationRetryMs

@@ -10,6 +10,8 @@ export interface ProofStart {
   phaseEnd: number
   sid: Uint8Array<ArrayBuffer>
   cpace: Uint8Array<ArrayBuffer>
+  callerHint: number
+  sentAt: bigint
 }
 
 export namespace ProofStart {
@@ -52,6 +54,16 @@ export namespace ProofStart {
           w.bytes(obj.cpace)
         }
 
+        if ((obj.callerHint != null && obj.callerHint !== 0)) {
+          w.uint32(56)
+          w.uint32(obj.callerHint)
+        }
+
+        if ((obj.sentAt != null && obj.sentAt !== 0n)) {
+          w.uint32(64)
+          w.uint64(obj.sentAt)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -62,7 +74,9 @@ export namespace ProofStart {
           phaseStart: 0,
           phaseEnd: 0,
           sid: uint8ArrayAlloc(0),
-          cpace: uint8ArrayAlloc(0)
+          cpace: uint8ArrayAlloc(0),
+          callerHint: 0,
+          sentAt: 0n
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -93,6 +107,14 @@ export namespace ProofStart {
             }
             case 6: {
               obj.cpace = reader.bytes()
+              break
+            }
+            case 7: {
+              obj.callerHint = reader.uint32()
+              break
+            }
+            case 8: {
+              obj.sentAt = reader.uint64()
               break
             }
             default: {
@@ -152,6 +174,20 @@ export namespace ProofStart {
               }
               break
             }
+            case 7: {
+              yield {
+                field: `${prefix}.callerHint`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.sentAt`,
+                value: reader.uint64()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -194,6 +230,16 @@ export namespace ProofStart {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface ProofStartCallerHintFieldEvent {
+    field: '$.callerHint'
+    value: number
+  }
+
+  export interface ProofStartSentAtFieldEvent {
+    field: '$.sentAt'
+    value: bigint
+  }
+
   export function encode (obj: Partial<ProofStart>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ProofStart.codec())
   }
@@ -202,7 +248,7 @@ export namespace ProofStart {
     return decodeMessage(buf, ProofStart.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ProofStart>): Generator<ProofStartNumberKeyFieldEvent | ProofStartHourHintFieldEvent | ProofStartPhaseStartFieldEvent | ProofStartPhaseEndFieldEvent | ProofStartSidFieldEvent | ProofStartCpaceFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ProofStart>): Generator<ProofStartNumberKeyFieldEvent | ProofStartHourHintFieldEvent | ProofStartPhaseStartFieldEvent | ProofStartPhaseEndFieldEvent | ProofStartSidFieldEvent | ProofStartCpaceFieldEvent | ProofStartCallerHintFieldEvent | ProofStartSentAtFieldEvent> {
     return streamMessage(buf, ProofStart.codec(), opts)
   }
 }
