@@ -74,7 +74,7 @@ describe('demo world: PSTN first, validation, then IME, then fallback', () => {
     expect(inbound.end).not.toBeNull()
 
     // 2. Validation (the operator's "run now" over HTTP): alpha proves the call to bravo over libp2p and learns
-    // the route; alice, signed in, can read it with its ticket (her softphone needs it).
+    // the route; alice, signed in, sees it (never its ticket), and her node vouches for one call over it.
     const api = alpha.node.http!.url
     expect((await fetch(`${api}/api/validation/run`, { method: 'POST' })).status).toBe(401)
     const run = await fetch(`${api}/api/validation/run`, {
@@ -87,7 +87,7 @@ describe('demo world: PSTN first, validation, then IME, then fallback', () => {
     const signIn = await fetch(`${api}/api/session`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-ime-csrf': '1' },
-      body: JSON.stringify({ user: 'alice', password: alpha.users[0]!.password }),
+      body: JSON.stringify({ user: 'alice', password: alpha.users[0]!.password, bearer: true }),
     })
     const { token, softphone } = (await signIn.json()) as { token: string; softphone: { sipWsPort: number } }
     expect(softphone.sipWsPort).toBe(alpha.node.sip!.addresses.internal.ws)
@@ -98,7 +98,16 @@ describe('demo world: PSTN first, validation, then IME, then fallback', () => {
     const body = JSON.stringify(await routes.json())
     expect(body).toContain('bravo.example')
     expect(body).toContain(`:${bravo.node.sip!.addresses.edge.ws};transport=ws`)
-    expect(body).toMatch(/"ticket":"[A-Za-z0-9_-]{40,}"/)
+    expect(body).not.toMatch(/ticket/)
+    const vouched = await fetch(`${api}/api/calls/authorize`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ number: bobNumber }),
+    })
+    expect(vouched.status).toBe(200)
+    const { headers } = (await vouched.json()) as { headers: Record<string, string> }
+    expect(headers['X-IME-Ticket']).toMatch(/^[A-Za-z0-9_-]{100,}$/)
+    expect(headers.Identity).toMatch(/;info=<urn:ime:peer:12D3Koo\w+>;alg=EdDSA;ppt=ime$/)
 
     // 3. The next call goes over IME, straight to bravo's edge, and bravo checks the ticket.
     const accepted = bravo.node.sip!.counters.ticketsAccepted
