@@ -61,3 +61,15 @@ describe('digest answers are good once', () => {
     expect(digestUriMatches('not a uri', 'sip:a.example')).toBe(false)
   })
 })
+
+describe('nonces', () => {
+  it('differ for two challenges of the same millisecond (each answer is good once), and check as ours', async () => {
+    const { NonceSource } = await import('./digest.js')
+    const source = new NonceSource(new Uint8Array(32).fill(7), 'a.example')
+    const [n1, n2] = [source.issue(1_000), source.issue(1_000)]
+    expect(n1).not.toBe(n2)
+    expect([source.check(n1, 1_000), source.check(n2, 2_000)]).toEqual(['fresh', 'fresh'])
+    expect(source.issuedAt(n1)).toBe(1_000)
+    expect(new NonceSource(new Uint8Array(32).fill(8), 'a.example').check(n1, 1_000)).toBe('invalid')
+  })
+})

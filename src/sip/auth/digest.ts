@@ -3,11 +3,12 @@
  * server's challenge and check, and the client's answer (used by our trunk registration and by tests). Pure
  * apart from node:crypto; the clock comes in as an argument.
  *
- * Nonces are stateless: base64url(issued-at ms, 8 bytes || HMAC-SHA-256(secret, issued-at || realm)[0..16]),
- * so any node restart invalidates them and no table of nonces can be flooded. A nonce older than its lifetime
- * is answered with a new challenge marked stale=true.
+ * Nonces are stateless: base64url(issued-at ms, 8 bytes || 8 random bytes || HMAC-SHA-256(secret, issued-at ||
+ * random || realm)[0..16]), so any node restart invalidates them and no table of nonces can be flooded; the random
+ * part makes two challenges of the same millisecond differ (each answer is good once: nonce-uses.ts). A nonce
+ * older than its lifetime is answered with a new challenge marked stale=true.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, randomFillSync, timingSafeEqual } from 'node:crypto'
 import { err, ok, type Result } from '../../core/result.js'
 import { formatAuthValue, type AuthValue } from '../message/header-values.js'
 
@@ -63,34 +64,30 @@ export class NonceSource {
   ) {}
 
   issue(nowMs: number): string {
-    const t = Buffer.alloc(8)
-    t.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(nowMs))))
-    return Buffer.concat([t, this.mac(t)]).toString('base64url')
+    const head = Buffer.alloc(16)
+    head.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(nowMs))))
+    randomFillSync(head, 8)
+    return Buffer.concat([head, this.mac(head)]).toString('base64url')
   }
 
   /** When one of our nonces was issued (ms), or undefined for a nonce that is not ours. */
   issuedAt(nonce: string): number | undefined {
-    if (!/^[A-Za-z0-9_-]{32}$/.test(nonce)) return undefined
+    if (!/^[A-Za-z0-9_-]{43}$/.test(nonce)) return undefined
     const bytes = Buffer.from(nonce, 'base64url')
-    if (bytes.length !== 24) return undefined
-    const t = bytes.subarray(0, 8)
-    return timingSafeEqual(this.mac(t), bytes.subarray(8)) ? Number(t.readBigUInt64BE()) : undefined
+    if (bytes.length !== 32) return undefined
+    const head = bytes.subarray(0, 16)
+    return timingSafeEqual(this.mac(head), bytes.subarray(16)) ? Number(head.readBigUInt64BE()) : undefined
   }
 
   /** 'fresh', 'stale' (ours but too old: challenge again with stale=true) or 'invalid'. */
   check(nonce: string, nowMs: number): 'fresh' | 'stale' | 'invalid' {
-    if (!/^[A-Za-z0-9_-]{32}$/.test(nonce)) return 'invalid'
-    const bytes = Buffer.from(nonce, 'base64url')
-    if (bytes.length !== 24) return 'invalid'
-    const t = bytes.subarray(0, 8)
-    if (!timingSafeEqual(this.mac(t), bytes.subarray(8))) return 'invalid'
-    const issued = Number(t.readBigUInt64BE())
-    if (issued > nowMs + 1000) return 'invalid'
+    const issued = this.issuedAt(nonce)
+    if (issued === undefined || issued > nowMs + 1000) return 'invalid'
     return nowMs - issued > NONCE_LIFETIME_MS ? 'stale' : 'fresh'
   }
 
-  private mac(t: Uint8Array): Buffer {
-    return createHmac('sha256', this.secret).update(t).update(this.realm, 'utf8').digest().subarray(0, 16)
+  private mac(head: Uint8Array): Buffer {
+    return createHmac('sha256', this.secret).update(head).update(this.realm, 'utf8').digest().subarray(0, 16)
   }
 }
 
