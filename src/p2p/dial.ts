@@ -4,6 +4,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { NodeRef } from '../dht/messages.js'
 import type { ImeLibp2p } from './libp2p-node.js'
+import { dialOrder } from './relay.js'
 
 export async function openStream(
   libp2p: ImeLibp2p,
@@ -20,16 +21,18 @@ export async function openStream(
   const open = libp2p.getConnections(peerId).find((c: Connection) => c.status === 'open')
   if (open !== undefined) {
     try {
-      return await open.newStream(protocol, { signal })
+      return await open.newStream(protocol, { signal, runOnLimitedConnection: true })
     } catch (e) {
       // The connection may have been closing as we picked it (the other side pruned or restarted it): dial
       // afresh once rather than report a live peer dead. A timeout or caller abort is final.
       if (signal.aborted) throw e
     }
   }
-  const addrs = to.addrs.map((a) => {
+  const addrs = dialOrder(to.addrs).map((a) => {
     const ma = multiaddr(a)
     return ma.getComponents().some((c) => c.name === 'p2p') ? ma : ma.encapsulate(`/p2p/${to.peer}`)
   })
-  return libp2p.dialProtocol(addrs.length > 0 ? addrs : peerId, protocol, { signal })
+  // Through a relay (a claimer behind NAT) the connection is limited in time and data (relay.ts): enough for
+  // Chord requests and validation runs, which are small and short.
+  return libp2p.dialProtocol(addrs.length > 0 ? addrs : peerId, protocol, { signal, runOnLimitedConnection: true })
 }

@@ -1,13 +1,21 @@
 /**
  * The libp2p peer of an IME node: TCP, Noise, Yamux, identify and ping, with the node's own Ed25519 key so
- * that its ring id is fixed by its key.
+ * that its ring id is fixed by its key. For real networks (docs/deployment.md): AutoNAT (peers dial back the
+ * addresses identify observed, so the node learns which are reachable), circuit relay v2 (a public node relays
+ * for ring members behind NAT, within the limits in relay.ts; a node behind NAT reserves a slot and announces its
+ * /p2p-circuit address) and DCUtR (a relayed connection becomes direct where hole punching works).
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
+import { autoNAT } from '@libp2p/autonat'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { dcutr } from '@libp2p/dcutr'
 import { identify } from '@libp2p/identify'
 import type { Metrics, PrivateKey } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
 import { nodeNoiseCrypto } from './noise-crypto.js'
+import { reachability } from './reachability.js'
+import { imeRelayServer, reserveRelaySlot } from './relay.js'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p } from 'libp2p'
 
@@ -17,6 +25,11 @@ export interface ImeLibp2pOptions {
   listen?: string[]
   /** The addresses to tell other peers instead of the listen ones (a NAT's forwarded address, a DNS name). */
   announce?: string[]
+  /**
+   * Ring members to reserve a relay slot on when this node has no public address (its bootstrap): the node
+   * waits for the reservation (relay.ts) before it returns, so its published addresses include the relayed one.
+   */
+  relayCandidates?: readonly string[]
   /** Multiaddr prefixes never rate-limited or pruned (the connection manager's allow list). */
   allow?: string[]
   /** Extra libp2p services, e.g. kad-dht for the comparison benchmark. */
@@ -27,14 +40,27 @@ export interface ImeLibp2pOptions {
 
 export type ImeLibp2p = Libp2p<{ identify: unknown; ping: unknown } & Record<string, unknown>>
 
+/**
+ * The node's role for nodes behind NAT, from its configured addresses: a node with a public address relays for
+ * others; one that listens only on private addresses (not loopback alone: a test or demo node) needs a relay.
+ */
+export function natRole(listen: readonly string[], announce: readonly string[]): 'relay' | 'relayed' | 'none' {
+  if (reachability([...listen, ...announce]).public) return 'relay'
+  const onlyLoopback = [...listen, ...announce].every((a) => /^\/(ip4\/127\.|ip6\/::1\/|dns4?\/localhost\/)/.test(a))
+  return onlyLoopback ? 'none' : 'relayed'
+}
+
 export async function createImeLibp2p(options: ImeLibp2pOptions): Promise<ImeLibp2p> {
+  const listen = options.listen ?? ['/ip4/127.0.0.1/tcp/0']
+  const role = natRole(listen, options.announce ?? [])
   const node = await createLibp2p({
     privateKey: options.privateKey,
     addresses: {
-      listen: options.listen ?? ['/ip4/127.0.0.1/tcp/0'],
+      // '/p2p-circuit': reserve a slot on a relay among the peers we connect to (relay.ts waits for it).
+      listen: role === 'relayed' ? [...listen, '/p2p-circuit'] : listen,
       ...(options.announce !== undefined && options.announce.length > 0 && { announce: options.announce }),
     },
-    transports: [tcp()],
+    transports: [tcp(), circuitRelayTransport()],
     ...(options.metrics !== undefined && { metrics: options.metrics }),
     connectionEncrypters: [noise({ crypto: nodeNoiseCrypto })],
     streamMuxers: [yamux()],
@@ -46,8 +72,14 @@ export async function createImeLibp2p(options: ImeLibp2pOptions): Promise<ImeLib
     services: {
       identify: identify(),
       ping: ping(),
+      autoNAT: autoNAT(),
+      dcutr: dcutr(),
+      ...(role === 'relay' && { relay: imeRelayServer() }),
       ...(options.services as Record<string, never>),
     },
   })
+  if (role === 'relayed' && options.relayCandidates !== undefined && options.relayCandidates.length > 0) {
+    await reserveRelaySlot(node as unknown as ImeLibp2p, options.relayCandidates)
+  }
   return node as unknown as ImeLibp2p
 }
