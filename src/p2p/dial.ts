@@ -4,7 +4,6 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { NodeRef } from '../dht/messages.js'
 import type { ImeLibp2p } from './libp2p-node.js'
-import { dialOrder } from './relay.js'
 
 export async function openStream(
   libp2p: ImeLibp2p,
@@ -28,7 +27,7 @@ export async function openStream(
       if (signal.aborted) throw e
     }
   }
-  const addrs = dialOrder(to.addrs).map((a) => {
+  const addrs = to.addrs.map((a) => {
     const ma = multiaddr(a)
     return ma.getComponents().some((c) => c.name === 'p2p') ? ma : ma.encapsulate(`/p2p/${to.peer}`)
   })

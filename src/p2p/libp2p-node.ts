@@ -15,7 +15,7 @@ import type { Metrics, PrivateKey } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
 import { nodeNoiseCrypto } from './noise-crypto.js'
 import { reachability } from './reachability.js'
-import { imeRelayServer, reserveRelaySlot } from './relay.js'
+import { imeRelayServer, relayAwareAddressSorter, reserveRelaySlot } from './relay.js'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p } from 'libp2p'
 
@@ -68,6 +68,7 @@ export async function createImeLibp2p(options: ImeLibp2pOptions): Promise<ImeLib
       // Enterprise rings are small: a node keeps a connection to each of its neighbours and fingers.
       maxConnections: 300,
       allow: options.allow ?? ['/ip4/127.0.0.1', '/ip6/::1'],
+      addressSorter: relayAwareAddressSorter,
     },
     services: {
       identify: identify(),

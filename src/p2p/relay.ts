@@ -78,14 +78,15 @@ export async function reserveRelaySlot(
 }
 
 /**
- * The order to dial a ring member's addresses in: as given, except for a node behind NAT (relayed addresses, and
- * no public direct one), whose relayed addresses come first. Its private addresses are unreachable from anywhere
- * but its own network, and a dial to one can hang for seconds (libp2p tries addresses one after another); DCUtR
- * then makes the relayed connection direct where that works (the same office, or hole punching).
+ * The order libp2p dials a peer's addresses in (one after another, each for up to seconds): public direct ones,
+ * then relayed ones, then private or loopback ones. A node behind NAT publishes its private addresses too, and a
+ * dial to one from outside its network hangs until it times out, so its relayed addresses come before them;
+ * DCUtR then makes the relayed connection direct where that works (the same office, or hole punching).
  */
-export function dialOrder(addrs: readonly string[]): string[] {
-  const relayedAddrs = addrs.filter(isCircuitAddr)
-  const direct = addrs.filter((a) => !isCircuitAddr(a))
-  if (relayedAddrs.length === 0 || direct.some(isPublicMultiaddr)) return [...addrs]
-  return [...relayedAddrs, ...direct]
+export function dialRank(multiaddr: string): number {
+  if (isCircuitAddr(multiaddr)) return 1
+  return isPublicMultiaddr(multiaddr) ? 0 : 2
 }
+
+export const relayAwareAddressSorter = (a: { multiaddr: { toString(): string } }, b: typeof a) =>
+  Math.sign(dialRank(a.multiaddr.toString()) - dialRank(b.multiaddr.toString())) as -1 | 0 | 1

@@ -50,10 +50,12 @@ commands.on('line', (line) => {
         reservationsHeld: relay?.reservations.size ?? null,
       })
     } else if (command === 'validate') {
+      const t0 = Date.now()
       await node.peer.chord.maintain()
+      const t1 = Date.now()
       const outcomes = await node.validations.run({ everything: true })
       const routes = node.routes.list(Date.now()).map((r) => ({ number: r.number, domain: r.domain }))
-      say('validate', { outcomes, routes })
+      say('validate', { outcomes, routes, ms: { maintain: t1 - t0, validations: Date.now() - t1 } })
     } else if (command === 'conns') {
       const conns = libp2p
         .getConnections()
