@@ -19,6 +19,12 @@ import type { NatNodeSpec } from './support/nat-node.js'
 const root = process.getuid?.() === 0
 if (!root) console.warn('p2p-nat.test.ts skipped: the NAT lab needs root (network namespaces, iptables)')
 
+interface Status {
+  health: Record<string, unknown>
+  reachability: Reachability
+  reservationsHeld: number | null
+}
+
 interface NatNode {
   child: ChildProcess
   peerId: string
@@ -138,14 +144,38 @@ describe.skipIf(!root)('nodes behind NAT (network namespaces)', () => {
   })
 
   it('the public node relays; the node behind NAT holds a reservation on it and says it is reachable through it', async () => {
-    const rs = await r.ask<{ reachability: Reachability; reservationsHeld: number }>('status')
+    const rs = await r.ask<Status>('status')
+    expect(rs.health).toMatchObject({ reachableFromOutside: true, claimer: 'public' })
     expect(rs.reachability.claimer).toBe('public')
     expect(rs.reservationsHeld).toBe(2) // C and V
-    const cs = await c.ask<{ reachability: Reachability }>('status')
+    const cs = await c.ask<Status>('status')
+    expect(cs.health).toMatchObject({ reachableFromOutside: false, claimer: 'relayed', relays: [r.peerId] })
     expect(cs.reachability).toMatchObject({ public: false, claimer: 'relayed', relays: [r.peerId] })
     expect(cs.reachability.note).toMatch(/reachable through the relay/)
     // What it published on the ring when it joined already carries the relayed address.
     expect(c.multiaddrs.some((a) => a.includes(`/p2p/${r.peerId}/p2p-circuit`))).toBe(true)
+  })
+
+  it('a node behind NAT with no relay among its ring is told plainly that it cannot be validated', async () => {
+    // D starts a ring of its own in office A: nobody relays for it.
+    const d = await startNatNode(
+      {
+        dataDir: join(dir, 'd'),
+        domain: 'd.example',
+        listen: [`/ip4/${lab.a.privateIp}/tcp/0`],
+        numbers: [],
+        calls: [],
+      },
+      lab.a.ns,
+    )
+    const ds = await d.ask<Status>('status')
+    expect(ds.health).toEqual({
+      ok: true,
+      reachableFromOutside: false,
+      claimer: 'unreachable',
+      note: expect.stringMatching(/cannot be validated .* until it has a public address .* or a relay/),
+    })
+    expect(ds.reachability.claimer).toBe('unreachable')
   })
 
   it('a node in another office validates a call to the NATed claimer through the relay, and learns the route', async () => {

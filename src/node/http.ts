@@ -72,6 +72,8 @@ export async function startNodeHttpPart(options: NodeHttpOptions): Promise<NodeH
         reachableFromOutside: reach.public,
         claimer: reach.claimer,
         ...(reach.relays.length > 0 && { relays: reach.relays }),
+        // Whether (and how) it can be validated as a claimer, in words, unless it simply can.
+        ...(reach.claimer !== 'public' && { note: reach.note }),
       }
     },
     status: () =>

@@ -10,7 +10,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { autoNAT } from '@libp2p/autonat'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
-import { identify } from '@libp2p/identify'
+import { identify, identifyPush } from '@libp2p/identify'
 import type { Metrics, PrivateKey } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
 import { nodeNoiseCrypto } from './noise-crypto.js'
@@ -72,6 +72,8 @@ export async function createImeLibp2p(options: ImeLibp2pOptions): Promise<ImeLib
     },
     services: {
       identify: identify(),
+      // Tells connected peers when this node's addresses change (a relay reservation, an address AutoNAT confirmed).
+      identifyPush: identifyPush(),
       ping: ping(),
       autoNAT: autoNAT(),
       dcutr: dcutr(),

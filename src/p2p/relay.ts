@@ -5,6 +5,7 @@
  * through it is Chord maintenance and validation runs, small and short, never media (that goes through TURN).
  */
 import { circuitRelayServer, RELAY_V2_HOP_CODEC } from '@libp2p/circuit-relay-v2'
+import type { IdentifyPush } from '@libp2p/identify'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { ImeLibp2p } from './libp2p-node.js'
 import { isPublicMultiaddr } from './reachability.js'
@@ -74,6 +75,12 @@ export async function reserveRelaySlot(
     }
   }
   while (anyRelay && Date.now() < deadline && relayed().length === 0) await new Promise((r) => setTimeout(r, 50))
+  // The relay (our bootstrap) identified us before the reservation: tell it our relayed addresses now, before we
+  // join through it, or it hands the ring our private address alone.
+  if (relayed().length > 0) {
+    const push = (libp2p.services as { identifyPush?: IdentifyPush }).identifyPush
+    await push?.push().catch(() => undefined)
+  }
   return relayed()
 }
 

@@ -2,7 +2,7 @@
  * Test-only: an enterprise node (startEnterpriseNode, as `ime node` runs it) for test/p2p-nat.test.ts, run in a
  * network namespace of the NAT lab. argv: one JSON NatNodeSpec. Prints `ready {peerId, multiaddrs}`, then answers
  * commands on stdin, one per line, each with one line `COMMAND {json}`:
- *   status    -> what /api/health says (reachability of what libp2p publishes now), relay reservations held here
+ *   status    -> its own GET /api/health and /api/status (reachability), and the relay reservations held here
  *   validate  -> runs every due validation: outcomes, learned routes
  *   conns ID  -> this node's connections to peer ID: remote address, and whether limited (relayed)
  */
@@ -11,7 +11,6 @@ import type { E164 } from '../../src/core/e164.js'
 import { startEnterpriseNode } from '../../src/node.js'
 import type { NewCallRecord } from '../../src/validation/call-record.js'
 import { nodeRefFromMultiaddr } from '../../src/p2p/chord-transport.js'
-import { reachability } from '../../src/p2p/reachability.js'
 
 export interface NatNodeSpec {
   dataDir: string
@@ -22,6 +21,7 @@ export interface NatNodeSpec {
   calls: NewCallRecord[]
 }
 
+const OPERATOR = 'nat-lab-operator-token-0123456789'
 const spec = JSON.parse(process.argv[2] ?? '') as NatNodeSpec
 const node = await startEnterpriseNode({
   dataDir: spec.dataDir,
@@ -33,6 +33,7 @@ const node = await startEnterpriseNode({
   chord: { stabiliseIntervalMs: 500, fixFingersIntervalMs: 500 },
   validation: { minCallMs: 1_000, delayMinMs: 0, delayMaxMs: 0, proofsToTrust: 1 },
   validationPollMs: 3_600_000,
+  http: { port: 0, operatorToken: OPERATOR },
 })
 for (const call of spec.calls) node.recordCall(call)
 const libp2p = node.peer.libp2p
@@ -45,8 +46,12 @@ commands.on('line', (line) => {
   void (async () => {
     if (command === 'status') {
       const relay = (libp2p.services as { relay?: { reservations: { size: number } } }).relay
+      const get = async (path: string) =>
+        (await fetch(`${node.http!.url}${path}`, { headers: { authorization: `Bearer ${OPERATOR}` } })).json()
+      const status = (await get('/api/status')) as { reachability: unknown }
       say('status', {
-        reachability: reachability(libp2p.getMultiaddrs().map(String)),
+        health: await get('/api/health'),
+        reachability: status.reachability,
         reservationsHeld: relay?.reservations.size ?? null,
       })
     } else if (command === 'validate') {
