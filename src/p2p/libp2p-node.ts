@@ -18,6 +18,7 @@ import { reachability } from './reachability.js'
 import { imeRelayServer, relayAwareAddressSorter, reserveRelaySlot } from './relay.js'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p } from 'libp2p'
+import { networkInterfaces } from 'node:os'
 
 export interface ImeLibp2pOptions {
   privateKey: PrivateKey
@@ -43,11 +44,24 @@ export type ImeLibp2p = Libp2p<{ identify: unknown; ping: unknown } & Record<str
 /**
  * The node's role for nodes behind NAT, from its configured addresses: a node with a public address relays for
  * others; one that listens only on private addresses (not loopback alone: a test or demo node) needs a relay.
+ * A wildcard listen address (0.0.0.0, ::) stands for the machine's own addresses (`hostAddrs`).
  */
-export function natRole(listen: readonly string[], announce: readonly string[]): 'relay' | 'relayed' | 'none' {
-  if (reachability([...listen, ...announce]).public) return 'relay'
+export function natRole(
+  listen: readonly string[],
+  announce: readonly string[],
+  hostAddrs: readonly string[] = machineAddrs(),
+): 'relay' | 'relayed' | 'none' {
+  const wildcard = listen.some((a) => /^\/ip[46]\/(0\.0\.0\.0|::)\//.test(a))
+  const host = wildcard ? hostAddrs.map((ip) => (ip.includes(':') ? `/ip6/${ip}/tcp/0` : `/ip4/${ip}/tcp/0`)) : []
+  if (reachability([...listen, ...announce, ...host]).public) return 'relay'
   const onlyLoopback = [...listen, ...announce].every((a) => /^\/(ip4\/127\.|ip6\/::1\/|dns4?\/localhost\/)/.test(a))
   return onlyLoopback ? 'none' : 'relayed'
+}
+
+function machineAddrs(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .flatMap((i) => (i === undefined ? [] : [i.address]))
 }
 
 export async function createImeLibp2p(options: ImeLibp2pOptions): Promise<ImeLibp2p> {

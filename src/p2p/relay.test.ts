@@ -7,8 +7,10 @@ describe('nodes behind NAT', () => {
     expect(natRole(['/ip4/203.0.113.7/tcp/4001'], [])).toBe('relay')
     expect(natRole(['/ip4/10.1.0.2/tcp/4001'], ['/dns4/node.b.example/tcp/4001'])).toBe('relay')
     expect(natRole(['/ip4/10.1.0.2/tcp/4001'], [])).toBe('relayed')
-    expect(natRole(['/ip4/0.0.0.0/tcp/4001'], [])).toBe('relayed')
     expect(natRole(['/ip4/127.0.0.1/tcp/0'], [])).toBe('none')
+    // 0.0.0.0 stands for the machine's addresses
+    expect(natRole(['/ip4/0.0.0.0/tcp/4001'], [], ['127.0.0.1', '10.1.0.2'])).toBe('relayed')
+    expect(natRole(['/ip4/0.0.0.0/tcp/4001'], [], ['127.0.0.1', '203.0.113.7'])).toBe('relay')
   })
 
   it('dials public addresses first, then relayed ones, and private ones last', () => {
