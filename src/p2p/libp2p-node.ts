@@ -89,8 +89,8 @@ export async function createImeLibp2p(options: ImeLibp2pOptions): Promise<ImeLib
       // Tells connected peers when this node's addresses change (a relay reservation, an address AutoNAT confirmed).
       identifyPush: identifyPush(),
       ping: ping(),
-      autoNAT: autoNAT(),
-      dcutr: dcutr(),
+      // Only on a real network: a node on loopback alone (tests, the demo) has nothing to learn or punch through.
+      ...(role !== 'none' && { autoNAT: autoNAT(), dcutr: dcutr() }),
       ...(role === 'relay' && { relay: imeRelayServer() }),
       ...(options.services as Record<string, never>),
     },
