@@ -30,7 +30,9 @@ const node = await startEnterpriseNode({
   numbers: spec.numbers,
   listen: spec.listen,
   ...(spec.bootstrap !== undefined && { bootstrap: nodeRefFromMultiaddr(spec.bootstrap) }),
-  chord: { stabiliseIntervalMs: 500, fixFingersIntervalMs: 500 },
+  // Patient requests: three node processes start at once on a busy 2-core machine (npm test runs two files at a
+  // time), and a join whose first request goes unanswered fails the node's start.
+  chord: { stabiliseIntervalMs: 500, fixFingersIntervalMs: 500, requestTimeoutMs: 8_000 },
   validation: { minCallMs: 1_000, delayMinMs: 0, delayMaxMs: 0, proofsToTrust: 1 },
   validationPollMs: 3_600_000,
   http: { port: 0, operatorToken: OPERATOR },
