@@ -11,11 +11,11 @@ import { autoNAT } from '@libp2p/autonat'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
 import { identify, identifyPush } from '@libp2p/identify'
-import type { Metrics, PrivateKey } from '@libp2p/interface'
+import { FaultTolerance, type Metrics, type PrivateKey } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
 import { nodeNoiseCrypto } from './noise-crypto.js'
 import { reachability } from './reachability.js'
-import { imeRelayServer, relayAwareAddressSorter, reserveRelaySlot } from './relay.js'
+import { imeRelayServer, isCircuitAddr, relayAwareAddressSorter, reserveRelaySlot } from './relay.js'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { networkInterfaces } from 'node:os'
@@ -67,11 +67,21 @@ function machineAddrs(): string[] {
 export async function createImeLibp2p(options: ImeLibp2pOptions): Promise<ImeLibp2p> {
   const listen = options.listen ?? ['/ip4/127.0.0.1/tcp/0']
   const role = natRole(listen, options.announce ?? [])
+  // Behind NAT: reserve a slot on each ring member we were given (ADDR/p2p-circuit). Not '/p2p-circuit' (any relay
+  // we meet): with no peer routing, libp2p's random walk for relays spins the CPU.
+  const relayListen =
+    role === 'relayed'
+      ? (options.relayCandidates ?? [])
+          .filter((a) => a.includes('/p2p/') && !isCircuitAddr(a))
+          .map((a) => `${a}/p2p-circuit`)
+      : []
   const node = await createLibp2p({
     privateKey: options.privateKey,
+    // A ring member that does not relay (not public) refuses the reservation: the node goes on without one, and
+    // says so (reachability.ts). The TCP listen addresses are checked below instead.
+    ...(relayListen.length > 0 && { transportManager: { faultTolerance: FaultTolerance.NO_FATAL } }),
     addresses: {
-      // '/p2p-circuit': reserve a slot on a relay among the peers we connect to (relay.ts waits for it).
-      listen: role === 'relayed' ? [...listen, '/p2p-circuit'] : listen,
+      listen: [...listen, ...relayListen],
       ...(options.announce !== undefined && options.announce.length > 0 && { announce: options.announce }),
     },
     transports: [tcp(), circuitRelayTransport()],
@@ -95,8 +105,13 @@ export async function createImeLibp2p(options: ImeLibp2pOptions): Promise<ImeLib
       ...(options.services as Record<string, never>),
     },
   })
-  if (role === 'relayed' && options.relayCandidates !== undefined && options.relayCandidates.length > 0) {
-    await reserveRelaySlot(node as unknown as ImeLibp2p, options.relayCandidates)
+  if (relayListen.length > 0) {
+    const direct = node.getMultiaddrs().filter((a) => !isCircuitAddr(a.toString()))
+    if (direct.length === 0 && (options.announce ?? []).length === 0) {
+      await node.stop()
+      throw new Error(`could not listen on ${listen.join(', ')} (in use, or not an address of this machine)`)
+    }
+    await reserveRelaySlot(node as unknown as ImeLibp2p, options.relayCandidates!)
   }
   return node as unknown as ImeLibp2p
 }
