@@ -18,14 +18,16 @@ export function nodeStatus(
   ring: ChordSnapshot,
   counters: NodeCounters,
   numbers: readonly string[] = [],
+  /** The addresses libp2p publishes now (default: those the ring was told at start). */
+  liveAddrs: readonly string[] = ring.self.addrs,
 ) {
   return {
     nodeId: ringIdToHex(ring.self.id),
     peerId: ring.self.peer,
     domain,
     multiaddrs: [...ring.self.addrs],
-    /** Whether other enterprises can dial this node (from the addresses it announces). */
-    reachability: reachability(ring.self.addrs),
+    /** Whether other enterprises can dial this node, directly or through a relay (from what libp2p publishes). */
+    reachability: reachability(liveAddrs),
     ring: {
       predecessor: ring.predecessor === null ? null : view(ring.predecessor),
       successors: ring.successors.map(view),

@@ -65,7 +65,17 @@ export async function startNodeHttpPart(options: NodeHttpOptions): Promise<NodeH
         route: { sipUri: route.sipUri, domain: route.domain, expiresAt: route.expiresAt },
       })
     },
-    health: () => ({ reachableFromOutside: reachability(peer.chord.self.addrs).public }),
+    health: () => {
+      // What libp2p publishes now (AutoNAT-confirmed addresses, a relay reservation), not only what it started with.
+      const reach = reachability(peer.libp2p.getMultiaddrs().map(String))
+      return {
+        reachableFromOutside: reach.public,
+        claimer: reach.claimer,
+        ...(reach.relays.length > 0 && { relays: reach.relays }),
+        // Whether (and how) it can be validated as a claimer, in words, unless it simply can.
+        ...(reach.claimer !== 'public' && { note: reach.note }),
+      }
+    },
     status: () =>
       nodeStatus(
         domain,
@@ -76,6 +86,7 @@ export async function startNodeHttpPart(options: NodeHttpOptions): Promise<NodeH
           pendingValidations: validation.scheduler.pending().length,
         },
         [...numbers.published.keys()],
+        peer.libp2p.getMultiaddrs().map(String),
       ),
     onError: (e) => console.error('http: request failed:', e),
     metrics: () => options.metrics.exposition(),

@@ -42,6 +42,7 @@ export async function startChordPeer(options: ChordPeerOptions): Promise<ChordPe
     privateKey: options.privateKey,
     ...(options.listen !== undefined && { listen: options.listen }),
     ...(options.announce !== undefined && { announce: options.announce }),
+    ...(options.bootstrap !== undefined && { relayCandidates: options.bootstrap.addrs }),
     ...(options.services !== undefined && { services: options.services }),
     ...(options.metrics !== undefined && { metrics: options.metrics }),
   })

@@ -86,6 +86,7 @@ export class Libp2pChordTransport implements ChordTransport {
     await this.libp2p.handle(CHORD_PROTOCOL, (stream, connection) => this.answer(stream, connection, handler), {
       maxInboundStreams: MAX_INBOUND_STREAMS,
       maxOutboundStreams: MAX_OUTBOUND_STREAMS,
+      runOnLimitedConnection: true, // a ring member behind NAT, through its relay (relay.ts)
     })
   }
 

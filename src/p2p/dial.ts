@@ -25,7 +25,7 @@ export async function openStream(
   const open = libp2p.getConnections(peerId).find((c: Connection) => c.status === 'open')
   if (open !== undefined) {
     try {
-      return await open.newStream(protocol, { signal })
+      return await open.newStream(protocol, { signal, runOnLimitedConnection: true })
     } catch (e) {
       // The connection may have been closing as we picked it (the other side pruned or restarted it): dial
       // afresh once rather than report a live peer dead. A timeout or caller abort is final.
@@ -37,5 +37,7 @@ export async function openStream(
     const ma = multiaddr(a)
     return ma.getComponents().some((c) => c.name === 'p2p') ? ma : ma.encapsulate(`/p2p/${to.peer}`)
   })
-  return libp2p.dialProtocol(addrs.length > 0 ? addrs : peerId, protocol, { signal })
+  // Through a relay (a claimer behind NAT) the connection is limited in time and data (relay.ts): enough for
+  // Chord requests and validation runs, which are small and short.
+  return libp2p.dialProtocol(addrs.length > 0 ? addrs : peerId, protocol, { signal, runOnLimitedConnection: true })
 }

@@ -1,15 +1,24 @@
 /**
  * The libp2p peer of an IME node: TCP, Noise, Yamux, identify and ping, with the node's own Ed25519 key so
- * that its ring id is fixed by its key.
+ * that its ring id is fixed by its key. For real networks (docs/deployment.md): AutoNAT (peers dial back the
+ * addresses identify observed, so the node learns which are reachable), circuit relay v2 (a public node relays
+ * for ring members behind NAT, within the limits in relay.ts; a node behind NAT reserves a slot and announces its
+ * /p2p-circuit address) and DCUtR (a relayed connection becomes direct where hole punching works).
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { identify } from '@libp2p/identify'
-import type { Metrics, PrivateKey } from '@libp2p/interface'
+import { autoNAT } from '@libp2p/autonat'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { dcutr } from '@libp2p/dcutr'
+import { identify, identifyPush } from '@libp2p/identify'
+import { FaultTolerance, type Metrics, type PrivateKey } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
 import { nodeNoiseCrypto } from './noise-crypto.js'
+import { reachability } from './reachability.js'
+import { imeRelayServer, isCircuitAddr, relayAwareAddressSorter, reserveRelaySlot } from './relay.js'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p } from 'libp2p'
+import { networkInterfaces } from 'node:os'
 
 export interface ImeLibp2pOptions {
   privateKey: PrivateKey
@@ -17,6 +26,11 @@ export interface ImeLibp2pOptions {
   listen?: string[]
   /** The addresses to tell other peers instead of the listen ones (a NAT's forwarded address, a DNS name). */
   announce?: string[]
+  /**
+   * Ring members to reserve a relay slot on when this node has no public address (its bootstrap): the node
+   * waits for the reservation (relay.ts) before it returns, so its published addresses include the relayed one.
+   */
+  relayCandidates?: readonly string[]
   /** Multiaddr prefixes never rate-limited or pruned (the connection manager's allow list). */
   allow?: string[]
   /** Extra libp2p services, e.g. kad-dht for the comparison benchmark. */
@@ -27,14 +41,50 @@ export interface ImeLibp2pOptions {
 
 export type ImeLibp2p = Libp2p<{ identify: unknown; ping: unknown } & Record<string, unknown>>
 
+/**
+ * The node's role for nodes behind NAT, from its configured addresses: a node with a public address relays for
+ * others; one that listens only on private addresses (not loopback alone: a test or demo node) needs a relay.
+ * A wildcard listen address (0.0.0.0, ::) stands for the machine's own addresses (`hostAddrs`).
+ */
+export function natRole(
+  listen: readonly string[],
+  announce: readonly string[],
+  hostAddrs: readonly string[] = machineAddrs(),
+): 'relay' | 'relayed' | 'none' {
+  const wildcard = listen.some((a) => /^\/ip[46]\/(0\.0\.0\.0|::)\//.test(a))
+  const host = wildcard ? hostAddrs.map((ip) => (ip.includes(':') ? `/ip6/${ip}/tcp/0` : `/ip4/${ip}/tcp/0`)) : []
+  if (reachability([...listen, ...announce, ...host]).public) return 'relay'
+  const onlyLoopback = [...listen, ...announce].every((a) => /^\/(ip4\/127\.|ip6\/::1\/|dns4?\/localhost\/)/.test(a))
+  return onlyLoopback ? 'none' : 'relayed'
+}
+
+function machineAddrs(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .flatMap((i) => (i === undefined ? [] : [i.address]))
+}
+
 export async function createImeLibp2p(options: ImeLibp2pOptions): Promise<ImeLibp2p> {
+  const listen = options.listen ?? ['/ip4/127.0.0.1/tcp/0']
+  const role = natRole(listen, options.announce ?? [])
+  // Behind NAT: reserve a slot on each ring member we were given (ADDR/p2p-circuit). Not '/p2p-circuit' (any relay
+  // we meet): with no peer routing, libp2p's random walk for relays spins the CPU.
+  const relayListen =
+    role === 'relayed'
+      ? (options.relayCandidates ?? [])
+          .filter((a) => a.includes('/p2p/') && !isCircuitAddr(a))
+          .map((a) => `${a}/p2p-circuit`)
+      : []
   const node = await createLibp2p({
     privateKey: options.privateKey,
+    // A ring member that does not relay (not public) refuses the reservation: the node goes on without one, and
+    // says so (reachability.ts). The TCP listen addresses are checked below instead.
+    ...(relayListen.length > 0 && { transportManager: { faultTolerance: FaultTolerance.NO_FATAL } }),
     addresses: {
-      listen: options.listen ?? ['/ip4/127.0.0.1/tcp/0'],
+      listen: [...listen, ...relayListen],
       ...(options.announce !== undefined && options.announce.length > 0 && { announce: options.announce }),
     },
-    transports: [tcp()],
+    transports: [tcp(), circuitRelayTransport()],
     ...(options.metrics !== undefined && { metrics: options.metrics }),
     connectionEncrypters: [noise({ crypto: nodeNoiseCrypto })],
     streamMuxers: [yamux()],
@@ -42,12 +92,26 @@ export async function createImeLibp2p(options: ImeLibp2pOptions): Promise<ImeLib
       // Enterprise rings are small: a node keeps a connection to each of its neighbours and fingers.
       maxConnections: 300,
       allow: options.allow ?? ['/ip4/127.0.0.1', '/ip6/::1'],
+      addressSorter: relayAwareAddressSorter,
     },
     services: {
       identify: identify(),
+      // Tells connected peers when this node's addresses change (a relay reservation, an address AutoNAT confirmed).
+      identifyPush: identifyPush(),
       ping: ping(),
+      // Only on a real network: a node on loopback alone (tests, the demo) has nothing to learn or punch through.
+      ...(role !== 'none' && { autoNAT: autoNAT(), dcutr: dcutr() }),
+      ...(role === 'relay' && { relay: imeRelayServer() }),
       ...(options.services as Record<string, never>),
     },
   })
+  if (relayListen.length > 0) {
+    const direct = node.getMultiaddrs().filter((a) => !isCircuitAddr(a.toString()))
+    if (direct.length === 0 && (options.announce ?? []).length === 0) {
+      await node.stop()
+      throw new Error(`could not listen on ${listen.join(', ')} (in use, or not an address of this machine)`)
+    }
+    await reserveRelaySlot(node as unknown as ImeLibp2p, options.relayCandidates!)
+  }
   return node as unknown as ImeLibp2p
 }

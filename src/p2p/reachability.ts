@@ -2,8 +2,10 @@
  * Whether other enterprises' nodes can reach this one, judged from the libp2p addresses it announces: a node
  * whose addresses are all loopback or private (behind a NAT without a forwarded port) can still dial out (join
  * the ring, originate validations, learn routes), but nobody can dial it, so its own numbers cannot be validated.
- * It is told so plainly (at start, in /api/health and /api/status) rather than left to wonder. (A verdict from
- * peers dialling back, libp2p's AutoNAT, and relaying through a ring member are not built yet.)
+ * It is told so plainly (at start, in /api/health and /api/status) rather than left to wonder. Unless it holds a
+ * reservation on a ring member that relays for it (relay.ts): then its /p2p-circuit addresses make it reachable
+ * through that relay. The addresses judged are the ones libp2p publishes: configured, announced, and those that
+ * identify observed and AutoNAT confirmed by dialling back.
  */
 import { isIP } from 'node:net'
 
@@ -11,6 +13,11 @@ export interface Reachability {
   /** Some announced address is public (or a DNS name, taken as public). */
   readonly public: boolean
   readonly publicAddrs: readonly string[]
+  /** Whether other nodes can reach it to validate its numbers: directly, through a relay, or not at all. */
+  readonly claimer: 'public' | 'relayed' | 'unreachable'
+  /** The relays (peer ids) it holds a reservation on, and its addresses through them. */
+  readonly relays: readonly string[]
+  readonly relayedAddrs: readonly string[]
   /** What it means, for the operator. */
   readonly note: string
 }
@@ -37,6 +44,7 @@ function v6Private(address: string): boolean {
 
 /** Is this multiaddr one that a node elsewhere on the Internet could dial? */
 export function isPublicMultiaddr(multiaddr: string): boolean {
+  if (multiaddr.includes('/p2p-circuit')) return false // reachable through a relay, not directly
   const m = /^\/(ip4|ip6|dns4|dns6|dns|dnsaddr)\/([^/]+)/.exec(multiaddr)
   if (m === null) return false
   const [, proto, host] = m
@@ -47,14 +55,30 @@ export function isPublicMultiaddr(multiaddr: string): boolean {
 
 export function reachability(multiaddrs: readonly string[]): Reachability {
   const publicAddrs = multiaddrs.filter(isPublicMultiaddr)
-  return publicAddrs.length > 0
-    ? { public: true, publicAddrs, note: 'other nodes can dial this node at its public addresses' }
-    : {
-        public: false,
-        publicAddrs,
-        note:
-          'no public address: this node can join the ring, call, and learn routes, but other enterprises cannot ' +
-          'reach it to validate its numbers until it has one (p2p.listen on a public address, or p2p.announce ' +
-          'with the address and port its NAT forwards)',
-      }
+  const relayedAddrs = multiaddrs.filter((a) => a.includes('/p2p-circuit'))
+  const relays = [...new Set(relayedAddrs.map((a) => /\/p2p\/([^/]+)\/p2p-circuit/.exec(a)?.[1]).filter((p) => p))]
+  const base = { publicAddrs, relays: relays as string[], relayedAddrs }
+  if (publicAddrs.length > 0) {
+    return { ...base, public: true, claimer: 'public', note: 'other nodes can dial this node at its public addresses' }
+  }
+  if (relays.length > 0) {
+    return {
+      ...base,
+      public: false,
+      claimer: 'relayed',
+      note:
+        `no public address, but reachable through the relay ${relays.join(', ')} (a ring member): other nodes can ` +
+        "validate its numbers through it, within the relay's limits; a public address is better",
+    }
+  }
+  return {
+    ...base,
+    public: false,
+    claimer: 'unreachable',
+    note:
+      'no public address and no relay: this node can join the ring, call, validate others and learn routes, but ' +
+      'it cannot be validated (other enterprises cannot reach it) until it has a public address (p2p.listen on ' +
+      'a public address, or p2p.announce with the address and port its NAT forwards) or a relay (a bootstrap ' +
+      'node with a public address, which relays for ring members)',
+  }
 }

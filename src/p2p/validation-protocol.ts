@@ -97,6 +97,7 @@ export class ValidationProtocol {
   async serve(): Promise<void> {
     await this.libp2p.handle(VALIDATION_PROTOCOL, (stream, connection) => this.answer(stream, connection), {
       maxInboundStreams: 16,
+      runOnLimitedConnection: true, // a claimer behind NAT is validated through its relay (relay.ts)
     })
   }
 
