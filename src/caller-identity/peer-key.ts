@@ -7,7 +7,7 @@
  *   0x12 0x20 <32 bytes> PublicKey.Data
  */
 import { createPublicKey, type KeyObject } from 'node:crypto'
-import { LRUCache } from 'lru-cache'
+import { boundedCache } from '../core/bounded-cache.js'
 import { err, ok, type Result } from '../core/result.js'
 import { PEER_KEY_CACHE_ENTRIES } from './constants.js'
 
@@ -32,7 +32,7 @@ export function peerOfEd25519PublicKey(publicKey: Uint8Array): Uint8Array {
 
 /** Verification keys by peer, built once each (building a KeyObject costs more than a verification). */
 export class PeerKeys {
-  private readonly cache = new LRUCache<string, KeyObject>({ max: PEER_KEY_CACHE_ENTRIES })
+  private readonly cache = boundedCache<string, KeyObject>(PEER_KEY_CACHE_ENTRIES)
 
   keyOf(peer: Uint8Array): Result<KeyObject> {
     const id = Buffer.from(peer).toString('base64url')

@@ -3,7 +3,8 @@
  * captured Identity header cannot place a second call. Bounded: when it holds its maximum of assertions that are
  * all still fresh, it answers "full" (the call is refused) rather than forget one, which would re-open it.
  */
-import { LRUCache } from 'lru-cache'
+import type { LRUCache } from 'lru-cache'
+import { boundedCache } from '../core/bounded-cache.js'
 
 export type ReplayVerdict = 'first' | 'replayed' | 'full'
 
@@ -16,7 +17,7 @@ export class AssertionReplayCache {
     readonly keepMs: number,
     now: () => number,
   ) {
-    this.seen = new LRUCache<string, true>({ max: maxEntries, ttl: keepMs, ttlResolution: 0, perf: { now } })
+    this.seen = boundedCache<string, true>(maxEntries, { ttl: keepMs, ttlResolution: 0, perf: { now } })
   }
 
   /** Records the assertion's id; says whether it was seen before, or whether there is no room to record it. */

@@ -3,7 +3,7 @@
  * user at an address after repeated failures, and takes a WebSocket signed in by the node's session as its user.
  */
 import { randomBytes } from 'node:crypto'
-import { LRUCache } from 'lru-cache'
+import { boundedCache } from '../../core/bounded-cache.js'
 import {
   challengeValues,
   digestUriMatches,
@@ -31,7 +31,7 @@ export class DigestGate {
   private readonly nonceUses: NonceUses
   private readonly realm: string
   // Bounded: past SOURCES_REMEMBERED the least recently failed user and address is forgotten, never every lockout.
-  private readonly authFailures = new LRUCache<string, { count: number; until: number }>({ max: SOURCES_REMEMBERED })
+  private readonly authFailures = boundedCache<string, { count: number; until: number }>(SOURCES_REMEMBERED)
 
   constructor(private readonly ctx: AgentContext) {
     this.realm = ctx.config.domain

@@ -2,7 +2,7 @@
  * The edge face: other enterprises' calls. Only INVITEs for local numbers that carry a valid X-IME-Ticket get
  * through (else 403 saying why); a source whose tickets keep failing is rate-limited.
  */
-import { LRUCache } from 'lru-cache'
+import { boundedCache } from '../../core/bounded-cache.js'
 import type { E164 } from '../../core/e164.js'
 import type { Result } from '../../core/result.js'
 import { numberIn, type SipRequest } from '../message/index.js'
@@ -17,7 +17,7 @@ const TICKET_REFUSALS_PER_MINUTE = 30
 
 export class EdgeFace {
   // Bounded: past SOURCES_REMEMBERED the least recently seen source is forgotten, not every source's count.
-  private readonly refusals = new LRUCache<string, { count: number; windowStart: number }>({ max: SOURCES_REMEMBERED })
+  private readonly refusals = boundedCache<string, { count: number; windowStart: number }>(SOURCES_REMEMBERED)
 
   constructor(
     private readonly ctx: AgentContext,

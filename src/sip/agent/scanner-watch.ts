@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache'
+import { boundedCache } from '../../core/bounded-cache.js'
 import type { SipRequest } from '../message/index.js'
 
 /** User-Agent values of well-known SIP scanners (sipvicious and its forks, sipcli, sundayddr...). */
@@ -23,10 +23,10 @@ export const SOURCES_REMEMBERED = 50_000
  * source is not answered at all for a while: a scanner learns nothing, and costs nothing but a lookup.
  */
 export class ScannerWatch {
-  private readonly blocked = new LRUCache<string, number>({ max: SOURCES_REMEMBERED })
-  private readonly window = new LRUCache<string, { since: number; users: Set<string>; refusals: number }>({
-    max: SOURCES_REMEMBERED,
-  })
+  private readonly blocked = boundedCache<string, number>(SOURCES_REMEMBERED)
+  private readonly window = boundedCache<string, { since: number; users: Set<string>; refusals: number }>(
+    SOURCES_REMEMBERED,
+  )
 
   check(req: SipRequest, source: string, now: number): { blocked: boolean; first: boolean; why?: string } {
     const until = this.blocked.get(source)

@@ -8,7 +8,8 @@
  * it is bounded all the same (least recently used go first), and a nonce issued no later than one that was
  * forgotten is treated as stale (the client is challenged again), so that eviction never re-opens a replay.
  */
-import { LRUCache } from 'lru-cache'
+import type { LRUCache } from 'lru-cache'
+import { boundedCache } from '../../core/bounded-cache.js'
 
 export type NonceUse = 'accepted' | 'replayed' | 'stale'
 
@@ -23,8 +24,7 @@ export class NonceUses {
     lifetimeMs: number,
     now: () => number,
   ) {
-    this.counts = new LRUCache({
-      max: maxEntries,
+    this.counts = boundedCache(maxEntries, {
       ttl: lifetimeMs,
       ttlResolution: 0,
       perf: { now },
