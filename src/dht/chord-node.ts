@@ -611,10 +611,12 @@ export class ChordNode {
       if (answer.type === 'found') {
         if (answer.successors.length === 0) continue
         const result = { responsible: answer.successors[0]!, successors: answer.successors, hops, failures }
-        // A node known here to be alive that lies between the key and the node named responsible would be
-        // responsible itself: the answer is wrong (a node that lies, or one with stale tables). Route on around
-        // the node that gave it; its answer is kept only as a last resort.
-        if (this.knowsNodeBefore(key, result.responsible, [...before.values(), ...after.values()])) {
+        // A node that names itself responsible, while a node known here to be alive lies between the key and it,
+        // cannot be right (a node that lies claims every key as its own). Route on around it; its answer is kept
+        // only as a last resort. Only such self-claims are checked: an honest node's answer naming its successors
+        // is often checked against nodes that have just failed, and rejecting it would slow recovery from churn.
+        const seen = [...before.values(), ...after.values()]
+        if (result.responsible.id === next.id && this.knowsNodeBefore(key, result.responsible, seen)) {
           implausible ??= result
           continue
         }
