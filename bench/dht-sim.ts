@@ -5,6 +5,7 @@
  * is exercised by the Chord test suite. Then: publish, look up, fail a fraction at once, look up again with
  * no repair, run one refresh period, look up again.
  */
+import { seededRandom } from '../src/core/seeded-random.js'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { fingerStart, inHalfOpenInterval, inOpenInterval, ringId, RING_BITS, type RingId } from '../src/core/ring.js'
 import { ChordNode } from '../src/dht/chord-node.js'
@@ -81,18 +82,6 @@ export interface SimBenchResult {
   refreshSeconds: number | null
   /** Owners' re-stores during the refresh that found no live holder. */
   republishFailures: number
-}
-
-/** A seeded generator of uniform numbers in [0, 1) (mulberry32): the simulation's only source of randomness. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 function randomBytes(random: () => number, length: number): Uint8Array {

@@ -1,6 +1,7 @@
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { describe, expect, it } from 'vitest'
-import { convergeRing, seededRandom } from '../bench/dht-sim.js'
+import { convergeRing } from '../bench/dht-sim.js'
+import { seededRandom } from '../src/core/seeded-random.js'
 import { ringId, type RingId } from '../src/core/ring.js'
 import { ChordNode } from '../src/dht/chord-node.js'
 import { claimSignerFor, nodeIdFor } from '../src/dht/identity.js'

@@ -8,24 +8,13 @@
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { describe, expect, it } from 'vitest'
 import { ringId, type RingId } from '../src/core/ring.js'
+import { seededRandom } from '../src/core/seeded-random.js'
 import { ChordNode } from '../src/dht/chord-node.js'
 import { claimSignerFor, nodeIdFor } from '../src/dht/identity.js'
 import type { ChordRequest, ChordResponse, ClaimRecord, NodeRef } from '../src/dht/messages.js'
 import { signClaim, type ClaimSigner } from '../src/dht/records.js'
 import { InMemoryNetwork } from '../src/testing/memory-network.js'
 import { oracle, ringIsCorrect } from './chord-suite.js'
-
-/** A small seeded PRNG (mulberry32): the same seed, the same ring, keys and joins. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const bytes = (random: () => number, n: number) => Uint8Array.from({ length: n }, () => Math.floor(random() * 256))
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
@@ -41,7 +30,7 @@ interface Ring {
 }
 
 async function hostileRing(seed: number, liars: Map<number, Liar>): Promise<Ring> {
-  const random = prng(seed)
+  const random = seededRandom(seed)
   const network = new InMemoryNetwork()
   const nodes: ChordNode[] = []
   const hostile = new Map<ChordNode, { kind: Liar; signer: ClaimSigner; held: ClaimRecord[] }>()

@@ -8,6 +8,7 @@
  * modelled differences, checked by call-secret.test.ts and proof-session.test.ts), so no CPace is run.
  * Deterministic for a seed; no I/O.
  */
+import { seededRandom } from '../core/seeded-random.js'
 import {
   AttemptCaps,
   MemoryAttemptCapStore,
@@ -115,18 +116,6 @@ export interface BusyNumberResult {
    * the run, and where in its hinted hour it started. The choice must leave both as spread as the scheduler's.
    */
   readonly validatedCalls: readonly { readonly delayMs: number; readonly startInHourMs: number }[]
-}
-
-/** A small seeded generator (mulberry32): uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 function normal(random: () => number): number {
@@ -285,3 +274,5 @@ export function simulateBusyNumber(overrides: Partial<BusyNumberScenario> = {}):
     validatedCalls,
   }
 }
+
+export { seededRandom }
