@@ -42,8 +42,12 @@ class BaresipControl {
     })
   }
 
-  static async open(port: number): Promise<BaresipControl> {
-    const until = Date.now() + 10_000
+  /**
+   * Connects to baresip's control port once it listens (baresip loads its modules first, which took over 10 s once
+   * with the test suites on both cores); the error carries what baresip wrote, to say why it never listened.
+   */
+  static async open(port: number, output: () => string): Promise<BaresipControl> {
+    const until = Date.now() + 25_000
     for (;;) {
       try {
         const socket = await new Promise<Socket>((resolve, reject) => {
@@ -52,7 +56,8 @@ class BaresipControl {
         })
         return new BaresipControl(socket)
       } catch (e) {
-        if (Date.now() > until) throw e
+        if (Date.now() > until)
+          throw new Error(`baresip's ctrl_tcp never listened on ${port} (${String(e)}): ${output()}`)
         await new Promise((r) => setTimeout(r, 100))
       }
     }
@@ -127,10 +132,10 @@ describe('baresip against our call agent (default digest offer)', () => {
     baresip = spawn(findTool('baresip'), ['-f', dir], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
     baresip.stdout!.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-20_000)))
     baresip.stderr!.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-20_000)))
-    control = await BaresipControl.open(ctrlPort)
+    control = await BaresipControl.open(ctrlPort, () => output.slice(-2000))
     bob = await phoneOn(agent, BOB)
     expect((await bob.register()).status).toBe(200)
-  }, 30_000)
+  }, 45_000)
 
   afterAll(async () => {
     control?.close()
