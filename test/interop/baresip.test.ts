@@ -56,8 +56,9 @@ class BaresipControl {
         })
         return new BaresipControl(socket)
       } catch (e) {
-        if (Date.now() > until)
-          throw new Error(`baresip's ctrl_tcp never listened on ${port} (${String(e)}): ${output()}`)
+        if (Date.now() > until) {
+          throw new Error(`baresip's ctrl_tcp never listened on ${port}: ${output()}`, { cause: e })
+        }
         await new Promise((r) => setTimeout(r, 100))
       }
     }
