@@ -10,6 +10,7 @@ import {
   NONCE_LIFETIME_MS,
   nonceCount,
   NonceSource,
+  nonceStatus,
   NonceUses,
   offeredAlgorithms,
   readCredentials,
@@ -98,7 +99,9 @@ export class DigestGate {
     if (lock !== undefined && lock.until > now) {
       return this.ctx.core.reply(req, conn, 403, 'Too many failed attempts; try later')
     }
-    const nonce = this.nonces.check(c.nonce, now)
+    // The nonce's MAC is checked once: its issue time gives both its freshness and its use's place below.
+    const issuedAt = this.nonces.issuedAt(c.nonce)
+    const nonce = nonceStatus(issuedAt, now)
     if (nonce === 'invalid') return challenge()
     const ha1 = this.ctx.config.directory.ha1(c.user, this.realm, c.algorithm) ?? randomBytes(32).toString('hex')
     if (!responseMatches(c, ha1, req.method)) {
@@ -116,7 +119,7 @@ export class DigestGate {
     if (nonce === 'stale') return challenge(true)
     // Each answer once: a nonce count that does not grow (or a second use without qop) is a replay; the client is
     // challenged afresh, which a real phone answers at once and a replayer cannot.
-    const use = this.nonceUses.use(c.nonce, this.nonces.issuedAt(c.nonce)!, nonceCount(c.nc))
+    const use = this.nonceUses.use(c.nonce, issuedAt!, nonceCount(c.nc))
     if (use !== 'accepted') {
       if (use === 'replayed')
         this.ctx.emit({ type: 'auth-failed', user: c.user, source: conn.remoteAddress, replay: true })

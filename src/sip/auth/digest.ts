@@ -57,6 +57,14 @@ export const digestHash = (a: DigestAlgorithm, text: string): string =>
 export const digestHa1 = (a: DigestAlgorithm, user: string, realm: string, password: string): string =>
   digestHash(a, `${user}:${realm}:${password}`)
 
+export type NonceStatus = 'fresh' | 'stale' | 'invalid'
+
+/** A nonce's status from its issue time (undefined: not one of ours), for a caller that needs both. */
+export function nonceStatus(issuedAt: number | undefined, nowMs: number): NonceStatus {
+  if (issuedAt === undefined || issuedAt > nowMs + 1000) return 'invalid'
+  return nowMs - issuedAt > NONCE_LIFETIME_MS ? 'stale' : 'fresh'
+}
+
 export class NonceSource {
   constructor(
     private readonly secret: Uint8Array,
@@ -80,10 +88,8 @@ export class NonceSource {
   }
 
   /** 'fresh', 'stale' (ours but too old: challenge again with stale=true) or 'invalid'. */
-  check(nonce: string, nowMs: number): 'fresh' | 'stale' | 'invalid' {
-    const issued = this.issuedAt(nonce)
-    if (issued === undefined || issued > nowMs + 1000) return 'invalid'
-    return nowMs - issued > NONCE_LIFETIME_MS ? 'stale' : 'fresh'
+  check(nonce: string, nowMs: number): NonceStatus {
+    return nonceStatus(this.issuedAt(nonce), nowMs)
   }
 
   private mac(head: Uint8Array): Buffer {
