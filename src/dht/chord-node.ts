@@ -150,11 +150,16 @@ export class ChordNode {
   /** Joins the ring that `bootstrap` belongs to, and takes over this node's share of the records. */
   async join(bootstrap: NodeRef): Promise<void> {
     this.remember(bootstrap)
-    const found = await this.lookupFrom(this.self.id, [bootstrap])
+    // A joining node's first request to a node may have to dial it (a connection and a Noise handshake), which on
+    // a busy machine can outlast one request's timeout; a second try goes over the connection made by then.
+    const found = await this.lookupFrom(this.self.id, [bootstrap]).catch(() =>
+      this.lookupFrom(this.self.id, [bootstrap]),
+    )
     const successor = found.responsible
     if (successor.id === this.self.id) throw new Error('another node on the ring already has this node id')
     this.setSuccessors([successor, ...found.successors.slice(1)])
-    const neighbours = await this.ask(successor, { type: 'get-neighbours' })
+    const getNeighbours = () => this.ask(successor, { type: 'get-neighbours' })
+    const neighbours = await getNeighbours().catch(getNeighbours)
     if (neighbours.type === 'neighbours') {
       this.setSuccessors([successor, ...neighbours.successors])
       await this.takeRange(successor, (neighbours.predecessor ?? successor).id)
