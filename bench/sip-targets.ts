@@ -28,6 +28,8 @@ export async function waitForLog(dir: string, text: string, ms: number, what: st
 
 export const BENCH_CALLED = '+14085550123'
 export const BENCH_CALLING_DOMAIN = 'caller.example'
+/** Learned routes the bench's calls come over (calling enterprises' tickets to the called number). */
+const BENCH_ROUTES = 16
 
 export interface SipTarget {
   readonly name: string
@@ -129,20 +131,25 @@ export function externalTarget(address: string, uasPort: number, ticketsCsv: str
 }
 
 /**
- * Our call agent (src/sip/agent/call-agent.ts) in this process: calls go to its edge over TCP with IME tickets minted by
- * its keys; the callee is a SIPp user registered on its internal face that answers on that connection
+ * Our call agent (src/sip/agent/call-agent.ts) in this process: calls go to its edge over TCP over 16 routes (tickets
+ * minted by its keys), each call with its own caller assertion; the callee is a SIPp user registered on its internal face that answers on that connection
  * (uac-register-then-answer.xml with -oocsf uas.xml), since the agent reaches users over their own connection.
  */
 export async function agentTarget(): Promise<SipTarget> {
   const user = { name: 'callee', password: randomBytes(12).toString('base64url'), number: BENCH_CALLED }
   const ime = await startAgent('bench.example', [user])
   const uasPort = await freePorts(1)
+  // Calls come over routes, as after validation: each route's ticket is minted once and presented with every call
+  // over it, each call with an assertion of its own (HS256 under the ticket's call key, checked by the edge).
+  const routes = Array.from({ length: BENCH_ROUTES }, () => ime.route(BENCH_CALLED))
   return {
     name: 'ime',
     address: `${LOCALHOST}:${ime.edgeTcp}`,
     uasPort,
     rows: (n) =>
-      Array.from({ length: n }, () => credentialRow(BENCH_CALLING_DOMAIN, BENCH_CALLED, ime.credentials(BENCH_CALLED))),
+      Array.from({ length: n }, (_, i) =>
+        credentialRow(BENCH_CALLING_DOMAIN, BENCH_CALLED, routes[i % routes.length]!.headers()),
+      ),
     async startUas(_calls, timeoutMs, dir) {
       const uas = await startSipp({
         scenario: 'uac-register-then-answer.xml',

@@ -1,7 +1,7 @@
 /**
  * `ime bench tickets`: ticket verifications per second on one core (this process's main thread), and full edge
- * checks of who is calling (ticket, caller assertion's EdDSA signature, freshness, replay cache): the cost the
- * SIP edge pays on every inter-domain INVITE. Forged tickets are measured too: a flood of them must be cheap
+ * checks of who is calling (ticket, caller assertion's MAC under the call key (HS256) or its EdDSA signature,
+ * freshness, replay cache): the cost the SIP edge pays on every inter-domain INVITE. Forged tickets are measured too: a flood of them must be cheap
  * to refuse.
  */
 import { randomBytes } from 'node:crypto'
@@ -10,6 +10,7 @@ import { intOption, numberOption, type Command } from '../src/cli/command.js'
 import { testCallerNode } from '../src/testing/caller-node.js'
 import { MemoryTicketKeyStore, TicketKeyRing } from '../src/tickets/key-ring.js'
 import { mintTicket, verifyTicket } from '../src/tickets/mint.js'
+import { VerifiedTickets } from '../src/tickets/verified-tickets.js'
 import { median, printJson, printTable, round } from './report.js'
 
 const rand = (n: number) => new Uint8Array(randomBytes(n))
@@ -82,20 +83,29 @@ export const ticketsBench: Command = {
 
     const validRates = measure(seconds, batch, () => verifyTicket(valid, expected, keys, now).ok)
     const forgedRates = measure(seconds, batch, () => !verifyTicket(forgedText, expected, keys, now).ok)
-    const edgeRates = await measureEdgeChecks(
-      seconds,
-      Math.min(batch, 2_000),
-      async (credentials, deps) => (await checkCaller(credentials, deps)).ok,
-      {
-        headersFor: () => caller.headersFor(valid, expected.calledNumber, { nowMs: now }),
-        deps: {
-          verifyTicket: (text: string | undefined, e: { calledNumber: string }) => verifyTicket(text, e, keys, now),
-          peerKeys: new PeerKeys(),
-          replays: new AssertionReplayCache(REPLAY_CACHE_MAX_ENTRIES, 70_000, () => now),
-          nowMs: now,
+    // As the edge meets them: a route's ticket with every call over it (remembered after the first), each call
+    // with an assertion of its own; a ticket the edge has not seen before; a route granted without a call key.
+    const edgeChecks = (headersFor: () => [string, string][]) => {
+      const tickets = new VerifiedTickets(keys)
+      return measureEdgeChecks(
+        seconds,
+        Math.min(batch, 2_000),
+        async (credentials, deps) => (await checkCaller(credentials, deps)).ok,
+        {
+          headersFor,
+          deps: {
+            verifyTicket: (text: string | undefined, e: { calledNumber: string }) => tickets.verify(text, e, now),
+            peerKeys: new PeerKeys(),
+            replays: new AssertionReplayCache(REPLAY_CACHE_MAX_ENTRIES, 70_000, () => now),
+            nowMs: now,
+          },
         },
-      },
-    )
+      )
+    }
+    const { callKey } = minted.value
+    const edgeRates = await edgeChecks(() => caller.headersFor(valid, expected.calledNumber, { nowMs: now, callKey }))
+    const newTicketRates = await edgeChecks(() => caller.credentials(keys, expected.calledNumber, { nowMs: now }))
+    const signedRates = await edgeChecks(() => caller.headersFor(valid, expected.calledNumber, { nowMs: now }))
     const result = {
       bench: 'tickets',
       node: process.version,
@@ -106,15 +116,23 @@ export const ticketsBench: Command = {
       microsecondsPerValid: round(1e6 / median(validRates), 3),
       edgeChecksPerSecond: round(median(edgeRates), 4),
       microsecondsPerEdgeCheck: round(1e6 / median(edgeRates), 3),
-      batches: validRates.length + forgedRates.length + edgeRates.length,
+      newTicketEdgeChecksPerSecond: round(median(newTicketRates), 4),
+      microsecondsPerNewTicketEdgeCheck: round(1e6 / median(newTicketRates), 3),
+      signedEdgeChecksPerSecond: round(median(signedRates), 4),
+      microsecondsPerSignedEdgeCheck: round(1e6 / median(signedRates), 3),
+      batches: validRates.length + forgedRates.length + edgeRates.length + newTicketRates.length + signedRates.length,
     }
     printTable('Ticket verification, one core (median of batches)', [
       ['ticket size', `${result.ticketBytes} bytes, ${result.ticketChars} base64url characters`],
       ['valid tickets / s', result.validPerSecond],
       ['forged tickets refused / s', result.forgedPerSecond],
       ['µs per valid ticket', result.microsecondsPerValid],
-      ['full edge checks / s (ticket + assertion + replay cache)', result.edgeChecksPerSecond],
+      ['full edge checks / s (route ticket + HS256 assertion + replay cache)', result.edgeChecksPerSecond],
       ['µs per full edge check', result.microsecondsPerEdgeCheck],
+      ['full edge checks / s, a ticket the edge has not seen before', result.newTicketEdgeChecksPerSecond],
+      ['µs per edge check with a new ticket', result.microsecondsPerNewTicketEdgeCheck],
+      ['full edge checks / s, EdDSA assertion (route without a call key)', result.signedEdgeChecksPerSecond],
+      ['µs per EdDSA edge check (wall time; signatures on the thread pool)', result.microsecondsPerSignedEdgeCheck],
     ])
     if (args.values.json === true) printJson(result)
     return 0

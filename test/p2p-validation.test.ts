@@ -17,6 +17,7 @@ import {
 import { AttemptCaps, MemoryAttemptCapStore } from '../src/validation/attempt-caps.js'
 import { callerHintFor, type CallDetails } from '../src/validation/call-secret.js'
 import { MemoryTicketKeyStore, TicketKeyRing } from '../src/tickets/key-ring.js'
+import { VerifiedTickets } from '../src/tickets/verified-tickets.js'
 import { mintTicket, verifyTicket } from '../src/tickets/mint.js'
 
 const rand = (n: number) => new Uint8Array(randomBytes(n))
@@ -91,6 +92,7 @@ async function pair(caps = new AttemptCaps()) {
           sipUri: `sip:${call.called}@bravo.example;transport=ws`,
           ticket: minted.value.text,
           expiresAt: minted.value.expiresAt * 1000,
+          callKey: minted.value.callKey,
         },
       }
     },
@@ -154,6 +156,14 @@ describe('validation protocol over libp2p', () => {
     expect(checked.ok).toBe(true)
     // Bound to the originator's peer id, which Noise authenticated on the very stream of the proof.
     expect(checked.ok && Buffer.from(checked.value.callerPeer)).toEqual(Buffer.from(a.peerId.toMultihash().bytes))
+    // The ticket's call key came sealed beside it: the one the claimer's edge derives to check each call's MAC.
+    const derived = new VerifiedTickets(keyRing).verify(
+      result.value.route!.ticket,
+      { calledNumber: '+12025550102' },
+      record.end + 120_000,
+    )
+    expect(result.value.route!.callKey).toHaveLength(32)
+    expect(derived.ok && Buffer.from(derived.value.callKey)).toEqual(Buffer.from(result.value.route!.callKey!))
     const refused = await originator.prove(claimerRef, originatorCall, numberKey, 'spammer.example')
     expect(refused.ok ? 'granted' : refused.error).toEqual({
       kind: 'refused',

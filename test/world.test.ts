@@ -98,7 +98,7 @@ describe('demo world: PSTN first, validation, then IME, then fallback', () => {
     const body = JSON.stringify(await routes.json())
     expect(body).toContain('bravo.example')
     expect(body).toContain(`:${bravo.node.sip!.addresses.edge.ws};transport=ws`)
-    expect(body).not.toMatch(/ticket/)
+    expect(body).not.toMatch(/ticket|callKey|call_key/i)
     const vouched = await fetch(`${api}/api/calls/authorize`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -107,7 +107,9 @@ describe('demo world: PSTN first, validation, then IME, then fallback', () => {
     expect(vouched.status).toBe(200)
     const { headers } = (await vouched.json()) as { headers: Record<string, string> }
     expect(headers['X-IME-Ticket']).toMatch(/^[A-Za-z0-9_-]{100,}$/)
-    expect(headers.Identity).toMatch(/;info=<urn:ime:peer:12D3Koo\w+>;alg=EdDSA;ppt=ime$/)
+    // bravo granted a call key with the ticket: alpha MACs each call's assertion with it (HS256), and never shows it.
+    expect(headers.Identity).toMatch(/;info=<urn:ime:peer:12D3Koo\w+>;alg=HS256;ppt=ime$/)
+    expect(Object.keys(headers).sort()).toEqual(['Identity', 'X-IME-Ticket'])
 
     // 3. The next call goes over IME, straight to bravo's edge, and bravo checks the ticket.
     const accepted = bravo.node.sip!.counters.ticketsAccepted

@@ -1,11 +1,12 @@
 /**
  * The calling side: for one call to a number over a learned route, the headers that vouch for it, made by the
- * node (never by the browser): the route's ticket and an assertion for this call signed with the node's key.
- * Users never hold a ticket; a user the node no longer accepts gets no assertion, so no call.
+ * node (never by the browser): the route's ticket and an assertion for this call, a MAC under the route's call
+ * key when the claimer granted one, else signed with the node's key. Users never hold a ticket or a call key; a
+ * user the node no longer accepts gets no assertion, so no call.
  */
 import { err, ok, type Result } from '../core/result.js'
 import { isOutdatedTicket, parseTicket } from '../tickets/ticket.js'
-import { assertionClaims, identityHeader, type Originator } from './passport.js'
+import { assertionClaims, hs256Signer, identityHeader, type Originator } from './passport.js'
 
 export interface CallAuthorization {
   /** Headers for the INVITE, in order. */
@@ -21,7 +22,13 @@ export interface CallSigner {
 }
 
 export function authorizeCall(
-  call: { readonly ticket: string; readonly caller: Originator; readonly calledNumber: string },
+  call: {
+    readonly ticket: string
+    /** The route's call key (src/tickets/call-key.ts), when its claimer granted one: then HS256. */
+    readonly callKey?: Uint8Array | undefined
+    readonly caller: Originator
+    readonly calledNumber: string
+  },
   signer: CallSigner,
   nowMs: number,
   newId?: () => string,
@@ -39,7 +46,12 @@ export function authorizeCall(
   return ok({
     headers: [
       ['X-IME-Ticket', call.ticket],
-      ['Identity', identityHeader(claims, signer.sign, signer.peer)],
+      [
+        'Identity',
+        call.callKey !== undefined
+          ? identityHeader(claims, hs256Signer(call.callKey), signer.peer, 'HS256')
+          : identityHeader(claims, signer.sign, signer.peer),
+      ],
     ],
     origid: claims.origid,
   })

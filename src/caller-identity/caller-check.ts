@@ -1,13 +1,15 @@
 /**
  * The edge's check of who is calling, in the order the refusals are reported: the ticket (minted by this domain,
- * for this number, unexpired), an assertion beside it, signed by the peer the ticket was issued to, fresh, never
- * seen before, and for the number called. Pure apart from the injected keys, clock and replay cache.
+ * for this number, unexpired), an assertion beside it, made by the peer the ticket was issued to (a MAC under the
+ * ticket's call key, or that peer's Ed25519 signature), fresh, never seen before, and for the number called. Pure
+ * apart from the injected keys, clock and replay cache.
  */
 import { err, ok, type Result } from '../core/result.js'
 import type { TicketRejection } from '../tickets/mint.js'
 import type { Ticket } from '../tickets/ticket.js'
+import type { VerifiedTicket } from '../tickets/verified-tickets.js'
 import { ASSERTION_FRESH_S, ASSERTION_SKEW_S } from './constants.js'
-import { parseIdentityHeader, signatureHolds, type Originator } from './passport.js'
+import { macHolds, parseIdentityHeader, signatureHolds, type Originator, type ParsedAssertion } from './passport.js'
 import type { PeerKeys } from './peer-key.js'
 import type { AssertionReplayCache } from './replay-cache.js'
 
@@ -44,10 +46,11 @@ export interface CallerRejection {
 }
 
 export interface CallerCheckDeps {
+  /** The ticket checked (src/tickets/verified-tickets.ts), with its call key. */
   readonly verifyTicket: (
     text: string | undefined,
     expected: { calledNumber: string },
-  ) => Result<Ticket, TicketRejection>
+  ) => Result<VerifiedTicket, TicketRejection>
   readonly peerKeys: PeerKeys
   readonly replays: AssertionReplayCache
   readonly nowMs: number
@@ -59,20 +62,18 @@ export async function checkCaller(
   call: CallerCredentials,
   deps: CallerCheckDeps,
 ): Promise<Result<VerifiedCaller, CallerRejection>> {
-  const ticket = deps.verifyTicket(call.ticket, { calledNumber: call.calledNumber })
-  if (!ticket.ok) return ticket
+  const verified = deps.verifyTicket(call.ticket, { calledNumber: call.calledNumber })
+  if (!verified.ok) return verified
+  const ticket = verified.value.ticket
   if (call.identity === undefined || call.identity.trim() === '') {
     return refuse('assertion-missing', 'caller assertion missing')
   }
   const assertion = parseIdentityHeader(call.identity)
   if (!assertion.ok) return refuse('assertion-malformed', `caller assertion malformed: ${assertion.error}`)
-  const key = deps.peerKeys.keyOf(ticket.value.callerPeer)
-  if (!key.ok) return refuse('assertion-wrong-signer', `caller assertion cannot be checked: ${key.error}`)
-  if (!(await signatureHolds(assertion.value, key.value))) {
-    return refuse('assertion-wrong-signer', 'caller assertion not signed by the node the ticket was issued to')
-  }
+  const madeByHolder = await madeByTicketHolder(assertion.value, verified.value, deps.peerKeys)
+  if (!madeByHolder.ok) return madeByHolder
   const claims = assertion.value.claims
-  if (claims.ime.tkt !== Buffer.from(ticket.value.id).toString('hex')) {
+  if (claims.ime.tkt !== Buffer.from(ticket.id).toString('hex')) {
     return refuse('assertion-wrong-ticket', 'caller assertion was made for another ticket')
   }
   const nowS = deps.nowMs / 1000
@@ -88,5 +89,26 @@ export async function checkCaller(
   const seen = deps.replays.note(claims.origid)
   if (seen === 'replayed') return refuse('assertion-replayed', 'caller assertion already used for a call')
   if (seen === 'full') return refuse('busy', 'too many calls being checked; try again shortly')
-  return ok({ ticket: ticket.value, caller: claims.orig, callingDomain: ticket.value.callingDomain })
+  return ok({ ticket, caller: claims.orig, callingDomain: ticket.callingDomain })
+}
+
+/**
+ * Whether the assertion was made by the node the ticket was issued to: HS256 under the ticket's call key (checked
+ * here, ~2 us), or EdDSA with the key in the ticket's caller peer id (on libuv's pool, ~50-100 us).
+ */
+async function madeByTicketHolder(
+  assertion: ParsedAssertion,
+  { ticket, callKey }: VerifiedTicket,
+  peerKeys: PeerKeys,
+): Promise<Result<true, CallerRejection>> {
+  if (assertion.alg === 'HS256') {
+    return macHolds(assertion, callKey)
+      ? ok(true)
+      : refuse('assertion-wrong-signer', 'caller assertion not made with the call key of the ticket beside it')
+  }
+  const key = peerKeys.keyOf(ticket.callerPeer)
+  if (!key.ok) return refuse('assertion-wrong-signer', `caller assertion cannot be checked: ${key.error}`)
+  return (await signatureHolds(assertion, key.value))
+    ? ok(true)
+    : refuse('assertion-wrong-signer', 'caller assertion not signed by the node the ticket was issued to')
 }

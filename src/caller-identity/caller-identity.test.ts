@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { describe, expect, it } from 'vitest'
 import { testCallerNode } from '../testing/caller-node.js'
 import { MemoryTicketKeyStore, TicketKeyRing } from '../tickets/key-ring.js'
-import { mintTicket, verifyTicket } from '../tickets/mint.js'
+import { VerifiedTickets } from '../tickets/verified-tickets.js'
+import { mintTicket } from '../tickets/mint.js'
 import {
   AssertionReplayCache,
   authorizeCall,
@@ -25,18 +26,22 @@ function edge(nowMs = T0, replayMax = 1000) {
   const replays = new AssertionReplayCache(replayMax, 70_000, () => clock.now)
   const clock = { now: nowMs }
   const peerKeys = new PeerKeys()
+  const tickets = new VerifiedTickets(keys)
   return {
     keys,
     clock,
     replays,
     mint(peer: Uint8Array, calledNumber = CALLED) {
+      return this.mintWithKey(peer, calledNumber).text
+    },
+    mintWithKey(peer: Uint8Array, calledNumber = CALLED) {
       const t = mintTicket({ calledNumber, callingDomain: 'a.example', callerPeer: peer }, keys, T0, rand)
       if (!t.ok) throw new Error(t.error)
-      return t.value.text
+      return t.value
     },
     async check(call: CallerCredentials) {
       const r = await checkCaller(call, {
-        verifyTicket: (text, expected) => verifyTicket(text, expected, keys, clock.now),
+        verifyTicket: (text, expected) => tickets.verify(text, expected, clock.now),
         peerKeys,
         replays,
         nowMs: clock.now,
@@ -148,5 +153,74 @@ describe('per-call caller identity', () => {
     )
     const auth = authorizeCall({ ticket: old, calledNumber: CALLED, caller: { tn: '1415' } }, caller.signer, T0)
     expect(auth.ok ? '' : auth.error).toMatch(/being validated again/)
+  })
+
+  describe('with the call key the claimer granted beside the ticket (HS256)', () => {
+    it("accepts a call whose assertion carries the MAC under the ticket's call key, once", async () => {
+      const e = edge()
+      const caller = testCallerNode()
+      const { text, callKey } = e.mintWithKey(caller.peer)
+      expect(callKey).toHaveLength(32)
+      const headers = caller.headersFor(text, CALLED, { nowMs: T0, callKey })
+      const identity = headers.find(([n]) => n === 'Identity')![1]
+      expect(identity).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+;info=<urn:ime:peer:12D3Koo\w+>;alg=HS256;ppt=ime$/)
+      const header = JSON.parse(Buffer.from(identity.split('.')[0]!, 'base64url').toString())
+      expect(header).toEqual({ alg: 'HS256', ppt: 'ime', typ: 'passport' })
+      expect(await e.check(credentials(headers))).toBe('accepted')
+      expect(await e.check(credentials(headers))).toMatch(/^assertion-replayed/)
+    })
+
+    it("refuses a MAC made without the call key: another ticket's key, a guessed key, altered claims", async () => {
+      const e = edge()
+      const caller = testCallerNode()
+      const { text, callKey } = e.mintWithKey(caller.peer)
+      const wrong = 'assertion-wrong-signer: caller assertion not made with the call key of the ticket beside it'
+      // The holder's key for its other ticket to the same number: keys are per ticket.
+      const otherKey = e.mintWithKey(caller.peer).callKey
+      expect(await e.check(credentials(caller.headersFor(text, CALLED, { nowMs: T0, callKey: otherKey })))).toBe(wrong)
+      // Someone holding only the ticket (a user's leaked copy) cannot derive the key.
+      expect(await e.check(credentials(caller.headersFor(text, CALLED, { nowMs: T0, callKey: rand(32) })))).toBe(wrong)
+      const g = credentials(caller.headersFor(text, CALLED, { nowMs: T0, callKey }))
+      const [h, c, s] = g.identity!.split(';')[0]!.split('.')
+      const claims = JSON.parse(Buffer.from(c!, 'base64url').toString())
+      claims.orig = { tn: '14155559999' }
+      const altered = `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}`
+      expect(await e.check({ ...g, identity: altered })).toBe(wrong)
+      // An HS256 header with a signature of the EdDSA length is malformed, said as such.
+      const long = `${h}.${c}.${Buffer.alloc(64).toString('base64url')}`
+      expect(await e.check({ ...g, identity: long })).toBe(
+        'assertion-malformed: caller assertion malformed: an HS256 signature has 32 bytes; got 64',
+      )
+      expect(await e.check(g)).toBe('accepted')
+    })
+
+    it("derives the key from the ticket alone, so the edge keeps nothing per route, and stops with the key's epoch", async () => {
+      const e = edge()
+      const caller = testCallerNode()
+      const { text, callKey } = e.mintWithKey(caller.peer)
+      const verified = new VerifiedTickets(e.keys).verify(text, { calledNumber: CALLED }, T0)
+      expect(verified.ok && Buffer.from(verified.value.callKey)).toEqual(Buffer.from(callKey))
+      // A ticket key rotated and past its grace: the ticket is refused before any assertion is looked at.
+      e.keys.rotate(T0)
+      e.clock.now = T0 + 25 * 3600_000
+      expect(await e.check(credentials(caller.headersFor(text, CALLED, { nowMs: e.clock.now, callKey })))).toMatch(
+        /^unknown-epoch: ticket key epoch 1 retired/,
+      )
+    })
+
+    it('accepts a protected header written by another implementation (other key order, spaces)', async () => {
+      const e = edge()
+      const caller = testCallerNode()
+      const { text, callKey } = e.mintWithKey(caller.peer)
+      const g = credentials(caller.headersFor(text, CALLED, { nowMs: T0, callKey }))
+      const [, c] = g.identity!.split(';')[0]!.split('.')
+      const h = Buffer.from('{ "typ": "passport", "ppt": "ime", "alg": "HS256" }').toString('base64url')
+      const mac = createHmac('sha256', callKey).update(`${h}.${c}`).digest('base64url')
+      expect(await e.check({ ...g, identity: `${h}.${c}.${mac};alg=HS256;ppt=ime` })).toBe('accepted')
+      const none = Buffer.from('{"alg":"none","ppt":"ime"}').toString('base64url')
+      expect(await e.check({ ...g, identity: `${none}.${c}.${mac}` })).toBe(
+        'assertion-malformed: caller assertion malformed: PASSporT algorithm "none" is neither EdDSA nor HS256',
+      )
+    })
   })
 })

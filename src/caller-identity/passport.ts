@@ -1,16 +1,28 @@
 /**
- * The caller assertion: a PASSporT (RFC 8225) signed with EdDSA (RFC 8037) by the calling node's libp2p key,
- * carried in the SIP Identity header (RFC 8224) in its full form:
+ * The caller assertion: a PASSporT (RFC 8225) carried in the SIP Identity header (RFC 8224) in its full form:
  *
- *   Identity: <base64url header>.<base64url claims>.<base64url signature>;info=<urn:ime:peer:ID>;alg=EdDSA;ppt=ime
+ *   Identity: <base64url header>.<base64url claims>.<base64url signature>;info=<urn:ime:peer:ID>;alg=HS256;ppt=ime
  *
- * The protected header is {"alg":"EdDSA","ppt":"ime","typ":"passport"}; the "ime" extension (RFC 8225 section
+ * Two algorithms, both tied to the one node the ticket was issued to:
+ * - HS256 (RFC 7518 section 3.2), keyed with the ticket's call key (src/tickets/call-key.ts), which only the
+ *   claimer and that node hold: what a node sends when its route came with a call key. ~2 us to check.
+ * - EdDSA (RFC 8037), signed with the calling node's libp2p key, whose public half is in the peer id the ticket
+ *   names: for routes learned without a call key. ~50-100 us to check.
+ * The protected header is {"alg":"<alg>","ppt":"ime","typ":"passport"}; the "ime" extension (RFC 8225 section
  * 8) adds the claim "ime": {"tkt": <hex id of the X-IME-Ticket this call presents>}, so an assertion is good
- * only beside its ticket. There is no "x5u": the key is not in a certificate but in the peer id the ticket is
- * bound to, which "info" names for people reading a trace. Claims are written with their keys in lexicographic
+ * only beside its ticket. There is no "x5u": the key is not in a certificate but follows from the ticket, and
+ * "info" names the calling peer for people reading a trace. Claims are written with their keys in lexicographic
  * order and no spaces (RFC 8225 section 9), so that anyone can rebuild the signed bytes.
  */
-import { createPrivateKey, randomUUID, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto'
+import {
+  createHmac,
+  createPrivateKey,
+  randomUUID,
+  sign as edSign,
+  timingSafeEqual,
+  verify as edVerify,
+  type KeyObject,
+} from 'node:crypto'
 import { err, ok, type Result } from '../core/result.js'
 import { MAX_IDENTITY_HEADER_LENGTH, PASSPORT_EXTENSION } from './constants.js'
 
@@ -28,16 +40,25 @@ export interface CallerAssertionClaims {
   readonly ime: { readonly tkt: string }
 }
 
+/** EdDSA: signed with the calling node's key. HS256: a MAC under the ticket's call key. */
+export type AssertionAlgorithm = 'EdDSA' | 'HS256'
+
 export interface ParsedAssertion {
+  readonly alg: AssertionAlgorithm
   readonly claims: CallerAssertionClaims
   /** The bytes the signature covers: "<header>.<claims>" as sent. */
   readonly signingInput: Buffer
   readonly signature: Buffer
 }
 
-const PROTECTED_HEADER = Buffer.from(
-  JSON.stringify({ alg: 'EdDSA', ppt: PASSPORT_EXTENSION, typ: 'passport' }),
-).toString('base64url')
+const protectedHeader = (alg: AssertionAlgorithm): string =>
+  Buffer.from(JSON.stringify({ alg, ppt: PASSPORT_EXTENSION, typ: 'passport' })).toString('base64url')
+/** The protected headers this side writes, recognised without parsing their JSON again. */
+const PROTECTED_HEADERS: ReadonlyMap<string, AssertionAlgorithm> = new Map([
+  [protectedHeader('EdDSA'), 'EdDSA'],
+  [protectedHeader('HS256'), 'HS256'],
+])
+const SIGNATURE_BYTES: Readonly<Record<AssertionAlgorithm, number>> = { EdDSA: 64, HS256: 32 }
 const E164_DIGITS = /^[1-9][0-9]{0,14}$/
 
 /** Signs with a node's Ed25519 key given as libp2p keeps it raw: 32-byte seed then 32-byte public key. */
@@ -53,6 +74,12 @@ export function ed25519Signer(raw: Uint8Array): (data: Uint8Array) => Uint8Array
     format: 'jwk',
   })
   return (data) => new Uint8Array(edSign(null, data, key))
+}
+
+/** MACs with a ticket's call key (HS256). */
+export function hs256Signer(callKey: Uint8Array): (data: Uint8Array) => Uint8Array {
+  if (callKey.length < 32) throw new Error(`an HS256 key has at least 32 bytes; got ${callKey.length}`)
+  return (data) => new Uint8Array(createHmac('sha256', callKey).update(data).digest())
 }
 
 /** The claims for one call now, with a new origid. */
@@ -75,6 +102,7 @@ export function identityHeader(
   claims: CallerAssertionClaims,
   sign: (data: Uint8Array) => Uint8Array,
   signerPeer: string,
+  alg: AssertionAlgorithm = 'EdDSA',
 ): string {
   // Keys in lexicographic order, as RFC 8225 section 9 asks (JSON.stringify keeps insertion order).
   const orig = 'tn' in claims.orig ? { tn: claims.orig.tn } : { uri: claims.orig.uri }
@@ -85,9 +113,9 @@ export function identityHeader(
     orig,
     origid: claims.origid,
   }
-  const input = `${PROTECTED_HEADER}.${Buffer.from(JSON.stringify(body)).toString('base64url')}`
+  const input = `${protectedHeader(alg)}.${Buffer.from(JSON.stringify(body)).toString('base64url')}`
   const signature = Buffer.from(sign(Buffer.from(input, 'ascii'))).toString('base64url')
-  return `${input}.${signature};info=<urn:ime:peer:${signerPeer}>;alg=EdDSA;ppt=${PASSPORT_EXTENSION}`
+  return `${input}.${signature};info=<urn:ime:peer:${signerPeer}>;alg=${alg};ppt=${PASSPORT_EXTENSION}`
 }
 
 /** Reads an Identity header value; checks the form, not the signature (verifyAssertion does). */
@@ -102,16 +130,35 @@ export function parseIdentityHeader(value: string): Result<ParsedAssertion> {
   if (ppt !== undefined && ppt !== `ppt=${PASSPORT_EXTENSION}` && ppt !== `ppt="${PASSPORT_EXTENSION}"`) {
     return err(`PASSporT extension ${ppt.slice(4)} is not "${PASSPORT_EXTENSION}"`)
   }
-  const header = jsonOf(parts[0]!)
-  if (header === undefined) return err('PASSporT header is not JSON')
-  if (header.alg !== 'EdDSA') return err(`PASSporT algorithm ${JSON.stringify(header.alg)} is not EdDSA`)
-  if (header.typ !== undefined && header.typ !== 'passport') return err('PASSporT typ is not "passport"')
-  if (header.ppt !== PASSPORT_EXTENSION) return err(`PASSporT extension is not "${PASSPORT_EXTENSION}"`)
+  const alg = PROTECTED_HEADERS.get(parts[0]!) ?? protectedHeaderAlg(jsonOf(parts[0]!))
+  if (typeof alg === 'object') return alg
   const claims = checkClaims(jsonOf(parts[1]!))
   if (!claims.ok) return claims
   const signature = Buffer.from(parts[2]!, 'base64url')
-  if (signature.length !== 64) return err(`an EdDSA signature has 64 bytes; got ${signature.length}`)
-  return ok({ claims: claims.value, signingInput: Buffer.from(`${parts[0]}.${parts[1]}`, 'ascii'), signature })
+  if (signature.length !== SIGNATURE_BYTES[alg]) {
+    return err(`an ${alg} signature has ${SIGNATURE_BYTES[alg]} bytes; got ${signature.length}`)
+  }
+  const signingInput = Buffer.from(`${parts[0]}.${parts[1]}`, 'ascii')
+  return ok({ alg, claims: claims.value, signingInput, signature })
+}
+
+/** The algorithm of a protected header written by another implementation (other key order, spaces), or why not. */
+function protectedHeaderAlg(
+  header: Record<string, unknown> | undefined,
+): AssertionAlgorithm | { ok: false; error: string } {
+  if (header === undefined) return err('PASSporT header is not JSON')
+  if (header.alg !== 'EdDSA' && header.alg !== 'HS256') {
+    return err(`PASSporT algorithm ${JSON.stringify(header.alg)} is neither EdDSA nor HS256`)
+  }
+  if (header.typ !== undefined && header.typ !== 'passport') return err('PASSporT typ is not "passport"')
+  if (header.ppt !== PASSPORT_EXTENSION) return err(`PASSporT extension is not "${PASSPORT_EXTENSION}"`)
+  return header.alg
+}
+
+/** Whether an HS256 assertion's MAC is right under the call key (constant-time comparison). */
+export function macHolds(assertion: ParsedAssertion, callKey: Uint8Array): boolean {
+  const expected = createHmac('sha256', callKey).update(assertion.signingInput).digest()
+  return assertion.signature.length === expected.length && timingSafeEqual(expected, assertion.signature)
 }
 
 /**

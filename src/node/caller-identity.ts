@@ -22,7 +22,7 @@ import type { E164 } from '../core/e164.js'
 import { err, ok, type Result } from '../core/result.js'
 import type { EdgeCaller, EdgeRefusal, RouteToNumber } from '../sip/agent/index.js'
 import type { TicketKeyRing } from '../tickets/key-ring.js'
-import { verifyTicket } from '../tickets/mint.js'
+import { VerifiedTickets } from '../tickets/verified-tickets.js'
 
 export interface NodeCallerIdentity {
   /** The edge's check of who is calling. */
@@ -33,7 +33,7 @@ export interface NodeCallerIdentity {
   }): Promise<Result<EdgeCaller, EdgeRefusal>>
   /** The X-IME-Ticket and Identity headers for one call of a user of this node over a learned route. */
   vouchFor(
-    route: Pick<RouteToNumber, 'ticket'>,
+    route: Pick<RouteToNumber, 'ticket' | 'callKey'>,
     call: { caller: E164 | undefined; user: string; called: E164 },
   ): Result<readonly (readonly ['X-IME-Ticket' | 'Identity', string])[]>
   /** Assertions the edge remembers now (a gauge). */
@@ -63,13 +63,14 @@ export function edgeCallerCheck(options: {
 }): Pick<NodeCallerIdentity, 'check' | 'replayCacheSize'> {
   const { clock, ticketKeys } = options
   const peerKeys = new PeerKeys()
+  const tickets = new VerifiedTickets(ticketKeys)
   const keepMs = (ASSERTION_FRESH_S + 2 * ASSERTION_SKEW_S) * 1000
   const replays = new AssertionReplayCache(REPLAY_CACHE_MAX_ENTRIES, keepMs, () => clock.now())
   return {
     async check(call) {
       const nowMs = clock.now()
       const verdict = await checkCaller(call, {
-        verifyTicket: (text, expected) => verifyTicket(text, expected, ticketKeys, nowMs),
+        verifyTicket: (text, expected) => tickets.verify(text, expected, nowMs),
         peerKeys,
         replays,
         nowMs,
@@ -94,7 +95,7 @@ export function callVoucher(options: {
   return (route, call) => {
     const caller: Originator =
       call.caller !== undefined ? { tn: call.caller.slice(1) } : { uri: `sip:${call.user}@${options.domain}` }
-    const request = { ticket: route.ticket, caller, calledNumber: call.called }
+    const request = { ticket: route.ticket, callKey: route.callKey, caller, calledNumber: call.called }
     const auth = authorizeCall(request, options.signer, options.clock.now())
     return auth.ok ? ok(auth.value.headers) : auth
   }

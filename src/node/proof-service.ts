@@ -64,7 +64,8 @@ export async function serveProofs(options: ProofServiceOptions): Promise<Part> {
       const minted = mintTicket(request, store.ticketKeys, clock.now(), rand)
       if (!minted.ok) return minted
       const sipUri = options.sipUriFor(call.called)
-      return ok({ domain, sipUri, ticket: minted.value.text, expiresAt: minted.value.expiresAt * 1000 })
+      const { text: ticket, expiresAt, callKey } = minted.value
+      return ok({ domain, sipUri, ticket, expiresAt: expiresAt * 1000, callKey })
     },
   })
   await claimer.serve()

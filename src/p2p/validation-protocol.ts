@@ -19,6 +19,7 @@ import { ProofClaimer, ProofOriginator, type ProofSuccess } from '../validation/
 import { open, seal } from '../validation/seal.js'
 import { openStream } from './dial.js'
 import type { ImeLibp2p } from './libp2p-node.js'
+import { CALL_KEY_BYTES } from '../tickets/constants.js'
 import * as pb from './pb/validation.js'
 
 export const VALIDATION_PROTOCOL = '/ime/validation/1.0.0'
@@ -30,6 +31,8 @@ export interface RouteOffer {
   readonly sipUri: string
   readonly ticket: string
   readonly expiresAt: number
+  /** The ticket's call key (src/tickets/call-key.ts); absent from claimers that grant none. */
+  readonly callKey?: Uint8Array
 }
 
 const DOMAIN_LABEL = 'ime/validation/route-request'
@@ -194,9 +197,16 @@ export class ValidationProtocol {
     const opened = open(sessionKey, OFFER_LABEL, grant.sealed)
     if (!opened.ok) return err(proofFailure('protocol', `route grant: ${opened.error}`))
     const offer = pb.RouteOffer.decode(opened.value)
+    const { domain: claimerDomain, sipUri, ticket, callKey } = offer
     return ok({
       sessionKey,
-      route: { domain: offer.domain, sipUri: offer.sipUri, ticket: offer.ticket, expiresAt: Number(offer.expiresAt) },
+      route: {
+        domain: claimerDomain,
+        sipUri,
+        ticket,
+        expiresAt: Number(offer.expiresAt),
+        ...(callKey.length === CALL_KEY_BYTES && { callKey }),
+      },
     })
   }
 
@@ -305,7 +315,11 @@ export class ValidationProtocol {
             sealed: seal(
               verdict.value.sessionKey,
               OFFER_LABEL,
-              pb.RouteOffer.encode({ ...offer.value, expiresAt: BigInt(offer.value.expiresAt) }),
+              pb.RouteOffer.encode({
+                ...offer.value,
+                expiresAt: BigInt(offer.value.expiresAt),
+                callKey: new Uint8Array(offer.value.callKey ?? []),
+              }),
               this.deps.randomBytes(12),
             ),
             refused: '',

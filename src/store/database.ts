@@ -216,6 +216,9 @@ const MIGRATIONS: readonly string[] = [
    ) WITHOUT ROWID;
    INSERT OR IGNORE INTO trusted_claimers (number, claimer, since)
      SELECT number, claimer, validated_at FROM learned_routes`,
+  // 17: a learned route keeps the call key its claimer granted with the ticket (src/tickets/call-key.ts), with
+  // which the node MACs each call's caller assertion; routes learned before have none and sign with the node key.
+  `ALTER TABLE learned_routes ADD COLUMN call_key BLOB CHECK (call_key IS NULL OR length(call_key) = 32)`,
 ]
 
 export type Database = DatabaseSync

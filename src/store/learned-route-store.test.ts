@@ -48,3 +48,21 @@ describe('learned routes: counts and retention', () => {
     expect(store.wasTrusted(bob, route.claimer, later + 1)).toBe(false)
   })
 })
+
+describe('learned routes: the call key', () => {
+  it('keeps the call key granted with the ticket, and none for a route granted without one', () => {
+    const store = new SqliteLearnedRouteStore(openDatabase(':memory:'))
+    const callKey = new Uint8Array(32).map((_, i) => i)
+    store.put({ ...route, callKey })
+    store.put({ ...route, number: carol })
+    expect(Buffer.from(store.routesTo(bob, 5_000)[0]!.callKey!)).toEqual(Buffer.from(callKey))
+    expect(store.routesTo(carol, 5_000)[0]!.callKey).toBeUndefined()
+    // Re-validated without a key (an older claimer): the old key must not outlive its ticket.
+    store.put({ ...route, ticket: route.ticket + 'x' })
+    expect(store.routesTo(bob, 5_000)[0]!.callKey).toBeUndefined()
+    expect(store.put({ ...route, callKey: new Uint8Array(16) })).toEqual({
+      ok: false,
+      error: 'callKey must have 32 bytes',
+    })
+  })
+})

@@ -15,6 +15,7 @@ interface Row {
   proven_calls: number
   last_call_id: string | null
   trusted: number
+  call_key: Uint8Array | null
 }
 
 const fromRow = (r: Row): LearnedRoute => ({
@@ -28,10 +29,11 @@ const fromRow = (r: Row): LearnedRoute => ({
   provenCalls: r.proven_calls,
   lastCallId: r.last_call_id,
   trusted: r.trusted === 1,
+  ...(r.call_key !== null && { callKey: new Uint8Array(r.call_key) }),
 })
 
 const COLUMNS =
-  'number, sip_uri, domain, ticket, claimer, validated_at, expires_at, proven_calls, last_call_id, trusted'
+  'number, sip_uri, domain, ticket, claimer, validated_at, expires_at, proven_calls, last_call_id, trusted, call_key'
 /** How long a claimer once trusted for a number is remembered: the call records' retention order, 90 days. */
 export const TRUST_MEMORY_MS = 90 * 24 * 3600_000
 
@@ -45,11 +47,11 @@ export class SqliteLearnedRouteStore implements LearnedRouteStore {
     const r = checked.value
     this.db
       .prepare(
-        `INSERT INTO learned_routes (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO learned_routes (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (number, domain) DO UPDATE SET sip_uri = excluded.sip_uri, ticket = excluded.ticket,
            claimer = excluded.claimer, validated_at = excluded.validated_at, expires_at = excluded.expires_at,
            proven_calls = excluded.proven_calls, last_call_id = excluded.last_call_id, trusted = excluded.trusted,
-           failed_calls = 0`,
+           call_key = excluded.call_key, failed_calls = 0`,
       )
       .run(
         r.number,
@@ -62,6 +64,7 @@ export class SqliteLearnedRouteStore implements LearnedRouteStore {
         r.provenCalls ?? 1,
         r.lastCallId ?? null,
         r.trusted === false ? 0 : 1,
+        r.callKey ?? null,
       )
     if (r.trusted !== false) {
       this.db

@@ -1,6 +1,7 @@
 /**
  * A calling node for tests and benchmarks: an Ed25519 identity as a real node has (its libp2p peer id), which
- * mints nothing itself but signs caller assertions for tickets issued to it.
+ * mints nothing itself but makes caller assertions for tickets issued to it (HS256 with the ticket's call key, or
+ * signed with its key).
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
@@ -21,6 +22,11 @@ export interface CredentialOptions {
   readonly nowMs?: number
   readonly validitySeconds?: number
   readonly callingDomain?: string
+  /**
+   * How the assertion is made: HS256 with the ticket's call key (default, as a node does over a route whose
+   * claimer granted one) or EdDSA with the node's key (a route learned without a call key).
+   */
+  readonly alg?: 'HS256' | 'EdDSA'
 }
 
 export interface TestCallerNode {
@@ -31,13 +37,22 @@ export interface TestCallerNode {
   headersFor(
     ticket: string,
     calledNumber: string,
-    options?: Pick<CredentialOptions, 'caller' | 'nowMs'>,
+    options?: Pick<CredentialOptions, 'caller' | 'nowMs'> & { readonly callKey?: Uint8Array },
   ): [string, string][]
   /**
    * A ticket for the number minted with the called side's keys and issued to this node, with its assertion: the
    * headers of one call as a validated enterprise's node would place it.
    */
   credentials(keys: TicketKeyRing, calledNumber: string, options?: CredentialOptions): [string, string][]
+  /**
+   * A route as validation leaves it: one ticket (and its call key) minted for this node, then the headers of each
+   * call over it, every call with an assertion of its own.
+   */
+  route(
+    keys: TicketKeyRing,
+    calledNumber: string,
+    options?: CredentialOptions,
+  ): { readonly ticket: string; headers(nowMs?: number): [string, string][] }
 }
 
 export function testCallerNode(): TestCallerNode {
@@ -50,26 +65,35 @@ export function testCallerNode(): TestCallerNode {
   }
   const peer = peerOfEd25519PublicKey(x)
   const headersFor: TestCallerNode['headersFor'] = (ticket, calledNumber, options = {}) => {
-    const call = { ticket, calledNumber, caller: options.caller ?? { tn: '14155550100' } }
+    const call = { ticket, callKey: options.callKey, calledNumber, caller: options.caller ?? { tn: '14155550100' } }
     const auth = authorizeCall(call, signer, options.nowMs ?? Date.now())
     if (!auth.ok) throw new Error(auth.error)
     return auth.value.headers.map(([name, value]) => [name, value])
+  }
+  const route: TestCallerNode['route'] = (keys, calledNumber, options = {}) => {
+    const request = {
+      calledNumber,
+      callingDomain: options.callingDomain ?? 'caller.example',
+      callerPeer: peer,
+      ...(options.validitySeconds !== undefined && { validitySeconds: options.validitySeconds }),
+    }
+    const minted = mintTicket(request, keys, options.nowMs ?? Date.now(), (n) => new Uint8Array(randomBytes(n)))
+    if (!minted.ok) throw new Error(minted.error)
+    return {
+      ticket: minted.value.text,
+      headers: (nowMs = options.nowMs ?? Date.now()) =>
+        headersFor(minted.value.text, calledNumber, {
+          nowMs,
+          ...(options.caller && { caller: options.caller }),
+          ...(options.alg !== 'EdDSA' && { callKey: minted.value.callKey }),
+        }),
+    }
   }
   return {
     peer,
     signer,
     headersFor,
-    credentials(keys, calledNumber, options = {}) {
-      const nowMs = options.nowMs ?? Date.now()
-      const request = {
-        calledNumber,
-        callingDomain: options.callingDomain ?? 'caller.example',
-        callerPeer: peer,
-        ...(options.validitySeconds !== undefined && { validitySeconds: options.validitySeconds }),
-      }
-      const minted = mintTicket(request, keys, nowMs, (n) => new Uint8Array(randomBytes(n)))
-      if (!minted.ok) throw new Error(minted.error)
-      return headersFor(minted.value.text, calledNumber, { nowMs, ...(options.caller && { caller: options.caller }) })
-    },
+    credentials: (keys, calledNumber, options = {}) => route(keys, calledNumber, options).headers(),
+    route,
   }
 }

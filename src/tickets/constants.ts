@@ -29,3 +29,15 @@ export const MAX_TICKET_TEXT_LENGTH = 512
 
 /** Domain-separation prefix for the MAC, so the key can never be confused with another use. */
 export const TICKET_MAC_CONTEXT = 'ime-ticket-v2'
+
+/** Domain-separation prefix for a ticket's call key (call-key.ts), distinct from the MAC's. */
+export const CALL_KEY_CONTEXT = 'ime-call-key-v1'
+
+/** A call key: the full HMAC-SHA-256 output, the key size RFC 7518 section 3.2 asks of HS256. */
+export const CALL_KEY_BYTES = 32
+
+/**
+ * Tickets an edge remembers as verified, with their call keys (verified-tickets.ts): one per calling route in
+ * use, so a few thousand cover many enterprises; only tickets whose MAC held take a place.
+ */
+export const VERIFIED_TICKET_CACHE_ENTRIES = 10_000

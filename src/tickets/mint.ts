@@ -11,6 +11,7 @@ import {
   TICKET_MAC_BYTES,
   TICKET_MAC_CONTEXT,
 } from './constants.js'
+import { deriveCallKey } from './call-key.js'
 import type { TicketKeyRing } from './key-ring.js'
 import { checkClaims, encodeSignedPart, isOutdatedTicket, parseTicket, ticketToText, type Ticket } from './ticket.js'
 
@@ -35,6 +36,8 @@ export interface MintedTicket {
   readonly text: string
   readonly epoch: number
   readonly expiresAt: number
+  /** The ticket's call key (call-key.ts): for the validating node only, sealed in the route grant. */
+  readonly callKey: Uint8Array
 }
 
 export function mintTicket(
@@ -60,6 +63,7 @@ export function mintTicket(
     text: ticketToText(signed, mac(key.secret, signed)),
     epoch: key.epoch,
     expiresAt: claims.value.expiresAt,
+    callKey: deriveCallKey(key.secret, signed),
   })
 }
 
@@ -100,6 +104,15 @@ export function verifyTicket(
   if (!timingSafeEqual(mac(key.value.secret, ticket.signedBytes), ticket.mac)) {
     return reject('bad-signature', 'ticket signature invalid')
   }
+  return checkTicketInTime(ticket, expected, nowMs)
+}
+
+/** The checks of a ticket whose MAC holds that depend on the time and the call: expiry, issue time, number. */
+export function checkTicketInTime(
+  ticket: Ticket,
+  expected: { calledNumber: string },
+  nowMs: number,
+): Result<Ticket, TicketRejection> {
   const nowS = nowMs / 1000
   if (nowS >= ticket.expiresAt) {
     return reject('expired', `ticket expired at ${new Date(ticket.expiresAt * 1000).toISOString()}`)

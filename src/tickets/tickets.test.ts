@@ -5,6 +5,7 @@ import { MAX_TICKET_TEXT_LENGTH } from './constants.js'
 import { MemoryTicketKeyStore, TicketKeyRing } from './key-ring.js'
 import { mintTicket, verifyTicket } from './mint.js'
 import { parseTicket } from './ticket.js'
+import { VerifiedTickets } from './verified-tickets.js'
 
 const T0 = Date.parse('2026-11-25T10:00:00Z')
 const HOUR = 3600_000
@@ -176,5 +177,46 @@ describe('tickets', () => {
         'malformed: ticket malformed: not canonical base64url',
       )
     }
+  })
+})
+
+describe('verified tickets (the edge remembers a route ticket it has checked)', () => {
+  const say = (r: { ok: true } | { ok: false; error: { code: string; reason: string } }) =>
+    r.ok ? 'accepted' : `${r.error.code}: ${r.error.reason}`
+
+  it('remembers a good ticket with its call key, and still checks time, number and key epoch on every use', () => {
+    const keys = ring()
+    const t = mint(keys)
+    const tickets = new VerifiedTickets(keys)
+    const first = tickets.verify(t.text, expected, T0 + 1000)
+    expect(first.ok && Buffer.from(first.value.callKey)).toEqual(Buffer.from(t.callKey))
+    expect(tickets.size).toBe(1)
+    expect(say(tickets.verify(t.text, expected, T0 + 2000))).toBe('accepted')
+    expect(say(tickets.verify(t.text, { calledNumber: '+14085550124' }, T0 + 2000))).toBe(
+      'wrong-number: ticket is for another number (+14085550123)',
+    )
+    expect(say(tickets.verify(t.text, expected, T0 + HOUR))).toBe('expired: ticket expired at 2026-11-25T11:00:00.000Z')
+    // Its key rotated out and past its grace: refused at once, as from its text, and forgotten.
+    const long = mint(keys, T0, 24 * 3600)
+    expect(say(tickets.verify(long.text, expected, T0))).toBe('accepted')
+    keys.rotate(T0 + 1000)
+    expect(say(tickets.verify(long.text, expected, T0 + 2 * HOUR))).toBe(
+      say(verifyTicket(long.text, expected, keys, T0 + 2 * HOUR)),
+    )
+    expect(say(tickets.verify(long.text, expected, T0 + 2 * HOUR))).toMatch(/^unknown-epoch: .*grace period ended/)
+  })
+
+  it('never remembers a ticket that failed: forged tickets cannot fill it', () => {
+    const keys = ring()
+    const tickets = new VerifiedTickets(keys, 4)
+    for (let i = 0; i < 100; i++) {
+      const bytes = Buffer.from(mint(keys).text, 'base64url')
+      bytes[bytes.length - 1]! ^= 1
+      expect(say(tickets.verify(bytes.toString('base64url'), expected, T0))).toBe(
+        'bad-signature: ticket signature invalid',
+      )
+    }
+    expect(tickets.size).toBe(0)
+    expect(say(tickets.verify(undefined, expected, T0))).toBe('missing: ticket missing')
   })
 })

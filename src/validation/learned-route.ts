@@ -13,6 +13,11 @@ export interface LearnedRoute {
   readonly domain: string
   /** The X-IME-Ticket value the callee side minted for this domain. */
   readonly ticket: string
+  /**
+   * The ticket's call key (src/tickets/call-key.ts), 32 bytes, when the claimer granted one: the node MACs each
+   * call's assertion with it. Kept by the node; never shown to users.
+   */
+  readonly callKey?: Uint8Array | undefined
   /** The claimer's Node-ID (32 hex digits), to re-validate with the same node. */
   readonly claimer: string
   readonly validatedAt: number
@@ -35,6 +40,7 @@ export function checkLearnedRoute(r: LearnedRoute): Result<LearnedRoute> {
   if (!/^sips?:[^\s<>"]{1,500}$/.test(r.sipUri)) return err(`sipUri ${JSON.stringify(r.sipUri)} is not a SIP URI`)
   if (!DOMAIN.test(r.domain)) return err(`domain ${JSON.stringify(r.domain)} is not a lowercase domain name`)
   if (!/^[A-Za-z0-9_-]{1,512}$/.test(r.ticket)) return err('ticket must be base64url, at most 512 characters')
+  if (r.callKey !== undefined && r.callKey.length !== 32) return err('callKey must have 32 bytes')
   if (!/^[0-9a-f]{32}$/.test(r.claimer)) return err('claimer must be a node id of 32 lowercase hex digits')
   if (!Number.isSafeInteger(r.validatedAt) || r.validatedAt <= 0) return err('validatedAt must be a time')
   if (!Number.isSafeInteger(r.expiresAt) || r.expiresAt <= r.validatedAt) {

@@ -78,6 +78,8 @@ export interface ProvenRoute {
   readonly sipUri: string
   readonly ticket: string
   readonly expiresAt: number
+  /** The ticket's call key, when the claimer granted one. */
+  readonly callKey?: Uint8Array | undefined
 }
 
 export interface ValidationOutcome {
@@ -363,6 +365,7 @@ export class ValidationScheduler<Ref> {
       sipUri: proven.value.sipUri,
       domain: proven.value.domain,
       ticket: proven.value.ticket,
+      ...(proven.value.callKey !== undefined && { callKey: proven.value.callKey }),
       claimer: claimer.nodeId,
       validatedAt: now,
       expiresAt: Math.min(proven.value.expiresAt, now + this.timing.maxRouteLifetimeMs),

@@ -795,6 +795,7 @@ export interface RouteOffer {
   ticket: string
   expiresAt: bigint
   domain: string
+  callKey: Uint8Array<ArrayBuffer>
 }
 
 export namespace RouteOffer {
@@ -827,6 +828,11 @@ export namespace RouteOffer {
           w.string(obj.domain)
         }
 
+        if ((obj.callKey != null && obj.callKey.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.callKey)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -835,7 +841,8 @@ export namespace RouteOffer {
           sipUri: '',
           ticket: '',
           expiresAt: 0n,
-          domain: ''
+          domain: '',
+          callKey: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -858,6 +865,10 @@ export namespace RouteOffer {
             }
             case 4: {
               obj.domain = reader.string()
+              break
+            }
+            case 5: {
+              obj.callKey = reader.bytes()
               break
             }
             default: {
@@ -903,6 +914,13 @@ export namespace RouteOffer {
               }
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.callKey`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -935,6 +953,11 @@ export namespace RouteOffer {
     value: string
   }
 
+  export interface RouteOfferCallKeyFieldEvent {
+    field: '$.callKey'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<RouteOffer>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, RouteOffer.codec())
   }
@@ -943,7 +966,7 @@ export namespace RouteOffer {
     return decodeMessage(buf, RouteOffer.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RouteOffer>): Generator<RouteOfferSipUriFieldEvent | RouteOfferTicketFieldEvent | RouteOfferExpiresAtFieldEvent | RouteOfferDomainFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RouteOffer>): Generator<RouteOfferSipUriFieldEvent | RouteOfferTicketFieldEvent | RouteOfferExpiresAtFieldEvent | RouteOfferDomainFieldEvent | RouteOfferCallKeyFieldEvent> {
     return streamMessage(buf, RouteOffer.codec(), opts)
   }
 }

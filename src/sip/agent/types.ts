@@ -25,6 +25,8 @@ export interface SipDirectory {
 export interface RouteToNumber {
   readonly sipUri: string
   readonly ticket: string
+  /** The ticket's call key, when the claimer granted one (src/tickets/call-key.ts): never leaves the node. */
+  readonly callKey?: Uint8Array | undefined
   readonly domain: string
 }
 

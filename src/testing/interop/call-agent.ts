@@ -34,6 +34,8 @@ export interface StartedAgent {
   caller: TestCallerNode
   /** The X-IME-Ticket and Identity headers of one call from `caller` to the number at this agent's edge. */
   credentials(calledNumber: string, options?: CredentialOptions): [string, string][]
+  /** A route from `caller` to the number: one ticket, then each call's headers with an assertion of its own. */
+  route(calledNumber: string, options?: CredentialOptions): ReturnType<TestCallerNode['route']>
   domain: string
   edgeTcp: number
   internalTcp: number
@@ -75,7 +77,8 @@ export async function startAgent(
   }
   const credentials = (calledNumber: string, options?: CredentialOptions) =>
     caller.credentials(keys, calledNumber, options)
-  return { agent, keys, caller, credentials, domain, edgeTcp, internalTcp, events }
+  const route = (calledNumber: string, options?: CredentialOptions) => caller.route(keys, calledNumber, options)
+  return { agent, keys, caller, credentials, route, domain, edgeTcp, internalTcp, events }
 }
 
 /** A scripted phone of `user` on the agent's internal face over TCP (not registered yet). */
