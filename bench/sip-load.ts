@@ -26,6 +26,8 @@ export interface LoadRun {
   inviteTo200P99Ms: number
   /** SIPp's own mean of response time 1. */
   inviteTo200MeanMs: number
+  /** The server's CPU time during the UAC's run per successful call (µs), when the target can tell. */
+  cpuUsPerCall?: number
   elapsedS: number
   exit: string
   command: string
@@ -46,18 +48,22 @@ export async function runLoad(target: SipTarget, rate: number, calls: number): P
           rttFreq: rttFreqFor(calls),
         })
   let uac: SippResult
+  let cpuMs: number | undefined
   try {
     await uas.listening
+    const rows = writeInjection(join(dir, 'tickets.csv'), target.rows(Math.min(calls, 100_000)))
+    const cpuBefore = target.cpuMs?.()
     uac = await runSipp({
       scenario: 'uac-call-ticket.xml',
       target: target.address,
-      injection: writeInjection(join(dir, 'tickets.csv'), target.rows(Math.min(calls, 100_000))),
+      injection: rows,
       rate,
       calls,
       timeoutMs: limitMs,
       dir: join(dir, 'uac'),
       rttFreq: rttFreqFor(calls),
     })
+    if (cpuBefore !== undefined) cpuMs = target.cpuMs!() - cpuBefore
   } finally {
     // The UAS ends by itself after `calls` calls (a registered one when stopped); if some never reached it, stop it.
     setTimeout(() => void uas.stop(1000), target.startUas !== undefined ? 0 : 2000).unref()
@@ -76,6 +82,7 @@ export async function runLoad(target: SipTarget, rate: number, calls: number): P
     inviteTo200P50Ms: percentile(uac.rtdMs, 50),
     inviteTo200P99Ms: percentile(uac.rtdMs, 99),
     inviteTo200MeanMs: round(uac.responseTime1MeanMs, 3),
+    ...(cpuMs !== undefined && uac.successful > 0 && { cpuUsPerCall: round((cpuMs * 1000) / uac.successful, 1) }),
     elapsedS: round(uac.elapsedS, 4),
     exit: uac.exit,
     command: uac.command,

@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { baselineKey, mintBaselineTicket } from '../src/testing/interop/baseline-tickets.js'
 import { startAgent } from '../src/testing/interop/call-agent.js'
+import { ownCpuMs, processGroupCpuMs } from './cpu-time.js'
 import { credentialRow, ticketRow, writeInjection } from '../src/testing/interop/injection.js'
 import { startKamailio } from '../src/testing/interop/kamailio.js'
 import { freePorts, LOCALHOST } from '../src/testing/interop/ports.js'
@@ -39,6 +40,8 @@ export interface SipTarget {
   readonly uasPort: number
   /** Injection rows for `n` calls: calling domain; called number; ticket. */
   rows(n: number): string[][]
+  /** CPU milliseconds the server has used so far, when the bench can tell (for CPU per call). */
+  cpuMs?(): number
   /** Starts the callee when it is not a plain UAS on uasPort (a user registered with the target), ready for calls. */
   startUas?(calls: number, timeoutMs: number, dir: string): Promise<SippProcess>
   stop(): Promise<void>
@@ -91,6 +94,7 @@ export async function kamailioTarget(
     name: checkTickets ? 'kamailio' : 'kamailio-nocheck',
     address: `${LOCALHOST}:${port}`,
     uasPort,
+    ...(kamailio.pid !== undefined && { cpuMs: () => processGroupCpuMs(kamailio.pid!) }),
     rows: (n) =>
       Array.from({ length: n }, () =>
         ticketRow(
@@ -146,6 +150,9 @@ export async function agentTarget(): Promise<SipTarget> {
     name: 'ime',
     address: `${LOCALHOST}:${ime.edgeTcp}`,
     uasPort,
+    // The agent runs in this process: its CPU includes the bench's own bookkeeping during a run (small: the rows
+    // are made before the run starts, SIPp's files are read after it ends).
+    cpuMs: ownCpuMs,
     rows: (n) =>
       Array.from({ length: n }, (_, i) =>
         credentialRow(BENCH_CALLING_DOMAIN, BENCH_CALLED, routes[i % routes.length]!.headers()),

@@ -76,6 +76,10 @@ export interface SipSummary {
   inviteTo200P99Ms: number
   /** achievedPerSecond / the Kamailio baseline's at the same rate, when it ran too. */
   vsKamailio?: number
+  /** The server's CPU time per call during the runs (µs, median), when the bench can tell. */
+  cpuUsPerCall?: number
+  /** cpuUsPerCall / the Kamailio baseline's at the same rate: below 1, cheaper per call than Kamailio. */
+  cpuVsKamailio?: number
 }
 
 function summarize(runs: LoadRun[]): SipSummary[] {
@@ -93,8 +97,17 @@ function summarize(runs: LoadRun[]): SipSummary[] {
     }
   })
   for (const s of summary) {
+    const cpu = runs.filter((r) => r.target === s.target && r.rate === s.rate).map((r) => r.cpuUsPerCall)
+    if (cpu.every((c) => c !== undefined)) s.cpuUsPerCall = round(median(cpu as number[]), 1)
+  }
+  for (const s of summary) {
     const base = summary.find((b) => b.target === 'kamailio' && b.rate === s.rate)
-    if (base !== undefined && s !== base) s.vsKamailio = round(s.achievedPerSecond / base.achievedPerSecond, 3)
+    if (base !== undefined && s !== base) {
+      s.vsKamailio = round(s.achievedPerSecond / base.achievedPerSecond, 3)
+      if (s.cpuUsPerCall !== undefined && base.cpuUsPerCall !== undefined) {
+        s.cpuVsKamailio = round(s.cpuUsPerCall / base.cpuUsPerCall, 3)
+      }
+    }
   }
   return summary
 }
@@ -156,7 +169,9 @@ export const sipBench: Command = {
             results.push(run)
             process.stderr.write(
               `${run.target} rate ${rate}: ${run.successful}/${calls} ok, ${run.failed} failed, ` +
-                `${run.achievedPerSecond} calls/s, INVITE->200 p50 ${run.inviteTo200P50Ms} ms (${run.exit})\n`,
+                `${run.achievedPerSecond} calls/s, INVITE->200 p50 ${run.inviteTo200P50Ms} ms` +
+                (run.cpuUsPerCall !== undefined ? `, CPU ${run.cpuUsPerCall} µs/call` : '') +
+                ` (${run.exit})\n`,
             )
           }
         }
@@ -171,7 +186,9 @@ export const sipBench: Command = {
         `${s.target} @ ${s.rate}/s`,
         `${s.achievedPerSecond} calls/s, ${s.failedCalls} failed, INVITE->200 p50 ${s.inviteTo200P50Ms} ms, ` +
           `p99 ${s.inviteTo200P99Ms} ms` +
-          (s.vsKamailio !== undefined ? `, ${s.vsKamailio} x Kamailio` : ''),
+          (s.vsKamailio !== undefined ? `, ${s.vsKamailio} x Kamailio` : '') +
+          (s.cpuUsPerCall !== undefined ? `; CPU ${s.cpuUsPerCall} µs/call` : '') +
+          (s.cpuVsKamailio !== undefined ? ` (${s.cpuVsKamailio} x Kamailio's)` : ''),
       ]),
     )
     if (args.values.json === true) {

@@ -25,6 +25,7 @@ import {
   systemTimers,
   TransactionLayer,
   type ClientTransaction,
+  type ClientTransactionUser,
   type ServerTransaction,
   type TimerHandle,
   type TimerSource,
@@ -241,28 +242,32 @@ export class SipProxyCore {
     if (target.answerTimeoutMs !== undefined) {
       b.timer = this.timers.set(target.answerTimeoutMs, () => this.branchTimeout(f, b))
     }
-    // The callbacks reach the forwarding through the branch: once it is done, a late answer finds nothing.
-    const txn = this.transactions.send(
-      req,
-      b.conn!,
-      {
-        onProvisional: (res) => b.forwarding && this.onProvisional(b.forwarding, b, res),
-        onFinal: (res) => b.forwarding && this.onBranchFinal(b.forwarding, b, stripVia(res)),
-        // Timer B or F: the RFC's 408 (section 16.7 step 2 says a proxy acts as if it got one).
-        onTimeout: () => {
-          const g = b.forwarding
-          if (g !== undefined) this.onBranchFinal(g, b, this.synth(g.request, 408, 'No answer in time'))
-        },
-        onTransportError: () => {
-          const g = b.forwarding
-          if (g === undefined) return
-          this.onBranchFinal(g, b, this.synth(g.request, 503, 'Unreachable', 'the connection refused the request'))
-        },
-      },
-      branch,
-    )
+    const txn = this.transactions.send(req, b.conn!, this.branchUser(b), branch)
     if (!txn.ok) return this.onBranchFinal(f, b, this.synth(f.request, 500, undefined, txn.error))
     if (b.final === undefined) b.txn = txn.value
+  }
+
+  /**
+   * The branch transaction's callbacks. They reach the forwarding through the branch only: once it is done, a late
+   * answer finds nothing, and a transaction that lingers (Accepted, Completed: up to 32 s) keeps the empty branch
+   * reachable, not the request and the call. Made here, apart from startBranch, whose closures would share its
+   * context (and its forwarding) with them.
+   */
+  private branchUser(b: Branch): ClientTransactionUser {
+    return {
+      onProvisional: (res) => b.forwarding && this.onProvisional(b.forwarding, b, res),
+      onFinal: (res) => b.forwarding && this.onBranchFinal(b.forwarding, b, stripVia(res)),
+      // Timer B or F: the RFC's 408 (section 16.7 step 2 says a proxy acts as if it got one).
+      onTimeout: () => {
+        const g = b.forwarding
+        if (g !== undefined) this.onBranchFinal(g, b, this.synth(g.request, 408, 'No answer in time'))
+      },
+      onTransportError: () => {
+        const g = b.forwarding
+        if (g === undefined) return
+        this.onBranchFinal(g, b, this.synth(g.request, 503, 'Unreachable', 'the connection refused the request'))
+      },
+    }
   }
 
   /** The owner's answer timeout (no response at all) or Timer C (ringing too long). */

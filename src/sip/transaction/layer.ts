@@ -52,8 +52,11 @@ export class TransactionLayer {
     if (!key.ok) return key
     const existing = this.servers.get(key.value)
     if (existing !== undefined) return ok(existing)
-    const t = new ServerTransaction(key.value, req.method, conn, this.timers, user, this.forgetServer)
-    this.servers.set(key.value, t)
+    // The key is made of slices of the request's text: kept as they are, they would keep that whole text alive for
+    // as long as the transaction lingers (an accepted INVITE: 32 s). A copy of its own costs one short string.
+    const own = ownCopy(key.value)
+    const t = new ServerTransaction(own, req.method, conn, this.timers, user, this.forgetServer)
+    this.servers.set(own, t)
     return ok(t)
   }
 
@@ -111,4 +114,12 @@ export class TransactionLayer {
     this.clients.clear()
     this.servers.clear()
   }
+}
+
+/**
+ * A string with characters of its own: V8 represents a substring as a slice that references its parent, and a
+ * concatenation as a pair of references. JSON round-tripping a string always allocates a flat, independent one.
+ */
+function ownCopy(text: string): string {
+  return JSON.parse(JSON.stringify(text)) as string
 }

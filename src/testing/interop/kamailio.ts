@@ -35,6 +35,8 @@ export interface KamailioOptions {
 
 export interface KamailioProcess {
   readonly dir: string
+  /** The main process, leader of the process group its workers share. */
+  readonly pid: number | undefined
   readonly command: string
   /** What Kamailio wrote on stderr so far (its log, -E, kept in dir/kamailio.log), last 200,000 characters. */
   log(): string
@@ -110,6 +112,7 @@ export async function startKamailio(options: KamailioOptions): Promise<KamailioP
   }
   return {
     dir,
+    pid: child.pid,
     command,
     log,
     async stop() {
