@@ -7,13 +7,17 @@
 import type { AdmissionCounters } from '../src/core/connection-admission.js'
 import { descriptorUse } from '../src/core/descriptors.js'
 import { floodConnections, HALF_SENT, type FloodFigures } from '../src/testing/connection-flood.js'
-import { FloodWorld, type FloodListener, type LegitFigures, type WorldLimits } from './flood-world.js'
+import { intOption, UsageError, type ParsedArgs } from '../src/cli/command.js'
+import { FLOOD_LISTENERS, FloodWorld, type FloodListener, type LegitFigures, type WorldLimits } from './flood-world.js'
+import { printJson, printTable } from './report.js'
 
 export interface ConnectionFloodOptions {
   readonly connections: number
   readonly listener: FloodListener
   readonly calls: number
   readonly halfSent?: boolean
+  /** Reopen each connection the node closes, a second later (a sustained flood). */
+  readonly sustained?: boolean
   readonly limits?: WorldLimits
   /** The flood's source address, and the legitimate side's. */
   readonly from?: string
@@ -24,6 +28,7 @@ export interface ConnectionFloodResult {
   listener: FloodListener
   connections: number
   halfSent: boolean
+  sustained: boolean
   alone: LegitFigures
   underFlood: LegitFigures
   /** The flood as its sender saw it, when the legitimate traffic under it was done. */
@@ -36,8 +41,9 @@ export interface ConnectionFloodResult {
 
 export async function runConnectionFlood(o: ConnectionFloodOptions): Promise<ConnectionFloodResult> {
   const world = await FloodWorld.start(o.limits)
-  const from = o.from ?? '127.0.0.1'
-  const clientFrom = o.clientFrom ?? '127.0.0.2'
+  // The ring member dials from 127.0.0.1 (libp2p picks the source): a libp2p flood comes from another address.
+  const from = o.from ?? (o.listener === 'libp2p' ? '127.0.0.2' : '127.0.0.1')
+  const clientFrom = o.clientFrom ?? (o.listener === 'libp2p' ? '127.0.0.1' : '127.0.0.2')
   try {
     const alone = await world.legit(clientFrom, o.calls, o.listener)
     const halfSent = o.halfSent === true ? halfSentFor(o.listener) : undefined
@@ -48,6 +54,7 @@ export async function runConnectionFlood(o: ConnectionFloodOptions): Promise<Con
       from,
       count: o.connections,
       ...(halfSent !== undefined && { halfSent }),
+      ...(o.sustained === true && { reopenAfterMs: 1_000 }),
     })
     let peak = 0
     const sampler = setInterval(() => (peak = Math.max(peak, descriptorUse()?.open ?? 0)), 100)
@@ -62,6 +69,7 @@ export async function runConnectionFlood(o: ConnectionFloodOptions): Promise<Con
         listener: o.listener,
         connections: o.connections,
         halfSent: halfSent !== undefined,
+        sustained: o.sustained === true,
         alone,
         underFlood,
         flood: figures,
@@ -92,4 +100,48 @@ function nodeFigures(world: FloodWorld, listener: FloodListener): ConnectionFloo
     return { held: world.flooded.getConnections().length, pending: 0 }
   }
   return world.agent.connections
+}
+
+/** `ime bench flood --connections N ...` (bench/flood.ts hands over when --connections is given). */
+export async function connectionFloodCommand(args: ParsedArgs): Promise<number> {
+  const listener = String(args.values.listener ?? 'sip-tcp')
+  if (!(FLOOD_LISTENERS as readonly string[]).includes(listener)) {
+    throw new UsageError(`--listener must be one of ${FLOOD_LISTENERS.join(', ')}, not ${JSON.stringify(listener)}`)
+  }
+  const r = await runConnectionFlood({
+    connections: intOption(args, 'connections', 20_000, 1, 60_000),
+    listener: listener as FloodListener,
+    calls: intOption(args, 'calls', 100, 1, 10_000),
+    halfSent: args.values['half-sent'] === true,
+    sustained: args.values.sustained === true,
+  })
+  if (args.values.json === true) printJson({ bench: 'flood-connections', ...r })
+  else {
+    const legit = (f: LegitFigures) =>
+      `bob registered: ${f.registered ? 'yes' : 'NO'}; calls ${f.calls.ok} ok / ${f.calls.failed} failed, ` +
+      `setup p50 ${f.calls.setupMsP50} ms, p99 ${f.calls.setupMsP99} ms; health ${f.health.ok}/5; ` +
+      `ring ping ${f.ring.ok}/5 (p50 ${f.ring.msP50} ms)`
+    const refused = Object.entries(r.node.refused ?? {}).map(([k, v]) => `${k} ${v}`)
+    const closed = Object.entries(r.node.closed ?? {}).map(([k, v]) => `${k} ${v}`)
+    const kind = `${r.halfSent ? 'half-sent' : 'idle'}${r.sustained ? ', reopened when closed,' : ''}`
+    printTable(`${r.connections} ${kind} connections against ${r.listener}`, [
+      ['legitimate traffic alone', legit(r.alone)],
+      ['... under the flood', legit(r.underFlood)],
+      [
+        'flood (sender): connected / failed / closed by the node / still held / peak held',
+        `${r.flood.connected} / ${r.flood.failed} / ${r.flood.closedByServer} / ${r.flood.held} / ${r.flood.peakHeld}`,
+      ],
+      ['flood: seconds to attempt them all', r.flood.secondsToOpen],
+      ['node: held (pending) at the end of the calls', `${r.node.held} (${r.node.pending})`],
+      ['node: refused at accept, by reason', refused.join(', ') || '-'],
+      ['node: closed, by reason', closed.join(', ') || '-'],
+      [
+        'descriptors of the bench process: peak / limit',
+        r.descriptors ? `${r.descriptors.peak} / ${r.descriptors.limit}` : '-',
+      ],
+      ['errors (first few)', [...r.underFlood.errors, ...r.flood.errors].join('; ') || '-'],
+    ])
+  }
+  const ok = (f: LegitFigures) => f.registered && f.calls.failed === 0 && f.health.failed === 0 && f.ring.failed === 0
+  return ok(r.alone) && ok(r.underFlood) ? 0 : 1
 }

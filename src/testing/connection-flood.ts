@@ -16,6 +16,11 @@ export interface FloodOptions {
   readonly halfSent?: string
   /** Connection attempts in flight at once (default 256). */
   readonly parallel?: number
+  /**
+   * Reopen a connection the server closed after this long (ms), until stop(): a sustained flood that keeps
+   * `count` connections coming. At most 50 attempts per connection slot. Default: no reopening.
+   */
+  readonly reopenAfterMs?: number
 }
 
 export interface FloodFigures {
@@ -59,7 +64,16 @@ export function floodConnections(options: FloodOptions): ConnectionFlood {
   const note = (e: Error) => {
     if (figures.errors.length < 5 && !figures.errors.includes(e.message)) figures.errors.push(e.message)
   }
-  const one = () =>
+  const reopen = (slotsLeft: number) => {
+    if (options.reopenAfterMs === undefined || stopping || slotsLeft <= 0) return
+    const t = setTimeout(() => {
+      timers.delete(t)
+      if (!stopping) void one(slotsLeft - 1)
+    }, options.reopenAfterMs)
+    timers.add(t)
+  }
+  const timers = new Set<NodeJS.Timeout>()
+  const one = (slotsLeft = 50) =>
     new Promise<void>((settled) => {
       figures.attempted++
       let connected = false
@@ -90,6 +104,7 @@ export function floodConnections(options: FloodOptions): ConnectionFlood {
           figures.failed++
           settled()
         }
+        reopen(slotsLeft)
       })
     })
   const opened = (async () => {
@@ -107,6 +122,7 @@ export function floodConnections(options: FloodOptions): ConnectionFlood {
     opened,
     async stop() {
       stopping = true
+      for (const t of timers) clearTimeout(t)
       await opened
       const closing = [...sockets].map(
         (s) => new Promise<void>((r) => (s.destroyed ? r() : s.once('close', () => r()))),

@@ -134,8 +134,9 @@ export class SipTransportHub {
         if (key !== undefined) accept(socket, key)
       })
     } else {
-      // Admitted as a TCP connection, before its handshake (which has the first-message time to finish).
-      const tls = createTlsServer({ ...options.tls, handshakeTimeout: this.admission.limits.firstMessageMs })
+      // Admitted as a TCP connection, before its handshake: the first-message timer covers the handshake (TLS's own
+      // timeout is only a backstop).
+      const tls = createTlsServer({ ...options.tls, handshakeTimeout: this.admission.limits.firstMessageMs + 1_000 })
       tls.on('connection', (raw: Socket) => void this.admit(raw))
       tls.on('secureConnection', (socket) => {
         accept(socket, socketKey(socket))
@@ -199,11 +200,17 @@ export class SipTransportHub {
     const owned = new Set<SipConnection>()
     const transport = options.tls === undefined ? 'WS' : 'WSS'
     const http: HttpServer =
-      options.tls === undefined ? createHttpServer() : createHttpsServer({ ...options.tls }, undefined)
+      options.tls === undefined
+        ? createHttpServer()
+        : createHttpsServer(
+            { ...options.tls, handshakeTimeout: this.admission.limits.firstMessageMs + 1_000 },
+            undefined,
+          )
     // Admitted as a TCP connection, before its upgrade: the upgrade and the first SIP message have the time.
     http.on('connection', (raw: Socket) => void this.admit(raw))
-    http.headersTimeout = this.admission.limits.firstMessageMs
-    http.requestTimeout = this.admission.limits.firstMessageMs
+    // Backstops: the first-message timer closes a connection first.
+    http.headersTimeout = this.admission.limits.firstMessageMs + 1_000
+    http.requestTimeout = this.admission.limits.firstMessageMs + 1_000
     http.on('request', (_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain' }).end('SIP over WebSocket: use subprotocol "sip"\n')
     })
