@@ -103,6 +103,15 @@ function nodeFigures(world: FloodWorld, listener: FloodListener): ConnectionFloo
 }
 
 /** `ime bench flood --connections N ...` (bench/flood.ts hands over when --connections is given). */
+/** Limits lifted (for comparison: how the node fared before it had any), as far as the checks allow. */
+const UNLIMITED = {
+  perSource: 1_000_000,
+  perSourcePending: 1_000_000,
+  max: 1_000_000,
+  reserve: 0,
+  firstMessageMs: 600_000,
+}
+
 export async function connectionFloodCommand(args: ParsedArgs): Promise<number> {
   const listener = String(args.values.listener ?? 'sip-tcp')
   if (!(FLOOD_LISTENERS as readonly string[]).includes(listener)) {
@@ -114,6 +123,7 @@ export async function connectionFloodCommand(args: ParsedArgs): Promise<number> 
     calls: intOption(args, 'calls', 100, 1, 10_000),
     halfSent: args.values['half-sent'] === true,
     sustained: args.values.sustained === true,
+    ...(args.values.unlimited === true && { limits: { sip: UNLIMITED, http: UNLIMITED } }),
   })
   if (args.values.json === true) printJson({ bench: 'flood-connections', ...r })
   else {
@@ -123,7 +133,9 @@ export async function connectionFloodCommand(args: ParsedArgs): Promise<number> 
       `ring ping ${f.ring.ok}/5 (p50 ${f.ring.msP50} ms)`
     const refused = Object.entries(r.node.refused ?? {}).map(([k, v]) => `${k} ${v}`)
     const closed = Object.entries(r.node.closed ?? {}).map(([k, v]) => `${k} ${v}`)
-    const kind = `${r.halfSent ? 'half-sent' : 'idle'}${r.sustained ? ', reopened when closed,' : ''}`
+    const kind =
+      `${r.halfSent ? 'half-sent' : 'idle'}${r.sustained ? ', reopened when closed,' : ''}` +
+      `${args.values.unlimited === true ? ' (SIP and HTTP limits lifted)' : ''}`
     printTable(`${r.connections} ${kind} connections against ${r.listener}`, [
       ['legitimate traffic alone', legit(r.alone)],
       ['... under the flood', legit(r.underFlood)],

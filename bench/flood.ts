@@ -131,6 +131,7 @@ export const floodBench: Command = {
                    from 127.0.0.2, since the ring member dials from 127.0.0.1)
   --half-sent      each connection sends the start of a message (or handshake) that never ends (default idle)
   --sustained      reopen each connection the node closes, a second later (at most 50 times each)
+  --unlimited      lift the SIP and HTTP connection limits, for comparison (how the node fared without them)
 
 The bench holds both ends of every connection: raise its descriptor limit first (ulimit -n 65536).
 Needs SIPp for --invites (apt-get install -y sip-tester) and openssl for --connections.`,
@@ -142,6 +143,7 @@ Needs SIPp for --invites (apt-get install -y sip-tester) and openssl for --conne
     listener: { type: 'string' },
     'half-sent': { type: 'boolean' },
     sustained: { type: 'boolean' },
+    unlimited: { type: 'boolean' },
     json: { type: 'boolean' },
   },
   async run(args) {
