@@ -175,6 +175,7 @@ Ctrl-C or SIGTERM leaves the ring gracefully (records handed to the successor) a
               imeTimeoutMs: c.sip.imeTimeoutMs,
               ...(c.sip.pstn !== undefined && { pstn: c.sip.pstn }),
               ...(c.sip.outboundProxy !== undefined && { outboundProxy: c.sip.outboundProxy }),
+              ...(c.sip.inbound !== undefined && { inboundLimits: c.sip.inbound }),
               onEvent: (e) => {
                 // One accepted ticket per call: at debug level (the metrics count them).
                 if (e.type === 'ticket-checked' && e.ok === true) log.debug(`sip: ${e.type}`, { ...e })
