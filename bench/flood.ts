@@ -117,21 +117,39 @@ export async function runFlood(options: { invites: number; rate: number; calls: 
 
 export const floodBench: Command = {
   name: 'flood',
-  summary: 'unticketed INVITEs flooding the edge while ticketed calls go on: refusals and extra setup time',
+  summary: 'unticketed INVITEs (or idle connections: --connections) flooding the node while ticketed calls go on',
   help: `Usage: ime bench flood [--invites N] [--rate R] [--calls C] [--json]
+       ime bench flood --connections N [--listener L] [--half-sent] [--calls C] [--json]
 
-  --invites N  unticketed INVITEs in the burst (default 10000, at most 100000)
-  --rate R     their rate per second (default 2000)
-  --calls C    ticketed calls placed alone, then during the flood (default 200)
+  --invites N      unticketed INVITEs in the burst (default 10000, at most 100000)
+  --rate R         their rate per second (default 2000)
+  --calls C        ticketed calls placed alone, then during the flood (default 200; 100 with --connections)
 
-Needs SIPp: apt-get install -y sip-tester`,
+  --connections N  instead: N connections held from 127.0.0.1 (at most 60000) against one listener, while from
+                   127.0.0.2 bob registers, ticketed calls are placed, the ring pings and /api/health is asked
+  --listener L     sip-tcp, sip-ws, sip-tls, sip-wss, http or libp2p (default sip-tcp; libp2p: the flood comes
+                   from 127.0.0.2, since the ring member dials from 127.0.0.1)
+  --half-sent      each connection sends the start of a message (or handshake) that never ends (default idle)
+  --sustained      reopen each connection the node closes, a second later (at most 50 times each)
+  --unlimited      lift the SIP and HTTP connection limits, for comparison (how the node fared without them)
+
+The bench holds both ends of every connection: raise its descriptor limit first (ulimit -n 65536).
+Needs SIPp for --invites (apt-get install -y sip-tester) and openssl for --connections.`,
   options: {
     invites: { type: 'string' },
     rate: { type: 'string' },
     calls: { type: 'string' },
+    connections: { type: 'string' },
+    listener: { type: 'string' },
+    'half-sent': { type: 'boolean' },
+    sustained: { type: 'boolean' },
+    unlimited: { type: 'boolean' },
     json: { type: 'boolean' },
   },
   async run(args) {
+    if (args.values.connections !== undefined) {
+      return (await import('./connection-flood.js')).connectionFloodCommand(args)
+    }
     const r = await runFlood({
       invites: intOption(args, 'invites', 10_000, 1, 100_000),
       rate: intOption(args, 'rate', 2_000, 1, 20_000),

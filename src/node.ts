@@ -137,7 +137,10 @@ export async function startEnterpriseNode(
             clock,
           }),
         )
-  if (sip !== undefined) scraped.sip = sip
+  if (sip !== undefined) {
+    scraped.sip = sip
+    metrics.watchConnections('sip', () => sip.agent.connections)
+  }
   const edge = sip === undefined ? undefined : { host: sip.host, ...sip.agent.addresses.edge }
   await startup.step('proofs', () =>
     build.proofs({

@@ -17,7 +17,7 @@ export const benches: readonly Command[] = [
   ),
   lazy(
     'flood',
-    'unticketed INVITEs flooding the edge while ticketed calls go on: refusals and extra setup time',
+    'unticketed INVITEs (or idle connections: --connections) flooding the node while ticketed calls go on',
     async () => (await import('../../bench/flood.js')).floodBench,
   ),
   lazy(

@@ -9,6 +9,7 @@ import { ringIdToHex } from '../core/ring.js'
 import { nodeRefFromMultiaddr } from '../p2p/chord-transport.js'
 import { startEnterpriseNode, type EnterpriseNode } from '../node.js'
 import { readFileSync } from 'node:fs'
+import { raiseDescriptorLimit } from '../core/descriptors.js'
 import { intOption, shutdownSignal, stringOption, UsageError, type Command } from './command.js'
 import { describeChordEvent, type Logger, createLogger } from './log.js'
 import type { DigestOffer } from '../sip/auth/index.js'
@@ -112,6 +113,11 @@ Ctrl-C or SIGTERM leaves the ring gracefully (records handed to the successor) a
     const c = checked.value
 
     const log = createLogger({ json: c.log.json, level: c.log.level })
+    // Every socket takes a descriptor: a flood of connections must not exhaust them below the hard limit.
+    const raised = raiseDescriptorLimit()
+    if (!raised.ok) log.warn(raised.error)
+    else if (raised.value.after.soft > raised.value.before.soft)
+      log.info(`descriptor limit raised from ${raised.value.before.soft} to ${raised.value.after.soft}`)
     for (const b of c.p2p.bootstrap) {
       try {
         nodeRefFromMultiaddr(b)
@@ -169,6 +175,7 @@ Ctrl-C or SIGTERM leaves the ring gracefully (records handed to the successor) a
               imeTimeoutMs: c.sip.imeTimeoutMs,
               ...(c.sip.pstn !== undefined && { pstn: c.sip.pstn }),
               ...(c.sip.outboundProxy !== undefined && { outboundProxy: c.sip.outboundProxy }),
+              ...(c.sip.inbound !== undefined && { inboundLimits: c.sip.inbound }),
               onEvent: (e) => {
                 // One accepted ticket per call: at debug level (the metrics count them).
                 if (e.type === 'ticket-checked' && e.ok === true) log.debug(`sip: ${e.type}`, { ...e })

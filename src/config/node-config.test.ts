@@ -25,6 +25,19 @@ describe('node configuration', () => {
       expect(checkNodeConfig(sip(bad)).ok).toBe(false)
   })
 
+  it('takes limits on inbound connections for SIP and HTTP, each optional', () => {
+    const config = (inbound: unknown) => ({
+      domain: 'b.example',
+      sip: { edge: { tcp: 0 }, internal: { tcp: 0 }, inbound },
+      http: { port: 0, inbound },
+    })
+    const checked = checkNodeConfig(config({ perSource: 1000, firstMessageMs: 3000 }))
+    expect(checked.ok && checked.value.sip?.inbound).toEqual({ perSource: 1000, firstMessageMs: 3000 })
+    expect(checked.ok && checked.value.http?.inbound).toEqual({ perSource: 1000, firstMessageMs: 3000 })
+    const bad = checkNodeConfig(config({ perSource: 0, firstMessage: 1 }))
+    expect(!bad.ok && bad.error).toMatch(/sip\.inbound/)
+  })
+
   it('names each wrong field and what was wrong, and refuses unknown fields', () => {
     const checked = checkNodeConfig({
       domain: 'B.example',

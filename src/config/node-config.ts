@@ -32,6 +32,19 @@ const face = z.strictObject({
   digest: z.union([algorithms, z.strictObject({ tcp: algorithms.optional(), ws: algorithms.optional() })]).optional(),
 })
 
+/** Limits on inbound connections (docs/security.md, "Floods of connections"); each one left out keeps its default. */
+const count = z.number({ error: 'must be a whole number' }).int({ error: 'must be a whole number' })
+const inbound = z
+  .strictObject({
+    perSource: count.min(1),
+    perSourcePending: count.min(1),
+    max: count.min(1),
+    reserve: count.min(0),
+    firstMessageMs: ms.min(100),
+  })
+  .partial()
+  .optional()
+
 const user = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be 1 to 64 letters, digits or ._-' }),
   /** The password, or the name of an environment variable that holds it. */
@@ -84,6 +97,7 @@ export const nodeConfigSchema = z.strictObject({
       imeTimeoutMs: ms.default(2_000),
       outboundProxy: z.string().startsWith('sip:', { error: 'must be a sip: URI' }).optional(),
       pstn: z.strictObject({ uri: z.string().startsWith('sip:'), user: text, password: text }).optional(),
+      inbound,
     })
     .optional(),
   http: z
@@ -97,6 +111,7 @@ export const nodeConfigSchema = z.strictObject({
         .string()
         .regex(/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/, { error: 'must be an origin such as https://phone.b.example' })
         .optional(),
+      inbound,
     })
     .optional(),
   /** STUN/TURN for the softphones' media (docs/configuration.md, "ice"). */

@@ -9,6 +9,8 @@
 import { activity } from './activity.js'
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AdmissionCounters, AdmissionLimits } from '../core/connection-admission.js'
+import { SocketAdmission, socketKey } from '../core/socket-admission.js'
 import type { AddressInfo, Socket } from 'node:net'
 import type { Clock } from '../core/clock.js'
 import { isE164 } from '../core/e164.js'
@@ -90,6 +92,21 @@ export interface HttpApiDeps {
   ) => Result<CallAuthorizationDto, { status: 404 | 409; error: string }>
   /** What a signed-in softphone needs to know (domain, its SIP WebSocket port...), sent with the session. */
   softphone?: () => Record<string, unknown>
+  /** Limits on inbound connections (default DEFAULT_HTTP_INBOUND_LIMITS); a request's headers are its first message. */
+  inbound?: Partial<AdmissionLimits>
+}
+
+/**
+ * HTTP connections (docs/security.md, "Floods of connections"): a source holds at most 128 (browsers open 6 per
+ * host), of which 32 may still be sending their first request's headers; those have 5 s; 4,000 in all, of which
+ * pending ones take at most 3,500.
+ */
+export const DEFAULT_HTTP_INBOUND_LIMITS: AdmissionLimits = {
+  perSource: 128,
+  perSourcePending: 32,
+  max: 4_000,
+  reserve: 500,
+  firstMessageMs: 5_000,
 }
 
 export interface HttpApi {
@@ -98,6 +115,8 @@ export interface HttpApi {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>
   /** Starts a server; port 0 picks a free one. */
   listen(port: number, host?: string): Promise<{ port: number; url: string }>
+  /** Connections held now and accepted, refused and closed by the limits, by reason. */
+  connections(): { held: number; pending: number } & Readonly<AdmissionCounters>
   close(): Promise<void>
 }
 
@@ -141,6 +160,7 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
   const streams = new Set<SseStream>()
   const sockets = new Set<Socket>()
   let server: Server | undefined
+  const admission = new SocketAdmission({ ...DEFAULT_HTTP_INBOUND_LIMITS, ...deps.inbound })
 
   const sessionCookie = (token: string, maxAgeMs: number) =>
     `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${Math.max(0, Math.floor(maxAgeMs / 1000))}` +
@@ -491,10 +511,22 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
     handle,
     listen(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
-        // Slow senders get 20 s for the headers and 30 s for the whole request (event streams are GETs: their
-        // request is complete at once; the response may last).
-        const s = createServer({ headersTimeout: 20_000, requestTimeout: 30_000 }, (req, res) => void handle(req, res))
-        s.on('connection', (socket) => {
+        // A connection has the first-message time for its first request's headers (SocketAdmission), each later
+        // request as long for its headers and 15 s for the whole request (event streams are GETs: their request is
+        // complete at once; the response may last). Node checks these every connectionsCheckingInterval.
+        const s = createServer(
+          {
+            headersTimeout: admission.limits.firstMessageMs,
+            requestTimeout: Math.max(15_000, admission.limits.firstMessageMs),
+            connectionsCheckingInterval: 1_000,
+          },
+          (req, res) => {
+            admission.established(socketKey(req.socket))
+            void handle(req, res)
+          },
+        )
+        s.on('connection', (socket: Socket) => {
+          if (admission.admit(socket) === undefined) return
           sockets.add(socket)
           socket.on('close', () => sockets.delete(socket))
         })
@@ -507,6 +539,7 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
         })
       })
     },
+    connections: () => ({ ...admission.held, ...admission.counters }),
     async close() {
       for (const stream of [...streams]) stream.close()
       const s = server

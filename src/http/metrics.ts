@@ -6,8 +6,17 @@
  * metrics (CPU, memory, event loop, GC) come from one registry per process.
  */
 import { RecentRefusals } from './activity.js'
+import { descriptorUse } from '../core/descriptors.js'
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
 import type { CallAgentEvent } from '../sip/agent/index.js'
+
+/** What metrics read of a listener group's inbound connections (SocketAdmission's figures). */
+export interface ConnectionFigures {
+  readonly held: number
+  readonly pending: number
+  readonly refused: Readonly<Record<string, number>>
+  readonly closed: Readonly<Record<string, number>>
+}
 
 let processRegistry: Registry | undefined
 
@@ -113,7 +122,81 @@ export class NodeMetrics {
         this.set(gauges.registrations())
       },
     })
+    new Gauge({
+      name: 'ime_open_descriptors',
+      help: 'File descriptors open in this process (sockets, files, SQLite); see also ime_descriptor_limit',
+      registers,
+      collect() {
+        const use = descriptorUse()
+        if (use !== undefined) this.set(use.open)
+      },
+    })
+    new Gauge({
+      name: 'ime_descriptor_limit',
+      help: 'The soft limit on open file descriptors (RLIMIT_NOFILE) of this process',
+      registers,
+      collect() {
+        const use = descriptorUse()
+        if (use !== undefined) this.set(use.limit === Infinity ? -1 : use.limit)
+      },
+    })
   }
+
+  /**
+   * Inbound connections of a listener group ('sip', 'http'), read when scraped: held now and pending (no complete
+   * first message yet), and the running totals refused or closed by the limits, by reason.
+   */
+  watchConnections(group: string, read: () => ConnectionFigures | undefined): void {
+    this.connectionReaders.set(group, read)
+    if (this.connectionReaders.size > 1) return
+    const readers = this.connectionReaders
+    const registers = [this.registry]
+    const each = (f: (group: string, figures: ConnectionFigures) => void) => {
+      for (const [group, r] of readers) {
+        const figures = r()
+        if (figures !== undefined) f(group, figures)
+      }
+    }
+    new Gauge({
+      name: 'ime_inbound_connections',
+      help: 'Inbound connections held now, by listener group and state (pending: no complete first message yet)',
+      labelNames: ['group', 'state'],
+      registers,
+      collect() {
+        this.reset()
+        each((group, f) => {
+          this.set({ group, state: 'pending' }, f.pending)
+          this.set({ group, state: 'established' }, f.held - f.pending)
+        })
+      },
+    })
+    new Counter({
+      name: 'ime_inbound_connections_refused_total',
+      help: 'Inbound connections refused at accept by the limits, by listener group and reason',
+      labelNames: ['group', 'reason'],
+      registers,
+      collect() {
+        this.reset()
+        each((group, f) => {
+          for (const [reason, n] of Object.entries(f.refused)) this.inc({ group, reason }, n)
+        })
+      },
+    })
+    new Counter({
+      name: 'ime_inbound_connections_closed_total',
+      help: 'Inbound connections closed by the limits (first-message-timeout, evicted), by listener group and reason',
+      labelNames: ['group', 'reason'],
+      registers,
+      collect() {
+        this.reset()
+        each((group, f) => {
+          for (const [reason, n] of Object.entries(f.closed)) this.inc({ group, reason }, n)
+        })
+      },
+    })
+  }
+
+  private readonly connectionReaders = new Map<string, () => ConnectionFigures | undefined>()
 
   /** The exposition text and its content type. */
   async exposition(): Promise<{ text: string; contentType: string }> {

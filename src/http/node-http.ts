@@ -1,5 +1,6 @@
 /** The HTTP side of an enterprise node: the API server started on the configured port, with sign-in links. */
 import type { IncomingMessage } from 'node:http'
+import type { AdmissionLimits } from '../core/connection-admission.js'
 import { ok, type Result } from '../core/result.js'
 import type { Principal } from './auth.js'
 import { createHttpApi, type HttpApi, type HttpApiDeps } from './api.js'
@@ -15,6 +16,8 @@ export interface NodeHttpConfig {
   publicOrigin?: string
   /** STUN and TURN servers for the softphones (GET /api/ice-servers). */
   ice?: IceConfig
+  /** Limits on inbound HTTP connections (docs/security.md, "Floods of connections"). */
+  inbound?: Partial<AdmissionLimits>
 }
 
 export interface NodeHttp {
@@ -27,6 +30,8 @@ export interface NodeHttp {
    * WebSocket upgrade (which carries the session cookie: cookies go to every port of the host) as its user.
    */
   authenticate(req: IncomingMessage): Result<Principal | undefined>
+  /** Connections held now and accepted, refused and closed by the limits, by reason. */
+  connections(): ReturnType<HttpApi['connections']>
 }
 
 export async function startNodeHttp(
@@ -38,6 +43,7 @@ export async function startNodeHttp(
     ...(config.operatorToken !== undefined && { operatorToken: config.operatorToken }),
     ...(config.webRoot !== undefined && { webRoot: config.webRoot }),
     ...(config.ice !== undefined && { ice: config.ice }),
+    ...(config.inbound !== undefined && { inbound: config.inbound }),
     ...(config.publicOrigin !== undefined && {
       publicOrigin: config.publicOrigin,
       cookieSecure: config.publicOrigin.startsWith('https:'),
@@ -53,6 +59,7 @@ export async function startNodeHttp(
         return once.ok ? ok(`${bound.url}/api/login?token=${once.value.token}`) : once
       },
       authenticate: (req) => api.auth.authenticate(req),
+      connections: () => api.connections(),
     },
   }
 }

@@ -55,6 +55,7 @@ export async function startNodeCallAgent(options: NodeCallAgentOptions): Promise
     routeSecret: new Uint8Array(hkdfSync('sha256', store.privateKey.raw, 'ime', 'sip record-route flow tokens', 32)),
     ...(config.imeTimeoutMs !== undefined && { imeTimeoutMs: config.imeTimeoutMs }),
     ...(config.outboundProxy !== undefined && { outboundProxy: config.outboundProxy }),
+    ...(config.inboundLimits !== undefined && { inboundLimits: config.inboundLimits }),
     onEvent(e) {
       countSipEvent(options.metrics, e)
       if (e.type === 'ticket-checked' && e.ok !== true) options.metrics.refusals.add(clock.now(), String(e.code))

@@ -1,5 +1,6 @@
 /** What an enterprise node is configured with, and what a started node offers. */
 import type { Clock } from '../core/clock.js'
+import type { AdmissionLimits } from '../core/connection-admission.js'
 import type { E164 } from '../core/e164.js'
 import type { NumberKeyCache } from '../core/number-key.js'
 import type { RingId } from '../core/ring.js'
@@ -67,6 +68,8 @@ export interface NodeSipConfig {
   imeTimeoutMs?: number
   /** An outbound proxy for calls to other enterprises (sip:HOST:PORT;transport=tcp). */
   outboundProxy?: string
+  /** Limits on inbound SIP connections over all listeners (docs/security.md, "Floods of connections"). */
+  inboundLimits?: Partial<AdmissionLimits>
   onEvent?: (e: CallAgentEvent) => void
 }
 

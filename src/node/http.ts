@@ -11,6 +11,7 @@ import type { NodeMetrics } from '../http/metrics.js'
 import { startNodeHttp, type NodeHttp, type NodeHttpConfig } from '../http/node-http.js'
 import { nodeStatus } from '../http/status.js'
 import { reachability } from '../p2p/reachability.js'
+import { descriptorUse } from '../core/descriptors.js'
 import type { ChordPeer } from '../p2p/chord-peer.js'
 import type { NodeCallAgent } from './call-agent.js'
 import type { NodeCallerIdentity } from './caller-identity.js'
@@ -45,6 +46,8 @@ export interface NodeHttpOptions {
 export async function startNodeHttpPart(options: NodeHttpOptions): Promise<NodeHttpPart> {
   const { store, clock, domain, peer, numbers, validation, sip } = options
   const agent = sip?.agent
+  // Read once the server is there (health is only asked through it).
+  let httpConnections = (): number => 0
   const served = await startNodeHttp(options.config, {
     routes: store.routes,
     calls: store.calls,
@@ -66,6 +69,7 @@ export async function startNodeHttpPart(options: NodeHttpOptions): Promise<NodeH
       })
     },
     health: () => {
+      const descriptors = descriptorUse()
       // What libp2p publishes now (AutoNAT-confirmed addresses, a relay reservation), not only what it started with.
       const reach = reachability(peer.libp2p.getMultiaddrs().map(String))
       return {
@@ -74,6 +78,12 @@ export async function startNodeHttpPart(options: NodeHttpOptions): Promise<NodeH
         ...(reach.relays.length > 0 && { relays: reach.relays }),
         // Whether (and how) it can be validated as a claimer, in words, unless it simply can.
         ...(reach.claimer !== 'public' && { note: reach.note }),
+        // So that an operator sees descriptor exhaustion coming (every socket and file takes one).
+        ...(descriptors !== undefined && { descriptors }),
+        connections: {
+          ...(agent !== undefined && { sip: agent.connections.held }),
+          http: httpConnections(),
+        },
       }
     },
     status: () =>
@@ -119,6 +129,8 @@ export async function startNodeHttpPart(options: NodeHttpOptions): Promise<NodeH
       imeTimeoutMs: options.imeTimeoutMs,
     }),
   })
+  httpConnections = () => served.http.connections().held
+  options.metrics.watchConnections('http', () => served.http.connections())
   const detach = options.sessions.attach({
     authenticate: (req) => served.http.authenticate(req),
     httpPort: served.http.port,

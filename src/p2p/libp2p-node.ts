@@ -39,6 +39,26 @@ export interface ImeLibp2pOptions {
   metrics?: (components: never) => Metrics
 }
 
+/**
+ * The connection manager's limits, set on purpose (docs/security.md, "Floods of connections"; measured by
+ * test/hardening/connection-flood.test.ts). A connection is *pending* from accept until Noise and Yamux are
+ * negotiated. One host may open 5 connections a second (libp2p's rate limiter, per IP address) and each pending one
+ * is dropped after 5 s, so one host holds at most about 25 pending connections: below the 64 that all hosts
+ * together may hold, so a single source that never handshakes cannot lock the ring's members out (with libp2p's
+ * defaults, 10 pending for 10 s each, it can). Enterprise rings are small: a node keeps a connection to each
+ * neighbour and finger, so 300 upgraded connections is ample; the allow list (the ring's own loopback in tests and
+ * the demo) bypasses these limits.
+ */
+export const P2P_CONNECTION_LIMITS = {
+  maxConnections: 300,
+  maxIncomingPendingConnections: 64,
+  inboundConnectionThreshold: 5,
+  inboundUpgradeTimeout: 5_000,
+} as const
+
+/** Sockets the TCP listener holds at most (upgraded and pending): beyond, the kernel's accept is refused. */
+export const P2P_MAX_SOCKETS = 400
+
 export type ImeLibp2p = Libp2p<{ identify: unknown; ping: unknown } & Record<string, unknown>>
 
 /**
@@ -84,13 +104,12 @@ export async function createImeLibp2p(options: ImeLibp2pOptions): Promise<ImeLib
       listen: [...listen, ...relayListen],
       ...(options.announce !== undefined && options.announce.length > 0 && { announce: options.announce }),
     },
-    transports: [tcp(), circuitRelayTransport()],
+    transports: [tcp({ maxConnections: P2P_MAX_SOCKETS }), circuitRelayTransport()],
     ...(options.metrics !== undefined && { metrics: options.metrics }),
     connectionEncrypters: [noise({ crypto: nodeNoiseCrypto })],
     streamMuxers: [yamux()],
     connectionManager: {
-      // Enterprise rings are small: a node keeps a connection to each of its neighbours and fingers.
-      maxConnections: 300,
+      ...P2P_CONNECTION_LIMITS,
       allow: options.allow ?? ['/ip4/127.0.0.1', '/ip6/::1'],
       addressSorter: relayAwareAddressSorter,
     },

@@ -34,6 +34,8 @@ export interface PhoneOptions {
   readonly ca?: string
   /** Which digest challenge to answer (default MD5). */
   readonly digest?: 'MD5' | 'SHA-256'
+  /** The local address to connect from, e.g. 127.0.0.2 (default: the system's choice). */
+  readonly localAddress?: string
 }
 
 export interface Dialog {
@@ -78,7 +80,11 @@ export class SipPhone {
 
   static async connect(options: PhoneOptions): Promise<SipPhone> {
     const p = new SipPhone(options)
-    p.conn = await p.hub.connect({ transport: options.transport, host: '127.0.0.1', port: options.port }, 2_000)
+    const from = options.localAddress === undefined ? {} : { localAddress: options.localAddress }
+    p.conn = await p.hub.connect(
+      { transport: options.transport, host: '127.0.0.1', port: options.port, ...from },
+      2_000,
+    )
     return p
   }
 

@@ -46,7 +46,7 @@ export class CallAgent {
   private edgePorts: { tcp?: number; ws?: number; udp?: number } = {}
 
   private constructor(private readonly config: CallAgentConfig) {
-    this.hub = new SipTransportHub((m, c) => this.onMessage(m, c))
+    this.hub = new SipTransportHub((m, c) => this.onMessage(m, c), {}, config.inboundLimits)
     // A WebSocket client's bindings live and die with its flow (RFC 5626, RFC 7118).
     this.hub.onConnectionClosed((c) => this.registrations.dropConnection(c.id))
     const records: { current?: CallRecords } = {}
@@ -143,6 +143,11 @@ export class CallAgent {
         udp: of(this.internalListeners, 'UDP'),
       },
     }
+  }
+
+  /** Inbound connections: held now, and accepted, refused and closed by the limits (by reason). */
+  get connections() {
+    return { ...this.hub.inbound, ...this.hub.admissionCounters }
   }
 
   get edgeIsUp(): boolean {

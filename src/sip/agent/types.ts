@@ -1,6 +1,7 @@
 /** The call agent's public types: its configuration, the directory it reads, its events and counters. */
 import type { IncomingMessage } from 'node:http'
 import type { Clock } from '../../core/clock.js'
+import type { AdmissionLimits } from '../../core/connection-admission.js'
 import type { E164 } from '../../core/e164.js'
 import type { Result } from '../../core/result.js'
 import type { CallOutcome, CallPath, NewCallRecord } from '../../validation/call-record.js'
@@ -113,6 +114,8 @@ export interface CallAgentConfig {
   readonly outboundProxy?: string
   /** The key of the Record-Route flow tokens (32 bytes), kept across restarts so calls outlive one. */
   readonly routeSecret?: Uint8Array
+  /** Limits on inbound connections over all listeners (default DEFAULT_SIP_INBOUND_LIMITS in the transport). */
+  readonly inboundLimits?: Partial<AdmissionLimits>
   readonly onEvent?: (e: CallAgentEvent) => void
   /**
    * Who a softphone's WebSocket upgrade is signed in as (the node's HTTP session): its REGISTER and INVITEs

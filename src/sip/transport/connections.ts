@@ -58,6 +58,8 @@ export interface SipTarget {
   readonly transport: SipTransportName
   readonly host: string
   readonly port: number
+  /** The local address to connect from (default: the system's choice). */
+  readonly localAddress?: string
 }
 
 export type MessageHandler = (message: SipMessage, conn: SipConnection) => void

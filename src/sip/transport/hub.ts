@@ -11,6 +11,8 @@ import { connect as netConnect, createServer as createNetServer, type Server as 
 import { createSocket, type RemoteInfo } from 'node:dgram'
 import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls'
 import { WebSocket, WebSocketServer } from 'ws'
+import type { AdmissionCounters, AdmissionLimits } from '../../core/connection-admission.js'
+import { SocketAdmission, socketKey } from '../../core/socket-admission.js'
 import { MAX_MESSAGE_BYTES } from '../message/constants.js'
 import { parseMessage } from '../message/parser.js'
 import {
@@ -38,8 +40,18 @@ export type {
   TlsFiles,
 } from './connections.js'
 
-/** Connections a listener keeps at most; more are refused at accept. */
-const MAX_CONNECTIONS_PER_LISTENER = 10_000
+/**
+ * Inbound connections over all of a hub's listeners (docs/security.md, "Floods of connections"): a source holds at
+ * most 256, of which 32 may not have sent a complete SIP message yet; each has 5 s for that first message; 10,000
+ * in all, of which pending ones take at most 9,000 (the oldest pending one is closed for a newcomer beyond).
+ */
+export const DEFAULT_SIP_INBOUND_LIMITS: AdmissionLimits = {
+  perSource: 256,
+  perSourcePending: 32,
+  max: 10_000,
+  reserve: 1_000,
+  firstMessageMs: 5_000,
+}
 
 /** Owns every connection of one SIP endpoint: its listeners and its outbound pool. */
 export class SipTransportHub {
@@ -47,12 +59,39 @@ export class SipTransportHub {
   private readonly outbound = new Map<string, Promise<SipConnection>>()
   private readonly listeners = new Set<SipListener>()
   private readonly closeWatchers = new Set<(c: SipConnection) => void>()
+  private readonly admission: SocketAdmission
 
   constructor(
     private readonly onMessage: MessageHandler,
     /** How outbound TLS/WSS connections check the server: certificates are verified unless told otherwise. */
     private readonly tlsClient: { ca?: string | Buffer; rejectUnauthorized?: boolean } = {},
-  ) {}
+    inbound: Partial<AdmissionLimits> = {},
+  ) {
+    this.admission = new SocketAdmission({ ...DEFAULT_SIP_INBOUND_LIMITS, ...inbound })
+  }
+
+  /** Inbound connections accepted, refused and closed by the limits, by reason. */
+  get admissionCounters(): Readonly<AdmissionCounters> {
+    return this.admission.counters
+  }
+
+  /** Inbound connections held now, and how many of them have not sent a complete message yet. */
+  get inbound(): { held: number; pending: number } {
+    return this.admission.held
+  }
+
+  /** A socket a listener accepted, before any handshake or upgrade: admitted under the limits or destroyed. */
+  private admit(raw: Socket): string | undefined {
+    return this.admission.admit(raw)
+  }
+
+  /** The handler for an admitted connection: its first complete message makes it established. */
+  private deliverer(key: string): MessageHandler {
+    return (m, c) => {
+      this.admission.established(key)
+      this.onMessage(m, c)
+    }
+  }
 
   connection(id: string): SipConnection | undefined {
     return this.connections.get(id)
@@ -86,13 +125,25 @@ export class SipTransportHub {
   async listenStream(options: ListenOptions): Promise<SipListener> {
     const owned = new Set<SipConnection>()
     const transport = options.tls === undefined ? 'TCP' : 'TLS'
-    const accept = (socket: Socket) => {
-      if (owned.size >= MAX_CONNECTIONS_PER_LISTENER) return socket.destroy()
-      this.track(new StreamConnection(transport, options.face, socket, this.onMessage, this.closed(owned)), owned)
+    const accept = (socket: Socket, key: string) =>
+      this.track(new StreamConnection(transport, options.face, socket, this.deliverer(key), this.closed(owned)), owned)
+    let server: NetServer
+    if (options.tls === undefined) {
+      server = createNetServer((socket) => {
+        const key = this.admit(socket)
+        if (key !== undefined) accept(socket, key)
+      })
+    } else {
+      // Admitted as a TCP connection, before its handshake: the first-message timer covers the handshake (TLS's own
+      // timeout is only a backstop).
+      const tls = createTlsServer({ ...options.tls, handshakeTimeout: this.admission.limits.firstMessageMs + 1_000 })
+      tls.on('connection', (raw: Socket) => void this.admit(raw))
+      tls.on('secureConnection', (socket) => {
+        accept(socket, socketKey(socket))
+      })
+      tls.on('tlsClientError', (_e, socket) => socket.destroy())
+      server = tls
     }
-    const server: NetServer =
-      options.tls === undefined ? createNetServer(accept) : createTlsServer({ ...options.tls }, accept)
-    server.maxConnections = MAX_CONNECTIONS_PER_LISTENER
     const port = await listen(server, options.host, options.port)
     return this.listener(options, transport, port, owned, () => closeServer(server))
   }
@@ -149,7 +200,17 @@ export class SipTransportHub {
     const owned = new Set<SipConnection>()
     const transport = options.tls === undefined ? 'WS' : 'WSS'
     const http: HttpServer =
-      options.tls === undefined ? createHttpServer() : createHttpsServer({ ...options.tls }, undefined)
+      options.tls === undefined
+        ? createHttpServer()
+        : createHttpsServer(
+            { ...options.tls, handshakeTimeout: this.admission.limits.firstMessageMs + 1_000 },
+            undefined,
+          )
+    // Admitted as a TCP connection, before its upgrade: the upgrade and the first SIP message have the time.
+    http.on('connection', (raw: Socket) => void this.admit(raw))
+    // Backstops: the first-message timer closes a connection first.
+    http.headersTimeout = this.admission.limits.firstMessageMs + 1_000
+    http.requestTimeout = this.admission.limits.firstMessageMs + 1_000
     http.on('request', (_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain' }).end('SIP over WebSocket: use subprotocol "sip"\n')
     })
@@ -162,16 +223,18 @@ export class SipTransportHub {
         String(info.req.headers['sec-websocket-protocol'] ?? '')
           .split(',')
           .map((p) => p.trim())
-          .includes('sip') && owned.size < MAX_CONNECTIONS_PER_LISTENER,
+          .includes('sip'),
     })
     wss.on('connection', (ws, req) => {
+      const s = req.socket
+      const key = socketKey(s)
       const c = new WsConnection(
         transport,
         options.face,
         ws,
-        req.socket.remoteAddress ?? '?',
-        req.socket.remotePort ?? 0,
-        this.onMessage,
+        s.remoteAddress ?? '?',
+        s.remotePort ?? 0,
+        this.deliverer(key),
         this.closed(owned),
       )
       c.principal = options.authenticateUpgrade?.(req)
@@ -205,6 +268,8 @@ export class SipTransportHub {
       close: async () => {
         this.listeners.delete(l)
         for (const c of [...owned]) c.close()
+        // Sockets still in their TLS handshake or WebSocket upgrade are no connection yet, but keep the server open.
+        this.admission.destroyPending(port)
         await stop()
       },
     }
@@ -243,6 +308,7 @@ export class SipTransportHub {
         const ws = new WebSocket(`${scheme}://${target.host}:${target.port}`, 'sip', {
           maxPayload: MAX_MESSAGE_BYTES,
           handshakeTimeout: timeoutMs,
+          ...(target.localAddress !== undefined && { localAddress: target.localAddress }),
           ...this.tlsClient,
         })
         cancel = () => ws.terminate()
@@ -259,10 +325,11 @@ export class SipTransportHub {
           reject(new Error(`${target.transport} connection to ${target.host}:${target.port} failed: ${e.message}`))
         })
       } else {
+        const local = target.localAddress === undefined ? {} : { localAddress: target.localAddress }
         const socket =
           target.transport === 'TCP'
-            ? netConnect({ host, port: target.port })
-            : tlsConnect({ host, port: target.port, ...this.tlsClient })
+            ? netConnect({ host, port: target.port, ...local })
+            : tlsConnect({ host, port: target.port, ...local, ...this.tlsClient })
         cancel = () => socket.destroy()
         socket.once(target.transport === 'TCP' ? 'connect' : 'secureConnect', () => {
           clearTimeout(timer)
