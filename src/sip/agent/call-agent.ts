@@ -10,7 +10,7 @@
  * internal-face.ts with digest-gate.ts), routing (call-routing.ts), call records (call-records.ts), the scanner
  * watch and the PSTN trunk. PSTN, IME and internal calls are kept as call records; only PSTN calls are validated.
  */
-import type { SipMessage } from '../message/index.js'
+import { callId as callIdOf, type SipMessage } from '../message/index.js'
 import { SipProxyCore } from '../proxy/index.js'
 import { systemTimers } from '../transaction/index.js'
 import { SipTransportHub, type SipConnection, type SipListener, type SipTransportName } from '../transport/index.js'
@@ -24,6 +24,7 @@ import { InternalFace } from './internal-face.js'
 import { PstnTrunk } from './pstn-trunk.js'
 import { Registrations } from './registrar.js'
 import { ScannerWatch } from './scanner-watch.js'
+import { TrunkMedia } from './trunk-media.js'
 import type { CallAgentConfig, CallAgentCounters, CallAgentEvent, FaceConfig } from './types.js'
 
 export class CallAgent {
@@ -43,9 +44,12 @@ export class CallAgent {
   private edgeListeners: SipListener[] = []
   private internalListeners: SipListener[] = []
   private trunk: PstnTrunk | undefined
+  /** The media bridge in the signalling of a bridged trunk's calls. */
+  readonly media: TrunkMedia
   private edgePorts: { tcp?: number; ws?: number; udp?: number } = {}
 
   private constructor(private readonly config: CallAgentConfig) {
+    this.media = new TrunkMedia({ bridge: config.mediaBridge, emit: (e) => this.config.onEvent?.(e) })
     this.hub = new SipTransportHub((m, c) => this.onMessage(m, c))
     // A WebSocket client's bindings live and die with its flow (RFC 5626, RFC 7118).
     this.hub.onConnectionClosed((c) => this.registrations.dropConnection(c.id))
@@ -55,7 +59,10 @@ export class CallAgent {
       timers: config.timers ?? systemTimers,
       connectTimeoutMs: 5_000,
       recordRouteUri: (face, transport) => this.uriOf(face, transport),
-      onInDialog: (req) => records.current?.onInDialog(req),
+      onInDialog: (req) => {
+        records.current?.onInDialog(req)
+        if (req.method === 'BYE') void this.media.end(callIdOf(req) ?? '')
+      },
       now: () => config.clock.now(),
       ...(config.routeSecret !== undefined && { routeSecret: config.routeSecret }),
     })
@@ -69,7 +76,7 @@ export class CallAgent {
       emit: (e: CallAgentEvent) => this.config.onEvent?.(e),
     }
     records.current = new CallRecords(ctx)
-    const routing = new CallRouting(ctx, records.current, () => this.trunk)
+    const routing = new CallRouting(ctx, records.current, () => this.trunk, this.media)
     const edge = new EdgeFace(ctx, routing)
     const internal = new InternalFace(ctx, new DigestGate(ctx), routing)
     this.dispatch = new RequestDispatch(ctx, {

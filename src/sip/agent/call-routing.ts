@@ -9,11 +9,12 @@ import type { E164 } from '../../core/e164.js'
 import { statusFallsBack } from '../../core/fallback-policy.js'
 import type { CallPath } from '../../validation/call-record.js'
 import { callerNumber, numberIn, parseSipUri, type SipRequest } from '../message/index.js'
-import { addressOf, type ForwardTarget } from '../proxy/index.js'
+import { addressOf, type ForwardOptions, type ForwardTarget } from '../proxy/index.js'
 import type { SipConnection } from '../transport/index.js'
 import type { CallRecords, Party } from './call-records.js'
 import { ALLOW, type AgentContext } from './context.js'
 import type { PstnTrunk } from './pstn-trunk.js'
+import { BRIDGE_UNAVAILABLE, type TrunkMedia } from './trunk-media.js'
 import type { SipUser } from './types.js'
 
 export class CallRouting {
@@ -21,7 +22,13 @@ export class CallRouting {
     private readonly ctx: AgentContext,
     private readonly records: CallRecords,
     private readonly trunk: () => PstnTrunk | undefined,
+    private readonly media: TrunkMedia,
   ) {}
+
+  /** Whether the trunk's calls go through the media bridge. */
+  private get bridged(): boolean {
+    return this.ctx.config.pstn?.media === 'bridge'
+  }
 
   routeUserCall(req: SipRequest, conn: SipConnection, user: SipUser): void {
     const caller = user.number
@@ -77,7 +84,9 @@ export class CallRouting {
     }
     req.headers.remove('X-IME-Path')
     const pstn = this.trunk()?.targetFor(number)
-    if (pstn !== undefined) groups.push([{ ...pstn, label: 'pstn' }])
+    const bridged = this.bridged
+    if (pstn !== undefined)
+      groups.push([{ ...pstn, label: 'pstn', ...(bridged && { body: this.media.offerTowardTrunk(req) }) }])
     if (groups.length === 0) return this.ctx.core.reply(req, conn, 503, 'No route and no PSTN gateway')
     this.ctx.counters.callsByPath[route !== undefined ? 'ime' : 'pstn']++
     // A softphone that tried IME itself first says so; a failover here is one too.
@@ -104,6 +113,7 @@ export class CallRouting {
       },
       onResponse: (res, label) =>
         this.records.track(req, res, (label as 'ime' | 'pstn' | undefined) ?? 'pstn', [details]),
+      ...(bridged && { rewriteResponse: this.media.responseRewriter(req, 'browser', (label) => label === 'pstn') }),
     })
   }
 
@@ -114,7 +124,20 @@ export class CallRouting {
     if (user === undefined || called === undefined) return this.ctx.core.reply(req, conn, 404, 'No such number here')
     req.headers.remove('X-IME-Path')
     req.headers.add('X-IME-Path', 'pstn')
-    this.forkToUser(req, conn, user, 'pstn', { direction: 'inbound', caller: callerNumber(req), called })
+    const record = { direction: 'inbound' as const, caller: callerNumber(req), called }
+    if (!this.bridged) return this.forkToUser(req, conn, user, 'pstn', record)
+    void this.media.offerTowardBrowser(req).then((offer) => {
+      if (!offer.ok) return this.ctx.core.reply(req, conn, 503, BRIDGE_UNAVAILABLE)
+      req.body = offer.value
+      this.forkToUser(
+        req,
+        conn,
+        user,
+        'pstn',
+        record,
+        this.media.responseRewriter(req, 'trunk', () => true),
+      )
+    })
   }
 
   /**
@@ -127,6 +150,7 @@ export class CallRouting {
     user: SipUser,
     path: CallPath,
     record: { direction: 'inbound'; caller: E164 | undefined; called: E164 | undefined; from?: SipUser },
+    rewriteResponse?: ForwardOptions['rewriteResponse'],
   ): void {
     const bindings = this.ctx.registrations.current(user.name, this.ctx.config.clock.now())
     const targets: ForwardTarget[] = []
@@ -152,6 +176,7 @@ export class CallRouting {
         }
         this.records.track(req, res, path, parties)
       },
+      ...(rewriteResponse !== undefined && { rewriteResponse }),
     })
   }
 }

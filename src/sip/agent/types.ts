@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Clock } from '../../core/clock.js'
 import type { E164 } from '../../core/e164.js'
 import type { Result } from '../../core/result.js'
+import type { MediaBridge } from '../../media-bridge/bridge.js'
 import type { CallOutcome, CallPath, NewCallRecord } from '../../validation/call-record.js'
 import type { DigestAlgorithm, DigestOffer } from '../auth/index.js'
 import type { TimerSource } from '../transaction/index.js'
@@ -46,7 +47,14 @@ export interface EdgeRefusal {
 
 export interface CallAgentEvent {
   readonly type:
-    'ticket-checked' | 'call-started' | 'call-ended' | 'fallback' | 'auth-failed' | 'trunk' | 'scan-detected'
+    | 'ticket-checked'
+    | 'call-started'
+    | 'call-ended'
+    | 'fallback'
+    | 'auth-failed'
+    | 'trunk'
+    | 'scan-detected'
+    | 'media-bridge'
   readonly [k: string]: unknown
 }
 
@@ -66,8 +74,19 @@ export interface CallAgentConfig {
   readonly host: string
   readonly edge: FaceConfig
   readonly internal: FaceConfig
-  /** The PSTN gateway and this enterprise's trunk account there. */
-  readonly pstn?: { readonly uri: string; readonly user: string; readonly password: string }
+  /**
+   * The PSTN gateway and this enterprise's trunk account there. `media`: `direct` (default) passes SDP through
+   * unchanged (the stand-in gateway, whose far ends are browsers too); `bridge` sends every call's media through
+   * `mediaBridge` (a real trunk or PBX: plain RTP/AVP with G.711).
+   */
+  readonly pstn?: {
+    readonly uri: string
+    readonly user: string
+    readonly password: string
+    readonly media?: 'bridge' | 'direct'
+  }
+  /** The media bridge (rtpengine) for a trunk with `media: bridge`. */
+  readonly mediaBridge?: MediaBridge
   readonly directory: SipDirectory
   /** The freshest learned route to a number, if any. */
   readonly routeTo: (number: E164) => RouteToNumber | undefined

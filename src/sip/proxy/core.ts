@@ -37,7 +37,7 @@ import { isBetterResponse } from './response-choice.js'
 import { DialogRouting } from './dialog-routing.js'
 import { RouteTokens, tokenIn } from './route-token.js'
 
-export type { ForwardOptions, ForwardTarget, ProxyCoreConfig } from './types.js'
+export type { BranchRefusal, ForwardOptions, ForwardTarget, ProxyCoreConfig } from './types.js'
 
 /** Timer C (section 16.6 step 11): an INVITE ringing this long without an answer is cancelled (ms). */
 const INVITE_RING_TIMEOUT_MS = 180_000
@@ -76,6 +76,8 @@ interface Forwarding {
   cancelled: boolean
   pendingDials: number
   linger: TimerHandle | undefined
+  /** Responses on their way upstream through the owner's rewriteResponse, in order. */
+  sending: Promise<void>
 }
 
 export class SipProxyCore {
@@ -165,6 +167,7 @@ export class SipProxyCore {
       cancelled: false,
       pendingDials: 0,
       linger: undefined,
+      sending: Promise.resolve(),
     }
     this.forwarding.set(f.server, f)
     if (req.method === 'INVITE') {
@@ -186,6 +189,16 @@ export class SipProxyCore {
   }
 
   private async startBranch(f: Forwarding, target: ForwardTarget, group: number): Promise<void> {
+    let body: Uint8Array | undefined
+    if (target.body !== undefined) {
+      const made = await target.body()
+      if (!made.ok) {
+        f.pendingDials--
+        const { status, reason, detail } = made.error
+        return this.branchFailed(f, group, this.synth(f.request, status, reason, detail), target.label)
+      }
+      body = made.value
+    }
     let conn: SipConnection
     try {
       conn = await this.connectionFor(target)
@@ -199,6 +212,7 @@ export class SipProxyCore {
       return
     }
     const req = cloneRequest(f.request, target.uri)
+    if (body !== undefined) req.body = body
     let token: string | undefined
     if (f.options.recordRoute) {
       const upstream = recordRoutes(f.request)
@@ -349,8 +363,18 @@ export class SipProxyCore {
   }
 
   private upstream(f: Forwarding, res: SipResponse, label: string | undefined): void {
-    f.options.onResponse?.(res, label)
-    f.server.respond(res)
+    const rewrite = f.options.rewriteResponse
+    if (rewrite === undefined) {
+      f.options.onResponse?.(res, label)
+      f.server.respond(res)
+      return
+    }
+    // The server transaction outlives the forwarding; a rewrite that throws lets the response through unchanged.
+    f.sending = f.sending.then(async () => {
+      const out = await rewrite(res, label).catch(() => res)
+      f.options.onResponse?.(out, label)
+      f.server.respond(out)
+    })
   }
 
   // ---- responses -----------------------------------------------------------------------------------------------

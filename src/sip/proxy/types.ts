@@ -1,4 +1,5 @@
 /** What the proxy core's owner gives it: where a request goes, and the core's configuration. */
+import type { Result } from '../../core/result.js'
 import type { SipMessage, SipRequest, SipResponse } from '../message/index.js'
 import type { TimerSource } from '../transaction/index.js'
 import type { SipConnection, SipTarget, SipTransportHub, SipTransportName } from '../transport/index.js'
@@ -16,6 +17,18 @@ export interface ForwardTarget {
   readonly answerTimeoutMs?: number
   /** A label the owner's callbacks get back (e.g. 'ime', 'pstn'). */
   readonly label?: string
+  /**
+   * The body this branch sends instead of the request's, made when the branch starts (only if its group is tried),
+   * e.g. the media bridge's offer toward a trunk. A failure ends the branch with that status instead.
+   */
+  readonly body?: () => Promise<Result<Uint8Array, BranchRefusal>>
+}
+
+/** Why a branch could not be sent: the status and reason the caller gets, and the local detail for logs. */
+export interface BranchRefusal {
+  readonly status: number
+  readonly reason: string
+  readonly detail: string
 }
 
 export interface ForwardOptions {
@@ -24,6 +37,11 @@ export interface ForwardOptions {
   readonly recordRoute: boolean
   /** Whether a group's best final response should make the core try the next group (default: never). */
   readonly failover?: (best: SipResponse, label: string | undefined) => boolean
+  /**
+   * Rewrites each response before it goes upstream (e.g. the media bridge's answer in its SDP). Responses of one
+   * request still go upstream in the order they came.
+   */
+  readonly rewriteResponse?: (res: SipResponse, label: string | undefined) => Promise<SipResponse>
   /** Every response forwarded upstream (after the core's own checks), with the branch's label. */
   readonly onResponse?: (res: SipResponse, label: string | undefined) => void
   /**
