@@ -21,7 +21,7 @@ import { DigestGate } from './digest-gate.js'
 import { RequestDispatch } from './dispatch.js'
 import { EdgeFace } from './edge-face.js'
 import { InternalFace } from './internal-face.js'
-import { PstnTrunk } from './pstn-trunk.js'
+import { PstnTrunk, TRUNK_FACE } from './pstn-trunk.js'
 import { Registrations } from './registrar.js'
 import { ScannerWatch } from './scanner-watch.js'
 import { TrunkMedia } from './trunk-media.js'
@@ -43,6 +43,8 @@ export class CallAgent {
   private readonly dispatch: RequestDispatch
   private edgeListeners: SipListener[] = []
   private internalListeners: SipListener[] = []
+  /** Where an IP-authenticated trunk calls in (its own face). */
+  private trunkListeners: SipListener[] = []
   private trunk: PstnTrunk | undefined
   /** The media bridge in the signalling of a bridged trunk's calls. */
   readonly media: TrunkMedia
@@ -83,8 +85,14 @@ export class CallAgent {
       edge: (req, conn) => edge.handle(req, conn),
       internal: (req, conn) => internal.handle(req, conn),
       trunk: (req, conn) => {
-        if (this.trunk?.isTrunk(conn) !== true) return false
-        routing.pstnInbound(req, conn)
+        if (this.trunk?.isTrunk(conn) === true) {
+          routing.pstnInbound(req, conn)
+          return true
+        }
+        if (conn.face !== TRUNK_FACE) return false
+        // The trunk face takes nothing but the trunk's own addresses.
+        this.config.onEvent?.({ type: 'trunk', state: 'refused', detail: `a request from ${conn.remoteAddress}` })
+        if (req.method !== 'ACK') this.core.reply(req, conn, 403, 'Not an address of this trunk')
         return true
       },
     })
@@ -105,6 +113,13 @@ export class CallAgent {
           config.host,
           (e) => config.onEvent?.({ type: 'trunk', ...e }),
         )
+        const listen = config.pstn.listen
+        if (listen !== undefined) {
+          agent.trunkListeners = await agent.listenFace(TRUNK_FACE, {
+            ...(listen.tcp !== undefined && { tcpPort: listen.tcp }),
+            ...(listen.udp !== undefined && { udpPort: listen.udp }),
+          })
+        }
         await agent.trunk.start()
       }
     } catch (e) {
@@ -149,6 +164,7 @@ export class CallAgent {
         ws: of(this.internalListeners, 'WS') ?? of(this.internalListeners, 'WSS'),
         udp: of(this.internalListeners, 'UDP'),
       },
+      trunk: { tcp: of(this.trunkListeners, 'TCP'), udp: of(this.trunkListeners, 'UDP') },
     }
   }
 

@@ -8,7 +8,9 @@
 import type { E164 } from '../../core/e164.js'
 import { statusFallsBack } from '../../core/fallback-policy.js'
 import type { CallPath } from '../../validation/call-record.js'
-import { callerNumber, numberIn, parseSipUri, type SipRequest } from '../message/index.js'
+import { trunkCallerHeaders } from '../../trunks/caller-id.js'
+import { trunkFailsOver } from '../../trunks/trunk-config.js'
+import { callerNumber, fromTag as fromTagOf, numberIn, parseSipUri, type SipRequest } from '../message/index.js'
 import { addressOf, type ForwardOptions, type ForwardTarget } from '../proxy/index.js'
 import type { SipConnection } from '../transport/index.js'
 import type { CallRecords, Party } from './call-records.js'
@@ -83,10 +85,33 @@ export class CallRouting {
       ])
     }
     req.headers.remove('X-IME-Path')
-    const pstn = this.trunk()?.targetFor(number)
+    const trunk = this.trunk()
     const bridged = this.bridged
-    if (pstn !== undefined)
-      groups.push([{ ...pstn, label: 'pstn', ...(bridged && { body: this.media.offerTowardTrunk(req) }) }])
+    // Toward the trunk, the call is from the enterprise's number, in the provider's form (From keeps its tag).
+    const callerId =
+      trunk === undefined
+        ? undefined
+        : trunkCallerHeaders({
+            number: caller,
+            form: this.ctx.config.pstn?.numberForm ?? 'e164',
+            domain: trunk.domain,
+            fromTag: fromTagOf(req),
+          })
+    for (const pstn of trunk?.targetsFor(number) ?? []) {
+      groups.push([
+        {
+          ...pstn,
+          label: 'pstn',
+          ...(callerId?.ok === true && {
+            setHeaders: [
+              ['From', callerId.value.from],
+              ['P-Asserted-Identity', callerId.value.pai],
+            ],
+          }),
+          ...(bridged && { body: this.media.offerTowardTrunk(req) }),
+        },
+      ])
+    }
     if (groups.length === 0) return this.ctx.core.reply(req, conn, 503, 'No route and no PSTN gateway')
     this.ctx.counters.callsByPath[route !== undefined ? 'ime' : 'pstn']++
     // A softphone that tried IME itself first says so; a failover here is one too.
@@ -103,8 +128,14 @@ export class CallRouting {
       recordRoute: true,
       // The one fallback policy, shared with the softphone. The proxy core answers for a route it could not
       // reach with 503, and for one that did not answer within the IME timeout with 408: both fall back.
-      failover: (best, label) => label === 'ime' && statusFallsBack(best.status),
-      onFailover: (best, _from, _to, detail) => {
+      failover: (best, label) =>
+        label === 'ime' ? statusFallsBack(best.status) : label === 'pstn' && trunkFailsOver(best.status),
+      onFailover: (best, from, _to, detail) => {
+        if (from === 'pstn') {
+          // One trunk address failed: the next one is tried (not an IME fallback).
+          const why = `${best.status} ${best.reason}${detail === undefined ? '' : `: ${detail}`}`
+          return this.ctx.emit({ type: 'trunk', state: 'failover', detail: why })
+        }
         details.fallback = true
         this.ctx.counters.fallbacks++
         this.ctx.counters.callsByPath.pstn++
@@ -119,7 +150,7 @@ export class CallRouting {
 
   pstnInbound(req: SipRequest, conn: SipConnection): void {
     if (req.method !== 'INVITE') return this.ctx.core.reply(req, conn, 405, undefined, [['Allow', ALLOW]])
-    const called = numberIn(req.uri)
+    const called = this.trunk()?.calledNumber(req.uri) ?? numberIn(req.uri)
     const user = called === undefined ? undefined : this.ctx.config.directory.userByNumber(called)
     if (user === undefined || called === undefined) return this.ctx.core.reply(req, conn, 404, 'No such number here')
     req.headers.remove('X-IME-Path')

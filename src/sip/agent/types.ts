@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Clock } from '../../core/clock.js'
 import type { E164 } from '../../core/e164.js'
 import type { Result } from '../../core/result.js'
+import type { TrunkConfig } from '../../trunks/trunk-config.js'
 import type { MediaBridge } from '../../media-bridge/bridge.js'
 import type { CallOutcome, CallPath, NewCallRecord } from '../../validation/call-record.js'
 import type { DigestAlgorithm, DigestOffer } from '../auth/index.js'
@@ -75,16 +76,10 @@ export interface CallAgentConfig {
   readonly edge: FaceConfig
   readonly internal: FaceConfig
   /**
-   * The PSTN gateway and this enterprise's trunk account there. `media`: `direct` (default) passes SDP through
-   * unchanged (the stand-in gateway, whose far ends are browsers too); `bridge` sends every call's media through
-   * `mediaBridge` (a real trunk or PBX: plain RTP/AVP with G.711).
+   * This enterprise's trunk to the PSTN (src/trunks/trunk-config.ts): the stand-in gateway, a provider's SIP trunk
+   * or a PBX. `media: bridge` sends its calls' media through `mediaBridge`.
    */
-  readonly pstn?: {
-    readonly uri: string
-    readonly user: string
-    readonly password: string
-    readonly media?: 'bridge' | 'direct'
-  }
+  readonly pstn?: TrunkConfig
   /** The media bridge (rtpengine) for a trunk with `media: bridge`. */
   readonly mediaBridge?: MediaBridge
   readonly directory: SipDirectory

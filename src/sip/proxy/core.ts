@@ -239,6 +239,7 @@ export class SipProxyCore {
       ],
     })
     for (const [n, v] of target.headers ?? []) req.headers.add(n, v)
+    for (const [n, v] of target.setHeaders ?? []) req.headers.set(n, v)
     const b: Branch = {
       forwarding: f,
       label: target.label,

@@ -13,6 +13,8 @@ export interface ForwardTarget {
   readonly address?: SipTarget
   /** Header fields to add to this branch (e.g. X-IME-Ticket). */
   readonly headers?: readonly (readonly [string, string])[]
+  /** Header fields whose value this branch replaces (e.g. From and P-Asserted-Identity toward a trunk). */
+  readonly setHeaders?: readonly (readonly [string, string])[]
   /** Give up on this branch when it has not answered at all within this time (ms), e.g. an IME route's 2 s. */
   readonly answerTimeoutMs?: number
   /** A label the owner's callbacks get back (e.g. 'ime', 'pstn'). */

@@ -51,6 +51,8 @@ export interface PlainCarrier {
   readonly registered: boolean
   /** Calls `number` at the node from `caller` down the trunk; on 2xx sends ACK and starts the tone. */
   call(number: string, caller: string): Promise<SipResponse>
+  /** Opens a connection to the node (an IP-authenticated trunk's calls in come on it, not on a registration). */
+  connectTo(port: number): Promise<void>
   /** BYE on the current call. */
   hangUp(): Promise<SipResponse>
   close(): Promise<void>
@@ -65,6 +67,7 @@ export async function startPlainCarrier(options: { toneHz: number; host?: string
   let dialog: CarrierDialog | undefined
   let fromNode: string | undefined
   let registered = false
+  let closed = false
   /** The carrier's own SIP port, once it listens. */
   const own = { port: 0 }
   const contact = () => `<sip:phone@${host}:${own.port};transport=tcp>`
@@ -201,6 +204,9 @@ export async function startPlainCarrier(options: { toneHz: number; host?: string
       if (media !== undefined) phone.sendTo(media, PCMU)
       return res
     },
+    async connectTo(port) {
+      trunk = await hub.connect({ transport: 'TCP', host, port }, 2_000)
+    },
     async hangUp() {
       const d = dialog
       if (d === undefined) throw new Error('no call to hang up')
@@ -211,6 +217,8 @@ export async function startPlainCarrier(options: { toneHz: number; host?: string
       return res
     },
     async close() {
+      if (closed) return
+      closed = true
       transactions.stop()
       await hub.close()
       await phone.close()
