@@ -89,6 +89,53 @@ describe('trunks as providers run them', () => {
     expect((await phone.bye(call.dialog!)).status).toBe(200)
   })
 
+  it('a 407 to the INVITE is answered with the trunk account, not passed to the caller; the ACK matches the retry', async () => {
+    const account = { user: 'alpha-acct', password: 'trunk-secret' }
+    const c = await startPlainCarrier({ toneHz: 1_000, challengeInvites: account })
+    cleanup.push(() => c.close())
+    const agent = await agentWith({
+      uri: c.uri,
+      ...account,
+      register: false,
+      allowFrom: ['127.0.0.1'],
+    })
+    const phone = await alice(agent)
+    const call = await phone.call(`sip:${LEGACY}@${DOMAIN}`)
+    expect(call.final.status).toBe(200)
+    expect(call.provisional.map((r) => r.status)).not.toContain(407)
+    const [first, retry] = invites(c)
+    expect(first!.headers.get('Proxy-Authorization')).toBeUndefined()
+    expect(retry!.headers.get('Proxy-Authorization')).toMatch(/^Digest .*username="alpha-acct"/)
+    const seq = (h: string | undefined) => Number(h?.split(' ')[0])
+    expect(seq(retry!.headers.get('CSeq'))).toBe(seq(first!.headers.get('CSeq')) + 1)
+    // The caller sees its own CSeq; the carrier's ACK carries the retry's.
+    expect(call.final.headers.get('CSeq')).toBe(first!.headers.get('CSeq'))
+    const ack = await until(
+      // The ACK of the 2xx (the 407's ACK, hop by hop, has the first INVITE's CSeq and another To tag).
+      async () =>
+        c.received.find(
+          (r) => r.method === 'ACK' && (r.headers.get('To') ?? '').includes(`tag=${call.dialog!.remoteTag}`),
+        ),
+      (a) => a !== undefined,
+      3_000,
+    )
+    expect(ack!.headers.get('CSeq')).toBe(`${seq(retry!.headers.get('CSeq'))} ACK`)
+    expect((await phone.bye(call.dialog!)).status).toBe(200)
+
+    // A wrong password: the carrier's 403 reaches the caller after one retry, not a loop of challenges.
+    const wrong = await agentWith({
+      uri: c.uri,
+      user: account.user,
+      password: 'not-it',
+      register: false,
+      allowFrom: ['127.0.0.1'],
+    })
+    const before = invites(c).length
+    const refused = await (await alice(wrong)).call(`sip:${LEGACY}@${DOMAIN}`)
+    expect(refused.final.status).toBe(403)
+    expect(invites(c).length - before).toBe(2)
+  })
+
   it('an IP-authenticated trunk: no REGISTER; its calls in on the trunk face reach the user; other addresses are refused', async () => {
     const c = await carrier()
     const agent = await agentWith({

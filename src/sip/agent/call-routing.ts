@@ -19,6 +19,12 @@ import type { PstnTrunk } from './pstn-trunk.js'
 import { BRIDGE_UNAVAILABLE, type TrunkMedia } from './trunk-media.js'
 import type { SipUser } from './types.js'
 
+/** Whether a credentials header value names `realm`. */
+function realmIs(value: string, realm: string): boolean {
+  const m = /\brealm\s*=\s*"([^"]*)"/i.exec(value)
+  return m !== null && m[1]!.toLowerCase() === realm.toLowerCase()
+}
+
 export class CallRouting {
   constructor(
     private readonly ctx: AgentContext,
@@ -40,6 +46,13 @@ export class CallRouting {
     const asserted =
       caller !== undefined ? `sip:${caller}@${this.ctx.config.domain}` : `sip:${user.name}@${this.ctx.config.domain}`
     req.headers.add('P-Asserted-Identity', `<${asserted}>`)
+    // The user's answer to our own challenge goes no further (RFC 3261 section 22.3): not to a trunk, which would
+    // take it for a wrong answer to its own, nor to anyone else.
+    for (const name of ['Proxy-Authorization', 'Authorization']) {
+      const kept = req.headers.getAll(name).filter((v) => !realmIs(v, this.ctx.config.domain))
+      req.headers.remove(name)
+      for (const v of kept) req.headers.add(name, v)
+    }
     const target = parseSipUri(req.uri)
     if (!target.ok) return this.ctx.core.reply(req, conn, 416, 'Unsupported URI Scheme')
     const localUser = target.value.user === undefined ? undefined : this.ctx.config.directory.user(target.value.user)
@@ -102,6 +115,10 @@ export class CallRouting {
         {
           ...pstn,
           label: 'pstn',
+          // A 401/407 from the trunk is answered with the trunk's account, never passed to the caller.
+          ...(this.ctx.config.pstn !== undefined && {
+            credentials: { user: this.ctx.config.pstn.user, password: this.ctx.config.pstn.password },
+          }),
           ...(callerId?.ok === true && {
             setHeaders: [
               ['From', callerId.value.from],

@@ -13,6 +13,11 @@ export interface ForwardTarget {
   readonly address?: SipTarget
   /** Header fields to add to this branch (e.g. X-IME-Ticket). */
   readonly headers?: readonly (readonly [string, string])[]
+  /**
+   * The account this branch answers a 401/407 with (a trunk's): the core sends the INVITE again, once, with the
+   * credentials and the CSeq one higher, instead of passing the challenge up to a caller who cannot answer it.
+   */
+  readonly credentials?: { readonly user: string; readonly password: string }
   /** Header fields whose value this branch replaces (e.g. From and P-Asserted-Identity toward a trunk). */
   readonly setHeaders?: readonly (readonly [string, string])[]
   /** Give up on this branch when it has not answered at all within this time (ms), e.g. an IME route's 2 s. */

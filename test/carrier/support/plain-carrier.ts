@@ -7,7 +7,9 @@
  */
 import { randomBytes } from 'node:crypto'
 import { SipHeaders } from '../../../src/sip/message/headers.js'
+import { digestHa1, readCredentials, responseMatches } from '../../../src/sip/auth/index.js'
 import {
+  authValues,
   callId,
   newRequest,
   recordRoutes,
@@ -58,7 +60,16 @@ export interface PlainCarrier {
   close(): Promise<void>
 }
 
-export async function startPlainCarrier(options: { toneHz: number; host?: string }): Promise<PlainCarrier> {
+export interface PlainCarrierOptions {
+  readonly toneHz: number
+  readonly host?: string
+  /** Challenge every INVITE from the node (407, digest) and accept only this account's answer, as carriers do. */
+  readonly challengeInvites?: { readonly user: string; readonly password: string }
+}
+
+const REALM = 'carrier.example'
+
+export async function startPlainCarrier(options: PlainCarrierOptions): Promise<PlainCarrier> {
   const host = options.host ?? '127.0.0.1'
   const phone = await startToneEndpoint({ address: host, hz: options.toneHz })
   const transactions = new TransactionLayer()
@@ -86,7 +97,11 @@ export async function startPlainCarrier(options: { toneHz: number; host?: string
       r.value.headers.add('Contact', `${m.headers.get('Contact') ?? ''};expires=300`)
       return transactions.answer(m, conn, r.value)
     }
-    if (m.method === 'INVITE' && toTag(m) === undefined) return answerInvite(m, conn)
+    if (m.method === 'INVITE' && toTag(m) === undefined) {
+      const refusal = options.challengeInvites === undefined ? undefined : checkCredentials(m, options.challengeInvites)
+      if (refusal !== undefined) return void transactions.answer(m, conn, refusal)
+      return answerInvite(m, conn)
+    }
     const r = responseTo(m, 200, 'OK')
     if (r.ok) transactions.answer(m, conn, r.value)
     if (m.method === 'BYE') {
@@ -94,6 +109,27 @@ export async function startPlainCarrier(options: { toneHz: number; host?: string
       phone.stopSending()
     }
   })
+
+  /** Undefined when the INVITE carries the account's digest answer; else the 407 (no answer) or 403 (a wrong one). */
+  const checkCredentials = (req: SipRequest, account: { user: string; password: string }) => {
+    const values = authValues(req, 'Proxy-Authorization')
+    const given = values.ok ? values.value[0] : undefined
+    if (given === undefined) {
+      const r = responseTo(req, 407, 'Proxy Authentication Required', { toTag: rid() })
+      if (!r.ok) throw new Error(r.error)
+      r.value.headers.add('Proxy-Authenticate', `Digest realm="${REALM}", nonce="${rid()}", algorithm=MD5`)
+      return r.value
+    }
+    const c = readCredentials(given)
+    const good =
+      c.ok &&
+      c.value.user === account.user &&
+      responseMatches(c.value, digestHa1('MD5', account.user, REALM, account.password), 'INVITE')
+    if (good) return undefined
+    const r = responseTo(req, 403, 'Forbidden', { toTag: rid() })
+    if (!r.ok) throw new Error(r.error)
+    return r.value
+  }
 
   /** A legacy phone's answer: ringing, then 200 with its G.711 SDP; its tone goes to the offer's address. */
   const answerInvite = (req: SipRequest, conn: SipConnection) => {
