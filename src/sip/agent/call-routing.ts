@@ -16,7 +16,7 @@ import type { SipConnection } from '../transport/index.js'
 import type { CallRecords, Party } from './call-records.js'
 import { ALLOW, type AgentContext } from './context.js'
 import type { PstnTrunk } from './pstn-trunk.js'
-import { BRIDGE_UNAVAILABLE, type TrunkMedia } from './trunk-media.js'
+import { BRIDGE_UNAVAILABLE, sdpOf, type TrunkMedia } from './trunk-media.js'
 import type { SipUser } from './types.js'
 
 /** Whether a credentials header value names `realm`. */
@@ -174,6 +174,7 @@ export class CallRouting {
     req.headers.add('X-IME-Path', 'pstn')
     const record = { direction: 'inbound' as const, caller: callerNumber(req), called }
     if (!this.bridged) return this.forkToUser(req, conn, user, 'pstn', record)
+    if (sdpOf(req) === undefined) return this.ctx.core.reply(req, conn, 488, 'An INVITE without SDP cannot be bridged')
     void this.media.offerTowardBrowser(req).then((offer) => {
       if (!offer.ok) return this.ctx.core.reply(req, conn, 503, BRIDGE_UNAVAILABLE)
       req.body = offer.value
