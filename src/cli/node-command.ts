@@ -174,6 +174,7 @@ Ctrl-C or SIGTERM leaves the ring gracefully (records handed to the successor) a
               internal: face(c.sip.internal),
               imeTimeoutMs: c.sip.imeTimeoutMs,
               ...(c.sip.pstn !== undefined && { pstn: c.sip.pstn }),
+              ...(c.sip.mediaBridge !== undefined && { mediaBridge: c.sip.mediaBridge }),
               ...(c.sip.outboundProxy !== undefined && { outboundProxy: c.sip.outboundProxy }),
               ...(c.sip.inbound !== undefined && { inboundLimits: c.sip.inbound }),
               onEvent: (e) => {

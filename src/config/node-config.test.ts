@@ -38,6 +38,32 @@ describe('node configuration', () => {
     expect(!bad.ok && bad.error).toMatch(/sip\.inbound/)
   })
 
+  it('takes a provider trunk with the media bridge, and says what a trunk lacks', () => {
+    const sip = (pstn: unknown, mediaBridge?: unknown) => ({
+      domain: 'b.example',
+      sip: { edge: { tcp: 0 }, internal: { tcp: 0 }, pstn, ...(mediaBridge !== undefined && { mediaBridge }) },
+    })
+    const trunk = {
+      uri: 'sip:sip.carrier.example:5061;transport=tls',
+      failover: ['sip:sip2.carrier.example:5061;transport=tls'],
+      user: 'acct',
+      password: 'secret',
+      register: false,
+      allowFrom: ['198.51.100.10'],
+      listen: { udp: 5080 },
+      media: 'bridge',
+      numberForm: 'digits',
+      keepaliveS: 30,
+    }
+    const bridge = { mode: 'start', mediaAddress: '192.0.2.10', mediaPorts: { min: 30000, max: 30999 } }
+    const checked = checkNodeConfig(sip(trunk, bridge))
+    expect(checked.ok && checked.value.sip?.mediaBridge).toMatchObject({ mode: 'start', ngPort: 22222 })
+    const errors = (c: ReturnType<typeof checkNodeConfig>) => (c.ok ? '' : c.error)
+    expect(errors(checkNodeConfig(sip(trunk)))).toMatch(/sip.pstn.media is bridge but sip.mediaBridge is not/)
+    expect(errors(checkNodeConfig(sip({ ...trunk, allowFrom: undefined }, bridge)))).toMatch(/needs allowFrom/)
+    expect(errors(checkNodeConfig(sip(trunk, { mode: 'start' })))).toMatch(/mediaBridge.mediaAddress must be/)
+  })
+
   it('names each wrong field and what was wrong, and refuses unknown fields', () => {
     const checked = checkNodeConfig({
       domain: 'B.example',

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { err, ok, type Result } from '../core/result.js'
+import { parseMediaBridgeConfig } from '../media-bridge/config.js'
 
 const DOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/
 const port = z
@@ -17,6 +18,7 @@ const port = z
   .max(65535, { error: 'must be a port number, 0 to 65535' })
 const ms = z.number({ error: 'must be a number of milliseconds' }).int().min(0)
 const text = z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' })
+const sipUri = z.string().regex(/^sips?:/, { error: 'must be a sip: or sips: URI' })
 
 const algorithms = z
   .array(z.enum(['MD5', 'SHA-256'], { error: 'must be MD5 or SHA-256' }))
@@ -96,8 +98,40 @@ export const nodeConfigSchema = z.strictObject({
       internal: face,
       imeTimeoutMs: ms.default(2_000),
       outboundProxy: z.string().startsWith('sip:', { error: 'must be a sip: URI' }).optional(),
-      pstn: z.strictObject({ uri: z.string().startsWith('sip:'), user: text, password: text }).optional(),
+      /** The trunk to the PSTN: a provider, a PBX or the stand-in gateway (docs/trunks.md). */
+      pstn: z
+        .strictObject({
+          uri: sipUri,
+          failover: z.array(sipUri).optional(),
+          user: text,
+          password: text,
+          register: z.boolean().optional(),
+          allowFrom: z.array(z.union([z.ipv4(), z.ipv6()], { error: 'must be an IP address' })).optional(),
+          listen: z.strictObject({ tcp: port.optional(), udp: port.optional() }).optional(),
+          media: z.enum(['bridge', 'direct'], { error: 'must be bridge or direct' }).optional(),
+          numberForm: z.enum(['e164', 'digits'], { error: 'must be e164 or digits' }).optional(),
+          callerDomain: text.optional(),
+          publicAddress: text.optional(),
+          keepaliveS: z.number().int().min(0).max(3600).optional(),
+        })
+        .refine((t) => t.register !== false || (t.allowFrom?.length ?? 0) > 0, {
+          error: 'a trunk that does not register (register: false) needs allowFrom: the addresses it calls from',
+        })
+        .optional(),
+      /** The media bridge (rtpengine) for a trunk with media: bridge (docs/media-bridge.md). */
+      mediaBridge: z
+        .unknown()
+        .transform((raw, ctx) => {
+          const parsed = parseMediaBridgeConfig(raw)
+          if (parsed.ok) return parsed.value
+          ctx.addIssue({ code: 'custom', message: parsed.error })
+          return z.NEVER
+        })
+        .optional(),
       inbound,
+    })
+    .refine((s) => s.pstn?.media !== 'bridge' || s.mediaBridge !== undefined, {
+      error: 'sip.pstn.media is bridge but sip.mediaBridge is not configured',
     })
     .optional(),
   http: z

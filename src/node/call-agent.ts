@@ -8,6 +8,8 @@ import { hkdfSync } from 'node:crypto'
 import type { Clock } from '../core/clock.js'
 import { isE164, type E164 } from '../core/e164.js'
 import { countSipEvent, type NodeMetrics } from '../http/metrics.js'
+import type { MediaBridge } from '../media-bridge/bridge.js'
+import { openMediaBridge } from '../media-bridge/open.js'
 import { CallAgent, type SipDirectory, type SipUser } from '../sip/agent/index.js'
 import type { SqliteUserStore } from '../store/user-store.js'
 import type { CallRecording } from './call-recording.js'
@@ -37,9 +39,32 @@ export interface NodeCallAgentOptions {
 }
 
 export async function startNodeCallAgent(options: NodeCallAgentOptions): Promise<NodeCallAgent> {
-  const { config, store, clock } = options
+  const { config } = options
   const host = config.host ?? '127.0.0.1'
-  const agent = await CallAgent.start({
+  // The media bridge first: a trunk with media: bridge must not take calls it cannot carry.
+  const opened = config.mediaBridge === undefined ? undefined : await openMediaBridge(config.mediaBridge)
+  if (opened !== undefined && !opened.ok) throw new Error(opened.error)
+  const bridge = opened?.value
+  let agent: CallAgent
+  try {
+    agent = await startAgent(options, host, bridge?.bridge)
+  } catch (e) {
+    await bridge?.stop()
+    throw e
+  }
+  return {
+    agent,
+    host,
+    stop: async () => {
+      await agent.stop()
+      await bridge?.stop()
+    },
+  }
+}
+
+function startAgent(options: NodeCallAgentOptions, host: string, mediaBridge: MediaBridge | undefined) {
+  const { config, store, clock } = options
+  return CallAgent.start({
     domain: options.domain,
     host,
     edge: config.edge,
@@ -62,8 +87,8 @@ export async function startNodeCallAgent(options: NodeCallAgentOptions): Promise
       config.onEvent?.(e)
     },
     sessionUser: (req) => options.sessions.userOf(req),
+    ...(mediaBridge !== undefined && { mediaBridge }),
   })
-  return { agent, host, stop: () => agent.stop() }
 }
 
 /**

@@ -1,4 +1,6 @@
 /** What an enterprise node is configured with, and what a started node offers. */
+import type { MediaBridgeConfig } from '../media-bridge/config.js'
+import type { TrunkConfig } from '../trunks/trunk-config.js'
 import type { Clock } from '../core/clock.js'
 import type { AdmissionLimits } from '../core/connection-admission.js'
 import type { E164 } from '../core/e164.js'
@@ -62,8 +64,10 @@ export interface NodeSipConfig {
   edge: FaceConfig
   /** The face for the enterprise's own softphones. */
   internal: FaceConfig
-  /** The PSTN gateway and this enterprise's trunk account there. */
-  pstn?: { uri: string; user: string; password: string }
+  /** The trunk to the PSTN: the stand-in gateway, a provider's SIP trunk or a PBX (docs/trunks.md). */
+  pstn?: TrunkConfig
+  /** The media bridge for a trunk with media: bridge (docs/media-bridge.md). */
+  mediaBridge?: MediaBridgeConfig
   /** How long an IME route may take before the call falls back to the PSTN (ms; default 2000). */
   imeTimeoutMs?: number
   /** An outbound proxy for calls to other enterprises (sip:HOST:PORT;transport=tcp). */

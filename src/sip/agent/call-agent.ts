@@ -10,7 +10,7 @@
  * internal-face.ts with digest-gate.ts), routing (call-routing.ts), call records (call-records.ts), the scanner
  * watch and the PSTN trunk. PSTN, IME and internal calls are kept as call records; only PSTN calls are validated.
  */
-import type { SipMessage } from '../message/index.js'
+import { callId as callIdOf, type SipMessage } from '../message/index.js'
 import { SipProxyCore } from '../proxy/index.js'
 import { systemTimers } from '../transaction/index.js'
 import { SipTransportHub, type SipConnection, type SipListener, type SipTransportName } from '../transport/index.js'
@@ -21,9 +21,10 @@ import { DigestGate } from './digest-gate.js'
 import { RequestDispatch } from './dispatch.js'
 import { EdgeFace } from './edge-face.js'
 import { InternalFace } from './internal-face.js'
-import { PstnTrunk } from './pstn-trunk.js'
+import { PstnTrunk, TRUNK_FACE } from './pstn-trunk.js'
 import { Registrations } from './registrar.js'
 import { ScannerWatch } from './scanner-watch.js'
+import { TrunkMedia } from './trunk-media.js'
 import type { CallAgentConfig, CallAgentCounters, CallAgentEvent, FaceConfig } from './types.js'
 
 export class CallAgent {
@@ -42,10 +43,15 @@ export class CallAgent {
   private readonly dispatch: RequestDispatch
   private edgeListeners: SipListener[] = []
   private internalListeners: SipListener[] = []
+  /** Where an IP-authenticated trunk calls in (its own face). */
+  private trunkListeners: SipListener[] = []
   private trunk: PstnTrunk | undefined
+  /** The media bridge in the signalling of a bridged trunk's calls. */
+  readonly media: TrunkMedia
   private edgePorts: { tcp?: number; ws?: number; udp?: number } = {}
 
   private constructor(private readonly config: CallAgentConfig) {
+    this.media = new TrunkMedia({ bridge: config.mediaBridge, emit: (e) => this.config.onEvent?.(e) })
     this.hub = new SipTransportHub((m, c) => this.onMessage(m, c), {}, config.inboundLimits)
     // A WebSocket client's bindings live and die with its flow (RFC 5626, RFC 7118).
     this.hub.onConnectionClosed((c) => this.registrations.dropConnection(c.id))
@@ -55,7 +61,10 @@ export class CallAgent {
       timers: config.timers ?? systemTimers,
       connectTimeoutMs: 5_000,
       recordRouteUri: (face, transport) => this.uriOf(face, transport),
-      onInDialog: (req) => records.current?.onInDialog(req),
+      onInDialog: (req) => {
+        records.current?.onInDialog(req)
+        if (req.method === 'BYE') void this.media.end(callIdOf(req) ?? '')
+      },
       now: () => config.clock.now(),
       ...(config.routeSecret !== undefined && { routeSecret: config.routeSecret }),
     })
@@ -69,15 +78,21 @@ export class CallAgent {
       emit: (e: CallAgentEvent) => this.config.onEvent?.(e),
     }
     records.current = new CallRecords(ctx)
-    const routing = new CallRouting(ctx, records.current, () => this.trunk)
+    const routing = new CallRouting(ctx, records.current, () => this.trunk, this.media)
     const edge = new EdgeFace(ctx, routing)
     const internal = new InternalFace(ctx, new DigestGate(ctx), routing)
     this.dispatch = new RequestDispatch(ctx, {
       edge: (req, conn) => edge.handle(req, conn),
       internal: (req, conn) => internal.handle(req, conn),
       trunk: (req, conn) => {
-        if (this.trunk?.isTrunk(conn) !== true) return false
-        routing.pstnInbound(req, conn)
+        if (this.trunk?.isTrunk(conn) === true) {
+          routing.pstnInbound(req, conn)
+          return true
+        }
+        if (conn.face !== TRUNK_FACE) return false
+        // The trunk face takes nothing but the trunk's own addresses.
+        this.config.onEvent?.({ type: 'trunk', state: 'refused', detail: `a request from ${conn.remoteAddress}` })
+        if (req.method !== 'ACK') this.core.reply(req, conn, 403, 'Not an address of this trunk')
         return true
       },
     })
@@ -98,6 +113,13 @@ export class CallAgent {
           config.host,
           (e) => config.onEvent?.({ type: 'trunk', ...e }),
         )
+        const listen = config.pstn.listen
+        if (listen !== undefined) {
+          agent.trunkListeners = await agent.listenFace(TRUNK_FACE, {
+            ...(listen.tcp !== undefined && { tcpPort: listen.tcp }),
+            ...(listen.udp !== undefined && { udpPort: listen.udp }),
+          })
+        }
         await agent.trunk.start()
       }
     } catch (e) {
@@ -142,6 +164,7 @@ export class CallAgent {
         ws: of(this.internalListeners, 'WS') ?? of(this.internalListeners, 'WSS'),
         udp: of(this.internalListeners, 'UDP'),
       },
+      trunk: { tcp: of(this.trunkListeners, 'TCP'), udp: of(this.trunkListeners, 'UDP') },
     }
   }
 

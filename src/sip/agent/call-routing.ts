@@ -8,20 +8,35 @@
 import type { E164 } from '../../core/e164.js'
 import { statusFallsBack } from '../../core/fallback-policy.js'
 import type { CallPath } from '../../validation/call-record.js'
-import { callerNumber, numberIn, parseSipUri, type SipRequest } from '../message/index.js'
-import { addressOf, type ForwardTarget } from '../proxy/index.js'
+import { trunkCallerHeaders } from '../../trunks/caller-id.js'
+import { trunkFailsOver } from '../../trunks/trunk-config.js'
+import { callerNumber, fromTag as fromTagOf, numberIn, parseSipUri, type SipRequest } from '../message/index.js'
+import { addressOf, type ForwardOptions, type ForwardTarget } from '../proxy/index.js'
 import type { SipConnection } from '../transport/index.js'
 import type { CallRecords, Party } from './call-records.js'
 import { ALLOW, type AgentContext } from './context.js'
 import type { PstnTrunk } from './pstn-trunk.js'
+import { BRIDGE_UNAVAILABLE, sdpOf, type TrunkMedia } from './trunk-media.js'
 import type { SipUser } from './types.js'
+
+/** Whether a credentials header value names `realm`. */
+function realmIs(value: string, realm: string): boolean {
+  const m = /\brealm\s*=\s*"([^"]*)"/i.exec(value)
+  return m !== null && m[1]!.toLowerCase() === realm.toLowerCase()
+}
 
 export class CallRouting {
   constructor(
     private readonly ctx: AgentContext,
     private readonly records: CallRecords,
     private readonly trunk: () => PstnTrunk | undefined,
+    private readonly media: TrunkMedia,
   ) {}
+
+  /** Whether the trunk's calls go through the media bridge. */
+  private get bridged(): boolean {
+    return this.ctx.config.pstn?.media === 'bridge'
+  }
 
   routeUserCall(req: SipRequest, conn: SipConnection, user: SipUser): void {
     const caller = user.number
@@ -31,6 +46,13 @@ export class CallRouting {
     const asserted =
       caller !== undefined ? `sip:${caller}@${this.ctx.config.domain}` : `sip:${user.name}@${this.ctx.config.domain}`
     req.headers.add('P-Asserted-Identity', `<${asserted}>`)
+    // The user's answer to our own challenge goes no further (RFC 3261 section 22.3): not to a trunk, which would
+    // take it for a wrong answer to its own, nor to anyone else.
+    for (const name of ['Proxy-Authorization', 'Authorization']) {
+      const kept = req.headers.getAll(name).filter((v) => !realmIs(v, this.ctx.config.domain))
+      req.headers.remove(name)
+      for (const v of kept) req.headers.add(name, v)
+    }
     const target = parseSipUri(req.uri)
     if (!target.ok) return this.ctx.core.reply(req, conn, 416, 'Unsupported URI Scheme')
     const localUser = target.value.user === undefined ? undefined : this.ctx.config.directory.user(target.value.user)
@@ -76,8 +98,37 @@ export class CallRouting {
       ])
     }
     req.headers.remove('X-IME-Path')
-    const pstn = this.trunk()?.targetFor(number)
-    if (pstn !== undefined) groups.push([{ ...pstn, label: 'pstn' }])
+    const trunk = this.trunk()
+    const bridged = this.bridged
+    // Toward the trunk, the call is from the enterprise's number, in the provider's form (From keeps its tag).
+    const callerId =
+      trunk === undefined
+        ? undefined
+        : trunkCallerHeaders({
+            number: caller,
+            form: this.ctx.config.pstn?.numberForm ?? 'e164',
+            domain: trunk.domain,
+            fromTag: fromTagOf(req),
+          })
+    for (const pstn of trunk?.targetsFor(number) ?? []) {
+      groups.push([
+        {
+          ...pstn,
+          label: 'pstn',
+          // A 401/407 from the trunk is answered with the trunk's account, never passed to the caller.
+          ...(this.ctx.config.pstn !== undefined && {
+            credentials: { user: this.ctx.config.pstn.user, password: this.ctx.config.pstn.password },
+          }),
+          ...(callerId?.ok === true && {
+            setHeaders: [
+              ['From', callerId.value.from],
+              ['P-Asserted-Identity', callerId.value.pai],
+            ],
+          }),
+          ...(bridged && { body: this.media.offerTowardTrunk(req) }),
+        },
+      ])
+    }
     if (groups.length === 0) return this.ctx.core.reply(req, conn, 503, 'No route and no PSTN gateway')
     this.ctx.counters.callsByPath[route !== undefined ? 'ime' : 'pstn']++
     // A softphone that tried IME itself first says so; a failover here is one too.
@@ -94,8 +145,14 @@ export class CallRouting {
       recordRoute: true,
       // The one fallback policy, shared with the softphone. The proxy core answers for a route it could not
       // reach with 503, and for one that did not answer within the IME timeout with 408: both fall back.
-      failover: (best, label) => label === 'ime' && statusFallsBack(best.status),
-      onFailover: (best, _from, _to, detail) => {
+      failover: (best, label) =>
+        label === 'ime' ? statusFallsBack(best.status) : label === 'pstn' && trunkFailsOver(best.status),
+      onFailover: (best, from, _to, detail) => {
+        if (from === 'pstn') {
+          // One trunk address failed: the next one is tried (not an IME fallback).
+          const why = `${best.status} ${best.reason}${detail === undefined ? '' : `: ${detail}`}`
+          return this.ctx.emit({ type: 'trunk', state: 'failover', detail: why })
+        }
         details.fallback = true
         this.ctx.counters.fallbacks++
         this.ctx.counters.callsByPath.pstn++
@@ -104,17 +161,32 @@ export class CallRouting {
       },
       onResponse: (res, label) =>
         this.records.track(req, res, (label as 'ime' | 'pstn' | undefined) ?? 'pstn', [details]),
+      ...(bridged && { rewriteResponse: this.media.responseRewriter(req, 'browser', (label) => label === 'pstn') }),
     })
   }
 
   pstnInbound(req: SipRequest, conn: SipConnection): void {
     if (req.method !== 'INVITE') return this.ctx.core.reply(req, conn, 405, undefined, [['Allow', ALLOW]])
-    const called = numberIn(req.uri)
+    const called = this.trunk()?.calledNumber(req.uri) ?? numberIn(req.uri)
     const user = called === undefined ? undefined : this.ctx.config.directory.userByNumber(called)
     if (user === undefined || called === undefined) return this.ctx.core.reply(req, conn, 404, 'No such number here')
     req.headers.remove('X-IME-Path')
     req.headers.add('X-IME-Path', 'pstn')
-    this.forkToUser(req, conn, user, 'pstn', { direction: 'inbound', caller: callerNumber(req), called })
+    const record = { direction: 'inbound' as const, caller: callerNumber(req), called }
+    if (!this.bridged) return this.forkToUser(req, conn, user, 'pstn', record)
+    if (sdpOf(req) === undefined) return this.ctx.core.reply(req, conn, 488, 'An INVITE without SDP cannot be bridged')
+    void this.media.offerTowardBrowser(req).then((offer) => {
+      if (!offer.ok) return this.ctx.core.reply(req, conn, 503, BRIDGE_UNAVAILABLE)
+      req.body = offer.value
+      this.forkToUser(
+        req,
+        conn,
+        user,
+        'pstn',
+        record,
+        this.media.responseRewriter(req, 'trunk', () => true),
+      )
+    })
   }
 
   /**
@@ -127,6 +199,7 @@ export class CallRouting {
     user: SipUser,
     path: CallPath,
     record: { direction: 'inbound'; caller: E164 | undefined; called: E164 | undefined; from?: SipUser },
+    rewriteResponse?: ForwardOptions['rewriteResponse'],
   ): void {
     const bindings = this.ctx.registrations.current(user.name, this.ctx.config.clock.now())
     const targets: ForwardTarget[] = []
@@ -152,6 +225,7 @@ export class CallRouting {
         }
         this.records.track(req, res, path, parties)
       },
+      ...(rewriteResponse !== undefined && { rewriteResponse }),
     })
   }
 }

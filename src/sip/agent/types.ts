@@ -4,6 +4,8 @@ import type { Clock } from '../../core/clock.js'
 import type { AdmissionLimits } from '../../core/connection-admission.js'
 import type { E164 } from '../../core/e164.js'
 import type { Result } from '../../core/result.js'
+import type { TrunkConfig } from '../../trunks/trunk-config.js'
+import type { MediaBridge } from '../../media-bridge/bridge.js'
 import type { CallOutcome, CallPath, NewCallRecord } from '../../validation/call-record.js'
 import type { DigestAlgorithm, DigestOffer } from '../auth/index.js'
 import type { TimerSource } from '../transaction/index.js'
@@ -49,7 +51,14 @@ export interface EdgeRefusal {
 
 export interface CallAgentEvent {
   readonly type:
-    'ticket-checked' | 'call-started' | 'call-ended' | 'fallback' | 'auth-failed' | 'trunk' | 'scan-detected'
+    | 'ticket-checked'
+    | 'call-started'
+    | 'call-ended'
+    | 'fallback'
+    | 'auth-failed'
+    | 'trunk'
+    | 'scan-detected'
+    | 'media-bridge'
   readonly [k: string]: unknown
 }
 
@@ -69,8 +78,13 @@ export interface CallAgentConfig {
   readonly host: string
   readonly edge: FaceConfig
   readonly internal: FaceConfig
-  /** The PSTN gateway and this enterprise's trunk account there. */
-  readonly pstn?: { readonly uri: string; readonly user: string; readonly password: string }
+  /**
+   * This enterprise's trunk to the PSTN (src/trunks/trunk-config.ts): the stand-in gateway, a provider's SIP trunk
+   * or a PBX. `media: bridge` sends its calls' media through `mediaBridge`.
+   */
+  readonly pstn?: TrunkConfig
+  /** The media bridge (rtpengine) for a trunk with `media: bridge`. */
+  readonly mediaBridge?: MediaBridge
   readonly directory: SipDirectory
   /** The freshest learned route to a number, if any. */
   readonly routeTo: (number: E164) => RouteToNumber | undefined

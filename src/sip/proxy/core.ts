@@ -7,11 +7,15 @@
  * carries the two connections of the dialog and the caller's tag under an HMAC (route-token.ts), so a BYE from
  * either side goes down the right flow (a browser's WebSocket cannot be dialled).
  */
+import { randomBytes } from 'node:crypto'
+import { answerChallenge } from '../auth/index.js'
 import {
   addRecordRoute,
   addVia,
+  authValues,
   branch as branchOf,
   callId as callIdOf,
+  cseq,
   fromTag as fromTagOf,
   newBranch,
   newTag,
@@ -35,10 +39,11 @@ import type { SipConnection } from '../transport/index.js'
 import { addressOf, cloneRequest, cloneResponse } from './address.js'
 import type { ForwardOptions, ForwardTarget, ProxyCoreConfig } from './types.js'
 import { isBetterResponse } from './response-choice.js'
+import { CseqShifts } from './cseq-shift.js'
 import { DialogRouting } from './dialog-routing.js'
 import { RouteTokens, tokenIn } from './route-token.js'
 
-export type { ForwardOptions, ForwardTarget, ProxyCoreConfig } from './types.js'
+export type { BranchRefusal, ForwardOptions, ForwardTarget, ProxyCoreConfig } from './types.js'
 
 /** Timer C (section 16.6 step 11): an INVITE ringing this long without an answer is cancelled (ms). */
 const INVITE_RING_TIMEOUT_MS = 180_000
@@ -60,6 +65,10 @@ interface Branch {
   cancelSent: boolean
   /** The answer timeout, then Timer C. */
   timer: TimerHandle | undefined
+  /** What the branch was sent to (for a retry with credentials). */
+  readonly target: ForwardTarget
+  /** How much higher this branch's CSeq is than the caller's (1 after a retry with credentials). */
+  readonly cseqShift: number
 }
 
 /** A request being forwarded: its server transaction and its branches (the response context of section 16.7). */
@@ -77,6 +86,8 @@ interface Forwarding {
   cancelled: boolean
   pendingDials: number
   linger: TimerHandle | undefined
+  /** Responses on their way upstream through the owner's rewriteResponse, in order. */
+  sending: Promise<void>
 }
 
 export class SipProxyCore {
@@ -87,6 +98,8 @@ export class SipProxyCore {
   /** Responses this core made up, with the local error behind each (never sent). */
   private readonly local = new WeakMap<SipResponse, string | undefined>()
   private readonly dialogs: DialogRouting
+  /** Dialogs whose INVITE we sent again with credentials, with a higher CSeq. */
+  private readonly shifted = new CseqShifts()
 
   constructor(private readonly config: ProxyCoreConfig) {
     this.timers = config.timers ?? systemTimers
@@ -98,7 +111,10 @@ export class SipProxyCore {
       reply: (req, conn, status, reason) => this.reply(req, conn, status, reason),
       forward: (req, conn, options) => this.forward(req, conn, options),
       forwardStateless: (req, target) => this.forwardStateless(req, target),
-      ...(config.onInDialog !== undefined && { onInDialog: config.onInDialog }),
+      onInDialog: (req, from) => {
+        this.shifted.apply(req)
+        config.onInDialog?.(req, from)
+      },
     })
   }
 
@@ -166,6 +182,7 @@ export class SipProxyCore {
       cancelled: false,
       pendingDials: 0,
       linger: undefined,
+      sending: Promise.resolve(),
     }
     this.forwarding.set(f.server, f)
     if (req.method === 'INVITE') {
@@ -186,7 +203,17 @@ export class SipProxyCore {
     for (const target of group) void this.startBranch(f, target, f.group)
   }
 
-  private async startBranch(f: Forwarding, target: ForwardTarget, group: number): Promise<void> {
+  private async startBranch(f: Forwarding, target: ForwardTarget, group: number, cseqShift = 0): Promise<void> {
+    let body: Uint8Array | undefined
+    if (target.body !== undefined) {
+      const made = await target.body()
+      if (!made.ok) {
+        f.pendingDials--
+        const { status, reason, detail } = made.error
+        return this.branchFailed(f, group, this.synth(f.request, status, reason, detail), target.label)
+      }
+      body = made.value
+    }
     let conn: SipConnection
     try {
       conn = await this.connectionFor(target)
@@ -200,6 +227,11 @@ export class SipProxyCore {
       return
     }
     const req = cloneRequest(f.request, target.uri)
+    if (body !== undefined) req.body = body
+    if (cseqShift > 0) {
+      const c = cseq(req)
+      if (c.ok) req.headers.set('CSeq', `${c.value.seq + cseqShift} ${c.value.method}`)
+    }
     let token: string | undefined
     if (f.options.recordRoute) {
       const upstream = recordRoutes(f.request)
@@ -226,6 +258,7 @@ export class SipProxyCore {
       ],
     })
     for (const [n, v] of target.headers ?? []) req.headers.add(n, v)
+    for (const [n, v] of target.setHeaders ?? []) req.headers.set(n, v)
     const b: Branch = {
       forwarding: f,
       label: target.label,
@@ -237,6 +270,8 @@ export class SipProxyCore {
       cancelPending: false,
       cancelSent: false,
       timer: undefined,
+      target,
+      cseqShift,
     }
     f.branches.push(b)
     if (target.answerTimeoutMs !== undefined) {
@@ -256,7 +291,7 @@ export class SipProxyCore {
   private branchUser(b: Branch): ClientTransactionUser {
     return {
       onProvisional: (res) => b.forwarding && this.onProvisional(b.forwarding, b, res),
-      onFinal: (res) => b.forwarding && this.onBranchFinal(b.forwarding, b, stripVia(res)),
+      onFinal: (res) => b.forwarding && this.onBranchFinal(b.forwarding, b, this.callerCseq(b, stripVia(res))),
       // Timer B or F: the RFC's 408 (section 16.7 step 2 says a proxy acts as if it got one).
       onTimeout: () => {
         const g = b.forwarding
@@ -354,8 +389,18 @@ export class SipProxyCore {
   }
 
   private upstream(f: Forwarding, res: SipResponse, label: string | undefined): void {
-    f.options.onResponse?.(res, label)
-    f.server.respond(res)
+    const rewrite = f.options.rewriteResponse
+    if (rewrite === undefined) {
+      f.options.onResponse?.(res, label)
+      f.server.respond(res)
+      return
+    }
+    // The server transaction outlives the forwarding; a rewrite that throws lets the response through unchanged.
+    f.sending = f.sending.then(async () => {
+      const out = await rewrite(res, label).catch(() => res)
+      f.options.onResponse?.(out, label)
+      f.server.respond(out)
+    })
   }
 
   // ---- responses -----------------------------------------------------------------------------------------------
@@ -373,7 +418,7 @@ export class SipProxyCore {
       b.timer = this.timers.set(INVITE_RING_TIMEOUT_MS, () => this.branchTimeout(f, b))
     }
     if (b.cancelPending) this.sendCancel(b)
-    if (!f.finalSent && !f.cancelled) this.upstream(f, this.callerRoute(b, stripVia(res)), b.label)
+    if (!f.finalSent && !f.cancelled) this.upstream(f, this.callerRoute(b, this.callerCseq(b, stripVia(res))), b.label)
   }
 
   private onBranchFinal(f: Forwarding, b: Branch, out: SipResponse): void {
@@ -395,8 +440,39 @@ export class SipProxyCore {
       return
     }
     if (f.finalSent) return this.groupMaybeDone(f)
+    if (this.retryWithCredentials(f, b, out)) return
     if (!f.cancelled && this.better(out, f.best)) f.best = out
     this.groupMaybeDone(f)
+  }
+
+  /**
+   * A 401/407 to a branch that has credentials (a trunk's): the INVITE goes again, once, with them and its CSeq one
+   * higher (RFC 3261 section 22.2). True when a retry started; the challenge then goes no further.
+   */
+  private retryWithCredentials(f: Forwarding, b: Branch, res: SipResponse): boolean {
+    const who = b.target.credentials
+    if (who === undefined || b.cseqShift > 0 || f.cancelled || (res.status !== 401 && res.status !== 407)) return false
+    const challenges = authValues(res, res.status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate')
+    if (!challenges.ok) return false
+    const challenge = challenges.value.find((c) => c.params.get('algorithm') === 'MD5') ?? challenges.value[0]
+    if (challenge === undefined) return false
+    const answer = answerChallenge(challenge, who, f.request.method, b.target.uri, randomBytes(8).toString('hex'))
+    if (!answer.ok) return false
+    const header = res.status === 401 ? 'Authorization' : 'Proxy-Authorization'
+    const { credentials: _used, ...rest } = b.target
+    f.pendingDials++
+    void this.startBranch(f, { ...rest, headers: [...(rest.headers ?? []), [header, answer.value]] }, f.group, 1)
+    return true
+  }
+
+  /** A response to a branch whose CSeq we raised, with the caller's CSeq again (its transaction matches on it). */
+  private callerCseq(b: Branch, res: SipResponse): SipResponse {
+    if (b.cseqShift === 0) return res
+    const c = cseq(res)
+    if (!c.ok) return res
+    res.headers.set('CSeq', `${c.value.seq - b.cseqShift} ${c.value.method}`)
+    if (res.status >= 200 && res.status < 300) this.shifted.remember(callIdOf(res) ?? '', c.value.seq, b.cseqShift)
+    return res
   }
 
   /**

@@ -1,4 +1,5 @@
 /** What the proxy core's owner gives it: where a request goes, and the core's configuration. */
+import type { Result } from '../../core/result.js'
 import type { SipMessage, SipRequest, SipResponse } from '../message/index.js'
 import type { TimerSource } from '../transaction/index.js'
 import type { SipConnection, SipTarget, SipTransportHub, SipTransportName } from '../transport/index.js'
@@ -12,10 +13,29 @@ export interface ForwardTarget {
   readonly address?: SipTarget
   /** Header fields to add to this branch (e.g. X-IME-Ticket). */
   readonly headers?: readonly (readonly [string, string])[]
+  /**
+   * The account this branch answers a 401/407 with (a trunk's): the core sends the INVITE again, once, with the
+   * credentials and the CSeq one higher, instead of passing the challenge up to a caller who cannot answer it.
+   */
+  readonly credentials?: { readonly user: string; readonly password: string }
+  /** Header fields whose value this branch replaces (e.g. From and P-Asserted-Identity toward a trunk). */
+  readonly setHeaders?: readonly (readonly [string, string])[]
   /** Give up on this branch when it has not answered at all within this time (ms), e.g. an IME route's 2 s. */
   readonly answerTimeoutMs?: number
   /** A label the owner's callbacks get back (e.g. 'ime', 'pstn'). */
   readonly label?: string
+  /**
+   * The body this branch sends instead of the request's, made when the branch starts (only if its group is tried),
+   * e.g. the media bridge's offer toward a trunk. A failure ends the branch with that status instead.
+   */
+  readonly body?: () => Promise<Result<Uint8Array, BranchRefusal>>
+}
+
+/** Why a branch could not be sent: the status and reason the caller gets, and the local detail for logs. */
+export interface BranchRefusal {
+  readonly status: number
+  readonly reason: string
+  readonly detail: string
 }
 
 export interface ForwardOptions {
@@ -24,6 +44,11 @@ export interface ForwardOptions {
   readonly recordRoute: boolean
   /** Whether a group's best final response should make the core try the next group (default: never). */
   readonly failover?: (best: SipResponse, label: string | undefined) => boolean
+  /**
+   * Rewrites each response before it goes upstream (e.g. the media bridge's answer in its SDP). Responses of one
+   * request still go upstream in the order they came.
+   */
+  readonly rewriteResponse?: (res: SipResponse, label: string | undefined) => Promise<SipResponse>
   /** Every response forwarded upstream (after the core's own checks), with the branch's label. */
   readonly onResponse?: (res: SipResponse, label: string | undefined) => void
   /**

@@ -1,0 +1,50 @@
+/**
+ * A SIP trunk as a provider (or an existing PBX) runs it: its addresses in order of preference, how it knows us
+ * (registration with digest, or our source address), the form it wants our numbers in, whether its media needs the
+ * bridge, and how often we check it is there. The call agent's `pstn` config; docs/trunks.md explains each field.
+ */
+
+/** How the trunk writes a number in From and P-Asserted-Identity: `+12025550101` or `12025550101`. */
+export type NumberForm = 'e164' | 'digits'
+
+export interface TrunkConfig {
+  /** The trunk's first address: sip:HOST[:PORT][;transport=tcp|tls], or sips:HOST[:PORT]. */
+  readonly uri: string
+  /** Further addresses, tried in order when the one before fails (unreachable, 408, 5xx). */
+  readonly failover?: readonly string[]
+  /** The account's digest user and password (registration, and 401/407 challenges to INVITE). */
+  readonly user: string
+  readonly password: string
+  /**
+   * true (default): the node registers and keeps registered; calls in come down that connection. false: an
+   * IP-authenticated trunk; calls in are accepted only from `allowFrom`.
+   */
+  readonly register?: boolean
+  /** The trunk's source addresses (IP-authenticated trunks): calls in from anywhere else are refused. */
+  readonly allowFrom?: readonly string[]
+  /**
+   * The trunk face: where an IP-authenticated trunk sends its calls in (TCP and/or UDP ports; 0 picks a free one).
+   * Nothing but the trunk's addresses is accepted there; users never register on it.
+   */
+  readonly listen?: { readonly tcp?: number; readonly udp?: number }
+  /** `direct` (default): SDP passes unchanged (the stand-in gateway); `bridge`: through the media bridge. */
+  readonly media?: 'bridge' | 'direct'
+  /** The form of our number in From and P-Asserted-Identity (default e164). */
+  readonly numberForm?: NumberForm
+  /** The host part of From and P-Asserted-Identity toward the trunk (default: the trunk's host). */
+  readonly callerDomain?: string
+  /** The host[:port] our Contact and Via name toward the trunk, when the node is behind a NAT (its public one). */
+  readonly publicAddress?: string
+  /** Sends OPTIONS to the trunk this often (s), to keep NAT bindings open and notice it gone; 0 or unset: never. */
+  readonly keepaliveS?: number
+}
+
+/** Every address of the trunk, in order of preference. */
+export function trunkUris(config: TrunkConfig): string[] {
+  return [config.uri, ...(config.failover ?? [])]
+}
+
+/** Whether a final response from one trunk address should make the call try the next. */
+export function trunkFailsOver(status: number): boolean {
+  return status === 408 || (status >= 500 && status < 600)
+}
