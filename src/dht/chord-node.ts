@@ -23,6 +23,7 @@ import {
   MAX_RECORDS_PER_MESSAGE,
   NEXT_HOP_CANDIDATES,
   TAKE_RANGE_MAX_PAGES,
+  TIMEOUTS_BEFORE_FORGETTING,
 } from './constants.js'
 import {
   PeerUnreachableError,
@@ -69,7 +70,8 @@ export interface LookupResult {
 export type ChordEvent =
   | { type: 'successor'; node: NodeRef | null }
   | { type: 'predecessor'; node: NodeRef | null }
-  | { type: 'peer-failed'; node: NodeRef; reason: string }
+  /** A request failed; `forgotten`: the node was dropped from the tables (else it is only suspected, see ask()). */
+  | { type: 'peer-failed'; node: NodeRef; reason: string; forgotten: boolean }
   | { type: 'record-refused'; from: NodeRef; reason: string }
   | { type: 'joined'; via: NodeRef }
   | { type: 'left' }
@@ -108,6 +110,8 @@ export class ChordNode {
   private readonly ownClaims = new Map<RingId, OwnClaim>()
   /** Nodes whose last request failed (bounded): a holder walk extends its list only from one that answered. */
   private readonly failed = new Set<RingId>()
+  /** Nodes whose last requests timed out, with how many in a row: forgotten at TIMEOUTS_BEFORE_FORGETTING. */
+  private readonly suspected = new Map<RingId, number>()
   /** Nodes this one lost contact with (and the node it joined through): tried again now and then. */
   private readonly lost = new Map<RingId, NodeRef>()
   private lastSeq = 0n
@@ -320,7 +324,10 @@ export class ChordNode {
         try {
           answer = await this.ask(successor, { type: 'get-neighbours' })
         } catch {
-          continue // ask() already dropped it; try the next successor
+          // Dropped by ask() (refused, or timed out again): try the next successor. Only suspected (one timeout):
+          // it stays, and the next round asks it again; lookups meanwhile route around it.
+          if (this.successors[0]?.id === successor.id) return
+          continue
         }
         if (answer.type !== 'neighbours') return
         const x = answer.predecessor
@@ -578,10 +585,14 @@ export class ChordNode {
     const before = new Map<RingId, NodeRef>()
     // Nodes just after the key, named by a node whose successor list reaches past it: one of them is responsible.
     const after = new Map<RingId, NodeRef>()
+    // Nodes whose last request from here failed or timed out (suspected, or forgotten but named again by a peer
+    // whose tables are older): asked only when no other candidate is left, so one slow node costs one timeout.
+    const doubtful = new Map<RingId, NodeRef>()
     const consider = (nodes: readonly NodeRef[], fromAnswer: boolean) => {
       for (const n of nodes) {
         if (asked.has(n.id)) continue
-        if (precedes(n)) before.set(n.id, n)
+        if (this.failed.has(n.id)) doubtful.set(n.id, n)
+        else if (precedes(n)) before.set(n.id, n)
         else if (fromAnswer) after.set(n.id, n)
       }
     }
@@ -598,13 +609,16 @@ export class ChordNode {
     for (let step = 0; step < this.config.maxLookupSteps; step++) {
       const best = closestPreceding(this.self.id, key, before.values(), 1)[0]
       const next =
-        best !== undefined && ringDistance(best.id, key) < nearest
+        (best !== undefined && ringDistance(best.id, key) < nearest
           ? best
-          : (closestFollowing(key, after.values()) ?? best)
+          : (closestFollowing(key, after.values()) ?? best)) ??
+        closestPreceding(this.self.id, key, doubtful.values(), 1)[0] ??
+        doubtful.values().next().value
       if (next === undefined) break
       asked.add(next.id)
       before.delete(next.id)
       after.delete(next.id)
+      doubtful.delete(next.id)
       let answer: ChordResponse
       try {
         answer = await this.ask(next, { type: 'find-next', key })
@@ -654,12 +668,10 @@ export class ChordNode {
     }
     const known = responsibleAmong(this.self.id, key, this.successors, this.config.replicas + 1)
     if (known !== null) return { type: 'found', successors: known }
-    const candidates = closestPreceding(
-      this.self.id,
-      key,
-      [...this.successors, ...this.knownFingers()],
-      NEXT_HOP_CANDIDATES,
-    )
+    // Nodes suspected here (their last request timed out) are offered only when nothing else is known.
+    const table = [...this.successors, ...this.knownFingers()]
+    const trusted = table.filter((n) => this.isKnownAlive(n))
+    const candidates = closestPreceding(this.self.id, key, trusted.length > 0 ? trusted : table, NEXT_HOP_CANDIDATES)
     // The key lies within the successor list but too near its end to name every holder: the nodes just before
     // it answer better; the nodes just after it are offered too, for when all those before it have failed.
     const after = this.successors.filter((s) => !inOpenInterval(s.id, this.self.id, key))
@@ -748,20 +760,35 @@ export class ChordNode {
 
   // ---- routing state ----------------------------------------------------------------------------------------
 
-  /** Sends a request; a peer that does not answer (in time) is dropped from every table at once. */
+  /**
+   * Sends a request. A peer that cannot be reached (refused, reset, gone) is dropped from every table at once. A
+   * peer that only ran out of time is suspected: lookups route around it, but it keeps its place in the tables
+   * until TIMEOUTS_BEFORE_FORGETTING requests in a row time out. On a busy machine (or behind a busy event loop,
+   * ours or the peer's) one timeout says little; forgetting a live successor or predecessor on it put claims on
+   * the wrong nodes while a 64-node ring was being filled (docs/chord.md).
+   */
   private async ask(to: NodeRef, req: ChordRequest): Promise<ChordResponse> {
     try {
       // The transport enforces the request timeout (libp2p: config.requestTimeoutMs); no timer is made here,
       // which matters when a simulation sends millions of requests a minute.
       const answer = await this.transport.request(to, req)
       this.failed.delete(to.id)
+      this.suspected.delete(to.id)
       return answer
     } catch (e) {
       if (e instanceof PeerUnreachableError) {
         this.noteFailed(to)
-        this.forget(to)
-        this.remember(to)
-        this.log({ type: 'peer-failed', node: to, reason: e.message })
+        const timeouts = e.timedOut ? (this.suspected.get(to.id) ?? 0) + 1 : TIMEOUTS_BEFORE_FORGETTING
+        const forgotten = timeouts >= TIMEOUTS_BEFORE_FORGETTING
+        if (forgotten) {
+          this.suspected.delete(to.id)
+          this.forget(to)
+          this.remember(to)
+        } else {
+          if (this.suspected.size > 10_000) this.suspected.clear()
+          this.suspected.set(to.id, timeouts)
+        }
+        this.log({ type: 'peer-failed', node: to, reason: e.message, forgotten })
       }
       throw e
     }

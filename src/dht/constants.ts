@@ -44,6 +44,14 @@ export const NEXT_HOP_CANDIDATES = 5
  */
 export const MAINTENANCE_JITTER = 0.25
 
+/**
+ * Requests in a row that must time out before a node is dropped from the routing tables (one that is refused or
+ * reset is dropped at once). One timeout marks it suspected: lookups and holder walks route around it, and the
+ * next request (a stabilisation, a ping, a lookup step) settles it. A hung node is thus forgotten one
+ * maintenance round later than a crashed one; a live node behind a stalled event loop keeps its place.
+ */
+export const TIMEOUTS_BEFORE_FORGETTING = 2
+
 /** Upper bound on a record's lifetime as received: twice the default TTL allows for config differences. */
 export const MAX_RECORD_TTL_MS = 2 * 24 * 3600_000
 

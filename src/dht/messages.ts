@@ -75,12 +75,23 @@ export interface ChordTransport {
 export type ChordRequestHandler = (from: NodeRef, req: ChordRequest) => Promise<ChordResponse>
 
 export class PeerUnreachableError extends Error {
+  /**
+   * The request ran out of time (no answer within the timeout) rather than failing outright (connection refused
+   * or reset, no such node): the peer may be alive but slow, or the network or this node's own event loop busy.
+   * Chord suspects such a peer instead of forgetting it at once.
+   */
+  readonly timedOut: boolean
+
   constructor(
     readonly peer: NodeRef,
     reason: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; timedOut?: boolean },
   ) {
-    super(`peer ${peer.peer} unreachable: ${reason}`, options)
+    super(
+      `peer ${peer.peer} unreachable: ${reason}`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    )
     this.name = 'PeerUnreachableError'
+    this.timedOut = options?.timedOut ?? false
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Chord over libp2p: each request opens a stream (protocol /ime/chord/1.0.0) on the connection to the peer,
  * reused when one exists, writes one length-prefixed protobuf Request and reads one Response. Every request
- * has a timeout; any failure becomes PeerUnreachableError so that Chord repairs around the peer.
+ * has a timeout; any failure becomes PeerUnreachableError (marked timedOut when the time ran out) so that Chord
+ * repairs around the peer.
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
@@ -91,7 +92,8 @@ export class Libp2pChordTransport implements ChordTransport {
   }
 
   async request(to: NodeRef, req: Parameters<ChordTransport['request']>[1], options?: { signal?: AbortSignal }) {
-    const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), ...(options?.signal ? [options.signal] : [])])
+    const timeout = AbortSignal.timeout(this.timeoutMs)
+    const signal = AbortSignal.any([timeout, ...(options?.signal ? [options.signal] : [])])
     let stream: Stream | undefined
     const started = performance.now()
     let dialled = false
@@ -119,7 +121,9 @@ export class Libp2pChordTransport implements ChordTransport {
     } catch (e) {
       report(false, (e as Error).message)
       stream?.abort(e instanceof Error ? e : new Error(String(e)))
-      throw new PeerUnreachableError(to, (e as Error).message, { cause: e })
+      // Out of time is not the same as refused: the peer may only be slow (or this event loop busy), so Chord
+      // suspects it rather than forgets it (chord-node.ts).
+      throw new PeerUnreachableError(to, (e as Error).message, { cause: e, timedOut: timeout.aborted })
     }
   }
 

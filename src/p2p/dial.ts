@@ -37,7 +37,34 @@ export async function openStream(
     const ma = multiaddr(a)
     return ma.getComponents().some((c) => c.name === 'p2p') ? ma : ma.encapsulate(`/p2p/${to.peer}`)
   })
+  // The dial is not tied to this request's signal: it runs on under libp2p's own dial timeout (10 s) when the
+  // request gives up, so the next request to the peer (a retry, the next maintenance tick) finds the connection
+  // made, or joins the dial in progress (libp2p's dial queue merges dials to one peer). Aborted with the request,
+  // a dial on a busy machine threw its half-done TCP and Noise handshake away each time, on both ends, and every
+  // retry started again from nothing and timed out again (docs/chord.md).
+  const dialling = libp2p.dial(addrs.length > 0 ? addrs : peerId)
+  dialling.catch(() => undefined) // a dial that outlives its request may fail with nobody waiting
+  const connection = await untilAborted(dialling, signal)
   // Through a relay (a claimer behind NAT) the connection is limited in time and data (relay.ts): enough for
   // Chord requests and validation runs, which are small and short.
-  return libp2p.dialProtocol(addrs.length > 0 ? addrs : peerId, protocol, { signal, runOnLimitedConnection: true })
+  return connection.newStream(protocol, { signal, runOnLimitedConnection: true })
+}
+
+/** `promise`, or a rejection with the signal's reason once it aborts (the promise itself runs on). */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(e as Error)
+      },
+    )
+  })
 }
