@@ -14,8 +14,17 @@
  *   any real call, and a token that leaked is then worthless (and within the day it serves only its own dialog).
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { LRUCache } from 'lru-cache'
+import { boundedCache } from '../../core/bounded-cache.js'
 import { callId as callIdOf, fromTag, routes, toTag, type SipRequest } from '../message/message.js'
 import { addressOf } from './address.js'
+
+/**
+ * Tokens remembered with their claims once signed or verified: a dialog's tokens come back with each of its
+ * requests and responses (180, 200, ACK, BYE and its 200), and a remembered one costs a lookup instead of an
+ * HMAC. Calls being set up and torn down at a few thousand a second fit; older ones are verified again.
+ */
+const KNOWN_TOKENS = 8_192
 
 /** How long a dialog's route tokens are honoured after the dialog began (ms). */
 export const ROUTE_TOKEN_LIFETIME_MS = 24 * 3600_000
@@ -59,6 +68,8 @@ const dialogDigest = (callId: string) =>
 
 export class RouteTokens {
   private readonly secret: Uint8Array
+  /** Tokens this proxy wrote or found untampered (never one that failed), with their claims. */
+  private readonly known: LRUCache<string, RouteClaims> = boundedCache(KNOWN_TOKENS)
 
   /**
    * `secret`: at least 32 bytes, kept across restarts so that calls outlive one; random by default. `now`: the
@@ -111,10 +122,20 @@ export class RouteTokens {
   private sign(c: RouteClaims): string {
     const fields = [c.a, c.b, c.tag, c.side, c.next, c.dialog, Math.floor(c.expiresAt / 1000).toString(36)]
     const body = Buffer.from(fields.join('|')).toString('base64url')
-    return `${body}.${this.mac(body)}`
+    const token = `${body}.${this.mac(body)}`
+    this.known.set(token, { ...c, expiresAt: Math.floor(c.expiresAt / 1000) * 1000 })
+    return token
   }
 
   private verify(token: string): RouteClaims | undefined {
+    const known = this.known.get(token)
+    if (known !== undefined) return known
+    const claims = this.verifyText(token)
+    if (claims !== undefined) this.known.set(token, claims)
+    return claims
+  }
+
+  private verifyText(token: string): RouteClaims | undefined {
     const m = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(token)
     if (m === null) return undefined
     const want = Buffer.from(this.mac(m[1]!))
