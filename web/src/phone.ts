@@ -464,13 +464,15 @@ export class Phone {
 
   /**
    * An incoming call: rings when the phone is free; during one call it waits on the second line (a soft tone,
-   * Answer holds the first); with both lines taken, or in a conference, it gets 486. An INVITE that replaces one of
+   * Answer holds the first); with both lines taken, another call ringing, or in a conference, it gets 486. An INVITE that replaces one of
    * our calls (the far end's attended transfer) is answered at once and takes that call's line.
    */
   private incoming(e: IncomingRTCSessionEvent): void {
     const session = e.session
     const replaced = this.lines.find((l) => l.replacedBy === session)
-    if (!replaced && (this.live().length >= MAX_LINES || this.mixer)) {
+    const live = this.live()
+    const full = live.length >= MAX_LINES || live.some((l) => l.view.phase === 'incoming')
+    if (!replaced && (full || this.mixer)) {
       session.terminate({ status_code: 486, reason_phrase: 'Busy Here' })
       return
     }
@@ -533,7 +535,8 @@ export class Phone {
       this.focus(call)
       this.config.onTone('ringing')
     } else {
-      this.config.onTone('waiting')
+      // A soft tone under the call in progress; a call still being placed keeps its ringback.
+      if (this.focused.view.phase === 'in-call') this.config.onTone('waiting')
       this.emit()
     }
   }
