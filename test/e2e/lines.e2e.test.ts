@@ -236,9 +236,18 @@ describe('two lines: call waiting, add call and merge, attended transfer (Chromi
     await dial(alice, BOB)
     await answer(bob)
     await expect.poll(() => alice.locator('#call-path').textContent()).toBe('IME')
+    // During a call, Call waits for Add call (so that Enter in the Number box cannot place a second call).
+    expect(await button(alice, 'Call').isDisabled()).toBe(true)
+    await button(alice, 'Add call').click()
     await dial(alice, BERT)
     await answer(bert)
     await expectHears(bert, [HZ.alice], [HZ.alice, HZ.bob])
+    await expect
+      .poll(() => lineTexts(alice))
+      .toEqual([
+        expect.stringMatching(/^To \+1 202 555 0102IMEOn hold$/),
+        expect.stringMatching(/^To \+1 202 555 0103PSTNConnected$/),
+      ])
 
     await button(alice, 'Complete transfer').click()
     await expect
@@ -250,6 +259,9 @@ describe('two lines: call waiting, add call and merge, attended transfer (Chromi
     // bert's call with alice is replaced by bob's, without ringing; alice is out of both calls.
     await expect.poll(() => bert.locator('#call-party').textContent(), { timeout: 15_000 }).toBe('From bob')
     await expect.poll(() => bert.locator('#call-state').textContent()).toBe('Connected')
+    // bob's new call stays inside bravo (bert is bravo's), though alice's consultation went over the PSTN.
+    await expect.poll(() => bob.locator('#call-path').textContent()).toBe('Internal')
+    await expect.poll(() => bert.locator('#call-note').textContent()).toBe('Transferred: now talking with bob')
     await idle(alice)
     await expectHears(bert, [HZ.bob], [HZ.alice, HZ.bob])
     await expectHears(bob, [HZ.bert], [HZ.alice, HZ.bert])

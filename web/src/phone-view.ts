@@ -218,7 +218,9 @@ export function startPhoneView({
     return undefined
   }
 
-  const canDial = (): boolean => phone.canDial ?? !phone.busy
+  /** Set by Add call: during a call, Call places a second one only once the user asked for it. */
+  let adding = false
+  const canDial = (): boolean => (phone.canDial ?? !phone.busy) && (adding || !phone.busy)
 
   /** The dial pad sends tones to the call shown, unless it is on hold (a second call is being dialled). */
   function sendsTones(): boolean {
@@ -227,6 +229,7 @@ export function startPhoneView({
 
   function dial(number: string): void {
     if (!canDial()) return
+    adding = false
     el.note.dataset.dtmf = ''
     phone.dial(number)
     el.hangUp.focus()
@@ -263,6 +266,8 @@ export function startPhoneView({
     () => {
       // The call goes on hold now, as on a desk phone; the number typed next is placed on the second line.
       if (view && !view.held) phone.toggleHold()
+      adding = true
+      el.call.disabled = false
       el.number.value = ''
       el.numberHint.textContent = 'Type the second number; the first call stays on hold.'
       el.number.focus()
@@ -398,6 +403,7 @@ export function startPhoneView({
           )
         : []),
     )
+    if (live.length !== 1 || live[0]?.phase !== 'in-call' || !live[0].held) adding = false
     const both = two && live.every((l) => l.phase === 'in-call')
     const conference = live.some((l) => l.conference)
     const shown = live.find((l) => l.focused)
