@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ApiClient, SessionUser } from './api.js'
-import type { PhoneConfig } from './phone.js'
+import type { CallView, LineView, PhoneConfig } from './phone.js'
 import { startPhoneView, type PhoneControl } from './phone-view.js'
 
 class FakeElement extends EventTarget {
@@ -81,6 +81,15 @@ const IDS = [
   'transfer-form',
   'transfer-number',
   'hang-up',
+  'lines',
+  'waiting',
+  'waiting-text',
+  'waiting-answer',
+  'waiting-decline',
+  'add-call',
+  'swap',
+  'merge',
+  'complete-transfer',
   'history',
   'history-empty',
   'microphone',
@@ -114,6 +123,10 @@ class FakePage extends EventTarget {
 class FakePhone implements PhoneControl {
   readonly dialled: string[] = []
   answers = 0
+  declines = 0
+  swaps = 0
+  merges = 0
+  transfers = 0
   started = false
   stopped = false
   constructor(readonly config: PhoneConfig) {}
@@ -132,7 +145,18 @@ class FakePhone implements PhoneControl {
   async answer(): Promise<void> {
     this.answers++
   }
-  decline(): void {}
+  decline(): void {
+    this.declines++
+  }
+  swap(): void {
+    this.swaps++
+  }
+  async merge(): Promise<void> {
+    this.merges++
+  }
+  completeTransfer(): void {
+    this.transfers++
+  }
   hangUp(): void {}
   toggleMute(): void {}
   toggleHold(): void {}
@@ -229,5 +253,72 @@ describe('the phone view', () => {
     stop()
     expect(phones).toHaveLength(1)
     expect(phones[0]!.stopped).toBe(true)
+  })
+
+  it('shows a waiting call with its own Answer and Decline, then both lines with their paths and controls', () => {
+    startPhoneView({ api, user, sipUser: 'alice', createPhone })
+    const phone = phones[0]!
+    const bob: CallView = {
+      direction: 'in',
+      number: '+12025550102',
+      phase: 'in-call',
+      path: 'IME',
+      muted: false,
+      held: false,
+    }
+    const line = (id: number, v: CallView, focused: boolean): LineView => ({ ...v, id, focused })
+    phone.config.onCall(bob)
+    phone.config.onLines?.([line(1, bob, true)])
+    expect(page.el('waiting').hidden).toBe(true)
+    expect(page.el('lines').hidden).toBe(true)
+    expect(page.el('add-call').hidden).toBe(false)
+
+    const anna: CallView = {
+      direction: 'in',
+      number: '+12015550101',
+      phase: 'incoming',
+      path: 'Internal',
+      muted: false,
+      held: false,
+    }
+    phone.config.onLines?.([line(1, bob, true), line(2, anna, false)])
+    expect(page.el('waiting').hidden).toBe(false)
+    expect(page.el('waiting-text').textContent).toBe('Call waiting from +1 201 555 0101 (Internal)')
+    expect(page.activeElement).toBe(page.el('waiting-answer'))
+    expect(page.el('add-call').hidden).toBe(true)
+    page.el('waiting-decline').click()
+    page.el('waiting-answer').click()
+    expect([phone.declines, phone.answers]).toEqual([1, 1])
+
+    // Both answered: the lines list shows each with its path; Swap, Merge and Complete transfer are offered.
+    const held = { ...bob, held: true }
+    const talking = { ...anna, phase: 'in-call' as const }
+    phone.config.onCall(talking)
+    phone.config.onLines?.([line(1, held, false), line(2, talking, true)])
+    expect(page.el('waiting').hidden).toBe(true)
+    expect(page.el('lines').hidden).toBe(false)
+    const items = page.el('lines').children as FakeElement[]
+    expect(items.map((li) => (li.children as FakeElement[]).map((c) => c.children.join('')))).toEqual([
+      ['From +1 202 555 0102', 'IME', 'On hold'],
+      ['From +1 201 555 0101', 'Internal', 'Connected'],
+    ])
+    expect(['swap', 'merge', 'complete-transfer'].map((id) => page.el(id).hidden)).toEqual([false, false, false])
+    page.el('swap').click()
+    page.el('merge').click()
+    page.el('complete-transfer').click()
+    expect([phone.swaps, phone.merges, phone.transfers]).toEqual([1, 1, 1])
+
+    // In a three-way call: no Hold, Swap, Merge or transfers; the state says so.
+    const conf = (v: CallView) => ({ ...v, held: false, conference: true })
+    phone.config.onCall(conf(talking))
+    phone.config.onLines?.([line(1, conf(held), false), line(2, conf(talking), true)])
+    expect(page.el('call-state').textContent).toBe('Three-way call')
+    expect(['hold', 'swap', 'merge', 'complete-transfer', 'transfer-open'].map((id) => page.el(id).hidden)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ])
   })
 })

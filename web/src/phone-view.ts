@@ -8,7 +8,8 @@ import { canChooseSpeaker, listAudioDevices, openMicrophone, setSpeaker } from '
 import { byId, h } from './dom.js'
 import { formatDuration, historyEntries } from './history.js'
 import { countryOf, dialable, displayNumber, DTMF_KEYS, isDtmfKey, KEY_LETTERS, toE164 } from './number.js'
-import { defaultSipWsUrl, Phone, registrationText, type CallView, type PhoneConfig } from './phone.js'
+import { CALL_WAITING } from './lines.js'
+import { defaultSipWsUrl, Phone, registrationText, type CallView, type LineView, type PhoneConfig } from './phone.js'
 import { DEFAULT_IME_CONNECT_TIMEOUT_MS } from './routing.js'
 import { RINGBACK, RINGING, TonePlayer } from './tones.js'
 
@@ -22,7 +23,7 @@ export interface PhoneViewOptions {
   readonly createPhone?: (config: PhoneConfig) => PhoneControl
 }
 
-/** What the view uses of a Phone. */
+/** What the view uses of a Phone (the second line's controls are optional: a phone without them has one line). */
 export type PhoneControl = Pick<
   Phone,
   | 'busy'
@@ -39,7 +40,8 @@ export type PhoneControl = Pick<
   | 'acceptTransfer'
   | 'declineTransfer'
   | 'useMicrophone'
->
+> &
+  Partial<Pick<Phone, 'canDial' | 'swap' | 'merge' | 'completeTransfer'>>
 
 const KEY_NAMES: Record<string, string> = { '*': 'star', '#': 'pound' }
 
@@ -89,6 +91,15 @@ export function startPhoneView({
     transferForm: byId<HTMLFormElement>('transfer-form'),
     transferNumber: byId<HTMLInputElement>('transfer-number'),
     hangUp: byId<HTMLButtonElement>('hang-up'),
+    lines: byId<HTMLOListElement>('lines'),
+    waiting: byId('waiting'),
+    waitingText: byId('waiting-text'),
+    waitingAnswer: byId<HTMLButtonElement>('waiting-answer'),
+    waitingDecline: byId<HTMLButtonElement>('waiting-decline'),
+    addCall: byId<HTMLButtonElement>('add-call'),
+    swap: byId<HTMLButtonElement>('swap'),
+    merge: byId<HTMLButtonElement>('merge'),
+    completeTransfer: byId<HTMLButtonElement>('complete-transfer'),
     history: byId<HTMLOListElement>('history'),
     historyEmpty: byId('history-empty'),
     microphone: byId<HTMLSelectElement>('microphone'),
@@ -101,6 +112,7 @@ export function startPhoneView({
   const timeout = Number(setting('imeTimeout') ?? user.imeTimeoutMs ?? DEFAULT_IME_CONNECT_TIMEOUT_MS)
   const tones = new TonePlayer()
   let view: CallView | undefined
+  let lines: readonly LineView[] = []
   let timerHandle: ReturnType<typeof setInterval> | undefined
 
   el.phone.hidden = false
@@ -128,10 +140,16 @@ export function startPhoneView({
       el.registration.dataset.kind = r.kind
     },
     onCall: (c) => !signal.aborted && render(c),
+    onLines: (l) => {
+      if (signal.aborted) return
+      lines = l
+      renderLines()
+    },
     onTone: (t) => {
       if (signal.aborted) return
       if (t === 'ringback') tones.play(RINGBACK)
       else if (t === 'ringing') tones.play(RINGING)
+      else if (t === 'waiting') tones.play(CALL_WAITING)
       else tones.stop()
     },
     onRecorded: () => !signal.aborted && void loadHistory(),
@@ -153,7 +171,7 @@ export function startPhoneView({
 
   function pressKey(key: string): void {
     tones.click(key)
-    if (view?.phase === 'in-call') {
+    if (sendsTones()) {
       phone.sendDtmf(key)
       el.note.textContent = `Sent ${(el.note.dataset.dtmf = (el.note.dataset.dtmf ?? '') + key)}`
       return
@@ -200,8 +218,18 @@ export function startPhoneView({
     return undefined
   }
 
+  /** Set by Add call: during a call, Call places a second one only once the user asked for it. */
+  let adding = false
+  const canDial = (): boolean => (phone.canDial ?? !phone.busy) && (adding || !phone.busy)
+
+  /** The dial pad sends tones to the call shown, unless it is on hold (a second call is being dialled). */
+  function sendsTones(): boolean {
+    return view?.phase === 'in-call' && !view.held
+  }
+
   function dial(number: string): void {
-    if (phone.busy) return
+    if (!canDial()) return
+    adding = false
     el.note.dataset.dtmf = ''
     phone.dial(number)
     el.hangUp.focus()
@@ -228,6 +256,24 @@ export function startPhoneView({
   el.hangUp.addEventListener('click', () => phone.hangUp(), live)
   el.mute.addEventListener('click', () => phone.toggleMute(), live)
   el.hold.addEventListener('click', () => phone.toggleHold(), live)
+  el.waitingAnswer.addEventListener('click', () => void phone.answer(), live)
+  el.waitingDecline.addEventListener('click', () => phone.decline(), live)
+  el.swap.addEventListener('click', () => phone.swap?.(), live)
+  el.merge.addEventListener('click', () => void phone.merge?.(), live)
+  el.completeTransfer.addEventListener('click', () => phone.completeTransfer?.(), live)
+  el.addCall.addEventListener(
+    'click',
+    () => {
+      // The call goes on hold now, as on a desk phone; the number typed next is placed on the second line.
+      if (view && !view.held) phone.toggleHold()
+      adding = true
+      el.call.disabled = false
+      el.number.value = ''
+      el.numberHint.textContent = 'Type the second number; the first call stays on hold.'
+      el.number.focus()
+    },
+    live,
+  )
   el.transferAccept.addEventListener('click', () => phone.acceptTransfer(), live)
   el.transferDecline.addEventListener('click', () => phone.declineTransfer(), live)
   el.transferOpen.addEventListener(
@@ -269,7 +315,7 @@ export function startPhoneView({
       return
     }
     if (typing || !isDtmfKey(e.key)) return
-    if (view?.phase === 'in-call') {
+    if (sendsTones()) {
       e.preventDefault()
       pressKey(e.key)
     }
@@ -284,7 +330,7 @@ export function startPhoneView({
     el.panel.hidden = !active
     // On a narrow screen the call panel sits below the dial pad: bring it into view.
     if (appearing) el.panel.scrollIntoView?.({ block: 'nearest' })
-    el.call.disabled = active && c.phase !== 'ended'
+    el.call.disabled = !canDial() && active && c.phase !== 'ended'
     clearInterval(timerHandle)
     el.timer.textContent = ''
     if (!c) {
@@ -305,12 +351,15 @@ export function startPhoneView({
     el.hangUp.hidden = incoming || c.phase === 'ended'
     el.mute.hidden = !inCall
     el.hold.hidden = !inCall
-    el.transferOpen.hidden = !inCall
+    el.transferOpen.hidden = !inCall || c.conference === true
+    renderLines()
     if (!inCall) el.transferForm.hidden = true
     const asked = inCall ? c.transferRequest : undefined
     el.transferRequest.hidden = asked === undefined
     if (asked !== undefined) {
-      el.transferRequestText.textContent = `${displayNumber(asked.by)} asks you to call ${displayNumber(asked.number)}.`
+      el.transferRequestText.textContent = asked.attended
+        ? `${displayNumber(asked.by)} asks you to call ${displayNumber(asked.number)}, who is expecting you.`
+        : `${displayNumber(asked.by)} asks you to call ${displayNumber(asked.number)}.`
       if (before?.transferRequest === undefined) el.transferAccept.focus()
     }
     el.mute.setAttribute('aria-pressed', String(c.muted))
@@ -329,6 +378,43 @@ export function startPhoneView({
       el.number.focus()
   }
 
+  /** The lines next to the call shown: each with its party, path and state; a waiting call with Answer. */
+  function renderLines(): void {
+    const live = lines.filter((l) => l.phase !== 'ended')
+    const waiting = live.find((l) => l.phase === 'incoming' && !l.focused)
+    el.waiting.hidden = waiting === undefined
+    if (waiting) {
+      el.waitingText.textContent = `Call waiting from ${displayNumber(waiting.number)}${waiting.path ? ` (${waiting.path})` : ''}`
+      if (el.waiting.dataset.line !== String(waiting.id)) el.waitingAnswer.focus()
+    }
+    el.waiting.dataset.line = waiting ? String(waiting.id) : ''
+    const two = live.length === 2
+    el.lines.hidden = !two
+    el.lines.replaceChildren(
+      ...(two
+        ? live.map((l) =>
+            h(
+              'li',
+              { 'aria-current': String(l.focused), 'data-line': String(l.id) },
+              h('span', {}, `${l.direction === 'in' ? 'From' : 'To'} ${displayNumber(l.number)}`),
+              h('span', { class: 'path', 'data-path': l.path ?? '' }, l.path ?? '…'),
+              h('span', { class: 'line-state' }, stateText(l)),
+            ),
+          )
+        : []),
+    )
+    if (live.length !== 1 || live[0]?.phase !== 'in-call' || !live[0].held) adding = false
+    const both = two && live.every((l) => l.phase === 'in-call')
+    const conference = live.some((l) => l.conference)
+    const shown = live.find((l) => l.focused)
+    el.addCall.hidden = !(live.length === 1 && shown?.phase === 'in-call' && !conference)
+    el.swap.hidden = !both || conference
+    el.merge.hidden = !both || conference
+    el.completeTransfer.hidden = !both || conference
+    el.hold.hidden = el.hold.hidden || conference
+    el.call.disabled = !canDial() && live.length > 0
+  }
+
   function stateText(c: CallView): string {
     switch (c.phase) {
       case 'routing':
@@ -340,6 +426,7 @@ export function startPhoneView({
       case 'incoming':
         return `Incoming call from ${displayNumber(c.number)}`
       case 'in-call':
+        if (c.conference) return c.muted ? 'Three-way call, muted' : 'Three-way call'
         return c.held ? 'On hold' : c.muted ? 'Connected, muted' : 'Connected'
       case 'ended':
         return `Call ended${c.outcome && c.outcome !== 'answered' ? ` (${c.outcome.replace('-', ' ')})` : ''}`

@@ -8,8 +8,10 @@ import type { EndEvent, PeerConnectionEvent, ReferEvent, RTCSession } from 'jssi
 import type { IncomingRTCSessionEvent, RTCSessionEvent } from 'jssip/lib/UA.js'
 import type { ApiClient, CallPath, NewCallRecord, SessionUser } from './api.js'
 import { backoffDelay } from './backoff.js'
+import { ConferenceMixer } from './conference-mixer.js'
 import { IceServers } from './ice.js'
 import { numberFromSipUri } from './number.js'
+import { MAX_LINES, nextFocus, referTarget } from './lines.js'
 import {
   CallAttempt,
   MEDIA_FAILED,
@@ -44,7 +46,15 @@ export interface CallView {
   readonly held: boolean
   readonly outcome?: string
   /** The far end asks this user to call another number (a REFER): nothing is dialled until the user agrees. */
-  readonly transferRequest?: { readonly number: string; readonly by: string }
+  readonly transferRequest?: { readonly number: string; readonly by: string; readonly attended?: boolean }
+  /** This line is in the local three-way conference. */
+  readonly conference?: boolean
+}
+
+/** One line of the phone (there are at most MAX_LINES): its call, and whether it is the one shown and heard. */
+export interface LineView extends CallView {
+  readonly id: number
+  readonly focused: boolean
 }
 
 export interface PhoneConfig {
@@ -58,8 +68,12 @@ export interface PhoneConfig {
   readonly remoteAudio: HTMLAudioElement
   readonly openMicrophone: () => Promise<MediaStream>
   readonly onRegistration: (r: Registration) => void
+  /** The focused line (the call shown and heard), or none. */
   readonly onCall: (c: CallView | undefined) => void
-  readonly onTone: (tone: 'ringback' | 'ringing' | 'none') => void
+  /** Every line, when there is more than one or their set changes (call waiting, add call, conference). */
+  readonly onLines?: (lines: readonly LineView[]) => void
+  /** 'waiting': a soft tone for a second call arriving during a call. */
+  readonly onTone: (tone: 'ringback' | 'ringing' | 'waiting' | 'none') => void
   readonly onRecorded: () => void
   /** The registrar refused the credentials (or wants a password the phone was not given). */
   readonly onAuthFailed?: () => void
@@ -81,9 +95,17 @@ export function defaultSipWsUrl(location: Pick<Location, 'protocol' | 'host' | '
 }
 
 interface ActiveCall {
+  readonly id: number
   view: CallView
-  /** A REFER waiting for the user's answer. */
-  pendingRefer?: { number: string; event: ReferEvent }
+  /** The far end's audio, once its track arrives. */
+  remote?: MediaStream
+  pc?: RTCPeerConnection
+  /** Headers every INVITE of this call carries (Replaces, for an attended transfer). */
+  extraHeaders: string[]
+  /** The session that replaces this one (an INVITE with Replaces, RFC 3891), while it is being answered. */
+  replacedBy?: RTCSession
+  /** A REFER waiting for the user's answer; `replaces` for an attended transfer. */
+  pendingRefer?: { number: string; event: ReferEvent; replaces?: string }
   attempt?: CallAttempt
   session?: RTCSession
   imeUa?: UA
@@ -96,12 +118,24 @@ interface ActiveCall {
   leg: number
 }
 
+/** JsSIP's 'replaces' event (its type definitions call it a REFER's). */
+interface ReplacesEvent {
+  accept(init: (session: RTCSession) => void): void
+  reject(): void
+}
+
 /** Read afresh after an await (TypeScript keeps the narrowing from before it). */
 const hasEnded = (attempt: CallAttempt): boolean => attempt.state.phase === 'ended'
 
 export class Phone {
   private ua: UA | undefined
-  private call: ActiveCall | undefined
+  /** The calls, at most MAX_LINES (one more only while an attended transfer's INVITE replaces a line). */
+  private lines: ActiveCall[] = []
+  /** The line shown and heard. */
+  private focused: ActiveCall | undefined
+  private nextLineId = 1
+  /** The local three-way conference, while one is up. */
+  private mixer: ConferenceMixer | undefined
   private registerAttempts = 0
   private registerTimer: ReturnType<typeof setTimeout> | undefined
   private stopped = false
@@ -112,10 +146,24 @@ export class Phone {
     this.ice = new IceServers(() => config.api.iceServers())
   }
 
+  /** A call is up (ringing, placed or answered). */
   get busy(): boolean {
-    return this.call !== undefined && this.call.view.phase !== 'ended'
+    return this.live().length > 0
   }
 
+  /** A number may be dialled now: no call, or one answered call to hold while the second is placed. */
+  get canDial(): boolean {
+    const live = this.live()
+    return live.length === 0 || (live.length === 1 && live[0]!.view.phase === 'in-call' && !this.mixer)
+  }
+
+  private live(): ActiveCall[] {
+    return this.lines.filter((l) => l.view.phase !== 'ended')
+  }
+
+  private has(call: ActiveCall): boolean {
+    return this.lines.includes(call)
+  }
   start(): void {
     const { user, sipUser, password, sipWsUrl } = this.config
     this.config.onRegistration({ kind: 'connecting' })
@@ -181,21 +229,30 @@ export class Phone {
   stop(): void {
     this.stopped = true
     clearTimeout(this.registerTimer)
-    this.hangUp()
+    for (const l of this.live()) this.hangUpLine(l)
     this.ua?.stop()
   }
 
   // ---- outgoing ------------------------------------------------------------------------------------------
 
-  dial(number: string): void {
-    if (this.busy) return
+  /**
+   * Places a call. During an answered call (and no other line), that call is put on hold first and this one takes
+   * a second line ("Add call"); `replaces` makes the INVITE replace a dialog at the far end (attended transfer).
+   */
+  dial(number: string, options: { replaces?: string } = {}): void {
+    if (!this.canDial) return
+    this.lines = this.live()
+    const current = this.lines[0]
+    if (current) holdLocally(current)
     const call: ActiveCall = {
+      id: this.nextLineId++,
       view: { direction: 'out', number, phase: 'routing', muted: false, held: false },
       startedAt: Date.now(),
       leg: 0,
+      extraHeaders: options.replaces ? [`Replaces: ${options.replaces}`] : [],
     }
-    this.call = call
-    this.emit()
+    this.lines.push(call)
+    this.focus(call)
     const attempt = new CallAttempt(number, this.config.user.domain, (effect, a) => this.effect(call, effect, a), {
       imeConnectTimeoutMs: this.config.imeConnectTimeoutMs,
     })
@@ -204,7 +261,7 @@ export class Phone {
   }
 
   private fromAttempt(call: ActiveCall, s: AttemptState): void {
-    if (this.call !== call) return
+    if (!this.has(call)) return
     const phase: CallPhase =
       s.phase === 'ended'
         ? 'ended'
@@ -225,11 +282,10 @@ export class Phone {
       ...(s.answeredAt !== undefined ? { answeredAt: s.answeredAt } : {}),
       ...(s.outcome ? { outcome: s.outcome } : {}),
     }
-    this.config.onTone(phase === 'ringing' ? 'ringback' : 'none')
+    if (this.focused === call) this.config.onTone(phase === 'ringing' ? 'ringback' : 'none')
     this.emit()
     if (phase === 'ended') this.finish(call)
   }
-
   private effect(call: ActiveCall, effect: Effect, attempt: CallAttempt): void {
     const now = Date.now
     switch (effect.type) {
@@ -302,7 +358,7 @@ export class Phone {
         this.config.api.authorizeCall(effect.number).then(
           (headers) => {
             if (call.imeUa && call.leg === leg && !hasEnded(attempt)) {
-              void this.invite(call, attempt, call.imeUa, effect.target, headers, 'ime')
+              void this.invite(call, attempt, call.imeUa, effect.target, [...headers, ...call.extraHeaders], 'ime')
             }
           },
           (e: unknown) => {
@@ -316,7 +372,7 @@ export class Phone {
       case 'invite-pstn':
         // A fallback says so: the node records the call it carries, and marks it (X-IME-Fallback).
         if (this.ua) {
-          const headers = attempt.state.fallback ? ['X-IME-Fallback: 1'] : []
+          const headers = [...(attempt.state.fallback ? ['X-IME-Fallback: 1'] : []), ...call.extraHeaders]
           void this.invite(call, attempt, this.ua, effect.target, headers, 'pstn')
         } else attempt.dispatch({ type: 'failed', reason: 'not signed in to the SIP server', now: now() })
         return
@@ -397,6 +453,7 @@ export class Phone {
         hold: () => this.patch(call, { held: true }),
         unhold: () => this.patch(call, { held: false }),
         refer: (e) => this.referred(call, e),
+        replaces: (e) => this.replacing(call, e as unknown as ReplacesEvent),
       },
     })
     call.session = session
@@ -405,9 +462,17 @@ export class Phone {
 
   // ---- incoming ------------------------------------------------------------------------------------------
 
+  /**
+   * An incoming call: rings when the phone is free; during one call it waits on the second line (a soft tone,
+   * Answer holds the first); with both lines taken, another call ringing, or in a conference, it gets 486. An INVITE that replaces one of
+   * our calls (the far end's attended transfer) is answered at once and takes that call's line.
+   */
   private incoming(e: IncomingRTCSessionEvent): void {
     const session = e.session
-    if (this.busy) {
+    const replaced = this.lines.find((l) => l.replacedBy === session)
+    const live = this.live()
+    const full = live.length >= MAX_LINES || live.some((l) => l.view.phase === 'incoming')
+    if (!replaced && (full || this.mixer)) {
       session.terminate({ status_code: 486, reason_phrase: 'Busy Here' })
       return
     }
@@ -421,25 +486,25 @@ export class Phone {
           ? 'internal'
           : 'pstn'
     const call: ActiveCall = {
+      id: this.nextLineId++,
       view: { direction: 'in', number, phase: 'incoming', path: pathLabel(path, false), muted: false, held: false },
       session,
       startedAt: Date.now(),
       callId: e.request.getHeader('Call-ID'),
       path,
       leg: 1,
+      extraHeaders: [],
     }
-    this.call = call
-    this.config.onTone('ringing')
+    this.lines.push(call)
     session.on('peerconnection', (ev: PeerConnectionEvent) =>
       this.attachPeerConnection(ev.peerconnection as unknown as RTCPeerConnection, call, this.ua),
     )
     session.on('accepted', () => {
-      this.config.onTone('none')
+      if (this.focused === call) this.config.onTone('none')
       this.patch(call, { phase: 'in-call', answeredAt: Date.now() })
     })
     const ended = (outcome: string) => {
       if (call.view.phase === 'ended') return
-      this.config.onTone('none')
       this.patch(call, { phase: 'ended', outcome })
       this.recordIncoming(call, outcome)
       this.finish(call)
@@ -452,8 +517,39 @@ export class Phone {
     session.on('hold', () => this.patch(call, { held: true }))
     session.on('unhold', () => this.patch(call, { held: false }))
     session.on('refer', (ev: ReferEvent) => this.referred(call, ev))
+    session.on('replaces', (ev: ReferEvent) => this.replacing(call, ev as unknown as ReplacesEvent))
     this.showReceivedTones(call, session)
-    this.emit()
+    if (replaced) {
+      // The party we were talking to handed us over: the new party takes the line, its audio and the screen.
+      replaced.replacedBy = undefined
+      call.stream = replaced.stream
+      replaced.stream = undefined
+      call.view = { ...call.view, note: `Transferred: now talking with ${number}` }
+      if (this.focused === replaced) this.focus(call)
+      else this.emit()
+      void this.answerLine(call)
+      return
+    }
+    if (this.focused === undefined || this.focused.view.phase === 'ended') {
+      this.lines = this.live()
+      this.focus(call)
+      this.config.onTone('ringing')
+    } else {
+      // A soft tone under the call in progress; a call still being placed keeps its ringback.
+      if (this.focused.view.phase === 'in-call') this.config.onTone('waiting')
+      this.emit()
+    }
+  }
+
+  /**
+   * An INVITE with Replaces names this call (RFC 3891): the party who can name its dialog (the one we talk with, or
+   * the transferee it sent) takes it over. JsSIP ends this session once the new one is confirmed.
+   */
+  private replacing(call: ActiveCall, e: ReplacesEvent): void {
+    if (!this.has(call) || call.view.phase !== 'in-call') return e.reject()
+    e.accept((session) => {
+      call.replacedBy = session
+    })
   }
 
   /** Tones the far end sends (SIP INFO) are shown on the call, as a phone's display would. */
@@ -466,10 +562,17 @@ export class Phone {
     })
   }
 
+  /** Answers the ringing call; a call in progress is put on hold first (call waiting). */
   async answer(): Promise<void> {
-    const call = this.call
-    if (!call || call.view.phase !== 'incoming' || !call.session) return
+    const call = this.lines.find((l) => l.view.phase === 'incoming')
+    if (!call || !call.session) return
     this.config.onTone('none')
+    for (const other of this.live()) if (other !== call) holdLocally(other)
+    this.focus(call)
+    await this.answerLine(call)
+  }
+
+  private async answerLine(call: ActiveCall): Promise<void> {
     try {
       call.stream ??= await this.config.openMicrophone()
     } catch (e) {
@@ -477,15 +580,15 @@ export class Phone {
       return
     }
     const pcConfig = await this.ice.current()
-    if (call.view.phase !== 'incoming') return
+    if (call.view.phase !== 'incoming' || !call.session) return
     call.session.answer({ mediaStream: call.stream, pcConfig })
   }
 
+  /** Declines the ringing call (the focused one, or the one waiting). */
   decline(): void {
-    const call = this.call
-    if (call?.view.phase === 'incoming') call.session?.terminate({ status_code: 603, reason_phrase: 'Decline' })
+    const call = this.lines.find((l) => l.view.phase === 'incoming')
+    call?.session?.terminate({ status_code: 603, reason_phrase: 'Decline' })
   }
-
   private recordIncoming(call: ActiveCall, outcome: string): void {
     if (call.incomingRecorded) return
     call.incomingRecorded = true
@@ -503,29 +606,107 @@ export class Phone {
   }
 
   // ---- in a call -----------------------------------------------------------------------------------------
+  // ---- in a call -----------------------------------------------------------------------------------------
 
+  /** Hangs up the focused call; in a conference, every call. */
   hangUp(): void {
-    const call = this.call
-    if (!call || call.view.phase === 'ended') return
+    if (this.mixer) {
+      for (const l of this.live()) this.hangUpLine(l)
+      return
+    }
+    if (this.focused) this.hangUpLine(this.focused)
+  }
+
+  private hangUpLine(call: ActiveCall): void {
+    if (call.view.phase === 'ended') return
     if (call.attempt) call.attempt.dispatch({ type: 'hangup', now: Date.now() })
-    else if (call.view.phase === 'incoming') this.decline()
+    else if (call.view.phase === 'incoming') call.session?.terminate({ status_code: 603, reason_phrase: 'Decline' })
     else this.terminate(call.session, this.ua)
   }
 
   toggleMute(): void {
-    const s = this.call?.session
-    if (!s || !this.call) return
-    if (this.call.view.muted) s.unmute({ audio: true })
-    else s.mute({ audio: true })
-    this.patch(this.call, { muted: !this.call.view.muted })
+    const call = this.focused
+    const s = call?.session
+    if (!s || !call) return
+    const muted = !call.view.muted
+    if (this.mixer) {
+      // In a conference the microphone is muted in the mix: the two far ends still hear each other.
+      this.mixer.setMicMuted(muted)
+      for (const l of this.live()) this.patch(l, { muted })
+      return
+    }
+    if (muted) s.mute({ audio: true })
+    else s.unmute({ audio: true })
+    this.patch(call, { muted })
   }
 
   toggleHold(): void {
-    const call = this.call
+    const call = this.focused
     const s = call?.session
-    if (!call || !s || call.view.phase !== 'in-call') return
-    if (call.view.held) s.unhold()
-    else s.hold()
+    if (!call || !s || call.view.phase !== 'in-call' || this.mixer) return
+    if (s.isOnHold().local) {
+      // Only one call is heard at a time: taking this one off hold holds the other.
+      for (const other of this.live()) if (other !== call && other.view.phase === 'in-call') holdLocally(other)
+      resumeLocally(call)
+    } else holdLocally(call)
+  }
+
+  /** Two calls: the focused one goes on hold, the other comes back and is shown. */
+  swap(): void {
+    const other = this.otherLine()
+    const call = this.focused
+    if (!call || !other || this.mixer || other.view.phase !== 'in-call' || call.view.phase !== 'in-call') return
+    holdLocally(call)
+    resumeLocally(other)
+    this.focus(other)
+  }
+
+  /** The line that is not focused, if any is live. */
+  private otherLine(): ActiveCall | undefined {
+    return this.live().find((l) => l !== this.focused)
+  }
+
+  /**
+   * Merges the two answered calls into a local three-way conference: both are taken off hold and the browser
+   * mixes (conference-mixer.ts), so that each far end hears the other and this user.
+   */
+  async merge(): Promise<void> {
+    const lines = this.live()
+    if (this.mixer || lines.length !== 2 || lines.some((l) => l.view.phase !== 'in-call')) return
+    await Promise.all(lines.map((l) => new Promise<void>((done) => resumeLocally(l, done))))
+    const mic = lines.map((l) => l.stream).find((s) => s !== undefined)
+    const legs = lines.flatMap((l) => (l.pc && l.remote ? [{ pc: l.pc, remote: l.remote }] : []))
+    if (!mic || legs.length !== 2 || this.live().length !== 2 || this.mixer) {
+      if (this.focused) this.patch(this.focused, { note: 'Cannot merge: a call has no audio yet' })
+      return
+    }
+    const started = await ConferenceMixer.start(mic, legs)
+    if (!started.ok) {
+      if (this.focused) this.patch(this.focused, { note: `Cannot merge: ${started.error}` })
+      return
+    }
+    if (this.live().length !== 2) {
+      void started.mixer.stop()
+      return
+    }
+    this.mixer = started.mixer
+    const muted = lines.some((l) => l.view.muted)
+    if (muted) this.mixer.setMicMuted(true)
+    for (const l of lines) {
+      l.session?.unmute({ audio: true }) // the mix carries the microphone; its gain mutes it
+      this.patch(l, { conference: true, muted, held: false, note: '' })
+    }
+    this.playFocused()
+  }
+
+  /** Ends the conference mix: each remaining call gets its own microphone back. */
+  private async unmerge(): Promise<void> {
+    const mixer = this.mixer
+    if (!mixer) return
+    this.mixer = undefined
+    await mixer.stop()
+    for (const l of this.live()) this.patch(l, { conference: false, note: 'The three-way call ended' })
+    this.playFocused()
   }
 
   /**
@@ -533,22 +714,22 @@ export class Phone {
    * far end's phone can show or act on them, which RFC 4733 events inside the media would not allow a browser.
    */
   sendDtmf(key: string): void {
-    const s = this.call?.session
-    if (!s || this.call?.view.phase !== 'in-call') return
+    const s = this.focused?.session
+    if (!s || this.focused?.view.phase !== 'in-call') return
     s.sendDTMF(key, { transportType: 'INFO' as never, duration: 120, interToneGap: 70 })
   }
 
   /** Blind transfer: REFER the far end to the number, through the user's own domain. */
   transfer(number: string): void {
-    const call = this.call
+    const call = this.focused
     const s = call?.session
-    if (!call || !s || call.view.phase !== 'in-call') return
+    if (!call || !s || call.view.phase !== 'in-call' || this.mixer) return
     this.patch(call, { note: `Asking the other party to call ${number}…` })
     // Blind transfer: the far end is asked (REFER); this side leaves the call once it calls the number (its
     // NOTIFY says so, or it hangs up to call), and stays if it declines.
     s.refer(`sip:${number}@${this.config.user.domain}`, {
       eventHandlers: {
-        accepted: () => this.hangUp(),
+        accepted: () => this.hangUpLine(call),
         failed: () => this.patch(call, { note: `The other party did not take the transfer to ${number}` }),
         requestFailed: () => this.patch(call, { note: `Transfer to ${number} was refused` }),
       },
@@ -556,40 +737,69 @@ export class Phone {
   }
 
   /**
+   * Attended transfer, after a consultation: the held call (the transferee) is asked to call the focused call's
+   * party with Replaces naming our dialog with it (RFC 5589 section 7); that party's phone swaps our call for the
+   * transferee's, and both our calls end. The Refer-To is the number at our own domain, so that the transferee's
+   * phone routes it as any call (IME where it has a route, the PSTN otherwise).
+   */
+  completeTransfer(): void {
+    const target = this.focused
+    const transferee = this.otherLine()
+    const s = transferee?.session
+    if (!target?.session || !transferee || !s || this.mixer) return
+    if (target.view.phase !== 'in-call' || transferee.view.phase !== 'in-call') return
+    const number = target.view.number
+    this.patch(target, { note: `Transferring ${transferee.view.number} to ${number}…` })
+    s.refer(`sip:${number}@${this.config.user.domain}`, {
+      replaces: target.session,
+      eventHandlers: {
+        accepted: () => this.hangUpLine(transferee),
+        failed: () => this.patch(target, { note: `${transferee.view.number} did not take the transfer` }),
+        requestFailed: () => this.patch(target, { note: `Transfer of ${transferee.view.number} was refused` }),
+      },
+    } as never)
+  }
+
+  /**
    * The far end asks us to call another number (REFER). Nothing is dialled without the user: the request is shown
    * with who made it, and only acceptTransfer() leaves this call and calls the Refer-To number the usual way (so
-   * that the new call is routed, IME or PSTN, like any other); declineTransfer() refuses it and stays.
+   * that the new call is routed, IME or PSTN, like any other); declineTransfer() refuses it and stays. An attended
+   * transfer's Refer-To carries Replaces, which the new INVITE carries on.
    */
   private referred(call: ActiveCall, e: ReferEvent): void {
-    const referTo = e.request.getHeader('Refer-To') ?? ''
-    const number = numberFromSipUri(referTo.replace(/^[^<]*</, '<'))
-    if (this.call !== call || call.pendingRefer || !number || !/^\+[1-9][0-9]{1,14}$/.test(number)) {
+    const target = referTarget(e.request.getHeader('Refer-To') ?? '')
+    if (!this.has(call) || call.pendingRefer || !target.ok || this.live().length > 1) {
       e.reject()
       return
     }
-    call.pendingRefer = { number, event: e }
+    call.pendingRefer = {
+      number: target.number,
+      event: e,
+      ...(target.replaces !== undefined ? { replaces: target.replaces } : {}),
+    }
     const referredBy = e.request.getHeader('Referred-By')
     const by = (referredBy ? numberFromSipUri(referredBy.replace(/^[^<]*</, '<')) : undefined) ?? call.view.number
-    this.patch(call, { transferRequest: { number, by } })
+    const attended = target.replaces !== undefined
+    this.patch(call, { transferRequest: { number: target.number, by, ...(attended ? { attended } : {}) } })
   }
 
   /** The user agrees to the far end's transfer request: leave this call, call the number. */
   acceptTransfer(): void {
-    const call = this.call
+    const call = this.focused
     const pending = call?.pendingRefer
     if (!call || !pending) return
     call.pendingRefer = undefined
     this.patch(call, { transferRequest: undefined })
-    this.hangUp()
+    this.hangUpLine(call)
     setTimeout(() => {
-      if (!this.busy) this.dial(pending.number)
-      if (this.call && this.call !== call) this.patch(this.call, { note: 'Transferred' })
+      if (this.canDial) this.dial(pending.number, pending.replaces ? { replaces: pending.replaces } : {})
+      if (this.focused && this.focused !== call) this.patch(this.focused, { note: 'Transferred' })
     }, 200)
   }
 
   /** The user refuses the far end's transfer request: the far end is told (NOTIFY 603), the call goes on. */
   declineTransfer(): void {
-    const call = this.call
+    const call = this.focused
     const pending = call?.pendingRefer
     if (!call || !pending) return
     call.pendingRefer = undefined
@@ -597,28 +807,45 @@ export class Phone {
     this.patch(call, { transferRequest: undefined, note: `Declined the transfer to ${pending.number}` })
   }
 
-  /** Switches the microphone in a call without renegotiating. */
+  /** Switches the microphone in every call without renegotiating. */
   async useMicrophone(stream: MediaStream): Promise<void> {
-    const call = this.call
     const track = stream.getAudioTracks()[0]
-    if (!call || !track) return
-    const sender = call.session?.connection?.getSenders().find((x) => x.track?.kind === 'audio')
-    await sender?.replaceTrack(track)
-    for (const t of call.stream?.getTracks() ?? []) t.stop()
-    call.stream = stream
+    if (!track || this.mixer) return
+    for (const call of this.live()) {
+      const sender = call.pc?.getSenders().find((x) => x.track?.kind === 'audio')
+      await sender?.replaceTrack(track)
+      for (const t of call.stream?.getTracks() ?? []) if (t !== track) t.stop()
+      call.stream = stream
+    }
   }
 
   // ---- plumbing ------------------------------------------------------------------------------------------
 
+  /** Shows and plays `call`; the others are on hold (or in the conference mix). */
+  private focus(call: ActiveCall): void {
+    this.focused = call
+    this.playFocused()
+    this.emit()
+  }
+
+  /** The speaker plays the focused call's far end, or the conference mix. */
+  private playFocused(): void {
+    const stream = this.mixer?.local ?? this.focused?.remote ?? null
+    const audio = this.config.remoteAudio
+    if (audio.srcObject === stream) return
+    audio.srcObject = stream
+    if (stream) void audio.play().catch(() => undefined)
+  }
   /**
    * Plays the far end's audio; and when the media connection fails (ICE consent lost: the far end is gone, as a
    * crashed browser or a lost network leaves it), hangs up rather than stay in a silent call forever.
    */
   private attachPeerConnection(pc: RTCPeerConnection, call: ActiveCall, ua: UA | undefined): void {
+    call.pc = pc
     pc.addEventListener('track', (e) => {
-      const stream = e.streams[0] ?? new MediaStream([e.track])
-      this.config.remoteAudio.srcObject = stream
-      void this.config.remoteAudio.play().catch(() => undefined)
+      if (call.pc !== pc) return
+      call.remote = e.streams[0] ?? new MediaStream([e.track])
+      if (this.focused === call) this.playFocused()
     })
     // Media that never connects fails the call, said as such (routing.ts): when the connection fails, or when it
     // has not connected MEDIA_CONNECT_TIMEOUT_MS after offer and answer (a browser may keep waiting for more
@@ -627,7 +854,7 @@ export class Phone {
     let timer: ReturnType<typeof setTimeout> | undefined
     const mediaFailed = () => {
       clearTimeout(timer)
-      if (connected || call.view.phase !== 'in-call' || this.call !== call) return
+      if (connected || call.view.phase !== 'in-call' || !this.has(call)) return
       if (call.attempt !== undefined) {
         // An IME call moves to the PSTN, a PSTN call ends.
         call.attempt.dispatch({ type: 'media-failed', now: Date.now() })
@@ -664,7 +891,8 @@ export class Phone {
     if (!session || session.isEnded()) return
     if (ua !== undefined && session.isEstablished() && !ua.isConnected()) {
       session.mute({ audio: true })
-      if (this.call?.session === session) this.patch(this.call, { note: 'Hanging up when the connection is back…' })
+      const call = this.lines.find((l) => l.session === session)
+      if (call) this.patch(call, { note: 'Hanging up when the connection is back…' })
       const send = () => {
         clearTimeout(timer)
         ua.off('connected', send)
@@ -698,27 +926,62 @@ export class Phone {
   }
 
   private finish(call: ActiveCall): void {
-    for (const t of call.stream?.getTracks() ?? []) t.stop()
+    // A microphone stream shared with another call (after a switch of microphone) stays open for it.
+    const shared = this.live().some((l) => l !== call && l.stream === call.stream)
+    if (!shared) for (const t of call.stream?.getTracks() ?? []) t.stop()
     call.stream = undefined
-    this.config.remoteAudio.srcObject = null
-    this.config.onTone('none')
-    setTimeout(() => {
-      if (this.call === call) {
-        this.call = undefined
-        this.emit()
+    call.remote = undefined
+    if (this.mixer) void this.unmerge()
+    const rest = this.live()
+    if (rest.length === 0) {
+      this.config.remoteAudio.srcObject = null
+      this.config.onTone('none')
+      setTimeout(() => {
+        if (this.focused === call && this.live().length === 0) {
+          this.lines = []
+          this.focused = undefined
+          this.emit()
+        }
+      }, 2500)
+      return
+    }
+    // Another call goes on: the ended one leaves its line at once, and the screen goes to the other.
+    this.lines = rest
+    if (this.focused === call || this.focused === undefined) {
+      const next = nextFocus(rest, call, (l) => l.view.phase)
+      if (next) {
+        this.focus(next)
+        this.config.onTone(next.view.phase === 'incoming' ? 'ringing' : 'none')
+        return
       }
-    }, 2500)
+    } else if (!rest.some((l) => l.view.phase === 'incoming')) this.config.onTone('none')
+    this.emit()
   }
 
   private patch(call: ActiveCall, p: Partial<CallView>): void {
-    if (this.call !== call) return
+    if (!this.has(call)) return
     call.view = { ...call.view, ...p }
     this.emit()
   }
 
   private emit(): void {
-    this.config.onCall(this.call?.view)
+    this.config.onCall(this.focused?.view)
+    this.config.onLines?.(this.lines.map((l) => ({ ...l.view, id: l.id, focused: l === this.focused })))
   }
+}
+
+/** Puts a call on hold from this side (a re-INVITE with a=sendonly), unless it already is. */
+function holdLocally(call: ActiveCall, done?: () => void): void {
+  const s = call.session
+  if (!s?.isEstablished() || s.isOnHold().local) return done?.()
+  if (!s.hold({}, done)) done?.()
+}
+
+/** Takes a call off this side's hold (a re-INVITE with a=sendrecv), unless it is not held. */
+function resumeLocally(call: ActiveCall, done?: () => void): void {
+  const s = call.session
+  if (!s?.isEstablished() || !s.isOnHold().local) return done?.()
+  if (!s.unhold({}, done)) done?.()
 }
 
 const idOf = (call: ActiveCall): { callId?: string } => (call.callId ? { callId: call.callId } : {})

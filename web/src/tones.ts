@@ -7,6 +7,8 @@ export interface Cadence {
   readonly frequencies: readonly number[]
   /** Alternating on/off durations in ms, repeated. */
   readonly pattern: readonly number[]
+  /** Loudness, 0-1 (default 0.12, shared by the frequencies). */
+  readonly level?: number
 }
 
 /** North American ringback: 440 + 480 Hz, 2 s on, 4 s off. */
@@ -74,7 +76,7 @@ export class TonePlayer {
       o.start()
       return o
     })
-    const level = 0.12 / Math.max(1, c.frequencies.length)
+    const level = (c.level ?? 0.12) / Math.max(1, c.frequencies.length)
     const horizon = 60_000
     let renew: ReturnType<typeof setTimeout> | undefined
     const schedule = (from: number) => {
