@@ -4,9 +4,10 @@
  * identity. Started only once everything it calls into exists: its listeners accept calls at once. Its stop
  * closes the listeners and their connections.
  */
-import { hkdfSync } from 'node:crypto'
+import { hkdfSync, randomInt } from 'node:crypto'
 import type { Clock } from '../core/clock.js'
 import { isE164, type E164 } from '../core/e164.js'
+import { MidcallFallback } from '../fallback/midcall-fallback.js'
 import { countSipEvent, type NodeMetrics } from '../http/metrics.js'
 import { CallAgent, type SipDirectory, type SipUser } from '../sip/agent/index.js'
 import type { SqliteUserStore } from '../store/user-store.js'
@@ -55,6 +56,9 @@ export async function startNodeCallAgent(options: NodeCallAgentOptions): Promise
     routeSecret: new Uint8Array(hkdfSync('sha256', store.privateKey.raw, 'ime', 'sip record-route flow tokens', 32)),
     ...(config.imeTimeoutMs !== undefined && { imeTimeoutMs: config.imeTimeoutMs }),
     ...(config.outboundProxy !== undefined && { outboundProxy: config.outboundProxy }),
+    ...(config.midcallFallback !== undefined && {
+      midcallFallback: new MidcallFallback(config.midcallFallback, (n) => randomInt(n)),
+    }),
     onEvent(e) {
       countSipEvent(options.metrics, e)
       if (e.type === 'ticket-checked' && e.ok !== true) options.metrics.refusals.add(clock.now(), String(e.code))

@@ -1,6 +1,7 @@
 /** What an enterprise node is configured with, and what a started node offers. */
 import type { Clock } from '../core/clock.js'
 import type { E164 } from '../core/e164.js'
+import type { MidcallFallbackSettings } from '../fallback/settings.js'
 import type { NumberKeyCache } from '../core/number-key.js'
 import type { RingId } from '../core/ring.js'
 import type { ChordConfig, ChordEvent } from '../dht/chord-node.js'
@@ -67,6 +68,8 @@ export interface NodeSipConfig {
   imeTimeoutMs?: number
   /** An outbound proxy for calls to other enterprises (sip:HOST:PORT;transport=tcp). */
   outboundProxy?: string
+  /** Mid-call fallback to the PSTN (src/fallback, docs/softphone.md); without it IME calls have none. */
+  midcallFallback?: MidcallFallbackSettings
   onEvent?: (e: CallAgentEvent) => void
 }
 

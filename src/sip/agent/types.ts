@@ -46,7 +46,14 @@ export interface EdgeRefusal {
 
 export interface CallAgentEvent {
   readonly type:
-    'ticket-checked' | 'call-started' | 'call-ended' | 'fallback' | 'auth-failed' | 'trunk' | 'scan-detected'
+    | 'ticket-checked'
+    | 'call-started'
+    | 'call-ended'
+    | 'fallback'
+    | 'auth-failed'
+    | 'trunk'
+    | 'scan-detected'
+    | 'midcall-fallback'
   readonly [k: string]: unknown
 }
 
@@ -112,6 +119,8 @@ export interface CallAgentConfig {
   /** The key of the Record-Route flow tokens (32 bytes), kept across restarts so calls outlive one. */
   readonly routeSecret?: Uint8Array
   readonly onEvent?: (e: CallAgentEvent) => void
+  /** Mid-call fallback to the PSTN (src/fallback): without it, IME calls have none. */
+  readonly midcallFallback?: MidcallFallbackHooks
   /**
    * Who a softphone's WebSocket upgrade is signed in as (the node's HTTP session): its REGISTER and INVITEs
    * on that connection are then that user's without a digest challenge (a softphone opened by a one-time
@@ -126,6 +135,8 @@ export interface CallAgentCounters {
   rateLimited: number
   callsByPath: Record<CallPath, number>
   fallbacks: number
+  /** IME calls that moved to the PSTN mid-call (their IP leg released with X-IME-Moved). */
+  midcallFallbacks: number
   authFailures: number
   scansBlocked: number
 }
@@ -134,4 +145,17 @@ export interface CallAgentCounters {
 export interface ActiveCall {
   readonly recordId: string
   readonly start: number
+}
+
+/** The call agent's hooks into mid-call fallback (src/fallback/midcall-fallback.ts implements them). */
+export interface MidcallFallbackHooks {
+  /** The X-IME-PSTN-Fallback value for an IME call being put through to `user`; undefined: none free. */
+  offer(callId: string, user: string, caller: E164 | undefined): string | undefined
+  /** The IME call ended; `moved`: its IP leg was released because the call moved to the PSTN. */
+  release(callId: string, moved: boolean): boolean
+  /** A PSTN call: undefined when `called` is no fallback DID; else who holds the call it continues, or why not. */
+  legFor(
+    called: E164,
+    callerId: E164 | undefined,
+  ): Result<{ readonly user: string; readonly callIds: readonly string[] }> | undefined
 }
