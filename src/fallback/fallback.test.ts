@@ -67,7 +67,9 @@ describe('the node side of mid-call fallback', () => {
     expect(m.legFor(D1, ALICE)).toMatchObject({ ok: false, error: 'No IME call to move here' })
     expect(m.legFor('+12025550102' as E164, ALICE)).toBeUndefined()
     const offer = m.offer('call-1', 'bob', ALICE)!
-    expect(offer).toMatch(/^\+12025550190;digits=\d{4};sample=100;hold=4000;loss=10;jitter=80;rtt=800;silence=2000$/)
+    expect(offer).toMatch(
+      /^\+12025550190;digits=\d{4};window=10000;sample=100;hold=4000;loss=10;jitter=80;rtt=800;silence=2000$/,
+    )
     expect(m.legFor(D1, ALICE)).toEqual({ ok: true, value: { user: 'bob', callIds: ['call-1'] } })
     // Another caller ID: still the one live call (the digits decide at the phone).
     expect(m.legFor(D1, '+19995550100' as E164)).toMatchObject({ ok: true, value: { user: 'bob' } })

@@ -40,7 +40,7 @@ export class MidcallFallback {
       this.exhausted++
       return undefined
     }
-    return offerHeaderValue(a.did, a.digits, this.settings.watch)
+    return offerHeaderValue(a.did, a.digits, this.settings.digitWindowMs, this.settings.watch)
   }
 
   /** The IME call ended (BYE, or it was never answered); `moved`: its IP leg was released because it moved. */

@@ -9,6 +9,8 @@ import type { IncomingRTCSessionEvent, RTCSessionEvent } from 'jssip/lib/UA.js'
 import type { ApiClient, CallPath, NewCallRecord, SessionUser } from './api.js'
 import { backoffDelay } from './backoff.js'
 import { IceServers } from './ice.js'
+import { MidcallFallback, legHeaderOf } from './fallback/midcall.js'
+import { OFFER_HEADER, parseOffer } from './fallback/offer.js'
 import { numberFromSipUri } from './number.js'
 import {
   CallAttempt,
@@ -16,6 +18,7 @@ import {
   mediaFailedReason,
   saysMediaFailed,
   pathLabel,
+  pstnTarget,
   type AttemptEvent,
   type AttemptState,
   type Effect,
@@ -94,6 +97,8 @@ interface ActiveCall {
   incomingRecorded?: boolean
   /** Counts INVITEs placed for this call; events from an earlier leg (the IME one, after a fallback) are ignored. */
   leg: number
+  /** Mid-call fallback to the PSTN of an IME call whose node offered one (web/src/fallback). */
+  fallback?: MidcallFallback
 }
 
 /** Read afresh after an await (TypeScript keeps the narrowing from before it). */
@@ -379,6 +384,12 @@ export class Phone {
         accepted: (e: { response?: unknown }) => {
           notePath(e.response)
           dispatch({ type: 'answered', now: Date.now(), ...idOf(call) })
+          // Mid-call fallback: the IME call's answer carries the callee node's offer.
+          if (path === 'ime' && call.leg === leg) {
+            this.startFallback(call, 'caller', session, e.response, () =>
+              attempt.dispatch({ type: 'ended', now: Date.now() }),
+            )
+          }
         },
         ended: (e: { originator?: string; message?: { getHeader?(name: string): string | undefined } }) => {
           // The far end hung up because the media never connected on its side: the same failure here.
@@ -407,6 +418,8 @@ export class Phone {
 
   private incoming(e: IncomingRTCSessionEvent): void {
     const session = e.session
+    // Mid-call fallback: the PSTN leg of the IME call in progress, which it checks and may take.
+    if (this.call?.fallback?.takeLeg(session, legHeaderOf(e.request)) === true) return
     if (this.busy) {
       session.terminate({ status_code: 486, reason_phrase: 'Busy Here' })
       return
@@ -436,6 +449,7 @@ export class Phone {
     session.on('accepted', () => {
       this.config.onTone('none')
       this.patch(call, { phase: 'in-call', answeredAt: Date.now() })
+      if (path === 'ime') this.startFallback(call, 'callee', session, e.request, () => ended('answered'))
     })
     const ended = (outcome: string) => {
       if (call.view.phase === 'ended') return
@@ -444,8 +458,10 @@ export class Phone {
       this.recordIncoming(call, outcome)
       this.finish(call)
     }
-    session.on('ended', () => ended('answered'))
+    // After a mid-call fallback the IME leg's end is not the call's (call.session is the PSTN leg then).
+    session.on('ended', () => call.session === session && ended('answered'))
     session.on('failed', (ev: EndEvent) => {
+      if (call.session !== session) return
       const declined = ev.originator === 'local' && ev.cause === 'Rejected'
       ended(declined ? 'declined' : call.view.answeredAt !== undefined ? 'answered' : 'missed')
     })
@@ -698,6 +714,7 @@ export class Phone {
   }
 
   private finish(call: ActiveCall): void {
+    call.fallback?.stop()
     for (const t of call.stream?.getTracks() ?? []) t.stop()
     call.stream = undefined
     this.config.remoteAudio.srcObject = null
@@ -710,6 +727,45 @@ export class Phone {
     }, 2500)
   }
 
+  /**
+   * Watches an answered IME call for mid-call fallback when its node offered one (`message`: the answer, or the
+   * INVITE at the callee); `onEnd`: what ends the call once it is carried by the PSTN leg.
+   */
+  private startFallback(
+    call: ActiveCall,
+    side: 'caller' | 'callee',
+    ip: RTCSession,
+    message: unknown,
+    onEnd: () => void,
+  ): void {
+    const offer = parseOffer(headerOf(message, OFFER_HEADER))
+    if (!offer.ok || call.fallback !== undefined || call.callId === undefined) return
+    call.fallback = new MidcallFallback(
+      offer.offer,
+      side,
+      ip,
+      {
+        ua: () => this.ua,
+        target: (number) => pstnTarget(number, this.config.user.domain),
+        pcConfig: () => this.ice.current(),
+        microphone: () => call.stream,
+        remoteAudio: this.config.remoteAudio,
+        held: () => call.view.held,
+        note: (note) => this.patch(call, { note }),
+        moved: (leg) => {
+          call.leg++
+          call.session = leg
+          call.path = 'pstn'
+          leg.on('ended', () => call.session === leg && onEnd())
+          leg.on('failed', () => call.session === leg && onEnd())
+          this.patch(call, { path: 'PSTN (fallback)' })
+        },
+      },
+      call.callId,
+    )
+    call.fallback.start()
+  }
+
   private patch(call: ActiveCall, p: Partial<CallView>): void {
     if (this.call !== call) return
     call.view = { ...call.view, ...p }
@@ -719,6 +775,14 @@ export class Phone {
   private emit(): void {
     this.config.onCall(this.call?.view)
   }
+}
+
+// ---- mid-call fallback (web/src/fallback/midcall.ts does the work) ------------------------------------------
+
+/** Whether a SIP message (JsSIP's) has a header; its value. */
+const headerOf = (m: unknown, name: string): string | undefined => {
+  const r = m as { getHeader?: (n: string) => string | undefined } | undefined
+  return typeof r?.getHeader === 'function' ? r.getHeader(name) : undefined
 }
 
 const idOf = (call: ActiveCall): { callId?: string } => (call.callId ? { callId: call.callId } : {})
