@@ -42,6 +42,8 @@ export class MidcallFallback {
   private state: State = 'watching'
   private timer: ReturnType<typeof setInterval> | undefined
   private judge: QualityJudge
+  /** The PSTN leg being placed or checked, until the move is done. */
+  private pending: RTCSession | undefined
   /** What the page (and the tests) can read of this call's move. */
   readonly timeline: { badSince?: number; moveStarted?: number; moved?: number; refused?: string[] } = {}
 
@@ -68,8 +70,16 @@ export class MidcallFallback {
   stop(): void {
     clearInterval(this.timer)
     this.timer = undefined
-    if (this.state === 'moved') this.releaseIp()
-    else this.state = 'stopped'
+    if (this.state === 'moved') return this.releaseIp()
+    this.state = 'stopped'
+    // A PSTN leg being set up for a move that will not happen now (the call ended first) is hung up.
+    if (this.pending !== undefined && !this.pending.isEnded()) {
+      try {
+        this.pending.terminate()
+      } catch {
+        // already over
+      }
+    }
   }
 
   private releaseIp(): void {
@@ -130,6 +140,7 @@ export class MidcallFallback {
       tones.close()
       return this.giveUp(String(e))
     }
+    this.pending = leg
     leg.on('confirmed', () => void this.sendDigits(leg, tones))
   }
 
@@ -142,10 +153,12 @@ export class MidcallFallback {
       return this.giveUp('the PSTN call connected no audio')
     }
     await sleep(SETTLE_MS)
-    await tones.play(this.offer.digits)
     if (leg.isEnded() || this.state !== 'moving') return
-    // Committed: the call goes on over the PSTN leg; the far end releases the IP leg on matching the digits.
-    await this.carryOn(leg)
+    // Committed: the call is carried by the PSTN leg from here (the callee may release the IP leg as soon as the
+    // last digit is heard); the microphone goes onto it once the digits are out.
+    this.carryOn(leg)
+    await tones.play(this.offer.digits)
+    await this.useMicrophone(leg)
     tones.close()
   }
 
@@ -166,6 +179,7 @@ export class MidcallFallback {
     if (this.side !== 'callee' || !ids.includes(this.ipCallId)) return false
     if (this.state !== 'watching' || this.ip.isEnded()) return false
     this.state = 'checking'
+    this.pending = leg
     void this.check(leg)
     return true
   }
@@ -202,7 +216,8 @@ export class MidcallFallback {
         if (heard.length < want.length) return
         clearTimeout(timer)
         stopListening?.()
-        void this.carryOn(leg).finally(() => silence.close())
+        void this.useMicrophone(leg).finally(() => silence.close())
+        this.carryOn(leg)
       })
     })
     const pcConfig = await this.host.pcConfig()
@@ -211,18 +226,15 @@ export class MidcallFallback {
 
   // ---- both sides -------------------------------------------------------------------------------------------
 
-  /** The call goes on over `leg`: microphone and speaker onto it; the callee releases the IP leg. */
-  private async carryOn(leg: RTCSession): Promise<void> {
-    const pc = leg.connection as RTCPeerConnection
-    const mic = this.host.microphone()?.getAudioTracks()[0]
-    const sender = pc.getSenders().find((s) => s.track?.kind === 'audio' || s.track === null)
-    if (mic !== undefined) await sender?.replaceTrack(mic).catch(() => undefined)
-    const track = pc.getReceivers().find((r) => r.track.kind === 'audio')?.track
+  /** The call goes on over `leg`: the speaker plays it; the callee releases the IP leg. */
+  private carryOn(leg: RTCSession): void {
+    const track = (leg.connection as RTCPeerConnection).getReceivers().find((r) => r.track.kind === 'audio')?.track
     if (track !== undefined) {
       this.host.remoteAudio.srcObject = new MediaStream([track])
       void this.host.remoteAudio.play().catch(() => undefined)
     }
     this.state = 'moved'
+    this.pending = undefined
     this.timeline.moved = Date.now()
     this.host.moved(leg)
     // The callee releases the IP leg at once; the caller leaves it to the callee (who matched the digits), and
@@ -230,6 +242,13 @@ export class MidcallFallback {
     if (this.side === 'callee') this.releaseIp()
     else setTimeout(() => this.releaseIp(), this.offer.windowMs)
     this.host.note('The call moved to the PSTN (the Internet path had failed)')
+  }
+
+  /** The microphone onto `leg` (it carried silence or the digits until now). */
+  private async useMicrophone(leg: RTCSession): Promise<void> {
+    const mic = this.host.microphone()?.getAudioTracks()[0]
+    const sender = (leg.connection as RTCPeerConnection).getSenders().find((s) => s.track?.kind !== 'video')
+    if (mic !== undefined) await sender?.replaceTrack(mic).catch(() => undefined)
   }
 }
 
