@@ -127,9 +127,9 @@ describe('mid-call fallback to the PSTN, in Chromium, with real packet loss on t
     expect(ports).toBeDefined()
     const lossStart = Date.now()
     loss = dropBetweenPorts(ports!.local, ports!.remote, 0.4)
-    await expect.poll(() => path(alice), { timeout: 30_000, interval: 100 }).toBe('PSTN (fallback)')
+    await expect.poll(() => path(alice), { timeout: 30_000, interval: 100 }).toBe('IME → PSTN')
     const movedAtAlice = Date.now() - lossStart
-    await expect.poll(() => path(bob), { timeout: 15_000, interval: 100 }).toBe('PSTN (fallback)')
+    await expect.poll(() => path(bob), { timeout: 15_000, interval: 100 }).toBe('IME → PSTN')
     // Audio both ways again, by content, over the PSTN leg (the IME leg's connections are closed).
     await hears(alice, BOB_HZ)
     await hears(bob, ALICE_HZ)
@@ -148,9 +148,22 @@ describe('mid-call fallback to the PSTN, in Chromium, with real packet loss on t
     loss.remove()
     loss = undefined
 
-    // The call still ends as one call.
+    // The call still ends as one call, and each side keeps one record of it: started over IME, moved.
+    const bobRecords = bravo.node.calls.list({ user: 'bob' }).length
     await hangUp(alice)
     await bob.getByRole('button', { name: 'Hang up' }).waitFor({ state: 'hidden', timeout: 15_000 })
+    await expect.poll(() => bravo.node.calls.list({ user: 'bob' })[0]?.end ?? null).not.toBeNull()
+    expect(bravo.node.calls.list({ user: 'bob' })).toHaveLength(bobRecords)
+    expect(bravo.node.calls.list({ user: 'bob' })[0]).toMatchObject({ path: 'ime', fallback: true })
+    await expect.poll(() => alpha.node.calls.list({ user: 'alice' })[0]).toMatchObject({ path: 'ime', fallback: true })
+    // No PSTN record of the fallback leg at either end (nor of the stranger's refused call at bravo).
+    expect(alpha.node.calls.list({ user: 'alice' }).filter((c) => c.called === did)).toEqual([])
+    expect(bravo.node.calls.list().filter((c) => c.called === did)).toEqual([])
+    await expect.poll(() => alice.locator('#history li').first().textContent()).toMatch(/IME → PSTN/)
+    const status = await fetch(`${bravo.node.http!.url}/api/status`, {
+      headers: { authorization: `Bearer ${bravo.operatorToken}` },
+    })
+    expect(((await status.json()) as { counters: Record<string, number> }).counters.midcallFallbacks).toBe(1)
 
     // With no IME call live, bravo refuses calls to its fallback number.
     await anna.getByLabel('Number', { exact: true }).fill(did)

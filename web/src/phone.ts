@@ -329,7 +329,8 @@ export class Phone {
         this.terminate(call.session, call.path === 'ime' ? call.imeUa : this.ua, effect.reason)
         return
       case 'record':
-        this.record(effect.record)
+        // One record for a call that moved to the PSTN mid-call: it started over IME (fallback: it moved).
+        this.record(call.fallback?.hasMoved === true ? { ...effect.record, fallback: true } : effect.record)
         return
       default:
         return
@@ -758,7 +759,7 @@ export class Phone {
           call.path = 'pstn'
           leg.on('ended', () => call.session === leg && onEnd())
           leg.on('failed', () => call.session === leg && onEnd())
-          this.patch(call, { path: 'PSTN (fallback)' })
+          this.patch(call, { path: 'IME → PSTN' })
         },
       },
       call.callId,

@@ -101,6 +101,11 @@ export interface CallAgentConfig {
     started(record: NewCallRecord, sipCallId?: string): void
     ended(id: string, end: number, outcome: CallOutcome, sipCallId: string): void
     /**
+     * The IME call of `fromSipCallId` moved to the PSTN mid-call and goes on as `toSipCallId` (the call to the
+     * fallback DID): its records are marked moved, and that call's BYE ends them.
+     */
+    moved?(id: string, fromSipCallId: string, toSipCallId: string): void
+    /**
      * The records of a call in progress this agent does not know (it was answered before a restart), if the
      * store kept them: its BYE then still ends them. None: not known.
      */

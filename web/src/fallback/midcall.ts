@@ -128,6 +128,9 @@ export class MidcallFallback {
         mediaStream: new MediaStream([tones.track]),
         pcConfig,
         rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: false },
+        // This node keeps no record of its own for this leg: the IME call's record covers the call (a carrier
+        // drops the header; nothing on the far side relies on it).
+        extraHeaders: [`${MOVED_HEADER}: ${this.ipCallId}`],
         eventHandlers: {
           failed: (e: { cause?: string }) => {
             tones.close()
