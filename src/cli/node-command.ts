@@ -11,6 +11,7 @@ import { startEnterpriseNode, type EnterpriseNode } from '../node.js'
 import { readFileSync } from 'node:fs'
 import { intOption, shutdownSignal, stringOption, UsageError, type Command } from './command.js'
 import { describeChordEvent, type Logger, createLogger } from './log.js'
+import { midcallFallbackSettings } from '../fallback/settings.js'
 import type { DigestOffer } from '../sip/auth/index.js'
 import { reachability } from '../p2p/reachability.js'
 
@@ -134,6 +135,8 @@ Ctrl-C or SIGTERM leaves the ring gracefully (records handed to the successor) a
     )
     if (!plan.ok) throw new UsageError(`numbers to publish: ${plan.error}`)
     const numbers = plan.value
+    const midcall = c.sip?.midcallFallback === undefined ? undefined : midcallFallbackSettings(c.sip.midcallFallback)
+    if (midcall?.ok === false) throw new UsageError(`sip.${midcall.error}`)
     const users = c.users.map((u) => ({
       name: u.name,
       password: u.password!,
@@ -169,6 +172,7 @@ Ctrl-C or SIGTERM leaves the ring gracefully (records handed to the successor) a
               imeTimeoutMs: c.sip.imeTimeoutMs,
               ...(c.sip.pstn !== undefined && { pstn: c.sip.pstn }),
               ...(c.sip.outboundProxy !== undefined && { outboundProxy: c.sip.outboundProxy }),
+              ...(midcall?.ok === true && { midcallFallback: midcall.value }),
               onEvent: (e) => {
                 // One accepted ticket per call: at debug level (the metrics count them).
                 if (e.type === 'ticket-checked' && e.ok === true) log.debug(`sip: ${e.type}`, { ...e })

@@ -84,6 +84,25 @@ export const nodeConfigSchema = z.strictObject({
       imeTimeoutMs: ms.default(2_000),
       outboundProxy: z.string().startsWith('sip:', { error: 'must be a sip: URI' }).optional(),
       pstn: z.strictObject({ uri: z.string().startsWith('sip:'), user: text, password: text }).optional(),
+      /** Mid-call fallback to the PSTN (docs/softphone.md); checked further by src/fallback/settings.ts. */
+      midcallFallback: z
+        .strictObject({
+          dids: z.array(text).min(1, { error: 'must name at least one fallback number' }),
+          maxConcurrent: z.number().int().min(1).optional(),
+          digits: z.number().int().optional(),
+          digitWindowMs: ms.optional(),
+          watch: z
+            .strictObject({
+              sampleMs: ms.optional(),
+              holdDownMs: ms.optional(),
+              lossPercent: z.number().optional(),
+              jitterMs: ms.optional(),
+              rttMs: ms.optional(),
+              silenceMs: ms.optional(),
+            })
+            .optional(),
+        })
+        .optional(),
     })
     .optional(),
   http: z
