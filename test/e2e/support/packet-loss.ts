@@ -12,7 +12,17 @@ export interface PacketLoss {
 
 /** Both families: a browser's host candidates on one machine may be IPv4 or IPv6. */
 const iptables = (...args: string[]) => {
-  for (const tool of ['iptables', 'ip6tables']) execFileSync(tool, ['-w', ...args], { stdio: 'pipe' })
+  execFileSync('iptables', ['-w', ...args], { stdio: 'pipe' })
+  execFileSync('ip6tables', ['-w', ...args], { stdio: 'pipe' })
+}
+
+/** Runs `run`, ignoring a failure (a rule or chain that is not there). */
+const quietly = (run: () => unknown) => {
+  try {
+    run()
+  } catch {
+    // not there (never made, or already gone)
+  }
 }
 
 /** Needs root (the e2e tests run as root, as for their network namespaces). */
@@ -21,18 +31,13 @@ export function dropBetweenPorts(a: number, b: number, probability: number): Pac
   for (const p of [a, b]) if (!Number.isInteger(p) || p < 1 || p > 65535) throw new Error(`bad UDP port ${p}`)
   const chain = `IME_LOSS_${process.pid}_${a}`.slice(0, 28)
   const remove = () => {
-    for (const tool of ['iptables', 'ip6tables']) {
-      for (const args of [
-        ['-D', 'INPUT', '-j', chain],
-        ['-F', chain],
-        ['-X', chain],
-      ]) {
-        try {
-          execFileSync(tool, ['-w', ...args], { stdio: 'pipe' })
-        } catch {
-          // not there (never made, or already gone)
-        }
-      }
+    for (const args of [
+      ['-D', 'INPUT', '-j', chain],
+      ['-F', chain],
+      ['-X', chain],
+    ]) {
+      quietly(() => execFileSync('iptables', ['-w', ...args], { stdio: 'pipe' }))
+      quietly(() => execFileSync('ip6tables', ['-w', ...args], { stdio: 'pipe' }))
     }
   }
   try {
