@@ -665,6 +665,8 @@ export class Phone {
         clearTimeout(timer)
       }
       if (pc.connectionState !== 'failed' || call.view.phase !== 'in-call') return
+      // The IME leg of a call that moved to the PSTN mid-call is no longer the call's (web/src/fallback).
+      if (call.fallback?.hasMoved === true) return
       if (connected) {
         this.patch(call, { note: 'The audio connection was lost; hanging up' })
         this.terminate(call.session, ua)
