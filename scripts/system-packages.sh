@@ -20,7 +20,7 @@ kamailio-websocket-modules  /usr/lib/x86_64-linux-gnu/kamailio/modules/websocket
 kamailio-tls-modules        /usr/lib/x86_64-linux-gnu/kamailio/modules/crypto.so
 sipvicious                  svmap svwar svcrack
 iproute2                    ip
-iptables                    iptables
+iptables                    iptables ip6tables
 openssl                     openssl
 chromium                    chromium
 firefox-esr                 firefox-esr

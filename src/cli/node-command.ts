@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs'
 import { raiseDescriptorLimit } from '../core/descriptors.js'
 import { intOption, shutdownSignal, stringOption, UsageError, type Command } from './command.js'
 import { describeChordEvent, type Logger, createLogger } from './log.js'
+import { midcallFallbackSettings } from '../fallback/settings.js'
 import type { DigestOffer } from '../sip/auth/index.js'
 import { reachability } from '../p2p/reachability.js'
 
@@ -140,6 +141,8 @@ Ctrl-C or SIGTERM leaves the ring gracefully (records handed to the successor) a
     )
     if (!plan.ok) throw new UsageError(`numbers to publish: ${plan.error}`)
     const numbers = plan.value
+    const midcall = c.sip?.midcallFallback === undefined ? undefined : midcallFallbackSettings(c.sip.midcallFallback)
+    if (midcall?.ok === false) throw new UsageError(`sip.${midcall.error}`)
     const users = c.users.map((u) => ({
       name: u.name,
       password: u.password!,
@@ -177,6 +180,7 @@ Ctrl-C or SIGTERM leaves the ring gracefully (records handed to the successor) a
               ...(c.sip.mediaBridge !== undefined && { mediaBridge: c.sip.mediaBridge }),
               ...(c.sip.outboundProxy !== undefined && { outboundProxy: c.sip.outboundProxy }),
               ...(c.sip.inbound !== undefined && { inboundLimits: c.sip.inbound }),
+              ...(midcall?.ok === true && { midcallFallback: midcall.value }),
               onEvent: (e) => {
                 // One accepted ticket per call: at debug level (the metrics count them).
                 if (e.type === 'ticket-checked' && e.ok === true) log.debug(`sip: ${e.type}`, { ...e })

@@ -64,6 +64,21 @@ describe('node configuration', () => {
     expect(errors(checkNodeConfig(sip(trunk, { mode: 'start' })))).toMatch(/mediaBridge.mediaAddress must be/)
   })
 
+  it('takes mid-call fallback settings (sip.midcallFallback), unknown fields refused', () => {
+    const sip = (midcallFallback: unknown) => ({
+      domain: 'b.example',
+      sip: { edge: { tcp: 0 }, internal: { tcp: 0 }, midcallFallback },
+    })
+    const ok = checkNodeConfig(sip({ dids: ['+12025550190'], maxConcurrent: 50, watch: { holdDownMs: 6000 } }))
+    expect(ok.ok && ok.value.sip?.midcallFallback).toEqual({
+      dids: ['+12025550190'],
+      maxConcurrent: 50,
+      watch: { holdDownMs: 6000 },
+    })
+    expect(checkNodeConfig(sip({ dids: [] })).ok).toBe(false)
+    expect(checkNodeConfig(sip({ dids: ['+12025550190'], watch: { holdMs: 1 } })).ok).toBe(false)
+  })
+
   it('names each wrong field and what was wrong, and refuses unknown fields', () => {
     const checked = checkNodeConfig({
       domain: 'B.example',

@@ -129,6 +129,25 @@ export const nodeConfigSchema = z.strictObject({
         })
         .optional(),
       inbound,
+      /** Mid-call fallback to the PSTN (docs/softphone.md); checked further by src/fallback/settings.ts. */
+      midcallFallback: z
+        .strictObject({
+          dids: z.array(text).min(1, { error: 'must name at least one fallback number' }),
+          maxConcurrent: z.number().int().min(1).optional(),
+          digits: z.number().int().optional(),
+          digitWindowMs: ms.optional(),
+          watch: z
+            .strictObject({
+              sampleMs: ms.optional(),
+              holdDownMs: ms.optional(),
+              lossPercent: z.number().optional(),
+              jitterMs: ms.optional(),
+              rttMs: ms.optional(),
+              silenceMs: ms.optional(),
+            })
+            .optional(),
+        })
+        .optional(),
     })
     .refine((s) => s.pstn?.media !== 'bridge' || s.mediaBridge !== undefined, {
       error: 'sip.pstn.media is bridge but sip.mediaBridge is not configured',

@@ -10,6 +10,8 @@ import { join } from 'node:path'
 import type { Clock } from '../core/clock.js'
 import type { E164 } from '../core/e164.js'
 import { ringIdToHex } from '../core/ring.js'
+import { unwrap } from '../core/result.js'
+import { midcallFallbackSettings, type MidcallFallbackInput } from '../fallback/settings.js'
 import type { IceConfig } from '../http/ice-servers.js'
 import { findTurnserver, startCoturn, type Coturn } from '../turn/coturn.js'
 import { startEnterpriseNode, type EnterpriseNode } from '../node.js'
@@ -28,6 +30,8 @@ export interface DemoEnterpriseSpec {
   readonly domain: string
   readonly numbers: E164[]
   readonly users: { user: string; number: E164 }[]
+  /** The number that takes IME calls moving to the PSTN mid-call (no user's; not published). */
+  readonly fallbackDid: E164
   /** This enterprise's clock runs this far off (ms), as real clocks do. */
   readonly clockSkewMs: number
 }
@@ -46,6 +50,8 @@ export interface WorldOptions {
   readonly proofsToTrust?: number
   readonly validationPollMs?: number
   readonly imeTimeoutMs?: number
+  /** Mid-call fallback settings besides the DID (each enterprise's fallbackDid); the defaults otherwise. */
+  readonly midcallFallback?: Omit<MidcallFallbackInput, 'dids'>
   readonly onValidation?: (enterprise: string, outcome: ValidationOutcome) => void
   readonly onSipEvent?: (enterprise: string, event: CallAgentEvent) => void
   readonly onProgress?: (line: string) => void
@@ -125,6 +131,7 @@ export function demoEnterprise(n: number): DemoEnterpriseSpec {
     domain: `${name}.example`,
     numbers,
     users: people.map((user, k) => ({ user, number: numbers[k]! })),
+    fallbackDid: `+1${area}5550190` as E164,
     clockSkewMs: SKEWS_MS[n % SKEWS_MS.length]!,
   }
 }
@@ -192,7 +199,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     subscribers: specs.map((s) => ({
       account: `trunk-${s.name}`,
       password: trunkPassword(s.name),
-      numbers: s.numbers,
+      numbers: [...s.numbers, s.fallbackDid],
     })),
   }).catch(async (e: unknown) => {
     await turn?.stop()
@@ -233,6 +240,10 @@ export async function startWorld(options: WorldOptions): Promise<World> {
           password: trunkPassword(spec.name),
         },
         ...(options.imeTimeoutMs !== undefined && { imeTimeoutMs: options.imeTimeoutMs }),
+        midcallFallback: unwrap(
+          midcallFallbackSettings({ ...options.midcallFallback, dids: [spec.fallbackDid] }),
+          'the demo mid-call fallback settings',
+        ),
         ...(options.onSipEvent !== undefined && {
           onEvent: (e: CallAgentEvent) => options.onSipEvent?.(spec.name, e),
         }),

@@ -351,7 +351,7 @@ describe('call history', () => {
       [{ ...aCall, end: aCall.start - 1 }, /end must be a time in ms since the epoch, not before start/],
       [{ ...aCall, start: START + 3600_000, end: START + 3700_000 }, /start is in the future/],
       [{ ...aCall, path: 'sip' }, /path must be "ime"/],
-      [{ ...aCall, fallback: 'yes' }, /fallback must be false/],
+      [{ ...aCall, fallback: 'yes' }, /fallback must be true \(the IME call moved to the PSTN mid-call\) or false/],
       [{ ...aCall, outcome: 'great' }, /outcome must be one of answered/],
       [{ ...aCall, direction: 'sideways' }, /direction must be "outbound"/],
       // What validation reads (PSTN records) never comes from a user: the review's forged-record attack.

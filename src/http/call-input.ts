@@ -36,8 +36,8 @@ export function checkCallInput(
   if (path !== 'ime') {
     return err('path must be "ime": the node records PSTN calls itself (only its call agent and trunk write them)')
   }
-  if (fallback !== undefined && fallback !== false) {
-    return err('fallback must be false: a call that fell back went over the PSTN, which the node records itself')
+  if (fallback !== undefined && typeof fallback !== 'boolean') {
+    return err('fallback must be true (the IME call moved to the PSTN mid-call) or false')
   }
   if (typeof outcome !== 'string' || !(OUTCOMES as readonly string[]).includes(outcome)) {
     return err(`outcome must be one of ${OUTCOMES.join(', ')}`)
@@ -59,6 +59,8 @@ export function checkCallInput(
     path,
     outcome: outcome as CallOutcome,
     user: user.name,
+    // An IME call that moved to the PSTN mid-call (src/fallback): one record, started over IME.
+    ...(fallback === true && { fallback: true }),
   })
 }
 

@@ -40,6 +40,7 @@ export class NodeMetrics {
   readonly tickets: Counter<'outcome'>
   readonly calls: Counter<'path' | 'direction'>
   readonly fallbacks: Counter
+  readonly midcallFallbacks: Counter
   readonly conflicts: Counter<'trusted'>
   /** The last day's ticket refusals with their codes, for the operator page's plot (in memory). */
   readonly refusals = new RecentRefusals()
@@ -85,6 +86,11 @@ export class NodeMetrics {
     this.fallbacks = new Counter({
       name: 'ime_fallbacks_total',
       help: 'Calls to a learned route that fell back to the PSTN',
+      registers,
+    })
+    this.midcallFallbacks = new Counter({
+      name: 'ime_midcall_fallbacks_total',
+      help: 'IME calls that moved to the PSTN in the middle of the call (mid-call fallback)',
       registers,
     })
     this.authFailures = new Counter({
@@ -211,6 +217,7 @@ export function countSipEvent(m: NodeMetrics, e: CallAgentEvent): void {
   if (e.type === 'ticket-checked') m.tickets.inc({ outcome: e.ok === true ? 'accepted' : String(e.code) })
   else if (e.type === 'call-started') m.calls.inc({ path: String(e.path), direction: String(e.direction) })
   else if (e.type === 'fallback') m.fallbacks.inc()
+  else if (e.type === 'midcall-fallback') m.midcallFallbacks.inc()
   else if (e.type === 'auth-failed') m.authFailures.inc()
   else if (e.type === 'scan-detected') m.scansDetected.inc({ face: String(e.face) })
 }

@@ -9,6 +9,8 @@ export interface NodeCounters {
   learnedRoutes: number
   pendingValidations: number
   callRecords?: number
+  /** IME calls that moved to the PSTN mid-call (when the node has a call agent). */
+  midcallFallbacks?: number
 }
 
 const view = (n: NodeRef) => ({ id: ringIdToHex(n.id), peerId: n.peer, addrs: [...n.addrs] })

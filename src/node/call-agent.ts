@@ -4,9 +4,10 @@
  * identity. Started only once everything it calls into exists: its listeners accept calls at once. Its stop
  * closes the listeners and their connections.
  */
-import { hkdfSync } from 'node:crypto'
+import { hkdfSync, randomInt } from 'node:crypto'
 import type { Clock } from '../core/clock.js'
 import { isE164, type E164 } from '../core/e164.js'
+import { MidcallFallback } from '../fallback/midcall-fallback.js'
 import { countSipEvent, type NodeMetrics } from '../http/metrics.js'
 import type { MediaBridge } from '../media-bridge/bridge.js'
 import { openMediaBridge } from '../media-bridge/open.js'
@@ -81,6 +82,9 @@ function startAgent(options: NodeCallAgentOptions, host: string, mediaBridge: Me
     ...(config.imeTimeoutMs !== undefined && { imeTimeoutMs: config.imeTimeoutMs }),
     ...(config.outboundProxy !== undefined && { outboundProxy: config.outboundProxy }),
     ...(config.inboundLimits !== undefined && { inboundLimits: config.inboundLimits }),
+    ...(config.midcallFallback !== undefined && {
+      midcallFallback: new MidcallFallback(config.midcallFallback, (n) => randomInt(n)),
+    }),
     onEvent(e) {
       countSipEvent(options.metrics, e)
       if (e.type === 'ticket-checked' && e.ok !== true) options.metrics.refusals.add(clock.now(), String(e.code))

@@ -48,6 +48,17 @@ export function callRecording({ db, calls, callsInProgress, validations, events 
         })
         if (finished.ok) events.publish({ type: 'call', call: finished.value })
       },
+      moved(id, from, to) {
+        const moved = transaction(db, () => {
+          const r = calls.markMoved?.(id)
+          if (r?.ok === true) {
+            callsInProgress.delete(from, id)
+            callsInProgress.set(to, { recordId: id, start: r.value.start })
+          }
+          return r
+        })
+        if (moved?.ok === true) events.publish({ type: 'call', call: moved.value })
+      },
       inProgress: (sipCallId) => callsInProgress.get(sipCallId),
     },
     record(record) {

@@ -4,6 +4,7 @@ import type { TrunkConfig } from '../trunks/trunk-config.js'
 import type { Clock } from '../core/clock.js'
 import type { AdmissionLimits } from '../core/connection-admission.js'
 import type { E164 } from '../core/e164.js'
+import type { MidcallFallbackSettings } from '../fallback/settings.js'
 import type { NumberKeyCache } from '../core/number-key.js'
 import type { RingId } from '../core/ring.js'
 import type { ChordConfig, ChordEvent } from '../dht/chord-node.js'
@@ -74,6 +75,8 @@ export interface NodeSipConfig {
   outboundProxy?: string
   /** Limits on inbound SIP connections over all listeners (docs/security.md, "Floods of connections"). */
   inboundLimits?: Partial<AdmissionLimits>
+  /** Mid-call fallback to the PSTN (src/fallback, docs/softphone.md); without it IME calls have none. */
+  midcallFallback?: MidcallFallbackSettings
   onEvent?: (e: CallAgentEvent) => void
 }
 

@@ -94,6 +94,7 @@ export async function startNodeHttpPart(options: NodeHttpOptions): Promise<NodeH
           publishedNumbers: numbers.published.size,
           learnedRoutes: store.routes.countTrusted(clock.now()).trusted,
           pendingValidations: validation.scheduler.pending().length,
+          ...(agent !== undefined && { midcallFallbacks: agent.counters.midcallFallbacks }),
         },
         [...numbers.published.keys()],
         peer.libp2p.getMultiaddrs().map(String),

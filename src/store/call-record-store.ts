@@ -73,6 +73,14 @@ export class SqliteCallRecordStore implements CallRecordStore {
     return ok(checked.value)
   }
 
+  markMoved(id: string): Result<CallRecord> {
+    const existing = this.get(id)
+    if (existing === undefined) return err(`no call record with id ${id}`)
+    if (existing.path !== 'ime') return err(`call ${id} went over ${existing.path}, not IME: it cannot move`)
+    this.db.prepare('UPDATE call_records SET fallback = 1 WHERE id = ?').run(id)
+    return ok({ ...existing, fallback: true })
+  }
+
   get(id: string): CallRecord | undefined {
     const row = this.db.prepare(`SELECT ${COLUMNS} FROM call_records WHERE id = ?`).get(id) as Row | undefined
     return row === undefined ? undefined : fromRow(row)

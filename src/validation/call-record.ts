@@ -24,7 +24,10 @@ export interface CallRecord {
   readonly outcome: CallOutcome | null
   /** The local user it belongs to (for their call history), if known. */
   readonly user: string | null
-  /** An IME call attempt that fell back to the PSTN (absent: it did not). */
+  /**
+   * An IME call attempt that fell back to the PSTN (absent: it did not). With path 'ime': an IME call that moved
+   * to the PSTN mid-call (src/fallback), one record from its start over IME to its end over the PSTN.
+   */
   readonly fallback?: boolean
 }
 
@@ -57,6 +60,8 @@ export interface CallRecordStore {
   add(record: NewCallRecord): Result<CallRecord>
   /** Records the end of a call in progress. */
   finish(id: string, end: number, outcome: CallOutcome): Result<CallRecord>
+  /** Marks an IME call in progress as moved to the PSTN mid-call (fallback: true; it goes on). */
+  markMoved?(id: string): Result<CallRecord>
   get(id: string): CallRecord | undefined
   /** Newest first; optionally one user's only. */
   list(options?: { user?: string; limit?: number }): CallRecord[]

@@ -95,7 +95,7 @@ const WIRE_OUTCOME: Record<string, WireOutcome> = {
 
 /**
  * The body of POST /api/calls: exactly the fields the node accepts (it refuses any other), direction spelled
- * 'outbound' / 'inbound', fallback only with path 'pstn'.
+ * 'outbound' / 'inbound'; fallback with path 'ime': the call moved to the PSTN mid-call.
  */
 export function toWireCall(r: NewCallRecord) {
   return {
@@ -103,7 +103,7 @@ export function toWireCall(r: NewCallRecord) {
     start: Math.round(r.start),
     end: Math.round(Math.max(r.end, r.start)),
     path: r.path,
-    fallback: r.path === 'pstn' && r.fallback,
+    fallback: r.fallback,
     outcome: WIRE_OUTCOME[r.outcome] ?? 'failed',
     direction: r.direction === 'in' ? 'inbound' : 'outbound',
   }

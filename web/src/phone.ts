@@ -10,6 +10,8 @@ import type { ApiClient, CallPath, NewCallRecord, SessionUser } from './api.js'
 import { backoffDelay } from './backoff.js'
 import { ConferenceMixer } from './conference-mixer.js'
 import { IceServers } from './ice.js'
+import { MidcallFallback, legHeaderOf } from './fallback/midcall.js'
+import { OFFER_HEADER, parseOffer } from './fallback/offer.js'
 import { numberFromSipUri } from './number.js'
 import { MAX_LINES, nextFocus, referTarget } from './lines.js'
 import {
@@ -18,6 +20,7 @@ import {
   mediaFailedReason,
   saysMediaFailed,
   pathLabel,
+  pstnTarget,
   type AttemptEvent,
   type AttemptState,
   type Effect,
@@ -116,6 +119,8 @@ interface ActiveCall {
   incomingRecorded?: boolean
   /** Counts INVITEs placed for this call; events from an earlier leg (the IME one, after a fallback) are ignored. */
   leg: number
+  /** Mid-call fallback to the PSTN of an IME call whose node offered one (web/src/fallback). */
+  fallback?: MidcallFallback
 }
 
 /** JsSIP's 'replaces' event (its type definitions call it a REFER's). */
@@ -380,7 +385,8 @@ export class Phone {
         this.terminate(call.session, call.path === 'ime' ? call.imeUa : this.ua, effect.reason)
         return
       case 'record':
-        this.record(effect.record)
+        // One record for a call that moved to the PSTN mid-call: it started over IME (fallback: it moved).
+        this.record(call.fallback?.hasMoved === true ? { ...effect.record, fallback: true } : effect.record)
         return
       default:
         return
@@ -435,6 +441,12 @@ export class Phone {
         accepted: (e: { response?: unknown }) => {
           notePath(e.response)
           dispatch({ type: 'answered', now: Date.now(), ...idOf(call) })
+          // Mid-call fallback: the IME call's answer carries the callee node's offer.
+          if (path === 'ime' && call.leg === leg) {
+            this.startFallback(call, 'caller', session, e.response, () =>
+              attempt.dispatch({ type: 'ended', now: Date.now() }),
+            )
+          }
         },
         ended: (e: { originator?: string; message?: { getHeader?(name: string): string | undefined } }) => {
           // The far end hung up because the media never connected on its side: the same failure here.
@@ -469,6 +481,9 @@ export class Phone {
    */
   private incoming(e: IncomingRTCSessionEvent): void {
     const session = e.session
+    // Mid-call fallback: the PSTN leg of an IME call in progress, which that call checks and may take.
+    const legHeader = legHeaderOf(e.request)
+    if (this.live().some((l) => l.fallback?.takeLeg(session, legHeader) === true)) return
     const replaced = this.lines.find((l) => l.replacedBy === session)
     const live = this.live()
     const full = live.length >= MAX_LINES || live.some((l) => l.view.phase === 'incoming')
@@ -502,6 +517,7 @@ export class Phone {
     session.on('accepted', () => {
       if (this.focused === call) this.config.onTone('none')
       this.patch(call, { phase: 'in-call', answeredAt: Date.now() })
+      if (path === 'ime') this.startFallback(call, 'callee', session, e.request, () => ended('answered'))
     })
     const ended = (outcome: string) => {
       if (call.view.phase === 'ended') return
@@ -509,8 +525,10 @@ export class Phone {
       this.recordIncoming(call, outcome)
       this.finish(call)
     }
-    session.on('ended', () => ended('answered'))
+    // After a mid-call fallback the IME leg's end is not the call's (call.session is the PSTN leg then).
+    session.on('ended', () => call.session === session && ended('answered'))
     session.on('failed', (ev: EndEvent) => {
+      if (call.session !== session) return
       const declined = ev.originator === 'local' && ev.cause === 'Rejected'
       ended(declined ? 'declined' : call.view.answeredAt !== undefined ? 'answered' : 'missed')
     })
@@ -875,6 +893,8 @@ export class Phone {
         clearTimeout(timer)
       }
       if (pc.connectionState !== 'failed' || call.view.phase !== 'in-call') return
+      // The IME leg of a call that moved to the PSTN mid-call is no longer the call's (web/src/fallback).
+      if (call.fallback?.hasMoved === true) return
       if (connected) {
         this.patch(call, { note: 'The audio connection was lost; hanging up' })
         this.terminate(call.session, ua)
@@ -926,6 +946,7 @@ export class Phone {
   }
 
   private finish(call: ActiveCall): void {
+    call.fallback?.stop()
     // A microphone stream shared with another call (after a switch of microphone) stays open for it.
     const shared = this.live().some((l) => l !== call && l.stream === call.stream)
     if (!shared) for (const t of call.stream?.getTracks() ?? []) t.stop()
@@ -958,6 +979,51 @@ export class Phone {
     this.emit()
   }
 
+  /**
+   * Watches an answered IME call for mid-call fallback when its node offered one (`message`: the answer, or the
+   * INVITE at the callee); `onEnd`: what ends the call once it is carried by the PSTN leg.
+   */
+  private startFallback(
+    call: ActiveCall,
+    side: 'caller' | 'callee',
+    ip: RTCSession,
+    message: unknown,
+    onEnd: () => void,
+  ): void {
+    const offer = parseOffer(headerOf(message, OFFER_HEADER))
+    if (!offer.ok || call.fallback !== undefined || call.callId === undefined) return
+    call.fallback = new MidcallFallback(
+      offer.offer,
+      side,
+      ip,
+      {
+        ua: () => this.ua,
+        target: (number) => pstnTarget(number, this.config.user.domain),
+        pcConfig: () => this.ice.current(),
+        microphone: () => call.stream,
+        remoteAudio: this.config.remoteAudio,
+        held: () => call.view.held,
+        note: (note) => this.patch(call, { note }),
+        moved: (leg) => {
+          call.leg++
+          call.session = leg
+          call.path = 'pstn'
+          // The line's media is the PSTN leg's now: what the speaker plays when this line is focused.
+          const pc = leg.connection as RTCPeerConnection | undefined
+          const track = pc?.getReceivers().find((r) => r.track.kind === 'audio')?.track
+          if (pc !== undefined) call.pc = pc
+          if (track !== undefined) call.remote = new MediaStream([track])
+          this.playFocused()
+          leg.on('ended', () => call.session === leg && onEnd())
+          leg.on('failed', () => call.session === leg && onEnd())
+          this.patch(call, { path: 'IME → PSTN' })
+        },
+      },
+      call.callId,
+    )
+    call.fallback.start()
+  }
+
   private patch(call: ActiveCall, p: Partial<CallView>): void {
     if (!this.has(call)) return
     call.view = { ...call.view, ...p }
@@ -982,6 +1048,14 @@ function resumeLocally(call: ActiveCall, done?: () => void): void {
   const s = call.session
   if (!s?.isEstablished() || !s.isOnHold().local) return done?.()
   if (!s.unhold({}, done)) done?.()
+}
+
+// ---- mid-call fallback (web/src/fallback/midcall.ts does the work) ------------------------------------------
+
+/** Whether a SIP message (JsSIP's) has a header; its value. */
+const headerOf = (m: unknown, name: string): string | undefined => {
+  const r = m as { getHeader?: (n: string) => string | undefined } | undefined
+  return typeof r?.getHeader === 'function' ? r.getHeader(name) : undefined
 }
 
 const idOf = (call: ActiveCall): { callId?: string } => (call.callId ? { callId: call.callId } : {})

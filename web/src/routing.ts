@@ -14,12 +14,21 @@
 import { fallsBackToPstn } from '../../src/core/fallback-policy.js'
 import type { CallPath, NewCallRecord, RouteDto } from './api.js'
 
-export type PathLabel = 'IME' | 'Internal' | 'PSTN' | 'PSTN (fallback)'
+/** 'IME → PSTN': an IME call that moved to the PSTN mid-call (its record's fallback flag; web/src/fallback). */
+export type PathLabel = 'IME' | 'IME → PSTN' | 'Internal' | 'PSTN' | 'PSTN (fallback)'
 
 export const DEFAULT_IME_CONNECT_TIMEOUT_MS = 2000
 
 export const pathLabel = (path: CallPath, fallback: boolean): PathLabel =>
-  path === 'ime' ? 'IME' : path === 'internal' ? 'Internal' : fallback ? 'PSTN (fallback)' : 'PSTN'
+  path === 'ime'
+    ? fallback
+      ? 'IME → PSTN'
+      : 'IME'
+    : path === 'internal'
+      ? 'Internal'
+      : fallback
+        ? 'PSTN (fallback)'
+        : 'PSTN'
 
 export const pstnTarget = (number: string, ownDomain: string): string => `sip:${number}@${ownDomain}`
 

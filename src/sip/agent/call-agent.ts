@@ -10,7 +10,8 @@
  * internal-face.ts with digest-gate.ts), routing (call-routing.ts), call records (call-records.ts), the scanner
  * watch and the PSTN trunk. PSTN, IME and internal calls are kept as call records; only PSTN calls are validated.
  */
-import { callId as callIdOf, type SipMessage } from '../message/index.js'
+import { MOVED_HEADER } from '../../fallback/offer.js'
+import { callId, type SipMessage, type SipRequest } from '../message/index.js'
 import { SipProxyCore } from '../proxy/index.js'
 import { systemTimers } from '../transaction/index.js'
 import { SipTransportHub, type SipConnection, type SipListener, type SipTransportName } from '../transport/index.js'
@@ -35,6 +36,7 @@ export class CallAgent {
     rateLimited: 0,
     callsByPath: { pstn: 0, ime: 0, internal: 0 },
     fallbacks: 0,
+    midcallFallbacks: 0,
     authFailures: 0,
     scansBlocked: 0,
   }
@@ -63,7 +65,8 @@ export class CallAgent {
       recordRouteUri: (face, transport) => this.uriOf(face, transport),
       onInDialog: (req) => {
         records.current?.onInDialog(req)
-        if (req.method === 'BYE') void this.media.end(callIdOf(req) ?? '')
+        if (req.method === 'BYE') void this.media.end(callId(req) ?? '')
+        this.releaseFallback(req)
       },
       now: () => config.clock.now(),
       ...(config.routeSecret !== undefined && { routeSecret: config.routeSecret }),
@@ -213,6 +216,17 @@ export class CallAgent {
   }
 
   /** Our URI on a face for a transport: that listener, else the face's first (e.g. UDP phones get TCP). */
+  /** A BYE ends its call's fallback offer; one with X-IME-Moved releases the IP leg of a call that moved. */
+  private releaseFallback(req: SipRequest): void {
+    const id = req.method === 'BYE' ? callId(req) : undefined
+    if (id === undefined || this.config.midcallFallback === undefined) return
+    const moved = req.headers.get(MOVED_HEADER) !== undefined
+    if (this.config.midcallFallback.release(id, moved) && moved) {
+      this.counters.midcallFallbacks++
+      this.config.onEvent?.({ type: 'midcall-fallback', callId: id })
+    }
+  }
+
   private uriOf(face: string, transport: SipTransportName): string {
     const ls = face === 'edge' ? this.edgeListeners : this.internalListeners
     const l = ls.find((x) => x.transport === transport) ?? ls[0] ?? this.internalListeners[0]

@@ -8,9 +8,10 @@
 import type { E164 } from '../../core/e164.js'
 import { statusFallsBack } from '../../core/fallback-policy.js'
 import type { CallPath } from '../../validation/call-record.js'
+import { LEG_HEADER, OFFER_HEADER } from '../../fallback/offer.js'
 import { trunkCallerHeaders } from '../../trunks/caller-id.js'
 import { trunkFailsOver } from '../../trunks/trunk-config.js'
-import { callerNumber, fromTag as fromTagOf, numberIn, parseSipUri, type SipRequest } from '../message/index.js'
+import { callerNumber, callId, fromTag as fromTagOf, numberIn, parseSipUri, type SipRequest } from '../message/index.js'
 import { addressOf, type ForwardOptions, type ForwardTarget } from '../proxy/index.js'
 import type { SipConnection } from '../transport/index.js'
 import type { CallRecords, Party } from './call-records.js'
@@ -58,6 +59,7 @@ export class CallRouting {
     const localUser = target.value.user === undefined ? undefined : this.ctx.config.directory.user(target.value.user)
     const number = numberIn(req.uri)
     const local = localUser ?? (number === undefined ? undefined : this.ctx.config.directory.userByNumber(number))
+    req.headers.remove(LEG_HEADER)
     if (local !== undefined) {
       // The callee's phone (and, in the answers, the caller's) is told the path, to show "Internal".
       req.headers.remove('X-IME-Path')
@@ -168,8 +170,16 @@ export class CallRouting {
   pstnInbound(req: SipRequest, conn: SipConnection): void {
     if (req.method !== 'INVITE') return this.ctx.core.reply(req, conn, 405, undefined, [['Allow', ALLOW]])
     const called = this.trunk()?.calledNumber(req.uri) ?? numberIn(req.uri)
-    const user = called === undefined ? undefined : this.ctx.config.directory.userByNumber(called)
+    req.headers.remove(LEG_HEADER)
+    req.headers.remove(OFFER_HEADER)
+    // A call to a fallback DID continues a live IME call: it goes to the phone holding that call, which answers
+    // it only when the digits that follow match (src/fallback); with no such call it is refused.
+    const leg = called === undefined ? undefined : this.ctx.config.midcallFallback?.legFor(called, callerNumber(req))
+    if (leg !== undefined && !leg.ok) return this.ctx.core.reply(req, conn, 404, leg.error)
+    const legUser = leg === undefined ? undefined : this.ctx.config.directory.user(leg.value.user)
+    const user = legUser ?? (called === undefined ? undefined : this.ctx.config.directory.userByNumber(called))
     if (user === undefined || called === undefined) return this.ctx.core.reply(req, conn, 404, 'No such number here')
+    if (leg !== undefined) req.headers.add(LEG_HEADER, leg.value.callIds.join(', '))
     req.headers.remove('X-IME-Path')
     req.headers.add('X-IME-Path', 'pstn')
     const record = { direction: 'inbound' as const, caller: callerNumber(req), called }
@@ -198,7 +208,14 @@ export class CallRouting {
     conn: SipConnection,
     user: SipUser,
     path: CallPath,
-    record: { direction: 'inbound'; caller: E164 | undefined; called: E164 | undefined; from?: SipUser },
+    record: {
+      direction: 'inbound'
+      caller: E164 | undefined
+      called: E164 | undefined
+      from?: SipUser
+      /** The mid-call fallback offer of an IME call: into its answer, released when it fails. */
+      fallbackOffer?: string
+    },
     rewriteResponse?: ForwardOptions['rewriteResponse'],
   ): void {
     const bindings = this.ctx.registrations.current(user.name, this.ctx.config.clock.now())
@@ -219,6 +236,12 @@ export class CallRouting {
       groups: [targets],
       recordRoute: true,
       onResponse: (res) => {
+        if (record.fallbackOffer !== undefined && res.status >= 200) {
+          const id = callId(req)
+          res.headers.remove(OFFER_HEADER)
+          if (res.status < 300) res.headers.add(OFFER_HEADER, record.fallbackOffer)
+          else if (id !== undefined) this.ctx.config.midcallFallback?.release(id, false)
+        }
         if (path === 'internal') {
           res.headers.remove('X-IME-Path')
           res.headers.add('X-IME-Path', 'internal')

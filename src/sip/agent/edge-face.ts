@@ -5,7 +5,8 @@
 import { boundedCache } from '../../core/bounded-cache.js'
 import type { E164 } from '../../core/e164.js'
 import type { Result } from '../../core/result.js'
-import { numberIn, type SipRequest } from '../message/index.js'
+import { LEG_HEADER, OFFER_HEADER } from '../../fallback/offer.js'
+import { callId, numberIn, type SipRequest } from '../message/index.js'
 import type { SipConnection } from '../transport/index.js'
 import type { CallRouting } from './call-routing.js'
 import type { AgentContext } from './context.js'
@@ -78,7 +79,19 @@ export class EdgeFace {
     this.ctx.emit({ type: 'ticket-checked', ok: true, called, callingDomain, source: conn.remoteAddress })
     const user = this.ctx.config.directory.userByNumber(called)
     if (user === undefined) return this.ctx.core.reply(req, conn, 404, 'No such number here')
-    this.routing.forkToUser(req, conn, user, 'ime', { direction: 'inbound', caller, called })
+    // Mid-call fallback: a DID and digits for this call, told to the callee's phone here and to the caller in
+    // the answer (forkToUser); none when none is free (src/fallback).
+    req.headers.remove(OFFER_HEADER)
+    req.headers.remove(LEG_HEADER)
+    const id = callId(req)
+    const offer = id === undefined ? undefined : this.ctx.config.midcallFallback?.offer(id, user.name, caller)
+    if (offer !== undefined) req.headers.add(OFFER_HEADER, offer)
+    this.routing.forkToUser(req, conn, user, 'ime', {
+      direction: 'inbound',
+      caller,
+      called,
+      ...(offer !== undefined && { fallbackOffer: offer }),
+    })
   }
 
   /** 403 with the reason (503 when the edge is too busy to check); refusals counted per source. */

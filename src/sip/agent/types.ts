@@ -59,6 +59,7 @@ export interface CallAgentEvent {
     | 'trunk'
     | 'scan-detected'
     | 'media-bridge'
+    | 'midcall-fallback'
   readonly [k: string]: unknown
 }
 
@@ -111,6 +112,11 @@ export interface CallAgentConfig {
     started(record: NewCallRecord, sipCallId?: string): void
     ended(id: string, end: number, outcome: CallOutcome, sipCallId: string): void
     /**
+     * The IME call of `fromSipCallId` moved to the PSTN mid-call and goes on as `toSipCallId` (the call to the
+     * fallback DID): its records are marked moved, and that call's BYE ends them.
+     */
+    moved?(id: string, fromSipCallId: string, toSipCallId: string): void
+    /**
      * The records of a call in progress this agent does not know (it was answered before a restart), if the
      * store kept them: its BYE then still ends them. None: not known.
      */
@@ -131,6 +137,8 @@ export interface CallAgentConfig {
   /** Limits on inbound connections over all listeners (default DEFAULT_SIP_INBOUND_LIMITS in the transport). */
   readonly inboundLimits?: Partial<AdmissionLimits>
   readonly onEvent?: (e: CallAgentEvent) => void
+  /** Mid-call fallback to the PSTN (src/fallback): without it, IME calls have none. */
+  readonly midcallFallback?: MidcallFallbackHooks
   /**
    * Who a softphone's WebSocket upgrade is signed in as (the node's HTTP session): its REGISTER and INVITEs
    * on that connection are then that user's without a digest challenge (a softphone opened by a one-time
@@ -145,6 +153,8 @@ export interface CallAgentCounters {
   rateLimited: number
   callsByPath: Record<CallPath, number>
   fallbacks: number
+  /** IME calls that moved to the PSTN mid-call (their IP leg released with X-IME-Moved). */
+  midcallFallbacks: number
   authFailures: number
   scansBlocked: number
 }
@@ -153,4 +163,17 @@ export interface CallAgentCounters {
 export interface ActiveCall {
   readonly recordId: string
   readonly start: number
+}
+
+/** The call agent's hooks into mid-call fallback (src/fallback/midcall-fallback.ts implements them). */
+export interface MidcallFallbackHooks {
+  /** The X-IME-PSTN-Fallback value for an IME call being put through to `user`; undefined: none free. */
+  offer(callId: string, user: string, caller: E164 | undefined): string | undefined
+  /** The IME call ended; `moved`: its IP leg was released because the call moved to the PSTN. */
+  release(callId: string, moved: boolean): boolean
+  /** A PSTN call: undefined when `called` is no fallback DID; else who holds the call it continues, or why not. */
+  legFor(
+    called: E164,
+    callerId: E164 | undefined,
+  ): Result<{ readonly user: string; readonly callIds: readonly string[] }> | undefined
 }

@@ -1,0 +1,11 @@
+export { FallbackAllocator, type Allocation } from './allocator.js'
+export { MidcallFallback, type FallbackLeg } from './midcall-fallback.js'
+export { LEG_HEADER, MOVED_HEADER, OFFER_HEADER, offerHeaderValue } from './offer.js'
+export {
+  DEFAULT_WATCH,
+  digitsFor,
+  midcallFallbackSettings,
+  type MidcallFallbackInput,
+  type MidcallFallbackSettings,
+  type QualityWatch,
+} from './settings.js'
