@@ -65,6 +65,8 @@ export class CallAgent {
         records.current?.onInDialog(req)
         if (req.method === 'BYE') void this.media.end(callIdOf(req) ?? '')
       },
+      // Softphones are on the internal face; the trunk's side of a call is any other connection.
+      inDialogForward: (req, from) => this.media.reOffer(req, from.face === 'internal'),
       now: () => config.clock.now(),
       ...(config.routeSecret !== undefined && { routeSecret: config.routeSecret }),
     })
