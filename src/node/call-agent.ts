@@ -5,6 +5,7 @@
  * closes the listeners and their connections.
  */
 import { hkdfSync, randomInt } from 'node:crypto'
+import { Counter } from 'prom-client'
 import type { Clock } from '../core/clock.js'
 import { isE164, type E164 } from '../core/e164.js'
 import { MidcallFallback } from '../fallback/midcall-fallback.js'
@@ -43,7 +44,18 @@ export async function startNodeCallAgent(options: NodeCallAgentOptions): Promise
   const { config } = options
   const host = config.host ?? '127.0.0.1'
   // The media bridge first: a trunk with media: bridge must not take calls it cannot carry.
-  const opened = config.mediaBridge === undefined ? undefined : await openMediaBridge(config.mediaBridge)
+  const opened =
+    config.mediaBridge === undefined
+      ? undefined
+      : await openMediaBridge(config.mediaBridge, {
+          // Every ng request by outcome: a bridge that is down shows as unreachable offers, not as silence.
+          requests: new Counter({
+            name: 'ime_media_bridge_requests_total',
+            help: 'Requests to the media bridge (rtpengine) by command and outcome (ok or the failure kind)',
+            labelNames: ['command', 'outcome'],
+            registers: [options.metrics.registry],
+          }),
+        })
   if (opened !== undefined && !opened.ok) throw new Error(opened.error)
   const bridge = opened?.value
   let agent: CallAgent

@@ -19,7 +19,7 @@ import { PCMA, PCMU } from '../../src/testing/rtp/g711.js'
 import { audioOf } from '../../src/testing/rtp/plain-sdp.js'
 import { StaticSipDirectory } from '../../src/testing/static-sip-directory.js'
 import { CHROMIUM, haveChromium, launchChromium } from '../e2e/support/browser.js'
-import { readToneFrequency, until } from '../e2e/support/media.js'
+import { readToneFrequency, sleep, until } from '../e2e/support/media.js'
 import { openSipJs, type SipJsClient } from '../e2e/support/sipjs.js'
 import { startPlainCarrier, type PlainCarrier } from './support/plain-carrier.js'
 
@@ -134,7 +134,7 @@ describe('a trunk with media: bridge, a plain-RTP carrier and a WebRTC softphone
     expect(await client.list()).toEqual({ ok: true, value: [] })
   }, 60_000)
 
-  it('the carrier calls the softphone: its plain offer reaches the browser as WebRTC, tones both ways', async () => {
+  it('the carrier calls the softphone: its plain offer reaches the browser as WebRTC, tones both ways, hold and resume by re-INVITE', async () => {
     const invitesBefore = (await alice.state()).invites.length
     const answered = carrier.call(ALICE.number, LEGACY)
     await until(
@@ -147,6 +147,28 @@ describe('a trunk with media: bridge, a plain-RTP carrier and a WebRTC softphone
     expect(res.status).toBe(200)
     expectPlain(carrier.lastSdpFromNode())
     await expectTonesBothWays()
+
+    // Hold from the carrier's side (a=sendonly): the softphone answers through the bridge and stops sending.
+    const held = await carrier.reInvite('sendonly')
+    expect(held.status).toBe(200)
+    expectPlain(carrier.lastSdpFromNode())
+    expect(carrier.lastSdpFromNode()).toMatch(/^a=recvonly\r$/m)
+    await sleep(500)
+    const during = carrier.phone.received().packets
+    await sleep(1_000)
+    expect(carrier.phone.received().packets - during, 'packets from the softphone during hold').toBeLessThan(5)
+    // Resume: both ways again, on the same bridge session.
+    expect((await carrier.reInvite('sendrecv')).status).toBe(200)
+    expectPlain(carrier.lastSdpFromNode())
+    expect(carrier.lastSdpFromNode()).not.toMatch(/^a=(recvonly|sendonly|inactive)/m)
+    const resumed = carrier.phone.received().packets
+    await until(
+      async () => carrier.phone.received().packets - resumed,
+      (n) => n >= 50,
+      5_000,
+    )
+    await expectTonesBothWays()
+    expect(agent.media.sessions().length).toBe(1)
     expect((await carrier.hangUp()).status).toBe(200)
     await until(
       async () => agent.media.sessions().length,

@@ -68,6 +68,8 @@ export class CallAgent {
         if (req.method === 'BYE') void this.media.end(callId(req) ?? '')
         this.releaseFallback(req)
       },
+      // Softphones are on the internal face; the trunk's side of a call is any other connection.
+      inDialogForward: (req, from) => this.media.reOffer(req, from.face === 'internal'),
       now: () => config.clock.now(),
       ...(config.routeSecret !== undefined && { routeSecret: config.routeSecret }),
     })

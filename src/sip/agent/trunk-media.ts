@@ -11,7 +11,7 @@ import { err, ok, type Result } from '../../core/result.js'
 import type { MediaBridge } from '../../media-bridge/bridge.js'
 import { callId as callIdOf, fromTag as fromTagOf, toTag as toTagOf } from '../message/index.js'
 import type { SipRequest, SipResponse } from '../message/index.js'
-import { cloneResponse, type BranchRefusal } from '../proxy/index.js'
+import { cloneResponse, type BranchRefusal, type InDialogForward } from '../proxy/index.js'
 import type { CallAgentEvent } from './types.js'
 
 export const BRIDGE_UNAVAILABLE = 'Media bridge unavailable'
@@ -46,6 +46,24 @@ export class TrunkMedia {
     }
   }
 
+  /**
+   * A re-INVITE (hold, resume, a new codec) in a bridged call: the offer rewritten for the other side as the body,
+   * and its answer rewritten back; a failed re-INVITE leaves the session as it was. Undefined when the call is not
+   * bridged or the re-INVITE carries no SDP.
+   */
+  reOffer(req: SipRequest, fromBrowser: boolean): InDialogForward | undefined {
+    const id = callIdOf(req) ?? ''
+    if (req.method !== 'INVITE' || !this.open.has(id) || sdpOf(req) === undefined) return undefined
+    const toward = fromBrowser ? 'trunk' : 'browser'
+    return {
+      body: async () => {
+        const made = await this.offer(req, toward)
+        return made.ok ? ok(made.value) : err({ status: 503, reason: BRIDGE_UNAVAILABLE, detail: made.error })
+      },
+      rewriteResponse: this.responseRewriter(req, fromBrowser ? 'browser' : 'trunk', () => true, false),
+    }
+  }
+
   /** The INVITE of a call in from a bridged trunk, rewritten for the browsers; or why it cannot be. */
   async offerTowardBrowser(req: SipRequest): Promise<Result<Uint8Array, string>> {
     return this.offer(req, 'browser')
@@ -60,11 +78,13 @@ export class TrunkMedia {
     req: SipRequest,
     toward: 'browser' | 'trunk',
     bridged: (label: string | undefined) => boolean,
+    /** Whether a failure ends the session (an initial INVITE), or leaves it (a re-INVITE: the call goes on). */
+    endOnFailure = true,
   ): (res: SipResponse, label: string | undefined) => Promise<SipResponse> {
     const id = callIdOf(req) ?? ''
     return async (res, label) => {
       if (res.status >= 300) {
-        await this.end(id)
+        if (endOnFailure) await this.end(id)
         return res
       }
       const sdp = sdpOf(res)

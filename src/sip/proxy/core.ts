@@ -43,7 +43,7 @@ import { CseqShifts } from './cseq-shift.js'
 import { DialogRouting } from './dialog-routing.js'
 import { RouteTokens, tokenIn } from './route-token.js'
 
-export type { BranchRefusal, ForwardOptions, ForwardTarget, ProxyCoreConfig } from './types.js'
+export type { BranchRefusal, ForwardOptions, ForwardTarget, InDialogForward, ProxyCoreConfig } from './types.js'
 
 /** Timer C (section 16.6 step 11): an INVITE ringing this long without an answer is cancelled (ms). */
 const INVITE_RING_TIMEOUT_MS = 180_000
@@ -115,6 +115,7 @@ export class SipProxyCore {
         this.shifted.apply(req)
         config.onInDialog?.(req, from)
       },
+      ...(config.inDialogForward !== undefined && { inDialogForward: config.inDialogForward }),
     })
   }
 

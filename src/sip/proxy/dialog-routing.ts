@@ -7,7 +7,7 @@
 import { routes as routesOf, type SipRequest } from '../message/index.js'
 import type { SipConnection, SipTransportHub } from '../transport/index.js'
 import { addressOf } from './address.js'
-import type { ForwardOptions, ForwardTarget } from './types.js'
+import type { ForwardOptions, ForwardTarget, InDialogForward } from './types.js'
 import { routeSetDigest, type RouteTokens } from './route-token.js'
 
 /** Dialog sides remembered as having moved to a new connection (a reconnected browser), at most. */
@@ -22,6 +22,7 @@ export interface DialogRoutingHost {
   /** Sends without a transaction (the ACK of a 2xx, section 16.10). */
   forwardStateless(req: SipRequest, target: ForwardTarget): Promise<void>
   onInDialog?(req: SipRequest, from: SipConnection): void
+  inDialogForward?(req: SipRequest, from: SipConnection): InDialogForward | undefined
 }
 
 export class DialogRouting {
@@ -71,7 +72,12 @@ export class DialogRouting {
     }
     // The ACK of a 2xx is a transaction of its own that has no response: forwarded without one (section 16.10).
     if (req.method === 'ACK') return void this.host.forwardStateless(req, target)
-    this.host.forward(req, conn, { groups: [[target]], recordRoute: false })
+    const extra = this.host.inDialogForward?.(req, conn)
+    this.host.forward(req, conn, {
+      groups: [[extra?.body === undefined ? target : { ...target, body: extra.body }]],
+      recordRoute: false,
+      ...(extra?.rewriteResponse !== undefined && { rewriteResponse: extra.rewriteResponse }),
+    })
   }
 
   /** A dialog side's open connection: the one in the route token, or the one that side came back on. */

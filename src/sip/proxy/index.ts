@@ -2,6 +2,6 @@
 export { addressOf, cloneRequest, cloneResponse } from './address.js'
 export { SipProxyCore } from './core.js'
 export { DialogRouting } from './dialog-routing.js'
-export type { BranchRefusal, ForwardOptions, ForwardTarget, ProxyCoreConfig } from './types.js'
+export type { BranchRefusal, ForwardOptions, ForwardTarget, InDialogForward, ProxyCoreConfig } from './types.js'
 export { isBetterResponse } from './response-choice.js'
 export { RouteTokens, type DialogFlows } from './route-token.js'

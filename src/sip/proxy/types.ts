@@ -31,6 +31,12 @@ export interface ForwardTarget {
   readonly body?: () => Promise<Result<Uint8Array, BranchRefusal>>
 }
 
+/** What the owner adds to an in-dialog request's forwarding. */
+export interface InDialogForward {
+  readonly body?: ForwardTarget['body']
+  readonly rewriteResponse?: ForwardOptions['rewriteResponse']
+}
+
 /** Why a branch could not be sent: the status and reason the caller gets, and the local detail for logs. */
 export interface BranchRefusal {
   readonly status: number
@@ -76,6 +82,11 @@ export interface ProxyCoreConfig {
   readonly connectTimeoutMs: number
   /** In-dialog requests (BYE, re-INVITE, ACK...) as they pass, for call records. */
   readonly onInDialog?: (req: SipRequest, from: SipConnection) => void
+  /**
+   * What an in-dialog request's forwarding adds (e.g. a re-INVITE of a bridged call: the bridge's offer as its body
+   * and its answer in the responses); none by default.
+   */
+  readonly inDialogForward?: (req: SipRequest, from: SipConnection) => InDialogForward | undefined
   /** Delay before forwarding each message (the PSTN gateway's setup delay); 0 by default. */
   readonly delayMs?: (m: SipMessage) => number
   /**

@@ -55,6 +55,8 @@ export interface PlainCarrier {
   call(number: string, caller: string): Promise<SipResponse>
   /** Opens a connection to the node (an IP-authenticated trunk's calls in come on it, not on a registration). */
   connectTo(port: number): Promise<void>
+  /** A re-INVITE on the current call with its SDP set to `direction` (hold: sendonly); ACKed on 2xx. */
+  reInvite(direction: 'sendrecv' | 'sendonly'): Promise<SipResponse>
   /** BYE on the current call. */
   hangUp(): Promise<SipResponse>
   close(): Promise<void>
@@ -79,6 +81,8 @@ export async function startPlainCarrier(options: PlainCarrierOptions): Promise<P
   let fromNode: string | undefined
   let registered = false
   let closed = false
+  /** The o= version of our SDP: one more for each re-INVITE. */
+  let version = 1
   /** The carrier's own SIP port, once it listens. */
   const own = { port: 0 }
   const contact = () => `<sip:phone@${host}:${own.port};transport=tcp>`
@@ -242,6 +246,22 @@ export async function startPlainCarrier(options: PlainCarrierOptions): Promise<P
     },
     async connectTo(port) {
       trunk = await hub.connect({ transport: 'TCP', host, port }, 2_000)
+    },
+    async reInvite(direction) {
+      const d = dialog
+      if (d === undefined) throw new Error('no call to re-INVITE')
+      d.cseq++
+      version++
+      const req = inDialog(d, 'INVITE', d.cseq)
+      req.headers.add('Contact', contact())
+      req.headers.set('Content-Type', 'application/sdp')
+      const body = plainSdp({ address: host, port: phone.port, codecs: ['PCMU'], direction, version })
+      const res = await send(newRequest('INVITE', req.uri, req.headers, encoder.encode(body)))
+      if (res.status < 300) {
+        fromNode = sdpOf(res)
+        trunk?.send(inDialog(d, 'ACK', d.cseq))
+      }
+      return res
     },
     async hangUp() {
       const d = dialog

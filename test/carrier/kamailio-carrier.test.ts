@@ -1,0 +1,176 @@
+/**
+ * Kamailio as the carrier (test/carrier/kamailio/carrier.cfg): the node's trunk registers to it with digest, calls
+ * out are challenged (407) and routed by number to a legacy phone that speaks only plain RTP/AVP G.711
+ * (test/carrier/support/plain-carrier.ts, here a phone behind the carrier), and the legacy phone's calls to the
+ * enterprise's number come down the trunk's registration. The softphone is stock SIP.js in Chromium, the media
+ * bridge a real rtpengine; audio is checked by content both ways, in both directions of call.
+ */
+import { join } from 'node:path'
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { systemClock } from '../../src/core/clock.js'
+import type { E164 } from '../../src/core/e164.js'
+import { createMediaBridge } from '../../src/media-bridge/bridge.js'
+import { createNgClient, type NgClient } from '../../src/media-bridge/ng-client.js'
+import { startRtpengine, type RtpengineProcess } from '../../src/media-bridge/rtpengine.js'
+import { CallAgent, type CallAgentEvent } from '../../src/sip/agent/index.js'
+import { startKamailio, type KamailioProcess } from '../../src/testing/interop/kamailio.js'
+import { freePorts, LOCALHOST } from '../../src/testing/interop/ports.js'
+import { PCMA, PCMU } from '../../src/testing/rtp/g711.js'
+import { audioOf } from '../../src/testing/rtp/plain-sdp.js'
+import { StaticSipDirectory } from '../../src/testing/static-sip-directory.js'
+import { CHROMIUM, haveChromium, launchChromium } from '../e2e/support/browser.js'
+import { readToneFrequency, until } from '../e2e/support/media.js'
+import { openSipJs, type SipJsClient } from '../e2e/support/sipjs.js'
+import { startPlainCarrier, type PlainCarrier } from './support/plain-carrier.js'
+
+const BROWSER_HZ = 440
+const PHONE_HZ = 1_000
+const DOMAIN = 'alpha.example'
+const ALICE = { name: 'alice', password: 'alice-secret-1', number: '+12025550101' as E164 }
+const LEGACY = '+13125550199'
+const ACCOUNT = { user: 'alpha', password: 'trunk-secret-9' }
+
+let engine: RtpengineProcess
+let client: NgClient
+let kamailio: KamailioProcess
+let agent: CallAgent
+let phone: PlainCarrier
+let browser: Browser
+let alice: SipJsClient
+let kamailioPort: number
+const events: CallAgentEvent[] = []
+const pageErrors: string[] = []
+
+beforeAll(async () => {
+  if (!haveChromium()) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`)
+  const min = await freePorts(40)
+  engine = await startRtpengine({
+    ng: { host: LOCALHOST, port: await freePorts(1) },
+    mediaAddress: LOCALHOST,
+    mediaPorts: { min, max: min + 39 },
+  })
+  client = createNgClient({ address: engine.ng })
+  phone = await startPlainCarrier({ toneHz: PHONE_HZ })
+  kamailioPort = await freePorts(1)
+  kamailio = await startKamailio({
+    // The template lives with these tests, not with the interop suite's.
+    config: join('..', '..', '..', '..', 'test', 'carrier', 'kamailio', 'carrier.cfg'),
+    params: {
+      LISTEN: `${LOCALHOST}:${kamailioPort}`,
+      REALM: 'carrier.example',
+      USER: ACCOUNT.user,
+      PASSWORD: ACCOUNT.password,
+      DID: ALICE.number,
+      LEGACY,
+      PHONE: `${LOCALHOST}:${phone.port}`,
+    },
+    ports: [kamailioPort],
+    modules: ['nathelper', 'registrar', 'auth'],
+  })
+  agent = await CallAgent.start({
+    domain: DOMAIN,
+    host: LOCALHOST,
+    edge: { tcpPort: 0 },
+    internal: { tcpPort: 0, wsPort: 0 },
+    pstn: { uri: `sip:${LOCALHOST}:${kamailioPort};transport=tcp`, ...ACCOUNT, media: 'bridge' },
+    mediaBridge: createMediaBridge({ client }),
+    directory: new StaticSipDirectory(DOMAIN, [ALICE]),
+    routeTo: () => undefined,
+    checkCaller: () => ({ ok: false, error: { code: 'no-edge', reason: 'not in this test' } }),
+    vouchFor: () => ({ ok: false, error: 'not in this test' }),
+    clock: systemClock,
+    onEvent: (e) => void events.push(e),
+  })
+  await until(
+    async () => agent.trunkRegistered,
+    (r) => r,
+    8_000,
+  )
+  browser = await launchChromium()
+  alice = await openSipJs(
+    browser,
+    { wsUrl: `ws://${LOCALHOST}:${agent.addresses.internal.ws}`, ...ALICE, user: ALICE.name, domain: DOMAIN },
+    BROWSER_HZ,
+    pageErrors,
+  )
+}, 90_000)
+
+afterAll(async () => {
+  await alice?.close()
+  await browser?.close()
+  await agent?.stop()
+  await kamailio?.stop()
+  await phone?.close()
+  client?.close()
+  await engine?.stop()
+})
+
+function expectPlain(sdp: string | undefined): void {
+  expect(sdp).toBeDefined()
+  const audio = audioOf(sdp!)!
+  expect(audio.protocol).toBe('RTP/AVP')
+  expect(audio.payloadTypes.filter((pt) => pt !== PCMU && pt !== PCMA && pt < 96)).toEqual([])
+  expect(sdp).not.toMatch(/^a=(candidate|ice-ufrag|fingerprint|crypto|setup|rtcp-mux|msid|ssrc|mid)/m)
+}
+
+async function expectTonesBothWays(): Promise<void> {
+  const heard = await until(
+    () => alice.page.evaluate(readToneFrequency),
+    (f) => Math.abs(f - PHONE_HZ) <= 15,
+    15_000,
+  )
+  expect(Math.abs(heard - PHONE_HZ), `the softphone heard ${heard} Hz`).toBeLessThanOrEqual(15)
+  const atPhone = await until(
+    async () => phone.phone.analyse(BROWSER_HZ),
+    (a) => a.share > 0.9 && a.samples >= 8_000,
+    10_000,
+  )
+  expect(atPhone.share, JSON.stringify(phone.phone.received())).toBeGreaterThan(0.9)
+}
+
+describe('Kamailio as the carrier, a legacy G.711 phone behind it', () => {
+  // Kamailio relays a call out only once pv_proxy_authenticate has accepted the account's answer to its 407.
+  it('the softphone calls the legacy phone: 407 answered by the node, tones both ways, nothing left after BYE', async () => {
+    await alice.call(`sip:${LEGACY}@${DOMAIN}`)
+    await until(
+      async () => (await alice.state()).session,
+      (s) => s === 'Established',
+      15_000,
+    )
+    const invite = phone.received.filter((r) => r.method === 'INVITE').at(-1)!
+    expect(invite.headers.get('P-Asserted-Identity')).toBe(`<sip:${ALICE.number}@127.0.0.1>`)
+    expectPlain(phone.lastSdpFromNode())
+    await expectTonesBothWays()
+    await alice.hangUp()
+    await until(
+      async () => (await client.list()).ok && agent.media.sessions().length === 0,
+      (x) => x,
+      5_000,
+    )
+    expect(await client.list()).toEqual({ ok: true, value: [] })
+  }, 60_000)
+
+  it('the legacy phone calls the enterprise number: down the registration, to the softphone, tones both ways', async () => {
+    const before = (await alice.state()).invites.length
+    await phone.connectTo(kamailioPort)
+    const answered = phone.call(ALICE.number, LEGACY)
+    await until(
+      async () => (await alice.state()).invites.length,
+      (n) => n > before,
+      10_000,
+    )
+    expect((await alice.state()).invites.at(-1)).toBe('pstn')
+    await alice.answer()
+    expect((await answered).status).toBe(200)
+    expectPlain(phone.lastSdpFromNode())
+    await expectTonesBothWays()
+    expect((await phone.hangUp()).status).toBe(200)
+    await until(
+      async () => agent.media.sessions().length,
+      (n) => n === 0,
+      5_000,
+    )
+    expect(await client.list()).toEqual({ ok: true, value: [] })
+  }, 60_000)
+})
