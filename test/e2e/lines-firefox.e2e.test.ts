@@ -88,7 +88,7 @@ describe('call waiting in Firefox, across the demo world', () => {
     expect(await hearsAlice(bob, false)).toBe(false)
     await expect
       .poll(() => alice.$$eval('#lines li', (els) => els.map((e) => e.textContent ?? '')))
-      .toEqual(['From bobPSTNOn hold', 'From annaInternalConnected'])
+      .toEqual(['From +1 202 555 0102PSTNOn hold', 'From annaInternalConnected'])
     await firefoxScreenshot(alice, 'lines-firefox-2-second-answered')
 
     await alice.click('#swap')
@@ -102,7 +102,7 @@ describe('call waiting in Firefox, across the demo world', () => {
     ).toBe('sendrecv')
     expect(await hearsAlice(bob, true)).toBe(true)
     expect(await hearsAlice(anna, false)).toBe(false)
-    expect(await text('#call-party')).toBe('From bob')
+    expect(await text('#call-party')).toBe('From +1 202 555 0102') // over the PSTN: his number
 
     // bob hangs up: alice is left with anna, on hold until she takes her back.
     await bob.getByRole('button', { name: 'Hang up' }).click()
