@@ -7,6 +7,7 @@ import './style.css'
 import { ApiClient, ApiError, type SessionUser } from './api.js'
 import { byId, takeFragmentToken } from './dom.js'
 import { startPhoneView } from './phone-view.js'
+import { VideoController } from './video.js'
 
 const api = new ApiClient()
 const signIn = byId('sign-in')
@@ -41,7 +42,8 @@ function askForPassword(user: string, message: string): void {
 function start(user: SessionUser, sipUser: string, password: string | undefined): void {
   signIn.hidden = true
   stopPhone?.()
-  stopPhone = startPhoneView({
+  const video = new VideoController()
+  const stopView = startPhoneView({
     api,
     user,
     sipUser,
@@ -49,7 +51,12 @@ function start(user: SessionUser, sipUser: string, password: string | undefined)
     onAuthFailed: () => {
       if (!password) askForPassword(sipUser, 'Enter your password to connect the phone.')
     },
+    video,
   })
+  stopPhone = () => {
+    stopView()
+    video.dispose()
+  }
   byId('sign-out').onclick = () => {
     localStorage.removeItem(SIGNED_IN)
     stopPhone?.()

@@ -9,8 +9,9 @@ import { byId, h } from './dom.js'
 import { formatDuration, historyEntries } from './history.js'
 import { countryOf, dialable, displayNumber, DTMF_KEYS, isDtmfKey, KEY_LETTERS, toE164 } from './number.js'
 import { defaultSipWsUrl, Phone, registrationText, type CallView, type PhoneConfig } from './phone.js'
-import { DEFAULT_IME_CONNECT_TIMEOUT_MS } from './routing.js'
+import { DEFAULT_IME_CONNECT_TIMEOUT_MS, type PathLabel } from './routing.js'
 import { RINGBACK, RINGING, TonePlayer } from './tones.js'
+import type { CallVideo } from './video.js'
 
 export interface PhoneViewOptions {
   readonly api: ApiClient
@@ -20,6 +21,12 @@ export interface PhoneViewOptions {
   readonly onAuthFailed?: () => void
   /** Makes the SIP phone (default: a JsSIP Phone); a test passes a fake. */
   readonly createPhone?: (config: PhoneConfig) => PhoneControl
+  /** Video over IME (video.ts): the phone's media for each leg, told of each call state. */
+  readonly video?: CallVideo & { render(path: PathLabel | undefined, inCall: boolean): void }
+  /** Told of each call state (notifications, the page title). */
+  readonly onCall?: (c: CallView | undefined) => void
+  /** A contact's name for a number, shown with it (contacts.ts). */
+  readonly nameOf?: (number: string) => string | undefined
 }
 
 /** What the view uses of a Phone. */
@@ -55,6 +62,9 @@ export function startPhoneView({
   password,
   onAuthFailed,
   createPhone = (config) => new Phone(config),
+  video,
+  onCall,
+  nameOf = () => undefined,
 }: PhoneViewOptions): () => void {
   // Every listener this view adds goes with this signal; after dispose, nothing of this view reacts any more.
   const life = new AbortController()
@@ -135,6 +145,7 @@ export function startPhoneView({
       else tones.stop()
     },
     onRecorded: () => !signal.aborted && void loadHistory(),
+    ...(video ? { video } : {}),
   })
 
   // ---- dialling ----
@@ -279,6 +290,8 @@ export function startPhoneView({
   function render(c: CallView | undefined): void {
     const before = view
     view = c
+    video?.render(c?.path, c?.phase === 'in-call')
+    onCall?.(c)
     const active = c !== undefined
     const appearing = active && el.panel.hidden
     el.panel.hidden = !active
@@ -291,7 +304,9 @@ export function startPhoneView({
       if (before) el.number.focus()
       return
     }
-    el.party.textContent = `${c.direction === 'in' ? 'From' : 'To'} ${displayNumber(c.number)}`
+    const name = nameOf(c.number)
+    const who = name ? `${name} (${displayNumber(c.number)})` : displayNumber(c.number)
+    el.party.textContent = `${c.direction === 'in' ? 'From' : 'To'} ${who}`
     el.path.textContent = c.path ?? ''
     el.path.hidden = !c.path
     el.path.dataset.path = c.path ?? ''
@@ -376,7 +391,11 @@ export function startPhoneView({
             entry.direction === 'in' ? '↙' : '↗',
           ),
           h('time', { datetime: entry.datetime }, entry.time),
-          h('span', { class: 'num' }, entry.display),
+          h(
+            'span',
+            { class: 'num' },
+            nameOf(entry.number) ? `${nameOf(entry.number)} · ${entry.display}` : entry.display,
+          ),
           h('span', { class: 'dur' }, entry.duration || entry.outcome || '—'),
           h('span', { class: 'path', 'data-path': entry.path }, entry.path),
         )

@@ -9,6 +9,7 @@ import type { IncomingRTCSessionEvent, RTCSessionEvent } from 'jssip/lib/UA.js'
 import type { ApiClient, CallPath, NewCallRecord, SessionUser } from './api.js'
 import { backoffDelay } from './backoff.js'
 import { IceServers } from './ice.js'
+import { offersVideo, type CallVideo } from './video.js'
 import { numberFromSipUri } from './number.js'
 import {
   CallAttempt,
@@ -63,6 +64,8 @@ export interface PhoneConfig {
   readonly onRecorded: () => void
   /** The registrar refused the credentials (or wants a password the phone was not given). */
   readonly onAuthFailed?: () => void
+  /** Video over IME (video.ts): each leg's media, the far end's picture; without it, calls are audio only. */
+  readonly video?: CallVideo
 }
 
 /** How long answered media may take to connect before the call counts as failed (ms). */
@@ -94,6 +97,8 @@ interface ActiveCall {
   incomingRecorded?: boolean
   /** Counts INVITEs placed for this call; events from an earlier leg (the IME one, after a fallback) are ignored. */
   leg: number
+  /** An incoming call's offer has video. */
+  offersVideo?: boolean
 }
 
 /** Read afresh after an await (TypeScript keeps the narrowing from before it). */
@@ -357,14 +362,17 @@ export class Phone {
     const notePath = (response: unknown) => {
       if (path === 'pstn' && internalIn(response)) dispatch({ type: 'internal' })
     }
+    const media = this.config.video
+      ? await this.config.video.media({ path }, call.stream)
+      : { stream: call.stream, receive: false }
     const pcConfig = await this.ice.current()
     // While the servers were asked for, the caller may have hung up (or a later leg begun).
     if (call.leg !== leg || hasEnded(attempt)) return
     const session = ua.call(target, {
       extraHeaders,
-      mediaStream: call.stream,
+      mediaStream: media.stream,
       pcConfig,
-      rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: false },
+      rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: media.receive },
       eventHandlers: {
         peerconnection: (e) => {
           if (call.leg === leg) this.attachPeerConnection(e.peerconnection as unknown as RTCPeerConnection, call, ua)
@@ -427,6 +435,7 @@ export class Phone {
       callId: e.request.getHeader('Call-ID'),
       path,
       leg: 1,
+      offersVideo: offersVideo(e.request.body),
     }
     this.call = call
     this.config.onTone('ringing')
@@ -476,9 +485,12 @@ export class Phone {
       this.patch(call, { note: `No microphone: ${(e as Error).message || String(e)}` })
       return
     }
+    const media = this.config.video
+      ? await this.config.video.media({ path: call.path ?? 'pstn', offered: call.offersVideo === true }, call.stream)
+      : { stream: call.stream }
     const pcConfig = await this.ice.current()
     if (call.view.phase !== 'incoming') return
-    call.session.answer({ mediaStream: call.stream, pcConfig })
+    call.session.answer({ mediaStream: media.stream, pcConfig })
   }
 
   decline(): void {
@@ -617,6 +629,7 @@ export class Phone {
   private attachPeerConnection(pc: RTCPeerConnection, call: ActiveCall, ua: UA | undefined): void {
     pc.addEventListener('track', (e) => {
       const stream = e.streams[0] ?? new MediaStream([e.track])
+      if (e.track.kind === 'video') return this.config.video?.remote(stream, pc)
       this.config.remoteAudio.srcObject = stream
       void this.config.remoteAudio.play().catch(() => undefined)
     })
@@ -701,6 +714,7 @@ export class Phone {
     for (const t of call.stream?.getTracks() ?? []) t.stop()
     call.stream = undefined
     this.config.remoteAudio.srcObject = null
+    this.config.video?.ended()
     this.config.onTone('none')
     setTimeout(() => {
       if (this.call === call) {
