@@ -7,6 +7,7 @@ import './style.css'
 import { ApiClient, ApiError, type SessionUser } from './api.js'
 import { byId, takeFragmentToken } from './dom.js'
 import { startPhoneView } from './phone-view.js'
+import { ContactsPanel } from './contacts.js'
 import { VideoController } from './video.js'
 
 const api = new ApiClient()
@@ -43,6 +44,10 @@ function start(user: SessionUser, sipUser: string, password: string | undefined)
   signIn.hidden = true
   stopPhone?.()
   const video = new VideoController()
+  const contacts = new ContactsPanel(api, user, (number) => {
+    byId<HTMLInputElement>('number').value = number
+    byId<HTMLFormElement>('dial-form').requestSubmit()
+  })
   const stopView = startPhoneView({
     api,
     user,
@@ -52,10 +57,12 @@ function start(user: SessionUser, sipUser: string, password: string | undefined)
       if (!password) askForPassword(sipUser, 'Enter your password to connect the phone.')
     },
     video,
+    nameOf: (number) => contacts.nameOf(number),
   })
   stopPhone = () => {
     stopView()
     video.dispose()
+    contacts.dispose()
   }
   byId('sign-out').onclick = () => {
     localStorage.removeItem(SIGNED_IN)
