@@ -8,9 +8,16 @@ import { ApiClient, ApiError, type SessionUser } from './api.js'
 import { byId, takeFragmentToken } from './dom.js'
 import { startPhoneView } from './phone-view.js'
 import { ContactsPanel } from './contacts.js'
+import { CallAlerts } from './notify.js'
 import { VideoController } from './video.js'
 
 const api = new ApiClient()
+
+// Installable (web/public/sw.js keeps only the page and its built files, never an API answer). Where service
+// workers are not allowed (plain http: to a host other than localhost), the softphone works the same.
+if ('serviceWorker' in navigator && window.isSecureContext) {
+  navigator.serviceWorker.register('/sw.js').catch((e: unknown) => console.warn('service worker not registered:', e))
+}
 const signIn = byId('sign-in')
 const form = byId<HTMLFormElement>('sign-in-form')
 const userInput = byId<HTMLInputElement>('user')
@@ -48,6 +55,7 @@ function start(user: SessionUser, sipUser: string, password: string | undefined)
     byId<HTMLInputElement>('number').value = number
     byId<HTMLFormElement>('dial-form').requestSubmit()
   })
+  const alerts = new CallAlerts((number) => contacts.nameOf(number))
   const stopView = startPhoneView({
     api,
     user,
@@ -58,11 +66,13 @@ function start(user: SessionUser, sipUser: string, password: string | undefined)
     },
     video,
     nameOf: (number) => contacts.nameOf(number),
+    onCall: (c) => alerts.onCall(c),
   })
   stopPhone = () => {
     stopView()
     video.dispose()
     contacts.dispose()
+    alerts.dispose()
   }
   byId('sign-out').onclick = () => {
     localStorage.removeItem(SIGNED_IN)
