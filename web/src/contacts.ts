@@ -16,6 +16,9 @@ export interface Contact {
   readonly registered?: boolean
 }
 
+/** Dispatched on the document when the user names a number or forgets a name (the history then shows it). */
+export const NAMES_CHANGED = 'ime-names-changed'
+
 const E164 = /^\+[1-9][0-9]{1,14}$/
 
 /** The node's answer to GET /api/contacts, checked: well-formed entries only. */
@@ -184,6 +187,7 @@ export class ContactsPanel {
 
   private persist(): void {
     localStorage.setItem(this.key, JSON.stringify(Object.fromEntries(this.names)))
+    document.dispatchEvent(new Event(NAMES_CHANGED))
   }
 
   private render(): void {

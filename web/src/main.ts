@@ -122,7 +122,11 @@ if (token) api.token = token
 const navigation = performance.getEntriesByType?.('navigation')[0] as PerformanceNavigationTiming | undefined
 if (token || (navigation?.redirectCount ?? 0) > 0 || localStorage.getItem(SIGNED_IN)) {
   api.me().then(
-    (user) => start(user, user.sipUser ?? user.name, user.sipPassword),
+    (user) => {
+      // A session from a sign-in link too: a reload (or the installed app) finds it again.
+      localStorage.setItem(SIGNED_IN, '1')
+      start(user, user.sipUser ?? user.name, user.sipPassword)
+    },
     (e: unknown) => {
       localStorage.removeItem(SIGNED_IN)
       if (token || !(e instanceof ApiError && e.status === 401)) error.textContent = describe(e)

@@ -1,6 +1,6 @@
 /**
- * Call alerts: while a call rings the page title says so; a call that rang while the tab was in the background
- * shows a system notification (the Notifications API), and a missed one another; missed calls are counted in
+ * Call alerts: while a call rings the page title says so; a call that rings while the user is away from the page
+ * (its tab in the background, or another window in front) shows a system notification (the Notifications API), and a missed one another; missed calls are counted in
  * the title (and on the installed app's icon, where the browser allows) until the user comes back to the page.
  * Permission is asked only when the user presses "Turn on alerts" in the offer the page shows once signed in.
  */
@@ -54,6 +54,7 @@ export class CallAlerts {
     document.addEventListener('visibilitychange', seen, live)
     document.addEventListener('pointerdown', seen, live)
     document.addEventListener('keydown', seen, live)
+    window.addEventListener('focus', seen, live)
     this.el.offer.hidden = !(permission() === 'default' && localStorage.getItem(DECLINED) === null)
   }
 
@@ -65,7 +66,7 @@ export class CallAlerts {
     if (c?.phase === 'incoming') {
       if (this.ringing === undefined) {
         this.ringing = { number: c.number }
-        if (document.hidden)
+        if (away())
           this.notify('Incoming call', `${this.who(c.number)} is calling${c.path ? ` (${c.path})` : ''}`, true)
       }
       this.showCount()
@@ -76,7 +77,7 @@ export class CallAlerts {
     rang?.notification?.close()
     if (changed && isMissed(c)) {
       this.missed++
-      if (document.hidden) this.notify('Missed call', `${this.who(c!.number)} called`, false)
+      if (away()) this.notify('Missed call', `${this.who(c!.number)} called`, false)
     }
     this.showCount()
   }
@@ -136,6 +137,9 @@ export class CallAlerts {
     if (answer !== 'granted') localStorage.setItem(DECLINED, '1')
   }
 }
+
+/** The user is not looking at the page: its tab is in the background, or another window has the focus. */
+const away = (): boolean => document.hidden || !document.hasFocus()
 
 function permission(): Permission {
   return typeof Notification === 'undefined' ? 'unsupported' : Notification.permission

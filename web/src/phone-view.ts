@@ -12,6 +12,7 @@ import { defaultSipWsUrl, Phone, registrationText, type CallView, type PhoneConf
 import { DEFAULT_IME_CONNECT_TIMEOUT_MS, type PathLabel } from './routing.js'
 import { RINGBACK, RINGING, TonePlayer } from './tones.js'
 import type { CallVideo } from './video.js'
+import { NAMES_CHANGED } from './contacts.js'
 
 export interface PhoneViewOptions {
   readonly api: ApiClient
@@ -454,6 +455,8 @@ export function startPhoneView({
   navigator.mediaDevices?.addEventListener?.('devicechange', () => void loadDevices(), live)
 
   // ---- live updates ----
+  // Contacts named a number (contacts.ts): the history shows the name.
+  document.addEventListener(NAMES_CHANGED, () => void loadHistory(), live)
   void api.followEvents((e) => {
     if (e.event === 'call' || e.event === 'calls') void loadHistory()
   }, signal)
