@@ -392,11 +392,8 @@ export function startPhoneView({
             entry.direction === 'in' ? '↙' : '↗',
           ),
           h('time', { datetime: entry.datetime }, entry.time),
-          h(
-            'span',
-            { class: 'num' },
-            nameOf(entry.number) ? `${nameOf(entry.number)} · ${entry.display}` : entry.display,
-          ),
+          // A contact's name in place of the number (the number stays in the label and the tooltip).
+          h('span', { class: 'num', title: entry.display }, nameOf(entry.number) ?? entry.display),
           h('span', { class: 'dur' }, entry.duration || entry.outcome || '—'),
           h('span', { class: 'path', 'data-path': entry.path }, entry.path),
         )
