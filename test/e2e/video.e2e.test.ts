@@ -7,10 +7,11 @@
  * edge goes down: the next call falls back to the PSTN, audio only, and alice is told why. Layout on a laptop and
  * on a phone's screen: screenshots in test/e2e/artifacts/.
  */
+import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { World, WorldEnterprise } from '../../src/demo/world.js'
-import { CHROMIUM, haveChromium, launchChromium, screenshot } from './support/browser.js'
+import { ARTIFACTS, CHROMIUM, haveChromium, launchChromium, screenshot } from './support/browser.js'
 import { readAudioStats, sleep, twoWayAudio, until } from './support/media.js'
 import { checkRemotePicture, readVideoStats, type PictureCheck, type VideoStats } from './support/video.js'
 import {
@@ -133,6 +134,7 @@ describe('video over IME in Chromium, across the demo world', () => {
     await bob.setViewportSize({ width: 390, height: 844 })
     await sleep(600)
     await screenshot(bob, 'video-2-ime-phone')
+    await bob.screenshot({ path: join(ARTIFACTS, 'video-2-ime-phone-screen.png') }) // what the screen shows
     const box = await bob.locator('#video').boundingBox()
     expect(box!.width).toBeGreaterThan(0.8 * 390) // the card's width, less its padding
     expect(box!.y).toBeLessThan(400)
