@@ -80,6 +80,9 @@ export function searchContacts(contacts: readonly Contact[], query: string): Con
 
 const REFRESH_MS = 15_000
 
+/** The phone is registered with its node (the status region, phone-view.ts, says so). */
+const connected = (): boolean => document.getElementById('registration')?.dataset.kind === 'registered'
+
 /** The contacts card (#contacts): the list, search, naming a recent number. */
 export class ContactsPanel {
   private readonly el = {
@@ -120,8 +123,11 @@ export class ContactsPanel {
       live,
     )
     this.el.nameForm.addEventListener('submit', (e) => (e.preventDefault(), this.saveName()), live)
-    document.addEventListener('visibilitychange', () => !document.hidden && void this.refresh(), live)
-    this.timer = setInterval(() => !document.hidden && void this.refresh(), REFRESH_MS)
+    // Presence again while the page is in front and the phone is connected to its node (a node that is down or
+    // restarting is not asked: every refused request would be an error in the console, and nothing is learned).
+    const again = () => !document.hidden && connected() && void this.refresh()
+    document.addEventListener('visibilitychange', again, live)
+    this.timer = setInterval(again, REFRESH_MS)
     this.render()
     void this.refresh()
   }

@@ -367,6 +367,7 @@ export class Phone {
       : { stream: call.stream, receive: false }
     const pcConfig = await this.ice.current()
     // While the servers were asked for, the caller may have hung up (or a later leg begun).
+    if (hasEnded(attempt)) this.config.video?.ended() // a camera opened meanwhile goes off
     if (call.leg !== leg || hasEnded(attempt)) return
     const session = ua.call(target, {
       extraHeaders,
@@ -489,7 +490,10 @@ export class Phone {
       ? await this.config.video.media({ path: call.path ?? 'pstn', offered: call.offersVideo === true }, call.stream)
       : { stream: call.stream }
     const pcConfig = await this.ice.current()
-    if (call.view.phase !== 'incoming') return
+    if (call.view.phase !== 'incoming') {
+      if (call.view.phase === 'ended') this.config.video?.ended() // a camera opened meanwhile goes off
+      return
+    }
     call.session.answer({ mediaStream: media.stream, pcConfig })
   }
 
