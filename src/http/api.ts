@@ -21,6 +21,7 @@ import type { ValidationOutcome } from '../validation/scheduler.js'
 import { Authenticator, SESSION_COOKIE, type Principal, type UserAccounts } from './auth.js'
 import { readJsonObject } from './body.js'
 import { callView, checkCallInput } from './call-input.js'
+import { contactRoutes, type Directory } from './contacts.js'
 import { iceServersFor, type IceConfig } from './ice-servers.js'
 import { visibleTo, type EventHub } from './events.js'
 import type { FailureLimits } from './rate-limit.js'
@@ -92,6 +93,8 @@ export interface HttpApiDeps {
   ) => Result<CallAuthorizationDto, { status: 404 | 409; error: string }>
   /** What a signed-in softphone needs to know (domain, its SIP WebSocket port...), sent with the session. */
   softphone?: () => Record<string, unknown>
+  /** The enterprise's users with their presence (GET /api/contacts); without it, that endpoint answers 404. */
+  directory?: Directory
   /** Limits on inbound connections (default DEFAULT_HTTP_INBOUND_LIMITS); a request's headers are its first message. */
   inbound?: Partial<AdmissionLimits>
 }
@@ -447,6 +450,7 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
       },
     },
   ]
+  routes.push(...contactRoutes(deps.directory))
   const router = new Router(routes)
 
   async function route(req: IncomingMessage, res: ServerResponse, rawPath: string, url: URL): Promise<Reply | void> {

@@ -123,6 +123,18 @@ export async function startNodeHttpPart(options: NodeHttpOptions): Promise<NodeH
       publish: (number) => numbers.publish(number),
       withdraw: (number) => numbers.withdraw(number),
     },
+    directory: () =>
+      store.users.list().flatMap((u) =>
+        u.number === null
+          ? []
+          : [
+              {
+                name: u.name,
+                number: u.number,
+                registered: (agent?.registrations.current(u.name, clock.now()).length ?? 0) > 0,
+              },
+            ],
+      ),
     softphone: () => ({
       domain,
       // Behind a reverse proxy the softphone reaches SIP at <public origin>/sip (the proxy forwards it), not a port.

@@ -20,6 +20,8 @@ export const endpoints = {
   validations: (limit: number) => `/api/validations?limit=${limit}`,
   /** GET /api/ice-servers: STUN/TURN servers for calls, TURN credentials minted for this user. */
   iceServers: '/api/ice-servers',
+  /** GET /api/contacts: the enterprise's users and whether their phones are registered now. */
+  contacts: '/api/contacts',
   /** GET /api/activity?window=hour|day: counts over time for the operator page's plots (operator). */
   activity: (window: 'hour' | 'day') => `/api/activity?window=${window}`,
 } as const
@@ -351,6 +353,11 @@ export class ApiClient {
 
   async iceServers(): Promise<IceServersDto> {
     return parseIceServers(await this.request('GET', endpoints.iceServers))
+  }
+
+  /** The enterprise's directory, as sent (contacts.ts checks its shape). */
+  async contacts(): Promise<unknown> {
+    return this.request('GET', endpoints.contacts)
   }
 
   async status(): Promise<unknown> {

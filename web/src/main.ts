@@ -7,8 +7,17 @@ import './style.css'
 import { ApiClient, ApiError, type SessionUser } from './api.js'
 import { byId, takeFragmentToken } from './dom.js'
 import { startPhoneView } from './phone-view.js'
+import { ContactsPanel } from './contacts.js'
+import { CallAlerts } from './notify.js'
+import { VideoController } from './video.js'
 
 const api = new ApiClient()
+
+// Installable (web/public/sw.js keeps only the page and its built files, never an API answer). Where service
+// workers are not allowed (plain http: to a host other than localhost), the softphone works the same.
+if ('serviceWorker' in navigator && window.isSecureContext) {
+  navigator.serviceWorker.register('/sw.js').catch((e: unknown) => console.warn('service worker not registered:', e))
+}
 const signIn = byId('sign-in')
 const form = byId<HTMLFormElement>('sign-in-form')
 const userInput = byId<HTMLInputElement>('user')
@@ -41,7 +50,13 @@ function askForPassword(user: string, message: string): void {
 function start(user: SessionUser, sipUser: string, password: string | undefined): void {
   signIn.hidden = true
   stopPhone?.()
-  stopPhone = startPhoneView({
+  const video = new VideoController()
+  const contacts = new ContactsPanel(api, user, (number) => {
+    byId<HTMLInputElement>('number').value = number
+    byId<HTMLFormElement>('dial-form').requestSubmit()
+  })
+  const alerts = new CallAlerts((number) => contacts.nameOf(number))
+  const stopView = startPhoneView({
     api,
     user,
     sipUser,
@@ -49,7 +64,16 @@ function start(user: SessionUser, sipUser: string, password: string | undefined)
     onAuthFailed: () => {
       if (!password) askForPassword(sipUser, 'Enter your password to connect the phone.')
     },
+    video,
+    nameOf: (number) => contacts.nameOf(number),
+    onCall: (c) => alerts.onCall(c),
   })
+  stopPhone = () => {
+    stopView()
+    video.dispose()
+    contacts.dispose()
+    alerts.dispose()
+  }
   byId('sign-out').onclick = () => {
     localStorage.removeItem(SIGNED_IN)
     stopPhone?.()
@@ -98,7 +122,11 @@ if (token) api.token = token
 const navigation = performance.getEntriesByType?.('navigation')[0] as PerformanceNavigationTiming | undefined
 if (token || (navigation?.redirectCount ?? 0) > 0 || localStorage.getItem(SIGNED_IN)) {
   api.me().then(
-    (user) => start(user, user.sipUser ?? user.name, user.sipPassword),
+    (user) => {
+      // A session from a sign-in link too: a reload (or the installed app) finds it again.
+      localStorage.setItem(SIGNED_IN, '1')
+      start(user, user.sipUser ?? user.name, user.sipPassword)
+    },
     (e: unknown) => {
       localStorage.removeItem(SIGNED_IN)
       if (token || !(e instanceof ApiError && e.status === 401)) error.textContent = describe(e)

@@ -10,8 +10,10 @@ import { formatDuration, historyEntries } from './history.js'
 import { countryOf, dialable, displayNumber, DTMF_KEYS, isDtmfKey, KEY_LETTERS, toE164 } from './number.js'
 import { CALL_WAITING } from './lines.js'
 import { defaultSipWsUrl, Phone, registrationText, type CallView, type LineView, type PhoneConfig } from './phone.js'
-import { DEFAULT_IME_CONNECT_TIMEOUT_MS } from './routing.js'
+import { DEFAULT_IME_CONNECT_TIMEOUT_MS, type PathLabel } from './routing.js'
 import { RINGBACK, RINGING, TonePlayer } from './tones.js'
+import type { CallVideo } from './video.js'
+import { NAMES_CHANGED } from './contacts.js'
 
 export interface PhoneViewOptions {
   readonly api: ApiClient
@@ -21,6 +23,12 @@ export interface PhoneViewOptions {
   readonly onAuthFailed?: () => void
   /** Makes the SIP phone (default: a JsSIP Phone); a test passes a fake. */
   readonly createPhone?: (config: PhoneConfig) => PhoneControl
+  /** Video over IME (video.ts): the phone's media for each leg, told of each call state. */
+  readonly video?: CallVideo & { render(path: PathLabel | undefined, inCall: boolean): void }
+  /** Told of each call state (notifications, the page title). */
+  readonly onCall?: (c: CallView | undefined) => void
+  /** A contact's name for a number, shown with it (contacts.ts). */
+  readonly nameOf?: (number: string) => string | undefined
 }
 
 /** What the view uses of a Phone (the second line's controls are optional: a phone without them has one line). */
@@ -57,6 +65,9 @@ export function startPhoneView({
   password,
   onAuthFailed,
   createPhone = (config) => new Phone(config),
+  video,
+  onCall,
+  nameOf = () => undefined,
 }: PhoneViewOptions): () => void {
   // Every listener this view adds goes with this signal; after dispose, nothing of this view reacts any more.
   const life = new AbortController()
@@ -153,6 +164,7 @@ export function startPhoneView({
       else tones.stop()
     },
     onRecorded: () => !signal.aborted && void loadHistory(),
+    ...(video ? { video } : {}),
   })
 
   // ---- dialling ----
@@ -325,6 +337,8 @@ export function startPhoneView({
   function render(c: CallView | undefined): void {
     const before = view
     view = c
+    video?.render(c?.path, c?.phase === 'in-call')
+    onCall?.(c)
     const active = c !== undefined
     const appearing = active && el.panel.hidden
     el.panel.hidden = !active
@@ -337,7 +351,9 @@ export function startPhoneView({
       if (before) el.number.focus()
       return
     }
-    el.party.textContent = `${c.direction === 'in' ? 'From' : 'To'} ${displayNumber(c.number)}`
+    const name = nameOf(c.number)
+    const who = name ? `${name} (${displayNumber(c.number)})` : displayNumber(c.number)
+    el.party.textContent = `${c.direction === 'in' ? 'From' : 'To'} ${who}`
     el.path.textContent = c.path ?? ''
     el.path.hidden = !c.path
     el.path.dataset.path = c.path ?? ''
@@ -463,7 +479,8 @@ export function startPhoneView({
             entry.direction === 'in' ? '↙' : '↗',
           ),
           h('time', { datetime: entry.datetime }, entry.time),
-          h('span', { class: 'num' }, entry.display),
+          // A contact's name in place of the number (the number stays in the label and the tooltip).
+          h('span', { class: 'num', title: entry.display }, nameOf(entry.number) ?? entry.display),
           h('span', { class: 'dur' }, entry.duration || entry.outcome || '—'),
           h('span', { class: 'path', 'data-path': entry.path }, entry.path),
         )
@@ -522,6 +539,8 @@ export function startPhoneView({
   navigator.mediaDevices?.addEventListener?.('devicechange', () => void loadDevices(), live)
 
   // ---- live updates ----
+  // Contacts named a number (contacts.ts): the history shows the name.
+  document.addEventListener(NAMES_CHANGED, () => void loadHistory(), live)
   void api.followEvents((e) => {
     if (e.event === 'call' || e.event === 'calls') void loadHistory()
   }, signal)

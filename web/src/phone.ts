@@ -12,6 +12,7 @@ import { ConferenceMixer } from './conference-mixer.js'
 import { IceServers } from './ice.js'
 import { MidcallFallback, legHeaderOf } from './fallback/midcall.js'
 import { OFFER_HEADER, parseOffer } from './fallback/offer.js'
+import { offersVideo, type CallVideo } from './video.js'
 import { numberFromSipUri } from './number.js'
 import { MAX_LINES, nextFocus, referTarget } from './lines.js'
 import {
@@ -80,6 +81,8 @@ export interface PhoneConfig {
   readonly onRecorded: () => void
   /** The registrar refused the credentials (or wants a password the phone was not given). */
   readonly onAuthFailed?: () => void
+  /** Video over IME (video.ts): each leg's media, the far end's picture; without it, calls are audio only. */
+  readonly video?: CallVideo
 }
 
 /** How long answered media may take to connect before the call counts as failed (ms). */
@@ -121,6 +124,10 @@ interface ActiveCall {
   leg: number
   /** Mid-call fallback to the PSTN of an IME call whose node offered one (web/src/fallback). */
   fallback?: MidcallFallback
+  /** An incoming call's offer has video. */
+  offersVideo?: boolean
+  /** This line has the video (video.ts shows one call's pictures: the first line that asked for it). */
+  video?: boolean
 }
 
 /** JsSIP's 'replaces' event (its type definitions call it a REFER's). */
@@ -419,14 +426,18 @@ export class Phone {
     const notePath = (response: unknown) => {
       if (path === 'pstn' && internalIn(response)) dispatch({ type: 'internal' })
     }
+    const media = this.videoFree(call)
+      ? await this.withVideo(call, (video) => video.media({ path }, call.stream!))
+      : { stream: call.stream, receive: false }
     const pcConfig = await this.ice.current()
     // While the servers were asked for, the caller may have hung up (or a later leg begun).
+    if (hasEnded(attempt)) this.videoEnded(call) // a camera opened meanwhile goes off
     if (call.leg !== leg || hasEnded(attempt)) return
     const session = ua.call(target, {
       extraHeaders,
-      mediaStream: call.stream,
+      mediaStream: media.stream,
       pcConfig,
-      rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: false },
+      rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: media.receive },
       eventHandlers: {
         peerconnection: (e) => {
           if (call.leg === leg) this.attachPeerConnection(e.peerconnection as unknown as RTCPeerConnection, call, ua)
@@ -509,6 +520,7 @@ export class Phone {
       path,
       leg: 1,
       extraHeaders: [],
+      offersVideo: offersVideo(e.request.body),
     }
     this.lines.push(call)
     session.on('peerconnection', (ev: PeerConnectionEvent) =>
@@ -597,9 +609,17 @@ export class Phone {
       this.patch(call, { note: `No microphone: ${(e as Error).message || String(e)}` })
       return
     }
+    const media = this.videoFree(call)
+      ? await this.withVideo(call, (video) =>
+          video.media({ path: call.path ?? 'pstn', offered: call.offersVideo === true }, call.stream!),
+        )
+      : { stream: call.stream }
     const pcConfig = await this.ice.current()
-    if (call.view.phase !== 'incoming' || !call.session) return
-    call.session.answer({ mediaStream: call.stream, pcConfig })
+    if (call.view.phase !== 'incoming' || !call.session) {
+      if (call.view.phase === 'ended') this.videoEnded(call) // a camera opened meanwhile goes off
+      return
+    }
+    call.session.answer({ mediaStream: media.stream, pcConfig })
   }
 
   /** Declines the ringing call (the focused one, or the one waiting). */
@@ -862,7 +882,9 @@ export class Phone {
     call.pc = pc
     pc.addEventListener('track', (e) => {
       if (call.pc !== pc) return
-      call.remote = e.streams[0] ?? new MediaStream([e.track])
+      const stream = e.streams[0] ?? new MediaStream([e.track])
+      if (e.track.kind === 'video') return call.video === true ? this.config.video?.remote(stream, pc) : undefined
+      call.remote = stream
       if (this.focused === call) this.playFocused()
     })
     // Media that never connects fails the call, said as such (routing.ts): when the connection fails, or when it
@@ -952,6 +974,7 @@ export class Phone {
     if (!shared) for (const t of call.stream?.getTracks() ?? []) t.stop()
     call.stream = undefined
     call.remote = undefined
+    this.videoEnded(call)
     if (this.mixer) void this.unmerge()
     const rest = this.live()
     if (rest.length === 0) {
@@ -1022,6 +1045,24 @@ export class Phone {
       call.callId,
     )
     call.fallback.start()
+  }
+
+  /** Whether this line may have the video: video is configured and no other live line has it. */
+  private videoFree(call: ActiveCall): boolean {
+    return this.config.video !== undefined && !this.live().some((l) => l !== call && l.video === true)
+  }
+
+  /** Asks video.ts for this line's media; the line has the video from then on. */
+  private withVideo<T>(call: ActiveCall, ask: (video: CallVideo) => Promise<T>): Promise<T> {
+    call.video = true
+    return ask(this.config.video!)
+  }
+
+  /** The line that has the video ends: the camera goes off, the pictures go. */
+  private videoEnded(call: ActiveCall): void {
+    if (call.video !== true) return
+    call.video = false
+    this.config.video?.ended()
   }
 
   private patch(call: ActiveCall, p: Partial<CallView>): void {

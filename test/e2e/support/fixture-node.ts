@@ -158,6 +158,9 @@ export async function startFixtureNode(options: FixtureNodeOptions) {
     if (path === '/api/session' && user) return json(res, 200, { user: userJson(user), via: 'cookie' })
     if (path === '/api/status') return json(res, 200, options.status)
     if (path === '/api/validations') return json(res, 200, { validations: [] })
+    // The softphone's contacts card asks for the directory; this fixture keeps none (contacts are tested across
+    // the demo world, test/e2e/app.e2e.test.ts).
+    if (path === '/api/contacts') return json(res, 200, { contacts: [] })
     // No STUN or TURN: every page and the fixture's relay are on this machine.
     if (path === '/api/ice-servers' && user) {
       return json(res, 200, { iceServers: [], iceTransportPolicy: 'all', expiresAt: Date.now() + 3_600_000 })
