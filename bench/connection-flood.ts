@@ -19,6 +19,8 @@ export interface ConnectionFloodOptions {
   /** Reopen each connection the node closes, a second later (a sustained flood). */
   readonly sustained?: boolean
   readonly limits?: WorldLimits
+  /** Read the node's figures no sooner than this long after the flood was attempted (ms; default 0). */
+  readonly settleMs?: number
   /** The flood's source address, and the legitimate side's. */
   readonly from?: string
   readonly clientFrom?: string
@@ -62,6 +64,8 @@ export async function runConnectionFlood(o: ConnectionFloodOptions): Promise<Con
       await flood.opened
       const secondsToOpen = Math.round((performance.now() - started) / 100) / 10
       const underFlood = await world.legit(clientFrom, o.calls, o.listener)
+      const settled = started + secondsToOpen * 1000 + (o.settleMs ?? 0)
+      await new Promise((r) => setTimeout(r, Math.max(0, settled - performance.now())))
       const figures = { ...flood.figures, errors: [...flood.figures.errors], secondsToOpen }
       const node = nodeFigures(world, o.listener)
       const use = descriptorUse()

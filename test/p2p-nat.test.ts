@@ -174,6 +174,9 @@ describe.skipIf(!root)('nodes behind NAT (network namespaces)', () => {
       reachableFromOutside: false,
       claimer: 'unreachable',
       note: expect.stringMatching(/cannot be validated .* until it has a public address .* or a relay/),
+      // What every node's health tells (docs/security.md, "Floods of connections").
+      descriptors: { open: expect.any(Number), limit: expect.any(Number) },
+      connections: expect.objectContaining({ http: expect.any(Number) }),
     })
     expect(ds.reachability.claimer).toBe('unreachable')
   })

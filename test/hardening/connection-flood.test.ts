@@ -11,7 +11,10 @@ import { FloodWorld } from '../../bench/flood-world.js'
 import { floodConnections, HALF_SENT } from '../../src/testing/connection-flood.js'
 import { SipPhone } from '../../src/testing/scripted-phone.js'
 
-const LOW = { perSource: 64, perSourcePending: 16, max: 200, reserve: 40, firstMessageMs: 1_500 }
+// 3 s for a first message: a legitimate TLS handshake and REGISTER take longer than 1 s on a loaded machine.
+const LOW = { perSource: 64, perSourcePending: 16, max: 200, reserve: 40, firstMessageMs: 3_000 }
+/** The figures are read once the flood's pending connections have had their time. */
+const SETTLE_MS = 3_500
 const CALLS = 20
 
 const allWell = (f: Awaited<ReturnType<typeof runConnectionFlood>>['underFlood']) => {
@@ -28,16 +31,22 @@ describe('a flood of connections from one source', () => {
     ['sip-ws', true],
     ['sip-tls', true],
   ] as const) {
-    it(`against ${listener} (${halfSent ? 'half-sent' : 'idle'}): the source keeps 16 pending, no longer than 1.5 s; calls from another source all connect`, async () => {
-      const r = await runConnectionFlood({ connections: 300, listener, calls: CALLS, halfSent, limits: { sip: LOW } })
+    it(`against ${listener} (${halfSent ? 'half-sent' : 'idle'}): the source keeps 16 pending, no longer than 3 s; calls from another source all connect`, async () => {
+      const r = await runConnectionFlood({
+        connections: 300,
+        listener,
+        calls: CALLS,
+        halfSent,
+        limits: { sip: LOW },
+        settleMs: SETTLE_MS,
+      })
       allWell(r.alone)
       allWell(r.underFlood)
       expect(r.flood.connected + r.flood.failed).toBe(300)
       // Refused at accept beyond 16 pending; the rest closed when their first message did not come.
       expect(r.node.refused!['per-source-pending']).toBeGreaterThanOrEqual(280)
-      expect(r.node.closed!['first-message-timeout']).toBeGreaterThanOrEqual(1)
-      expect(r.node.held).toBeLessThanOrEqual(16)
-      expect(r.flood.held).toBeLessThanOrEqual(16)
+      expect(r.node.closed!['first-message-timeout']).toBeGreaterThanOrEqual(16)
+      expect(r.node.held).toBe(0)
     }, 60_000)
   }
 
@@ -47,12 +56,13 @@ describe('a flood of connections from one source', () => {
       listener: 'http',
       calls: CALLS,
       halfSent: true,
-      limits: { http: { ...LOW, firstMessageMs: 1_000 } },
+      limits: { http: LOW },
+      settleMs: SETTLE_MS,
     })
     allWell(r.underFlood)
     expect(r.node.refused!['per-source-pending']).toBeGreaterThanOrEqual(280)
     expect(r.node.closed!['first-message-timeout']).toBeGreaterThanOrEqual(16)
-    expect(r.node.held).toBeLessThanOrEqual(16)
+    expect(r.node.held).toBe(0)
   }, 60_000)
 
   it('against libp2p, sustained (each closed connection reopened): the ring member still connects and pings', async () => {

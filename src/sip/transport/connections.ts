@@ -94,6 +94,8 @@ export class StreamConnection implements SipConnection {
     private readonly socket: Socket,
     onMessage: MessageHandler,
     onClose: (c: SipConnection) => void,
+    /** Told of every complete message, parsed or refused (not keep-alives): a listener's first-message timer. */
+    onFrame?: () => void,
   ) {
     this.id = newId('t')
     this.remoteAddress = socket.remoteAddress ?? '?'
@@ -102,6 +104,7 @@ export class StreamConnection implements SipConnection {
     socket.setTimeout(IDLE_TIMEOUT_MS, () => socket.destroy())
     socket.on('data', (chunk: Buffer) => {
       for (const item of this.framer.push(chunk)) {
+        if (item.kind !== 'ping') onFrame?.()
         if (item.kind === 'message') onMessage(item.message, this)
         else if (item.kind === 'ping') socket.write('\r\n')
         else {
@@ -152,9 +155,12 @@ export class WsConnection implements SipConnection {
     readonly remotePort: number,
     onMessage: MessageHandler,
     onClose: (c: SipConnection) => void,
+    /** Told of every frame, parsed or refused: a listener's first-message timer. */
+    onFrame?: () => void,
   ) {
     this.id = newId('w')
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+      onFrame?.()
       const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)
       const parsed = parseMessage(bytes)
       if (parsed.ok) onMessage(parsed.value, this)

@@ -85,12 +85,9 @@ export class SipTransportHub {
     return this.admission.admit(raw)
   }
 
-  /** The handler for an admitted connection: its first complete message makes it established. */
-  private deliverer(key: string): MessageHandler {
-    return (m, c) => {
-      this.admission.established(key)
-      this.onMessage(m, c)
-    }
+  /** A complete message (parsed or answered 400) on an admitted connection makes it established. */
+  private framed(key: string): () => void {
+    return () => this.admission.established(key)
   }
 
   connection(id: string): SipConnection | undefined {
@@ -126,7 +123,10 @@ export class SipTransportHub {
     const owned = new Set<SipConnection>()
     const transport = options.tls === undefined ? 'TCP' : 'TLS'
     const accept = (socket: Socket, key: string) =>
-      this.track(new StreamConnection(transport, options.face, socket, this.deliverer(key), this.closed(owned)), owned)
+      this.track(
+        new StreamConnection(transport, options.face, socket, this.onMessage, this.closed(owned), this.framed(key)),
+        owned,
+      )
     let server: NetServer
     if (options.tls === undefined) {
       server = createNetServer((socket) => {
@@ -234,8 +234,9 @@ export class SipTransportHub {
         ws,
         s.remoteAddress ?? '?',
         s.remotePort ?? 0,
-        this.deliverer(key),
+        this.onMessage,
         this.closed(owned),
+        this.framed(key),
       )
       c.principal = options.authenticateUpgrade?.(req)
       this.track(c, owned)
