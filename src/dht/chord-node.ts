@@ -668,10 +668,16 @@ export class ChordNode {
     }
     const known = responsibleAmong(this.self.id, key, this.successors, this.config.replicas + 1)
     if (known !== null) return { type: 'found', successors: known }
-    // Nodes suspected here (their last request timed out) are offered only when nothing else is known.
+    // Nodes suspected here (their last request timed out) are offered only when no other node before the key is
+    // known: with none offered, this node would answer 'found' with its own successors, which is wrong.
     const table = [...this.successors, ...this.knownFingers()]
-    const trusted = table.filter((n) => this.isKnownAlive(n))
-    const candidates = closestPreceding(this.self.id, key, trusted.length > 0 ? trusted : table, NEXT_HOP_CANDIDATES)
+    const trusted = closestPreceding(
+      this.self.id,
+      key,
+      table.filter((n) => this.isKnownAlive(n)),
+      NEXT_HOP_CANDIDATES,
+    )
+    const candidates = trusted.length > 0 ? trusted : closestPreceding(this.self.id, key, table, NEXT_HOP_CANDIDATES)
     // The key lies within the successor list but too near its end to name every holder: the nodes just before
     // it answer better; the nodes just after it are offered too, for when all those before it have failed.
     const after = this.successors.filter((s) => !inOpenInterval(s.id, this.self.id, key))
