@@ -3,15 +3,13 @@
  * machine shared with the load generators (and anything else), calls/s depends on who gets the cores, while CPU
  * per call says what each server costs. Linux only (/proc).
  */
-import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 
-let ticksPerSecond: number | undefined
-
-function clockTicks(): number {
-  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
-  return ticksPerSecond
-}
+/**
+ * /proc counts CPU time in clock ticks of USER_HZ, which Linux fixes at 100 a second for user space on every
+ * architecture it exports /proc to (what `getconf CLK_TCK` prints), whatever the kernel's own tick rate.
+ */
+const USER_HZ = 100
 
 /** utime + stime of one /proc/PID/stat line, in ticks, with its process group. */
 function statOf(pid: string): { pgrp: number; ticks: number } | undefined {
@@ -33,7 +31,7 @@ export function processGroupCpuMs(pgid: number): number {
     const stat = statOf(name)
     if (stat?.pgrp === pgid) ticks += stat.ticks
   }
-  return (ticks * 1000) / clockTicks()
+  return (ticks * 1000) / USER_HZ
 }
 
 /** CPU milliseconds used so far by this process (all its threads: the event loop and libuv's pool). */
