@@ -175,7 +175,9 @@ describe('two lines: call waiting, add call and merge, attended transfer (Chromi
     // A route to bob's number: one PSTN call, then alpha's validation.
     await dial(alice, BOB)
     await answer(bob)
-    await sleep(1_200)
+    // Long enough to be validated (the world's minCallMs is 1 s), counted from the 200 OK that alice's node saw.
+    await expect.poll(() => alice.locator('#call-state').textContent(), { timeout: 10_000 }).toBe('Connected')
+    await sleep(1_500)
     await button(alice, 'Hang up').click()
     await idle(alice)
     await idle(bob)
