@@ -1077,18 +1077,29 @@ export class Phone {
   }
 }
 
+/**
+ * JsSIP refuses a re-offer while another is still in progress (hold() and unhold() return false): Hold pressed
+ * twice in quick succession, or a swap right after an answer. The phone tries again every 100 ms for 2 s.
+ */
+const REOFFER_RETRIES = 20
+const REOFFER_RETRY_MS = 100
+
 /** Puts a call on hold from this side (a re-INVITE with a=sendonly), unless it already is. */
-function holdLocally(call: ActiveCall, done?: () => void): void {
+function holdLocally(call: ActiveCall, done?: () => void, retries = REOFFER_RETRIES): void {
   const s = call.session
   if (!s?.isEstablished() || s.isOnHold().local) return done?.()
-  if (!s.hold({}, done)) done?.()
+  if (s.hold({}, done)) return
+  if (retries === 0) return done?.()
+  setTimeout(() => holdLocally(call, done, retries - 1), REOFFER_RETRY_MS)
 }
 
 /** Takes a call off this side's hold (a re-INVITE with a=sendrecv), unless it is not held. */
-function resumeLocally(call: ActiveCall, done?: () => void): void {
+function resumeLocally(call: ActiveCall, done?: () => void, retries = REOFFER_RETRIES): void {
   const s = call.session
   if (!s?.isEstablished() || !s.isOnHold().local) return done?.()
-  if (!s.unhold({}, done)) done?.()
+  if (s.unhold({}, done)) return
+  if (retries === 0) return done?.()
+  setTimeout(() => resumeLocally(call, done, retries - 1), REOFFER_RETRY_MS)
 }
 
 // ---- mid-call fallback (web/src/fallback/midcall.ts does the work) ------------------------------------------
