@@ -1084,23 +1084,20 @@ export class Phone {
 const REOFFER_RETRIES = 20
 const REOFFER_RETRY_MS = 100
 
-/** Puts a call on hold from this side (a re-INVITE with a=sendonly), unless it already is. */
-function holdLocally(call: ActiveCall, done?: () => void, retries = REOFFER_RETRIES): void {
+/**
+ * Puts a call on hold from this side (held: a re-INVITE with a=sendonly) or takes it off (a=sendrecv), unless it
+ * already is so; `done` once the re-INVITE is answered, or at once when there is nothing to do or it cannot be sent.
+ */
+function setLocalHold(call: ActiveCall, held: boolean, done?: () => void, retries = REOFFER_RETRIES): void {
   const s = call.session
-  if (!s?.isEstablished() || s.isOnHold().local) return done?.()
-  if (s.hold({}, done)) return
+  if (!s?.isEstablished() || s.isOnHold().local === held) return done?.()
+  if (held ? s.hold({}, done) : s.unhold({}, done)) return
   if (retries === 0) return done?.()
-  setTimeout(() => holdLocally(call, done, retries - 1), REOFFER_RETRY_MS)
+  setTimeout(() => setLocalHold(call, held, done, retries - 1), REOFFER_RETRY_MS)
 }
 
-/** Takes a call off this side's hold (a re-INVITE with a=sendrecv), unless it is not held. */
-function resumeLocally(call: ActiveCall, done?: () => void, retries = REOFFER_RETRIES): void {
-  const s = call.session
-  if (!s?.isEstablished() || !s.isOnHold().local) return done?.()
-  if (s.unhold({}, done)) return
-  if (retries === 0) return done?.()
-  setTimeout(() => resumeLocally(call, done, retries - 1), REOFFER_RETRY_MS)
-}
+const holdLocally = (call: ActiveCall, done?: () => void): void => setLocalHold(call, true, done)
+const resumeLocally = (call: ActiveCall, done?: () => void): void => setLocalHold(call, false, done)
 
 // ---- mid-call fallback (web/src/fallback/midcall.ts does the work) ------------------------------------------
 
