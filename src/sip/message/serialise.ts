@@ -30,12 +30,7 @@ function startLine(m: SipMessage): Result<string> {
 export function serialiseHead(m: SipMessage): Result<string> {
   const first = startLine(m)
   if (!first.ok) return first
-  let out = first.value
-  for (const f of m.headers.fields()) {
-    if (f.name === 'Content-Length') continue
-    out += f.name + ': ' + f.value + '\r\n'
-  }
-  return ok(out + 'Content-Length: ' + m.body.length + '\r\n\r\n')
+  return ok(first.value + m.headers.lines('Content-Length') + 'Content-Length: ' + m.body.length + '\r\n\r\n')
 }
 
 export function serialiseMessage(m: SipMessage): Result<Uint8Array> {
