@@ -180,7 +180,7 @@ export function checkUri(text: string): Result<string> {
   const scheme = uriScheme(text)
   if (!scheme.ok) return scheme
   if (scheme.value === 'sip' || scheme.value === 'sips') {
-    const u = parseSipUri(text)
+    const u = sipUriParts(text, scheme.value)
     if (!u.ok) return u
   }
   return scheme
@@ -192,7 +192,12 @@ export function parseSipUri(text: string): Result<SipUri> {
   if (scheme !== 'sip' && scheme !== 'sips') return err(`URI ${shown(text)} is not a sip: or sips: URI`)
   const s = uriScheme(text)
   if (!s.ok) return s
-  let rest = text.slice(colon + 1)
+  return sipUriParts(text, scheme)
+}
+
+/** The parts of a sip: or sips: URI whose outer shape uriScheme has already checked. */
+function sipUriParts(text: string, scheme: 'sip' | 'sips'): Result<SipUri> {
+  let rest = text.slice(scheme.length + 1)
   let user: string | undefined
   let password: string | undefined
   // '@' may not appear unescaped in user, password, params or headers, so the first one ends the userinfo.
