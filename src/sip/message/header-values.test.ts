@@ -18,10 +18,18 @@ describe('splitList', () => {
       value: ['"Doe, John" <sip:a@b;x=1,2>', '<sip:c@d>', 'sip:e@f'],
     })
     expect(splitList('"a \\" , b" <sip:x@y>')).toEqual({ ok: true, value: ['"a \\" , b" <sip:x@y>'] })
+    // One element, no comma or quote (most Via and Route lines): trimmed, the same as the full scan.
+    expect(splitList(' SIP/2.0/TCP a:5060;branch=z9hG4bK1 ')).toEqual({
+      ok: true,
+      value: ['SIP/2.0/TCP a:5060;branch=z9hG4bK1'],
+    })
+    expect(splitList('<sip:p;lr>;x=<y>')).toEqual({ ok: true, value: ['<sip:p;lr>;x=<y>'] })
   })
   it.each([
     ['"unterminated, <sip:a@b>', 'unterminated quoted string'],
     ['<sip:a@b, sip:c@d', '"<" without ">"'],
+    ['<sip:a@b>;x=<y', '"<" without ">"'],
+    ['  ', 'empty element'],
     ['<sip:a@b>,,<sip:c@d>', 'empty element'],
     ['<sip:a@b>,', 'empty element'],
     [Array.from({ length: 300 }, () => 'a').join(','), 'more than 256 values'],

@@ -137,6 +137,12 @@ export function headerValueProblem(value: string): string | undefined {
  * `"Doe, John" <sip:a@b;x=1,2>, <sip:c@d>` gives two elements.
  */
 export function splitList(value: string, what = 'header'): Result<string[]> {
+  // Most values are one element without quotes (a Via per line, one Route): found natively.
+  if (value.indexOf(',') < 0 && value.indexOf('"') < 0) {
+    if (value.lastIndexOf('<') > value.lastIndexOf('>')) return err(`${what} has "<" without ">": ${shown(value)}`)
+    const only = value.trim()
+    return only === '' ? err(`${what} has an empty element: ${shown(value)}`) : ok([only])
+  }
   const out: string[] = []
   let start = 0
   let inQuote = false
