@@ -5,39 +5,21 @@
  * the leg when the window ends, the IME call goes on with audio both ways and nothing counted as a move. The same
  * digits keyed in time do move the call: it was the window that refused them.
  */
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import type { WorldEnterprise } from '../../src/demo/world.js'
-import { CHROMIUM, haveChromium, launchChromium } from './support/browser.js'
 import { dtmfMicrophone, watchFallbackOffers } from './support/dtmf.js'
 import { ALICE_HZ, BOB_HZ, near, readToneFrequency, sleep, toneMicrophone, until } from './support/media.js'
 import { livePeerConnections } from './support/packet-loss.js'
-import {
-  callAndAnswer,
-  chromiumSoftphone,
-  hangUp,
-  runValidations,
-  startE2eWorld,
-  type E2eWorld,
-} from './support/world.js'
+import { callAndAnswer, chromiumSoftphone, hangUp, runValidations } from './support/world.js'
+import { useE2eWorld } from './support/use-world.js'
 
 const WINDOW_MS = 4_000
 
 describe('mid-call fallback: digits after the window are refused, in Chromium', () => {
-  let e2e: E2eWorld
-  let browser: Browser
   const errors: string[] = []
 
-  beforeAll(async () => {
-    if (!haveChromium()) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`)
-    e2e = await startE2eWorld('midcall-digits', { midcallFallback: { digitWindowMs: WINDOW_MS } })
-    browser = await launchChromium()
-  }, 120_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await e2e?.stop()
-  })
+  const used = useE2eWorld('midcall-digits', ['chromium'], { midcallFallback: { digitWindowMs: WINDOW_MS } })
 
   const path = (p: Page) => p.locator('#call-path').textContent()
   const note = (p: Page) => p.locator('#call-note').textContent()
@@ -45,12 +27,12 @@ describe('mid-call fallback: digits after the window are refused, in Chromium', 
     expect(await until(() => p.evaluate(readToneFrequency), near(hz), 20_000)).toSatisfy(near(hz))
 
   it('refuses the right digits keyed after the window; the IME call goes on; keyed in time they move it', async () => {
-    const [alpha, bravo] = e2e.world.enterprises as [WorldEnterprise, WorldEnterprise]
+    const [alpha, bravo] = used.world.enterprises as [WorldEnterprise, WorldEnterprise]
     const offers = watchFallbackOffers()
-    const alice = await chromiumSoftphone(browser, alpha, 'alice', errors, offers.setup, 'alice', [
+    const alice = await chromiumSoftphone(used.chromium, alpha, 'alice', errors, offers.setup, 'alice', [
       toneMicrophone(ALICE_HZ),
     ])
-    const bob = await chromiumSoftphone(browser, bravo, 'bob', errors, undefined, 'bob', [toneMicrophone(BOB_HZ)])
+    const bob = await chromiumSoftphone(used.chromium, bravo, 'bob', errors, undefined, 'bob', [toneMicrophone(BOB_HZ)])
 
     // A PSTN call, validated: the route alice's next call takes.
     await callAndAnswer(alice, bob, '+1 202 555 0102')
@@ -70,7 +52,7 @@ describe('mid-call fallback: digits after the window are refused, in Chromium', 
     expect(offer?.did).toBe(bravo.spec.fallbackDid)
 
     // anna keys the right digits, starting 2.5 s after the window has closed.
-    const late = await chromiumSoftphone(browser, alpha, 'anna', errors, undefined, 'anna (late)', [
+    const late = await chromiumSoftphone(used.chromium, alpha, 'anna', errors, undefined, 'anna (late)', [
       dtmfMicrophone(offer!.digits, { delayMs: WINDOW_MS + 2_500, rounds: 3 }),
     ])
     await late.getByLabel('Number', { exact: true }).fill(offer!.did)
@@ -93,7 +75,7 @@ describe('mid-call fallback: digits after the window are refused, in Chromium', 
     await late.context().close()
 
     // The same digits keyed in time (1 s after the microphone opens): bob's phone takes the leg, the call moves.
-    const inTime = await chromiumSoftphone(browser, alpha, 'anna', errors, undefined, 'anna (in time)', [
+    const inTime = await chromiumSoftphone(used.chromium, alpha, 'anna', errors, undefined, 'anna (in time)', [
       dtmfMicrophone(offer!.digits, { delayMs: 1_000, rounds: 3 }),
     ])
     await inTime.getByLabel('Number', { exact: true }).fill(offer!.did)
