@@ -135,6 +135,7 @@ export async function startEnterpriseNode(
             sessions,
             metrics,
             clock,
+            dataDir: config.dataDir,
           }),
         )
   if (sip !== undefined) {

@@ -136,6 +136,7 @@ export const nodeConfigSchema = z.strictObject({
           maxConcurrent: z.number().int().min(1).optional(),
           digits: z.number().int().optional(),
           digitWindowMs: ms.optional(),
+          maxCallMs: ms.optional(),
           watch: z
             .strictObject({
               sampleMs: ms.optional(),

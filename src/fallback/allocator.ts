@@ -2,8 +2,9 @@
  * Fallback DIDs and correlation digits, one pair per IME call this node accepts (Cisco IME's rule: enough
  * digits that guessing a live call is unlikely; none free -> that call has no mid-call fallback). A DID is shared
  * by several calls only when there are more callees than DIDs: the allocator prefers a DID no other user holds,
- * so that a call to the DID can be handed to the one softphone whose call it continues. Pure: the random source
- * is injected.
+ * so that a call to the DID can be handed to the one softphone whose call it continues. An allocation ends with
+ * its call's BYE, or at the latest `maxCallMs` after it was made: a call whose BYE the node never sees (the node
+ * was down, a browser vanished) does not hold its digits for ever. Pure: the random source and clock are injected.
  */
 import type { E164 } from '../core/e164.js'
 import type { MidcallFallbackSettings } from './settings.js'
@@ -17,26 +18,51 @@ export interface Allocation {
   readonly user: string
   /** Who calls, as the caller's node asserted it (the PSTN leg should come from the same number). */
   readonly caller: E164 | undefined
+  /** When the allocation lapses if no BYE has released it (ms since the epoch, the node's clock). */
+  readonly expiresAt: number
 }
 
 export class FallbackAllocator {
   private readonly byCall = new Map<string, Allocation>()
 
-  /** `randomInt(n)`: a uniform whole number in [0, n) (crypto's randomInt in production). */
+  /**
+   * `randomInt(n)`: a uniform whole number in [0, n) (crypto's randomInt in production); `restored`: the live
+   * allocations of an earlier run of the node (its journal), kept until their calls end or they lapse.
+   */
   constructor(
-    private readonly settings: Pick<MidcallFallbackSettings, 'dids' | 'digits' | 'maxConcurrent'>,
+    private readonly settings: Pick<MidcallFallbackSettings, 'dids' | 'digits' | 'maxConcurrent' | 'maxCallMs'>,
     private readonly randomInt: (n: number) => number,
-  ) {}
+    private readonly now: () => number,
+    restored: readonly Allocation[] = [],
+  ) {
+    for (const a of restored) this.byCall.set(a.callId, a)
+  }
 
   get live(): number {
     return this.byCall.size
+  }
+
+  /** Every live allocation (for the journal). */
+  all(): Allocation[] {
+    return [...this.byCall.values()]
+  }
+
+  /** Drops the allocations past their expiry; returns them. */
+  sweep(): Allocation[] {
+    const now = this.now()
+    const lapsed = [...this.byCall.values()].filter((a) => a.expiresAt <= now)
+    for (const a of lapsed) this.byCall.delete(a.callId)
+    return lapsed
   }
 
   isDid(number: E164): boolean {
     return this.settings.dids.includes(number)
   }
 
-  /** A DID and digits for a new IME call; undefined when the node has as many as it allows (or the call has one). */
+  /**
+   * A DID and digits for a new IME call; undefined when the node has as many as it allows (or the call has one).
+   * The caller sweeps lapsed allocations first (sweep()).
+   */
   allocate(callId: string, user: string, caller: E164 | undefined): Allocation | undefined {
     if (this.byCall.has(callId) || this.byCall.size >= this.settings.maxConcurrent) return undefined
     const did = this.pickDid(user)
@@ -45,7 +71,7 @@ export class FallbackAllocator {
     for (let attempt = 0; attempt < 64; attempt++) {
       const digits = this.sequence()
       if (taken.has(digits)) continue
-      const a: Allocation = { callId, did, digits, user, caller }
+      const a: Allocation = { callId, did, digits, user, caller, expiresAt: this.now() + this.settings.maxCallMs }
       this.byCall.set(callId, a)
       return a
     }

@@ -1,8 +1,12 @@
-import { describe, expect, it } from 'vitest'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
 import type { E164 } from '../core/e164.js'
 import { seededRandom } from '../core/seeded-random.js'
 import { FallbackAllocator } from './allocator.js'
-import { MidcallFallback } from './midcall-fallback.js'
+import { fileJournal } from './journal.js'
+import { MidcallFallback, openMidcallFallback } from './midcall-fallback.js'
 import { digitsFor, midcallFallbackSettings } from './settings.js'
 
 const D1 = '+12025550190' as E164
@@ -11,6 +15,12 @@ const ALICE = '+12015550100' as E164
 const random = (seed: number) => {
   const r = seededRandom(seed)
   return (n: number) => Math.floor(r() * n)
+}
+const HOUR = 3_600_000
+/** A clock the test moves. */
+const manualClock = (start = 1_700_000_000_000) => {
+  const c = { t: start, now: () => c.t }
+  return c
 }
 
 describe('mid-call fallback settings', () => {
@@ -23,7 +33,16 @@ describe('mid-call fallback settings', () => {
 
   it('defaults, and refusals that name the field', () => {
     const s = midcallFallbackSettings({ dids: [D1] })
-    expect(s.ok && s.value).toMatchObject({ digits: 4, maxConcurrent: 100, watch: { sampleMs: 100 } })
+    expect(s.ok && s.value).toMatchObject({
+      digits: 4,
+      maxConcurrent: 100,
+      maxCallMs: 4 * HOUR,
+      watch: { sampleMs: 100 },
+    })
+    expect(midcallFallbackSettings({ dids: [D1], maxCallMs: 0 })).toMatchObject({
+      ok: false,
+      error: /maxCallMs must be a number above 0/,
+    })
     expect(midcallFallbackSettings({ dids: [] })).toMatchObject({ ok: false, error: /at least one/ })
     expect(midcallFallbackSettings({ dids: ['555'] })).toMatchObject({ ok: false, error: /"555" is not an E.164/ })
     expect(midcallFallbackSettings({ dids: [D1], maxConcurrent: 5000, digits: 4 })).toMatchObject({
@@ -39,7 +58,7 @@ describe('mid-call fallback settings', () => {
 
 describe('fallback allocator', () => {
   it('gives each call a DID and distinct digits, none past the limit, and frees them at release', () => {
-    const a = new FallbackAllocator({ dids: [D1], digits: 4, maxConcurrent: 3 }, random(1))
+    const a = new FallbackAllocator({ dids: [D1], digits: 4, maxConcurrent: 3, maxCallMs: HOUR }, random(1), Date.now)
     const got = ['c1', 'c2', 'c3'].map((id) => a.allocate(id, 'bob', ALICE)!)
     expect(got.every((x) => x.did === D1 && /^\d{4}$/.test(x.digits))).toBe(true)
     expect(new Set(got.map((x) => x.digits)).size).toBe(3)
@@ -51,7 +70,11 @@ describe('fallback allocator', () => {
   })
 
   it('prefers a DID no other user holds, so a call to it has one place to go', () => {
-    const a = new FallbackAllocator({ dids: [D1, D2], digits: 4, maxConcurrent: 10 }, random(2))
+    const a = new FallbackAllocator(
+      { dids: [D1, D2], digits: 4, maxConcurrent: 10, maxCallMs: HOUR },
+      random(2),
+      Date.now,
+    )
     const bob = a.allocate('c1', 'bob', ALICE)!
     const bert = a.allocate('c2', 'bert', ALICE)!
     expect(bert.did).not.toBe(bob.did)
@@ -82,5 +105,94 @@ describe('the node side of mid-call fallback', () => {
     expect(m.release('call-1', true)).toBe(false)
     expect(m.moves).toBe(1)
     expect(m.live).toBe(1)
+  })
+})
+
+describe('fallback offers whose call never sends a BYE', () => {
+  const settings = midcallFallbackSettings({ dids: [D1], maxConcurrent: 2, maxCallMs: 2 * HOUR })
+  if (!settings.ok) throw new Error(settings.error)
+  const dirs: string[] = []
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+  })
+  const journalPath = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ime-fallback-journal-'))
+    dirs.push(dir)
+    return join(dir, 'midcall-fallback-offers.json')
+  }
+  const digitsOf = (offer: string | undefined) => /digits=(\d+)/.exec(offer ?? '')?.[1]
+
+  it('lapse maxCallMs after they were made: the DID refuses, the slot and the digits are free again', () => {
+    const clock = manualClock()
+    const m = new MidcallFallback(settings.value, random(4), { now: clock.now })
+    m.offer('call-1', 'bob', ALICE)
+    clock.t += HOUR
+    m.offer('call-2', 'bob', ALICE)
+    // Full: a third call gets none.
+    expect(m.offer('call-3', 'bob', ALICE)).toBeUndefined()
+    clock.t += HOUR
+    // call-1 is two hours old: lapsed; call-2 still moves.
+    expect(m.legFor(D1, ALICE)).toEqual({ ok: true, value: { user: 'bob', callIds: ['call-2'] } })
+    expect(m.lapsed).toBe(1)
+    expect(m.offer('call-4', 'bob', ALICE)).toBeDefined()
+    // A BYE for the lapsed call (it did end after all) releases nothing and counts no move.
+    expect(m.release('call-1', true)).toBe(false)
+    expect(m.moves).toBe(0)
+    clock.t += 2 * HOUR
+    expect(m.live).toBe(0)
+    expect(m.legFor(D1, ALICE)).toMatchObject({ ok: false, error: 'No IME call to move here' })
+  })
+
+  it('outlive a restart: the restarted node still moves the live call and never hands out its digits', () => {
+    const path = journalPath()
+    const clock = manualClock()
+    const before = openMidcallFallback(settings.value, random(5), clock.now, fileJournal(path))
+    if (!before.ok) throw new Error(before.error)
+    const held = digitsOf(before.value.offer('call-1', 'bob', ALICE))
+    expect(held).toMatch(/^\d{4}$/)
+    // The node stops without call-1's BYE; it comes back with the same random draws (the worst case: the first
+    // sequence it would draw is the one call-1 holds).
+    clock.t += 60_000
+    const after = openMidcallFallback(settings.value, random(5), clock.now, fileJournal(path))
+    if (!after.ok) throw new Error(after.error)
+    expect(after.value.live).toBe(1)
+    expect(after.value.legFor(D1, ALICE)).toEqual({ ok: true, value: { user: 'bob', callIds: ['call-1'] } })
+    const fresh = digitsOf(after.value.offer('call-2', 'bert', ALICE))
+    expect(fresh).toMatch(/^\d{4}$/)
+    expect(fresh).not.toBe(held)
+    // Without the journal the same draws hand call-1's digits to a new call: what the journal prevents.
+    const amnesiac = new MidcallFallback(settings.value, random(5), { now: clock.now })
+    expect(digitsOf(amnesiac.offer('call-2', 'bert', ALICE))).toBe(held)
+    // The BYE that comes after the restart releases it, and the journal forgets it.
+    expect(after.value.release('call-1', false)).toBe(true)
+    const kept = JSON.parse(readFileSync(path, 'utf8')) as { offers: { callId: string }[] }
+    expect(kept.offers.map((o) => o.callId)).toEqual(['call-2'])
+  })
+
+  it('a restart after maxCallMs drops the lapsed offers; an unreadable journal stops the node, naming the file', () => {
+    const path = journalPath()
+    const clock = manualClock()
+    const before = openMidcallFallback(settings.value, random(6), clock.now, fileJournal(path))
+    if (!before.ok) throw new Error(before.error)
+    before.value.offer('call-1', 'bob', ALICE)
+    clock.t += 3 * HOUR
+    const after = openMidcallFallback(settings.value, random(6), clock.now, fileJournal(path))
+    expect(after.ok && after.value.live).toBe(0)
+    expect(after.ok && after.value.lapsed).toBe(1)
+    expect((JSON.parse(readFileSync(path, 'utf8')) as { offers: unknown[] }).offers).toEqual([])
+
+    writeFileSync(
+      path,
+      '{"version":1,"offers":[{"callId":"c","did":"555","digits":"1234","user":"bob","expiresAt":1}]}',
+    )
+    expect(openMidcallFallback(settings.value, random(6), clock.now, fileJournal(path))).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/midcall-fallback-offers\.json: offer 0 is malformed/),
+    })
+    writeFileSync(path, 'not json')
+    expect(openMidcallFallback(settings.value, random(6), clock.now, fileJournal(path))).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/is not JSON .*remove it/),
+    })
   })
 })

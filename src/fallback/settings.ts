@@ -32,6 +32,11 @@ export interface MidcallFallbackSettings {
   readonly digits: number
   /** How long after the moved leg is answered its digits may take to arrive (ms); later: refused. */
   readonly digitWindowMs: number
+  /**
+   * The longest an IME call keeps its fallback (ms): its DID and digits lapse then even if its BYE never came
+   * (the node was down when it ended, the browser vanished). A longer call can no longer move.
+   */
+  readonly maxCallMs: number
   readonly watch: QualityWatch
 }
 
@@ -46,6 +51,8 @@ export const DEFAULT_WATCH: QualityWatch = {
 
 export const DEFAULT_MAX_CONCURRENT = 100
 export const DEFAULT_DIGIT_WINDOW_MS = 10_000
+/** Four hours: longer than nearly every call, short enough that a lost BYE does not hold digits for a day. */
+export const DEFAULT_MAX_CALL_MS = 4 * 3_600_000
 
 /** The least number of digits d with 10^d >= 10 x concurrent calls, at least 4. */
 export function digitsFor(maxConcurrent: number): number {
@@ -59,6 +66,7 @@ export interface MidcallFallbackInput {
   readonly maxConcurrent?: number
   readonly digits?: number
   readonly digitWindowMs?: number
+  readonly maxCallMs?: number
   readonly watch?: Partial<QualityWatch>
 }
 
@@ -82,9 +90,11 @@ export function midcallFallbackSettings(input: MidcallFallbackInput): Result<Mid
     )
   }
   const digitWindowMs = input.digitWindowMs ?? DEFAULT_DIGIT_WINDOW_MS
+  const maxCallMs = input.maxCallMs ?? DEFAULT_MAX_CALL_MS
   const watch = { ...DEFAULT_WATCH, ...input.watch }
   const problem =
     positive('midcallFallback.digitWindowMs', digitWindowMs, 60_000) ??
+    positive('midcallFallback.maxCallMs', maxCallMs, 7 * 24 * 3_600_000) ??
     positive('midcallFallback.watch.sampleMs', watch.sampleMs, 10_000) ??
     positive('midcallFallback.watch.holdDownMs', watch.holdDownMs, 600_000) ??
     positive('midcallFallback.watch.lossPercent', watch.lossPercent, 100) ??
@@ -93,5 +103,5 @@ export function midcallFallbackSettings(input: MidcallFallbackInput): Result<Mid
     positive('midcallFallback.watch.silenceMs', watch.silenceMs, 600_000)
   if (problem !== undefined) return err(problem)
   if (watch.sampleMs > watch.holdDownMs) return err('midcallFallback.watch.sampleMs must not exceed holdDownMs')
-  return ok({ dids: [...new Set(input.dids as E164[])], maxConcurrent, digits, digitWindowMs, watch })
+  return ok({ dids: [...new Set(input.dids as E164[])], maxConcurrent, digits, digitWindowMs, maxCallMs, watch })
 }

@@ -8,7 +8,9 @@ import { hkdfSync, randomInt } from 'node:crypto'
 import { Counter } from 'prom-client'
 import type { Clock } from '../core/clock.js'
 import { isE164, type E164 } from '../core/e164.js'
-import { MidcallFallback } from '../fallback/midcall-fallback.js'
+import { join } from 'node:path'
+import { fileJournal } from '../fallback/journal.js'
+import { openMidcallFallback } from '../fallback/midcall-fallback.js'
 import { countSipEvent, type NodeMetrics } from '../http/metrics.js'
 import type { MediaBridge } from '../media-bridge/bridge.js'
 import { openMediaBridge } from '../media-bridge/open.js'
@@ -38,6 +40,8 @@ export interface NodeCallAgentOptions {
   readonly sessions: SoftphoneSessions
   readonly metrics: NodeMetrics
   readonly clock: Clock
+  /** Where the live mid-call fallback offers are kept across restarts (midcall-fallback-offers.json). */
+  readonly dataDir: string
 }
 
 export async function startNodeCallAgent(options: NodeCallAgentOptions): Promise<NodeCallAgent> {
@@ -77,6 +81,16 @@ export async function startNodeCallAgent(options: NodeCallAgentOptions): Promise
 
 function startAgent(options: NodeCallAgentOptions, host: string, mediaBridge: MediaBridge | undefined) {
   const { config, store, clock } = options
+  const fallback =
+    config.midcallFallback === undefined
+      ? undefined
+      : openMidcallFallback(
+          config.midcallFallback,
+          (n) => randomInt(n),
+          () => clock.now(),
+          fileJournal(join(options.dataDir, 'midcall-fallback-offers.json')),
+        )
+  if (fallback?.ok === false) throw new Error(`sip.midcallFallback: ${fallback.error}`)
   return CallAgent.start({
     domain: options.domain,
     host,
@@ -94,9 +108,7 @@ function startAgent(options: NodeCallAgentOptions, host: string, mediaBridge: Me
     ...(config.imeTimeoutMs !== undefined && { imeTimeoutMs: config.imeTimeoutMs }),
     ...(config.outboundProxy !== undefined && { outboundProxy: config.outboundProxy }),
     ...(config.inboundLimits !== undefined && { inboundLimits: config.inboundLimits }),
-    ...(config.midcallFallback !== undefined && {
-      midcallFallback: new MidcallFallback(config.midcallFallback, (n) => randomInt(n)),
-    }),
+    ...(fallback?.ok === true && { midcallFallback: fallback.value }),
     onEvent(e) {
       countSipEvent(options.metrics, e)
       if (e.type === 'ticket-checked' && e.ok !== true) options.metrics.refusals.add(clock.now(), String(e.code))

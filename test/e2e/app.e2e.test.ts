@@ -7,12 +7,13 @@
  * contexts are off the record). Screenshots in
  * test/e2e/artifacts/.
  */
-import type { Browser, CDPSession, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { World, WorldEnterprise } from '../../src/demo/world.js'
-import { CHROMIUM, haveChromium, launchChromium, screenshot } from './support/browser.js'
+import type { CDPSession, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import type { WorldEnterprise } from '../../src/demo/world.js'
+import { screenshot } from './support/browser.js'
 import { sleep } from './support/media.js'
-import { callAndAnswer, chromiumSoftphone, hangUp, startE2eWorld, type E2eWorld } from './support/world.js'
+import { callAndAnswer, chromiumSoftphone, hangUp } from './support/world.js'
+import { useE2eWorld } from './support/use-world.js'
 
 /** An init script: every Notification the page shows is also noted in window.__notes (the real one is shown). */
 const NOTE_NOTIFICATIONS = `
@@ -32,31 +33,18 @@ const notes = (page: Page) =>
 const contactRows = (page: Page) => page.locator('#contact-list li').allTextContents()
 
 describe('contacts, call alerts and installing the softphone, in Chromium', () => {
-  let e2e: E2eWorld
-  let world: World
-  let browser: Browser
   const errors: string[] = []
 
-  beforeAll(async () => {
-    if (!haveChromium()) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`)
-    e2e = await startE2eWorld('app')
-    world = e2e.world
-    browser = await launchChromium()
-  }, 120_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await e2e?.stop()
-  })
+  const used = useE2eWorld('app')
 
   it('contacts: presence from the registrar, search as you type, call a contact, name a number', async () => {
-    const [alpha, bravo] = world.enterprises as [WorldEnterprise, WorldEnterprise]
-    const alice = await chromiumSoftphone(browser, alpha, 'alice', errors)
+    const [alpha, bravo] = used.world.enterprises as [WorldEnterprise, WorldEnterprise]
+    const alice = await chromiumSoftphone(used.chromium, alpha, 'alice', errors)
     // alpha's other user, anna, has no phone open: listed, offline. alice herself is not listed.
     await expect.poll(() => contactRows(alice)).toEqual([expect.stringMatching(/^anna\+1 201 555 0101$/)])
     await expect(alice.getByRole('button', { name: /^Call anna, .*, Offline/ }).count()).resolves.toBe(1)
 
-    const anna = await chromiumSoftphone(browser, alpha, 'anna', errors)
+    const anna = await chromiumSoftphone(used.chromium, alpha, 'anna', errors)
     await alice.getByLabel('Search contacts').focus() // looking for someone: presence as it is now
     await alice.getByRole('button', { name: /^Call anna, \+1 201 555 0101, Available$/ }).waitFor({ timeout: 5_000 })
 
@@ -77,7 +65,7 @@ describe('contacts, call alerts and installing the softphone, in Chromium', () =
     await hangUp(alice)
 
     // A number from the history, named: bob at bravo (a PSTN call first).
-    const bob = await chromiumSoftphone(browser, bravo, 'bob', errors)
+    const bob = await chromiumSoftphone(used.chromium, bravo, 'bob', errors)
     await callAndAnswer(alice, bob, '+1 202 555 0102')
     await alice.getByRole('button', { name: 'Mute' }).waitFor()
     await hangUp(alice)
@@ -110,8 +98,8 @@ describe('contacts, call alerts and installing the softphone, in Chromium', () =
   }, 180_000)
 
   it('alerts: asked at the offer; a call while away notifies and shows in the title; a missed one counts', async () => {
-    const [alpha, bravo] = world.enterprises as [WorldEnterprise, WorldEnterprise]
-    const alice = await chromiumSoftphone(browser, alpha, 'alice', errors)
+    const [alpha, bravo] = used.world.enterprises as [WorldEnterprise, WorldEnterprise]
+    const alice = await chromiumSoftphone(used.chromium, alpha, 'alice', errors)
     // Notifications not yet asked about (Playwright's grant of the microphone refuses every other permission).
     const notYetAsked = async (page: Page) => {
       const cdp = await page.context().newCDPSession(page)
@@ -123,7 +111,7 @@ describe('contacts, call alerts and installing the softphone, in Chromium', () =
         browserContextId: targetInfo.browserContextId,
       })
     }
-    const bob = await chromiumSoftphone(browser, bravo, 'bob', errors, notYetAsked, 'bob', [NOTE_NOTIFICATIONS])
+    const bob = await chromiumSoftphone(used.chromium, bravo, 'bob', errors, notYetAsked, 'bob', [NOTE_NOTIFICATIONS])
     expect(await bob.title()).toBe('IME softphone')
 
     // Not asked before the user says so: the offer shows; "Turn on alerts" asks (the test's browser grants it).
@@ -172,7 +160,7 @@ describe('contacts, call alerts and installing the softphone, in Chromium', () =
   }, 120_000)
 
   it('installs: manifest and icons, a service worker that keeps the page but never an API answer', async () => {
-    const alpha = world.enterprises[0]!
+    const alpha = used.world.enterprises[0]!
     const origin = alpha.node.http!.url
     const manifest = await fetch(`${origin}/manifest.webmanifest`)
     expect(manifest.headers.get('content-type')).toBe('application/manifest+json')
@@ -180,7 +168,7 @@ describe('contacts, call alerts and installing the softphone, in Chromium', () =
     expect(m).toMatchObject({ name: 'IME softphone', display: 'standalone', start_url: '/' })
     for (const icon of m.icons) expect((await fetch(origin + icon.src)).status).toBe(200)
 
-    const alice = await chromiumSoftphone(browser, alpha, 'alice', errors)
+    const alice = await chromiumSoftphone(used.chromium, alpha, 'alice', errors)
     await expect
       .poll(() => alice.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.active?.state))
       .toBe('activated')

@@ -7,38 +7,22 @@
  * Enter and hangs up with Escape; alice calls anna, whose phone is in Firefox too (an internal call, shown so).
  * No console errors in either browser. Screenshots go to test/e2e/artifacts/.
  */
-import type { Browser as ChromiumBrowser, Page as ChromiumPage } from 'playwright-core'
-import type { Browser as FirefoxBrowser, Page as FirefoxPage } from 'puppeteer-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { World, WorldEnterprise } from '../../src/demo/world.js'
-import { CHROMIUM, haveChromium, launchChromium, screenshot } from './support/browser.js'
-import { chromiumSoftphone, runValidations, loginLink, startE2eWorld, type E2eWorld } from './support/world.js'
-import { FIREFOX, firefoxScreenshot, haveFirefox, launchFirefox, openFirefoxPage } from './support/firefox.js'
+import type { Page as ChromiumPage } from 'playwright-core'
+import type { Page as FirefoxPage } from 'puppeteer-core'
+import { describe, expect, it } from 'vitest'
+import type { WorldEnterprise } from '../../src/demo/world.js'
+import { screenshot } from './support/browser.js'
+import { chromiumSoftphone, runValidations, loginLink } from './support/world.js'
+import { useE2eWorld } from './support/use-world.js'
+import { firefoxScreenshot, openFirefoxPage } from './support/firefox.js'
 import { CAPTURE_PEER_CONNECTIONS, readAudioStats, sleep, twoWayAudio, until } from './support/media.js'
 
 describe('the softphone in Firefox, calling Chromium across the demo world', () => {
-  let e2e: E2eWorld
-  let world: World
-  let firefox: FirefoxBrowser
-  let chromium: ChromiumBrowser
   let alice: FirefoxPage
   let bob: ChromiumPage
   const errors: string[] = []
 
-  beforeAll(async () => {
-    if (!haveFirefox()) throw new Error(`Firefox not found at ${FIREFOX}: apt-get install -y firefox-esr`)
-    if (!haveChromium()) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`)
-    e2e = await startE2eWorld('firefox')
-    world = e2e.world
-    firefox = await launchFirefox()
-    chromium = await launchChromium()
-  }, 120_000)
-
-  afterAll(async () => {
-    await firefox?.close()
-    await chromium?.close()
-    await e2e?.stop()
-  })
+  const used = useE2eWorld('firefox', ['firefox', 'chromium'])
 
   // Firefox (puppeteer-core): ARIA selectors find elements by role and accessible name, as a screen reader would.
   const ff = {
@@ -53,14 +37,14 @@ describe('the softphone in Firefox, calling Chromium across the demo world', () 
   const bobAudio = () => bob.evaluate(readAudioStats)
 
   it('signs in to alpha in Firefox and registers', async () => {
-    alice = await openFirefoxPage(firefox, 'alice (Firefox)', errors)
+    alice = await openFirefoxPage(used.firefox, 'alice (Firefox)', errors)
     await alice.evaluateOnNewDocument(CAPTURE_PEER_CONNECTIONS)
-    await alice.goto(loginLink(world.enterprises[0]!, 'alice'))
+    await alice.goto(loginLink(used.world.enterprises[0]!, 'alice'))
     await expect.poll(ff.status, { timeout: 15_000 }).toBe('Registered')
     expect(await alice.$eval('#identity', (e) => e.textContent)).toBe('alice · +1 201 555 0100 · alpha.example')
 
-    const bravo = world.enterprises[1]!
-    bob = await chromiumSoftphone(chromium, bravo, 'bob', errors, undefined, 'bob (Chromium)')
+    const bravo = used.world.enterprises[1]!
+    bob = await chromiumSoftphone(used.chromium, bravo, 'bob', errors, undefined, 'bob (Chromium)')
     await firefoxScreenshot(alice, 'firefox-1-registered')
   }, 60_000)
 
@@ -93,7 +77,7 @@ describe('the softphone in Firefox, calling Chromium across the demo world', () 
   }, 60_000)
 
   it('calls bob again over IME with the ticket: audio, mute and DTMF reach Chromium', async () => {
-    const [alpha, bravo] = world.enterprises as [WorldEnterprise, WorldEnterprise]
+    const [alpha, bravo] = used.world.enterprises as [WorldEnterprise, WorldEnterprise]
     await expect.poll(() => bravo.node.calls.list({ user: 'bob' })[0]?.end ?? null).not.toBeNull()
     expect(await runValidations(alpha)).toContain('validated')
 
@@ -144,9 +128,9 @@ describe('the softphone in Firefox, calling Chromium across the demo world', () 
   }, 60_000)
 
   it('calls anna, whose softphone is in Firefox too: Firefox to Firefox, audio both ways', async () => {
-    const anna = await openFirefoxPage(firefox, 'anna (Firefox)', errors)
+    const anna = await openFirefoxPage(used.firefox, 'anna (Firefox)', errors)
     await anna.evaluateOnNewDocument(CAPTURE_PEER_CONNECTIONS)
-    await anna.goto(loginLink(world.enterprises[0]!, 'anna'))
+    await anna.goto(loginLink(used.world.enterprises[0]!, 'anna'))
     await expect.poll(() => anna.$eval('[role="status"]', (e) => e.textContent), { timeout: 15_000 }).toBe('Registered')
     await typeAndDial('+1 201 555 0101')
     await anna.locator(ff.button('Answer')).click()
@@ -171,8 +155,8 @@ describe('the softphone in Firefox, calling Chromium across the demo world', () 
   }, 60_000)
 
   it('shows the operator page in Firefox: the ring, the published numbers, the learned route, live', async () => {
-    const alpha = world.enterprises[0]!
-    const page = await openFirefoxPage(firefox, 'operator (Firefox)', errors)
+    const alpha = used.world.enterprises[0]!
+    const page = await openFirefoxPage(used.firefox, 'operator (Firefox)', errors)
     await page.setViewport({ width: 1000, height: 900 })
     await page.goto(`${alpha.node.http!.url}/operator.html#token=${alpha.operatorToken}`)
     await page.locator('svg.ring').wait()

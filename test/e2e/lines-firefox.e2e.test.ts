@@ -5,15 +5,15 @@
  * hears no more of alice's tone), anna hears alice; Swap brings bob back and holds anna; bob's hang-up leaves
  * alice with anna. Audio by content: each microphone is a tone of its own, told apart by frequency.
  */
-import type { Browser as ChromiumBrowser, Page as ChromiumPage } from 'playwright-core'
-import type { Browser as FirefoxBrowser, Page as FirefoxPage } from 'puppeteer-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { World, WorldEnterprise } from '../../src/demo/world.js'
-import { CHROMIUM, haveChromium, launchChromium } from './support/browser.js'
-import { FIREFOX, firefoxScreenshot, haveFirefox, launchFirefox, openFirefoxPage } from './support/firefox.js'
+import type { Page as ChromiumPage } from 'playwright-core'
+import type { Page as FirefoxPage } from 'puppeteer-core'
+import { describe, expect, it } from 'vitest'
+import type { WorldEnterprise } from '../../src/demo/world.js'
+import { firefoxScreenshot, openFirefoxPage } from './support/firefox.js'
 import { CAPTURE_PEER_CONNECTIONS, readAudioStats, toneMicrophone, until } from './support/media.js'
 import { ABSENT_DBFS, HEARD_DBFS, readToneLevels } from './support/tone-levels.js'
-import { chromiumSoftphone, loginLink, startE2eWorld, type E2eWorld } from './support/world.js'
+import { chromiumSoftphone, loginLink } from './support/world.js'
+import { useE2eWorld } from './support/use-world.js'
 
 /**
  * Firefox's fake microphone (media.navigator.streams.fake) is a 1 kHz tone: alice's own, in this test. (The tone
@@ -24,26 +24,9 @@ const BOB_HZ = 1150
 const ANNA_HZ = 700
 
 describe('call waiting in Firefox, across the demo world', () => {
-  let e2e: E2eWorld
-  let world: World
-  let firefox: FirefoxBrowser
-  let chromium: ChromiumBrowser
   const errors: string[] = []
 
-  beforeAll(async () => {
-    if (!haveFirefox()) throw new Error(`Firefox not found at ${FIREFOX}: apt-get install -y firefox-esr`)
-    if (!haveChromium()) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`)
-    e2e = await startE2eWorld('lines-firefox')
-    world = e2e.world
-    firefox = await launchFirefox()
-    chromium = await launchChromium()
-  }, 120_000)
-
-  afterAll(async () => {
-    await firefox?.close()
-    await chromium?.close()
-    await e2e?.stop()
-  })
+  const used = useE2eWorld('lines-firefox', ['firefox', 'chromium'])
 
   /** Waits until a Chromium page hears alice's tone (or, with `heard` false, does not), and says so. */
   async function hearsAlice(page: ChromiumPage, heard: boolean): Promise<boolean> {
@@ -55,15 +38,17 @@ describe('call waiting in Firefox, across the demo world', () => {
   const held = (d: string | null) => d === 'recvonly' || d === 'inactive'
 
   it('a second call waits; Answer holds the first; Swap; hang-ups leave the other call', async () => {
-    const [alpha, bravo] = world.enterprises as [WorldEnterprise, WorldEnterprise]
-    const alice: FirefoxPage = await openFirefoxPage(firefox, 'alice (Firefox)', errors)
+    const [alpha, bravo] = used.world.enterprises as [WorldEnterprise, WorldEnterprise]
+    const alice: FirefoxPage = await openFirefoxPage(used.firefox, 'alice (Firefox)', errors)
     await alice.evaluateOnNewDocument(CAPTURE_PEER_CONNECTIONS)
     await alice.goto(loginLink(alpha, 'alice'))
     await expect
       .poll(() => alice.$eval('[role="status"]', (e) => e.textContent), { timeout: 15_000 })
       .toBe('Registered')
-    const bob = await chromiumSoftphone(chromium, bravo, 'bob', errors, undefined, 'bob', [toneMicrophone(BOB_HZ)])
-    const anna = await chromiumSoftphone(chromium, alpha, 'anna', errors, undefined, 'anna', [toneMicrophone(ANNA_HZ)])
+    const bob = await chromiumSoftphone(used.chromium, bravo, 'bob', errors, undefined, 'bob', [toneMicrophone(BOB_HZ)])
+    const anna = await chromiumSoftphone(used.chromium, alpha, 'anna', errors, undefined, 'anna', [
+      toneMicrophone(ANNA_HZ),
+    ])
     const text = (selector: string) => alice.$eval(selector, (e) => e.textContent ?? '')
     const visible = (selector: string) => alice.$eval(selector, (e) => !(e as HTMLElement).closest('[hidden]'))
 

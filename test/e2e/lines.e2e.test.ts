@@ -9,13 +9,14 @@
  *   to bert replaces alice's, and bob and bert hear each other.
  * Screenshots go to test/e2e/artifacts/.
  */
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { World, WorldEnterprise } from '../../src/demo/world.js'
-import { CHROMIUM, haveChromium, launchChromium, screenshot } from './support/browser.js'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import type { WorldEnterprise } from '../../src/demo/world.js'
+import { screenshot } from './support/browser.js'
 import { readAudioStats, sleep, toneMicrophone, until } from './support/media.js'
 import { ABSENT_DBFS, HEARD_DBFS, readToneLevels, type ToneLevelsArgs } from './support/tone-levels.js'
-import { chromiumSoftphone, runValidations, startE2eWorld, type E2eWorld } from './support/world.js'
+import { chromiumSoftphone, runValidations } from './support/world.js'
+import { useE2eWorld } from './support/use-world.js'
 
 const HZ = { alice: 440, bob: 1150, anna: 700, bert: 700 } as const
 const ALICE = '+12015550100'
@@ -41,25 +42,12 @@ async function expectHears(page: Page, heard: readonly number[], all: readonly n
 const direction = async (page: Page) => (await page.evaluate(readAudioStats)).direction
 
 describe('two lines: call waiting, add call and merge, attended transfer (Chromium)', () => {
-  let e2e: E2eWorld
-  let world: World
-  let browser: Browser
   const errors: string[] = []
 
-  beforeAll(async () => {
-    if (!haveChromium()) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`)
-    e2e = await startE2eWorld('lines')
-    world = e2e.world
-    browser = await launchChromium()
-  }, 120_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await e2e?.stop()
-  })
+  const used = useE2eWorld('lines')
 
   const softphone = (e: WorldEnterprise, user: keyof typeof HZ) =>
-    chromiumSoftphone(browser, e, user, errors, undefined, user, [toneMicrophone(HZ[user])])
+    chromiumSoftphone(used.chromium, e, user, errors, undefined, user, [toneMicrophone(HZ[user])])
   const button = (page: Page, name: string) => page.getByRole('button', { name, exact: true })
 
   async function dial(from: Page, number: string): Promise<void> {
@@ -82,7 +70,7 @@ describe('two lines: call waiting, add call and merge, attended transfer (Chromi
   let bert: Page
 
   it('call waiting: a second call waits, Answer holds the first, swap, decline', async () => {
-    const [alpha, bravo] = world.enterprises as [WorldEnterprise, WorldEnterprise]
+    const [alpha, bravo] = used.world.enterprises as [WorldEnterprise, WorldEnterprise]
     alice = await softphone(alpha, 'alice')
     anna = await softphone(alpha, 'anna')
     bob = await softphone(bravo, 'bob')
@@ -171,7 +159,7 @@ describe('two lines: call waiting, add call and merge, attended transfer (Chromi
   }, 180_000)
 
   it('add call over another path, then merge: each far end hears the other and alice', async () => {
-    const [alpha] = world.enterprises as [WorldEnterprise, WorldEnterprise]
+    const [alpha] = used.world.enterprises as [WorldEnterprise, WorldEnterprise]
     // A route to bob's number: one PSTN call, then alpha's validation.
     await dial(alice, BOB)
     await answer(bob)

@@ -7,77 +7,22 @@
  * over the PSTN; each side hears the other's tone again, by content, and the time from loss to restored audio is
  * measured. Once the call is over, the fallback number refuses calls.
  */
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import type { WorldEnterprise } from '../../src/demo/world.js'
-import { CHROMIUM, haveChromium, launchChromium, screenshot } from './support/browser.js'
+import { screenshot } from './support/browser.js'
+import { dtmfMicrophone } from './support/dtmf.js'
 import { ALICE_HZ, BOB_HZ, near, readToneFrequency, sleep, toneMicrophone, until } from './support/media.js'
 import { dropBetweenPorts, livePeerConnections, selectedPairPorts, type PacketLoss } from './support/packet-loss.js'
-import {
-  callAndAnswer,
-  chromiumSoftphone,
-  hangUp,
-  runValidations,
-  startE2eWorld,
-  type E2eWorld,
-} from './support/world.js'
-
-/** A microphone that plays DTMF keys over and over (in-band), as a caller keying digits on a phone would. */
-function dtmfMicrophone(keys: string): string {
-  return `
-    (() => {
-      const F = { '1': [697, 1209], '0': [941, 1336], '*': [941, 1209], '#': [941, 1477] }
-      const md = navigator.mediaDevices
-      const original = md.getUserMedia.bind(md)
-      md.getUserMedia = async (constraints) => {
-        const stream = await original(constraints)
-        if (!constraints || !constraints.audio) return stream
-        const ctx = new AudioContext()
-        const out = ctx.createMediaStreamDestination()
-        let t = ctx.currentTime + 1
-        for (let round = 0; round < 20; round++, t += 1) {
-          for (const key of ${JSON.stringify(keys)}) {
-            const g = ctx.createGain()
-            g.gain.value = 0.25
-            g.connect(out)
-            for (const f of F[key]) {
-              const o = ctx.createOscillator()
-              o.frequency.value = f
-              o.connect(g)
-              o.start(t)
-              o.stop(t + 0.12)
-            }
-            t += 0.24
-          }
-        }
-        for (const tr of stream.getAudioTracks()) {
-          stream.removeTrack(tr)
-          tr.stop()
-        }
-        stream.addTrack(out.stream.getAudioTracks()[0])
-        return stream
-      }
-    })()
-  `
-}
+import { callAndAnswer, chromiumSoftphone, hangUp, runValidations } from './support/world.js'
+import { useE2eWorld } from './support/use-world.js'
 
 describe('mid-call fallback to the PSTN, in Chromium, with real packet loss on the IME path', () => {
-  let e2e: E2eWorld
-  let browser: Browser
   let loss: PacketLoss | undefined
   const errors: string[] = []
 
-  beforeAll(async () => {
-    if (!haveChromium()) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`)
-    e2e = await startE2eWorld('midcall')
-    browser = await launchChromium()
-  }, 120_000)
-
-  afterAll(async () => {
-    loss?.remove()
-    await browser?.close()
-    await e2e?.stop()
-  })
+  const used = useE2eWorld('midcall')
+  used.onStop(() => loss?.remove())
 
   const path = (p: Page) => p.locator('#call-path').textContent()
   const note = (p: Page) => p.locator('#call-note').textContent()
@@ -85,13 +30,15 @@ describe('mid-call fallback to the PSTN, in Chromium, with real packet loss on t
     expect(await until(() => p.evaluate(readToneFrequency), near(hz), 20_000)).toSatisfy(near(hz))
 
   it('moves a degraded IME call to the PSTN mid-call, refuses wrong digits, never moves a good call', async () => {
-    const [alpha, bravo] = e2e.world.enterprises as [WorldEnterprise, WorldEnterprise]
+    const [alpha, bravo] = used.world.enterprises as [WorldEnterprise, WorldEnterprise]
     const did = bravo.spec.fallbackDid
-    const alice = await chromiumSoftphone(browser, alpha, 'alice', errors, undefined, 'alice', [
+    const alice = await chromiumSoftphone(used.chromium, alpha, 'alice', errors, undefined, 'alice', [
       toneMicrophone(ALICE_HZ),
     ])
-    const bob = await chromiumSoftphone(browser, bravo, 'bob', errors, undefined, 'bob', [toneMicrophone(BOB_HZ)])
-    const anna = await chromiumSoftphone(browser, alpha, 'anna', errors, undefined, 'anna', [dtmfMicrophone('*#*#')])
+    const bob = await chromiumSoftphone(used.chromium, bravo, 'bob', errors, undefined, 'bob', [toneMicrophone(BOB_HZ)])
+    const anna = await chromiumSoftphone(used.chromium, alpha, 'anna', errors, undefined, 'anna', [
+      dtmfMicrophone('*#*#'),
+    ])
 
     // A PSTN call, validated: the route alice's next call takes.
     await callAndAnswer(alice, bob, '+1 202 555 0102')

@@ -9,11 +9,12 @@
  * hang-up made while her connection is down leaves once it is back; her node restarting mid-call does not end the
  * call; and when she vanishes without a BYE, bob's phone hangs up by itself once the media connection fails.
  */
-import type { Browser, Page, WebSocketRoute } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { World, WorldEnterprise } from '../../src/demo/world.js'
-import { CHROMIUM, haveChromium, launchChromium, screenshot } from './support/browser.js'
-import { chromiumSoftphone, runValidations, startE2eWorld, type E2eWorld } from './support/world.js'
+import type { Page, WebSocketRoute } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import type { WorldEnterprise } from '../../src/demo/world.js'
+import { screenshot } from './support/browser.js'
+import { chromiumSoftphone, runValidations } from './support/world.js'
+import { useE2eWorld } from './support/use-world.js'
 import { readAudioStats, twoWayAudio } from './support/media.js'
 
 /** A WebSocket passed through by Playwright, with the SIP start lines seen each way. */
@@ -40,9 +41,6 @@ function relay(ws: WebSocketRoute): Relayed {
 }
 
 describe('a call across a dropped SIP WebSocket', () => {
-  let e2e: E2eWorld
-  let world: World
-  let browser: Browser
   let alice: Page
   let bob: Page
   /** alice's WebSockets to her node's SIP port and to bravo's edge, as Playwright passes them through. */
@@ -52,20 +50,10 @@ describe('a call across a dropped SIP WebSocket', () => {
   let nodeUnreachable = false
   const errors: string[] = []
 
-  beforeAll(async () => {
-    if (!haveChromium()) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`)
-    e2e = await startE2eWorld('reconnect')
-    world = e2e.world
-    browser = await launchChromium()
-  }, 120_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await e2e?.stop()
-  })
+  const used = useE2eWorld('reconnect')
 
   const softphone = (e: WorldEnterprise, user: string, setup?: (p: Page) => Promise<void>) =>
-    chromiumSoftphone(browser, e, user, errors, setup)
+    chromiumSoftphone(used.chromium, e, user, errors, setup)
 
   const status = (page: Page) => page.getByRole('status').first().textContent()
   const inCall = (page: Page) => page.getByRole('button', { name: 'Mute' }).isVisible()
@@ -105,7 +93,7 @@ describe('a call across a dropped SIP WebSocket', () => {
 
   /** Cuts alice's connection to her node: she goes offline, registers again on a new connection. */
   async function dropAndReregister(): Promise<void> {
-    const registrations = world.enterprises[0]!.node.sip!.registrations
+    const registrations = used.world.enterprises[0]!.node.sip!.registrations
     const before = registrations.current('alice', Date.now())[0]!.connectionId
     await cut(toNode)
     await expect.poll(() => status(alice), { timeout: 20_000 }).toBe('Registered')
@@ -123,8 +111,8 @@ describe('a call across a dropped SIP WebSocket', () => {
   }
 
   it('both softphones sign in and register', async () => {
-    const [alpha, bravo] = world.enterprises as [WorldEnterprise, WorldEnterprise]
-    const ready = world.readyInfo().enterprises
+    const [alpha, bravo] = used.world.enterprises as [WorldEnterprise, WorldEnterprise]
+    const ready = used.world.readyInfo().enterprises
     const nodePort = new URL(ready[0]!.sipWs!).port
     const edgePort = new URL(ready[1]!.edge.sipWs!).port
     alice = await softphone(alpha, 'alice', async (page) => {
@@ -155,12 +143,14 @@ describe('a call across a dropped SIP WebSocket', () => {
     await alice.getByRole('button', { name: 'Hang up' }).click()
     await expect.poll(() => inCall(bob), { timeout: 10_000 }).toBe(false)
     // Both nodes closed their records of the call.
-    await expect.poll(() => world.enterprises[0]!.node.calls.list({ user: 'alice' })[0]?.end ?? null).not.toBeNull()
-    await expect.poll(() => world.enterprises[1]!.node.calls.list({ user: 'bob' })[0]?.end ?? null).not.toBeNull()
+    await expect
+      .poll(() => used.world.enterprises[0]!.node.calls.list({ user: 'alice' })[0]?.end ?? null)
+      .not.toBeNull()
+    await expect.poll(() => used.world.enterprises[1]!.node.calls.list({ user: 'bob' })[0]?.end ?? null).not.toBeNull()
   }, 90_000)
 
   it("over IME: her WebSocket to bravo's edge drops; the call goes on; a hang-up on either side ends it", async () => {
-    const [alpha, bravo] = world.enterprises as [WorldEnterprise, WorldEnterprise]
+    const [alpha, bravo] = used.world.enterprises as [WorldEnterprise, WorldEnterprise]
     expect(await runValidations(alpha)).toContain('validated')
 
     await call(alice, bob, '+12025550102')
@@ -194,9 +184,9 @@ describe('a call across a dropped SIP WebSocket', () => {
 
   it('alpha restarts mid-call: the call goes on, alice registers again, and bob hanging up ends it and its records', async () => {
     await call(bob, alice, '+12015550100') // bravo has no route to alpha: via the PSTN gateway, then alpha
-    const before = world.enterprises[0]!.node.calls.list({ user: 'alice' })[0]!
+    const before = used.world.enterprises[0]!.node.calls.list({ user: 'alice' })[0]!
     expect(before.end).toBeNull()
-    const alpha = await world.restart(0)
+    const alpha = await used.world.restart(0)
     await expect
       .poll(() => alpha.node.sip!.registrations.current('alice', Date.now()).length, { timeout: 30_000 })
       .toBe(1)
@@ -209,7 +199,7 @@ describe('a call across a dropped SIP WebSocket', () => {
       .poll(() => alpha.node.calls.list({ user: 'alice' })[0])
       .toMatchObject({ id: before.id, outcome: 'answered' })
     expect(alpha.node.calls.list({ user: 'alice' })[0]!.end).not.toBeNull()
-    await expect.poll(() => world.enterprises[1]!.node.calls.list({ user: 'bob' })[0]?.end ?? null).not.toBeNull()
+    await expect.poll(() => used.world.enterprises[1]!.node.calls.list({ user: 'bob' })[0]?.end ?? null).not.toBeNull()
   }, 120_000)
 
   it('bob hangs up by himself when alice vanishes mid-call (her browser closes without a BYE)', async () => {

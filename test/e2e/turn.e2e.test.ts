@@ -5,10 +5,10 @@
  * both sides. Then, with a TURN server that refuses the credentials, a call's media cannot connect, and the
  * softphone says so and ends the call instead of leaving it silent.
  */
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import type { WorldEnterprise } from '../../src/demo/world.js'
-import { CHROMIUM, haveChromium, launchChromium, screenshot } from './support/browser.js'
+import { screenshot } from './support/browser.js'
 import {
   ALICE_HZ,
   BOB_HZ,
@@ -18,45 +18,31 @@ import {
   toneMicrophone,
   until,
 } from './support/media.js'
-import {
-  callAndAnswer,
-  chromiumSoftphone,
-  hangUp,
-  replaceTurnWithRefusing,
-  startE2eWorld,
-  type E2eWorld,
-} from './support/world.js'
+import { callAndAnswer, chromiumSoftphone, hangUp, replaceTurnWithRefusing } from './support/world.js'
+import { useE2eWorld } from './support/use-world.js'
 import { LOCALHOST } from '../../src/testing/interop/ports.js'
 
 describe('calls through TURN (coturn), relay candidates only', () => {
-  let e2e: E2eWorld
-  let browser: Browser
   let alice: Page
   let bob: Page
   const errors: string[] = []
   const iceRequests: string[] = []
 
-  beforeAll(async () => {
-    if (!haveChromium()) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`)
-    e2e = await startE2eWorld('turn', { turn: 'required', icePolicy: 'relay' })
-    browser = await launchChromium()
-  }, 120_000)
+  const used = useE2eWorld('turn', ['chromium'], { turn: 'required', icePolicy: 'relay' })
 
   let stopOther: (() => Promise<void>) | undefined
-  afterAll(async () => {
-    await stopOther?.()
-    await browser?.close()
-    await e2e?.stop()
-  })
+  used.onStop(() => stopOther?.())
 
   const call = (typed: string) => callAndAnswer(alice, bob, typed)
 
   it('carries audio both ways through coturn relays, with credentials the node minted', async () => {
-    const [alpha, bravo] = e2e.world.enterprises as [WorldEnterprise, WorldEnterprise]
+    const [alpha, bravo] = used.world.enterprises as [WorldEnterprise, WorldEnterprise]
     const countIce = async (page: Page) =>
       void page.on('request', (r) => r.url().endsWith('/api/ice-servers') && iceRequests.push(r.url()))
-    alice = await chromiumSoftphone(browser, alpha, 'alice', errors, countIce, 'alice', [toneMicrophone(ALICE_HZ)])
-    bob = await chromiumSoftphone(browser, bravo, 'bob', errors, undefined, 'bob', [toneMicrophone(BOB_HZ)])
+    alice = await chromiumSoftphone(used.chromium, alpha, 'alice', errors, countIce, 'alice', [
+      toneMicrophone(ALICE_HZ),
+    ])
+    bob = await chromiumSoftphone(used.chromium, bravo, 'bob', errors, undefined, 'bob', [toneMicrophone(BOB_HZ)])
     await call('+1 202 555 0102')
     expect(await until(() => alice.evaluate(readToneFrequency), near(BOB_HZ))).toSatisfy(near(BOB_HZ))
     expect(await until(() => bob.evaluate(readToneFrequency), near(ALICE_HZ))).toSatisfy(near(ALICE_HZ))
@@ -73,7 +59,7 @@ describe('calls through TURN (coturn), relay candidates only', () => {
 
   it('when the TURN server refuses the credentials, the call says its media could not connect, and ends', async () => {
     // The TURN server is replaced by one with another secret: it answers at once, and refuses every credential.
-    const other = await replaceTurnWithRefusing(e2e.world, LOCALHOST)
+    const other = await replaceTurnWithRefusing(used.world, LOCALHOST)
     stopOther = () => other.stop()
     await call('+1 202 555 0102')
     const note = alice.getByText(/media could not connect/)

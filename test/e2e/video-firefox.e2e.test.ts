@@ -5,39 +5,22 @@
  * and carries video both ways, checked by content on both sides: frames decoded keep growing and the far end's
  * picture changes. Firefox turns its camera off (Chromium's frames all but stop) and on again (they resume).
  */
-import type { Browser as ChromiumBrowser, Page as ChromiumPage } from 'playwright-core'
-import type { Browser as FirefoxBrowser, Page as FirefoxPage } from 'puppeteer-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { World, WorldEnterprise } from '../../src/demo/world.js'
-import { CHROMIUM, haveChromium, launchChromium } from './support/browser.js'
-import { FIREFOX, firefoxScreenshot, haveFirefox, launchFirefox, openFirefoxPage } from './support/firefox.js'
+import type { Page as ChromiumPage } from 'playwright-core'
+import type { Page as FirefoxPage } from 'puppeteer-core'
+import { describe, expect, it } from 'vitest'
+import type { WorldEnterprise } from '../../src/demo/world.js'
+import { firefoxScreenshot, openFirefoxPage } from './support/firefox.js'
 import { CAPTURE_PEER_CONNECTIONS, sleep, until } from './support/media.js'
 import { checkRemotePicture, readVideoStats, type VideoStats } from './support/video.js'
-import { chromiumSoftphone, loginLink, runValidations, startE2eWorld, type E2eWorld } from './support/world.js'
+import { chromiumSoftphone, loginLink, runValidations } from './support/world.js'
+import { useE2eWorld } from './support/use-world.js'
 
 describe('video over IME between Firefox and Chromium', () => {
-  let e2e: E2eWorld
-  let world: World
-  let firefox: FirefoxBrowser
-  let chromium: ChromiumBrowser
   let alice: FirefoxPage
   let bob: ChromiumPage
   const errors: string[] = []
 
-  beforeAll(async () => {
-    if (!haveFirefox()) throw new Error(`Firefox not found at ${FIREFOX}: apt-get install -y firefox-esr`)
-    if (!haveChromium()) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`)
-    e2e = await startE2eWorld('video-firefox')
-    world = e2e.world
-    firefox = await launchFirefox()
-    chromium = await launchChromium()
-  }, 120_000)
-
-  afterAll(async () => {
-    await firefox?.close()
-    await chromium?.close()
-    await e2e?.stop()
-  })
+  const used = useE2eWorld('video-firefox', ['firefox', 'chromium'])
 
   const button = (name: string) => `::-p-aria([name="${name}"][role="button"])`
   const aliceVideo = () => alice.evaluate(readVideoStats)
@@ -70,8 +53,8 @@ describe('video over IME between Firefox and Chromium', () => {
   }
 
   it('PSTN: audio only, said why; IME: video both ways by content; camera off and on from Firefox', async () => {
-    const [alpha, bravo] = world.enterprises as [WorldEnterprise, WorldEnterprise]
-    alice = await openFirefoxPage(firefox, 'alice (Firefox)', errors)
+    const [alpha, bravo] = used.world.enterprises as [WorldEnterprise, WorldEnterprise]
+    alice = await openFirefoxPage(used.firefox, 'alice (Firefox)', errors)
     await alice.evaluateOnNewDocument(CAPTURE_PEER_CONNECTIONS)
     await alice.goto(loginLink(alpha, 'alice'))
     await expect
@@ -79,7 +62,7 @@ describe('video over IME between Firefox and Chromium', () => {
       .toBe('Registered')
     await alice.click('#video-on')
     bob = await chromiumSoftphone(
-      chromium,
+      used.chromium,
       bravo,
       'bob',
       errors,

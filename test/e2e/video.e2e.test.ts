@@ -8,20 +8,14 @@
  * on a phone's screen: screenshots in test/e2e/artifacts/.
  */
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { World, WorldEnterprise } from '../../src/demo/world.js'
-import { ARTIFACTS, CHROMIUM, haveChromium, launchChromium, screenshot } from './support/browser.js'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import type { WorldEnterprise } from '../../src/demo/world.js'
+import { ARTIFACTS, screenshot } from './support/browser.js'
 import { readAudioStats, sleep, twoWayAudio, until } from './support/media.js'
 import { checkRemotePicture, readVideoStats, type PictureCheck, type VideoStats } from './support/video.js'
-import {
-  callAndAnswer,
-  chromiumSoftphone,
-  hangUp,
-  runValidations,
-  startE2eWorld,
-  type E2eWorld,
-} from './support/world.js'
+import { callAndAnswer, chromiumSoftphone, hangUp, runValidations } from './support/world.js'
+import { useE2eWorld } from './support/use-world.js'
 
 const video = (page: Page): Promise<VideoStats> => page.evaluate(readVideoStats)
 const picture = (page: Page): Promise<PictureCheck> => page.evaluate(checkRemotePicture)
@@ -38,25 +32,12 @@ async function framesGrow(page: Page, min = 10): Promise<number> {
 }
 
 describe('video over IME in Chromium, across the demo world', () => {
-  let e2e: E2eWorld
-  let world: World
-  let browser: Browser
   const errors: string[] = []
 
-  beforeAll(async () => {
-    if (!haveChromium()) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`)
-    e2e = await startE2eWorld('video')
-    world = e2e.world
-    browser = await launchChromium()
-  }, 120_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await e2e?.stop()
-  })
+  const used = useE2eWorld('video')
 
   const softphone = async (e: WorldEnterprise, user: string): Promise<Page> => {
-    const page = await chromiumSoftphone(browser, e, user, errors, (p) =>
+    const page = await chromiumSoftphone(used.chromium, e, user, errors, (p) =>
       p.context().grantPermissions(['microphone', 'camera'], { origin: e.node.http!.url }),
     )
     await page.getByRole('checkbox', { name: 'Video' }).check()
@@ -68,7 +49,7 @@ describe('video over IME in Chromium, across the demo world', () => {
   const videoNote = (page: Page) => page.locator('#video-note').textContent()
 
   it('PSTN: audio only, said why; IME: video both ways, camera off and on; fallback: audio only, said why', async () => {
-    const [alpha, bravo] = world.enterprises as [WorldEnterprise, WorldEnterprise]
+    const [alpha, bravo] = used.world.enterprises as [WorldEnterprise, WorldEnterprise]
     const alice = await softphone(alpha, 'alice')
     const bob = await softphone(bravo, 'bob')
 

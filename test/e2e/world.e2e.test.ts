@@ -6,34 +6,22 @@
  * on both sides); mute, hold and DTMF have the effect the far end should see; then bravo's edge is taken down
  * and the third call falls back to the PSTN within the timeout. Screenshots go to test/e2e/artifacts/.
  */
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { World, WorldEnterprise } from '../../src/demo/world.js'
-import { CHROMIUM, haveChromium, launchChromium, screenshot } from './support/browser.js'
-import { chromiumSoftphone, runValidations, startE2eWorld, type E2eWorld } from './support/world.js'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import type { WorldEnterprise } from '../../src/demo/world.js'
+import { screenshot } from './support/browser.js'
+import { chromiumSoftphone, runValidations } from './support/world.js'
+import { useE2eWorld } from './support/use-world.js'
 import { readAudioStats, sleep, twoWayAudio, until, type AudioStats } from './support/media.js'
 
 const audio = (page: Page): Promise<AudioStats> => page.evaluate(readAudioStats)
 
 describe('softphones in Chromium, across the demo world', () => {
-  let e2e: E2eWorld
-  let world: World
-  let browser: Browser
   const errors: string[] = []
 
-  beforeAll(async () => {
-    if (!haveChromium()) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`)
-    e2e = await startE2eWorld('world')
-    world = e2e.world
-    browser = await launchChromium()
-  }, 120_000)
+  const used = useE2eWorld('world')
 
-  afterAll(async () => {
-    await browser?.close()
-    await e2e?.stop()
-  })
-
-  const softphone = (e: WorldEnterprise, user: string) => chromiumSoftphone(browser, e, user, errors)
+  const softphone = (e: WorldEnterprise, user: string) => chromiumSoftphone(used.chromium, e, user, errors)
 
   async function call(from: Page, to: Page, typed: string): Promise<void> {
     await from.getByLabel('Number', { exact: true }).fill(typed)
@@ -64,7 +52,7 @@ describe('softphones in Chromium, across the demo world', () => {
   const historyPaths = (page: Page) => page.locator('#history li').allTextContents()
 
   it('PSTN first, then IME with the ticket, with audio, mute, hold and DTMF; then PSTN fallback', async () => {
-    const [alpha, bravo] = world.enterprises as [WorldEnterprise, WorldEnterprise]
+    const [alpha, bravo] = used.world.enterprises as [WorldEnterprise, WorldEnterprise]
     const alice = await softphone(alpha, 'alice')
     const bob = await softphone(bravo, 'bob')
     await screenshot(alice, 'world-1-registered')
@@ -169,8 +157,8 @@ describe('softphones in Chromium, across the demo world', () => {
   }, 180_000)
 
   it('the operator page shows the ring, the published numbers and the learned route, live', async () => {
-    const alpha = world.enterprises[0]!
-    const context = await browser.newContext({ viewport: { width: 1000, height: 900 } })
+    const alpha = used.world.enterprises[0]!
+    const context = await used.chromium.newContext({ viewport: { width: 1000, height: 900 } })
     const page = await context.newPage()
     page.on('pageerror', (err) => errors.push(`operator: ${err.message}`))
     await page.goto(`${alpha.node.http!.url}/operator.html#token=${alpha.operatorToken}`)

@@ -3,138 +3,65 @@
  * PSTN calls), and for each IME call a second, unregistered UA on the callee domain's WebSocket. Outgoing calls
  * are driven by the routing state machine (routing.ts); this module carries out its effects.
  */
-import { UA, WebSocketInterface } from 'jssip'
+import type { UA } from 'jssip'
 import type { EndEvent, PeerConnectionEvent, ReferEvent, RTCSession } from 'jssip/lib/RTCSession.js'
-import type { IncomingRTCSessionEvent, RTCSessionEvent } from 'jssip/lib/UA.js'
-import type { ApiClient, CallPath, NewCallRecord, SessionUser } from './api.js'
-import { backoffDelay } from './backoff.js'
+import type { IncomingRTCSessionEvent } from 'jssip/lib/UA.js'
+import type { CallPath, NewCallRecord } from './api.js'
 import { ConferenceMixer } from './conference-mixer.js'
 import { IceServers } from './ice.js'
-import { MidcallFallback, legHeaderOf } from './fallback/midcall.js'
-import { OFFER_HEADER, parseOffer } from './fallback/offer.js'
+import { watchForFallback } from './fallback/line-host.js'
+import { legHeaderOf } from './fallback/midcall.js'
 import { offersVideo, type CallVideo } from './video.js'
 import { numberFromSipUri } from './number.js'
-import { MAX_LINES, nextFocus, referTarget } from './lines.js'
+import { MAX_LINES, nextFocus } from './lines.js'
+import { startRegistration, type RegisteredLine } from './registration.js'
+import { connectIme } from './ime-line.js'
+import {
+  acceptTransfer,
+  blindTransfer,
+  completeTransfer,
+  declineTransfer,
+  referred,
+  replacing,
+  type TransferHost,
+} from './transfers.js'
+import type { PhoneConfig } from './phone-config.js'
+import {
+  holdLocally,
+  idOf,
+  internalIn,
+  resumeLocally,
+  type ActiveCall,
+  type CallPhase,
+  type CallView,
+  type ReplacesEvent,
+} from './phone-line.js'
 import {
   CallAttempt,
   MEDIA_FAILED,
   mediaFailedReason,
   saysMediaFailed,
   pathLabel,
-  pstnTarget,
   type AttemptEvent,
   type AttemptState,
   type Effect,
-  type PathLabel,
   type Outcome,
 } from './routing.js'
 
-export type Registration =
-  | { readonly kind: 'connecting' }
-  | { readonly kind: 'registered' }
-  | { readonly kind: 'offline'; readonly reason: string }
-
-export const registrationText = (r: Registration): string =>
-  r.kind === 'registered' ? 'Registered' : r.kind === 'connecting' ? 'Connecting' : `Offline: ${r.reason}`
-
-export type CallPhase = 'routing' | 'calling' | 'ringing' | 'incoming' | 'in-call' | 'ended'
-
-export interface CallView {
-  readonly direction: 'in' | 'out'
-  readonly number: string
-  readonly phase: CallPhase
-  readonly path?: PathLabel
-  readonly note?: string
-  readonly answeredAt?: number
-  readonly muted: boolean
-  readonly held: boolean
-  readonly outcome?: string
-  /** The far end asks this user to call another number (a REFER): nothing is dialled until the user agrees. */
-  readonly transferRequest?: { readonly number: string; readonly by: string; readonly attended?: boolean }
-  /** This line is in the local three-way conference. */
-  readonly conference?: boolean
-}
-
-/** One line of the phone (there are at most MAX_LINES): its call, and whether it is the one shown and heard. */
-export interface LineView extends CallView {
-  readonly id: number
-  readonly focused: boolean
-}
-
-export interface PhoneConfig {
-  readonly user: SessionUser
-  readonly sipUser: string
-  /** The SIP digest password; none when the node's registrar knows the user by the session cookie. */
-  readonly password?: string
-  readonly sipWsUrl: string
-  readonly imeConnectTimeoutMs: number
-  readonly api: ApiClient
-  readonly remoteAudio: HTMLAudioElement
-  readonly openMicrophone: () => Promise<MediaStream>
-  readonly onRegistration: (r: Registration) => void
-  /** The focused line (the call shown and heard), or none. */
-  readonly onCall: (c: CallView | undefined) => void
-  /** Every line, when there is more than one or their set changes (call waiting, add call, conference). */
-  readonly onLines?: (lines: readonly LineView[]) => void
-  /** 'waiting': a soft tone for a second call arriving during a call. */
-  readonly onTone: (tone: 'ringback' | 'ringing' | 'waiting' | 'none') => void
-  readonly onRecorded: () => void
-  /** The registrar refused the credentials (or wants a password the phone was not given). */
-  readonly onAuthFailed?: () => void
-  /** Video over IME (video.ts): each leg's media, the far end's picture; without it, calls are audio only. */
-  readonly video?: CallVideo
-}
+export { defaultSipWsUrl, type PhoneConfig } from './phone-config.js'
+export {
+  internalIn,
+  registrationText,
+  type CallPhase,
+  type CallView,
+  type LineView,
+  type Registration,
+} from './phone-line.js'
 
 /** How long answered media may take to connect before the call counts as failed (ms). */
 const MEDIA_CONNECT_TIMEOUT_MS = 10_000
 /** How long a hang-up waits for a dropped SIP connection to come back, so that its BYE is not lost (ms). */
 const HANGUP_WAIT_MS = 10_000
-
-/** The node's internal SIP WebSocket when the server does not say: wss://<page host>/sip (ws: for http:). */
-/**
- * The SIP WebSocket: the node's port on the page's own host name (so the session cookie goes with the upgrade),
- * or /sip on the page's origin when the node did not say (a reverse proxy in front of it).
- */
-export function defaultSipWsUrl(location: Pick<Location, 'protocol' | 'host' | 'hostname'>, port?: number): string {
-  const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
-  return port === undefined ? `${scheme}://${location.host}/sip` : `${scheme}://${location.hostname}:${port}`
-}
-
-interface ActiveCall {
-  readonly id: number
-  view: CallView
-  /** The far end's audio, once its track arrives. */
-  remote?: MediaStream
-  pc?: RTCPeerConnection
-  /** Headers every INVITE of this call carries (Replaces, for an attended transfer). */
-  extraHeaders: string[]
-  /** The session that replaces this one (an INVITE with Replaces, RFC 3891), while it is being answered. */
-  replacedBy?: RTCSession
-  /** A REFER waiting for the user's answer; `replaces` for an attended transfer. */
-  pendingRefer?: { number: string; event: ReferEvent; replaces?: string }
-  attempt?: CallAttempt
-  session?: RTCSession
-  imeUa?: UA
-  stream?: MediaStream
-  startedAt: number
-  callId?: string
-  path?: CallPath
-  incomingRecorded?: boolean
-  /** Counts INVITEs placed for this call; events from an earlier leg (the IME one, after a fallback) are ignored. */
-  leg: number
-  /** Mid-call fallback to the PSTN of an IME call whose node offered one (web/src/fallback). */
-  fallback?: MidcallFallback
-  /** An incoming call's offer has video. */
-  offersVideo?: boolean
-  /** This line has the video (video.ts shows one call's pictures: the first line that asked for it). */
-  video?: boolean
-}
-
-/** JsSIP's 'replaces' event (its type definitions call it a REFER's). */
-interface ReplacesEvent {
-  accept(init: (session: RTCSession) => void): void
-  reject(): void
-}
 
 /** Read afresh after an await (TypeScript keeps the narrowing from before it). */
 const hasEnded = (attempt: CallAttempt): boolean => attempt.state.phase === 'ended'
@@ -148,9 +75,8 @@ export class Phone {
   private nextLineId = 1
   /** The local three-way conference, while one is up. */
   private mixer: ConferenceMixer | undefined
-  private registerAttempts = 0
-  private registerTimer: ReturnType<typeof setTimeout> | undefined
-  private stopped = false
+  /** The registered line's retries (registration.ts). */
+  private registration: RegisteredLine | undefined
   /** STUN, and TURN with credentials minted for this user by the node; renewed before they expire. */
   private readonly ice: IceServers
 
@@ -177,70 +103,12 @@ export class Phone {
     return this.lines.includes(call)
   }
   start(): void {
-    const { user, sipUser, password, sipWsUrl } = this.config
-    this.config.onRegistration({ kind: 'connecting' })
-    let socket: WebSocketInterface
-    try {
-      socket = new WebSocketInterface(sipWsUrl)
-    } catch (e) {
-      this.config.onRegistration({ kind: 'offline', reason: `bad SIP WebSocket URL ${sipWsUrl} (${String(e)})` })
-      return
-    }
-    const ua = new UA({
-      sockets: [socket],
-      uri: `sip:${sipUser}@${user.domain}`,
-      authorization_user: sipUser,
-      ...(password ? { password } : {}),
-      display_name: user.name,
-      register: true,
-      register_expires: 300,
-      connection_recovery_min_interval: 1,
-      connection_recovery_max_interval: 30,
-      user_agent: 'IME softphone',
-    })
-    this.ua = ua
-    ua.on('connecting', () => {
-      if (!ua.isRegistered()) this.config.onRegistration({ kind: 'connecting' })
-    })
-    ua.on('disconnected', (e) => {
-      const why = e.code !== undefined && e.code !== 1000 ? ` (code ${e.code})` : ''
-      this.config.onRegistration({ kind: 'offline', reason: `no connection to the SIP server${why}; retrying` })
-    })
-    ua.on('registered', () => {
-      this.registerAttempts = 0
-      this.config.onRegistration({ kind: 'registered' })
-    })
-    ua.on('unregistered', () => {
-      // A lost connection also unregisters; the 'disconnected' reason says more.
-      if (!this.stopped && ua.isConnected()) this.config.onRegistration({ kind: 'offline', reason: 'not registered' })
-    })
-    ua.on('registrationFailed', (e) => {
-      const code = e.response?.status_code
-      const auth = code === 401 || code === 403 || e.cause === 'Authentication Error'
-      if (auth) {
-        this.config.onRegistration({ kind: 'offline', reason: 'the SIP server refused the user name or password' })
-        this.config.onAuthFailed?.()
-        return
-      }
-      const delay = backoffDelay(this.registerAttempts++)
-      const what = code
-        ? `registration refused (${code} ${e.response.reason_phrase})`
-        : `registration failed (${e.cause})`
-      this.config.onRegistration({ kind: 'offline', reason: `${what}; retrying in ${Math.ceil(delay / 1000)} s` })
-      clearTimeout(this.registerTimer)
-      this.registerTimer = setTimeout(() => {
-        if (!this.stopped && ua.isConnected()) ua.register()
-      }, delay)
-    })
-    ua.on('newRTCSession', (e: RTCSessionEvent) => {
-      if (e.originator === 'remote') this.incoming(e as IncomingRTCSessionEvent)
-    })
-    ua.start()
+    this.registration = startRegistration(this.config, (e) => this.incoming(e))
+    this.ua = this.registration?.ua
   }
 
   stop(): void {
-    this.stopped = true
-    clearTimeout(this.registerTimer)
+    this.registration?.halt()
     for (const l of this.live()) this.hangUpLine(l)
     this.ua?.stop()
   }
@@ -307,56 +175,9 @@ export class Phone {
           () => attempt.dispatch({ type: 'routes', routes: null, now: now() }),
         )
         return
-      case 'connect-ime': {
-        let socket: WebSocketInterface
-        try {
-          socket = new WebSocketInterface(effect.wsUrl)
-        } catch (e) {
-          queueMicrotask(() =>
-            attempt.dispatch({
-              type: 'ime-failed',
-              failure: { kind: 'connect-failed', reason: String(e) },
-              now: now(),
-            }),
-          )
-          return
-        }
-        const { user } = this.config
-        // No proxy of our own on this path: the From carries the user's number; the callee's edge shows the caller
-        // its node asserted (the Identity header), not this From.
-        const ua = new UA({
-          sockets: [socket],
-          uri: `sip:${user.number}@${user.domain}`,
-          display_name: user.name,
-          register: false,
-          // Only an answered call keeps this connection: it comes back quickly if it drops.
-          connection_recovery_min_interval: 1,
-          connection_recovery_max_interval: 10,
-          user_agent: 'IME softphone',
-        })
-        call.imeUa = ua
-        let connectedBefore = false
-        ua.on('connected', () => {
-          if (call.imeUa !== ua) return
-          if (!connectedBefore) {
-            connectedBefore = true
-            attempt.dispatch({ type: 'ime-connected' })
-            return
-          }
-          // Back after a drop, in the call: an in-dialog OPTIONS tells the far edge which connection is ours now,
-          // so that the far end's BYE or re-INVITE reaches us (JsSIP answers OPTIONS itself at the far end).
-          // (RTCSession.sendRequest exists in JsSIP 3 but is missing from its type definitions.)
-          const session = call.session as (RTCSession & { sendRequest(method: string): void }) | undefined
-          if (session?.isEstablished()) session.sendRequest('OPTIONS')
-        })
-        ua.on('disconnected', (e) => {
-          if (call.imeUa !== ua) return
-          const reason = e.reason || (e.code ? `WebSocket closed with code ${e.code}` : 'WebSocket closed')
-          attempt.dispatch({ type: 'ime-failed', failure: { kind: 'connect-failed', reason }, now: now() })
-        })
-        ua.start()
+      case 'connect-ime':
+        connectIme(call, attempt, effect.wsUrl, this.config.user)
         return
-      }
       case 'close-ime': {
         const ua = call.imeUa
         call.imeUa = undefined
@@ -475,8 +296,8 @@ export class Phone {
         },
         hold: () => this.patch(call, { held: true }),
         unhold: () => this.patch(call, { held: false }),
-        refer: (e) => this.referred(call, e),
-        replaces: (e) => this.replacing(call, e as unknown as ReplacesEvent),
+        refer: (e) => referred(this.transferHost, call, e),
+        replaces: (e) => replacing(this.transferHost, call, e as unknown as ReplacesEvent),
       },
     })
     call.session = session
@@ -546,8 +367,8 @@ export class Phone {
     })
     session.on('hold', () => this.patch(call, { held: true }))
     session.on('unhold', () => this.patch(call, { held: false }))
-    session.on('refer', (ev: ReferEvent) => this.referred(call, ev))
-    session.on('replaces', (ev: ReferEvent) => this.replacing(call, ev as unknown as ReplacesEvent))
+    session.on('refer', (ev: ReferEvent) => referred(this.transferHost, call, ev))
+    session.on('replaces', (ev: ReferEvent) => replacing(this.transferHost, call, ev as unknown as ReplacesEvent))
     this.showReceivedTones(call, session)
     if (replaced) {
       // The party we were talking to handed us over: the new party takes the line, its audio and the screen.
@@ -569,17 +390,6 @@ export class Phone {
       if (this.focused.view.phase === 'in-call') this.config.onTone('waiting')
       this.emit()
     }
-  }
-
-  /**
-   * An INVITE with Replaces names this call (RFC 3891): the party who can name its dialog (the one we talk with, or
-   * the transferee it sent) takes it over. JsSIP ends this session once the new one is confirmed.
-   */
-  private replacing(call: ActiveCall, e: ReplacesEvent): void {
-    if (!this.has(call) || call.view.phase !== 'in-call') return e.reject()
-    e.accept((session) => {
-      call.replacedBy = session
-    })
   }
 
   /** Tones the far end sends (SIP INFO) are shown on the call, as a phone's display would. */
@@ -757,92 +567,38 @@ export class Phone {
     s.sendDTMF(key, { transportType: 'INFO' as never, duration: 120, interToneGap: 70 })
   }
 
-  /** Blind transfer: REFER the far end to the number, through the user's own domain. */
+  /** Blind transfer of the focused call (transfers.ts). */
   transfer(number: string): void {
-    const call = this.focused
-    const s = call?.session
-    if (!call || !s || call.view.phase !== 'in-call' || this.mixer) return
-    this.patch(call, { note: `Asking the other party to call ${number}…` })
-    // Blind transfer: the far end is asked (REFER); this side leaves the call once it calls the number (its
-    // NOTIFY says so, or it hangs up to call), and stays if it declines.
-    s.refer(`sip:${number}@${this.config.user.domain}`, {
-      eventHandlers: {
-        accepted: () => this.hangUpLine(call),
-        failed: () => this.patch(call, { note: `The other party did not take the transfer to ${number}` }),
-        requestFailed: () => this.patch(call, { note: `Transfer to ${number} was refused` }),
-      },
-    } as never)
+    blindTransfer(this.transferHost, number)
   }
 
-  /**
-   * Attended transfer, after a consultation: the held call (the transferee) is asked to call the focused call's
-   * party with Replaces naming our dialog with it (RFC 5589 section 7); that party's phone swaps our call for the
-   * transferee's, and both our calls end. The Refer-To is the number at our own domain, so that the transferee's
-   * phone routes it as any call (IME where it has a route, the PSTN otherwise).
-   */
+  /** Attended transfer: the held call is sent to the focused call's party (transfers.ts). */
   completeTransfer(): void {
-    const target = this.focused
-    const transferee = this.otherLine()
-    const s = transferee?.session
-    if (!target?.session || !transferee || !s || this.mixer) return
-    if (target.view.phase !== 'in-call' || transferee.view.phase !== 'in-call') return
-    const number = target.view.number
-    this.patch(target, { note: `Transferring ${transferee.view.number} to ${number}…` })
-    s.refer(`sip:${number}@${this.config.user.domain}`, {
-      replaces: target.session,
-      eventHandlers: {
-        accepted: () => this.hangUpLine(transferee),
-        failed: () => this.patch(target, { note: `${transferee.view.number} did not take the transfer` }),
-        requestFailed: () => this.patch(target, { note: `Transfer of ${transferee.view.number} was refused` }),
-      },
-    } as never)
+    completeTransfer(this.transferHost)
   }
 
-  /**
-   * The far end asks us to call another number (REFER). Nothing is dialled without the user: the request is shown
-   * with who made it, and only acceptTransfer() leaves this call and calls the Refer-To number the usual way (so
-   * that the new call is routed, IME or PSTN, like any other); declineTransfer() refuses it and stays. An attended
-   * transfer's Refer-To carries Replaces, which the new INVITE carries on.
-   */
-  private referred(call: ActiveCall, e: ReferEvent): void {
-    const target = referTarget(e.request.getHeader('Refer-To') ?? '')
-    if (!this.has(call) || call.pendingRefer || !target.ok || this.live().length > 1) {
-      e.reject()
-      return
-    }
-    call.pendingRefer = {
-      number: target.number,
-      event: e,
-      ...(target.replaces !== undefined ? { replaces: target.replaces } : {}),
-    }
-    const referredBy = e.request.getHeader('Referred-By')
-    const by = (referredBy ? numberFromSipUri(referredBy.replace(/^[^<]*</, '<')) : undefined) ?? call.view.number
-    const attended = target.replaces !== undefined
-    this.patch(call, { transferRequest: { number: target.number, by, ...(attended ? { attended } : {}) } })
-  }
-
-  /** The user agrees to the far end's transfer request: leave this call, call the number. */
+  /** The user agrees to the far end's transfer request (transfers.ts). */
   acceptTransfer(): void {
-    const call = this.focused
-    const pending = call?.pendingRefer
-    if (!call || !pending) return
-    call.pendingRefer = undefined
-    this.patch(call, { transferRequest: undefined })
-    this.hangUpLine(call)
-    setTimeout(() => {
-      if (this.canDial) this.dial(pending.number, pending.replaces ? { replaces: pending.replaces } : {})
-      if (this.focused && this.focused !== call) this.patch(this.focused, { note: 'Transferred' })
-    }, 200)
+    acceptTransfer(this.transferHost)
   }
 
-  /** The user refuses the far end's transfer request: the far end is told (NOTIFY 603), the call goes on. */
+  /** The user refuses the far end's transfer request (transfers.ts). */
   declineTransfer(): void {
-    const call = this.focused
-    const pending = call?.pendingRefer
-    if (!call || !pending) return
-    call.pendingRefer = undefined
-    pending.event.reject()
-    this.patch(call, { transferRequest: undefined, note: `Declined the transfer to ${pending.number}` })
+    declineTransfer(this.transferHost)
+  }
+
+  /** What of the lines the transfers use. */
+  private readonly transferHost: TransferHost = {
+    domain: () => this.config.user.domain,
+    focused: () => this.focused,
+    otherLine: () => this.otherLine(),
+    has: (call) => this.has(call),
+    liveCount: () => this.live().length,
+    inConference: () => this.mixer !== undefined,
+    patch: (call, p) => this.patch(call, p),
+    hangUpLine: (call) => this.hangUpLine(call),
+    canDial: () => this.canDial,
+    dial: (number, options) => this.dial(number, options),
   }
 
   /** Switches the microphone in every call without renegotiating. */
@@ -1013,38 +769,21 @@ export class Phone {
     message: unknown,
     onEnd: () => void,
   ): void {
-    const offer = parseOffer(headerOf(message, OFFER_HEADER))
-    if (!offer.ok || call.fallback !== undefined || call.callId === undefined) return
-    call.fallback = new MidcallFallback(
-      offer.offer,
-      side,
-      ip,
+    watchForFallback(
       {
         ua: () => this.ua,
-        target: (number) => pstnTarget(number, this.config.user.domain),
+        domain: this.config.user.domain,
         pcConfig: () => this.ice.current(),
-        microphone: () => call.stream,
         remoteAudio: this.config.remoteAudio,
-        held: () => call.view.held,
-        note: (note) => this.patch(call, { note }),
-        moved: (leg) => {
-          call.leg++
-          call.session = leg
-          call.path = 'pstn'
-          // The line's media is the PSTN leg's now: what the speaker plays when this line is focused.
-          const pc = leg.connection as RTCPeerConnection | undefined
-          const track = pc?.getReceivers().find((r) => r.track.kind === 'audio')?.track
-          if (pc !== undefined) call.pc = pc
-          if (track !== undefined) call.remote = new MediaStream([track])
-          this.playFocused()
-          leg.on('ended', () => call.session === leg && onEnd())
-          leg.on('failed', () => call.session === leg && onEnd())
-          this.patch(call, { path: 'IME → PSTN' })
-        },
+        patch: (c, p) => this.patch(c, p),
+        playFocused: () => this.playFocused(),
       },
-      call.callId,
+      call,
+      side,
+      ip,
+      message,
+      onEnd,
     )
-    call.fallback.start()
   }
 
   /** Whether this line may have the video: video is configured and no other live line has it. */
@@ -1077,41 +816,4 @@ export class Phone {
   }
 }
 
-/**
- * JsSIP refuses a re-offer while another is still in progress (hold() and unhold() return false): Hold pressed
- * twice in quick succession, or a swap right after an answer. The phone tries again every 100 ms for 2 s.
- */
-const REOFFER_RETRIES = 20
-const REOFFER_RETRY_MS = 100
-
-/**
- * Puts a call on hold from this side (held: a re-INVITE with a=sendonly) or takes it off (a=sendrecv), unless it
- * already is so; `done` once the re-INVITE is answered, or at once when there is nothing to do or it cannot be sent.
- */
-function setLocalHold(call: ActiveCall, held: boolean, done?: () => void, retries = REOFFER_RETRIES): void {
-  const s = call.session
-  if (!s?.isEstablished() || s.isOnHold().local === held) return done?.()
-  if (held ? s.hold({}, done) : s.unhold({}, done)) return
-  if (retries === 0) return done?.()
-  setTimeout(() => setLocalHold(call, held, done, retries - 1), REOFFER_RETRY_MS)
-}
-
-const holdLocally = (call: ActiveCall, done?: () => void): void => setLocalHold(call, true, done)
-const resumeLocally = (call: ActiveCall, done?: () => void): void => setLocalHold(call, false, done)
-
-// ---- mid-call fallback (web/src/fallback/midcall.ts does the work) ------------------------------------------
-
-/** Whether a SIP message (JsSIP's) has a header; its value. */
-const headerOf = (m: unknown, name: string): string | undefined => {
-  const r = m as { getHeader?: (n: string) => string | undefined } | undefined
-  return typeof r?.getHeader === 'function' ? r.getHeader(name) : undefined
-}
-
-const idOf = (call: ActiveCall): { callId?: string } => (call.callId ? { callId: call.callId } : {})
-
-/** Whether a SIP response (JsSIP's IncomingResponse) carries X-IME-Path: internal. */
-export function internalIn(response: unknown): boolean {
-  const r = response as { getHeader?: (name: string) => string | undefined } | undefined
-  return typeof r?.getHeader === 'function' && r.getHeader('X-IME-Path')?.trim().toLowerCase() === 'internal'
-}
 export type { Outcome }
