@@ -3,12 +3,15 @@
  * (registration with digest, or our source address), the form it wants our numbers in, whether its media needs the
  * bridge, and how often we check it is there. The call agent's `pstn` config; docs/trunks.md explains each field.
  */
+import { parseSipUri, uriParam } from '../sip/message/uri.js'
+import { addressOf } from '../sip/proxy/address.js'
+import type { SipTarget } from '../sip/transport/index.js'
 
 /** How the trunk writes a number in From and P-Asserted-Identity: `+12025550101` or `12025550101`. */
 export type NumberForm = 'e164' | 'digits'
 
 export interface TrunkConfig {
-  /** The trunk's first address: sip:HOST[:PORT][;transport=tcp|tls], or sips:HOST[:PORT]. */
+  /** The trunk's first address: sip:HOST[:PORT][;transport=udp|tcp|tls], or sips:HOST[:PORT]. */
   readonly uri: string
   /** Further addresses, tried in order when the one before fails (unreachable, 408, 5xx). */
   readonly failover?: readonly string[]
@@ -37,6 +40,18 @@ export interface TrunkConfig {
   readonly publicAddress?: string
   /** Sends OPTIONS to the trunk this often (s), to keep NAT bindings open and notice it gone; 0 or unset: never. */
   readonly keepaliveS?: number
+}
+
+/**
+ * Where a trunk URI points: host, port and transport. Unlike a proxy's next hop (src/sip/proxy/address.ts, which
+ * takes UDP URIs over TCP), a trunk's `;transport=udp` is UDP: many carriers speak nothing else.
+ */
+export function trunkAddress(uri: string): SipTarget | undefined {
+  const u = parseSipUri(uri)
+  if (u.ok && uriParam(u.value, 'transport')?.toLowerCase() === 'udp') {
+    return { transport: 'UDP', host: u.value.host, port: u.value.port ?? 5060 }
+  }
+  return addressOf(uri)
 }
 
 /** Every address of the trunk, in order of preference. */

@@ -7,11 +7,11 @@
  * transactions of the agent's transaction layer, like every request the agent sends.
  */
 import { randomBytes } from 'node:crypto'
-import { isIPv4 } from 'node:net'
+import { isIP, isIPv4 } from 'node:net'
 import type { Clock } from '../../core/clock.js'
 import type { E164 } from '../../core/e164.js'
 import { formatNumber } from '../../trunks/caller-id.js'
-import { trunkUris, type TrunkConfig } from '../../trunks/trunk-config.js'
+import { trunkAddress, trunkUris, type TrunkConfig } from '../../trunks/trunk-config.js'
 import { answerChallenge } from '../auth/index.js'
 import {
   authValues,
@@ -23,7 +23,7 @@ import {
   SipHeaders,
   type SipResponse,
 } from '../message/index.js'
-import { addressOf, type ForwardTarget } from '../proxy/index.js'
+import type { ForwardTarget } from '../proxy/index.js'
 import type { TimerHandle, TimerSource, TransactionLayer } from '../transaction/index.js'
 import type { SipConnection, SipTarget, SipTransportHub } from '../transport/index.js'
 
@@ -43,6 +43,10 @@ export type PstnAccount = TrunkConfig
 
 /** An IPv4 address as the socket reports it, without the IPv6-mapped prefix. */
 const plainAddress = (a: string) => (a.startsWith('::ffff:') && isIPv4(a.slice(7)) ? a.slice(7) : a)
+
+/** host:port as Via and Contact write it (an IPv6 address in brackets); the host alone when the port is unknown. */
+const hostPort = (host: string, port: number | undefined) =>
+  `${host.includes(':') ? `[${host}]` : host}${port === undefined ? '' : `:${port}`}`
 
 export class PstnTrunk {
   private conn: SipConnection | undefined
@@ -98,7 +102,7 @@ export class PstnTrunk {
     const order = [...this.uris.slice(this.active), ...this.uris.slice(0, this.active)]
     const out: ForwardTarget[] = []
     for (const uri of order) {
-      const address = addressOf(uri)
+      const address = this.addressOf(uri)
       const parsed = parseSipUri(uri)
       if (address === undefined || !parsed.ok) continue
       const port = parsed.value.port !== undefined ? `:${parsed.value.port}` : ''
@@ -168,8 +172,17 @@ export class PstnTrunk {
     if (!up && !this.registers && this.uris.length > 1) this.active = (this.active + 1) % this.uris.length
   }
 
+  /** Where a trunk URI points; UDP goes from the node's host (its own UDP socket there). */
+  private addressOf(uri: string): SipTarget | undefined {
+    const address = trunkAddress(uri)
+    if (address?.transport !== 'UDP' || isIP(this.host) === 0 || this.host === '0.0.0.0' || this.host === '::') {
+      return address
+    }
+    return { ...address, localAddress: this.host }
+  }
+
   private connect(uri: string): Promise<SipConnection> {
-    const address: SipTarget | undefined = addressOf(uri)
+    const address = this.addressOf(uri)
     if (address === undefined) return Promise.reject(new Error(`trunk URI ${uri} names no address we can reach`))
     return this.hub.connect(address, 5_000)
   }
@@ -218,7 +231,7 @@ export class PstnTrunk {
     target: string,
     authorization: [string, string] | undefined,
   ): Promise<SipResponse> {
-    const sentBy = this.config.publicAddress ?? this.host
+    const sentBy = this.config.publicAddress ?? hostPort(this.host, conn.localPort)
     const aor = `sip:${this.config.user}@${target.slice(4)}`
     const h = new SipHeaders()
     h.add('Via', `SIP/2.0/${conn.transport} ${sentBy};branch=${newBranch()};rport`)

@@ -22,6 +22,8 @@ export interface SipConnection {
   readonly face: string
   readonly remoteAddress: string
   readonly remotePort: number
+  /** The local port it is on (TCP, TLS, UDP), when known: a Contact or Via that must name where we are reached. */
+  readonly localPort?: number | undefined
   readonly isOpen: boolean
   /** The user a WebSocket's upgrade request was signed in as (the node's session cookie), if any. */
   readonly principal?: string | undefined
@@ -121,6 +123,10 @@ export class StreamConnection implements SipConnection {
     return !this.socket.destroyed && this.socket.writable
   }
 
+  get localPort(): number | undefined {
+    return this.socket.localPort
+  }
+
   send(m: SipMessage): boolean {
     if (!this.isOpen) return false
     const bytes = serialiseMessage(m)
@@ -213,6 +219,14 @@ export class UdpPeer implements SipConnection {
 
   get isOpen(): boolean {
     return !this.closed
+  }
+
+  get localPort(): number | undefined {
+    try {
+      return this.socket.address().port
+    } catch {
+      return undefined // the socket is closed
+    }
   }
 
   send(m: SipMessage): boolean {
