@@ -40,6 +40,12 @@ export interface TrunkConfig {
   readonly publicAddress?: string
   /** Sends OPTIONS to the trunk this often (s), to keep NAT bindings open and notice it gone; 0 or unset: never. */
   readonly keepaliveS?: number
+  /**
+   * TLS trunks (transport=tls, sips:): a PEM file of the CA certificates the trunk's certificate must chain to (a
+   * provider's private CA, or its self-signed certificate); unset: the system's CAs. The certificate must also name
+   * the host of the trunk's URI. Never skipped.
+   */
+  readonly tlsCaFile?: string
 }
 
 /**

@@ -6,6 +6,7 @@
  * enterprise's number come down the trunk's registration. The softphone is stock SIP.js in Chromium, the media
  * bridge a real rtpengine; audio is checked by content both ways, in both directions of call.
  */
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -25,6 +26,7 @@ import { CHROMIUM, haveChromium, launchChromium } from '../e2e/support/browser.j
 import { readToneFrequency, until } from '../e2e/support/media.js'
 import { openSipJs, type SipJsClient } from '../e2e/support/sipjs.js'
 import { startPlainCarrier, type PlainCarrier } from './support/plain-carrier.js'
+import { makeTestCa, type TestCa } from './support/test-ca.js'
 
 const BROWSER_HZ = 440
 const PHONE_HZ = 1_000
@@ -42,6 +44,8 @@ let kamailio: KamailioProcess
 let phone: PlainCarrier
 let browser: Browser
 let kamailioPort: number
+let tlsPort: number
+let ca: TestCa
 const pageErrors: string[] = []
 
 beforeAll(async () => {
@@ -55,11 +59,30 @@ beforeAll(async () => {
   client = createNgClient({ address: engine.ng })
   phone = await startPlainCarrier({ toneHz: PHONE_HZ })
   kamailioPort = await freePorts(1)
+  tlsPort = await freePorts(1)
+  ca = makeTestCa('carrier')
+  writeFileSync(
+    join(ca.dir, 'tls.cfg'),
+    [
+      '[server:default]',
+      'method = TLSv1.2+',
+      'verify_certificate = no',
+      'require_certificate = no',
+      `certificate = ${ca.certFile}`,
+      `private_key = ${ca.keyFile}`,
+      '[client:default]',
+      'verify_certificate = no',
+      'require_certificate = no',
+      '',
+    ].join('\n'),
+  )
   kamailio = await startKamailio({
     // The template lives with these tests, not with the interop suite's.
     config: join('..', '..', '..', '..', 'test', 'carrier', 'kamailio', 'carrier.cfg'),
     params: {
       LISTEN: `${LOCALHOST}:${kamailioPort}`,
+      TLS_LISTEN: `${LOCALHOST}:${tlsPort}`,
+      TLS_CONFIG: join(ca.dir, 'tls.cfg'),
       REALM: 'carrier.example',
       USER: ACCOUNT.user,
       PASSWORD: ACCOUNT.password,
@@ -67,8 +90,8 @@ beforeAll(async () => {
       LEGACY,
       PHONE: `${LOCALHOST}:${phone.port}`,
     },
-    ports: [kamailioPort],
-    modules: ['nathelper', 'registrar', 'auth'],
+    ports: [kamailioPort, tlsPort],
+    modules: ['nathelper', 'registrar', 'auth', 'tls'],
   })
   browser = await launchChromium()
 }, 90_000)
@@ -79,7 +102,14 @@ afterAll(async () => {
   await phone?.close()
   client?.close()
   await engine?.stop()
+  ca?.remove()
 })
+
+/** The trunk's address at the carrier, over `transport`; over TLS it trusts the test's CA. */
+const trunkTo = (transport: 'tcp' | 'udp' | 'tls', caFile = ca.caFile) =>
+  transport === 'tls'
+    ? { uri: `sip:${LOCALHOST}:${tlsPort};transport=tls`, tlsCaFile: caFile }
+    : { uri: `sip:${LOCALHOST}:${kamailioPort};transport=${transport}` }
 
 function expectPlain(sdp: string | undefined): void {
   expect(sdp).toBeDefined()
@@ -104,7 +134,7 @@ async function expectTonesBothWays(alice: SipJsClient): Promise<void> {
   expect(atPhone.share, JSON.stringify(phone.phone.received())).toBeGreaterThan(0.9)
 }
 
-describe.each(['tcp', 'udp'] as const)(
+describe.each(['tcp', 'udp', 'tls'] as const)(
   'Kamailio as the carrier over %s, a legacy G.711 phone behind it',
   (transport) => {
     let agent: CallAgent
@@ -117,7 +147,7 @@ describe.each(['tcp', 'udp'] as const)(
         host: LOCALHOST,
         edge: { tcpPort: 0 },
         internal: { tcpPort: 0, wsPort: 0 },
-        pstn: { uri: `sip:${LOCALHOST}:${kamailioPort};transport=${transport}`, ...ACCOUNT, media: 'bridge' },
+        pstn: { ...trunkTo(transport), ...ACCOUNT, media: 'bridge' },
         mediaBridge: createMediaBridge({ client }),
         directory: new StaticSipDirectory(DOMAIN, [ALICE]),
         routeTo: () => undefined,
@@ -203,3 +233,39 @@ describe.each(['tcp', 'udp'] as const)(
     }, 60_000)
   },
 )
+
+describe('a TLS trunk whose certificate does not chain to the configured CA', () => {
+  it('is refused, and the trunk says why and what it was checked against', async () => {
+    const other = makeTestCa('other')
+    const events: CallAgentEvent[] = []
+    const agent = await CallAgent.start({
+      domain: DOMAIN,
+      host: LOCALHOST,
+      edge: { tcpPort: 0 },
+      internal: { tcpPort: 0 },
+      pstn: { ...trunkTo('tls', other.caFile), ...ACCOUNT },
+      directory: new StaticSipDirectory(DOMAIN, [ALICE]),
+      routeTo: () => undefined,
+      checkCaller: () => ({ ok: false, error: { code: 'no-edge', reason: 'not in this test' } }),
+      vouchFor: () => ({ ok: false, error: 'not in this test' }),
+      clock: systemClock,
+      onEvent: (e) => void events.push(e),
+    })
+    try {
+      const down = await until(
+        async () => events.find((e) => e.type === 'trunk' && e.state === 'down'),
+        (e) => e !== undefined,
+        8_000,
+      )
+      expect(agent.trunkRegistered).toBe(false)
+      expect(String(down?.detail)).toMatch(
+        new RegExp(
+          `^TLS connection to 127.0.0.1:${tlsPort} failed: .*certificate.*checked against ${other.caFile} and refused$`,
+        ),
+      )
+    } finally {
+      await agent.stop()
+      other.remove()
+    }
+  }, 20_000)
+})

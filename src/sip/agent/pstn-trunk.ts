@@ -7,6 +7,7 @@
  * transactions of the agent's transaction layer, like every request the agent sends.
  */
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { isIP, isIPv4 } from 'node:net'
 import type { Clock } from '../../core/clock.js'
 import type { E164 } from '../../core/e164.js'
@@ -44,6 +45,17 @@ export type PstnAccount = TrunkConfig
 /** An IPv4 address as the socket reports it, without the IPv6-mapped prefix. */
 const plainAddress = (a: string) => (a.startsWith('::ffff:') && isIPv4(a.slice(7)) ? a.slice(7) : a)
 
+/** The PEM file of a TLS trunk's CA; an error naming the file and the setting when it cannot be read. */
+function readCaFile(path: string): Buffer {
+  try {
+    const pem = readFileSync(path)
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it')
+    return pem
+  } catch (e) {
+    throw new Error(`pstn.tlsCaFile ${path}: ${(e as Error).message}`, { cause: e })
+  }
+}
+
 /** host:port as Via and Contact write it (an IPv6 address in brackets); the host alone when the port is unknown. */
 const hostPort = (host: string, port: number | undefined) =>
   `${host.includes(':') ? `[${host}]` : host}${port === undefined ? '' : `:${port}`}`
@@ -61,6 +73,8 @@ export class PstnTrunk {
   private readonly callIdValue = `trunk-${randomBytes(8).toString('hex')}`
   private readonly fromTagValue = newTag()
   private readonly uris: string[]
+  /** The CA a TLS trunk's certificate is checked against (tlsCaFile), when not the system's. */
+  private readonly tls: { ca: Buffer } | undefined
 
   constructor(
     private readonly hub: SipTransportHub,
@@ -72,6 +86,7 @@ export class PstnTrunk {
     private readonly log: (e: { state: string; detail?: string }) => void,
   ) {
     this.uris = trunkUris(config)
+    this.tls = config.tlsCaFile === undefined ? undefined : { ca: readCaFile(config.tlsCaFile) }
   }
 
   private get registers(): boolean {
@@ -175,6 +190,7 @@ export class PstnTrunk {
   /** Where a trunk URI points; UDP goes from the node's host (its own UDP socket there). */
   private addressOf(uri: string): SipTarget | undefined {
     const address = trunkAddress(uri)
+    if (address?.transport === 'TLS' && this.tls !== undefined) return { ...address, tls: this.tls }
     if (address?.transport !== 'UDP' || isIP(this.host) === 0 || this.host === '0.0.0.0' || this.host === '::') {
       return address
     }
@@ -184,7 +200,11 @@ export class PstnTrunk {
   private connect(uri: string): Promise<SipConnection> {
     const address = this.addressOf(uri)
     if (address === undefined) return Promise.reject(new Error(`trunk URI ${uri} names no address we can reach`))
-    return this.hub.connect(address, 5_000)
+    return this.hub.connect(address, 5_000).catch((e: Error) => {
+      if (address.transport !== 'TLS' || !/certificate|self.signed|altnames|verify/i.test(e.message)) throw e
+      const against = this.config.tlsCaFile ?? "the system's CAs (set pstn.tlsCaFile for a private CA)"
+      throw new Error(`${e.message}: the trunk's certificate was checked against ${against} and refused`, { cause: e })
+    })
   }
 
   private async refresh(): Promise<void> {

@@ -62,6 +62,8 @@ export interface SipTarget {
   readonly port: number
   /** The local address to connect from (default: the system's choice). */
   readonly localAddress?: string
+  /** TLS and WSS: the CA certificates (PEM) the server's certificate is checked against, instead of the hub's. */
+  readonly tls?: { readonly ca: string | Buffer }
 }
 
 export type MessageHandler = (message: SipMessage, conn: SipConnection) => void

@@ -311,6 +311,7 @@ export class SipTransportHub {
           handshakeTimeout: timeoutMs,
           ...(target.localAddress !== undefined && { localAddress: target.localAddress }),
           ...this.tlsClient,
+          ...target.tls,
         })
         cancel = () => ws.terminate()
         ws.once('open', () => {
@@ -330,7 +331,7 @@ export class SipTransportHub {
         const socket =
           target.transport === 'TCP'
             ? netConnect({ host, port: target.port, ...local })
-            : tlsConnect({ host, port: target.port, ...local, ...this.tlsClient })
+            : tlsConnect({ host, port: target.port, ...local, ...this.tlsClient, ...target.tls })
         cancel = () => socket.destroy()
         socket.once(target.transport === 'TCP' ? 'connect' : 'secureConnect', () => {
           clearTimeout(timer)
