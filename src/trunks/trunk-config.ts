@@ -38,8 +38,14 @@ export interface TrunkConfig {
   readonly callerDomain?: string
   /** The host[:port] our Contact and Via name toward the trunk, when the node is behind a NAT (its public one). */
   readonly publicAddress?: string
-  /** Sends OPTIONS to the trunk this often (s), to keep NAT bindings open and notice it gone; 0 or unset: never. */
+  /** Sends a keep-alive to the trunk this often (s), to keep NAT bindings open and notice it gone; 0 or unset: never. */
   readonly keepaliveS?: number
+  /**
+   * What the keep-alive is: `options` (default), an OPTIONS request, whose answer says the trunk is there; `crlf`,
+   * RFC 5626's double CRLF on TCP/TLS or a CRLFCRLF datagram on UDP (smaller; a closed connection is noticed, and a
+   * registering trunk registers again at once, but a trunk that is merely silent is not).
+   */
+  readonly keepalive?: 'options' | 'crlf'
   /**
    * TLS trunks (transport=tls, sips:): a PEM file of the CA certificates the trunk's certificate must chain to (a
    * provider's private CA, or its self-signed certificate); unset: the system's CAs. The certificate must also name

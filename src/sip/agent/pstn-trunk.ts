@@ -167,8 +167,9 @@ export class PstnTrunk {
     this.keepalive = this.timers.set(seconds * 1000, () => void this.ping().finally(() => this.scheduleKeepalive()))
   }
 
-  /** One OPTIONS to the trunk's current address; a change of reachability is logged. */
+  /** One keep-alive (OPTIONS or CRLF) to the trunk's current address; a change of reachability is logged. */
   private async ping(): Promise<void> {
+    if (this.config.keepalive === 'crlf') return this.crlfPing()
     const uri = this.uris[this.active]!
     let up: boolean
     let detail: string | undefined
@@ -195,6 +196,30 @@ export class PstnTrunk {
       return address
     }
     return { ...address, localAddress: this.host }
+  }
+
+  /**
+   * A CRLF keep-alive on the registered connection (or, for an IP-authenticated trunk, the one to its address). A
+   * registration whose connection has closed (a NAT forgot it, the trunk restarted) is made again at once.
+   */
+  private async crlfPing(): Promise<void> {
+    if (this.registers && this.conn?.isOpen !== true) {
+      if (this.reachable)
+        this.log({ state: 'unreachable', detail: 'the registered connection closed: registering again' })
+      this.reachable = false
+      this.schedule(0)
+      return
+    }
+    const uri = this.uris[this.active]!
+    try {
+      const conn = this.registers && this.conn !== undefined ? this.conn : await this.connect(uri)
+      if (conn.sendKeepalive?.() !== true) throw new Error(`no CRLF keep-alive on ${conn.transport}`)
+      if (!this.reachable) this.log({ state: 'reachable', detail: uri })
+      this.reachable = true
+    } catch (e) {
+      if (this.reachable) this.log({ state: 'unreachable', detail: `${uri}: ${(e as Error).message}` })
+      this.reachable = false
+    }
   }
 
   private connect(uri: string): Promise<SipConnection> {

@@ -29,8 +29,16 @@ export interface SipConnection {
   readonly principal?: string | undefined
   /** Serialises and writes; false when the connection is closed or the message cannot be written. */
   send(m: SipMessage): boolean
+  /**
+   * A CRLF keep-alive (RFC 5626 section 4.4.1: a double CRLF on TCP and TLS, which the other end answers with one
+   * CRLF; RFC 5626 section 3.5.1 and common practice on UDP: a 4-byte CRLFCRLF datagram). False when closed.
+   * WebSocket connections have none here (the WebSocket ping does it).
+   */
+  sendKeepalive?(): boolean
   close(): void
 }
+
+const CRLF_PING = Buffer.from('\r\n\r\n', 'latin1')
 
 export interface TlsFiles {
   readonly cert: string | Buffer
@@ -146,6 +154,12 @@ export class StreamConnection implements SipConnection {
     return true
   }
 
+  sendKeepalive(): boolean {
+    if (!this.isOpen) return false
+    this.socket.write(CRLF_PING)
+    return true
+  }
+
   close(): void {
     this.socket.destroy()
   }
@@ -236,6 +250,12 @@ export class UdpPeer implements SipConnection {
     const bytes = serialiseMessage(m)
     if (!bytes.ok || bytes.value.length > MAX_DATAGRAM_BYTES) return false
     this.socket.send(bytes.value, this.remotePort, this.remoteAddress)
+    return true
+  }
+
+  sendKeepalive(): boolean {
+    if (this.closed) return false
+    this.socket.send(CRLF_PING, this.remotePort, this.remoteAddress)
     return true
   }
 
