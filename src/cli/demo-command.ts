@@ -20,7 +20,8 @@ export const demoCommand: Command = {
                    rtpengine as the media bridge, baresip legacy phones (G.711) that answer by themselves and play
                    a tone (docs/trunks.md, "The carrier demo"); needs kamailio, rtpengine-daemon and baresip-core.
                    Enterprise 0's trunk registers with digest, enterprise 1's is IP-authenticated. Carrier: P+61,
-                   phones: P+62, rtpengine ng: P+63, media P+300..P+399, IP-authenticated trunk faces: P+105+10i
+                   phones: P+62; enterprise i: rtpengine ng P+80+i, media P+300+60i..+59, IP-authenticated
+                   trunk face P+105+10i
   --enterprises N  enterprises (default 3; 2 with --carrier)
   --data DIR       where each enterprise keeps its data (default .data/demo); kept across restarts
   --fresh          start from empty data directories

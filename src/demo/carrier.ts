@@ -1,7 +1,8 @@
 /**
- * The demo's carrier world (`ime demo --carrier`): Kamailio plays the carrier (src/demo/carrier-config.ts), an
- * rtpengine is the enterprises' media bridge, and baresip's legacy phones own some numbers, answer by themselves
- * and play a tone. Enterprise i's trunk points at the carrier: even ones register with digest, odd ones are
+ * The demo's carrier world (`ime demo --carrier`): Kamailio plays the carrier (src/demo/carrier-config.ts), each
+ * enterprise has an rtpengine of its own as its media bridge (one shared by two enterprises would take a call
+ * between them, which keeps its Call-ID and tags across the carrier, for one session), and baresip's legacy phones
+ * own some numbers, answer by themselves and play a tone. Enterprise i's trunk points at the carrier: even ones register with digest, odd ones are
  * IP-authenticated (the carrier sends their calls to their trunk face). Everything listens on the world's host;
  * stop() ends each process this started, last started first.
  */
@@ -19,6 +20,8 @@ import { carrierConfig, type CarrierCustomer } from './carrier-config.js'
 import { startLegacyPhones, type LegacyPhone } from './legacy-phones.js'
 
 export const CARRIER_REALM = 'carrier.example'
+/** Media ports per enterprise's rtpengine: four per bridged call, so 15 calls at once. */
+const MEDIA_PORTS = 60
 const KAMAILIO_MODULES = '/usr/lib/x86_64-linux-gnu/kamailio/modules'
 
 /** The legacy phones of the demo: fictional Chicago numbers, each with its own tone. */
@@ -54,8 +57,8 @@ export interface DemoCarrier {
   /** The carrier's SIP address (TCP). */
   readonly sipTcp: string
   readonly phones: readonly DemoCarrierPhone[]
-  /** The rtpengine every enterprise node drives (ng on loopback). */
-  readonly mediaBridge: MediaBridgeConfig
+  /** The rtpengine enterprise i's node drives (ng on loopback). */
+  mediaBridge(i: number): MediaBridgeConfig
   /** Enterprise i's trunk to the carrier. */
   trunk(i: number): TrunkConfig
   /** The PIDs of the processes this started (rtpengine, baresip, Kamailio), for checks that none is left. */
@@ -99,18 +102,21 @@ export async function startDemoCarrier(options: DemoCarrierOptions): Promise<Dem
   try {
     const kamailioPort = await port(61)
     const phonesPort = await port(62)
-    const ngPort = await port(63)
-    const mediaMin = base === 0 ? 30_000 + Math.floor(Math.random() * 200) * 100 : base + 300
     const trunkPorts = await Promise.all(options.enterprises.map((_, i) => port(105 + i * 10)))
-
-    say(`starting rtpengine (the media bridge) on ${host}, media ports ${mediaMin}-${mediaMin + 99}...`)
-    const engine = await startRtpengine({
-      ng: { host, port: ngPort },
-      mediaAddress: host,
-      mediaPorts: { min: mediaMin, max: mediaMin + 99 },
-    })
-    stops.push(engine.stop)
-    pids.push(engine.pid)
+    const ngPorts = await Promise.all(options.enterprises.map((_, i) => port(80 + i)))
+    const mediaBase = base === 0 ? 30_000 + Math.floor(Math.random() * 400) * 50 : base + 300
+    for (const [i, e] of options.enterprises.entries()) {
+      // Base 0: ranges from a random spot (rtpengine skips ports in use when it allocates).
+      const min = mediaBase + i * MEDIA_PORTS
+      say(`starting rtpengine (${e.name}'s media bridge) on ${host}, media ports ${min}-${min + MEDIA_PORTS - 1}...`)
+      const engine = await startRtpengine({
+        ng: { host, port: ngPorts[i]! },
+        mediaAddress: host,
+        mediaPorts: { min, max: min + MEDIA_PORTS - 1 },
+      })
+      stops.push(engine.stop)
+      pids.push(engine.pid)
+    }
 
     say(`starting the legacy phones (baresip, G.711) for ${DEMO_PHONES.map((p) => p.number).join(', ')}...`)
     const phones = await startLegacyPhones({ host, port: phonesPort, domain: CARRIER_REALM, phones: DEMO_PHONES })
@@ -140,7 +146,7 @@ export async function startDemoCarrier(options: DemoCarrierOptions): Promise<Dem
     return {
       sipTcp: uri,
       phones: DEMO_PHONES.map((p) => ({ ...p, kind: 'baresip' })),
-      mediaBridge: { mode: 'external', ng: { host, port: ngPort }, timeoutMs: 2_000 },
+      mediaBridge: (i) => ({ mode: 'external', ng: { host, port: ngPorts[i]! }, timeoutMs: 2_000 }),
       pids,
       trunk(i) {
         const e = options.enterprises[i]

@@ -271,7 +271,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
         edge: { tcpPort: had?.edge.tcp ?? port(p + 3), wsPort: had?.edge.ws ?? port(p + 4) },
         internal: { tcpPort: had?.internal.tcp ?? port(p + 1), wsPort: had?.internal.ws ?? port(p + 2) },
         pstn: trunkOf(i, spec),
-        ...(carrier !== undefined && { mediaBridge: carrier.mediaBridge }),
+        ...(carrier !== undefined && { mediaBridge: carrier.mediaBridge(i) }),
         ...(options.imeTimeoutMs !== undefined && { imeTimeoutMs: options.imeTimeoutMs }),
         midcallFallback: unwrap(
           midcallFallbackSettings({ ...options.midcallFallback, dids: [spec.fallbackDid] }),

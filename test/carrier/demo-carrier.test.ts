@@ -2,8 +2,9 @@
  * `ime demo --carrier` as a person runs it (bin/ime.js, a real process): Kamailio as the carrier, rtpengine as the
  * media bridge, baresip legacy phones. Its ready line lists the phones; a stock SIP.js softphone in Chromium on
  * each enterprise calls a legacy phone (one through a registering trunk, one through an IP-authenticated one) and
- * hears that phone's tone, checked by its frequency; SIGINT stops every process the demo started and frees the
- * carrier's port.
+ * hears that phone's tone, checked by its frequency; a softphone on one enterprise calls a user of the other across
+ * the carrier (both trunks, both bridged), tones both ways; SIGINT stops every process the demo started and frees
+ * the carrier's port.
  */
 import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
@@ -26,6 +27,7 @@ interface Ready {
 }
 
 const BROWSER_HZ = 440
+const CALLEE_HZ = 1_150
 
 /** Every process below `pid` (children, their children...), from /proc. */
 function descendants(pid: number): { pid: number; command: string }[] {
@@ -146,6 +148,48 @@ describe('ime demo --carrier', () => {
     const phone = demo.ready.pstn.phones![1]!
     const heard = await callAndListen(demo.ready.enterprises[1]!, phone.number, phone.toneHz)
     expect(Math.abs(heard - phone.toneHz), `heard ${heard} Hz`).toBeLessThanOrEqual(15)
+  }, 60_000)
+
+  it('an alpha user calls a bravo number: out through the registering trunk, in through the IP-authenticated one, tones both ways', async () => {
+    const [alpha, bravo] = demo.ready.enterprises as [Ready['enterprises'][number], Ready['enterprises'][number]]
+    const bob = bravo.phones[0]!
+    const callee = await openSipJs(
+      browser,
+      { wsUrl: bravo.sipWs, user: bob.user, password: bob.password, domain: bravo.domain },
+      CALLEE_HZ,
+      pageErrors,
+    )
+    clients.push(callee)
+    const anna = alpha.phones[1]!
+    const caller = await openSipJs(
+      browser,
+      { wsUrl: alpha.sipWs, user: anna.user, password: anna.password, domain: alpha.domain },
+      BROWSER_HZ,
+      pageErrors,
+    )
+    clients.push(caller)
+    await caller.call(`sip:${bob.number}@${alpha.domain}`)
+    await until(
+      async () => (await callee.state()).invites.length,
+      (n) => n > 0,
+      15_000,
+    )
+    // A PSTN call at bravo: it came from the carrier to the trunk face, not from alpha's edge.
+    expect((await callee.state()).invites.at(-1)).toBe('pstn')
+    await callee.answer()
+    const heardAtCaller = await until(
+      () => caller.page.evaluate(readToneFrequency),
+      (f) => Math.abs(f - CALLEE_HZ) <= 15,
+      15_000,
+    )
+    expect(Math.abs(heardAtCaller - CALLEE_HZ)).toBeLessThanOrEqual(15)
+    const heardAtCallee = await until(
+      () => callee.page.evaluate(readToneFrequency),
+      (f) => Math.abs(f - BROWSER_HZ) <= 15,
+      15_000,
+    )
+    expect(Math.abs(heardAtCallee - BROWSER_HZ)).toBeLessThanOrEqual(15)
+    await caller.hangUp()
   }, 60_000)
 
   it('SIGINT stops every process it started and frees the carrier port', async () => {
