@@ -19,7 +19,7 @@ export const demoCommand: Command = {
   --carrier        the PSTN is a carrier world instead of the embedded stand-in gateway: Kamailio as the carrier,
                    rtpengine as the media bridge, baresip legacy phones (G.711) that answer by themselves and play
                    a tone (docs/trunks.md, "The carrier demo"); needs kamailio, rtpengine-daemon and baresip-core.
-                   Enterprise 0's trunk registers with digest, enterprise 1's is IP-authenticated. Carrier: P+61,
+                   Enterprise 0's trunk registers with digest over UDP, enterprise 1's is IP-authenticated (TCP). Carrier: P+61,
                    phones: P+62; enterprise i: rtpengine ng P+80+i, media P+300+60i..+59, IP-authenticated
                    trunk face P+105+10i
   --enterprises N  enterprises (default 3; 2 with --carrier)
@@ -123,5 +123,8 @@ then a summary, and keeps running until Ctrl-C.`,
 
 /** Which enterprise's trunk registers and which is IP-authenticated (src/demo/carrier.ts). */
 function carrierTrunks(count: number): string {
-  return Array.from({ length: count }, (_, i) => `${i}: ${registers(i) ? 'registers' : 'IP-authenticated'}`).join(', ')
+  return Array.from(
+    { length: count },
+    (_, i) => `${i}: ${registers(i) ? 'registers, UDP' : 'IP-authenticated, TCP'}`,
+  ).join(', ')
 }

@@ -17,6 +17,7 @@ describe('the demo carrier config', () => {
   it('routes each kind of customer and the phones by number', () => {
     const cfg = carrierConfig(layout)
     expect(cfg).toContain('listen=tcp:127.0.0.1:5060')
+    expect(cfg).toContain('listen=udp:127.0.0.1:5060')
     // The registering customer: reached down its registration, challenged on REGISTER and on calls out.
     expect(cfg).toMatch(/if \(\$rU == "\+12015550100"\) \{[^}]*lookup\("location"\)/)
     expect(cfg).toContain('pv_www_authenticate("carrier.example", "s3cret", "0")')

@@ -1,6 +1,6 @@
 /**
  * The Kamailio configuration of the demo's carrier (`ime demo --carrier`), made from the world's layout: a carrier
- * on TCP that knows two kinds of trunk customer and routes by number. A registering trunk registers with digest
+ * on TCP and UDP that knows two kinds of trunk customer and routes by number. A registering trunk registers with digest
  * (401) and its numbers are reached down that registration (nathelper keeps the address the REGISTER came from, as
  * carriers do behind NAT); its calls out are challenged (407). An IP-authenticated trunk does not register: its
  * numbers are sent to its configured address, and its calls out are taken from its source address when the caller
@@ -27,7 +27,7 @@ export interface IpAuthCustomer {
 export type CarrierCustomer = RegisteringCustomer | IpAuthCustomer
 
 export interface CarrierLayout {
-  /** host:port the carrier listens on (TCP). */
+  /** host:port the carrier listens on (TCP and UDP). */
   readonly listen: string
   readonly realm: string
   readonly customers: readonly CarrierCustomer[]
@@ -99,6 +99,7 @@ export function carrierConfig(layout: CarrierLayout): string {
     'tcp_children=2',
     'auto_aliases=no',
     `listen=tcp:${layout.listen}`,
+    `listen=udp:${layout.listen}`,
     'dns=no',
     'rev_dns=no',
     'use_dns_cache=no',

@@ -2,8 +2,9 @@
  * The demo's carrier world (`ime demo --carrier`): Kamailio plays the carrier (src/demo/carrier-config.ts), each
  * enterprise has an rtpengine of its own as its media bridge (one shared by two enterprises would take a call
  * between them, which keeps its Call-ID and tags across the carrier, for one session), and baresip's legacy phones
- * own some numbers, answer by themselves and play a tone. Enterprise i's trunk points at the carrier: even ones register with digest, odd ones are
- * IP-authenticated (the carrier sends their calls to their trunk face). Everything listens on the world's host;
+ * own some numbers, answer by themselves and play a tone. Enterprise i's trunk points at the carrier: even ones
+ * register with digest over UDP (CRLF keep-alives), odd ones are IP-authenticated over TCP (the carrier sends their
+ * calls to their trunk face). Everything listens on the world's host;
  * stop() ends each process this started, last started first.
  */
 import { spawnSync } from 'node:child_process'
@@ -54,8 +55,9 @@ export interface DemoCarrierPhone {
 }
 
 export interface DemoCarrier {
-  /** The carrier's SIP address (TCP). */
+  /** The carrier's SIP addresses (TCP, UDP: the same port). */
   readonly sipTcp: string
+  readonly sipUdp: string
   readonly phones: readonly DemoCarrierPhone[]
   /** The rtpengine enterprise i's node drives (ng on loopback). */
   mediaBridge(i: number): MediaBridgeConfig
@@ -143,18 +145,20 @@ export async function startDemoCarrier(options: DemoCarrierOptions): Promise<Dem
     pids.push(kamailio.pid)
 
     const uri = `sip:${host}:${kamailioPort};transport=tcp`
+    const udp = `sip:${host}:${kamailioPort};transport=udp`
     return {
       sipTcp: uri,
+      sipUdp: udp,
       phones: DEMO_PHONES.map((p) => ({ ...p, kind: 'baresip' })),
       mediaBridge: (i) => ({ mode: 'external', ng: { host, port: ngPorts[i]! }, timeoutMs: 2_000 }),
       pids,
       trunk(i) {
         const e = options.enterprises[i]
         if (e === undefined) throw new Error(`the carrier has no enterprise ${i}`)
-        const common = { uri, user: e.name, password: e.password, media: 'bridge' as const, keepaliveS: 30 }
-        return registers(i)
-          ? common
-          : { ...common, register: false, allowFrom: [host], listen: { tcp: trunkPorts[i]! } }
+        const common = { user: e.name, password: e.password, media: 'bridge' as const }
+        // The registering trunk over UDP with CRLF keep-alives, as many carriers run it; the other over TCP.
+        if (registers(i)) return { ...common, uri: udp, keepalive: 'crlf', keepaliveS: 20 }
+        return { ...common, uri, keepaliveS: 30, register: false, allowFrom: [host], listen: { tcp: trunkPorts[i]! } }
       },
       stop,
     }

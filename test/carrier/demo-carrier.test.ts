@@ -138,7 +138,7 @@ describe('ime demo --carrier', () => {
     }
   })
 
-  it('a softphone behind the registering trunk hears the legacy phone it calls, by its tone', async () => {
+  it('a softphone behind the registering trunk (UDP) hears the legacy phone it calls, by its tone', async () => {
     const phone = demo.ready.pstn.phones![0]!
     const heard = await callAndListen(demo.ready.enterprises[0]!, phone.number, phone.toneHz)
     expect(Math.abs(heard - phone.toneHz), `heard ${heard} Hz`).toBeLessThanOrEqual(15)
