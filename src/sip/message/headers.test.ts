@@ -104,17 +104,34 @@ describe('SipHeaders edits', () => {
     expect(headerValueProblem('bare \u0007 bell')).toBe('contains control character 0x07')
   })
 
-  it('forgets parsed structures when a header changes; clones are independent', () => {
-    const h = headers(['Via', 'SIP/2.0/TCP a'])
-    let computed = 0
-    const parse = () => h.cached('n', () => ++computed)
-    expect(parse()).toBe(1)
-    expect(parse()).toBe(1)
+  it('forgets a parsed structure when its header changes, and only then; clones are independent', () => {
+    const h = headers(['Via', 'SIP/2.0/TCP a'], ['From', '<sip:a@b>;tag=1'])
+    let vias = 0
+    let froms = 0
+    const parseVia = () => h.cached('v', 'view', () => ++vias)
+    const parseFrom = () => h.cached('f', 'view', () => ++froms)
+    expect([parseVia(), parseFrom()]).toEqual([1, 1])
+    expect([parseVia(), parseFrom()]).toEqual([1, 1])
     h.add('Via', 'SIP/2.0/TCP b')
-    expect(parse()).toBe(2)
+    expect([parseVia(), parseFrom()]).toEqual([2, 1])
+    h.set('From', '<sip:c@d>;tag=2')
+    h.prepend('Route', '<sip:p>')
+    expect([parseVia(), parseFrom()]).toEqual([2, 2])
     const copy = h.clone()
+    const copyVia = () => copy.cached('Via', 'view', () => 'recomputed')
+    expect(copyVia()).toBe(2)
     copy.remove('Via')
+    expect(copyVia()).toBe('recomputed')
+    expect(parseVia()).toBe(2)
     expect(h.getAll('Via')).toHaveLength(2)
-    expect(copy.size).toBe(0)
+    expect(copy.getAll('Via')).toHaveLength(0)
+    expect(copy.size).toBe(2)
+    h.removeFirstValue('Via')
+    expect(parseVia()).toBe(3)
+  })
+
+  it('writes its lines in order, leaving one header out', () => {
+    const h = headers(['v', 'SIP/2.0/TCP a'], ['Content-Length', '9'], ['X-A', '1'])
+    expect(h.lines('content-length')).toBe('Via: SIP/2.0/TCP a\r\nX-A: 1\r\n')
   })
 })

@@ -83,15 +83,37 @@ const CANONICAL = new Map<string, string>()
 for (const name of KNOWN) CANONICAL.set(name.toLowerCase(), name)
 for (const [short, full] of Object.entries(COMPACT)) CANONICAL.set(short, full)
 
+interface NameForms {
+  /** The spelling written out: the full name for a compact or known one, else as given. */
+  readonly canonical: string
+  /** The lower-cased full name: the key names compare by. */
+  readonly key: string
+}
+
+/**
+ * Forms of names as they were spelled, for the names seen most (every message repeats a few dozen spellings, and
+ * code asks by constant names): a lookup instead of lower-casing. Bounded, so odd names cannot grow it.
+ */
+const FORMS = new Map<string, NameForms>()
+const MAX_REMEMBERED_NAMES = 1024
+
+function formsOf(name: string): NameForms {
+  const known = FORMS.get(name)
+  if (known !== undefined) return known
+  const canonical = CANONICAL.get(name.toLowerCase()) ?? name
+  const forms = { canonical, key: canonical.toLowerCase() }
+  if (FORMS.size < MAX_REMEMBERED_NAMES) FORMS.set(name, forms)
+  return forms
+}
+
 /** The spelling a header is written with: the full name for a compact or known one, else as given. */
 export function canonicalName(name: string): string {
-  return CANONICAL.get(name.toLowerCase()) ?? name
+  return formsOf(name).canonical
 }
 
 /** Lower-cased full name: the key names compare by. */
 function keyOf(name: string): string {
-  const c = CANONICAL.get(name.toLowerCase())
-  return (c ?? name).toLowerCase()
+  return formsOf(name).key
 }
 
 /**
@@ -140,6 +162,22 @@ export function splitList(value: string, what = 'header'): Result<string[]> {
   return ok(out)
 }
 
+/** What SipHeaders.cached keeps per header: its list of comma-separated values, or its typed view. */
+export type HeaderView = 'values' | 'view'
+const VIEWS: readonly HeaderView[] = ['values', 'view']
+
+function splitValues(headers: SipHeaders, name: string): Result<string[]> {
+  const out: string[] = []
+  for (const line of headers.getAll(name)) {
+    const parts = splitList(line, canonicalName(name))
+    if (!parts.ok) return parts
+    out.push(...parts.value)
+    if (out.length > MAX_VALUES_PER_HEADER)
+      return err(`${canonicalName(name)} has more than ${MAX_VALUES_PER_HEADER} values`)
+  }
+  return ok(out)
+}
+
 export interface HeaderField {
   readonly name: string
   readonly value: string
@@ -149,7 +187,11 @@ export class SipHeaders {
   private readonly names: string[] = []
   private readonly keys: string[] = []
   private readonly vals: string[] = []
-  private readonly parsed = new Map<string, unknown>()
+  /**
+   * Parsed structures by header key, one map per kind of view (made when first needed): a change to one header
+   * drops only that header's entries.
+   */
+  private parsed: Partial<Record<HeaderView, Map<string, unknown>>> = {}
 
   /** Builds headers from trusted pairs (the parser's, already checked); use add() for anything else. */
   static fromFields(fields: Iterable<HeaderField>): Result<SipHeaders> {
@@ -163,8 +205,9 @@ export class SipHeaders {
 
   /** @internal For the parser: appends a field whose name and value it has already checked. */
   appendChecked(name: string, value: string): void {
-    this.names.push(canonicalName(name))
-    this.keys.push(keyOf(name))
+    const forms = formsOf(name)
+    this.names.push(forms.canonical)
+    this.keys.push(forms.key)
     this.vals.push(value)
   }
 
@@ -192,17 +235,7 @@ export class SipHeaders {
 
   /** Every element of a comma-list header across all its lines, in order (Via, Route, Contact, Allow...). */
   values(name: string): Result<string[]> {
-    return this.cached(`values:${keyOf(name)}`, () => {
-      const out: string[] = []
-      for (const line of this.getAll(name)) {
-        const parts = splitList(line, canonicalName(name))
-        if (!parts.ok) return parts
-        out.push(...parts.value)
-        if (out.length > MAX_VALUES_PER_HEADER)
-          return err(`${canonicalName(name)} has more than ${MAX_VALUES_PER_HEADER} values`)
-      }
-      return ok(out)
-    })
+    return this.cached(name, 'values', splitValues)
   }
 
   /** Fields in order, with names spelled canonically. */
@@ -210,12 +243,22 @@ export class SipHeaders {
     for (let i = 0; i < this.names.length; i++) yield { name: this.names[i] ?? '', value: this.vals[i] ?? '' }
   }
 
+  /** The header lines as written on the wire ("Name: value" CRLF each), leaving out the header named `except`. */
+  lines(except: string): string {
+    const key = keyOf(except)
+    let out = ''
+    for (let i = 0; i < this.names.length; i++) {
+      if (this.keys[i] !== key) out += this.names[i]! + ': ' + this.vals[i]! + '\r\n'
+    }
+    return out
+  }
+
   /** Appends a field at the bottom. */
   add(name: string, value: string): Result<void> {
     const bad = this.check(name, value)
     if (bad !== undefined) return err(bad)
     this.appendChecked(name, value)
-    this.changed()
+    this.changed(keyOf(name))
     return ok(undefined)
   }
 
@@ -229,7 +272,7 @@ export class SipHeaders {
     this.names.splice(at, 0, canonicalName(name))
     this.keys.splice(at, 0, key)
     this.vals.splice(at, 0, value)
-    this.changed()
+    this.changed(key)
     return ok(undefined)
   }
 
@@ -243,7 +286,7 @@ export class SipHeaders {
     this.vals[at] = value
     this.names[at] = canonicalName(name)
     for (let i = this.keys.length - 1; i > at; i--) if (this.keys[i] === key) this.removeAt(i)
-    this.changed()
+    this.changed(key)
     return ok(undefined)
   }
 
@@ -257,7 +300,7 @@ export class SipHeaders {
         n++
       }
     }
-    if (n > 0) this.changed()
+    if (n > 0) this.changed(key)
     return n
   }
 
@@ -274,23 +317,37 @@ export class SipHeaders {
     const [first, ...others] = parts.value
     if (others.length === 0) this.removeAt(at)
     else this.vals[at] = others.join(', ')
-    this.changed()
+    this.changed(key)
     return ok(first)
   }
 
+  /** A copy; parsed structures are shared with it (they are read-only), until either copy changes that header. */
   clone(): SipHeaders {
     const h = new SipHeaders()
     h.names.push(...this.names)
     h.keys.push(...this.keys)
     h.vals.push(...this.vals)
+    for (const view of VIEWS) {
+      const parsed = this.parsed[view]
+      if (parsed !== undefined && parsed.size > 0) h.parsed[view] = new Map(parsed)
+    }
     return h
   }
 
-  /** A structure parsed from these headers, computed on first use and kept until the headers change. */
-  cached<T>(key: string, compute: () => T): T {
-    if (this.parsed.has(key)) return this.parsed.get(key) as T
-    const value = compute()
-    this.parsed.set(key, value)
+  /**
+   * A structure parsed from the header `name` (its `view`: the list of values, or the typed value), computed on
+   * first use by `compute(this, name)` and kept until that header changes. `compute` must read no other header.
+   */
+  cached<T>(name: string, view: HeaderView, compute: (headers: SipHeaders, name: string) => T): T {
+    const key = keyOf(name)
+    let parsed = this.parsed[view]
+    if (parsed === undefined) parsed = this.parsed[view] = new Map()
+    else {
+      const known = parsed.get(key)
+      if (known !== undefined || parsed.has(key)) return known as T
+    }
+    const value = compute(this, name)
+    parsed.set(key, value)
     return value
   }
 
@@ -300,8 +357,9 @@ export class SipHeaders {
     this.vals.splice(i, 1)
   }
 
-  private changed(): void {
-    if (this.parsed.size > 0) this.parsed.clear()
+  private changed(key: string): void {
+    this.parsed.values?.delete(key)
+    this.parsed.view?.delete(key)
   }
 
   private check(name: string, value: string): string | undefined {

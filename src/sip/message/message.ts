@@ -92,18 +92,20 @@ export const REASON_PHRASES: Readonly<Record<number, string>> = {
 
 // ---- typed views ------------------------------------------------------------------------------------------------
 
+function parseVias(headers: SipHeaders): Result<Via[]> {
+  const values = headers.values('Via')
+  if (!values.ok) return values
+  const out: Via[] = []
+  for (const v of values.value) {
+    const via = parseVia(v)
+    if (!via.ok) return via
+    out.push(via.value)
+  }
+  return ok(out)
+}
+
 export function vias(m: SipMessage): Result<Via[]> {
-  return m.headers.cached('view:via', () => {
-    const values = m.headers.values('Via')
-    if (!values.ok) return values
-    const out: Via[] = []
-    for (const v of values.value) {
-      const via = parseVia(v)
-      if (!via.ok) return via
-      out.push(via.value)
-    }
-    return ok(out)
-  })
+  return m.headers.cached('Via', 'view', parseVias)
 }
 
 export function topVia(m: SipMessage): Result<Via> {
@@ -123,20 +125,24 @@ export function callId(m: SipMessage): string | undefined {
   return m.headers.get('Call-ID')
 }
 
+function parseCSeqHeader(headers: SipHeaders): Result<CSeq> {
+  const v = headers.get('CSeq')
+  return v === undefined ? err('missing CSeq') : parseCSeq(v)
+}
+
 export function cseq(m: SipMessage): Result<CSeq> {
-  return m.headers.cached('view:cseq', () => {
-    const v = m.headers.get('CSeq')
-    return v === undefined ? err('missing CSeq') : parseCSeq(v)
-  })
+  return m.headers.cached('CSeq', 'view', parseCSeqHeader)
+}
+
+function parseSingleAddress(headers: SipHeaders, name: string): Result<NameAddr> {
+  const all = headers.getAll(name)
+  if (all.length === 0) return err(`missing ${name}`)
+  if (all.length > 1) return err(`${name} appears ${all.length} times`)
+  return parseNameAddr(all[0] ?? '', name)
 }
 
 function singleAddress(m: SipMessage, name: 'From' | 'To'): Result<NameAddr> {
-  return m.headers.cached(`view:${name}`, () => {
-    const all = m.headers.getAll(name)
-    if (all.length === 0) return err(`missing ${name}`)
-    if (all.length > 1) return err(`${name} appears ${all.length} times`)
-    return parseNameAddr(all[0] ?? '', name)
-  })
+  return m.headers.cached(name, 'view', parseSingleAddress)
 }
 
 export function fromAddress(m: SipMessage): Result<NameAddr> {
@@ -157,18 +163,20 @@ export function toTag(m: SipMessage): string | undefined {
   return t.ok ? paramValue(t.value.params, 'tag') : undefined
 }
 
+function parseAddressList(headers: SipHeaders, name: string): Result<NameAddr[]> {
+  const values = headers.values(name)
+  if (!values.ok) return values
+  const out: NameAddr[] = []
+  for (const v of values.value) {
+    const a = parseNameAddr(v, name)
+    if (!a.ok) return a
+    out.push(a.value)
+  }
+  return ok(out)
+}
+
 function addressList(m: SipMessage, name: string): Result<NameAddr[]> {
-  return m.headers.cached(`view:${name}`, () => {
-    const values = m.headers.values(name)
-    if (!values.ok) return values
-    const out: NameAddr[] = []
-    for (const v of values.value) {
-      const a = parseNameAddr(v, name)
-      if (!a.ok) return a
-      out.push(a.value)
-    }
-    return ok(out)
-  })
+  return m.headers.cached(name, 'view', parseAddressList)
 }
 
 /** Contacts in order; `'*'` for the REGISTER wildcard (`Contact: *`, valid only alone). */
@@ -212,16 +220,18 @@ export function expires(m: SipMessage): Result<number | undefined> {
 export type AuthHeaderName = 'Authorization' | 'Proxy-Authorization' | 'WWW-Authenticate' | 'Proxy-Authenticate'
 
 /** Credentials or challenges, one per header line. */
+function parseAuthValues(headers: SipHeaders, name: string): Result<AuthValue[]> {
+  const out: AuthValue[] = []
+  for (const line of headers.getAll(name)) {
+    const v = parseAuthValue(line, name)
+    if (!v.ok) return v
+    out.push(v.value)
+  }
+  return ok(out)
+}
+
 export function authValues(m: SipMessage, name: AuthHeaderName): Result<AuthValue[]> {
-  return m.headers.cached(`view:${name}`, () => {
-    const out: AuthValue[] = []
-    for (const line of m.headers.getAll(name)) {
-      const v = parseAuthValue(line, name)
-      if (!v.ok) return v
-      out.push(v.value)
-    }
-    return ok(out)
-  })
+  return m.headers.cached(name, 'view', parseAuthValues)
 }
 
 // ---- forwarding edits -----------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
  * CSeq) plus Max-Forwards. A refused message yields the reason phrase to answer with, the partial request to
  * answer (when enough of it parsed), and whether the connection has to be closed.
  */
+import { isUtf8 } from 'node:buffer'
 import { err, ok, type Result } from '../../core/result.js'
 import { MAX_BODY_BYTES, MAX_HEAD_BYTES, MAX_HEADER_COUNT, MAX_LINE_LENGTH } from './constants.js'
 import { headerValueProblem, SipHeaders } from './headers.js'
@@ -54,7 +55,6 @@ export interface ParsedHead {
 }
 
 const EMPTY = new Uint8Array(0)
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 const lenientUtf8 = new TextDecoder('utf-8')
 
 /** A token for a reason phrase, cut to 60 characters (a method may be kilobytes long). */
@@ -64,12 +64,11 @@ function capitalise(s: string): string {
   return s.length === 0 ? s : s[0]?.toUpperCase() + s.slice(1)
 }
 
-/** Where a message head ends: the index of its "\r\n\r\n" at or after `from`, or -1. */
+const HEAD_END = new Uint8Array([13, 10, 13, 10])
+
+/** Where a message head ends: the index of its "\r\n\r\n" at or after `from`, or -1 (a native search). */
 export function findHeadEnd(bytes: Uint8Array, from = 0): number {
-  for (let i = Math.max(from, 0); i + 3 < bytes.length; i++) {
-    if (bytes[i] === 13 && bytes[i + 1] === 10 && bytes[i + 2] === 13 && bytes[i + 3] === 10) return i
-  }
-  return -1
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(HEAD_END, Math.max(from, 0))
 }
 
 /** Why the head holds a CR or LF outside a CRLF pair, or another control character, or undefined if clean. */
@@ -272,15 +271,13 @@ export function parseHead(head: Uint8Array, framing: Framing): ParsedHead {
   if (head.length > MAX_HEAD_BYTES)
     return fail(undefined, 513, `Message head exceeds the ${MAX_HEAD_BYTES}-byte limit`, 'invalid', true)
   let firstError: { status: number; reason: string } | undefined
+  // Checked natively, then decoded (an invalid sequence becomes U+FFFD: the text is then only for the 400).
+  const bytes = Buffer.from(head.buffer, head.byteOffset, head.byteLength)
+  const utf8 = isUtf8(bytes)
+  const text = bytes.toString('utf8')
   const control = controlProblem(head)
   if (control !== undefined) firstError = { status: 400, reason: control }
-  let text: string
-  try {
-    text = strictUtf8.decode(head)
-  } catch {
-    text = lenientUtf8.decode(head)
-    firstError ??= { status: 400, reason: 'Message head is not valid UTF-8' }
-  }
+  if (!utf8) firstError ??= { status: 400, reason: 'Message head is not valid UTF-8' }
   const lines = text.split('\r\n')
   const startLine = lines[0] ?? ''
   if (startLine.length > MAX_LINE_LENGTH) {

@@ -6,8 +6,6 @@ import { err, ok, type Result } from '../../core/result.js'
 import type { SipMessage } from './message.js'
 import { isToken, shown } from './scan.js'
 
-const encoder = new TextEncoder()
-
 function startLine(m: SipMessage): Result<string> {
   if (m.kind === 'request') {
     if (!isToken(m.method)) return err(`method ${shown(m.method)} is not a token`)
@@ -30,21 +28,16 @@ function startLine(m: SipMessage): Result<string> {
 export function serialiseHead(m: SipMessage): Result<string> {
   const first = startLine(m)
   if (!first.ok) return first
-  let out = first.value
-  for (const f of m.headers.fields()) {
-    if (f.name === 'Content-Length') continue
-    out += f.name + ': ' + f.value + '\r\n'
-  }
-  return ok(out + 'Content-Length: ' + m.body.length + '\r\n\r\n')
+  return ok(first.value + m.headers.lines('Content-Length') + 'Content-Length: ' + m.body.length + '\r\n\r\n')
 }
 
+/** The message's bytes: the head written straight into one buffer (from Node's pool when small), then the body. */
 export function serialiseMessage(m: SipMessage): Result<Uint8Array> {
   const head = serialiseHead(m)
   if (!head.ok) return head
-  if (m.body.length === 0) return ok(encoder.encode(head.value))
-  const headBytes = encoder.encode(head.value)
-  const out = new Uint8Array(headBytes.length + m.body.length)
-  out.set(headBytes, 0)
-  out.set(m.body, headBytes.length)
+  const headLength = Buffer.byteLength(head.value, 'utf8')
+  const out = Buffer.allocUnsafe(headLength + m.body.length)
+  out.write(head.value, 0, 'utf8')
+  if (m.body.length > 0) out.set(m.body, headLength)
   return ok(out)
 }

@@ -93,6 +93,9 @@ export function parseHostPort(
   return ok({ host, hostKind, port })
 }
 
+const DOMAIN = ok('domain' as const)
+const IPV4 = ok('ipv4' as const)
+
 function checkHost(host: string, what: string): Result<'domain' | 'ipv4'> {
   if (host.length === 0) return err(`${what} is empty`)
   if (host.length > 253) return err(`${what} ${shown(host)} is longer than 253 characters`)
@@ -104,14 +107,19 @@ function checkHost(host: string, what: string): Result<'domain' | 'ipv4'> {
   }
   if (allDigitsAndDots) {
     if (!isIPv4(host)) return err(`${what} ${shown(host)} is not a valid IPv4 address`)
-    return ok('ipv4')
+    return IPV4
   }
-  for (const label of host.endsWith('.') ? host.slice(0, -1).split('.') : host.split('.')) {
-    if (label.length === 0) return err(`${what} ${shown(host)} has an empty label`)
-    if (label.startsWith('-') || label.endsWith('-'))
+  // Labels: none empty (one final dot allowed), none starting or ending with "-".
+  const end = host.charCodeAt(host.length - 1) === 46 ? host.length - 1 : host.length
+  for (let start = 0; start <= end;) {
+    let dot = host.indexOf('.', start)
+    if (dot < 0 || dot > end) dot = end
+    if (dot === start) return err(`${what} ${shown(host)} has an empty label`)
+    if (host.charCodeAt(start) === 45 || host.charCodeAt(dot - 1) === 45)
       return err(`${what} ${shown(host)} has a label starting or ending with "-"`)
+    start = dot + 1
   }
-  return ok('domain')
+  return DOMAIN
 }
 
 function parsePort(s: string): number | undefined {
@@ -172,7 +180,7 @@ export function checkUri(text: string): Result<string> {
   const scheme = uriScheme(text)
   if (!scheme.ok) return scheme
   if (scheme.value === 'sip' || scheme.value === 'sips') {
-    const u = parseSipUri(text)
+    const u = sipUriParts(text, scheme.value)
     if (!u.ok) return u
   }
   return scheme
@@ -184,7 +192,12 @@ export function parseSipUri(text: string): Result<SipUri> {
   if (scheme !== 'sip' && scheme !== 'sips') return err(`URI ${shown(text)} is not a sip: or sips: URI`)
   const s = uriScheme(text)
   if (!s.ok) return s
-  let rest = text.slice(colon + 1)
+  return sipUriParts(text, scheme)
+}
+
+/** The parts of a sip: or sips: URI whose outer shape uriScheme has already checked. */
+function sipUriParts(text: string, scheme: 'sip' | 'sips'): Result<SipUri> {
+  let rest = text.slice(scheme.length + 1)
   let user: string | undefined
   let password: string | undefined
   // '@' may not appear unescaped in user, password, params or headers, so the first one ends the userinfo.

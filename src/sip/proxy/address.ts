@@ -1,19 +1,15 @@
 /** Where a forwarded request goes, and the copies a proxy forwards (RFC 3261 section 16.6 step 1). */
-import { SipHeaders } from '../message/headers.js'
 import { newRequest, type SipRequest, type SipResponse } from '../message/message.js'
 import { parseSipUri, uriParam } from '../message/uri.js'
 import type { SipTarget, SipTransportName } from '../transport/index.js'
 
+/** A copy to edit and forward; it shares the original's parsed headers until either changes one. */
 export function cloneRequest(req: SipRequest, uri = req.uri): SipRequest {
-  const h = new SipHeaders()
-  for (const f of req.headers.fields()) h.appendChecked(f.name, f.value)
-  return newRequest(req.method, uri, h, req.body)
+  return newRequest(req.method, uri, req.headers.clone(), req.body)
 }
 
 export function cloneResponse(res: SipResponse): SipResponse {
-  const h = new SipHeaders()
-  for (const f of res.headers.fields()) h.appendChecked(f.name, f.value)
-  return { kind: 'response', status: res.status, reason: res.reason, headers: h, body: res.body }
+  return { kind: 'response', status: res.status, reason: res.reason, headers: res.headers.clone(), body: res.body }
 }
 
 /** Where a SIP URI points: its host, port and transport (default TCP; no DNS SRV lookups here); none for `.invalid`. */

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { newRequest, responseTo, SipHeaders, type SipMessage, type SipRequest } from '../message/index.js'
 import { ManualTimers } from '../transaction/index.js'
 import type { SipConnection, SipTransportHub } from '../transport/index.js'
-import { SipProxyCore } from './core.js'
+import { SipProxyCore, TRYING_AFTER_MS } from './core.js'
 
 let ids = 0
 class FakeConnection implements SipConnection {
@@ -72,17 +72,42 @@ function setup() {
 const settle = () => new Promise((r) => setImmediate(r))
 
 describe('SipProxyCore on the transaction layer', () => {
-  it('forwards an INVITE and its answers: 100 at once, 180 and 200 upstream without its own Via', async () => {
-    const { core, caller, answer } = setup()
+  it('forwards an INVITE and its answers: 100 after 200 ms of silence, 180 and 200 upstream without its own Via', async () => {
+    const { core, caller, answer, timers } = setup()
     const callee = new FakeConnection('internal')
     core.forward(invite(), caller, { groups: [[{ uri: 'sip:bob@192.0.2.2', connection: callee }]], recordRoute: true })
     await settle()
-    expect(caller.take()).toEqual(['100'])
     expect(callee.take()).toEqual(['INVITE'])
+    timers.advance(TRYING_AFTER_MS - 1)
+    expect(caller.take()).toEqual([])
+    timers.advance(1)
+    expect(caller.take()).toEqual(['100'])
     answer(callee, 180)
     answer(callee, 200)
     expect(caller.take()).toEqual(['180', '200'])
     expect(core.transactionCount).toBe(0)
+  })
+
+  it('sends no 100 Trying when the callee answers within 200 ms (RFC 3261 section 17.2.1)', async () => {
+    const { core, caller, answer, timers } = setup()
+    const callee = new FakeConnection('internal')
+    core.forward(invite(), caller, { groups: [[{ uri: 'sip:bob@192.0.2.2', connection: callee }]], recordRoute: true })
+    await settle()
+    answer(callee, 180)
+    timers.advance(TRYING_AFTER_MS)
+    answer(callee, 200)
+    timers.advance(TRYING_AFTER_MS)
+    expect(caller.take()).toEqual(['180', '200'])
+    // A call refused at once gets no 100 either, before or after.
+    const other = new FakeConnection('internal')
+    const second = invite()
+    second.headers.set('Via', 'SIP/2.0/TCP caller.invalid;branch=z9hG4bKcaller2')
+    second.headers.set('Call-ID', 'proxy-core-test-2')
+    core.forward(second, caller, { groups: [[{ uri: 'sip:bob@192.0.2.2', connection: other }]], recordRoute: true })
+    await settle()
+    answer(other, 486)
+    timers.advance(TRYING_AFTER_MS)
+    expect(caller.take()).toEqual(['486'])
   })
 
   it('strips its Via from what goes upstream', async () => {

@@ -49,6 +49,12 @@ export type { BranchRefusal, ForwardOptions, ForwardTarget, InDialogForward, Pro
 const INVITE_RING_TIMEOUT_MS = 180_000
 /** How long a call whose fork answered waits for its other forks' answers (their 2xx go upstream too) (ms). */
 const FORK_LINGER_MS = 32_000
+/**
+ * A 100 Trying goes upstream only if no other answer has within this time (RFC 3261 section 17.2.1: the server
+ * transaction sends 100 "unless it knows that the TU will generate a provisional or final response within 200
+ * ms"). A callee that rings at once makes it needless, and each one sent is a message and a write on both ends.
+ */
+export const TRYING_AFTER_MS = 200
 
 /** One forwarded copy of a request: the core's record of its client transaction (section 16.6). */
 interface Branch {
@@ -86,6 +92,8 @@ interface Forwarding {
   cancelled: boolean
   pendingDials: number
   linger: TimerHandle | undefined
+  /** Until the 100 Trying, if nothing else has gone upstream by then (INVITE only). */
+  trying: TimerHandle | undefined
   /** Responses on their way upstream through the owner's rewriteResponse, in order. */
   sending: Promise<void>
 }
@@ -183,14 +191,19 @@ export class SipProxyCore {
       cancelled: false,
       pendingDials: 0,
       linger: undefined,
+      trying: undefined,
       sending: Promise.resolve(),
     }
     this.forwarding.set(f.server, f)
-    if (req.method === 'INVITE') {
-      const trying = responseTo(req, 100, 'Trying')
-      if (trying.ok) f.server.respond(trying.value)
-    }
+    if (req.method === 'INVITE') f.trying = this.timers.set(TRYING_AFTER_MS, () => this.sendTrying(f))
     this.nextGroup(f)
+  }
+
+  private sendTrying(f: Forwarding): void {
+    f.trying = undefined
+    if (f.finalSent || f.server.lastResponse !== undefined) return
+    const trying = responseTo(f.request, 100, 'Trying')
+    if (trying.ok) f.server.respond(trying.value)
   }
 
   private nextGroup(f: Forwarding): void {
@@ -369,6 +382,8 @@ export class SipProxyCore {
   /** Stops the core's timers of a forwarding and abandons its branches still waiting (their answers are dropped). */
   private release(f: Forwarding): void {
     this.timers.clear(f.linger)
+    this.timers.clear(f.trying)
+    f.trying = undefined
     for (const b of f.branches) {
       this.timers.clear(b.timer)
       b.timer = undefined

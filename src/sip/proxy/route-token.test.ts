@@ -45,6 +45,19 @@ describe('Record-Route flow tokens', () => {
     expect(tokens.read(bye(caller))).toMatchObject({ side: 'a' })
     expect(tokens.read(bye(caller))!.next).not.toBe(tokens.read(bye(callee))!.next)
     expect(tokens.forCaller(`${callee.slice(0, -2)}AA`, [])).toBeUndefined()
+    // The 180 and the 200 of one dialog carry the same caller's token; another route set gets another.
+    expect(tokens.forCaller(callee, ['sip:down.example:5080;transport=tcp;lr'])).toBe(caller)
+    expect(tokens.forCaller(callee, [])).not.toBe(caller)
+  })
+
+  it('a restarted proxy with the same key honours the tokens written before (same digests)', () => {
+    const before = new RouteTokens(SECRET)
+    const callee = before.issue(FLOWS, 'call-1', ['<sip:up.example;lr>'])
+    const caller = before.forCaller(callee, [])!
+    const after = new RouteTokens(SECRET)
+    expect(after.read(bye(callee))).toEqual(before.read(bye(callee)))
+    expect(after.read(bye(caller))).toEqual(before.read(bye(caller)))
+    expect(after.read(bye(caller, { callId: 'call-2' }))).toBeUndefined()
   })
 
   it('tokens of the older shape (flows only, bound to no dialog) are refused', () => {

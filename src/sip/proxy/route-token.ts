@@ -13,7 +13,7 @@
  *   12.2.1.2: target refreshes do not change it), so a token cannot be refreshed by in-dialog traffic; 24 h outlasts
  *   any real call, and a token that leaked is then worthless (and within the day it serves only its own dialog).
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { LRUCache } from 'lru-cache'
 import { boundedCache } from '../../core/bounded-cache.js'
 import { callId as callIdOf, fromTag, routes, toTag, type SipRequest } from '../message/message.js'
@@ -55,21 +55,31 @@ export interface RouteClaims extends DialogFlows {
  * rewrites a URI's parameters does not break its dialog, while a Route to anywhere else is told apart.
  */
 export function routeSetDigest(uris: readonly string[]): string {
-  const h = createHash('sha256')
+  if (uris.length === 0) return EMPTY_ROUTE_SET
+  let text = ''
   for (const u of uris) {
     const a = addressOf(u)
-    h.update(a === undefined ? `?${u.toLowerCase()}` : `${a.transport}:${a.host.toLowerCase()}:${a.port}`).update('\n')
+    text += (a === undefined ? `?${u.toLowerCase()}` : `${a.transport}:${a.host.toLowerCase()}:${a.port}`) + '\n'
   }
-  return h.digest().subarray(0, 9).toString('base64url')
+  return digest(text)
 }
 
-const dialogDigest = (callId: string) =>
-  createHash('sha256').update(callId).digest().subarray(0, 9).toString('base64url')
+/** The first 9 bytes of SHA-256, in base64url (12 characters: 9 bytes make whole base64 groups). */
+const digest = (text: string): string => hash('sha256', text, 'base64url').slice(0, 12)
+
+/** Most dialogs have no other proxy on a side: the digest of the empty route set, made once. */
+const EMPTY_ROUTE_SET = digest('')
+
+const dialogDigest = (callId: string) => digest(callId)
 
 export class RouteTokens {
   private readonly secret: Uint8Array
   /** Tokens this proxy wrote or found untampered (never one that failed), with their claims. */
   private readonly known: LRUCache<string, RouteClaims> = boundedCache(KNOWN_TOKENS)
+  /** The Call-ID each remembered token was last found bound to: the dialog's next request needs no digest. */
+  private readonly boundTo: LRUCache<string, string> = boundedCache(KNOWN_TOKENS)
+  /** The caller's token written for a callee's token and route set: a dialog's 180 and 200 carry the same. */
+  private readonly callerTokens: LRUCache<string, string> = boundedCache(KNOWN_TOKENS)
 
   /**
    * `secret`: at least 32 bytes, kept across restarts so that calls outlive one; random by default. `now`: the
@@ -103,7 +113,14 @@ export class RouteTokens {
    */
   forCaller(calleeToken: string, downstream: readonly string[]): string | undefined {
     const c = this.verify(calleeToken)
-    return c === undefined ? undefined : this.sign({ ...c, side: 'a', next: routeSetDigest(downstream) })
+    if (c === undefined) return undefined
+    const next = routeSetDigest(downstream)
+    const key = calleeToken + ' ' + next
+    const written = this.callerTokens.get(key)
+    if (written !== undefined) return written
+    const token = this.sign({ ...c, side: 'a', next })
+    this.callerTokens.set(key, token)
+    return token
   }
 
   /**
@@ -114,7 +131,11 @@ export class RouteTokens {
     const token = topToken(req)
     const c = token === undefined ? undefined : this.verify(token)
     if (c === undefined || c.expiresAt <= this.now()) return undefined
-    if (c.dialog !== dialogDigest(callIdOf(req) ?? '')) return undefined
+    const callId = callIdOf(req) ?? ''
+    if (this.boundTo.get(token!) !== callId) {
+      if (c.dialog !== dialogDigest(callId)) return undefined
+      this.boundTo.set(token!, callId)
+    }
     if (c.tag !== fromTag(req) && c.tag !== toTag(req)) return undefined
     return c
   }

@@ -141,11 +141,12 @@ export class StreamConnection implements SipConnection {
     if (!this.isOpen) return false
     const bytes = serialiseMessage(m)
     if (!bytes.ok) return false
-    // Writes within one tick go out in one system call: under load, many messages share a connection.
+    // Writes within one turn of the event loop go out in one system call: under load, the messages made from every
+    // read of that turn (answers to one side, requests to the other) share the connection's write.
     if (!this.corked) {
       this.corked = true
       this.socket.cork()
-      process.nextTick(() => {
+      setImmediate(() => {
         this.corked = false
         this.socket.uncork()
       })
