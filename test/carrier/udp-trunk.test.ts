@@ -87,4 +87,39 @@ describe('a trunk over UDP', () => {
     const sameTxn = heard.filter((h) => h.request.headers.get('Via') === branch)
     expect(sameTxn.map((h) => Math.round((h.at - first) / 500) * 500)).toEqual([0, 500, 1_500, 3_500])
   }, 15_000)
+
+  it("hears on its UDP socket only the addresses it sent to: the carrier's OPTIONS is answered, a stranger's is not", async () => {
+    const carrier = await carrierOverUdp(0)
+    const stranger = await carrierOverUdp(0)
+    const agent = await agentTo(`sip:${LOCALHOST}:${carrier.port};transport=udp`, [])
+    await until(
+      async () => agent.trunkRegistered,
+      (r) => r,
+      5_000,
+    )
+    const nodePort = requestsHeard(carrier.heard)[0]!.from.port
+    const options = (from: number) =>
+      [
+        `OPTIONS sip:alpha@127.0.0.1:${nodePort} SIP/2.0`,
+        `Via: SIP/2.0/UDP 127.0.0.1:${from};branch=z9hG4bK-options-${from};rport`,
+        'Max-Forwards: 70',
+        `From: <sip:carrier@127.0.0.1>;tag=c${from}`,
+        'To: <sip:alpha@127.0.0.1>',
+        `Call-ID: options-${from}`,
+        'CSeq: 1 OPTIONS',
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n')
+    stranger.send(options(stranger.port), LOCALHOST, nodePort)
+    carrier.send(options(carrier.port), LOCALHOST, nodePort)
+    await until(
+      async () => carrier.responses.length,
+      (n) => n > 0,
+      3_000,
+    )
+    expect(carrier.responses[0]!.status).toBe(200)
+    await new Promise((r) => setTimeout(r, 500))
+    expect(stranger.responses).toEqual([])
+  })
 })

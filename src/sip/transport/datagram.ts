@@ -11,11 +11,20 @@ import { answerParseError, MAX_UDP_PEERS, UDP_PEER_IDLE_MS, UdpPeer, type Messag
 /** RFC 5626 section 3.5.1 and common practice: an empty datagram or a few CR/LF bytes keep a NAT binding open. */
 const isKeepalive = (data: Buffer) => data.length === 0 || (data.length <= 4 && data.toString('latin1').trim() === '')
 
+/**
+ * 'listener': anyone may send (a UDP face); peers idle for UDP_PEER_IDLE_MS are forgotten. 'client': only the
+ * addresses this side sent to first are heard (a stranger's datagrams to the hub's outbound socket are dropped,
+ * unanswered), and they are kept while the endpoint lives (a trunk's few addresses: a long quiet call keeps its
+ * flow).
+ */
+export type DatagramRole = 'listener' | 'client'
+
 export class DatagramEndpoint {
   private readonly peers = new Map<string, UdpPeer>()
-  private readonly sweep: NodeJS.Timeout
+  private readonly sweep: NodeJS.Timeout | undefined
 
   private constructor(
+    private readonly role: DatagramRole,
     private readonly face: string,
     private readonly socket: DatagramSocket,
     readonly port: number,
@@ -24,8 +33,10 @@ export class DatagramEndpoint {
     private readonly closed: (p: UdpPeer) => void,
   ) {
     socket.on('message', (data: Buffer, rinfo: RemoteInfo) => {
-      const peer = this.peer(rinfo.address, rinfo.port)
-      if (peer === undefined) return // a flood of new source addresses: drop, answer nothing
+      const peer =
+        role === 'client' ? this.peers.get(`${rinfo.address}|${rinfo.port}`) : this.peer(rinfo.address, rinfo.port)
+      // A flood of new source addresses at a listener, or a stranger at a client socket: drop, answer nothing.
+      if (peer === undefined) return
       peer.lastSeen = Date.now()
       if (isKeepalive(data)) return
       const parsed = parseMessage(data)
@@ -33,15 +44,18 @@ export class DatagramEndpoint {
       else answerParseError(parsed.error, (m) => peer.send(m))
     })
     socket.on('error', () => undefined)
-    this.sweep = setInterval(() => {
-      const old = Date.now() - UDP_PEER_IDLE_MS
-      for (const p of [...this.peers.values()]) if (p.lastSeen < old) p.close()
-    }, 60_000)
-    this.sweep.unref()
+    if (role === 'listener') {
+      this.sweep = setInterval(() => {
+        const old = Date.now() - UDP_PEER_IDLE_MS
+        for (const p of [...this.peers.values()]) if (p.lastSeen < old) p.close()
+      }, 60_000)
+      this.sweep.unref()
+    }
   }
 
   /** Binds a UDP socket on host:port (0: a free port). */
   static async bind(
+    role: DatagramRole,
     face: string,
     host: string,
     port: number,
@@ -57,7 +71,7 @@ export class DatagramEndpoint {
         resolve(socket.address().port)
       })
     })
-    return new DatagramEndpoint(face, socket, bound, onMessage, tracked, closed)
+    return new DatagramEndpoint(role, face, socket, bound, onMessage, tracked, closed)
   }
 
   /** The peer for a remote address (made on first use); undefined when the endpoint holds too many already. */

@@ -161,6 +161,7 @@ export class SipTransportHub {
   async listenDatagram(options: ListenOptions): Promise<SipListener> {
     const owned = new Set<SipConnection>()
     const endpoint = await DatagramEndpoint.bind(
+      'listener',
       options.face,
       options.host,
       options.port,
@@ -269,7 +270,7 @@ export class SipTransportHub {
   /**
    * A remote UDP address as a connection, on the hub's own UDP socket (one per local address, bound on first use
    * to a free port): its answers and its requests to us (a trunk's calls in, sent to where its REGISTER came from)
-   * come back on the same peer. A host name is looked up first: datagrams are matched by the address they come from.
+   * come back on the same peer. Only addresses connected to are heard on that socket. A host name is looked up first: datagrams are matched by the address they come from.
    */
   private async datagramPeer(target: SipTarget): Promise<SipConnection> {
     const host = target.host.replace(/^\[|\]$/g, '')
@@ -278,7 +279,15 @@ export class SipTransportHub {
     let client = this.datagramClients.get(local)
     if (client === undefined) {
       const bindTo = local !== '' ? local : address.includes(':') ? '::' : '0.0.0.0'
-      client = DatagramEndpoint.bind('outbound', bindTo, 0, this.onMessage, (p) => this.track(p), this.closed())
+      client = DatagramEndpoint.bind(
+        'client',
+        'outbound',
+        bindTo,
+        0,
+        this.onMessage,
+        (p) => this.track(p),
+        this.closed(),
+      )
       this.datagramClients.set(local, client)
       client.catch(() => this.datagramClients.delete(local))
     }

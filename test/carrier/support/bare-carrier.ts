@@ -5,7 +5,7 @@
  */
 import { createSocket, type RemoteInfo } from 'node:dgram'
 import { createServer, type Socket } from 'node:net'
-import { responseTo, type SipRequest } from '../../../src/sip/message/message.js'
+import { responseTo, type SipRequest, type SipResponse } from '../../../src/sip/message/message.js'
 import { parseMessage } from '../../../src/sip/message/parser.js'
 import { serialiseMessage } from '../../../src/sip/message/serialise.js'
 import { SipStreamFramer } from '../../../src/sip/transport/stream-framer.js'
@@ -22,6 +22,10 @@ export interface BareCarrier {
   readonly heard: Heard[]
   /** TCP: closes every connection it holds (as a NAT that forgot them would). */
   dropConnections(): void
+  /** UDP: sends `text` from the carrier's socket to host:port. */
+  send(text: string, host: string, port: number): void
+  /** The responses it got. */
+  readonly responses: SipResponse[]
   close(): Promise<void>
 }
 
@@ -36,11 +40,13 @@ function answer(req: SipRequest): Uint8Array | undefined {
 export async function udpCarrier(host: string, ignore = 0): Promise<BareCarrier> {
   const socket = createSocket('udp4')
   const heard: Heard[] = []
+  const responses: SipResponse[] = []
   let registers = 0
   socket.on('message', (data: Buffer, rinfo: RemoteInfo) => {
     const from = { address: rinfo.address, port: rinfo.port }
     if (data.toString('latin1') === '\r\n\r\n') return void heard.push({ at: Date.now(), from, request: 'crlf' })
     const m = parseMessage(data)
+    if (m.ok && m.value.kind === 'response') responses.push(m.value)
     if (!m.ok || m.value.kind !== 'request') return
     heard.push({ at: Date.now(), from, request: m.value })
     if (m.value.method === 'REGISTER' && ++registers <= ignore) return
@@ -51,7 +57,9 @@ export async function udpCarrier(host: string, ignore = 0): Promise<BareCarrier>
   return {
     port: socket.address().port,
     heard,
+    responses,
     dropConnections: () => undefined,
+    send: (text, toHost, port) => socket.send(Buffer.from(text, 'latin1'), port, toHost),
     close: () => new Promise((resolve) => socket.close(() => resolve())),
   }
 }
@@ -83,6 +91,10 @@ export async function tcpCarrier(host: string): Promise<BareCarrier> {
   return {
     port: typeof address === 'object' && address !== null ? address.port : 0,
     heard,
+    responses: [],
+    send: () => {
+      throw new Error('send() is for the UDP carrier')
+    },
     dropConnections: () => {
       for (const s of sockets) s.destroy()
     },
