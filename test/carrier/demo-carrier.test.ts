@@ -76,7 +76,7 @@ const listening = (host: string, port: number) =>
 
 let demo: ImeProcess<Ready>
 let browser: Browser
-const data = mkdtempSync(join(tmpdir(), 'ime-demo-carrier-'))
+const data = mkdtempSync(join(tmpdir(), 'ime-demo-carrier-data-'))
 const clients: SipJsClient[] = []
 const pageErrors: string[] = []
 
