@@ -6,6 +6,7 @@
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { ringIdToHex } from '../core/ring.js'
+import { registers } from '../demo/carrier.js'
 import { ensureWebBuilt } from '../demo/web-build.js'
 import { startWorld, type World } from '../demo/world.js'
 import { intOption, shutdownSignal, stringOption, type Command } from './command.js'
@@ -13,9 +14,15 @@ import { intOption, shutdownSignal, stringOption, type Command } from './command
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'start the demo world on loopback: a PSTN gateway and enterprises in one ring',
-  help: `Usage: ime demo [--enterprises N] [--data DIR] [--fresh] [--base-port P] [--no-web]
+  help: `Usage: ime demo [--carrier] [--enterprises N] [--data DIR] [--fresh] [--base-port P] [--no-web]
 
-  --enterprises N  enterprises (default 3)
+  --carrier        the PSTN is a carrier world instead of the embedded stand-in gateway: Kamailio as the carrier,
+                   rtpengine as the media bridge, baresip legacy phones (G.711) that answer by themselves and play
+                   a tone (docs/trunks.md, "The carrier demo"); needs kamailio, rtpengine-daemon and baresip-core.
+                   Enterprise 0's trunk registers with digest over UDP, enterprise 1's is IP-authenticated (TCP). Carrier: P+61,
+                   phones: P+62; enterprise i: rtpengine ng P+80+i, media P+300+60i..+59, IP-authenticated
+                   trunk face P+105+10i
+  --enterprises N  enterprises (default 3; 2 with --carrier)
   --data DIR       where each enterprise keeps its data (default .data/demo); kept across restarts
   --fresh          start from empty data directories
   --no-web         do not build or serve the web app (the softphone)
@@ -35,20 +42,28 @@ then a summary, and keeps running until Ctrl-C.`,
     fresh: { type: 'boolean' },
     'base-port': { type: 'string' },
     'no-web': { type: 'boolean' },
+    carrier: { type: 'boolean' },
   },
   async run(args) {
     const signal = shutdownSignal()
-    const count = intOption(args, 'enterprises', 3, 1, 8)
+    const carrier = args.values.carrier === true
+    const count = intOption(args, 'enterprises', carrier ? 2 : 3, 1, 8)
     const basePort = intOption(args, 'base-port', 7000, 0, 65_000)
     const dataDir = stringOption(args, 'data') ?? join('.data', 'demo')
     if (args.values.fresh === true) rmSync(dataDir, { recursive: true, force: true })
     const say = (line: string) => process.stderr.write(`${line}\n`)
     const webRoot = args.values['no-web'] === true ? undefined : await ensureWebBuilt(process.cwd(), say)
+    say(
+      carrier
+        ? 'PSTN: a carrier world (Kamailio carrier, rtpengine media bridge, baresip legacy phones)'
+        : 'PSTN: the embedded stand-in gateway (src/pstn); ime demo --carrier runs Kamailio and legacy phones instead',
+    )
     const world: World = await startWorld({
       ...(webRoot !== undefined && { webRoot }),
       dataDir,
       enterprises: count,
       basePort,
+      pstn: carrier ? 'carrier' : 'gateway',
       turn: 'auto',
       validation: { minCallMs: 3_000, delayMinMs: 5_000, delayMaxMs: 15_000 },
       validationPollMs: 1_000,
@@ -68,8 +83,14 @@ then a summary, and keeps running until Ctrl-C.`,
     const ready = world.readyInfo()
     process.stdout.write(`ready ${JSON.stringify(ready)}\n`)
 
-    const lines = ['', `IME demo: a PSTN gateway and ${count} enterprises in one Chord ring on 127.0.0.1`]
-    lines.push(`  PSTN gateway     ${ready.pstn.sipTcp}  ${ready.pstn.sipWs ?? ''}`)
+    const pstnName = carrier ? 'a carrier (Kamailio)' : 'a PSTN gateway'
+    const lines = ['', `IME demo: ${pstnName} and ${count} enterprises in one Chord ring on 127.0.0.1`]
+    if (carrier) {
+      lines.push(`  carrier          ${ready.pstn.sipTcp}  (trunks: ${carrierTrunks(count)})`)
+      for (const p of ready.pstn.phones ?? []) {
+        lines.push(`  legacy phone     ${p.number}  (${p.kind}: answers by itself, plays ${p.toneHz} Hz)`)
+      }
+    } else lines.push(`  PSTN gateway     ${ready.pstn.sipTcp}  ${ready.pstn.sipWs ?? ''}`)
     if (ready.turn !== undefined) lines.push(`  TURN (coturn)    ${ready.turn.urls.join('  ')}`)
     for (const e of ready.enterprises) {
       lines.push(`  ${e.domain.padEnd(18)} node ${e.nodeId.slice(0, 8)}…  numbers ${e.numbers.join(', ')}`)
@@ -91,11 +112,19 @@ then a summary, and keeps running until Ctrl-C.`,
         lines.push(`  ${number}  claimed by ${owners.join(', ') || 'nobody'}  (${claims.hops} hops)`)
       }
     }
-    lines.push('', 'Ctrl-C stops every node (each leaves the ring gracefully) and the gateway.', '')
+    lines.push('', `Ctrl-C stops every node (each leaves the ring gracefully) and ${pstnName}.`, '')
     process.stdout.write(lines.join('\n'))
 
     say(`${await signal}: stopping...`)
     await world.stop()
     return 0
   },
+}
+
+/** Which enterprise's trunk registers and which is IP-authenticated (src/demo/carrier.ts). */
+function carrierTrunks(count: number): string {
+  return Array.from(
+    { length: count },
+    (_, i) => `${i}: ${registers(i) ? 'registers, UDP' : 'IP-authenticated, TCP'}`,
+  ).join(', ')
 }

@@ -113,6 +113,8 @@ export const nodeConfigSchema = z.strictObject({
           callerDomain: text.optional(),
           publicAddress: text.optional(),
           keepaliveS: z.number().int().min(0).max(3600).optional(),
+          tlsCaFile: text.optional(), // carrier branch: a TLS trunk's CA (docs/trunks.md)
+          keepalive: z.enum(['options', 'crlf'], { error: 'must be options or crlf' }).optional(), // carrier branch
         })
         .refine((t) => t.register !== false || (t.allowFrom?.length ?? 0) > 0, {
           error: 'a trunk that does not register (register: false) needs allowFrom: the addresses it calls from',

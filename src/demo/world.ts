@@ -16,8 +16,10 @@ import type { IceConfig } from '../http/ice-servers.js'
 import { findTurnserver, startCoturn, type Coturn } from '../turn/coturn.js'
 import { startEnterpriseNode, type EnterpriseNode } from '../node.js'
 import { PstnGateway } from '../pstn/gateway.js'
+import type { TrunkConfig } from '../trunks/trunk-config.js'
 import type { CallAgentEvent } from '../sip/agent/index.js'
 import type { ValidationOutcome } from '../validation/scheduler.js'
+import { startDemoCarrier, type DemoCarrier, type DemoCarrierPhone } from './carrier.js'
 
 export interface DemoUser {
   readonly user: string
@@ -66,6 +68,11 @@ export interface WorldOptions {
   readonly icePolicy?: 'all' | 'relay'
   /** The address every server of the world listens on and names in its URLs (default 127.0.0.1). */
   readonly host?: string
+  /**
+   * The PSTN: 'gateway' (default) the embedded stand-in (src/pstn, nothing to install); 'carrier' Kamailio as the
+   * carrier, rtpengine as the media bridge and baresip legacy phones (src/demo/carrier.ts).
+   */
+  readonly pstn?: 'gateway' | 'carrier'
 }
 
 export interface WorldEnterprise {
@@ -76,7 +83,10 @@ export interface WorldEnterprise {
 }
 
 export interface World {
-  readonly gateway: PstnGateway
+  /** The stand-in PSTN gateway (pstn 'gateway'). */
+  readonly gateway: PstnGateway | undefined
+  /** The carrier world (pstn 'carrier'). */
+  readonly carrier: DemoCarrier | undefined
   /** The TURN server, when one was started. */
   readonly turn: Coturn | undefined
   readonly enterprises: WorldEnterprise[]
@@ -88,7 +98,8 @@ export interface World {
 }
 
 export interface ReadyInfo {
-  pstn: { sipWs: string | undefined; sipTcp: string }
+  /** kind 'gateway': the stand-in; 'carrier': Kamailio, with the legacy phones anyone can call. */
+  pstn: { kind: 'gateway' | 'carrier'; sipWs: string | undefined; sipTcp: string; phones?: DemoCarrierPhone[] }
   /** The TURN server the softphones use, when the demo started one. */
   turn?: { urls: readonly string[] }
   enterprises: {
@@ -191,20 +202,45 @@ export async function startWorld(options: WorldOptions): Promise<World> {
           policy: options.icePolicy ?? 'all',
         }
 
-  const gateway = await PstnGateway.start({
-    host,
-    tcpPort: port(60),
-    wsPort: port(66),
-    clock: { now: () => Date.now() },
-    subscribers: specs.map((s) => ({
-      account: `trunk-${s.name}`,
-      password: trunkPassword(s.name),
-      numbers: [...s.numbers, s.fallbackDid],
-    })),
-  }).catch(async (e: unknown) => {
-    await turn?.stop()
-    throw e
-  })
+  const carrier =
+    options.pstn === 'carrier'
+      ? await startDemoCarrier({
+          host,
+          basePort: base,
+          enterprises: specs.map((s) => ({
+            name: s.name,
+            numbers: [...s.numbers, s.fallbackDid],
+            password: trunkPassword(s.name),
+          })),
+          say,
+        }).catch(async (e: unknown) => {
+          await turn?.stop()
+          throw e
+        })
+      : undefined
+  const gateway = carrier !== undefined ? undefined : await startGateway()
+  async function startGateway(): Promise<PstnGateway> {
+    return PstnGateway.start({
+      host,
+      tcpPort: port(60),
+      wsPort: port(66),
+      clock: { now: () => Date.now() },
+      subscribers: specs.map((s) => ({
+        account: `trunk-${s.name}`,
+        password: trunkPassword(s.name),
+        numbers: [...s.numbers, s.fallbackDid],
+      })),
+    }).catch(async (e: unknown) => {
+      await turn?.stop()
+      throw e
+    })
+  }
+  const trunkOf = (i: number, spec: DemoEnterpriseSpec): TrunkConfig =>
+    carrier?.trunk(i) ?? {
+      uri: `sip:${host}:${gateway!.tcpPort};transport=tcp`,
+      user: `trunk-${spec.name}`,
+      password: trunkPassword(spec.name),
+    }
   const enterprises: WorldEnterprise[] = []
   // One enterprise's node; `bootstrap` is any other member of the ring (none for the first).
   // The ports each enterprise got at its first start: a restart takes them again (its softphones reconnect).
@@ -234,11 +270,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
         host,
         edge: { tcpPort: had?.edge.tcp ?? port(p + 3), wsPort: had?.edge.ws ?? port(p + 4) },
         internal: { tcpPort: had?.internal.tcp ?? port(p + 1), wsPort: had?.internal.ws ?? port(p + 2) },
-        pstn: {
-          uri: `sip:${host}:${gateway.tcpPort};transport=tcp`,
-          user: `trunk-${spec.name}`,
-          password: trunkPassword(spec.name),
-        },
+        pstn: trunkOf(i, spec),
+        ...(carrier !== undefined && { mediaBridge: carrier.mediaBridge(i) }),
         ...(options.imeTimeoutMs !== undefined && { imeTimeoutMs: options.imeTimeoutMs }),
         midcallFallback: unwrap(
           midcallFallbackSettings({ ...options.midcallFallback, dids: [spec.fallbackDid] }),
@@ -272,7 +305,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   }
   const stop = async () => {
     for (const e of enterprises.splice(0).reverse()) await e.node.stop().catch(() => undefined)
-    await gateway.stop()
+    await gateway?.stop()
+    await carrier?.stop()
     await turn?.stop()
   }
   try {
@@ -286,6 +320,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
 
   return {
     gateway,
+    carrier,
     turn,
     enterprises,
     stop,
@@ -300,10 +335,14 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     },
     readyInfo(): ReadyInfo {
       return {
-        pstn: {
-          sipWs: gateway.wsPort === undefined ? undefined : `ws://${host}:${gateway.wsPort}`,
-          sipTcp: `sip:${host}:${gateway.tcpPort};transport=tcp`,
-        },
+        pstn:
+          carrier !== undefined
+            ? { kind: 'carrier', sipWs: undefined, sipTcp: carrier.sipTcp, phones: [...carrier.phones] }
+            : {
+                kind: 'gateway',
+                sipWs: gateway?.wsPort === undefined ? undefined : `ws://${host}:${gateway.wsPort}`,
+                sipTcp: `sip:${host}:${gateway!.tcpPort};transport=tcp`,
+              },
         ...(turn !== undefined && { turn: { urls: turn.urls } }),
         enterprises: enterprises.map(({ spec, node, users, operatorToken }) => {
           const a = node.sip?.addresses

@@ -3,12 +3,15 @@
  * (registration with digest, or our source address), the form it wants our numbers in, whether its media needs the
  * bridge, and how often we check it is there. The call agent's `pstn` config; docs/trunks.md explains each field.
  */
+import { parseSipUri, uriParam } from '../sip/message/uri.js'
+import { addressOf } from '../sip/proxy/address.js'
+import type { SipTarget } from '../sip/transport/index.js'
 
 /** How the trunk writes a number in From and P-Asserted-Identity: `+12025550101` or `12025550101`. */
 export type NumberForm = 'e164' | 'digits'
 
 export interface TrunkConfig {
-  /** The trunk's first address: sip:HOST[:PORT][;transport=tcp|tls], or sips:HOST[:PORT]. */
+  /** The trunk's first address: sip:HOST[:PORT][;transport=udp|tcp|tls], or sips:HOST[:PORT]. */
   readonly uri: string
   /** Further addresses, tried in order when the one before fails (unreachable, 408, 5xx). */
   readonly failover?: readonly string[]
@@ -35,8 +38,32 @@ export interface TrunkConfig {
   readonly callerDomain?: string
   /** The host[:port] our Contact and Via name toward the trunk, when the node is behind a NAT (its public one). */
   readonly publicAddress?: string
-  /** Sends OPTIONS to the trunk this often (s), to keep NAT bindings open and notice it gone; 0 or unset: never. */
+  /** Sends a keep-alive to the trunk this often (s), to keep NAT bindings open and notice it gone; 0 or unset: never. */
   readonly keepaliveS?: number
+  /**
+   * What the keep-alive is: `options` (default), an OPTIONS request, whose answer says the trunk is there; `crlf`,
+   * RFC 5626's double CRLF on TCP/TLS or a CRLFCRLF datagram on UDP (smaller; a closed connection is noticed, and a
+   * registering trunk registers again at once, but a trunk that is merely silent is not).
+   */
+  readonly keepalive?: 'options' | 'crlf'
+  /**
+   * TLS trunks (transport=tls, sips:): a PEM file of the CA certificates the trunk's certificate must chain to (a
+   * provider's private CA, or its self-signed certificate); unset: the system's CAs. The certificate must also name
+   * the host of the trunk's URI. Never skipped.
+   */
+  readonly tlsCaFile?: string
+}
+
+/**
+ * Where a trunk URI points: host, port and transport. Unlike a proxy's next hop (src/sip/proxy/address.ts, which
+ * takes UDP URIs over TCP), a trunk's `;transport=udp` is UDP: many carriers speak nothing else.
+ */
+export function trunkAddress(uri: string): SipTarget | undefined {
+  const u = parseSipUri(uri)
+  if (u.ok && uriParam(u.value, 'transport')?.toLowerCase() === 'udp') {
+    return { transport: 'UDP', host: u.value.host, port: u.value.port ?? 5060 }
+  }
+  return addressOf(uri)
 }
 
 /** Every address of the trunk, in order of preference. */

@@ -7,11 +7,12 @@
  * transactions of the agent's transaction layer, like every request the agent sends.
  */
 import { randomBytes } from 'node:crypto'
-import { isIPv4 } from 'node:net'
+import { readFileSync } from 'node:fs'
+import { isIP, isIPv4 } from 'node:net'
 import type { Clock } from '../../core/clock.js'
 import type { E164 } from '../../core/e164.js'
 import { formatNumber } from '../../trunks/caller-id.js'
-import { trunkUris, type TrunkConfig } from '../../trunks/trunk-config.js'
+import { trunkAddress, trunkUris, type TrunkConfig } from '../../trunks/trunk-config.js'
 import { answerChallenge } from '../auth/index.js'
 import {
   authValues,
@@ -23,7 +24,7 @@ import {
   SipHeaders,
   type SipResponse,
 } from '../message/index.js'
-import { addressOf, type ForwardTarget } from '../proxy/index.js'
+import type { ForwardTarget } from '../proxy/index.js'
 import type { TimerHandle, TimerSource, TransactionLayer } from '../transaction/index.js'
 import type { SipConnection, SipTarget, SipTransportHub } from '../transport/index.js'
 
@@ -44,6 +45,21 @@ export type PstnAccount = TrunkConfig
 /** An IPv4 address as the socket reports it, without the IPv6-mapped prefix. */
 const plainAddress = (a: string) => (a.startsWith('::ffff:') && isIPv4(a.slice(7)) ? a.slice(7) : a)
 
+/** The PEM file of a TLS trunk's CA; an error naming the file and the setting when it cannot be read. */
+function readCaFile(path: string): Buffer {
+  try {
+    const pem = readFileSync(path)
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it')
+    return pem
+  } catch (e) {
+    throw new Error(`pstn.tlsCaFile ${path}: ${(e as Error).message}`, { cause: e })
+  }
+}
+
+/** host:port as Via and Contact write it (an IPv6 address in brackets); the host alone when the port is unknown. */
+const hostPort = (host: string, port: number | undefined) =>
+  `${host.includes(':') ? `[${host}]` : host}${port === undefined ? '' : `:${port}`}`
+
 export class PstnTrunk {
   private conn: SipConnection | undefined
   private registeredUntil = 0
@@ -57,6 +73,8 @@ export class PstnTrunk {
   private readonly callIdValue = `trunk-${randomBytes(8).toString('hex')}`
   private readonly fromTagValue = newTag()
   private readonly uris: string[]
+  /** The CA a TLS trunk's certificate is checked against (tlsCaFile), when not the system's. */
+  private readonly tls: { ca: Buffer } | undefined
 
   constructor(
     private readonly hub: SipTransportHub,
@@ -68,6 +86,7 @@ export class PstnTrunk {
     private readonly log: (e: { state: string; detail?: string }) => void,
   ) {
     this.uris = trunkUris(config)
+    this.tls = config.tlsCaFile === undefined ? undefined : { ca: readCaFile(config.tlsCaFile) }
   }
 
   private get registers(): boolean {
@@ -98,7 +117,7 @@ export class PstnTrunk {
     const order = [...this.uris.slice(this.active), ...this.uris.slice(0, this.active)]
     const out: ForwardTarget[] = []
     for (const uri of order) {
-      const address = addressOf(uri)
+      const address = this.addressOf(uri)
       const parsed = parseSipUri(uri)
       if (address === undefined || !parsed.ok) continue
       const port = parsed.value.port !== undefined ? `:${parsed.value.port}` : ''
@@ -148,8 +167,9 @@ export class PstnTrunk {
     this.keepalive = this.timers.set(seconds * 1000, () => void this.ping().finally(() => this.scheduleKeepalive()))
   }
 
-  /** One OPTIONS to the trunk's current address; a change of reachability is logged. */
+  /** One keep-alive (OPTIONS or CRLF) to the trunk's current address; a change of reachability is logged. */
   private async ping(): Promise<void> {
+    if (this.config.keepalive === 'crlf') return this.crlfPing()
     const uri = this.uris[this.active]!
     let up: boolean
     let detail: string | undefined
@@ -168,10 +188,48 @@ export class PstnTrunk {
     if (!up && !this.registers && this.uris.length > 1) this.active = (this.active + 1) % this.uris.length
   }
 
+  /** Where a trunk URI points; UDP goes from the node's host (its own UDP socket there). */
+  private addressOf(uri: string): SipTarget | undefined {
+    const address = trunkAddress(uri)
+    if (address?.transport === 'TLS' && this.tls !== undefined) return { ...address, tls: this.tls }
+    if (address?.transport !== 'UDP' || isIP(this.host) === 0 || this.host === '0.0.0.0' || this.host === '::') {
+      return address
+    }
+    return { ...address, localAddress: this.host }
+  }
+
+  /**
+   * A CRLF keep-alive on the registered connection (or, for an IP-authenticated trunk, the one to its address). A
+   * registration whose connection has closed (a NAT forgot it, the trunk restarted) is made again at once.
+   */
+  private async crlfPing(): Promise<void> {
+    if (this.registers && this.conn?.isOpen !== true) {
+      if (this.reachable)
+        this.log({ state: 'unreachable', detail: 'the registered connection closed: registering again' })
+      this.reachable = false
+      this.schedule(0)
+      return
+    }
+    const uri = this.uris[this.active]!
+    try {
+      const conn = this.registers && this.conn !== undefined ? this.conn : await this.connect(uri)
+      if (conn.sendKeepalive?.() !== true) throw new Error(`no CRLF keep-alive on ${conn.transport}`)
+      if (!this.reachable) this.log({ state: 'reachable', detail: uri })
+      this.reachable = true
+    } catch (e) {
+      if (this.reachable) this.log({ state: 'unreachable', detail: `${uri}: ${(e as Error).message}` })
+      this.reachable = false
+    }
+  }
+
   private connect(uri: string): Promise<SipConnection> {
-    const address: SipTarget | undefined = addressOf(uri)
+    const address = this.addressOf(uri)
     if (address === undefined) return Promise.reject(new Error(`trunk URI ${uri} names no address we can reach`))
-    return this.hub.connect(address, 5_000)
+    return this.hub.connect(address, 5_000).catch((e: Error) => {
+      if (address.transport !== 'TLS' || !/certificate|self.signed|altnames|verify/i.test(e.message)) throw e
+      const against = this.config.tlsCaFile ?? "the system's CAs (set pstn.tlsCaFile for a private CA)"
+      throw new Error(`${e.message}: the trunk's certificate was checked against ${against} and refused`, { cause: e })
+    })
   }
 
   private async refresh(): Promise<void> {
@@ -218,7 +276,7 @@ export class PstnTrunk {
     target: string,
     authorization: [string, string] | undefined,
   ): Promise<SipResponse> {
-    const sentBy = this.config.publicAddress ?? this.host
+    const sentBy = this.config.publicAddress ?? hostPort(this.host, conn.localPort)
     const aor = `sip:${this.config.user}@${target.slice(4)}`
     const h = new SipHeaders()
     h.add('Via', `SIP/2.0/${conn.transport} ${sentBy};branch=${newBranch()};rport`)

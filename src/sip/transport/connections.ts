@@ -22,13 +22,23 @@ export interface SipConnection {
   readonly face: string
   readonly remoteAddress: string
   readonly remotePort: number
+  /** The local port it is on (TCP, TLS, UDP), when known: a Contact or Via that must name where we are reached. */
+  readonly localPort?: number | undefined
   readonly isOpen: boolean
   /** The user a WebSocket's upgrade request was signed in as (the node's session cookie), if any. */
   readonly principal?: string | undefined
   /** Serialises and writes; false when the connection is closed or the message cannot be written. */
   send(m: SipMessage): boolean
+  /**
+   * A CRLF keep-alive (RFC 5626 section 4.4.1: a double CRLF on TCP and TLS, which the other end answers with one
+   * CRLF; RFC 5626 section 3.5.1 and common practice on UDP: a 4-byte CRLFCRLF datagram). False when closed.
+   * WebSocket connections have none here (the WebSocket ping does it).
+   */
+  sendKeepalive?(): boolean
   close(): void
 }
+
+const CRLF_PING = Buffer.from('\r\n\r\n', 'latin1')
 
 export interface TlsFiles {
   readonly cert: string | Buffer
@@ -60,6 +70,8 @@ export interface SipTarget {
   readonly port: number
   /** The local address to connect from (default: the system's choice). */
   readonly localAddress?: string
+  /** TLS and WSS: the CA certificates (PEM) the server's certificate is checked against, instead of the hub's. */
+  readonly tls?: { readonly ca: string | Buffer }
 }
 
 export type MessageHandler = (message: SipMessage, conn: SipConnection) => void
@@ -121,6 +133,10 @@ export class StreamConnection implements SipConnection {
     return !this.socket.destroyed && this.socket.writable
   }
 
+  get localPort(): number | undefined {
+    return this.socket.localPort
+  }
+
   send(m: SipMessage): boolean {
     if (!this.isOpen) return false
     const bytes = serialiseMessage(m)
@@ -136,6 +152,12 @@ export class StreamConnection implements SipConnection {
       })
     }
     this.socket.write(bytes.value)
+    return true
+  }
+
+  sendKeepalive(): boolean {
+    if (!this.isOpen) return false
+    this.socket.write(CRLF_PING)
     return true
   }
 
@@ -216,11 +238,25 @@ export class UdpPeer implements SipConnection {
     return !this.closed
   }
 
+  get localPort(): number | undefined {
+    try {
+      return this.socket.address().port
+    } catch {
+      return undefined // the socket is closed
+    }
+  }
+
   send(m: SipMessage): boolean {
     if (this.closed) return false
     const bytes = serialiseMessage(m)
     if (!bytes.ok || bytes.value.length > MAX_DATAGRAM_BYTES) return false
     this.socket.send(bytes.value, this.remotePort, this.remoteAddress)
+    return true
+  }
+
+  sendKeepalive(): boolean {
+    if (this.closed) return false
+    this.socket.send(CRLF_PING, this.remotePort, this.remoteAddress)
     return true
   }
 

@@ -7,20 +7,22 @@
  */
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import { connect as netConnect, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
-import { createSocket, type RemoteInfo } from 'node:dgram'
+import {
+  connect as netConnect,
+  createServer as createNetServer,
+  isIP,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net'
+import { lookup } from 'node:dns/promises'
 import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls'
 import { WebSocket, WebSocketServer } from 'ws'
 import type { AdmissionCounters, AdmissionLimits } from '../../core/connection-admission.js'
 import { SocketAdmission, socketKey } from '../../core/socket-admission.js'
 import { MAX_MESSAGE_BYTES } from '../message/constants.js'
-import { parseMessage } from '../message/parser.js'
+import { DatagramEndpoint } from './datagram.js'
 import {
-  answerParseError,
-  MAX_UDP_PEERS,
   StreamConnection,
-  UDP_PEER_IDLE_MS,
-  UdpPeer,
   WsConnection,
   type ListenOptions,
   type MessageHandler,
@@ -59,6 +61,8 @@ export class SipTransportHub {
   private readonly outbound = new Map<string, Promise<SipConnection>>()
   private readonly listeners = new Set<SipListener>()
   private readonly closeWatchers = new Set<(c: SipConnection) => void>()
+  /** The hub's own UDP sockets for outbound UDP, by local address ('' : any). */
+  private readonly datagramClients = new Map<string, Promise<DatagramEndpoint>>()
   private readonly admission: SocketAdmission
 
   constructor(
@@ -151,49 +155,21 @@ export class SipTransportHub {
   /**
    * SIP over UDP (RFC 3261 section 18), for the phones, trunks and scanners that speak nothing else. Each
    * datagram is one message; answers go to the sender's address. The transaction layer above retransmits
-   * final responses to INVITEs (Timer G) and answers retransmitted requests again (src/sip/transaction); this
-   * endpoint opens no UDP flows of its own (it forwards over TCP and WebSocket).
+   * requests (Timers A, E) and final responses to INVITEs (Timer G), and answers retransmitted requests again
+   * (src/sip/transaction). Outbound UDP (a trunk over UDP) goes from a socket of the hub's own (connect()).
    */
   async listenDatagram(options: ListenOptions): Promise<SipListener> {
     const owned = new Set<SipConnection>()
-    const peers = new Map<string, UdpPeer>()
-    const socket = createSocket(options.host.includes(':') ? 'udp6' : 'udp4')
-    const forget = (p: UdpPeer) => {
-      peers.delete(`${p.remoteAddress}|${p.remotePort}`)
-      this.closed(owned)(p)
-    }
-    socket.on('message', (data: Buffer, rinfo: RemoteInfo) => {
-      const key = `${rinfo.address}|${rinfo.port}`
-      let peer = peers.get(key)
-      if (peer === undefined) {
-        if (peers.size >= MAX_UDP_PEERS) return // a flood of new source addresses: drop, answer nothing
-        peer = new UdpPeer(options.face, socket, rinfo.address, rinfo.port, forget)
-        peers.set(key, peer)
-        this.track(peer, owned)
-      }
-      peer.lastSeen = Date.now()
-      if (data.length === 0 || (data.length <= 4 && data.toString('latin1').trim() === '')) return // keep-alive
-      const parsed = parseMessage(data)
-      if (parsed.ok) this.onMessage(parsed.value, peer)
-      else answerParseError(parsed.error, (m) => peer.send(m))
-    })
-    socket.on('error', () => undefined)
-    const sweep = setInterval(() => {
-      const old = Date.now() - UDP_PEER_IDLE_MS
-      for (const p of [...peers.values()]) if (p.lastSeen < old) p.close()
-    }, 60_000)
-    sweep.unref()
-    const port = await new Promise<number>((resolve, reject) => {
-      socket.once('error', reject)
-      socket.bind(options.port, options.host, () => {
-        socket.off('error', reject)
-        resolve(socket.address().port)
-      })
-    })
-    return this.listener(options, 'UDP', port, owned, async () => {
-      clearInterval(sweep)
-      await new Promise<void>((resolve) => socket.close(() => resolve()))
-    })
+    const endpoint = await DatagramEndpoint.bind(
+      'listener',
+      options.face,
+      options.host,
+      options.port,
+      this.onMessage,
+      (p) => this.track(p, owned),
+      this.closed(owned),
+    )
+    return this.listener(options, 'UDP', endpoint.port, owned, () => endpoint.close())
   }
 
   async listenWebSocket(options: ListenOptions): Promise<SipListener> {
@@ -291,7 +267,40 @@ export class SipTransportHub {
     return this.dial(key, target, timeoutMs)
   }
 
+  /**
+   * A remote UDP address as a connection, on the hub's own UDP socket (one per local address, bound on first use
+   * to a free port): its answers and its requests to us (a trunk's calls in, sent to where its REGISTER came from)
+   * come back on the same peer. Only addresses connected to are heard on that socket. A host name is looked up first: datagrams are matched by the address they come from.
+   */
+  private async datagramPeer(target: SipTarget): Promise<SipConnection> {
+    const host = target.host.replace(/^\[|\]$/g, '')
+    const address = isIP(host) !== 0 ? host : (await lookup(host)).address
+    const local = target.localAddress ?? ''
+    let client = this.datagramClients.get(local)
+    if (client === undefined) {
+      const bindTo = local !== '' ? local : address.includes(':') ? '::' : '0.0.0.0'
+      client = DatagramEndpoint.bind(
+        'client',
+        'outbound',
+        bindTo,
+        0,
+        this.onMessage,
+        (p) => this.track(p),
+        this.closed(),
+      )
+      this.datagramClients.set(local, client)
+      client.catch(() => this.datagramClients.delete(local))
+    }
+    const endpoint = await client.catch((e: Error) => {
+      throw new Error(`no UDP socket to reach ${target.host}:${target.port} from: ${e.message}`)
+    })
+    const peer = endpoint.peer(address, target.port)
+    if (peer === undefined) throw new Error(`too many UDP peers to add ${target.host}:${target.port}`)
+    return peer
+  }
+
   private dial(key: string, target: SipTarget, timeoutMs: number): Promise<SipConnection> {
+    if (target.transport === 'UDP') return this.datagramPeer(target)
     const dropped = (c: SipConnection) => {
       this.connections.delete(c.id)
       this.notifyClosed(c)
@@ -311,6 +320,7 @@ export class SipTransportHub {
           handshakeTimeout: timeoutMs,
           ...(target.localAddress !== undefined && { localAddress: target.localAddress }),
           ...this.tlsClient,
+          ...target.tls,
         })
         cancel = () => ws.terminate()
         ws.once('open', () => {
@@ -330,7 +340,7 @@ export class SipTransportHub {
         const socket =
           target.transport === 'TCP'
             ? netConnect({ host, port: target.port, ...local })
-            : tlsConnect({ host, port: target.port, ...local, ...this.tlsClient })
+            : tlsConnect({ host, port: target.port, ...local, ...this.tlsClient, ...target.tls })
         cancel = () => socket.destroy()
         socket.once(target.transport === 'TCP' ? 'connect' : 'secureConnect', () => {
           clearTimeout(timer)
@@ -353,6 +363,8 @@ export class SipTransportHub {
     for (const l of [...this.listeners]) await l.close()
     for (const c of [...this.connections.values()]) c.close()
     this.outbound.clear()
+    for (const client of [...this.datagramClients.values()]) await (await client.catch(() => undefined))?.close()
+    this.datagramClients.clear()
   }
 }
 
