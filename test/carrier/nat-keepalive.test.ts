@@ -9,6 +9,7 @@ import { systemClock } from '../../src/core/clock.js'
 import type { E164 } from '../../src/core/e164.js'
 import { CallAgent, type CallAgentEvent } from '../../src/sip/agent/index.js'
 import { LOCALHOST } from '../../src/testing/interop/ports.js'
+import { SipPhone } from '../../src/testing/scripted-phone.js'
 import { StaticSipDirectory } from '../../src/testing/static-sip-directory.js'
 import type { TrunkConfig } from '../../src/trunks/trunk-config.js'
 import { until } from '../e2e/support/media.js'
@@ -63,6 +64,36 @@ describe('a trunk across NAT', () => {
     )
     expect(register.request.headers.get('Contact')).toBe(`<sip:alpha@203.0.113.7:5099;transport=${transport}>`)
   })
+
+  it.each(['udp', 'tcp'] as const)(
+    'over %s: a call out carries the public address in the Record-Route the trunk uses within the call',
+    async (transport) => {
+      const c = await carrier(transport)
+      const agent = await agentWith({ uri: uriOf(c, transport), publicAddress: '203.0.113.7:5099' })
+      const alice = await SipPhone.connect({
+        transport: 'TCP',
+        port: agent.addresses.internal.tcp!,
+        user: ALICE.name,
+        password: ALICE.password,
+        domain: DOMAIN,
+      })
+      cleanup.push(() => alice.close())
+      expect((await alice.register()).status).toBe(200)
+      void alice.call(`sip:+13125550100@${DOMAIN}`).catch(() => undefined) // the bare carrier never answers
+      const invite = await until(
+        async () => requestsHeard(c.heard).find((h) => h.request.method === 'INVITE'),
+        (h) => h !== undefined,
+        4_000,
+      )
+      // The top Record-Route is the one the callee's side uses (RFC 3261 section 12.1.2: its route set in order).
+      const top = invite!.request.headers.get('Record-Route')!.split(',')[0]!.trim()
+      expect(top).toMatch(new RegExp(`^<sip:203\\.0\\.113\\.7:5099;transport=${transport};lr;ime=[^>]+>$`))
+      // Alice's side keeps the internal face's own address.
+      expect(invite!.request.headers.getAll('Record-Route').join(',')).toContain(
+        `sip:${LOCALHOST}:${agent.addresses.internal.tcp};transport=tcp;lr`,
+      )
+    },
+  )
 
   it.each(['udp', 'tcp'] as const)(
     'over %s: CRLF keep-alives go down the registered flow, no OPTIONS',

@@ -62,7 +62,11 @@ export class CallAgent {
       hub: this.hub,
       timers: config.timers ?? systemTimers,
       connectTimeoutMs: 5_000,
-      recordRouteUri: (face, transport) => this.uriOf(face, transport),
+      // A call in from the trunk (its listener, or the flow its registration opened) gets the trunk's public
+      // Record-Route when one is set, like calls out to it (PstnTrunk.targetsFor).
+      recordRouteUri: (face, transport) =>
+        ((face === TRUNK_FACE || face === 'outbound') && this.trunk?.recordRouteUri(transport)) ||
+        this.uriOf(face, transport),
       onInDialog: (req) => {
         records.current?.onInDialog(req)
         if (req.method === 'BYE') void this.media.end(callId(req) ?? '')

@@ -123,9 +123,23 @@ export class PstnTrunk {
       const port = parsed.value.port !== undefined ? `:${parsed.value.port}` : ''
       const target = `sip:${dialled}@${parsed.value.host}${port};transport=${address.transport.toLowerCase()}`
       const registeredHere = this.registers && uri === this.uris[this.active] && this.conn?.isOpen === true
-      out.push(registeredHere ? { uri: target, connection: this.conn! } : { uri: target, address })
+      const recordRouteUri = this.recordRouteUri(address.transport)
+      out.push({
+        uri: target,
+        ...(registeredHere ? { connection: this.conn! } : { address }),
+        ...(recordRouteUri !== undefined && { recordRouteUri }),
+      })
     }
     return out
+  }
+
+  /**
+   * Our Record-Route toward the trunk when it is told our public address (across NAT): the trunk then sends the
+   * requests within a call (ACK, BYE, re-INVITE) there, as it sends calls in, rather than to a private address.
+   */
+  recordRouteUri(transport: string): string | undefined {
+    const pub = this.config.publicAddress
+    return pub === undefined ? undefined : `sip:${pub};transport=${transport.toLowerCase()};lr`
   }
 
   /** The number a call in from the trunk is for (a trunk that writes digits without the + gets one). */

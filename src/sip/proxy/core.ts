@@ -255,7 +255,9 @@ export class SipProxyCore {
       // face) it is reached on. When they differ, both go in (double Record-Route, RFC 5658): the callee uses the
       // top one, the caller the bottom one.
       const inbound = this.config.recordRouteUri(f.conn.face, f.conn.transport)
-      const outbound = this.config.recordRouteUri(conn.face === 'outbound' ? f.conn.face : conn.face, conn.transport)
+      const outbound =
+        target.recordRouteUri ??
+        this.config.recordRouteUri(conn.face === 'outbound' ? f.conn.face : conn.face, conn.transport)
       addRecordRoute(req, `${inbound};ime=${token}`)
       if (outbound !== inbound) addRecordRoute(req, `${outbound};ime=${token}`)
     }

@@ -25,6 +25,11 @@ export interface ForwardTarget {
   /** A label the owner's callbacks get back (e.g. 'ime', 'pstn'). */
   readonly label?: string
   /**
+   * Our Record-Route toward this branch when it is not the listener's (a trunk across NAT: its public address), so
+   * the requests of the dialog from that side (ACK, BYE, re-INVITE) come to an address it can reach.
+   */
+  readonly recordRouteUri?: string
+  /**
    * The body this branch sends instead of the request's, made when the branch starts (only if its group is tried),
    * e.g. the media bridge's offer toward a trunk. A failure ends the branch with that status instead.
    */
