@@ -5,7 +5,7 @@
  * outside it is written. stop() sends SIGTERM to the main process (which ends its children), SIGKILL after 3 s.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { waitListening } from './listening.js'
@@ -91,7 +91,13 @@ export async function startKamailio(options: KamailioOptions): Promise<KamailioP
   const child = spawn(kamailio, args, { cwd: dir, stdio: ['ignore', 'ignore', logFd], detached: true })
   closeSync(logFd)
   running.add(child)
-  const log = () => tail(logPath, 200_000)
+  // Once it has stopped, its folder is removed and the log's tail is kept here (thousands of runs left them in /tmp).
+  let lastLog: string | undefined
+  const log = () => lastLog ?? tail(logPath, 200_000)
+  const removeDir = () => {
+    lastLog = tail(logPath, 200_000)
+    rmSync(dir, { recursive: true, force: true })
+  }
   const exited = new Promise<number | null>((resolve) =>
     child.once('close', (code) => {
       running.delete(child)
@@ -116,11 +122,15 @@ export async function startKamailio(options: KamailioOptions): Promise<KamailioP
     command,
     log,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
+      if (child.exitCode !== null || child.signalCode !== null) {
+        if (lastLog === undefined) removeDir()
+        return child.exitCode
+      }
       child.kill('SIGTERM')
       const timer = setTimeout(() => killGroup(child), 3000)
       const code = await exited
       clearTimeout(timer)
+      removeDir()
       return code
     },
   }
