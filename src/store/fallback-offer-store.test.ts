@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { E164 } from '../core/e164.js'
 import type { Allocation } from '../fallback/allocator.js'
+import { midcallFallbackSettings } from '../fallback/settings.js'
+import { openMidcallFallback } from '../fallback/midcall-fallback.js'
 import { openDatabase } from './database.js'
 import { SqliteFallbackOffers } from './fallback-offer-store.js'
 
@@ -59,5 +61,34 @@ describe('fallback offer store', () => {
     })
     db.prepare(`UPDATE midcall_fallback_offers SET did = ?, digits = '12a4' WHERE call_id = 'it''s'`).run(D1)
     expect(store.load()).toMatchObject({ ok: false, error: /the digits "12a4" are not 4 to 12 decimal digits/ })
+  })
+
+  it('keeps a live call across a restart of the mid-call fallback on the same database', () => {
+    const settings = midcallFallbackSettings({ dids: [D1], maxConcurrent: 2 })
+    if (!settings.ok) throw new Error(settings.error)
+    const db = openDatabase(':memory:')
+    let t = 1_700_000_000_000
+    const first = openMidcallFallback(
+      settings.value,
+      () => 0,
+      () => t,
+      new SqliteFallbackOffers(db),
+    )
+    if (!first.ok) throw new Error(first.error)
+    expect(first.value.offer('call-1', 'bob', undefined)).toMatch(/digits=0000/)
+    t += 60_000
+    const again = openMidcallFallback(
+      settings.value,
+      () => 0,
+      () => t,
+      new SqliteFallbackOffers(db),
+    )
+    if (!again.ok) throw new Error(again.error)
+    expect(again.value.legFor(D1, undefined)).toEqual({ ok: true, value: { user: 'bob', callIds: ['call-1'] } })
+    // The same draws (all zeros) would give call-1's digits: the restored offer makes the allocator draw again,
+    // and with nothing but zeros it finds none free.
+    expect(again.value.offer('call-2', 'bert', undefined)).toBeUndefined()
+    expect(again.value.release('call-1', false)).toBe(true)
+    expect(new SqliteFallbackOffers(db).load()).toEqual({ ok: true, value: [] })
   })
 })
