@@ -27,7 +27,7 @@ export class FallbackAllocator {
 
   /**
    * `randomInt(n)`: a uniform whole number in [0, n) (crypto's randomInt in production); `restored`: the live
-   * allocations of an earlier run of the node (its journal), kept until their calls end or they lapse.
+   * allocations of an earlier run of the node (its stored offers), kept until their calls end or they lapse.
    */
   constructor(
     private readonly settings: Pick<MidcallFallbackSettings, 'dids' | 'digits' | 'maxConcurrent' | 'maxCallMs'>,
@@ -42,7 +42,7 @@ export class FallbackAllocator {
     return this.byCall.size
   }
 
-  /** Every live allocation (for the journal). */
+  /** Every live allocation. */
   all(): Allocation[] {
     return [...this.byCall.values()]
   }

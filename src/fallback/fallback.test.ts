@@ -1,12 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { E164 } from '../core/e164.js'
+import { err, ok } from '../core/result.js'
 import { seededRandom } from '../core/seeded-random.js'
-import { FallbackAllocator } from './allocator.js'
-import { fileJournal } from './journal.js'
+import { FallbackAllocator, type Allocation } from './allocator.js'
 import { MidcallFallback, openMidcallFallback } from './midcall-fallback.js'
+import type { FallbackOffers } from './offers.js'
 import { digitsFor, midcallFallbackSettings } from './settings.js'
 
 const D1 = '+12025550190' as E164
@@ -17,6 +15,23 @@ const random = (seed: number) => {
   return (n: number) => Math.floor(r() * n)
 }
 const HOUR = 3_600_000
+/** Offers kept in memory, as a database would keep them across a restart of the node (the same object given to
+ * the next run); `kept` in the order they were made. */
+const memoryOffers = () => {
+  const kept: Allocation[] = []
+  const offers: FallbackOffers = {
+    load: () => ok([...kept]),
+    add: (a) => void kept.push(a),
+    remove(callId) {
+      const i = kept.findIndex((a) => a.callId === callId)
+      if (i >= 0) kept.splice(i, 1)
+    },
+    removeLapsed(at) {
+      for (let i = kept.length - 1; i >= 0; i--) if (kept[i]!.expiresAt <= at) kept.splice(i, 1)
+    },
+  }
+  return { offers, kept }
+}
 /** A clock the test moves. */
 const manualClock = (start = 1_700_000_000_000) => {
   const c = { t: start, now: () => c.t }
@@ -111,15 +126,6 @@ describe('the node side of mid-call fallback', () => {
 describe('fallback offers whose call never sends a BYE', () => {
   const settings = midcallFallbackSettings({ dids: [D1], maxConcurrent: 2, maxCallMs: 2 * HOUR })
   if (!settings.ok) throw new Error(settings.error)
-  const dirs: string[] = []
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
-  })
-  const journalPath = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ime-fallback-journal-'))
-    dirs.push(dir)
-    return join(dir, 'midcall-fallback-offers.json')
-  }
   const digitsOf = (offer: string | undefined) => /digits=(\d+)/.exec(offer ?? '')?.[1]
 
   it('lapse maxCallMs after they were made: the DID refuses, the slot and the digits are free again', () => {
@@ -144,55 +150,62 @@ describe('fallback offers whose call never sends a BYE', () => {
   })
 
   it('outlive a restart: the restarted node still moves the live call and never hands out its digits', () => {
-    const path = journalPath()
+    const { offers, kept } = memoryOffers()
     const clock = manualClock()
-    const before = openMidcallFallback(settings.value, random(5), clock.now, fileJournal(path))
+    const before = openMidcallFallback(settings.value, random(5), clock.now, offers)
     if (!before.ok) throw new Error(before.error)
     const held = digitsOf(before.value.offer('call-1', 'bob', ALICE))
     expect(held).toMatch(/^\d{4}$/)
     // The node stops without call-1's BYE; it comes back with the same random draws (the worst case: the first
     // sequence it would draw is the one call-1 holds).
     clock.t += 60_000
-    const after = openMidcallFallback(settings.value, random(5), clock.now, fileJournal(path))
+    const after = openMidcallFallback(settings.value, random(5), clock.now, offers)
     if (!after.ok) throw new Error(after.error)
     expect(after.value.live).toBe(1)
     expect(after.value.legFor(D1, ALICE)).toEqual({ ok: true, value: { user: 'bob', callIds: ['call-1'] } })
     const fresh = digitsOf(after.value.offer('call-2', 'bert', ALICE))
     expect(fresh).toMatch(/^\d{4}$/)
     expect(fresh).not.toBe(held)
-    // Without the journal the same draws hand call-1's digits to a new call: what the journal prevents.
+    // Without the stored offers the same draws hand call-1's digits to a new call: what they prevent.
     const amnesiac = new MidcallFallback(settings.value, random(5), { now: clock.now })
     expect(digitsOf(amnesiac.offer('call-2', 'bert', ALICE))).toBe(held)
-    // The BYE that comes after the restart releases it, and the journal forgets it.
+    // The BYE that comes after the restart releases it, and the store forgets it.
     expect(after.value.release('call-1', false)).toBe(true)
-    const kept = JSON.parse(readFileSync(path, 'utf8')) as { offers: { callId: string }[] }
-    expect(kept.offers.map((o) => o.callId)).toEqual(['call-2'])
+    expect(kept.map((o) => o.callId)).toEqual(['call-2'])
   })
 
-  it('a restart after maxCallMs drops the lapsed offers; an unreadable journal stops the node, naming the file', () => {
-    const path = journalPath()
+  it('a restart after maxCallMs drops and deletes the lapsed offers, and those on DIDs no longer configured', () => {
+    const { offers, kept } = memoryOffers()
     const clock = manualClock()
-    const before = openMidcallFallback(settings.value, random(6), clock.now, fileJournal(path))
+    const wide = midcallFallbackSettings({ dids: [D1, D2], maxConcurrent: 4, maxCallMs: 2 * HOUR })
+    if (!wide.ok) throw new Error(wide.error)
+    const before = openMidcallFallback(wide.value, random(6), clock.now, offers)
     if (!before.ok) throw new Error(before.error)
     before.value.offer('call-1', 'bob', ALICE)
-    clock.t += 3 * HOUR
-    const after = openMidcallFallback(settings.value, random(6), clock.now, fileJournal(path))
-    expect(after.ok && after.value.live).toBe(0)
-    expect(after.ok && after.value.lapsed).toBe(1)
-    expect((JSON.parse(readFileSync(path, 'utf8')) as { offers: unknown[] }).offers).toEqual([])
+    clock.t += HOUR
+    before.value.offer('call-2', 'bob', ALICE)
+    before.value.offer('call-3', 'bert', ALICE) // bob holds one DID: bert gets the other
+    expect(new Set(kept.slice(1).map((a) => a.did))).toEqual(new Set([D1, D2]))
+    const onD1 = kept.filter((a) => a.did === D1 && a.callId !== 'call-1').map((a) => a.callId)
+    expect(onD1).toHaveLength(1)
+    // Restarted 2.5 h after call-1's offer (lapsed), with D2 no longer a fallback DID: one offer is left.
+    clock.t += 90 * 60_000
+    const after = openMidcallFallback(settings.value, random(6), clock.now, offers)
+    if (!after.ok) throw new Error(after.error)
+    expect(after.value.live).toBe(1)
+    expect(kept.map((a) => a.callId)).toEqual(onD1)
+  })
 
-    writeFileSync(
-      path,
-      '{"version":1,"offers":[{"callId":"c","did":"555","digits":"1234","user":"bob","expiresAt":1}]}',
-    )
-    expect(openMidcallFallback(settings.value, random(6), clock.now, fileJournal(path))).toMatchObject({
+  it('an offer that cannot be read stops the node with the reason the store gives', () => {
+    const broken: FallbackOffers = {
+      load: () => err('table midcall_fallback_offers, row call_id = \'c\': the DID "555" is not an E.164 number'),
+      add: () => undefined,
+      remove: () => undefined,
+      removeLapsed: () => undefined,
+    }
+    expect(openMidcallFallback(settings.value, random(6), Date.now, broken)).toEqual({
       ok: false,
-      error: expect.stringMatching(/midcall-fallback-offers\.json: offer 0 is malformed/),
-    })
-    writeFileSync(path, 'not json')
-    expect(openMidcallFallback(settings.value, random(6), clock.now, fileJournal(path))).toMatchObject({
-      ok: false,
-      error: expect.stringMatching(/is not JSON .*remove it/),
+      error: 'table midcall_fallback_offers, row call_id = \'c\': the DID "555" is not an E.164 number',
     })
   })
 })

@@ -1,5 +1,5 @@
 export { FallbackAllocator, type Allocation } from './allocator.js'
-export { fileJournal, parseJournal, type FallbackJournal } from './journal.js'
+export { offerProblem, type FallbackOffers } from './offers.js'
 export { MidcallFallback, openMidcallFallback, type FallbackLeg } from './midcall-fallback.js'
 export { LEG_HEADER, MOVED_HEADER, OFFER_HEADER, offerHeaderValue } from './offer.js'
 export {

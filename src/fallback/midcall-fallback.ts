@@ -2,13 +2,13 @@
  * The node's side of mid-call fallback: an offer (DID, digits, quality watch) for each IME call it accepts,
  * released when the call ends (or lapsed maxCallMs after, when no BYE came); a PSTN call to a fallback DID handed
  * to the softphone whose IME call it continues (or refused when none); moves counted from the BYE that releases
- * the IP leg (X-IME-Moved). With a journal, the live offers outlive a restart of the node (journal.ts).
+ * the IP leg (X-IME-Moved). With a store of offers, the live offers outlive a restart of the node (offers.ts).
  */
 import type { E164 } from '../core/e164.js'
 import { err, ok, type Result } from '../core/result.js'
 import { FallbackAllocator, type Allocation } from './allocator.js'
-import type { FallbackJournal } from './journal.js'
 import { offerHeaderValue } from './offer.js'
+import type { FallbackOffers } from './offers.js'
 import type { MidcallFallbackSettings } from './settings.js'
 
 /** Where a call to a fallback DID goes: the user holding the live IME call(s) it may continue. */
@@ -19,7 +19,7 @@ export interface FallbackLeg {
 
 export class MidcallFallback {
   private readonly allocator: FallbackAllocator
-  private readonly journal: FallbackJournal | undefined
+  private readonly offers: FallbackOffers | undefined
   /** IME calls that moved to the PSTN (their IP leg released with X-IME-Moved). */
   moves = 0
   /** IME calls accepted with no free digit sequence (they go on without mid-call fallback). */
@@ -28,16 +28,16 @@ export class MidcallFallback {
   lapsed = 0
 
   /**
-   * `now`: the node's clock (ms); `journal`: where the live offers are kept across restarts; `restored`: the
+   * `now`: the node's clock (ms); `offers`: where the live offers are kept across restarts; `restored`: the
    * offers it held (openMidcallFallback reads them).
    */
   constructor(
     readonly settings: MidcallFallbackSettings,
     randomInt: (n: number) => number,
-    options: { now?: () => number; journal?: FallbackJournal; restored?: readonly Allocation[] } = {},
+    options: { now?: () => number; offers?: FallbackOffers; restored?: readonly Allocation[] } = {},
   ) {
     this.allocator = new FallbackAllocator(settings, randomInt, options.now ?? Date.now, options.restored)
-    this.journal = options.journal
+    this.offers = options.offers
     this.sweep()
   }
 
@@ -54,7 +54,7 @@ export class MidcallFallback {
       this.exhausted++
       return undefined
     }
-    this.keep()
+    this.offers?.add(a)
     return offerHeaderValue(a.did, a.digits, this.settings.digitWindowMs, this.settings.watch)
   }
 
@@ -63,19 +63,17 @@ export class MidcallFallback {
     const a = this.allocator.release(callId)
     if (a === undefined) return false
     if (moved) this.moves++
-    this.keep()
+    this.offers?.remove(callId)
     return true
   }
 
-  /** Drops lapsed offers (kept in the journal when any went). */
+  /** Drops lapsed offers, from the store too when any went. */
   private sweep(): void {
     const gone = this.allocator.sweep()
+    if (gone.length === 0) return
     this.lapsed += gone.length
-    if (gone.length > 0) this.keep()
-  }
-
-  private keep(): void {
-    this.journal?.save(this.allocator.all())
+    // Up to the latest expiry among those that went, not the clock read again: exactly the offers dropped here.
+    this.offers?.removeLapsed(Math.max(...gone.map((a) => a.expiresAt)))
   }
 
   /**
@@ -94,21 +92,24 @@ export class MidcallFallback {
 }
 
 /**
- * The node's mid-call fallback with its journal: the offers a previous run left live are taken back (those that
- * lapsed meanwhile are dropped); an unreadable journal is an error naming the file (the node does not start rather
- * than hand out digits a live call may hold).
+ * The node's mid-call fallback with its stored offers: the offers a previous run left live are taken back (those
+ * that lapsed meanwhile, or whose DID is no longer configured, are dropped and deleted). Offers that cannot be
+ * read are an error (naming where and which), and the node does not start: see FallbackOffers.load.
  */
 export function openMidcallFallback(
   settings: MidcallFallbackSettings,
   randomInt: (n: number) => number,
   now: () => number,
-  journal: FallbackJournal,
+  offers: FallbackOffers,
 ): Result<MidcallFallback> {
-  const restored = journal.load()
+  const restored = offers.load()
   if (!restored.ok) return restored
   // Offers for DIDs no longer configured cannot be reached: dropped.
-  const kept = restored.value.filter((a) => settings.dids.includes(a.did))
-  const m = new MidcallFallback(settings, randomInt, { now, journal, restored: kept })
-  if (kept.length !== restored.value.length) journal.save(kept)
-  return ok(m)
+  const [kept, unreachable] = partition(restored.value, (a) => settings.dids.includes(a.did))
+  for (const a of unreachable) offers.remove(a.callId)
+  return ok(new MidcallFallback(settings, randomInt, { now, offers, restored: kept }))
+}
+
+function partition<T>(items: readonly T[], keep: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(keep), items.filter((item) => !keep(item))]
 }

@@ -8,13 +8,12 @@ import { hkdfSync, randomInt } from 'node:crypto'
 import { Counter } from 'prom-client'
 import type { Clock } from '../core/clock.js'
 import { isE164, type E164 } from '../core/e164.js'
-import { join } from 'node:path'
-import { fileJournal } from '../fallback/journal.js'
 import { openMidcallFallback } from '../fallback/midcall-fallback.js'
 import { countSipEvent, type NodeMetrics } from '../http/metrics.js'
 import type { MediaBridge } from '../media-bridge/bridge.js'
 import { openMediaBridge } from '../media-bridge/open.js'
 import { CallAgent, type SipDirectory, type SipUser } from '../sip/agent/index.js'
+import { SqliteFallbackOffers } from '../store/fallback-offer-store.js'
 import type { SqliteUserStore } from '../store/user-store.js'
 import type { CallRecording } from './call-recording.js'
 import type { NodeCallerIdentity } from './caller-identity.js'
@@ -32,7 +31,8 @@ export interface NodeCallAgent extends Part {
 export interface NodeCallAgentOptions {
   readonly config: NodeSipConfig
   readonly domain: string
-  readonly store: Pick<NodeStore, 'users' | 'routes' | 'privateKey'>
+  /** Its database keeps the live mid-call fallback offers across restarts (src/store/fallback-offer-store.ts). */
+  readonly store: Pick<NodeStore, 'users' | 'routes' | 'privateKey' | 'db'>
   /** Users' fixed SIP contacts, by name (from the configuration). */
   readonly contacts: readonly { name: string; contact?: string }[]
   readonly recording: CallRecording
@@ -40,7 +40,7 @@ export interface NodeCallAgentOptions {
   readonly sessions: SoftphoneSessions
   readonly metrics: NodeMetrics
   readonly clock: Clock
-  /** Where the live mid-call fallback offers are kept across restarts (midcall-fallback-offers.json). */
+  /** Unused since the fallback offers moved into the database; src/node.ts still passes it (to remove there too). */
   readonly dataDir: string
 }
 
@@ -88,7 +88,7 @@ function startAgent(options: NodeCallAgentOptions, host: string, mediaBridge: Me
           config.midcallFallback,
           (n) => randomInt(n),
           () => clock.now(),
-          fileJournal(join(options.dataDir, 'midcall-fallback-offers.json')),
+          new SqliteFallbackOffers(store.db),
         )
   if (fallback?.ok === false) throw new Error(`sip.midcallFallback: ${fallback.error}`)
   return CallAgent.start({

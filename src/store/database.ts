@@ -219,6 +219,18 @@ const MIGRATIONS: readonly string[] = [
   // 17: a learned route keeps the call key its claimer granted with the ticket (src/tickets/call-key.ts), with
   // which the node MACs each call's caller assertion; routes learned before have none and sign with the node key.
   `ALTER TABLE learned_routes ADD COLUMN call_key BLOB CHECK (call_key IS NULL OR length(call_key) = 32)`,
+  // 18: the live mid-call fallback offers (src/fallback/offers.ts), one row per IME call the node accepted with an
+  // offer, so that a restart neither forgets a live call's DID and digits nor hands them out again. Before, a JSON
+  // file in the data directory (midcall-fallback-offers.json) rewritten whole per call; it is not read any more.
+  `CREATE TABLE midcall_fallback_offers (
+     call_id TEXT PRIMARY KEY,
+     did TEXT NOT NULL,
+     digits TEXT NOT NULL,
+     user_name TEXT NOT NULL,
+     caller TEXT,
+     expires_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX midcall_fallback_offers_by_expiry ON midcall_fallback_offers (expires_at)`,
 ]
 
 export type Database = DatabaseSync
