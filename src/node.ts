@@ -135,7 +135,6 @@ export async function startEnterpriseNode(
             sessions,
             metrics,
             clock,
-            dataDir: config.dataDir,
           }),
         )
   if (sip !== undefined) {

@@ -42,11 +42,6 @@ export class FallbackAllocator {
     return this.byCall.size
   }
 
-  /** Every live allocation. */
-  all(): Allocation[] {
-    return [...this.byCall.values()]
-  }
-
   /** Drops the allocations past their expiry; returns them. */
   sweep(): Allocation[] {
     const now = this.now()

@@ -40,8 +40,6 @@ export interface NodeCallAgentOptions {
   readonly sessions: SoftphoneSessions
   readonly metrics: NodeMetrics
   readonly clock: Clock
-  /** Unused since the fallback offers moved into the database; src/node.ts still passes it (to remove there too). */
-  readonly dataDir: string
 }
 
 export async function startNodeCallAgent(options: NodeCallAgentOptions): Promise<NodeCallAgent> {
