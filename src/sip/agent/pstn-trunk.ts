@@ -81,12 +81,19 @@ export class PstnTrunk {
     private readonly transactions: TransactionLayer,
     private readonly timers: TimerSource,
     private readonly clock: Clock,
-    private readonly config: TrunkConfig,
+    readonly config: TrunkConfig,
     private readonly host: string,
     private readonly log: (e: { state: string; detail?: string }) => void,
+    /** Its place in the `pstn` list (0 for a single trunk). */
+    readonly index = 0,
   ) {
     this.uris = trunkUris(config)
     this.tls = config.tlsCaFile === undefined ? undefined : { ca: readCaFile(config.tlsCaFile) }
+  }
+
+  /** What events and status call it: its `name`, else its index. */
+  get name(): string {
+    return this.config.name ?? String(this.index)
   }
 
   private get registers(): boolean {

@@ -1,0 +1,150 @@
+/**
+ * Several trunks (two providers, each its own account) in order of preference, against two bare-socket carriers
+ * (test/carrier/support/bare-carrier.ts): both register, each on its own; a call out that the first answers 503
+ * goes to the second, with the second account's caller-ID form and domain and, to its 407, the second account's
+ * credentials; the events say which trunk.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { systemClock } from '../../src/core/clock.js'
+import type { E164 } from '../../src/core/e164.js'
+import { CallAgent, type CallAgentEvent } from '../../src/sip/agent/index.js'
+import { LOCALHOST } from '../../src/testing/interop/ports.js'
+import { SipPhone } from '../../src/testing/scripted-phone.js'
+import { StaticSipDirectory } from '../../src/testing/static-sip-directory.js'
+import type { TrunkConfig } from '../../src/trunks/trunk-config.js'
+import { until } from '../e2e/support/media.js'
+import { requestsHeard, tcpCarrier, type BareCarrier, type InviteAnswers } from './support/bare-carrier.js'
+
+const DOMAIN = 'alpha.example'
+const ALICE = { name: 'alice', password: 'alice-secret-1', number: '+12025550101' as E164 }
+
+const cleanup: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c()
+})
+
+async function carrier(invites: InviteAnswers): Promise<BareCarrier> {
+  const c = await tcpCarrier(LOCALHOST, invites)
+  cleanup.push(() => c.close())
+  return c
+}
+
+async function agentWith(pstn: TrunkConfig[], events: CallAgentEvent[]) {
+  const agent = await CallAgent.start({
+    domain: DOMAIN,
+    host: LOCALHOST,
+    edge: { tcpPort: 0 },
+    internal: { tcpPort: 0 },
+    pstn,
+    directory: new StaticSipDirectory(DOMAIN, [ALICE]),
+    routeTo: () => undefined,
+    checkCaller: () => ({ ok: false, error: { code: 'no-edge', reason: 'not in this test' } }),
+    vouchFor: () => ({ ok: false, error: 'not in this test' }),
+    clock: systemClock,
+    onEvent: (e) => void events.push(e),
+  })
+  cleanup.push(() => agent.stop())
+  return agent
+}
+
+const uriOf = (c: BareCarrier) => `sip:${LOCALHOST}:${c.port};transport=tcp`
+const invitesTo = (c: BareCarrier) => requestsHeard(c.heard).filter((h) => h.request.method === 'INVITE')
+
+describe('several trunks in order of preference', () => {
+  it('both register; a call out the first answers 503 goes to the second, as its account wants it', async () => {
+    const main = await carrier({ status: 503 })
+    const backup = await carrier({ status: 486, challenge: true })
+    const events: CallAgentEvent[] = []
+    const agent = await agentWith(
+      [
+        { name: 'main', uri: uriOf(main), user: 'alpha-main', password: 'main-secret' },
+        {
+          uri: uriOf(backup),
+          user: '5550001',
+          password: 'backup-secret',
+          numberForm: 'digits',
+          callerDomain: 'backup.example',
+        },
+      ],
+      events,
+    )
+    await until(
+      async () => agent.trunkRegistered,
+      (r) => r,
+      5_000,
+    )
+    expect(agent.trunkStatus).toEqual([
+      { index: 0, name: 'main', registered: true },
+      { index: 1, name: '1', registered: true },
+    ])
+    // Each registered with its own account.
+    const registerOf = (c: BareCarrier) => requestsHeard(c.heard).find((h) => h.request.method === 'REGISTER')!
+    expect(registerOf(main).request.headers.get('From')).toMatch(/^<sip:alpha-main@/)
+    expect(registerOf(backup).request.headers.get('From')).toMatch(/^<sip:5550001@/)
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'trunk', state: 'registered', trunk: 0, name: 'main' }),
+    )
+    expect(events).toContainEqual(expect.objectContaining({ type: 'trunk', state: 'registered', trunk: 1 }))
+
+    const alice = await SipPhone.connect({
+      transport: 'TCP',
+      port: agent.addresses.internal.tcp!,
+      user: ALICE.name,
+      password: ALICE.password,
+      domain: DOMAIN,
+    })
+    cleanup.push(() => alice.close())
+    expect((await alice.register()).status).toBe(200)
+    const { final } = await alice.call(`sip:+13125550100@${DOMAIN}`)
+    // The backup's answer (after its challenge was met) is the call's.
+    expect(final.status).toBe(486)
+
+    const [first] = invitesTo(main)
+    expect(invitesTo(main)).toHaveLength(1)
+    expect(first!.request.uri).toBe(`sip:+13125550100@${LOCALHOST}:${main.port};transport=tcp`)
+    expect(first!.request.headers.get('From')).toMatch(new RegExp(`^<sip:\\+12025550101@${LOCALHOST}>;tag=`))
+
+    // Two INVITEs to the backup: the first challenged 407, the second answered with the backup's own account.
+    const [challenged, retried] = invitesTo(backup)
+    expect(invitesTo(backup)).toHaveLength(2)
+    for (const h of [challenged!, retried!]) {
+      expect(h.request.uri).toBe(`sip:13125550100@${LOCALHOST}:${backup.port};transport=tcp`)
+      expect(h.request.headers.get('From')).toMatch(/^<sip:12025550101@backup\.example>;tag=/)
+      expect(h.request.headers.get('P-Asserted-Identity')).toBe('<sip:12025550101@backup.example>')
+    }
+    expect(challenged!.request.headers.get('Proxy-Authorization')).toBeUndefined()
+    expect(retried!.request.headers.get('Proxy-Authorization')).toMatch(/username="5550001"/)
+    // The From tag is the caller's, on both trunks.
+    const tagOf = (from: string | undefined) => /;tag=([^;>]+)/.exec(from ?? '')?.[1]
+    expect(tagOf(retried!.request.headers.get('From'))).toBe(tagOf(first!.request.headers.get('From')))
+
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'trunk', state: 'failover', trunk: 0, name: 'main', to: 1 }),
+    )
+    expect(events.filter((e) => e.type === 'fallback')).toEqual([])
+  }, 15_000)
+
+  it('a trunk that cannot register says so with its index; the other registers', async () => {
+    const backup = await carrier({ status: 486 })
+    const events: CallAgentEvent[] = []
+    const agent = await agentWith(
+      [
+        // Nothing listens on port 9 of loopback.
+        { uri: `sip:${LOCALHOST}:9;transport=tcp`, user: 'alpha-main', password: 'main-secret' },
+        { name: 'backup', uri: uriOf(backup), user: '5550001', password: 'backup-secret' },
+      ],
+      events,
+    )
+    await until(
+      async () => agent.trunkStatus[1]?.registered,
+      (r) => r === true,
+      5_000,
+    )
+    expect(agent.trunkStatus[0]).toEqual({ index: 0, name: '0', registered: false })
+    expect(agent.trunkRegistered).toBe(false)
+    expect(events).toContainEqual(expect.objectContaining({ type: 'trunk', state: 'down', trunk: 0 }))
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'trunk', state: 'registered', trunk: 1, name: 'backup' }),
+    )
+  }, 10_000)
+})
