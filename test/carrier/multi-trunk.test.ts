@@ -147,4 +147,68 @@ describe('several trunks in order of preference', () => {
       expect.objectContaining({ type: 'trunk', state: 'registered', trunk: 1, name: 'backup' }),
     )
   }, 10_000)
+
+  it('IP-authenticated trunks share the trunk face: a call in is the trunk whose allowFrom has its address', async () => {
+    const events: CallAgentEvent[] = []
+    const agent = await agentWith(
+      [
+        {
+          uri: 'sip:127.0.0.2:5060;transport=tcp',
+          user: 'alpha-main',
+          password: 'main-secret',
+          register: false,
+          allowFrom: ['127.0.0.2'],
+          listen: { tcp: 0 },
+        },
+        {
+          name: 'backup',
+          uri: 'sip:127.0.0.3:5060;transport=tcp',
+          user: '5550001',
+          password: 'backup-secret',
+          register: false,
+          allowFrom: ['127.0.0.3'],
+          numberForm: 'digits',
+          publicAddress: '203.0.113.9:5080',
+        },
+      ],
+      events,
+    )
+    const alice = await SipPhone.connect({
+      transport: 'TCP',
+      port: agent.addresses.internal.tcp!,
+      user: ALICE.name,
+      password: ALICE.password,
+      domain: DOMAIN,
+    })
+    cleanup.push(() => alice.close())
+    expect((await alice.register()).status).toBe(200)
+    const carrierAt = async (localAddress: string) => {
+      const c = await SipPhone.connect({
+        transport: 'TCP',
+        port: agent.addresses.trunk.tcp!,
+        user: 'carrier',
+        password: 'unused',
+        domain: LOCALHOST,
+        localAddress,
+      })
+      cleanup.push(() => c.close())
+      return c
+    }
+    // The backup writes our number without the +, and it is read in the backup's form: Alice's phone answers; the
+    // backup's public address is the Record-Route it is given.
+    const backup = await carrierAt('127.0.0.3')
+    const answered = await backup.call(`sip:12025550101@${LOCALHOST}`, [], false)
+    expect(answered.final.status).toBe(200)
+    expect(answered.final.headers.getAll('Record-Route').join(',')).toMatch(
+      /<sip:203\.0\.113\.9:5080;transport=tcp;lr;ime=/,
+    )
+    // The main trunk (numbers as +E.164) has no such number.
+    const main = await carrierAt('127.0.0.2')
+    expect((await main.call(`sip:12025550101@${LOCALHOST}`, [], false)).final.status).toBe(404)
+    expect((await main.call(`sip:+12025550101@${LOCALHOST}`, [], false)).final.status).toBe(200)
+    // An address in no trunk's allowFrom is refused.
+    const stranger = await carrierAt('127.0.0.4')
+    expect((await stranger.call(`sip:+12025550101@${LOCALHOST}`, [], false)).final.status).toBe(403)
+    expect(events).toContainEqual(expect.objectContaining({ type: 'trunk', state: 'refused' }))
+  }, 15_000)
 })
