@@ -2,13 +2,18 @@
  * Several trunks (two providers, each its own account) in order of preference, against two bare-socket carriers
  * (test/carrier/support/bare-carrier.ts): both register, each on its own; a call out that the first answers 503
  * goes to the second, with the second account's caller-ID form and domain and, to its 407, the second account's
- * credentials; the events say which trunk.
+ * credentials; the events say which trunk; each branch has its own trunk's media mode (a bridged trunk's session,
+ * through a real rtpengine, ends when the call moves to a direct one); IP-authenticated trunks share the trunk face.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { systemClock } from '../../src/core/clock.js'
 import type { E164 } from '../../src/core/e164.js'
+import { createMediaBridge, type MediaBridge } from '../../src/media-bridge/bridge.js'
+import { createNgClient } from '../../src/media-bridge/ng-client.js'
+import { startRtpengine } from '../../src/media-bridge/rtpengine.js'
 import { CallAgent, type CallAgentEvent } from '../../src/sip/agent/index.js'
-import { LOCALHOST } from '../../src/testing/interop/ports.js'
+import { freePorts, LOCALHOST } from '../../src/testing/interop/ports.js'
+import { audioOf } from '../../src/testing/rtp/plain-sdp.js'
 import { SipPhone } from '../../src/testing/scripted-phone.js'
 import { StaticSipDirectory } from '../../src/testing/static-sip-directory.js'
 import type { TrunkConfig } from '../../src/trunks/trunk-config.js'
@@ -29,13 +34,14 @@ async function carrier(invites: InviteAnswers): Promise<BareCarrier> {
   return c
 }
 
-async function agentWith(pstn: TrunkConfig[], events: CallAgentEvent[]) {
+async function agentWith(pstn: TrunkConfig[], events: CallAgentEvent[], mediaBridge?: MediaBridge) {
   const agent = await CallAgent.start({
     domain: DOMAIN,
     host: LOCALHOST,
     edge: { tcpPort: 0 },
     internal: { tcpPort: 0 },
     pstn,
+    ...(mediaBridge !== undefined && { mediaBridge }),
     directory: new StaticSipDirectory(DOMAIN, [ALICE]),
     routeTo: () => undefined,
     checkCaller: () => ({ ok: false, error: { code: 'no-edge', reason: 'not in this test' } }),
@@ -211,4 +217,54 @@ describe('several trunks in order of preference', () => {
     expect((await stranger.call(`sip:+12025550101@${LOCALHOST}`, [], false)).final.status).toBe(403)
     expect(events).toContainEqual(expect.objectContaining({ type: 'trunk', state: 'refused' }))
   }, 15_000)
+
+  it("each branch has its trunk's media: a bridged trunk's 503, then a direct trunk gets the phone's SDP", async () => {
+    const min = await freePorts(20)
+    const engine = await startRtpengine({
+      ng: { host: LOCALHOST, port: await freePorts(1) },
+      mediaAddress: LOCALHOST,
+      mediaPorts: { min, max: min + 19 },
+    })
+    cleanup.push(() => engine.stop())
+    const client = createNgClient({ address: engine.ng, timeoutMs: 600 })
+    cleanup.push(async () => client.close())
+    const bridged = await carrier({ status: 503 })
+    const direct = await carrier({ status: 200 })
+    const agent = await agentWith(
+      [
+        { uri: uriOf(bridged), user: 'alpha-main', password: 'main-secret', media: 'bridge' },
+        { uri: uriOf(direct), user: '5550001', password: 'backup-secret', media: 'direct' },
+      ],
+      [],
+      createMediaBridge({ client }),
+    )
+    await until(
+      async () => agent.trunkRegistered,
+      (r) => r,
+      5_000,
+    )
+    const alice = await SipPhone.connect({
+      transport: 'TCP',
+      port: agent.addresses.internal.tcp!,
+      user: ALICE.name,
+      password: ALICE.password,
+      domain: DOMAIN,
+    })
+    cleanup.push(() => alice.close())
+    expect((await alice.register()).status).toBe(200)
+    const call = await alice.call(`sip:+13125550100@${DOMAIN}`)
+    expect(call.final.status).toBe(200)
+    // The bridged trunk got rtpengine's offer; the direct one the phone's own SDP (its port 9).
+    const sdpTo = (c: BareCarrier) => new TextDecoder().decode(invitesTo(c)[0]!.request.body)
+    const toBridged = audioOf(sdpTo(bridged))!
+    expect(toBridged.port >= min && toBridged.port <= min + 19).toBe(true)
+    expect(audioOf(sdpTo(direct))!.port).toBe(9)
+    // The session opened for the bridged trunk is gone: the direct call holds none in the bridge.
+    await until(
+      async () => agent.media.sessions(),
+      (s) => s.length === 0,
+      2_000,
+    )
+    expect(agent.media.sessions()).toEqual([])
+  }, 20_000)
 })
