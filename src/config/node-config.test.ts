@@ -96,6 +96,9 @@ describe('node configuration', () => {
       ),
     ).toMatch(/^sip\.pstn: the trunk face is shared: give listen on one trunk only/)
     expect(errors(checkNodeConfig(sip([])))).toMatch(/^sip\.pstn: must list at least one trunk/)
+    expect(errors(checkNodeConfig(sip([main, { ...backup, name: 'main' }])))).toMatch(
+      /^sip\.pstn\.1\.name: main names an earlier trunk too/,
+    )
     // A single trunk's errors keep their names.
     expect(errors(checkNodeConfig(sip({ ...main, uri: 'http://x' })))).toMatch(/^sip\.pstn\.uri: must be a sip:/)
   })

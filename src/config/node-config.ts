@@ -132,6 +132,13 @@ export const nodeConfigSchema = z.strictObject({
         .refine((p) => !Array.isArray(p) || p.filter((t) => t.listen !== undefined).length <= 1, {
           error: 'the trunk face is shared: give listen on one trunk only',
         })
+        .superRefine((p, ctx) => {
+          if (!Array.isArray(p)) return
+          for (const [i, t] of p.entries()) {
+            if (t.name === undefined || p.findIndex((o) => o.name === t.name) === i) continue
+            ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `${t.name} names an earlier trunk too` })
+          }
+        })
         .optional(),
       /** The media bridge (rtpengine) for a trunk with media: bridge (docs/media-bridge.md). */
       mediaBridge: z

@@ -267,4 +267,16 @@ describe('several trunks in order of preference', () => {
     )
     expect(agent.media.sessions()).toEqual([])
   }, 20_000)
+
+  it("a trunk's CA file that cannot be read stops the start, the error naming the trunk's index", async () => {
+    const ok = {
+      uri: `sip:${LOCALHOST}:9;transport=tcp`,
+      user: 'a',
+      password: 'b',
+      register: false,
+      allowFrom: [LOCALHOST],
+    }
+    const bad = { ...ok, uri: `sip:${LOCALHOST}:9;transport=tls`, tlsCaFile: '/nonexistent/ca.pem' }
+    await expect(agentWith([ok, bad], [])).rejects.toThrow(/^pstn\.1\.tlsCaFile \/nonexistent\/ca\.pem: /)
+  })
 })

@@ -130,6 +130,7 @@ export class CallAgent {
             // Every trunk event says which trunk: its index, and its name when it has one.
             (e) => config.onEvent?.({ type: 'trunk', ...e, trunk: i, ...(t.name !== undefined && { name: t.name }) }),
             i,
+            Array.isArray(config.pstn) ? `pstn.${i}` : 'pstn',
           ),
       )
       // One trunk face, shared: a connection there is the trunk's whose allowFrom has its address.
