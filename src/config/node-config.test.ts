@@ -64,6 +64,45 @@ describe('node configuration', () => {
     expect(errors(checkNodeConfig(sip(trunk, { mode: 'start' })))).toMatch(/mediaBridge.mediaAddress must be/)
   })
 
+  it('takes several trunks in order of preference; each error names the trunk by its index', () => {
+    const sip = (pstn: unknown, mediaBridge?: unknown) => ({
+      domain: 'b.example',
+      sip: { edge: { tcp: 0 }, internal: { tcp: 0 }, pstn, ...(mediaBridge !== undefined && { mediaBridge }) },
+    })
+    const main = { name: 'main', uri: 'sip:sip.main.example;transport=tcp', user: 'acct', password: 'secret' }
+    const backup = { uri: 'sip:198.51.100.10:5060;transport=udp', user: '99', password: 'other', numberForm: 'digits' }
+    const checked = checkNodeConfig(sip([main, backup]))
+    expect(checked.ok && checked.value.sip?.pstn).toEqual([main, backup])
+    const errors = (c: ReturnType<typeof checkNodeConfig>) => (c.ok ? '' : c.error)
+    expect(errors(checkNodeConfig(sip([main, { ...backup, uri: 'http://x' }])))).toMatch(
+      /^sip\.pstn\.1\.uri: must be a sip: or sips: URI; got "http:\/\/x"$/,
+    )
+    expect(errors(checkNodeConfig(sip([main, { ...backup, register: false }])))).toMatch(
+      /^sip\.pstn\.1: a trunk that does not register \(register: false\) needs allowFrom/,
+    )
+    expect(errors(checkNodeConfig(sip([main, { ...backup, passwd: 'x' }])))).toBe('sip.pstn.1: unknown field passwd')
+    expect(errors(checkNodeConfig(sip([main, { ...backup, media: 'bridge' }])))).toMatch(
+      /sip\.pstn\.1\.media is bridge but sip\.mediaBridge is not configured/,
+    )
+    const face = { listen: { tcp: 5080 }, register: false, allowFrom: ['198.51.100.10'] }
+    expect(
+      errors(
+        checkNodeConfig(
+          sip([
+            { ...main, ...face },
+            { ...backup, ...face },
+          ]),
+        ),
+      ),
+    ).toMatch(/^sip\.pstn: the trunk face is shared: give listen on one trunk only/)
+    expect(errors(checkNodeConfig(sip([])))).toMatch(/^sip\.pstn: must list at least one trunk/)
+    expect(errors(checkNodeConfig(sip([main, { ...backup, name: 'main' }])))).toMatch(
+      /^sip\.pstn\.1\.name: main names an earlier trunk too/,
+    )
+    // A single trunk's errors keep their names.
+    expect(errors(checkNodeConfig(sip({ ...main, uri: 'http://x' })))).toMatch(/^sip\.pstn\.uri: must be a sip:/)
+  })
+
   it('takes mid-call fallback settings (sip.midcallFallback), unknown fields refused', () => {
     const sip = (midcallFallback: unknown) => ({
       domain: 'b.example',

@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { err, ok, type Result } from '../core/result.js'
 import { parseMediaBridgeConfig } from '../media-bridge/config.js'
+import { trunkList } from '../trunks/trunk-config.js'
 
 const DOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/
 const port = z
@@ -19,6 +20,29 @@ const port = z
 const ms = z.number({ error: 'must be a number of milliseconds' }).int().min(0)
 const text = z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' })
 const sipUri = z.string().regex(/^sips?:/, { error: 'must be a sip: or sips: URI' })
+
+/** One trunk of sip.pstn (src/trunks/trunk-config.ts, docs/trunks.md). */
+const trunk = z
+  .strictObject({
+    name: text.optional(),
+    uri: sipUri,
+    failover: z.array(sipUri).optional(),
+    user: text,
+    password: text,
+    register: z.boolean().optional(),
+    allowFrom: z.array(z.union([z.ipv4(), z.ipv6()], { error: 'must be an IP address' })).optional(),
+    listen: z.strictObject({ tcp: port.optional(), udp: port.optional() }).optional(),
+    media: z.enum(['bridge', 'direct'], { error: 'must be bridge or direct' }).optional(),
+    numberForm: z.enum(['e164', 'digits'], { error: 'must be e164 or digits' }).optional(),
+    callerDomain: text.optional(),
+    publicAddress: text.optional(),
+    keepaliveS: z.number().int().min(0).max(3600).optional(),
+    tlsCaFile: text.optional(), // carrier branch: a TLS trunk's CA (docs/trunks.md)
+    keepalive: z.enum(['options', 'crlf'], { error: 'must be options or crlf' }).optional(), // carrier branch
+  })
+  .refine((t) => t.register !== false || (t.allowFrom?.length ?? 0) > 0, {
+    error: 'a trunk that does not register (register: false) needs allowFrom: the addresses it calls from',
+  })
 
 const algorithms = z
   .array(z.enum(['MD5', 'SHA-256'], { error: 'must be MD5 or SHA-256' }))
@@ -99,25 +123,21 @@ export const nodeConfigSchema = z.strictObject({
       imeTimeoutMs: ms.default(2_000),
       outboundProxy: z.string().startsWith('sip:', { error: 'must be a sip: URI' }).optional(),
       /** The trunk to the PSTN: a provider, a PBX or the stand-in gateway (docs/trunks.md). */
+      /**
+       * The trunk to the PSTN: a provider, a PBX or the stand-in gateway; or several, in order of preference
+       * (docs/trunks.md).
+       */
       pstn: z
-        .strictObject({
-          uri: sipUri,
-          failover: z.array(sipUri).optional(),
-          user: text,
-          password: text,
-          register: z.boolean().optional(),
-          allowFrom: z.array(z.union([z.ipv4(), z.ipv6()], { error: 'must be an IP address' })).optional(),
-          listen: z.strictObject({ tcp: port.optional(), udp: port.optional() }).optional(),
-          media: z.enum(['bridge', 'direct'], { error: 'must be bridge or direct' }).optional(),
-          numberForm: z.enum(['e164', 'digits'], { error: 'must be e164 or digits' }).optional(),
-          callerDomain: text.optional(),
-          publicAddress: text.optional(),
-          keepaliveS: z.number().int().min(0).max(3600).optional(),
-          tlsCaFile: text.optional(), // carrier branch: a TLS trunk's CA (docs/trunks.md)
-          keepalive: z.enum(['options', 'crlf'], { error: 'must be options or crlf' }).optional(), // carrier branch
+        .union([trunk, z.array(trunk).min(1, { error: 'must list at least one trunk' })])
+        .refine((p) => !Array.isArray(p) || p.filter((t) => t.listen !== undefined).length <= 1, {
+          error: 'the trunk face is shared: give listen on one trunk only',
         })
-        .refine((t) => t.register !== false || (t.allowFrom?.length ?? 0) > 0, {
-          error: 'a trunk that does not register (register: false) needs allowFrom: the addresses it calls from',
+        .superRefine((p, ctx) => {
+          if (!Array.isArray(p)) return
+          for (const [i, t] of p.entries()) {
+            if (t.name === undefined || p.findIndex((o) => o.name === t.name) === i) continue
+            ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `${t.name} names an earlier trunk too` })
+          }
         })
         .optional(),
       /** The media bridge (rtpengine) for a trunk with media: bridge (docs/media-bridge.md). */
@@ -152,8 +172,14 @@ export const nodeConfigSchema = z.strictObject({
         })
         .optional(),
     })
-    .refine((s) => s.pstn?.media !== 'bridge' || s.mediaBridge !== undefined, {
-      error: 'sip.pstn.media is bridge but sip.mediaBridge is not configured',
+    .superRefine((s, ctx) => {
+      if (s.mediaBridge !== undefined || s.pstn === undefined) return
+      const many = Array.isArray(s.pstn)
+      for (const [i, t] of trunkList(s.pstn).entries()) {
+        if (t.media !== 'bridge') continue
+        const at = many ? `sip.pstn.${i}` : 'sip.pstn'
+        ctx.addIssue({ code: 'custom', message: `${at}.media is bridge but sip.mediaBridge is not configured` })
+      }
     })
     .optional(),
   http: z
@@ -209,6 +235,7 @@ export type NodeFileConfig = z.infer<typeof nodeConfigSchema>
 /** "sip.edge.tcp: must be a port number, 0 to 65535; got 70000" for each problem, one per line. */
 export function describeIssues(error: z.ZodError, input: unknown): string {
   return error.issues
+    .flatMap(unionIssues)
     .map((issue) => {
       const path = issue.path.map(String).join('.') || '(top level)'
       if (issue.code === 'unrecognized_keys') {
@@ -220,6 +247,17 @@ export function describeIssues(error: z.ZodError, input: unknown): string {
       return `${path}: ${issue.message}; got ${shown && shown.length > 60 ? shown.slice(0, 57) + '...' : shown}`
     })
     .join('\n')
+}
+
+/**
+ * A union's issues (sip.pstn: one trunk or a list) as those of the alternative the input has the shape of, so the
+ * error names the field (sip.pstn.1.uri) rather than "Invalid input".
+ */
+function unionIssues(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union') return [issue]
+  const shaped = issue.errors.filter((e) => !e.some((i) => i.code === 'invalid_type' && i.path.length === 0))
+  if (shaped.length !== 1) return [issue]
+  return shaped[0]!.flatMap((i) => unionIssues({ ...i, path: [...issue.path, ...i.path] }))
 }
 
 /** Checks a parsed configuration object; resolves passwordEnv from `env`. */

@@ -1,6 +1,6 @@
 /** What an enterprise node is configured with, and what a started node offers. */
 import type { MediaBridgeConfig } from '../media-bridge/config.js'
-import type { TrunkConfig } from '../trunks/trunk-config.js'
+import type { TrunksConfig } from '../trunks/trunk-config.js'
 import type { Clock } from '../core/clock.js'
 import type { AdmissionLimits } from '../core/connection-admission.js'
 import type { E164 } from '../core/e164.js'
@@ -65,8 +65,11 @@ export interface NodeSipConfig {
   edge: FaceConfig
   /** The face for the enterprise's own softphones. */
   internal: FaceConfig
-  /** The trunk to the PSTN: the stand-in gateway, a provider's SIP trunk or a PBX (docs/trunks.md). */
-  pstn?: TrunkConfig
+  /**
+   * The trunk to the PSTN: the stand-in gateway, a provider's SIP trunk or a PBX; or several, in order of preference
+   * (docs/trunks.md).
+   */
+  pstn?: TrunksConfig
   /** The media bridge for a trunk with media: bridge (docs/media-bridge.md). */
   mediaBridge?: MediaBridgeConfig
   /** How long an IME route may take before the call falls back to the PSTN (ms; default 2000). */

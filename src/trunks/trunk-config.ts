@@ -11,6 +11,8 @@ import type { SipTarget } from '../sip/transport/index.js'
 export type NumberForm = 'e164' | 'digits'
 
 export interface TrunkConfig {
+  /** What logs, events and status call this trunk (default: its index in the list, 0 for a single trunk). */
+  readonly name?: string
   /** The trunk's first address: sip:HOST[:PORT][;transport=udp|tcp|tls], or sips:HOST[:PORT]. */
   readonly uri: string
   /** Further addresses, tried in order when the one before fails (unreachable, 408, 5xx). */
@@ -64,6 +66,18 @@ export function trunkAddress(uri: string): SipTarget | undefined {
     return { transport: 'UDP', host: u.value.host, port: u.value.port ?? 5060 }
   }
   return addressOf(uri)
+}
+
+/**
+ * The `pstn` config: one trunk, or several (different providers or accounts) in order of preference: a call out
+ * tries every address of the first, then of the next (docs/trunks.md, "Several trunks").
+ */
+export type TrunksConfig = TrunkConfig | readonly TrunkConfig[]
+
+/** The trunks of a `pstn` config, in order of preference. */
+export function trunkList(pstn: TrunksConfig | undefined): readonly TrunkConfig[] {
+  if (pstn === undefined) return []
+  return Array.isArray(pstn) ? (pstn as readonly TrunkConfig[]) : [pstn as TrunkConfig]
 }
 
 /** Every address of the trunk, in order of preference. */

@@ -26,6 +26,7 @@ import { PstnTrunk, TRUNK_FACE } from './pstn-trunk.js'
 import { Registrations } from './registrar.js'
 import { ScannerWatch } from './scanner-watch.js'
 import { TrunkMedia } from './trunk-media.js'
+import { trunkList } from '../../trunks/trunk-config.js'
 import type { CallAgentConfig, CallAgentCounters, CallAgentEvent, FaceConfig } from './types.js'
 
 export class CallAgent {
@@ -47,7 +48,8 @@ export class CallAgent {
   private internalListeners: SipListener[] = []
   /** Where an IP-authenticated trunk calls in (its own face). */
   private trunkListeners: SipListener[] = []
-  private trunk: PstnTrunk | undefined
+  /** The trunks to the PSTN, in order of preference (`pstn`: one, or a list). */
+  private trunks: PstnTrunk[] = []
   /** The media bridge in the signalling of a bridged trunk's calls. */
   readonly media: TrunkMedia
   private edgePorts: { tcp?: number; ws?: number; udp?: number } = {}
@@ -62,10 +64,12 @@ export class CallAgent {
       hub: this.hub,
       timers: config.timers ?? systemTimers,
       connectTimeoutMs: 5_000,
-      // A call in from the trunk (its listener, or the flow its registration opened) gets the trunk's public
+      // A call in from a trunk (the trunk face, or the flow its registration opened) gets that trunk's public
       // Record-Route when one is set, like calls out to it (PstnTrunk.targetsFor).
-      recordRouteUri: (face, transport) =>
-        ((face === TRUNK_FACE || face === 'outbound') && this.trunk?.recordRouteUri(transport)) ||
+      recordRouteUri: (face, transport, conn) =>
+        ((face === TRUNK_FACE || face === 'outbound') &&
+          conn !== undefined &&
+          this.trunkOf(conn)?.recordRouteUri(transport)) ||
         this.uriOf(face, transport),
       onInDialog: (req) => {
         records.current?.onInDialog(req)
@@ -87,19 +91,20 @@ export class CallAgent {
       emit: (e: CallAgentEvent) => this.config.onEvent?.(e),
     }
     records.current = new CallRecords(ctx)
-    const routing = new CallRouting(ctx, records.current, () => this.trunk, this.media)
+    const routing = new CallRouting(ctx, records.current, () => this.trunks, this.media)
     const edge = new EdgeFace(ctx, routing)
     const internal = new InternalFace(ctx, new DigestGate(ctx), routing)
     this.dispatch = new RequestDispatch(ctx, {
       edge: (req, conn) => edge.handle(req, conn),
       internal: (req, conn) => internal.handle(req, conn),
       trunk: (req, conn) => {
-        if (this.trunk?.isTrunk(conn) === true) {
-          routing.pstnInbound(req, conn)
+        const trunk = this.trunkOf(conn)
+        if (trunk !== undefined) {
+          routing.pstnInbound(req, conn, trunk)
           return true
         }
         if (conn.face !== TRUNK_FACE) return false
-        // The trunk face takes nothing but the trunk's own addresses.
+        // The trunk face takes nothing but the trunks' own addresses.
         this.config.onEvent?.({ type: 'trunk', state: 'refused', detail: `a request from ${conn.remoteAddress}` })
         if (req.method !== 'ACK') this.core.reply(req, conn, 403, 'Not an address of this trunk')
         return true
@@ -112,25 +117,32 @@ export class CallAgent {
     try {
       agent.internalListeners = await agent.listenFace('internal', config.internal)
       await agent.edgeUp()
-      if (config.pstn !== undefined) {
-        agent.trunk = new PstnTrunk(
-          agent.hub,
-          agent.core.transactions,
-          config.timers ?? systemTimers,
-          config.clock,
-          config.pstn,
-          config.host,
-          (e) => config.onEvent?.({ type: 'trunk', ...e }),
-        )
-        const listen = config.pstn.listen
-        if (listen !== undefined) {
-          agent.trunkListeners = await agent.listenFace(TRUNK_FACE, {
-            ...(listen.tcp !== undefined && { tcpPort: listen.tcp }),
-            ...(listen.udp !== undefined && { udpPort: listen.udp }),
-          })
-        }
-        await agent.trunk.start()
+      const trunks = trunkList(config.pstn)
+      agent.trunks = trunks.map(
+        (t, i) =>
+          new PstnTrunk(
+            agent.hub,
+            agent.core.transactions,
+            config.timers ?? systemTimers,
+            config.clock,
+            t,
+            config.host,
+            // Every trunk event says which trunk: its index, and its name when it has one.
+            (e) => config.onEvent?.({ type: 'trunk', ...e, trunk: i, ...(t.name !== undefined && { name: t.name }) }),
+            i,
+            Array.isArray(config.pstn) ? `pstn.${i}` : 'pstn',
+          ),
+      )
+      // One trunk face, shared: a connection there is the trunk's whose allowFrom has its address.
+      const listen = trunks.find((t) => t.listen !== undefined)?.listen
+      if (listen !== undefined) {
+        agent.trunkListeners = await agent.listenFace(TRUNK_FACE, {
+          ...(listen.tcp !== undefined && { tcpPort: listen.tcp }),
+          ...(listen.udp !== undefined && { udpPort: listen.udp }),
+        })
       }
+      // Each registers (or keeps alive) on its own.
+      await Promise.all(agent.trunks.map((t) => t.start()))
     } catch (e) {
       await agent.stop()
       throw e
@@ -186,8 +198,19 @@ export class CallAgent {
     return this.edgeListeners.length > 0
   }
 
+  /** Every trunk registered (or, IP-authenticated, answering its keep-alives); false without a trunk. */
   get trunkRegistered(): boolean {
-    return this.trunk?.registered ?? false
+    return this.trunks.length > 0 && this.trunks.every((t) => t.registered)
+  }
+
+  /** Each trunk, in order of preference: its index, name (its index when it has none) and whether it is registered. */
+  get trunkStatus(): { index: number; name: string; registered: boolean }[] {
+    return this.trunks.map((t) => ({ index: t.index, name: t.name, registered: t.registered }))
+  }
+
+  /** The trunk a connection belongs to: its registered flow, or the trunk face from an address in its allowFrom. */
+  private trunkOf(conn: SipConnection): PstnTrunk | undefined {
+    return this.trunks.find((t) => t.isTrunk(conn))
   }
 
   /** Takes the edge down (stands in for an Internet failure): listeners and their connections close. */
@@ -216,7 +239,7 @@ export class CallAgent {
   }
 
   async stop(): Promise<void> {
-    this.trunk?.stop()
+    for (const t of this.trunks) t.stop()
     this.core.stop()
     await this.hub.close()
   }

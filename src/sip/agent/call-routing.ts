@@ -26,18 +26,21 @@ function realmIs(value: string, realm: string): boolean {
   return m !== null && m[1]!.toLowerCase() === realm.toLowerCase()
 }
 
+/** The label of a trunk's branches (`pstn` for the first, as with a single trunk), and the trunk it names. */
+const pstnLabel = (index: number) => (index === 0 ? 'pstn' : `pstn.${index}`)
+function trunkIndexOf(label: string | undefined): number | undefined {
+  if (label === 'pstn') return 0
+  const m = label === undefined ? null : /^pstn\.(\d+)$/.exec(label)
+  return m === null ? undefined : Number(m[1])
+}
+
 export class CallRouting {
   constructor(
     private readonly ctx: AgentContext,
     private readonly records: CallRecords,
-    private readonly trunk: () => PstnTrunk | undefined,
+    private readonly trunks: () => readonly PstnTrunk[],
     private readonly media: TrunkMedia,
   ) {}
-
-  /** Whether the trunk's calls go through the media bridge. */
-  private get bridged(): boolean {
-    return this.ctx.config.pstn?.media === 'bridge'
-  }
 
   routeUserCall(req: SipRequest, conn: SipConnection, user: SipUser): void {
     const caller = user.number
@@ -100,37 +103,36 @@ export class CallRouting {
       ])
     }
     req.headers.remove('X-IME-Path')
-    const trunk = this.trunk()
-    const bridged = this.bridged
-    // Toward the trunk, the call is from the enterprise's number, in the provider's form (From keeps its tag).
-    const callerId =
-      trunk === undefined
-        ? undefined
-        : trunkCallerHeaders({
-            number: caller,
-            form: this.ctx.config.pstn?.numberForm ?? 'e164',
-            domain: trunk.domain,
-            fromTag: fromTagOf(req),
-          })
-    for (const pstn of trunk?.targetsFor(number) ?? []) {
-      groups.push([
-        {
-          ...pstn,
-          label: 'pstn',
-          // A 401/407 from the trunk is answered with the trunk's account, never passed to the caller.
-          ...(this.ctx.config.pstn !== undefined && {
-            credentials: { user: this.ctx.config.pstn.user, password: this.ctx.config.pstn.password },
-          }),
-          ...(callerId?.ok === true && {
-            setHeaders: [
-              ['From', callerId.value.from],
-              ['P-Asserted-Identity', callerId.value.pai],
-            ],
-          }),
-          ...(bridged && { body: this.media.offerTowardTrunk(req) }),
-        },
-      ])
+    // Each trunk in order of preference, each of its addresses in turn; each branch as its own trunk wants it.
+    const trunks = this.trunks()
+    for (const trunk of trunks) {
+      const bridged = trunk.config.media === 'bridge'
+      // Toward the trunk, the call is from the enterprise's number, in the provider's form (From keeps its tag).
+      const callerId = trunkCallerHeaders({
+        number: caller,
+        form: trunk.config.numberForm ?? 'e164',
+        domain: trunk.domain,
+        fromTag: fromTagOf(req),
+      })
+      for (const pstn of trunk.targetsFor(number)) {
+        groups.push([
+          {
+            ...pstn,
+            label: pstnLabel(trunk.index),
+            // A 401/407 from the trunk is answered with the trunk's account, never passed to the caller.
+            credentials: { user: trunk.config.user, password: trunk.config.password },
+            ...(callerId.ok && {
+              setHeaders: [
+                ['From', callerId.value.from],
+                ['P-Asserted-Identity', callerId.value.pai],
+              ],
+            }),
+            ...(bridged && { body: this.media.offerTowardTrunk(req) }),
+          },
+        ])
+      }
     }
+    const bridgedLabel = (label: string | undefined) => trunks[trunkIndexOf(label) ?? -1]?.config.media === 'bridge'
     if (groups.length === 0) return this.ctx.core.reply(req, conn, 503, 'No route and no PSTN gateway')
     this.ctx.counters.callsByPath[route !== undefined ? 'ime' : 'pstn']++
     // A softphone that tried IME itself first says so; a failover here is one too.
@@ -148,12 +150,26 @@ export class CallRouting {
       // The one fallback policy, shared with the softphone. The proxy core answers for a route it could not
       // reach with 503, and for one that did not answer within the IME timeout with 408: both fall back.
       failover: (best, label) =>
-        label === 'ime' ? statusFallsBack(best.status) : label === 'pstn' && trunkFailsOver(best.status),
-      onFailover: (best, from, _to, detail) => {
-        if (from === 'pstn') {
-          // One trunk address failed: the next one is tried (not an IME fallback).
+        label === 'ime'
+          ? statusFallsBack(best.status)
+          : trunkIndexOf(label) !== undefined && trunkFailsOver(best.status),
+      onFailover: (best, from, to, detail) => {
+        const failed = trunkIndexOf(from)
+        if (failed !== undefined) {
+          // One trunk address failed: the next one (of this trunk, or of the next trunk) is tried (not an IME
+          // fallback). A bridged trunk's session goes when the next trunk's media is direct.
+          const next = trunkIndexOf(to)
+          if (bridgedLabel(from) && !bridgedLabel(to)) void this.media.end(callId(req) ?? '')
           const why = `${best.status} ${best.reason}${detail === undefined ? '' : `: ${detail}`}`
-          return this.ctx.emit({ type: 'trunk', state: 'failover', detail: why })
+          const name = trunks[failed]?.config.name
+          return this.ctx.emit({
+            type: 'trunk',
+            state: 'failover',
+            detail: why,
+            trunk: failed,
+            ...(name !== undefined && { name }),
+            ...(next !== undefined && next !== failed && { to: next }),
+          })
         }
         details.fallback = true
         this.ctx.counters.fallbacks++
@@ -161,15 +177,17 @@ export class CallRouting {
         const reason = detail === undefined ? best.reason : `${best.reason}: ${detail}`
         this.ctx.emit({ type: 'fallback', number, status: best.status, reason, user: user.name })
       },
-      onResponse: (res, label) =>
-        this.records.track(req, res, (label as 'ime' | 'pstn' | undefined) ?? 'pstn', [details]),
-      ...(bridged && { rewriteResponse: this.media.responseRewriter(req, 'browser', (label) => label === 'pstn') }),
+      onResponse: (res, label) => this.records.track(req, res, label === 'ime' ? 'ime' : 'pstn', [details]),
+      ...(trunks.some((t) => t.config.media === 'bridge') && {
+        rewriteResponse: this.media.responseRewriter(req, 'browser', bridgedLabel),
+      }),
     })
   }
 
-  pstnInbound(req: SipRequest, conn: SipConnection): void {
+  /** A call in from `trunk`: its number form says who is called, its media mode whether the bridge is in it. */
+  pstnInbound(req: SipRequest, conn: SipConnection, trunk: PstnTrunk): void {
     if (req.method !== 'INVITE') return this.ctx.core.reply(req, conn, 405, undefined, [['Allow', ALLOW]])
-    const called = this.trunk()?.calledNumber(req.uri) ?? numberIn(req.uri)
+    const called = trunk.calledNumber(req.uri) ?? numberIn(req.uri)
     req.headers.remove(LEG_HEADER)
     req.headers.remove(OFFER_HEADER)
     // A call to a fallback DID continues a live IME call: it goes to the phone holding that call, which answers
@@ -183,7 +201,7 @@ export class CallRouting {
     req.headers.remove('X-IME-Path')
     req.headers.add('X-IME-Path', 'pstn')
     const record = { direction: 'inbound' as const, caller: callerNumber(req), called }
-    if (!this.bridged) return this.forkToUser(req, conn, user, 'pstn', record)
+    if (trunk.config.media !== 'bridge') return this.forkToUser(req, conn, user, 'pstn', record)
     if (sdpOf(req) === undefined) return this.ctx.core.reply(req, conn, 488, 'An INVITE without SDP cannot be bridged')
     void this.media.offerTowardBrowser(req).then((offer) => {
       if (!offer.ok) return this.ctx.core.reply(req, conn, 503, BRIDGE_UNAVAILABLE)

@@ -46,13 +46,13 @@ export type PstnAccount = TrunkConfig
 const plainAddress = (a: string) => (a.startsWith('::ffff:') && isIPv4(a.slice(7)) ? a.slice(7) : a)
 
 /** The PEM file of a TLS trunk's CA; an error naming the file and the setting when it cannot be read. */
-function readCaFile(path: string): Buffer {
+function readCaFile(path: string, where: string): Buffer {
   try {
     const pem = readFileSync(path)
     if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it')
     return pem
   } catch (e) {
-    throw new Error(`pstn.tlsCaFile ${path}: ${(e as Error).message}`, { cause: e })
+    throw new Error(`${where}.tlsCaFile ${path}: ${(e as Error).message}`, { cause: e })
   }
 }
 
@@ -81,12 +81,21 @@ export class PstnTrunk {
     private readonly transactions: TransactionLayer,
     private readonly timers: TimerSource,
     private readonly clock: Clock,
-    private readonly config: TrunkConfig,
+    readonly config: TrunkConfig,
     private readonly host: string,
     private readonly log: (e: { state: string; detail?: string }) => void,
+    /** Its place in the `pstn` list (0 for a single trunk). */
+    readonly index = 0,
+    /** Where its config is, for errors: `pstn`, or `pstn.1` in a list of trunks. */
+    private readonly where = 'pstn',
   ) {
     this.uris = trunkUris(config)
-    this.tls = config.tlsCaFile === undefined ? undefined : { ca: readCaFile(config.tlsCaFile) }
+    this.tls = config.tlsCaFile === undefined ? undefined : { ca: readCaFile(config.tlsCaFile, where) }
+  }
+
+  /** What events and status call it: its `name`, else its index. */
+  get name(): string {
+    return this.config.name ?? String(this.index)
   }
 
   private get registers(): boolean {
@@ -241,7 +250,7 @@ export class PstnTrunk {
     if (address === undefined) return Promise.reject(new Error(`trunk URI ${uri} names no address we can reach`))
     return this.hub.connect(address, 5_000).catch((e: Error) => {
       if (address.transport !== 'TLS' || !/certificate|self.signed|altnames|verify/i.test(e.message)) throw e
-      const against = this.config.tlsCaFile ?? "the system's CAs (set pstn.tlsCaFile for a private CA)"
+      const against = this.config.tlsCaFile ?? `the system's CAs (set ${this.where}.tlsCaFile for a private CA)`
       throw new Error(`${e.message}: the trunk's certificate was checked against ${against} and refused`, { cause: e })
     })
   }

@@ -4,7 +4,7 @@ import type { Clock } from '../../core/clock.js'
 import type { AdmissionLimits } from '../../core/connection-admission.js'
 import type { E164 } from '../../core/e164.js'
 import type { Result } from '../../core/result.js'
-import type { TrunkConfig } from '../../trunks/trunk-config.js'
+import type { TrunksConfig } from '../../trunks/trunk-config.js'
 import type { MediaBridge } from '../../media-bridge/bridge.js'
 import type { CallOutcome, CallPath, NewCallRecord } from '../../validation/call-record.js'
 import type { DigestAlgorithm, DigestOffer } from '../auth/index.js'
@@ -81,9 +81,10 @@ export interface CallAgentConfig {
   readonly internal: FaceConfig
   /**
    * This enterprise's trunk to the PSTN (src/trunks/trunk-config.ts): the stand-in gateway, a provider's SIP trunk
-   * or a PBX. `media: bridge` sends its calls' media through `mediaBridge`.
+   * or a PBX; or a list of trunks in order of preference, each running on its own (a call out fails over from one to
+   * the next). `media: bridge` sends a trunk's calls' media through `mediaBridge`.
    */
-  readonly pstn?: TrunkConfig
+  readonly pstn?: TrunksConfig
   /** The media bridge (rtpengine) for a trunk with `media: bridge`. */
   readonly mediaBridge?: MediaBridge
   readonly directory: SipDirectory

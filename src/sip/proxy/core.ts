@@ -254,10 +254,12 @@ export class SipProxyCore {
       // The caller's side names the listener it came in on; the callee's side the one for the transport (and
       // face) it is reached on. When they differ, both go in (double Record-Route, RFC 5658): the callee uses the
       // top one, the caller the bottom one.
-      const inbound = this.config.recordRouteUri(f.conn.face, f.conn.transport)
+      const inbound = this.config.recordRouteUri(f.conn.face, f.conn.transport, f.conn)
       const outbound =
         target.recordRouteUri ??
-        this.config.recordRouteUri(conn.face === 'outbound' ? f.conn.face : conn.face, conn.transport)
+        (conn.face === 'outbound'
+          ? this.config.recordRouteUri(f.conn.face, conn.transport, f.conn)
+          : this.config.recordRouteUri(conn.face, conn.transport, conn))
       addRecordRoute(req, `${inbound};ime=${token}`)
       if (outbound !== inbound) addRecordRoute(req, `${outbound};ime=${token}`)
     }

@@ -80,9 +80,10 @@ export interface ProxyCoreConfig {
   readonly timers?: TimerSource
   /**
    * Our URI on a face for a transport, for Record-Route (e.g. sip:127.0.0.1:5070;transport=tcp;lr): the listener
-   * of that face and transport, so each side of a dialog gets a Record-Route it can use.
+   * of that face and transport, so each side of a dialog gets a Record-Route it can use. `conn` is the connection
+   * of that side (a trunk's, whose own public address may go there instead).
    */
-  readonly recordRouteUri: (face: string, transport: SipTransportName) => string
+  readonly recordRouteUri: (face: string, transport: SipTransportName, conn?: SipConnection) => string
   /** How long to wait for a TCP/WebSocket connection (ms). */
   readonly connectTimeoutMs: number
   /** In-dialog requests (BYE, re-INVITE, ACK...) as they pass, for call records. */

@@ -1,7 +1,8 @@
 /**
  * Carriers as bare sockets, to see what a trunk puts on the wire: a UDP socket and a TCP server that record every
  * request (and every CRLF keep-alive) with when and where it came from, and answer each REGISTER 200 after the
- * first `ignore` ones. Nothing else: no transactions, no retransmissions of their own.
+ * first `ignore` ones; the TCP one can answer INVITEs with another status (`InviteAnswers`). Nothing else: no
+ * transactions, no retransmissions of their own.
  */
 import { createSocket, type RemoteInfo } from 'node:dgram'
 import { createServer, type Socket } from 'node:net'
@@ -29,7 +30,24 @@ export interface BareCarrier {
   close(): Promise<void>
 }
 
-function answer(req: SipRequest): Uint8Array | undefined {
+/** How a TCP carrier answers INVITEs (by default it answers them 200, like every request). */
+export interface InviteAnswers {
+  /** The final status of every INVITE (e.g. 503: a carrier that is down, 486). */
+  readonly status: number
+  /** First a 407 challenge (realm "carrier") to each INVITE without Proxy-Authorization. */
+  readonly challenge?: boolean
+}
+
+function answer(req: SipRequest, invites?: InviteAnswers): Uint8Array | undefined {
+  if (invites !== undefined && req.method === 'ACK') return undefined
+  if (invites !== undefined && req.method === 'INVITE') {
+    const challenge = invites.challenge === true && req.headers.get('Proxy-Authorization') === undefined
+    const r = responseTo(req, challenge ? 407 : invites.status, undefined, { toTag: 'carrier1' })
+    if (!r.ok) return undefined
+    if (challenge) r.value.headers.add('Proxy-Authenticate', 'Digest realm="carrier", nonce="n1", algorithm=MD5')
+    const bytes = serialiseMessage(r.value)
+    return bytes.ok ? bytes.value : undefined
+  }
   const r = responseTo(req, 200, 'OK', { toTag: 'carrier1' })
   if (!r.ok) return undefined
   if (req.method === 'REGISTER') r.value.headers.add('Contact', `${req.headers.get('Contact') ?? ''};expires=300`)
@@ -64,7 +82,7 @@ export async function udpCarrier(host: string, ignore = 0): Promise<BareCarrier>
   }
 }
 
-export async function tcpCarrier(host: string): Promise<BareCarrier> {
+export async function tcpCarrier(host: string, invites?: InviteAnswers): Promise<BareCarrier> {
   const heard: Heard[] = []
   const sockets = new Set<Socket>()
   const server = createServer((socket) => {
@@ -80,7 +98,7 @@ export async function tcpCarrier(host: string): Promise<BareCarrier> {
           socket.write('\r\n') // the pong (RFC 5626 section 4.4.1)
         } else if (item.kind === 'message' && item.message.kind === 'request') {
           heard.push({ at: Date.now(), from, request: item.message })
-          const bytes = answer(item.message)
+          const bytes = answer(item.message, invites)
           if (bytes !== undefined) socket.write(bytes)
         }
       }
