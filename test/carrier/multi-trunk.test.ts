@@ -6,22 +6,17 @@
  * through a real rtpengine, ends when the call moves to a direct one); IP-authenticated trunks share the trunk face.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { systemClock } from '../../src/core/clock.js'
-import type { E164 } from '../../src/core/e164.js'
+import { ALICE, DOMAIN, startTrunkAgent } from './support/trunk-agent.js'
 import { createMediaBridge, type MediaBridge } from '../../src/media-bridge/bridge.js'
 import { createNgClient } from '../../src/media-bridge/ng-client.js'
 import { startRtpengine } from '../../src/media-bridge/rtpengine.js'
-import { CallAgent, type CallAgentEvent } from '../../src/sip/agent/index.js'
+import { type CallAgentEvent } from '../../src/sip/agent/index.js'
 import { freePorts, LOCALHOST } from '../../src/testing/interop/ports.js'
 import { audioOf } from '../../src/testing/rtp/plain-sdp.js'
 import { SipPhone } from '../../src/testing/scripted-phone.js'
-import { StaticSipDirectory } from '../../src/testing/static-sip-directory.js'
 import type { TrunkConfig } from '../../src/trunks/trunk-config.js'
 import { until } from '../e2e/support/media.js'
 import { requestsHeard, tcpCarrier, type BareCarrier, type InviteAnswers } from './support/bare-carrier.js'
-
-const DOMAIN = 'alpha.example'
-const ALICE = { name: 'alice', password: 'alice-secret-1', number: '+12025550101' as E164 }
 
 const cleanup: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -35,20 +30,7 @@ async function carrier(invites: InviteAnswers): Promise<BareCarrier> {
 }
 
 async function agentWith(pstn: TrunkConfig[], events: CallAgentEvent[], mediaBridge?: MediaBridge) {
-  const agent = await CallAgent.start({
-    domain: DOMAIN,
-    host: LOCALHOST,
-    edge: { tcpPort: 0 },
-    internal: { tcpPort: 0 },
-    pstn,
-    ...(mediaBridge !== undefined && { mediaBridge }),
-    directory: new StaticSipDirectory(DOMAIN, [ALICE]),
-    routeTo: () => undefined,
-    checkCaller: () => ({ ok: false, error: { code: 'no-edge', reason: 'not in this test' } }),
-    vouchFor: () => ({ ok: false, error: 'not in this test' }),
-    clock: systemClock,
-    onEvent: (e) => void events.push(e),
-  })
+  const agent = await startTrunkAgent({ pstn, events, ...(mediaBridge !== undefined && { mediaBridge }) })
   cleanup.push(() => agent.stop())
   return agent
 }

@@ -5,18 +5,13 @@
  * forgot it) is registered again at the next keep-alive, not at the next refresh minutes later.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { systemClock } from '../../src/core/clock.js'
-import type { E164 } from '../../src/core/e164.js'
-import { CallAgent, type CallAgentEvent } from '../../src/sip/agent/index.js'
+import { ALICE, DOMAIN, startTrunkAgent } from './support/trunk-agent.js'
+import { type CallAgentEvent } from '../../src/sip/agent/index.js'
 import { LOCALHOST } from '../../src/testing/interop/ports.js'
 import { SipPhone } from '../../src/testing/scripted-phone.js'
-import { StaticSipDirectory } from '../../src/testing/static-sip-directory.js'
 import type { TrunkConfig } from '../../src/trunks/trunk-config.js'
 import { until } from '../e2e/support/media.js'
 import { requestsHeard, tcpCarrier, udpCarrier, type BareCarrier } from './support/bare-carrier.js'
-
-const DOMAIN = 'alpha.example'
-const ALICE = { name: 'alice', password: 'alice-secret-1', number: '+12025550101' as E164 }
 
 const cleanup: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -30,19 +25,7 @@ async function carrier(transport: 'udp' | 'tcp'): Promise<BareCarrier> {
 }
 
 async function agentWith(trunk: Partial<TrunkConfig> & { uri: string }, events: CallAgentEvent[] = []) {
-  const agent = await CallAgent.start({
-    domain: DOMAIN,
-    host: LOCALHOST,
-    edge: { tcpPort: 0 },
-    internal: { tcpPort: 0 },
-    pstn: { user: 'alpha', password: 'trunk-secret', ...trunk },
-    directory: new StaticSipDirectory(DOMAIN, [ALICE]),
-    routeTo: () => undefined,
-    checkCaller: () => ({ ok: false, error: { code: 'no-edge', reason: 'not in this test' } }),
-    vouchFor: () => ({ ok: false, error: 'not in this test' }),
-    clock: systemClock,
-    onEvent: (e) => void events.push(e),
-  })
+  const agent = await startTrunkAgent({ pstn: { user: 'alpha', password: 'trunk-secret', ...trunk }, events })
   cleanup.push(() => agent.stop())
   await until(
     async () => agent.trunkRegistered,

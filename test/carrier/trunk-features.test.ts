@@ -5,18 +5,14 @@
  * calls and for registration; OPTIONS keep-alives. The caller is a scripted phone on the internal face (digest).
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { systemClock } from '../../src/core/clock.js'
-import type { E164 } from '../../src/core/e164.js'
+import { ALICE, DOMAIN, startTrunkAgent } from './support/trunk-agent.js'
 import { CallAgent, type CallAgentEvent } from '../../src/sip/agent/index.js'
 import { freePorts, LOCALHOST } from '../../src/testing/interop/ports.js'
 import { SipPhone } from '../../src/testing/scripted-phone.js'
-import { StaticSipDirectory } from '../../src/testing/static-sip-directory.js'
 import type { TrunkConfig } from '../../src/trunks/trunk-config.js'
 import { until } from '../e2e/support/media.js'
 import { startPlainCarrier, type PlainCarrier } from './support/plain-carrier.js'
 
-const DOMAIN = 'alpha.example'
-const ALICE = { name: 'alice', password: 'alice-secret-1', number: '+12025550101' as E164 }
 const LEGACY = '+13125550199'
 
 const cleanup: (() => Promise<void>)[] = []
@@ -31,19 +27,7 @@ async function carrier(): Promise<PlainCarrier> {
 }
 
 async function agentWith(trunk: TrunkConfig, events: CallAgentEvent[] = []): Promise<CallAgent> {
-  const agent = await CallAgent.start({
-    domain: DOMAIN,
-    host: LOCALHOST,
-    edge: { tcpPort: 0 },
-    internal: { tcpPort: 0 },
-    pstn: trunk,
-    directory: new StaticSipDirectory(DOMAIN, [ALICE]),
-    routeTo: () => undefined,
-    checkCaller: () => ({ ok: false, error: { code: 'no-edge', reason: 'not in this test' } }),
-    vouchFor: () => ({ ok: false, error: 'not in this test' }),
-    clock: systemClock,
-    onEvent: (e) => void events.push(e),
-  })
+  const agent = await startTrunkAgent({ pstn: trunk, events })
   cleanup.push(() => agent.stop())
   return agent
 }

@@ -5,16 +5,11 @@
  * datagram came from, reaches the trunk.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { systemClock } from '../../src/core/clock.js'
-import type { E164 } from '../../src/core/e164.js'
+import { startTrunkAgent } from './support/trunk-agent.js'
 import { CallAgent, type CallAgentEvent } from '../../src/sip/agent/index.js'
 import { LOCALHOST } from '../../src/testing/interop/ports.js'
-import { StaticSipDirectory } from '../../src/testing/static-sip-directory.js'
 import { until } from '../e2e/support/media.js'
 import { requestsHeard, udpCarrier, type BareCarrier } from './support/bare-carrier.js'
-
-const DOMAIN = 'alpha.example'
-const ALICE = { name: 'alice', password: 'alice-secret-1', number: '+12025550101' as E164 }
 
 const cleanup: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -28,19 +23,7 @@ async function carrierOverUdp(ignore: number): Promise<BareCarrier> {
 }
 
 async function agentTo(uri: string, events: CallAgentEvent[]): Promise<CallAgent> {
-  const agent = await CallAgent.start({
-    domain: DOMAIN,
-    host: LOCALHOST,
-    edge: { tcpPort: 0 },
-    internal: { tcpPort: 0 },
-    pstn: { uri, user: 'alpha', password: 'trunk-secret' },
-    directory: new StaticSipDirectory(DOMAIN, [ALICE]),
-    routeTo: () => undefined,
-    checkCaller: () => ({ ok: false, error: { code: 'no-edge', reason: 'not in this test' } }),
-    vouchFor: () => ({ ok: false, error: 'not in this test' }),
-    clock: systemClock,
-    onEvent: (e) => void events.push(e),
-  })
+  const agent = await startTrunkAgent({ pstn: { uri, user: 'alpha', password: 'trunk-secret' }, events })
   cleanup.push(() => agent.stop())
   return agent
 }
