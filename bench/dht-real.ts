@@ -30,6 +30,10 @@ const PUT_CONCURRENCY = 16
  * process. With --procs K, K times as many (each put runs on its node's process).
  */
 const KAD_PUT_CONCURRENCY = 4
+/** The most nodes that join at once (batches double up to it). */
+const JOIN_BATCH_MAX = 32
+/** Stabilisation rounds allowed for the ring to come right once every node has joined. */
+const RING_ROUNDS_MAX = 32
 
 function randomKey(): RingId {
   return ringId(BigInt('0x' + Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex')))
@@ -61,14 +65,28 @@ function localHost(host: BenchHost): RemoteHost {
   }
 }
 
-/** Runs `task` over `items` with at most `limit` in flight. */
-async function pool<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+/** Runs `task` over `items` with at most `limit` in flight; `progress` is told every 15 s how many are done. */
+async function pool<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+  progress?: (done: number) => void,
+): Promise<void> {
   let next = 0
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await task(items[next++]!)
-    }),
-  )
+  let done = 0
+  const ticker = progress === undefined ? undefined : setInterval(() => progress(done), 15_000)
+  try {
+    await Promise.all(
+      Array.from({ length: Math.min(limit, items.length) }, async () => {
+        while (next < items.length) {
+          await task(items[next++]!)
+          done++
+        }
+      }),
+    )
+  } finally {
+    clearInterval(ticker)
+  }
 }
 
 /** How many nodes have the right successor and predecessor, by the sorted ids of all nodes. */
@@ -93,8 +111,9 @@ interface Placed {
 }
 
 export async function runRealBench(options: RealBenchOptions): Promise<void> {
-  const say = (line: string) => process.stderr.write(`  ${line}\n`)
   const benchStarted = performance.now()
+  const say = (line: string) =>
+    process.stderr.write(`  [${((performance.now() - benchStarted) / 1000).toFixed(0)} s] ${line}\n`)
   const rssBefore = rssMb()
   const hosts: RemoteHost[] =
     options.procs === 0
@@ -105,39 +124,71 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
     const all = <T>(f: (h: RemoteHost) => Promise<T>) => Promise.all(hosts.map(f))
     const stabiliseRound = async () => (await all((h) => h.stabiliseAll())).reduce((a, b) => a + b, 0)
 
-    // Nodes start at once, each host its share; then they join one after another (each through a random node
-    // already in), with a stabilisation round every 8 joins; then rounds until no successor changes, and every
-    // finger.
+    // Nodes start at once, each host its share; then they join in batches that double (1, 1, 2, 4, ... nodes at
+    // once, at most JOIN_BATCH_MAX), each through a random node already in. Nodes of one batch that land in one
+    // gap of the ring sort themselves out by stabilise and notify: after each batch every node stabilises (a few
+    // rounds), and after the last, rounds run until every successor and predecessor is right. Then every
+    // finger, and the check again.
     const started = performance.now()
     const refs = await all((h) =>
       h.create(Math.floor(options.nodes / hosts.length) + (hosts.indexOf(h) < options.nodes % hosts.length ? 1 : 0)),
     )
+    const placed: Placed[] = []
     for (let g = 0; g < options.nodes; g++) {
       const h = g % hosts.length
       const local = Math.floor(g / hosts.length)
-      const placed = { host: hosts[h]!, local, ref: refs[h]![local]! }
-      // A join that fails (its bootstrap's process stalled past the request timeout) is tried through others.
-      for (let attempt = 1; nodes.length > 0; attempt++) {
-        try {
-          await placed.host.join(local, pick(nodes).ref)
-          break
-        } catch (e) {
-          if (attempt === 3) throw e
-        }
-      }
-      nodes.push(placed)
-      if (g % 8 === 7) await stabiliseRound()
+      placed.push({ host: hosts[h]!, local, ref: refs[h]![local]! })
     }
-    for (let round = 0; round < 32 && (await stabiliseRound()) > 0; round++);
+    nodes.push(placed[0]!)
+    let joinRetries = 0
+    while (nodes.length < placed.length) {
+      const batch = placed.slice(nodes.length, nodes.length + Math.min(nodes.length, JOIN_BATCH_MAX))
+      const inRing = [...nodes]
+      await Promise.all(
+        batch.map(async (node) => {
+          // A join that fails (its bootstrap's process stalled past the request timeout) is tried through others.
+          for (let attempt = 1; ; attempt++) {
+            try {
+              return await node.host.join(node.local, pick(inRing).ref)
+            } catch (e) {
+              if (attempt === 3) throw e
+              joinRetries++
+            }
+          }
+        }),
+      )
+      nodes.push(...batch)
+      for (let round = 0; round < 4 && (await stabiliseRound()) > 0; round++);
+    }
+    const joinedSeconds = (performance.now() - started) / 1000
+    const converge = async () => {
+      let rounds = 0
+      for (; rounds < RING_ROUNDS_MAX; rounds++) {
+        const ring = await ringCheck(hosts)
+        if (ring.successors === nodes.length && ring.predecessors === nodes.length) return { rounds, ...ring }
+        await stabiliseRound()
+      }
+      return { rounds, ...(await ringCheck(hosts)) }
+    }
+    const ringBuilt = await converge()
+    const ringSeconds = (performance.now() - started) / 1000
     await all((h) => h.fixFingersAll())
-    for (let round = 0; round < 32 && (await stabiliseRound()) > 0; round++);
-    await all((h) => h.startMaintenance())
+    const fingered = await converge()
     const joinSeconds = (performance.now() - started) / 1000
-    const ring = await ringCheck(hosts)
     say(
-      `${nodes.length} nodes joined the Chord ring in ${joinSeconds.toFixed(1)} s; ` +
-        `successors right ${ring.successors}, predecessors right ${ring.predecessors}`,
+      `${nodes.length} nodes joined in ${joinedSeconds.toFixed(1)} s (batches doubling up to ${JOIN_BATCH_MAX}, ` +
+        `${joinRetries} joins retried); ring right after ${ringSeconds.toFixed(1)} s ` +
+        `(${ringBuilt.rounds} more stabilisation rounds; successors right ${ringBuilt.successors}, predecessors ` +
+        `right ${ringBuilt.predecessors}); fingers by ${joinSeconds.toFixed(1)} s (successors right ` +
+        `${fingered.successors}, predecessors right ${fingered.predecessors})`,
     )
+    if (fingered.successors !== nodes.length || fingered.predecessors !== nodes.length) {
+      throw new Error(
+        `the ring did not converge in ${RING_ROUNDS_MAX} stabilisation rounds: ${fingered.successors} of ` +
+          `${nodes.length} successors and ${fingered.predecessors} predecessors right`,
+      )
+    }
+    await all((h) => h.startMaintenance())
 
     let kadReadySeconds: number | null = null
     if (options.vsKad) {
@@ -152,6 +203,7 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
         return out
       }
       await all((h) => h.kadConnect(nodes.filter((n) => n.host === h).map((n) => others(n.ref))))
+      say(`kad-dht: connected and self-queried in ${((performance.now() - kadStarted) / 1000).toFixed(1)} s`)
       const want = Math.min(nodes.length - 1, 10)
       const deadline = Date.now() + 60_000
       while (Date.now() < deadline && Math.min(...(await all((h) => h.kadMinTable()))) < want) {
@@ -173,10 +225,15 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
     })
     const chordPutSeconds = (performance.now() - putStarted) / 1000
     if (options.vsKad) {
-      await pool(keys, KAD_PUT_CONCURRENCY * hosts.length, async (key) => {
-        const b = pick(nodes)
-        await b.host.kadPut(b.local, key).catch(() => undefined)
-      })
+      await pool(
+        keys,
+        KAD_PUT_CONCURRENCY * hosts.length,
+        async (key) => {
+          const b = pick(nodes)
+          await b.host.kadPut(b.local, key).catch(() => undefined)
+        },
+        (done) => say(`kad-dht puts: ${done} of ${keys.length}`),
+      )
     }
     const putSeconds = (performance.now() - putStarted) / 1000
     if (putFailures > 0) say(`${putFailures} Chord publications failed`)
@@ -233,6 +290,7 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
       nodes: nodes.length,
       keys: keys.length,
       joinSeconds,
+      ringSeconds,
       putSeconds,
       chordPutSeconds,
       kadReadySeconds,
@@ -256,6 +314,7 @@ function report(
     nodes: number
     keys: number
     joinSeconds: number
+    ringSeconds: number
     putSeconds: number
     chordPutSeconds: number
     kadReadySeconds: number | null
@@ -277,6 +336,7 @@ function report(
     nodes: m.nodes,
     lookups: m.keys,
     joinSeconds: round(m.joinSeconds, 3),
+    ringRightSeconds: round(m.ringSeconds, 3),
     putSeconds: round(m.putSeconds, 3),
     chordPutSeconds: round(m.chordPutSeconds, 3),
     benchSeconds: round(m.benchSeconds(), 3),
@@ -348,6 +408,7 @@ function report(
   const rows: [string, string | number][] = [
     ['mode', `${result.mode} (${result.processes} process${result.processes === 1 ? '' : 'es'})`],
     ['nodes / gets', `${result.nodes} / ${result.lookups}`],
+    ['start + join until every successor and predecessor is right', `${result.ringRightSeconds} s`],
     [
       'start + join (all nodes) / puts / whole run',
       `${result.joinSeconds} / ${result.putSeconds} / ${result.benchSeconds} s`,
