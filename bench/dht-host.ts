@@ -38,6 +38,8 @@ export interface HostStats {
   failures: Record<string, number>
   /** Samples (capped) of request times, warm (connection open) and cold (dialled first). */
   warmMs: number[]
+  /** Request times (warm and cold) by request type: which requests the slow ones are. */
+  byTypeMs: Record<string, number[]>
   coldOpenMs: number[]
   coldTotalMs: number[]
   /** Connections opened and closed by any of the host's peers (libp2p events). */
@@ -91,6 +93,7 @@ export class BenchHost {
       failed: 0,
       failures: {} as Record<string, number>,
       warmMs: [] as number[],
+      byTypeMs: {} as Record<string, number[]>,
       coldOpenMs: [] as number[],
       coldTotalMs: [] as number[],
       opened: 0,
@@ -111,6 +114,8 @@ export class BenchHost {
       if (s.coldOpenMs.length < SAMPLE_CAP && Number.isFinite(t.openMs)) s.coldOpenMs.push(t.openMs)
       if (s.coldTotalMs.length < SAMPLE_CAP) s.coldTotalMs.push(t.totalMs)
     } else if (s.warmMs.length < SAMPLE_CAP) s.warmMs.push(t.totalMs)
+    const byType = (s.byTypeMs[t.type] ??= [])
+    if (byType.length < SAMPLE_CAP) byType.push(t.totalMs)
   }
 
   private kad(local: number): KadDHT {
@@ -297,6 +302,7 @@ export class BenchHost {
       failed: s.failed,
       failures: s.failures,
       warmMs: s.warmMs,
+      byTypeMs: s.byTypeMs,
       coldOpenMs: s.coldOpenMs,
       coldTotalMs: s.coldTotalMs,
       connectionsOpened: s.opened,

@@ -31,7 +31,12 @@ const PUT_CONCURRENCY = 16
  */
 const KAD_PUT_CONCURRENCY = 4
 /** The most nodes that join at once (batches double up to it). */
-const JOIN_BATCH_MAX = 32
+const JOIN_BATCH_MAX = 16
+/**
+ * Tries per join, each through a random node already in. A join's first requests dial (TCP, Noise); with 32 at
+ * once over 4 processes at load average 12, one join timed out through three bootstraps in a row.
+ */
+const JOIN_ATTEMPTS = 5
 /** Stabilisation rounds allowed for the ring to come right once every node has joined. */
 const RING_ROUNDS_MAX = 32
 
@@ -104,6 +109,13 @@ async function ringCheck(hosts: readonly RemoteHost[]): Promise<{ successors: nu
   return { successors, predecessors }
 }
 
+/** Failed Chord requests by type and reason, summed over hosts. */
+function merged(list: readonly HostStats[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const st of list) for (const [k, v] of Object.entries(st.failures)) out[k] = (out[k] ?? 0) + v
+  return out
+}
+
 interface Placed {
   host: RemoteHost
   local: number
@@ -133,6 +145,7 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
     const refs = await all((h) =>
       h.create(Math.floor(options.nodes / hosts.length) + (hosts.indexOf(h) < options.nodes % hosts.length ? 1 : 0)),
     )
+    say(`${options.nodes} nodes started`)
     const placed: Placed[] = []
     for (let g = 0; g < options.nodes; g++) {
       const h = g % hosts.length
@@ -151,14 +164,15 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
             try {
               return await node.host.join(node.local, pick(inRing).ref)
             } catch (e) {
-              if (attempt === 3) throw e
+              if (attempt === JOIN_ATTEMPTS) throw e
               joinRetries++
             }
           }
         }),
       )
       nodes.push(...batch)
-      for (let round = 0; round < 4 && (await stabiliseRound()) > 0; round++);
+      await stabiliseRound()
+      say(`${nodes.length} of ${placed.length} nodes joined`)
     }
     const joinedSeconds = (performance.now() - started) / 1000
     const converge = async () => {
@@ -166,20 +180,32 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
       for (; rounds < RING_ROUNDS_MAX; rounds++) {
         const ring = await ringCheck(hosts)
         if (ring.successors === nodes.length && ring.predecessors === nodes.length) return { rounds, ...ring }
+        if (rounds > 0) {
+          const failures = Object.entries(merged(await all((h) => h.readStats())))
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 3)
+          say(
+            `ring: ${ring.successors} successors, ${ring.predecessors} predecessors right; most failed requests ` +
+              `so far: ${JSON.stringify(Object.fromEntries(failures))}`,
+          )
+        }
         await stabiliseRound()
       }
       return { rounds, ...(await ringCheck(hosts)) }
     }
     const ringBuilt = await converge()
     const ringSeconds = (performance.now() - started) / 1000
-    await all((h) => h.fixFingersAll())
-    const fingered = await converge()
-    const joinSeconds = (performance.now() - started) / 1000
     say(
       `${nodes.length} nodes joined in ${joinedSeconds.toFixed(1)} s (batches doubling up to ${JOIN_BATCH_MAX}, ` +
         `${joinRetries} joins retried); ring right after ${ringSeconds.toFixed(1)} s ` +
         `(${ringBuilt.rounds} more stabilisation rounds; successors right ${ringBuilt.successors}, predecessors ` +
-        `right ${ringBuilt.predecessors}); fingers by ${joinSeconds.toFixed(1)} s (successors right ` +
+        `right ${ringBuilt.predecessors})`,
+    )
+    await all((h) => h.fixFingersAll())
+    const fingered = await converge()
+    const joinSeconds = (performance.now() - started) / 1000
+    say(
+      `fingers by ${joinSeconds.toFixed(1)} s (then ${fingered.rounds} stabilisation rounds; successors right ` +
         `${fingered.successors}, predecessors right ${fingered.predecessors})`,
     )
     if (fingered.successors !== nodes.length || fingered.predecessors !== nodes.length) {
@@ -246,11 +272,6 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
     const copies = new Map<number, number>()
     for (const c of held) copies.set(c, (copies.get(c) ?? 0) + 1)
     say(`copies per key after the puts (copies: keys): ${JSON.stringify(Object.fromEntries(copies))}`)
-    const merged = (list: HostStats[]) => {
-      const out: Record<string, number> = {}
-      for (const st of list) for (const [k, v] of Object.entries(st.failures)) out[k] = (out[k] ?? 0) + v
-      return out
-    }
     const setup = await all((h) => h.readStats())
     const setupFailures = merged(setup)
     say(
@@ -374,6 +395,15 @@ function report(
           .flatMap((s) => Object.entries(s.failures))
           .reduce((m, [k, v]) => m.set(k, (m.get(k) ?? 0) + v), new Map<string, number>()),
       ),
+      requestsByType: Object.fromEntries(
+        [...new Set(stats.flatMap((s) => Object.keys(s.byTypeMs)))].map((type) => {
+          const sample = cat((s) => s.byTypeMs[type] ?? [])
+          return [
+            type,
+            { count: sample.length, p50Ms: round(median(sample), 3), p99Ms: round(percentile(sample, 99), 3) },
+          ]
+        }),
+      ),
       warmRequestP50Ms: round(median(cat((s) => s.warmMs)), 3),
       warmRequestP99Ms: round(
         percentile(
@@ -431,6 +461,12 @@ function report(
   rows.push(
     ['during gets: Chord requests, dialled first', `${d.chordRequests}, ${d.dialledShare * 100}%`],
     ['  failed requests (timeouts included)', d.failedRequests],
+    [
+      '  requests by type: count, p50 / p99',
+      Object.entries(d.requestsByType)
+        .map(([type, t]) => `${type} ${t.count}, ${t.p50Ms} / ${t.p99Ms} ms`)
+        .join('; '),
+    ],
     ['  warm request p50 / p99', `${d.warmRequestP50Ms} / ${d.warmRequestP99Ms} ms`],
     ['  cold: stream open p50 / p99, request p99', `${d.coldOpenP50Ms} / ${d.coldOpenP99Ms}, ${d.coldRequestP99Ms} ms`],
     [
