@@ -18,6 +18,8 @@ import {
 } from '../core/ring.js'
 import {
   DEFAULT_CHORD_CONFIG,
+  FETCH_STRAGGLERS_NOT_AWAITED,
+  fetchGraceMs,
   MAINTENANCE_JITTER,
   MAX_NODE_REFS_PER_MESSAGE,
   MAX_RECORDS_PER_MESSAGE,
@@ -37,6 +39,7 @@ import {
 import { MemoryRecordStore, type RecordStore } from './record-store.js'
 import { signClaim, verifyClaim, type ClaimSigner } from './records.js'
 import { cleanSuccessorList, closestFollowing, closestPreceding, responsibleAmong } from './routing.js'
+import { LATE, settleWithGrace } from './stragglers.js'
 
 export type { ClaimSigner } from './records.js'
 
@@ -458,16 +461,22 @@ export class ChordNode {
         batch.push(next.value)
       }
       if (batch.length === 0) break
-      const answers = await Promise.all(
+      // Of four holders, the last to answer is not waited for past a grace once the other three have answered:
+      // a claim is stored on every holder, and one holder whose process stalls would set the get's latency alone.
+      // A holder not waited for counts as asked (the walk does not go past it).
+      const answers = await settleWithGrace(
         batch.map((holder) =>
           holder.id === this.self.id
             ? Promise.resolve(this.fetchLocal(key))
             : this.ask(holder, { type: 'fetch', key }).catch(() => null),
         ),
+        batch.length > FETCH_STRAGGLERS_NOT_AWAITED + 2 ? batch.length - FETCH_STRAGGLERS_NOT_AWAITED : batch.length,
+        fetchGraceMs,
       )
       for (const answer of answers) {
         if (answer === null) continue
         answered++
+        if (answer === LATE) continue
         if (answer.type !== 'records') continue
         for (const r of answer.records) {
           const known = latest.get(r.owner)
