@@ -207,17 +207,9 @@ export class BenchHost {
     })
   }
 
-  /**
-   * Every node's fingers, a few nodes at a time: all at once, a host's nodes would dial hundreds of
-   * connections together, and the Noise handshakes queued on the event loop outlast the request timeout.
-   */
-  async fixFingersAll(): Promise<void> {
-    let next = 0
-    await Promise.all(
-      Array.from({ length: 4 }, async () => {
-        while (next < this.peers.length) await this.peers[next++]!.chord.fixFingers()
-      }),
-    )
+  /** Node `local`'s fingers, all of them now (the coordinator runs a few nodes at a time). */
+  async fixFingers(local: number): Promise<void> {
+    await this.peers[local]!.chord.fixFingers()
   }
 
   /** Starts every node's maintenance timers, as a running node has them. */

@@ -37,6 +37,8 @@ const JOIN_BATCH_MAX = 16
  * once over 4 processes at load average 12, one join timed out through three bootstraps in a row.
  */
 const JOIN_ATTEMPTS = 5
+/** Nodes per host that fix their fingers at once. */
+const FINGER_CONCURRENCY = 2
 /** Stabilisation rounds allowed for the ring to come right once every node has joined. */
 const RING_ROUNDS_MAX = 32
 
@@ -53,7 +55,7 @@ function localHost(host: BenchHost): RemoteHost {
     create: (n) => host.create(n),
     join: (l, b) => host.join(l, b),
     stabiliseAll: () => host.stabiliseAll(),
-    fixFingersAll: () => host.fixFingersAll(),
+    fixFingers: (l) => host.fixFingers(l),
     neighbours: () => host.neighbours(),
     holding: (k) => host.holding(k),
     startMaintenance: async () => host.startMaintenance(),
@@ -201,7 +203,17 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
         `(${ringBuilt.rounds} more stabilisation rounds; successors right ${ringBuilt.successors}, predecessors ` +
         `right ${ringBuilt.predecessors})`,
     )
-    await all((h) => h.fixFingersAll())
+    // Every node's fingers, FINGER_CONCURRENCY nodes per host at a time (each runs its ~log2 N lookups at once):
+    // more at once, the dials and Noise handshakes queued on loaded processes past the request timeout.
+    await pool(
+      nodes,
+      FINGER_CONCURRENCY * hosts.length,
+      (n) => n.host.fixFingers(n.local),
+      (done) =>
+        void all((h) => h.readStats()).then((st) =>
+          say(`fingers: ${done} of ${nodes.length} nodes; failed requests so far: ${JSON.stringify(merged(st))}`),
+        ),
+    )
     const fingered = await converge()
     const joinSeconds = (performance.now() - started) / 1000
     say(
