@@ -306,6 +306,10 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
     await all((h) => h.resetStats())
     const ours = { ms: [] as number[], hops: [] as number[], found: 0 }
     const kad = { ms: [] as number[], firstMs: [] as number[], queried: [] as number[], found: 0 }
+    const getTicker = setInterval(
+      () => say(`gets: ${ours.ms.length} of ${keys.length} (Chord), ${kad.ms.length} (kad-dht)`),
+      15_000,
+    )
     for (const key of keys) {
       const a = pick(nodes)
       const got = await a.host.get(a.local, key)
@@ -323,6 +327,7 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
         }
       }
     }
+    clearInterval(getTicker)
     const stats = await all((h) => h.readStats())
     report(options, {
       nodes: nodes.length,
