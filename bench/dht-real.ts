@@ -309,7 +309,7 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
     const getTicker = setInterval(
       () => say(`gets: ${ours.ms.length} of ${keys.length} (Chord), ${kad.ms.length} (kad-dht)`),
       15_000,
-    )
+    ).unref()
     for (const key of keys) {
       const a = pick(nodes)
       const got = await a.host.get(a.local, key)
