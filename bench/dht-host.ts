@@ -38,6 +38,8 @@ export interface HostStats {
   failures: Record<string, number>
   /** Samples (capped) of request times, warm (connection open) and cold (dialled first). */
   warmMs: number[]
+  /** Request times (warm and cold) by request type: which requests the slow ones are. */
+  byTypeMs: Record<string, number[]>
   coldOpenMs: number[]
   coldTotalMs: number[]
   /** Connections opened and closed by any of the host's peers (libp2p events). */
@@ -61,7 +63,23 @@ export interface KadGetTiming {
 }
 
 const SAMPLE_CAP = 20_000
+/** Nodes of one host that stabilise at once in a set-up round. */
+const STABILISE_CONCURRENCY = 8
 const kadKey = (k: RingId) => new Uint8Array([...new TextEncoder().encode('/ime/'), ...ringIdToBytes(k)])
+/**
+ * kad-dht's own self-query (what it runs at start), which is not in its public type. Every other query waits for
+ * the first one: a getClosestPeers() of our own (the earlier warm-up here) waited for the deferred first
+ * self-query, 5 minutes, and so did the puts after it (a 64-node set-up spent 300 s there).
+ */
+function kadQuerySelf(kad: KadDHT): Promise<void> {
+  const self = (
+    kad as unknown as { querySelf: { timeoutId?: ReturnType<typeof setTimeout>; querySelf(): Promise<void> } }
+  ).querySelf
+  // The deferred first self-query's timer: querySelf() replaces its handle with the next one's, so kad-dht's stop()
+  // would no longer clear it, and it held a one-process run open for minutes after its report.
+  clearTimeout(self.timeoutId)
+  return self.querySelf().catch(() => undefined)
+}
 /** kad-dht's routing table is not in its public type; the benchmark only reads its size to know it is ready. */
 const kadRoutingTableSize = (kad: KadDHT): number =>
   (kad as unknown as { routingTable: { size: number } }).routingTable.size
@@ -82,6 +100,7 @@ export class BenchHost {
       failed: 0,
       failures: {} as Record<string, number>,
       warmMs: [] as number[],
+      byTypeMs: {} as Record<string, number[]>,
       coldOpenMs: [] as number[],
       coldTotalMs: [] as number[],
       opened: 0,
@@ -102,6 +121,8 @@ export class BenchHost {
       if (s.coldOpenMs.length < SAMPLE_CAP && Number.isFinite(t.openMs)) s.coldOpenMs.push(t.openMs)
       if (s.coldTotalMs.length < SAMPLE_CAP) s.coldTotalMs.push(t.totalMs)
     } else if (s.warmMs.length < SAMPLE_CAP) s.warmMs.push(t.totalMs)
+    const byType = (s.byTypeMs[t.type] ??= [])
+    if (byType.length < SAMPLE_CAP) byType.push(t.totalMs)
   }
 
   private kad(local: number): KadDHT {
@@ -151,14 +172,23 @@ export class BenchHost {
     return peer
   }
 
-  /** One stabilisation of every node here; returns how many changed their successor. */
+  /**
+   * One stabilisation of every node here, STABILISE_CONCURRENCY at a time; returns how many changed their
+   * successor. One at a time, a round of 128 nodes in one process took seconds, mostly waiting on answers.
+   */
   async stabiliseAll(): Promise<number> {
     let changed = 0
-    for (const p of this.peers) {
-      const before = p.chord.snapshot().successors[0]?.id
-      await p.chord.stabilise()
-      if (p.chord.snapshot().successors[0]?.id !== before) changed++
-    }
+    let next = 0
+    await Promise.all(
+      Array.from({ length: STABILISE_CONCURRENCY }, async () => {
+        while (next < this.peers.length) {
+          const p = this.peers[next++]!
+          const before = p.chord.snapshot().successors[0]?.id
+          await p.chord.stabilise()
+          if (p.chord.snapshot().successors[0]?.id !== before) changed++
+        }
+      }),
+    )
     return changed
   }
 
@@ -184,17 +214,9 @@ export class BenchHost {
     })
   }
 
-  /**
-   * Every node's fingers, a few nodes at a time: all at once, a host's nodes would dial hundreds of
-   * connections together, and the Noise handshakes queued on the event loop outlast the request timeout.
-   */
-  async fixFingersAll(): Promise<void> {
-    let next = 0
-    await Promise.all(
-      Array.from({ length: 4 }, async () => {
-        while (next < this.peers.length) await this.peers[next++]!.chord.fixFingers()
-      }),
-    )
+  /** Node `local`'s fingers, all of them now (the coordinator runs a few nodes at a time). */
+  async fixFingers(local: number): Promise<void> {
+    await this.peers[local]!.chord.fixFingers()
   }
 
   /** Starts every node's maintenance timers, as a running node has them. */
@@ -204,7 +226,7 @@ export class BenchHost {
 
   /**
    * kad-dht learns peers from connections: each node here dials a few of the given addresses; then each runs its
-   * self-query (the closest peers to its own id, as kad-dht does at start), 4 nodes at a time.
+   * first self-query (the closest peers to its own id, as kad-dht does at start), 4 nodes at a time.
    */
   async kadConnect(addrsPerNode: string[][][]): Promise<void> {
     const { multiaddr } = await import('@multiformats/multiaddr')
@@ -218,16 +240,7 @@ export class BenchHost {
     let next = 0
     await Promise.all(
       Array.from({ length: 4 }, async () => {
-        while (next < this.peers.length) {
-          const i = next++
-          try {
-            for await (const _ of this.kad(i).getClosestPeers(this.peers[i]!.libp2p.peerId.toMultihash().bytes)) {
-              // drain the query
-            }
-          } catch {
-            // a self-query that fails leaves the table as the connections filled it
-          }
-        }
+        while (next < this.peers.length) await kadQuerySelf(this.kad(next++))
       }),
     )
   }
@@ -288,6 +301,7 @@ export class BenchHost {
       failed: s.failed,
       failures: s.failures,
       warmMs: s.warmMs,
+      byTypeMs: s.byTypeMs,
       coldOpenMs: s.coldOpenMs,
       coldTotalMs: s.coldTotalMs,
       connectionsOpened: s.opened,

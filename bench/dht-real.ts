@@ -30,6 +30,17 @@ const PUT_CONCURRENCY = 16
  * process. With --procs K, K times as many (each put runs on its node's process).
  */
 const KAD_PUT_CONCURRENCY = 4
+/** The most nodes that join at once (batches double up to it). */
+const JOIN_BATCH_MAX = 16
+/**
+ * Tries per join, each through a random node already in. A join's first requests dial (TCP, Noise); with 32 at
+ * once over 4 processes at load average 12, one join timed out through three bootstraps in a row.
+ */
+const JOIN_ATTEMPTS = 5
+/** Nodes per host that fix their fingers at once. */
+const FINGER_CONCURRENCY = 2
+/** Stabilisation rounds allowed for the ring to come right once every node has joined. */
+const RING_ROUNDS_MAX = 32
 
 function randomKey(): RingId {
   return ringId(BigInt('0x' + Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex')))
@@ -44,7 +55,7 @@ function localHost(host: BenchHost): RemoteHost {
     create: (n) => host.create(n),
     join: (l, b) => host.join(l, b),
     stabiliseAll: () => host.stabiliseAll(),
-    fixFingersAll: () => host.fixFingersAll(),
+    fixFingers: (l) => host.fixFingers(l),
     neighbours: () => host.neighbours(),
     holding: (k) => host.holding(k),
     startMaintenance: async () => host.startMaintenance(),
@@ -61,14 +72,28 @@ function localHost(host: BenchHost): RemoteHost {
   }
 }
 
-/** Runs `task` over `items` with at most `limit` in flight. */
-async function pool<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+/** Runs `task` over `items` with at most `limit` in flight; `progress` is told every 15 s how many are done. */
+async function pool<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+  progress?: (done: number) => void,
+): Promise<void> {
   let next = 0
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await task(items[next++]!)
-    }),
-  )
+  let done = 0
+  const ticker = progress === undefined ? undefined : setInterval(() => progress(done), 15_000)
+  try {
+    await Promise.all(
+      Array.from({ length: Math.min(limit, items.length) }, async () => {
+        while (next < items.length) {
+          await task(items[next++]!)
+          done++
+        }
+      }),
+    )
+  } finally {
+    clearInterval(ticker)
+  }
 }
 
 /** How many nodes have the right successor and predecessor, by the sorted ids of all nodes. */
@@ -86,6 +111,13 @@ async function ringCheck(hosts: readonly RemoteHost[]): Promise<{ successors: nu
   return { successors, predecessors }
 }
 
+/** Failed Chord requests by type and reason, summed over hosts. */
+function merged(list: readonly HostStats[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const st of list) for (const [k, v] of Object.entries(st.failures)) out[k] = (out[k] ?? 0) + v
+  return out
+}
+
 interface Placed {
   host: RemoteHost
   local: number
@@ -93,8 +125,9 @@ interface Placed {
 }
 
 export async function runRealBench(options: RealBenchOptions): Promise<void> {
-  const say = (line: string) => process.stderr.write(`  ${line}\n`)
   const benchStarted = performance.now()
+  const say = (line: string) =>
+    process.stderr.write(`  [${((performance.now() - benchStarted) / 1000).toFixed(0)} s] ${line}\n`)
   const rssBefore = rssMb()
   const hosts: RemoteHost[] =
     options.procs === 0
@@ -105,41 +138,112 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
     const all = <T>(f: (h: RemoteHost) => Promise<T>) => Promise.all(hosts.map(f))
     const stabiliseRound = async () => (await all((h) => h.stabiliseAll())).reduce((a, b) => a + b, 0)
 
-    // Nodes start at once, each host its share; then they join one after another (each through a random node
-    // already in), with a stabilisation round every 8 joins; then rounds until no successor changes, and every
-    // finger.
+    // Nodes start at once, each host its share; then they join in batches that double (1, 1, 2, 4, ... nodes at
+    // once, at most JOIN_BATCH_MAX), each through a random node already in. Nodes of one batch that land in one
+    // gap of the ring sort themselves out by stabilise and notify: after each batch every node stabilises (a few
+    // rounds), and after the last, rounds run until every successor and predecessor is right. Then every
+    // finger, and the check again.
     const started = performance.now()
     const refs = await all((h) =>
       h.create(Math.floor(options.nodes / hosts.length) + (hosts.indexOf(h) < options.nodes % hosts.length ? 1 : 0)),
     )
+    say(`${options.nodes} nodes started`)
+    const placed: Placed[] = []
     for (let g = 0; g < options.nodes; g++) {
       const h = g % hosts.length
       const local = Math.floor(g / hosts.length)
-      const placed = { host: hosts[h]!, local, ref: refs[h]![local]! }
-      // A join that fails (its bootstrap's process stalled past the request timeout) is tried through others.
-      for (let attempt = 1; nodes.length > 0; attempt++) {
-        try {
-          await placed.host.join(local, pick(nodes).ref)
-          break
-        } catch (e) {
-          if (attempt === 3) throw e
-        }
-      }
-      nodes.push(placed)
-      if (g % 8 === 7) await stabiliseRound()
+      placed.push({ host: hosts[h]!, local, ref: refs[h]![local]! })
     }
-    for (let round = 0; round < 32 && (await stabiliseRound()) > 0; round++);
-    await all((h) => h.fixFingersAll())
-    for (let round = 0; round < 32 && (await stabiliseRound()) > 0; round++);
-    await all((h) => h.startMaintenance())
-    const joinSeconds = (performance.now() - started) / 1000
-    const ring = await ringCheck(hosts)
+    nodes.push(placed[0]!)
+    let joinRetries = 0
+    while (nodes.length < placed.length) {
+      const batch = placed.slice(nodes.length, nodes.length + Math.min(nodes.length, JOIN_BATCH_MAX))
+      const inRing = [...nodes]
+      await Promise.all(
+        batch.map(async (node) => {
+          // A join that fails (its bootstrap's process stalled past the request timeout) is tried through others.
+          for (let attempt = 1; ; attempt++) {
+            try {
+              return await node.host.join(node.local, pick(inRing).ref)
+            } catch (e) {
+              if (attempt === JOIN_ATTEMPTS) throw e
+              joinRetries++
+            }
+          }
+        }),
+      )
+      nodes.push(...batch)
+      await stabiliseRound()
+      say(`${nodes.length} of ${placed.length} nodes joined`)
+    }
+    const joinedSeconds = (performance.now() - started) / 1000
+    const converge = async () => {
+      let rounds = 0
+      for (; rounds < RING_ROUNDS_MAX; rounds++) {
+        const ring = await ringCheck(hosts)
+        if (ring.successors === nodes.length && ring.predecessors === nodes.length) return { rounds, ...ring }
+        if (rounds > 0) {
+          const failures = Object.entries(merged(await all((h) => h.readStats())))
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 3)
+          say(
+            `ring: ${ring.successors} successors, ${ring.predecessors} predecessors right; most failed requests ` +
+              `so far: ${JSON.stringify(Object.fromEntries(failures))}`,
+          )
+        }
+        await stabiliseRound()
+      }
+      return { rounds, ...(await ringCheck(hosts)) }
+    }
+    const ringBuilt = await converge()
+    const ringSeconds = (performance.now() - started) / 1000
     say(
-      `${nodes.length} nodes joined the Chord ring in ${joinSeconds.toFixed(1)} s; ` +
-        `successors right ${ring.successors}, predecessors right ${ring.predecessors}`,
+      `${nodes.length} nodes joined in ${joinedSeconds.toFixed(1)} s (batches doubling up to ${JOIN_BATCH_MAX}, ` +
+        `${joinRetries} joins retried); ring right after ${ringSeconds.toFixed(1)} s ` +
+        `(${ringBuilt.rounds} more stabilisation rounds; successors right ${ringBuilt.successors}, predecessors ` +
+        `right ${ringBuilt.predecessors})`,
     )
+    // Every node's fingers, FINGER_CONCURRENCY nodes per host at a time (each runs its ~log2 N lookups at once):
+    // more at once, the dials and Noise handshakes queued on loaded processes past the request timeout.
+    await pool(
+      nodes,
+      FINGER_CONCURRENCY * hosts.length,
+      (n) => n.host.fixFingers(n.local),
+      (done) =>
+        void all((h) => h.readStats()).then((st) =>
+          say(`fingers: ${done} of ${nodes.length} nodes; failed requests so far: ${JSON.stringify(merged(st))}`),
+        ),
+    )
+    const fingered = await converge()
+    const joinSeconds = (performance.now() - started) / 1000
+    say(
+      `fingers by ${joinSeconds.toFixed(1)} s (then ${fingered.rounds} stabilisation rounds; successors right ` +
+        `${fingered.successors}, predecessors right ${fingered.predecessors})`,
+    )
+    if (fingered.successors !== nodes.length || fingered.predecessors !== nodes.length) {
+      throw new Error(
+        `the ring did not converge in ${RING_ROUNDS_MAX} stabilisation rounds: ${fingered.successors} of ` +
+          `${nodes.length} successors and ${fingered.predecessors} predecessors right`,
+      )
+    }
+    await all((h) => h.startMaintenance())
 
     let kadReadySeconds: number | null = null
+    const keys = Array.from({ length: options.lookups }, randomKey)
+    const putStarted = performance.now()
+    let putFailures = 0
+    // Chord's puts, then kad-dht's: together, kad-dht's puts (each a query of 20 peers, then 20 stores) stalled
+    // the shared event loop for seconds (64 nodes, one process: event-loop delay p99 5.3 s, max 13 s), Chord's
+    // requests timed out, and its nodes forgot live peers while storing (docs/chord.md).
+    await pool(keys, PUT_CONCURRENCY, async (key) => {
+      const a = pick(nodes)
+      await a.host.publish(a.local, key).catch(() => putFailures++)
+    })
+    const chordPutSeconds = (performance.now() - putStarted) / 1000
+    say(`published ${keys.length} Chord claims in ${chordPutSeconds.toFixed(1)} s`)
+    // kad-dht's warm-up after Chord's puts: its first self-query releases the routing-table refresh that waited
+    // for it (several queries per node), and that burst, landing on Chord's puts, made 200 puts take 200 s at
+    // 128 nodes over 4 processes.
     if (options.vsKad) {
       const kadStarted = performance.now()
       // kad-dht learns peers from connections; give each node a few, then wait for its routing table.
@@ -152,6 +256,7 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
         return out
       }
       await all((h) => h.kadConnect(nodes.filter((n) => n.host === h).map((n) => others(n.ref))))
+      say(`kad-dht: connected and self-queried in ${((performance.now() - kadStarted) / 1000).toFixed(1)} s`)
       const want = Math.min(nodes.length - 1, 10)
       const deadline = Date.now() + 60_000
       while (Date.now() < deadline && Math.min(...(await all((h) => h.kadMinTable()))) < want) {
@@ -161,24 +266,19 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
       say(`kad-dht routing tables filled in ${kadReadySeconds.toFixed(1)} s`)
     }
 
-    const keys = Array.from({ length: options.lookups }, randomKey)
-    const putStarted = performance.now()
-    let putFailures = 0
-    // Chord's puts, then kad-dht's: together, kad-dht's puts (each a query of 20 peers, then 20 stores) stalled
-    // the shared event loop for seconds (64 nodes, one process: event-loop delay p99 5.3 s, max 13 s), Chord's
-    // requests timed out, and its nodes forgot live peers while storing (docs/chord.md).
-    await pool(keys, PUT_CONCURRENCY, async (key) => {
-      const a = pick(nodes)
-      await a.host.publish(a.local, key).catch(() => putFailures++)
-    })
-    const chordPutSeconds = (performance.now() - putStarted) / 1000
+    const kadPutStarted = performance.now()
     if (options.vsKad) {
-      await pool(keys, KAD_PUT_CONCURRENCY * hosts.length, async (key) => {
-        const b = pick(nodes)
-        await b.host.kadPut(b.local, key).catch(() => undefined)
-      })
+      await pool(
+        keys,
+        KAD_PUT_CONCURRENCY * hosts.length,
+        async (key) => {
+          const b = pick(nodes)
+          await b.host.kadPut(b.local, key).catch(() => undefined)
+        },
+        (done) => say(`kad-dht puts: ${done} of ${keys.length}`),
+      )
     }
-    const putSeconds = (performance.now() - putStarted) / 1000
+    const putSeconds = chordPutSeconds + (performance.now() - kadPutStarted) / 1000
     if (putFailures > 0) say(`${putFailures} Chord publications failed`)
     say(
       `published ${keys.length} claims in ${chordPutSeconds.toFixed(1)} s` +
@@ -189,11 +289,6 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
     const copies = new Map<number, number>()
     for (const c of held) copies.set(c, (copies.get(c) ?? 0) + 1)
     say(`copies per key after the puts (copies: keys): ${JSON.stringify(Object.fromEntries(copies))}`)
-    const merged = (list: HostStats[]) => {
-      const out: Record<string, number> = {}
-      for (const st of list) for (const [k, v] of Object.entries(st.failures)) out[k] = (out[k] ?? 0) + v
-      return out
-    }
     const setup = await all((h) => h.readStats())
     const setupFailures = merged(setup)
     say(
@@ -211,6 +306,10 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
     await all((h) => h.resetStats())
     const ours = { ms: [] as number[], hops: [] as number[], found: 0 }
     const kad = { ms: [] as number[], firstMs: [] as number[], queried: [] as number[], found: 0 }
+    const getTicker = setInterval(
+      () => say(`gets: ${ours.ms.length} of ${keys.length} (Chord), ${kad.ms.length} (kad-dht)`),
+      15_000,
+    ).unref()
     for (const key of keys) {
       const a = pick(nodes)
       const got = await a.host.get(a.local, key)
@@ -228,11 +327,13 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
         }
       }
     }
+    clearInterval(getTicker)
     const stats = await all((h) => h.readStats())
     report(options, {
       nodes: nodes.length,
       keys: keys.length,
       joinSeconds,
+      ringSeconds,
       putSeconds,
       chordPutSeconds,
       kadReadySeconds,
@@ -256,6 +357,7 @@ function report(
     nodes: number
     keys: number
     joinSeconds: number
+    ringSeconds: number
     putSeconds: number
     chordPutSeconds: number
     kadReadySeconds: number | null
@@ -277,6 +379,7 @@ function report(
     nodes: m.nodes,
     lookups: m.keys,
     joinSeconds: round(m.joinSeconds, 3),
+    ringRightSeconds: round(m.ringSeconds, 3),
     putSeconds: round(m.putSeconds, 3),
     chordPutSeconds: round(m.chordPutSeconds, 3),
     benchSeconds: round(m.benchSeconds(), 3),
@@ -314,6 +417,15 @@ function report(
           .flatMap((s) => Object.entries(s.failures))
           .reduce((m, [k, v]) => m.set(k, (m.get(k) ?? 0) + v), new Map<string, number>()),
       ),
+      requestsByType: Object.fromEntries(
+        [...new Set(stats.flatMap((s) => Object.keys(s.byTypeMs)))].map((type) => {
+          const sample = cat((s) => s.byTypeMs[type] ?? [])
+          return [
+            type,
+            { count: sample.length, p50Ms: round(median(sample), 3), p99Ms: round(percentile(sample, 99), 3) },
+          ]
+        }),
+      ),
       warmRequestP50Ms: round(median(cat((s) => s.warmMs)), 3),
       warmRequestP99Ms: round(
         percentile(
@@ -348,6 +460,7 @@ function report(
   const rows: [string, string | number][] = [
     ['mode', `${result.mode} (${result.processes} process${result.processes === 1 ? '' : 'es'})`],
     ['nodes / gets', `${result.nodes} / ${result.lookups}`],
+    ['start + join until every successor and predecessor is right', `${result.ringRightSeconds} s`],
     [
       'start + join (all nodes) / puts / whole run',
       `${result.joinSeconds} / ${result.putSeconds} / ${result.benchSeconds} s`,
@@ -370,6 +483,12 @@ function report(
   rows.push(
     ['during gets: Chord requests, dialled first', `${d.chordRequests}, ${d.dialledShare * 100}%`],
     ['  failed requests (timeouts included)', d.failedRequests],
+    [
+      '  requests by type: count, p50 / p99',
+      Object.entries(d.requestsByType)
+        .map(([type, t]) => `${type} ${t.count}, ${t.p50Ms} / ${t.p99Ms} ms`)
+        .join('; '),
+    ],
     ['  warm request p50 / p99', `${d.warmRequestP50Ms} / ${d.warmRequestP99Ms} ms`],
     ['  cold: stream open p50 / p99, request p99', `${d.coldOpenP50Ms} / ${d.coldOpenP99Ms}, ${d.coldRequestP99Ms} ms`],
     [

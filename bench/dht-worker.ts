@@ -12,7 +12,7 @@ export type Host = Pick<
   | 'create'
   | 'join'
   | 'stabiliseAll'
-  | 'fixFingersAll'
+  | 'fixFingers'
   | 'neighbours'
   | 'holding'
   | 'startMaintenance'
@@ -98,7 +98,7 @@ export async function startWorker(options: HostOptions): Promise<RemoteHost> {
     'create',
     'join',
     'stabiliseAll',
-    'fixFingersAll',
+    'fixFingers',
     'neighbours',
     'holding',
     'startMaintenance',

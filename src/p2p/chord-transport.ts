@@ -18,6 +18,7 @@ import {
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, ringIdForPeer } from './chord-codec.js'
 import { TokenBuckets } from '../core/token-bucket.js'
 import {
+  CHORD_DIAL_ALLOWANCE_MS,
   CHORD_PROTOCOL,
   MAX_ADDRS_PER_NODE,
   MAX_CHORD_MESSAGE_BYTES,
@@ -92,11 +93,23 @@ export class Libp2pChordTransport implements ChordTransport {
   }
 
   async request(to: NodeRef, req: Parameters<ChordTransport['request']>[1], options?: { signal?: AbortSignal }) {
-    const timeout = AbortSignal.timeout(this.timeoutMs)
-    const signal = AbortSignal.any([timeout, ...(options?.signal ? [options.signal] : [])])
+    // The request's time runs for the answer. A dial on its path (no open connection) has its own, longer
+    // budget, and the answer's time starts once it is done: on a loaded host a TCP connect, Noise handshake and
+    // Yamux set-up took seconds (128 nodes over 4 processes at load 10: cold stream open p99 over 3 s), and a
+    // cold request that timed out made a live node suspected, its lookup try another cold node, and so on, up
+    // to a minute per lookup (docs/chord.md).
+    const caller = options?.signal
+    const limit = (ms: number) => {
+      const timeout = AbortSignal.timeout(ms)
+      return { timeout, signal: AbortSignal.any([timeout, ...(caller ? [caller] : [])]) }
+    }
+    let answer = limit(this.timeoutMs)
+    const dial = limit(this.timeoutMs + CHORD_DIAL_ALLOWANCE_MS)
+    let signal = answer.signal
     let stream: Stream | undefined
     const started = performance.now()
     let dialled = false
+    let dialDone = false
     let openMs = Number.NaN
     const report = (ok: boolean, error?: string) =>
       this.observe?.({
@@ -108,7 +121,15 @@ export class Libp2pChordTransport implements ChordTransport {
         ...(error !== undefined && { error }),
       })
     try {
-      stream = await openStream(this.libp2p, to, CHORD_PROTOCOL, signal, () => (dialled = true))
+      stream = await openStream(this.libp2p, to, CHORD_PROTOCOL, signal, () => (dialled = true), {
+        dialSignal: dial.signal,
+        afterDial: () => {
+          dialDone = true
+          answer = limit(this.timeoutMs)
+          signal = answer.signal
+          return signal
+        },
+      })
       openMs = performance.now() - started
       const lp = lpStream(stream, { maxDataLength: MAX_CHORD_MESSAGE_BYTES })
       await lp.write(encodeRequest(req), { signal })
@@ -123,7 +144,10 @@ export class Libp2pChordTransport implements ChordTransport {
       stream?.abort(e instanceof Error ? e : new Error(String(e)))
       // Out of time is not the same as refused: the peer may only be slow (or this event loop busy), so Chord
       // suspects it rather than forgets it (chord-node.ts).
-      throw new PeerUnreachableError(to, (e as Error).message, { cause: e, timedOut: timeout.aborted })
+      throw new PeerUnreachableError(to, (e as Error).message, {
+        cause: e,
+        timedOut: dialled && !dialDone ? dial.timeout.aborted : answer.timeout.aborted,
+      })
     }
   }
 

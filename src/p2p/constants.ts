@@ -47,3 +47,10 @@ export const CHORD_ROUTE_TAG_VALUE = 100
  * successor list at each stabilisation (30 s): 5 s keeps the tags current at one peer-store pass per node.
  */
 export const CHORD_ROUTE_TAG_INTERVAL_MS = 5_000
+
+/**
+ * What a Chord request that must dial first gets on top of its request timeout for the dial (TCP, Noise, Yamux;
+ * ms). A dead peer's closed port refuses at once, so this only lengthens the wait for a peer that is slow to
+ * handshake (a loaded host) or unreachable without refusing; libp2p's own dial timeout (10 s) stays the bound.
+ */
+export const CHORD_DIAL_ALLOWANCE_MS = 5_000

@@ -5,9 +5,17 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { NodeRef } from '../dht/messages.js'
 import type { ImeLibp2p } from './libp2p-node.js'
 
+/** How a caller times a dial that it cannot avoid (no open connection to the peer). */
+export interface DialBudget {
+  /** Ends the wait for the dial (instead of `signal`): a dial may be given longer than an answer. */
+  dialSignal: AbortSignal
+  /** Called once the dial is done: the signal for opening the stream on the new connection. */
+  afterDial: () => AbortSignal
+}
+
 /**
  * Opens a stream to `to`; `onDial` is told when no open connection could be used and a dial (TCP, Noise, Yamux)
- * is on the request's path.
+ * is on the request's path; `budget` times that dial apart from `signal`.
  */
 export async function openStream(
   libp2p: ImeLibp2p,
@@ -15,6 +23,7 @@ export async function openStream(
   protocol: string,
   signal: AbortSignal,
   onDial?: () => void,
+  budget?: DialBudget,
 ): Promise<Stream> {
   let peerId: PeerId
   try {
@@ -44,10 +53,10 @@ export async function openStream(
   // retry started again from nothing and timed out again (docs/chord.md).
   const dialling = libp2p.dial(addrs.length > 0 ? addrs : peerId)
   dialling.catch(() => undefined) // a dial that outlives its request may fail with nobody waiting
-  const connection = await untilAborted(dialling, signal)
+  const connection = await untilAborted(dialling, budget?.dialSignal ?? signal)
   // Through a relay (a claimer behind NAT) the connection is limited in time and data (relay.ts): enough for
   // Chord requests and validation runs, which are small and short.
-  return connection.newStream(protocol, { signal, runOnLimitedConnection: true })
+  return connection.newStream(protocol, { signal: budget?.afterDial() ?? signal, runOnLimitedConnection: true })
 }
 
 /** `promise`, or a rejection with the signal's reason once it aborts (the promise itself runs on). */
