@@ -8,8 +8,7 @@
  */
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { systemClock } from '../../src/core/clock.js'
-import type { E164 } from '../../src/core/e164.js'
+import { ALICE, DOMAIN, startTrunkAgent } from './support/trunk-agent.js'
 import { createMediaBridge } from '../../src/media-bridge/bridge.js'
 import { createNgClient, type NgClient } from '../../src/media-bridge/ng-client.js'
 import { startRtpengine, type RtpengineProcess } from '../../src/media-bridge/rtpengine.js'
@@ -17,7 +16,6 @@ import { CallAgent, type CallAgentEvent } from '../../src/sip/agent/index.js'
 import { freePorts, LOCALHOST } from '../../src/testing/interop/ports.js'
 import { PCMA, PCMU } from '../../src/testing/rtp/g711.js'
 import { audioOf } from '../../src/testing/rtp/plain-sdp.js'
-import { StaticSipDirectory } from '../../src/testing/static-sip-directory.js'
 import { CHROMIUM, haveChromium, launchChromium } from '../e2e/support/browser.js'
 import { readToneFrequency, sleep, until } from '../e2e/support/media.js'
 import { openSipJs, type SipJsClient } from '../e2e/support/sipjs.js'
@@ -25,8 +23,6 @@ import { startPlainCarrier, type PlainCarrier } from './support/plain-carrier.js
 
 const BROWSER_HZ = 440
 const CARRIER_HZ = 1_000
-const DOMAIN = 'alpha.example'
-const ALICE = { name: 'alice', password: 'alice-secret-1', number: '+12025550101' as E164 }
 const LEGACY = '+13125550199'
 
 let engine: RtpengineProcess | undefined
@@ -48,19 +44,11 @@ beforeAll(async () => {
   })
   client = createNgClient({ address: engine.ng, timeoutMs: 600 })
   carrier = await startPlainCarrier({ toneHz: CARRIER_HZ })
-  agent = await CallAgent.start({
-    domain: DOMAIN,
-    host: LOCALHOST,
-    edge: { tcpPort: 0 },
+  agent = await startTrunkAgent({
     internal: { tcpPort: 0, wsPort: 0 },
     pstn: { uri: carrier.uri, user: 'alpha', password: 'trunk-secret', media: 'bridge' },
     mediaBridge: createMediaBridge({ client }),
-    directory: new StaticSipDirectory(DOMAIN, [ALICE]),
-    routeTo: () => undefined,
-    checkCaller: () => ({ ok: false, error: { code: 'no-edge', reason: 'not in this test' } }),
-    vouchFor: () => ({ ok: false, error: 'not in this test' }),
-    clock: systemClock,
-    onEvent: (e) => void events.push(e),
+    events,
   })
   await until(
     async () => carrier.registered,

@@ -10,8 +10,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { systemClock } from '../../src/core/clock.js'
-import type { E164 } from '../../src/core/e164.js'
+import { ALICE, DOMAIN, startTrunkAgent } from './support/trunk-agent.js'
 import { createMediaBridge } from '../../src/media-bridge/bridge.js'
 import { createNgClient, type NgClient } from '../../src/media-bridge/ng-client.js'
 import { startRtpengine, type RtpengineProcess } from '../../src/media-bridge/rtpengine.js'
@@ -20,7 +19,6 @@ import { startKamailio, type KamailioProcess } from '../../src/testing/interop/k
 import { freePorts, LOCALHOST } from '../../src/testing/interop/ports.js'
 import { PCMA, PCMU } from '../../src/testing/rtp/g711.js'
 import { audioOf } from '../../src/testing/rtp/plain-sdp.js'
-import { StaticSipDirectory } from '../../src/testing/static-sip-directory.js'
 import { serialiseMessage } from '../../src/sip/message/serialise.js'
 import { CHROMIUM, haveChromium, launchChromium } from '../e2e/support/browser.js'
 import { readToneFrequency, until } from '../e2e/support/media.js'
@@ -30,8 +28,6 @@ import { makeTestCa, type TestCa } from './support/test-ca.js'
 
 const BROWSER_HZ = 440
 const PHONE_HZ = 1_000
-const DOMAIN = 'alpha.example'
-const ALICE = { name: 'alice', password: 'alice-secret-1', number: '+12025550101' as E164 }
 const LEGACY = '+13125550199'
 const ACCOUNT = { user: 'alpha', password: 'trunk-secret-9' }
 
@@ -142,19 +138,11 @@ describe.each(['tcp', 'udp', 'tls'] as const)(
     const events: CallAgentEvent[] = []
 
     beforeAll(async () => {
-      agent = await CallAgent.start({
-        domain: DOMAIN,
-        host: LOCALHOST,
-        edge: { tcpPort: 0 },
+      agent = await startTrunkAgent({
         internal: { tcpPort: 0, wsPort: 0 },
         pstn: { ...trunkTo(transport), ...ACCOUNT, media: 'bridge' },
         mediaBridge: createMediaBridge({ client }),
-        directory: new StaticSipDirectory(DOMAIN, [ALICE]),
-        routeTo: () => undefined,
-        checkCaller: () => ({ ok: false, error: { code: 'no-edge', reason: 'not in this test' } }),
-        vouchFor: () => ({ ok: false, error: 'not in this test' }),
-        clock: systemClock,
-        onEvent: (e) => void events.push(e),
+        events,
       })
       await until(
         async () => agent.trunkRegistered,
@@ -238,19 +226,7 @@ describe('a TLS trunk whose certificate does not chain to the configured CA', ()
   it('is refused, and the trunk says why and what it was checked against', async () => {
     const other = makeTestCa('other')
     const events: CallAgentEvent[] = []
-    const agent = await CallAgent.start({
-      domain: DOMAIN,
-      host: LOCALHOST,
-      edge: { tcpPort: 0 },
-      internal: { tcpPort: 0 },
-      pstn: { ...trunkTo('tls', other.caFile), ...ACCOUNT },
-      directory: new StaticSipDirectory(DOMAIN, [ALICE]),
-      routeTo: () => undefined,
-      checkCaller: () => ({ ok: false, error: { code: 'no-edge', reason: 'not in this test' } }),
-      vouchFor: () => ({ ok: false, error: 'not in this test' }),
-      clock: systemClock,
-      onEvent: (e) => void events.push(e),
-    })
+    const agent = await startTrunkAgent({ pstn: { ...trunkTo('tls', other.caFile), ...ACCOUNT }, events })
     try {
       const down = await until(
         async () => events.find((e) => e.type === 'trunk' && e.state === 'down'),
