@@ -3,6 +3,8 @@
  * iterative lookups, signed claim records with replication, and the maintenance that keeps all of it right.
  * Independent of any transport: it talks through a ChordTransport.
  */
+import type { LRUCache } from 'lru-cache'
+import { boundedCache } from '../core/bounded-cache.js'
 import { systemClock, type Clock } from '../core/clock.js'
 import { err, type Result } from '../core/result.js'
 import {
@@ -95,6 +97,12 @@ interface OwnClaim {
   republishAt: number
 }
 
+/**
+ * Nodes remembered as failed or suspected at most; past it the oldest are forgotten first (a flood of node ids
+ * must not wipe what is known of the nodes at hand, as clearing the whole table did).
+ */
+const MAX_DOUBTED_NODES = 10_000
+
 export class ChordNode {
   readonly self: NodeRef
   readonly config: ChordConfig
@@ -112,9 +120,9 @@ export class ChordNode {
   private nextFingerToFix = RING_BITS - 1
   private readonly ownClaims = new Map<RingId, OwnClaim>()
   /** Nodes whose last request failed (bounded): a holder walk extends its list only from one that answered. */
-  private readonly failed = new Set<RingId>()
+  private readonly failed: LRUCache<RingId, true> = boundedCache(MAX_DOUBTED_NODES)
   /** Nodes whose last requests timed out, with how many in a row: forgotten at TIMEOUTS_BEFORE_FORGETTING. */
-  private readonly suspected = new Map<RingId, number>()
+  private readonly suspected: LRUCache<RingId, number> = boundedCache(MAX_DOUBTED_NODES)
   /** Nodes this one lost contact with (and the node it joined through): tried again now and then. */
   private readonly lost = new Map<RingId, NodeRef>()
   private lastSeq = 0n
@@ -817,7 +825,6 @@ export class ChordNode {
           this.forget(to)
           this.remember(to)
         } else {
-          if (this.suspected.size > 10_000) this.suspected.clear()
           this.suspected.set(to.id, timeouts)
         }
         this.log({ type: 'peer-failed', node: to, reason: e.message, forgotten })
@@ -828,8 +835,7 @@ export class ChordNode {
 
   /** Remembers recent failures (bounded), so a holder walk knows which nodes answered. */
   private noteFailed(node: NodeRef): void {
-    if (this.failed.size > 10_000) this.failed.clear()
-    this.failed.add(node.id)
+    this.failed.set(node.id, true)
   }
 
   /** Reactive repair: removes a failed or departed node from the predecessor, successor list and fingers. */
