@@ -72,12 +72,16 @@ const EMPTY_ROUTE_SET = digest('')
 
 const dialogDigest = (callId: string) => digest(callId)
 
+/** A token written or verified here, and the Call-ID it was last found bound to (then its dialog's next needs no digest). */
+interface KnownToken {
+  readonly claims: RouteClaims
+  callId?: string
+}
+
 export class RouteTokens {
   private readonly secret: Uint8Array
   /** Tokens this proxy wrote or found untampered (never one that failed), with their claims. */
-  private readonly known: LRUCache<string, RouteClaims> = boundedCache(KNOWN_TOKENS)
-  /** The Call-ID each remembered token was last found bound to: the dialog's next request needs no digest. */
-  private readonly boundTo: LRUCache<string, string> = boundedCache(KNOWN_TOKENS)
+  private readonly known: LRUCache<string, KnownToken> = boundedCache(KNOWN_TOKENS)
   /** The caller's token written for a callee's token and route set: a dialog's 180 and 200 carry the same. */
   private readonly callerTokens: LRUCache<string, string> = boundedCache(KNOWN_TOKENS)
 
@@ -112,7 +116,7 @@ export class RouteTokens {
    * route set after ours (the Record-Route entries above ours in the response, reversed).
    */
   forCaller(calleeToken: string, downstream: readonly string[]): string | undefined {
-    const c = this.verify(calleeToken)
+    const c = this.verify(calleeToken)?.claims
     if (c === undefined) return undefined
     const next = routeSetDigest(downstream)
     const key = calleeToken + ' ' + next
@@ -129,12 +133,13 @@ export class RouteTokens {
    */
   read(req: SipRequest): RouteClaims | undefined {
     const token = topToken(req)
-    const c = token === undefined ? undefined : this.verify(token)
-    if (c === undefined || c.expiresAt <= this.now()) return undefined
+    const known = token === undefined ? undefined : this.verify(token)
+    if (known === undefined || known.claims.expiresAt <= this.now()) return undefined
+    const c = known.claims
     const callId = callIdOf(req) ?? ''
-    if (this.boundTo.get(token!) !== callId) {
+    if (known.callId !== callId) {
       if (c.dialog !== dialogDigest(callId)) return undefined
-      this.boundTo.set(token!, callId)
+      known.callId = callId
     }
     if (c.tag !== fromTag(req) && c.tag !== toTag(req)) return undefined
     return c
@@ -144,16 +149,18 @@ export class RouteTokens {
     const fields = [c.a, c.b, c.tag, c.side, c.next, c.dialog, Math.floor(c.expiresAt / 1000).toString(36)]
     const body = Buffer.from(fields.join('|')).toString('base64url')
     const token = `${body}.${this.mac(body)}`
-    this.known.set(token, { ...c, expiresAt: Math.floor(c.expiresAt / 1000) * 1000 })
+    this.known.set(token, { claims: { ...c, expiresAt: Math.floor(c.expiresAt / 1000) * 1000 } })
     return token
   }
 
-  private verify(token: string): RouteClaims | undefined {
+  private verify(token: string): KnownToken | undefined {
     const known = this.known.get(token)
     if (known !== undefined) return known
     const claims = this.verifyText(token)
-    if (claims !== undefined) this.known.set(token, claims)
-    return claims
+    if (claims === undefined) return undefined
+    const fresh = { claims }
+    this.known.set(token, fresh)
+    return fresh
   }
 
   private verifyText(token: string): RouteClaims | undefined {
