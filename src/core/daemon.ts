@@ -87,6 +87,8 @@ export async function startDaemon(spec: DaemonSpec): Promise<Daemon> {
       const s = Math.round((spec.readyWithinMs ?? 10_000) / 1000)
       throw new Error(`${spec.name} did not answer on ${spec.where} within ${s} s: ${output.trim()}`)
     }
+    // A ready check that answers without I/O must not starve the daemon's output and exit events.
+    await new Promise((resolve) => setTimeout(resolve, 20))
   }
   return { pid: child.pid!, exitCode: () => exitCode, output: () => output, stop }
 }

@@ -9,16 +9,17 @@
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { E164 } from '../core/e164.js'
 import { findExecutable, startDaemon } from '../core/daemon.js'
+import { freePorts } from '../core/free-ports.js'
 import type { MediaBridgeConfig } from '../media-bridge/config.js'
 import { startRtpengine } from '../media-bridge/rtpengine.js'
 import type { TrunkConfig } from '../trunks/trunk-config.js'
 import { carrierConfig, type CarrierCustomer } from './carrier-config.js'
-import { startLegacyPhones, type LegacyPhone } from './legacy-phones.js'
+import { startLegacyPhones, type LegacyPhone, type LegacyPhones } from './legacy-phones.js'
 
 export const CARRIER_REALM = 'carrier.example'
 /** Media ports per enterprise's rtpengine: four per bridged call, so 15 calls at once. */
@@ -71,19 +72,6 @@ export interface DemoCarrier {
 /** Whether enterprise i's trunk registers (even i) or is IP-authenticated (odd i). */
 export const registers = (i: number): boolean => i % 2 === 0
 
-/** A port free on TCP (and so, very likely, for the daemon that takes it next). */
-export function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, host, () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
-
 const tcpAnswers = (host: string, port: number) =>
   new Promise<boolean>((resolve) => {
     const s = connect(port, host, () => {
@@ -95,7 +83,7 @@ const tcpAnswers = (host: string, port: number) =>
 
 export async function startDemoCarrier(options: DemoCarrierOptions): Promise<DemoCarrier> {
   const { host, basePort: base, say } = options
-  const port = async (offset: number) => (base === 0 ? freePort(host) : base + offset)
+  const port = async (offset: number, span = 1) => (base === 0 ? freePorts(host, span) : base + offset)
   const stops: (() => Promise<void>)[] = []
   const pids: number[] = []
   const stop = async () => {
@@ -103,7 +91,6 @@ export async function startDemoCarrier(options: DemoCarrierOptions): Promise<Dem
   }
   try {
     const kamailioPort = await port(61)
-    const phonesPort = await port(62)
     const trunkPorts = await Promise.all(options.enterprises.map((_, i) => port(105 + i * 10)))
     const ngPorts = await Promise.all(options.enterprises.map((_, i) => port(80 + i)))
     const mediaBase = base === 0 ? 30_000 + Math.floor(Math.random() * 400) * 50 : base + 300
@@ -121,7 +108,20 @@ export async function startDemoCarrier(options: DemoCarrierOptions): Promise<Dem
     }
 
     say(`starting the legacy phones (baresip, G.711) for ${DEMO_PHONES.map((p) => p.number).join(', ')}...`)
-    const phones = await startLegacyPhones({ host, port: phonesPort, domain: CARRIER_REALM, phones: DEMO_PHONES })
+    // baresip binds SIP over TLS on the port after its own; another process may take either between the check and
+    // the bind, so with ports of its own choosing the demo starts baresip again on fresh ones.
+    const startPhones = async (attemptsLeft: number): Promise<LegacyPhones> => {
+      const phonesPort = await port(62, 2)
+      try {
+        return await startLegacyPhones({ host, port: phonesPort, domain: CARRIER_REALM, phones: DEMO_PHONES })
+      } catch (e) {
+        const clash = e instanceof Error && e.message.includes('Address already in use')
+        if (!clash || base !== 0 || attemptsLeft <= 1) throw e
+        say(`the legacy phones' port ${phonesPort} (or ${phonesPort + 1}) was taken meanwhile; trying fresh ports...`)
+        return startPhones(attemptsLeft - 1)
+      }
+    }
+    const phones = await startPhones(3)
     stops.push(phones.stop)
     pids.push(phones.pid)
 

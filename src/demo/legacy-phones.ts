@@ -87,12 +87,18 @@ export async function startLegacyPhones(options: LegacyPhonesOptions): Promise<L
   writeFileSync(join(dir, 'accounts'), baresipAccounts(options.domain, options.phones))
   writeFileSync(join(dir, 'contacts'), '')
   try {
+    // baresip takes TCP connections on its port before it has bound all of its transports (SIP over TLS on port + 1
+    // comes after): it is ready once it says so, not when the port answers.
+    let saidReady = false
     const daemon = await startDaemon({
       name: 'baresip',
       program,
       args: ['-f', dir],
-      onLog: options.onLog,
-      ready: () => tcpAnswers(options.host, options.port),
+      onLog: (line) => {
+        if (line.includes('baresip is ready.')) saidReady = true
+        options.onLog?.(line)
+      },
+      ready: async () => saidReady && (await tcpAnswers(options.host, options.port)),
       where: `${options.host}:${options.port} (TCP)`,
       // baresip loads its modules first: seconds on a busy machine.
       readyWithinMs: 25_000,

@@ -98,7 +98,7 @@ describe('baresip against our call agent (default digest offer)', () => {
 
   beforeAll(async () => {
     agent = await startAgent(DOMAIN, [ALICE, BOB])
-    const sipPort = await freePorts(1)
+    const sipPort = await freePorts(2) // baresip binds SIP over TLS on sipPort + 1
     const ctrlPort = await freePorts(1)
     writeFileSync(
       join(dir, 'config'),
