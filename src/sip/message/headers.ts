@@ -168,9 +168,12 @@ export function splitList(value: string, what = 'header'): Result<string[]> {
   return ok(out)
 }
 
-/** What SipHeaders.cached keeps per header: its list of comma-separated values, or its typed view. */
-export type HeaderView = 'values' | 'view'
-const VIEWS: readonly HeaderView[] = ['values', 'view']
+/**
+ * What SipHeaders.cached keeps per header: its list of comma-separated values, a typed list with one element per
+ * value (Vias, Routes: a Result of an array), or another typed view.
+ */
+export type HeaderView = 'values' | 'list' | 'view'
+const VIEWS: readonly HeaderView[] = ['values', 'list', 'view']
 
 function splitValues(headers: SipHeaders, name: string): Result<string[]> {
   const out: string[] = []
@@ -323,7 +326,7 @@ export class SipHeaders {
     const [first, ...others] = parts.value
     if (others.length === 0) this.removeAt(at)
     else this.vals[at] = others.join(', ')
-    this.changed(key)
+    this.shifted(key)
     return ok(first)
   }
 
@@ -365,6 +368,23 @@ export class SipHeaders {
 
   private changed(key: string): void {
     this.parsed.values?.delete(key)
+    this.parsed.list?.delete(key)
+    this.parsed.view?.delete(key)
+  }
+
+  /**
+   * The first value of a header is gone: its lists (plain and typed) lose their first element, so a proxy that
+   * pops the top Route or Via does not parse the rest again. A list that did not parse is dropped (the value that
+   * was wrong may be the one removed).
+   */
+  private shifted(key: string): void {
+    for (const view of ['values', 'list'] as const) {
+      const parsed = this.parsed[view]
+      const known = parsed?.get(key) as Result<readonly unknown[]> | undefined
+      if (known === undefined) continue
+      if (known.ok) parsed!.set(key, ok(known.value.slice(1)))
+      else parsed!.delete(key)
+    }
     this.parsed.view?.delete(key)
   }
 

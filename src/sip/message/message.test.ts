@@ -170,6 +170,37 @@ describe('forwarding edits', () => {
   })
 })
 
+describe('lists after their first value is removed', () => {
+  it('keeps the parsed rest of the Routes and Vias (the same objects, not parsed again)', () => {
+    const m = request(INVITE)
+    const before = routes(m)
+    const viasBefore = vias(m)
+    if (!before.ok || !viasBefore.ok) throw new Error('INVITE does not parse')
+    expect(popRoute(m).ok).toBe(true)
+    const after = routes(m)
+    expect(after.ok && after.value).toEqual(before.value.slice(1))
+    expect(after.ok && after.value[0]).toBe(before.value[1])
+    expect(removeTopVia(m).ok).toBe(true)
+    const viasAfter = vias(m)
+    expect(viasAfter.ok && viasAfter.value[0]).toBe(viasBefore.value[1])
+    expect(viasAfter.ok && viasAfter.value.length).toBe(viasBefore.value.length - 1)
+  })
+
+  it('parses again a list that had an error, which the removed value may have held', () => {
+    const m = request([
+      ...INVITE.filter((l) => !l.startsWith('Route:')),
+      'Route: <sip:a;lr>, <sip:b;lr>',
+      'Route: <bad uri>',
+    ])
+    expect(routes(m).ok).toBe(false)
+    expect(popRoute(m).ok).toBe(true)
+    expect(routes(m).ok).toBe(false)
+    expect(popRoute(m).ok).toBe(true)
+    expect(popRoute(m).ok).toBe(false)
+    expect(routes(m)).toEqual({ ok: true, value: [] })
+  })
+})
+
 describe('responseTo', () => {
   it('copies Via, From, To, Call-ID and CSeq, and adds the To tag', () => {
     const m = request(INVITE)

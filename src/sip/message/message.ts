@@ -105,7 +105,7 @@ function parseVias(headers: SipHeaders): Result<Via[]> {
 }
 
 export function vias(m: SipMessage): Result<Via[]> {
-  return m.headers.cached('Via', 'view', parseVias)
+  return m.headers.cached('Via', 'list', parseVias)
 }
 
 export function topVia(m: SipMessage): Result<Via> {
@@ -176,7 +176,7 @@ function parseAddressList(headers: SipHeaders, name: string): Result<NameAddr[]>
 }
 
 function addressList(m: SipMessage, name: string): Result<NameAddr[]> {
-  return m.headers.cached(name, 'view', parseAddressList)
+  return m.headers.cached(name, 'list', parseAddressList)
 }
 
 /** Contacts in order; `'*'` for the REGISTER wildcard (`Contact: *`, valid only alone). */

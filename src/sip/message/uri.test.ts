@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { checkUri, formatSipUri, parseSipUri, sameSipUri, uriParam, uriScheme } from './uri.js'
+import { checkUri, formatSipUri, isSipUri, parseSipUri, sameSipUri, uriParam, uriScheme } from './uri.js'
 
 describe('parseSipUri', () => {
   it('takes a full SIP URI apart', () => {
@@ -173,5 +173,94 @@ describe('sameSipUri (RFC 3261 section 19.1.4)', () => {
     expect(sameSipUri('sip:alice@example.com', 'sip:alice@example.com;transport=ws')).toBe(false)
     expect(sameSipUri('sip:alice@example.com;foo=1', 'sip:alice@example.com;foo=2')).toBe(false)
     expect(sameSipUri('sip:alice@example.com', 'not a uri')).toBe(false)
+  })
+})
+
+describe('isSipUri (the scan checkUri makes before taking a URI apart)', () => {
+  // Strings built from the pieces where the rules differ: user and password classes, escapes cut short, hosts,
+  // IPv6 references, ports, empty and repeated parameters, "?" with and without headers.
+  const piece = fc.constantFrom(
+    'alice',
+    'a%41',
+    '%4',
+    '%',
+    '%zz',
+    ':',
+    'pw',
+    '@',
+    'example.com',
+    'EXAMPLE.com.',
+    '-bad.com',
+    'a..b',
+    '1.2.3.4',
+    '1.2.3.999',
+    '[::1]',
+    '[2001:db8::1]',
+    '[nope]',
+    '[::1',
+    ':5060',
+    ':65535',
+    ':65536',
+    ':',
+    ':123456',
+    ';',
+    ';lr',
+    ';transport=tcp',
+    ';ime=abc.DEF_-',
+    ';=x',
+    ';a=',
+    ';a=b=c',
+    '?',
+    '?h=v',
+    '?h',
+    '&',
+    '&x=%20',
+    '=',
+    'é',
+    '"',
+    '#',
+    '/',
+    '[',
+    ']',
+    '~',
+    '0',
+  )
+  const uri = fc
+    .tuple(fc.constantFrom('sip:', 'sips:'), fc.array(piece, { maxLength: 9 }))
+    .map(([s, p]) => s + p.join(''))
+
+  // Mostly well-formed URIs, each part now and then wrong.
+  const part = (good: string[], bad: string[]) =>
+    fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...good) }, fc.constantFrom(...bad))
+  const shaped = fc
+    .tuple(
+      fc.constantFrom('sip:', 'sips:'),
+      part(['', 'alice@', '+14085550123@', 'a%20b@', 'bob:pw@', 'bob:@'], ['@', ':pw@', 'a b@', '%4@', 'a@b@']),
+      part(['example.com', '127.0.0.1', '[::1]', 'a-b.example.', 'X.Y'], ['', '-a.com', '1.2.3', '[::g]', 'a_b']),
+      part(['', ':5060', ':0', ':65535'], [':', ':65536', ':x', '::1']),
+      part(['', ';lr', ';transport=tcp;lr', ';ime=tok.EN_-;ob', ';maddr=1.2.3.4'], [';', ';;lr', ';=v', ';a%']),
+      part(['', '?subject=x', '?a=1&b=%20'], ['?', '?a', '?a=1&', '?=1']),
+    )
+    .map((p) => p.join(''))
+
+  it('accepts exactly what parseSipUri takes apart', () => {
+    fc.assert(
+      fc.property(fc.oneof(uri, shaped), (text) => {
+        if (!uriScheme(text).ok) return
+        expect(isSipUri(text)).toBe(parseSipUri(text).ok)
+      }),
+      { numRuns: 20_000 },
+    )
+  })
+
+  it('agrees at the limit of 64 parameters and 64 headers', () => {
+    const many = 'sip:h' + ';p'.repeat(64)
+    for (const text of [
+      many,
+      many + ';p',
+      'sip:a@h?' + Array(64).fill('x=1').join('&'),
+      'sip:a@h?' + Array(65).fill('x=1').join('&'),
+    ])
+      expect(isSipUri(text)).toBe(parseSipUri(text).ok)
   })
 })
