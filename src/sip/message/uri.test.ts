@@ -253,6 +253,28 @@ describe('isSipUri (the scan checkUri makes before taking a URI apart)', () => {
     )
   })
 
+  it('lets checkUri answer as a full check would, scheme and all', () => {
+    const full = (text: string) => {
+      const scheme = uriScheme(text)
+      if (!scheme.ok) return scheme
+      return scheme.value === 'sip' || scheme.value === 'sips'
+        ? parseSipUri(text).ok
+          ? scheme
+          : parseSipUri(text)
+        : scheme
+    }
+    const spaced = fc.tuple(
+      fc.oneof(uri, shaped),
+      fc.constantFrom('', ' ', '<', '>', '"', '\t', '\u007f', 'SIP:', 'Sips:'),
+    )
+    fc.assert(
+      fc.property(spaced, ([text, extra]) => {
+        for (const t of [text, text + extra, extra + text.slice(4)]) expect(checkUri(t)).toEqual(full(t))
+      }),
+      { numRuns: 10_000 },
+    )
+  })
+
   it('agrees at the limit of 64 parameters and 64 headers', () => {
     const many = 'sip:h' + ';p'.repeat(64)
     for (const text of [

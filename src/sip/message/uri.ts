@@ -181,13 +181,29 @@ export function uriScheme(text: string): Result<string> {
  * a URI that fails it is taken apart, for the error that says what is wrong.
  */
 export function checkUri(text: string): Result<string> {
+  // A sip: or sips: URI that passes the scan needs no other check: every character of it is in one of its parts'
+  // classes, none of which holds the spaces, controls, "<", ">" or '"' that uriScheme looks for.
+  const sip = sipSchemeLength(text)
+  if (sip > 0 && isSipUri(text, sip)) return sip === 4 ? SIP : SIPS
   const scheme = uriScheme(text)
   if (!scheme.ok) return scheme
-  if ((scheme.value === 'sip' || scheme.value === 'sips') && !isSipUri(text, scheme.value.length + 1)) {
+  if (scheme.value === 'sip' || scheme.value === 'sips') {
     const u = sipUriParts(text, scheme.value)
     if (!u.ok) return u
   }
   return scheme
+}
+
+const SIP = ok('sip')
+const SIPS = ok('sips')
+
+/** 4 for a URI that starts "sip:", 5 for "sips:" (any case), else 0. */
+function sipSchemeLength(text: string): number {
+  if ((text.charCodeAt(0) | 32) !== 115 || (text.charCodeAt(1) | 32) !== 105 || (text.charCodeAt(2) | 32) !== 112)
+    return 0
+  const c = text.charCodeAt(3)
+  if (c === 58) return 4
+  return (c | 32) === 115 && text.charCodeAt(4) === 58 ? 5 : 0
 }
 
 /** Whether text[from, to) holds only class characters and %HH escapes (checkEscaped's rule, on a range). */
