@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   formatAuthValue,
@@ -9,7 +10,7 @@ import {
   parseNameAddr,
   parseVia,
 } from './header-values.js'
-import { splitList } from './headers.js'
+import { SipHeaders, splitList, splitListByChar } from './headers.js'
 
 describe('splitList', () => {
   it('splits at commas outside quotes and <...>', () => {
@@ -37,6 +38,58 @@ describe('splitList', () => {
     const r = splitList(value)
     expect(r.ok).toBe(false)
     if (!r.ok) expect(r.error).toContain(reason)
+  })
+})
+
+describe('splitList without quotes (native searches) and removeFirstValue after a split', () => {
+  const piece = fc.constantFrom(
+    '<sip:a;lr>',
+    '<sip:b;ime=x.y>',
+    'sip:c',
+    ',',
+    ', ',
+    ' ,',
+    '<',
+    '>',
+    ';p=<q>',
+    ' ',
+    'x',
+    '<a,b>',
+  )
+  const value = fc.array(piece, { maxLength: 10 }).map((p) => p.join(''))
+
+  it('splits as the character-by-character scan does', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(splitList(v)).toEqual(splitListByChar(v))
+      }),
+      { numRuns: 20_000 },
+    )
+    const many = Array.from({ length: 300 }, () => '<sip:a>').join(',')
+    expect(splitList(many)).toEqual(splitListByChar(many))
+  })
+
+  it('removes the first value of a split header as an unsplit one would, keeping the rest as written', () => {
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 1, maxLength: 3 }), (lines) => {
+        const fresh = new SipHeaders()
+        const read = new SipHeaders()
+        for (const l of lines) {
+          const v = l.trim()
+          if (v === '') return
+          fresh.add('Route', v)
+          read.add('Route', v)
+        }
+        const before = read.values('Route')
+        const a = fresh.removeFirstValue('Route')
+        const b = read.removeFirstValue('Route')
+        expect(b).toEqual(a)
+        // The rest is the same list, though a line may keep its own spacing after its first comma.
+        expect(read.values('Route')).toEqual(fresh.values('Route'))
+        if (before.ok) expect(read.values('Route')).toEqual({ ok: true, value: before.value.slice(1) })
+      }),
+      { numRuns: 5_000 },
+    )
   })
 })
 

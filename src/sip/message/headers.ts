@@ -137,12 +137,37 @@ export function headerValueProblem(value: string): string | undefined {
  * `"Doe, John" <sip:a@b;x=1,2>, <sip:c@d>` gives two elements.
  */
 export function splitList(value: string, what = 'header'): Result<string[]> {
+  if (value.indexOf('"') >= 0) return splitListByChar(value, what)
   // Most values are one element without quotes (a Via per line, one Route): found natively.
-  if (value.indexOf(',') < 0 && value.indexOf('"') < 0) {
+  if (value.indexOf(',') < 0) {
     if (value.lastIndexOf('<') > value.lastIndexOf('>')) return err(`${what} has "<" without ">": ${shown(value)}`)
     const only = value.trim()
     return only === '' ? err(`${what} has an empty element: ${shown(value)}`) : ok([only])
   }
+  // Without quotes, only <...> hides commas: native searches jump from one to the next.
+  const out: string[] = []
+  let start = 0
+  for (let i = 0; ;) {
+    const comma = value.indexOf(',', i)
+    const open = value.indexOf('<', i)
+    if (open >= 0 && (comma < 0 || open < comma)) {
+      const close = value.indexOf('>', open + 1)
+      if (close < 0) return err(`${what} has "<" without ">": ${shown(value)}`)
+      i = close + 1
+      continue
+    }
+    if (comma < 0) break
+    out.push(value.slice(start, comma).trim())
+    start = i = comma + 1
+    if (out.length >= MAX_VALUES_PER_HEADER) return err(`${what} has more than ${MAX_VALUES_PER_HEADER} values`)
+  }
+  out.push(value.slice(start).trim())
+  for (const element of out) if (element === '') return err(`${what} has an empty element: ${shown(value)}`)
+  return ok(out)
+}
+
+/** splitList's rule, one character at a time: the general case (quoted strings, escapes in them). */
+export function splitListByChar(value: string, what = 'header'): Result<string[]> {
   const out: string[] = []
   let start = 0
   let inQuote = false
@@ -321,13 +346,32 @@ export class SipHeaders {
     const key = keyOf(name)
     const at = this.keys.indexOf(key)
     if (at < 0) return ok(undefined)
-    const parts = splitList(this.vals[at] ?? '', canonicalName(name))
+    const line = this.vals[at] ?? ''
+    // The header's values already split (a Route or Via the proxy has read): the first line starts with the first
+    // value, and a comma follows it if the line holds more; what is after that comma stays as written.
+    const known = this.parsed.values?.get(key) as Result<string[]> | undefined
+    const first = known?.ok ? known.value[0] : undefined
+    if (first !== undefined && line.startsWith(first)) {
+      let i = first.length
+      while (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9) i++
+      if (i === line.length) {
+        this.removeAt(at)
+        this.shifted(key)
+        return ok(first)
+      }
+      if (line.charCodeAt(i) === 44) {
+        this.vals[at] = line.slice(i + 1).trim()
+        this.shifted(key)
+        return ok(first)
+      }
+    }
+    const parts = splitList(line, canonicalName(name))
     if (!parts.ok) return parts
-    const [first, ...others] = parts.value
+    const [removed, ...others] = parts.value
     if (others.length === 0) this.removeAt(at)
     else this.vals[at] = others.join(', ')
     this.shifted(key)
-    return ok(first)
+    return ok(removed)
   }
 
   /** A copy; parsed structures are shared with it (they are read-only), until either copy changes that header. */
