@@ -195,10 +195,13 @@ export function splitListByChar(value: string, what = 'header'): Result<string[]
 
 /**
  * What SipHeaders.cached keeps per header: its list of comma-separated values, a typed list with one element per
- * value (Vias, Routes: a Result of an array), or another typed view.
+ * value (Vias, Routes: a Result of an array), the URIs of an address list (a Result of an array of strings), or
+ * another typed view.
  */
-export type HeaderView = 'values' | 'list' | 'view'
-const VIEWS: readonly HeaderView[] = ['values', 'list', 'view']
+export type HeaderView = 'values' | 'list' | 'uris' | 'view'
+const VIEWS: readonly HeaderView[] = ['values', 'list', 'uris', 'view']
+/** The views with one element per value, which lose their first when the first value is removed. */
+const LISTS = ['values', 'list', 'uris'] as const
 
 function splitValues(headers: SipHeaders, name: string): Result<string[]> {
   const out: string[] = []
@@ -411,9 +414,7 @@ export class SipHeaders {
   }
 
   private changed(key: string): void {
-    this.parsed.values?.delete(key)
-    this.parsed.list?.delete(key)
-    this.parsed.view?.delete(key)
+    for (const view of VIEWS) this.parsed[view]?.delete(key)
   }
 
   /**
@@ -422,7 +423,7 @@ export class SipHeaders {
    * was wrong may be the one removed).
    */
   private shifted(key: string): void {
-    for (const view of ['values', 'list'] as const) {
+    for (const view of LISTS) {
       const parsed = this.parsed[view]
       const known = parsed?.get(key) as Result<readonly unknown[]> | undefined
       if (known === undefined) continue

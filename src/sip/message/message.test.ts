@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { SipHeaders } from './headers.js'
 import {
@@ -18,6 +19,7 @@ import {
   removeTopVia,
   responseTo,
   routes,
+  routeUris,
   toTag,
   topVia,
   vias,
@@ -167,6 +169,40 @@ describe('forwarding edits', () => {
     expect(topVia(response.value)).toMatchObject({ ok: true, value: { transport: 'WSS', host: 'a.invalid' } })
     expect(removeTopVia(response.value)).toMatchObject({ ok: true, value: { host: 'a.invalid' } })
     expect(removeTopVia(response.value)).toEqual({ ok: true, value: undefined })
+  })
+})
+
+describe('routeUris', () => {
+  const entry = fc.constantFrom(
+    '<sip:a.example;lr>',
+    '<sip:127.0.0.1:5070;transport=tcp;lr;ime=abc.DEF>;x=1',
+    '"Proxy" <sip:p.example;lr>',
+    'Proxy <sip:q.example;lr>',
+    'sip:bare.example',
+    '<sip:x.example;lr>;p="<y>"',
+    '<sips:[::1]:5061;lr>',
+  )
+  it('gives the URIs routes() gives, for every list that parses', () => {
+    fc.assert(
+      fc.property(fc.array(entry, { minLength: 1, maxLength: 4 }), fc.array(entry, { maxLength: 3 }), (a, b) => {
+        const lines = [`Route: ${a.join(', ')}`, ...(b.length > 0 ? [`Route: ${b.join(',')}`] : [])]
+        const m = request([...INVITE.filter((l) => !l.startsWith('Route:')), ...lines])
+        const full = routes(m)
+        expect(full.ok).toBe(true)
+        expect(routeUris(m, 'Route')).toEqual({ ok: true, value: full.ok ? full.value.map((r) => r.uri) : [] })
+        popRoute(m)
+        expect(routeUris(m, 'Route')).toEqual({ ok: true, value: full.ok ? full.value.slice(1).map((r) => r.uri) : [] })
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('takes a bracketed URI as written, unchecked, and parses any other shape in full', () => {
+    const m = request([...INVITE.filter((l) => !l.startsWith('Route:')), 'Route: <sip:bad host;lr>, <sip:ok;lr>'])
+    expect(routes(m).ok).toBe(false)
+    expect(routeUris(m, 'Route')).toEqual({ ok: true, value: ['sip:bad host;lr', 'sip:ok;lr'] })
+    const n = request([...INVITE.filter((l) => !l.startsWith('Route:')), 'Route: "a" <sip:bad host>'])
+    expect(routeUris(n, 'Route').ok).toBe(false)
   })
 })
 

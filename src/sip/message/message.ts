@@ -198,6 +198,33 @@ export function recordRoutes(m: SipMessage): Result<NameAddr[]> {
   return addressList(m, 'Record-Route')
 }
 
+/**
+ * The URIs of a Route or Record-Route list, for a proxy that compares, digests and finds its own among them: a
+ * value written `<uri>` with nothing but parameters after it gives its URI as written, unchecked (the URI a request
+ * is then sent to is checked when its address is taken); a value of any other shape is parsed in full, and an
+ * error there is the list's error. The same strings as `routes(m).map((r) => r.uri)` for a list that parses.
+ */
+export function routeUris(m: SipMessage, name: 'Route' | 'Record-Route'): Result<string[]> {
+  return m.headers.cached(name, 'uris', uriList)
+}
+
+function uriList(headers: SipHeaders, name: string): Result<string[]> {
+  const values = headers.values(name)
+  if (!values.ok) return values
+  const out: string[] = []
+  for (const v of values.value) {
+    const close = v.charCodeAt(0) === 60 ? v.indexOf('>') : -1
+    if (close > 0 && (close === v.length - 1 || v.charCodeAt(close + 1) === 59) && v.indexOf('<', 1) < 0) {
+      out.push(v.slice(1, close))
+      continue
+    }
+    const a = parseNameAddr(v, name)
+    if (!a.ok) return a
+    out.push(a.value.uri)
+  }
+  return ok(out)
+}
+
 function smallNumber(m: SipMessage, name: string, max: number): Result<number | undefined> {
   const all = m.headers.getAll(name)
   if (all.length === 0) return ok(undefined)

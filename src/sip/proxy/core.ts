@@ -19,7 +19,7 @@ import {
   fromTag as fromTagOf,
   newBranch,
   newTag,
-  recordRoutes,
+  routeUris,
   responseTo,
   type SipRequest,
   type SipResponse,
@@ -248,9 +248,9 @@ export class SipProxyCore {
     }
     let token: string | undefined
     if (f.options.recordRoute) {
-      const upstream = recordRoutes(f.request)
+      const upstream = routeUris(f.request, 'Record-Route')
       const flows = { a: f.conn.id, b: conn.id, tag: fromTagOf(f.request) ?? '' }
-      token = this.tokens.issue(flows, callIdOf(f.request) ?? '', upstream.ok ? upstream.value.map((r) => r.uri) : [])
+      token = this.tokens.issue(flows, callIdOf(f.request) ?? '', upstream.ok ? upstream.value : [])
       // The caller's side names the listener it came in on; the callee's side the one for the transport (and
       // face) it is reached on. When they differ, both go in (double Record-Route, RFC 5658): the callee uses the
       // top one, the caller the bottom one.
@@ -502,17 +502,11 @@ export class SipProxyCore {
    */
   private callerRoute(b: Branch, res: SipResponse): SipResponse {
     const token = b.token
-    const rr = recordRoutes(res)
+    const rr = routeUris(res, 'Record-Route')
     if (token === undefined || !rr.ok) return res
-    const ours = rr.value.findIndex((r) => tokenIn(r.uri) === token)
+    const ours = rr.value.findIndex((uri) => tokenIn(uri) === token)
     if (ours < 0) return res
-    const callerToken = this.tokens.forCaller(
-      token,
-      rr.value
-        .slice(0, ours)
-        .map((r) => r.uri)
-        .reverse(),
-    )
+    const callerToken = this.tokens.forCaller(token, rr.value.slice(0, ours).reverse())
     if (callerToken === undefined) return res
     const lines = res.headers.getAll('Record-Route')
     res.headers.remove('Record-Route')

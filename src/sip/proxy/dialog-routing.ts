@@ -4,7 +4,7 @@
  * next Route or a registered contact's current flow. A side that comes back on a new connection (a reconnected
  * browser) is followed there.
  */
-import { routes as routesOf, type SipRequest } from '../message/index.js'
+import { routeUris, type SipRequest } from '../message/index.js'
 import type { SipConnection, SipTransportHub } from '../transport/index.js'
 import { addressOf } from './address.js'
 import type { ForwardOptions, ForwardTarget, InDialogForward } from './types.js'
@@ -48,8 +48,8 @@ export class DialogRouting {
     // A double Record-Route: the next Route is ours too (the same token), for the other side's transport.
     if (this.host.tokens.read(req)?.a === route.a) req.headers.removeFirstValue('Route')
     // The rest of the route set must be the one recorded for this dialog: a Route a party added is never followed.
-    const next = routesOf(req)
-    if (!next.ok || routeSetDigest(next.value.map((r) => r.uri)) !== route.next) {
+    const next = routeUris(req, 'Route')
+    if (!next.ok || routeSetDigest(next.value) !== route.next) {
       if (req.method !== 'ACK') this.host.reply(req, conn, 403, 'Route set not recorded for this dialog')
       return
     }
@@ -62,7 +62,7 @@ export class DialogRouting {
     let target: ForwardTarget | undefined
     const hop = next.value[0]
     if (hop !== undefined) {
-      const address = addressOf(hop.uri)
+      const address = addressOf(hop)
       if (address !== undefined) target = { uri: req.uri, address }
     } else if (other !== undefined && other.isOpen) target = { uri: req.uri, connection: other }
     else target = resolve(req.uri)

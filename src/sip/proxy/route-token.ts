@@ -16,7 +16,7 @@
 import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { LRUCache } from 'lru-cache'
 import { boundedCache } from '../../core/bounded-cache.js'
-import { callId as callIdOf, fromTag, routes, toTag, type SipRequest } from '../message/message.js'
+import { callId as callIdOf, fromTag, routeUris, toTag, type SipRequest } from '../message/message.js'
 import { addressOf } from './address.js'
 
 /**
@@ -187,7 +187,7 @@ export function tokenIn(uri: string): string | undefined {
 }
 
 function topToken(req: SipRequest): string | undefined {
-  const r = routes(req)
+  const r = routeUris(req, 'Route')
   if (!r.ok || r.value.length === 0) return undefined
-  return tokenIn(r.value[0]!.uri)
+  return tokenIn(r.value[0]!)
 }
