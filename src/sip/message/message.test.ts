@@ -172,6 +172,16 @@ describe('forwarding edits', () => {
   })
 })
 
+describe('addRecordRoute', () => {
+  it.each(['sip:a b;lr', 'sip:a;lr>, <sip:evil', 'nothing', 'sip:;lr'])('refuses %s', (uri) => {
+    const m = request(INVITE)
+    const r = addRecordRoute(m, uri)
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.error).toMatch(/^Record-Route: /)
+    expect(m.headers.getAll('Record-Route')).toEqual(['<sip:proxy.atlanta.example.com;lr>'])
+  })
+})
+
 describe('routeUris', () => {
   const entry = fc.constantFrom(
     '<sip:a.example;lr>',

@@ -19,6 +19,7 @@ import {
   type Via,
 } from './header-values.js'
 import { SipHeaders } from './headers.js'
+import { checkUri } from './uri.js'
 import { isToken, shown } from './scan.js'
 
 export interface SipRequest {
@@ -303,10 +304,9 @@ export function popRoute(req: SipRequest): Result<NameAddr | undefined> {
 
 /** Puts a Record-Route on top; `uri` should carry `;lr` (loose routing, section 16.6 step 4). */
 export function addRecordRoute(m: SipMessage, uri: string): Result<void> {
-  const value = `<${uri}>`
-  const checked = parseNameAddr(value, 'Record-Route')
-  if (!checked.ok) return checked
-  return m.headers.prepend('Record-Route', value)
+  const checked = checkUri(uri)
+  if (!checked.ok) return err(`Record-Route: ${checked.error}`)
+  return m.headers.prepend('Record-Route', `<${uri}>`)
 }
 
 // ---- building messages ----------------------------------------------------------------------------------------
