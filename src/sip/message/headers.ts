@@ -199,9 +199,12 @@ export function splitListByChar(value: string, what = 'header'): Result<string[]
  * another typed view.
  */
 export type HeaderView = 'values' | 'list' | 'uris' | 'view'
-const VIEWS: readonly HeaderView[] = ['values', 'list', 'uris', 'view']
 /** The views with one element per value, which lose their first when the first value is removed. */
 const LISTS = ['values', 'list', 'uris'] as const
+
+/** A header's views by slot (undefined: not computed yet). */
+type ParsedViews = readonly unknown[]
+const SLOT: Record<HeaderView, number> = { values: 0, list: 1, uris: 2, view: 3 }
 
 function splitValues(headers: SipHeaders, name: string): Result<string[]> {
   const out: string[] = []
@@ -225,10 +228,11 @@ export class SipHeaders {
   private readonly keys: string[] = []
   private readonly vals: string[] = []
   /**
-   * Parsed structures by header key, one map per kind of view (made when first needed): a change to one header
-   * drops only that header's entries.
+   * Parsed structures by header key, each key's views in one record (the map is made when first needed): a change
+   * to one header drops only that header's record. Records are never changed in place, only replaced, so a copy
+   * shares them until either copy changes that header.
    */
-  private parsed: Partial<Record<HeaderView, Map<string, unknown>>> = {}
+  private parsed: Map<string, ParsedViews> | undefined
 
   /** Builds headers from trusted pairs (the parser's, already checked); use add() for anything else. */
   static fromFields(fields: Iterable<HeaderField>): Result<SipHeaders> {
@@ -352,7 +356,7 @@ export class SipHeaders {
     const line = this.vals[at] ?? ''
     // The header's values already split (a Route or Via the proxy has read): the first line starts with the first
     // value, and a comma follows it if the line holds more; what is after that comma stays as written.
-    const known = this.parsed.values?.get(key) as Result<string[]> | undefined
+    const known = this.parsed?.get(key)?.values as Result<string[]> | undefined
     const first = known?.ok ? known.value[0] : undefined
     if (first !== undefined && line.startsWith(first)) {
       let i = first.length
@@ -383,10 +387,7 @@ export class SipHeaders {
     h.names.push(...this.names)
     h.keys.push(...this.keys)
     h.vals.push(...this.vals)
-    for (const view of VIEWS) {
-      const parsed = this.parsed[view]
-      if (parsed !== undefined && parsed.size > 0) h.parsed[view] = new Map(parsed)
-    }
+    if (this.parsed !== undefined && this.parsed.size > 0) h.parsed = new Map(this.parsed)
     return h
   }
 
@@ -396,14 +397,15 @@ export class SipHeaders {
    */
   cached<T>(name: string, view: HeaderView, compute: (headers: SipHeaders, name: string) => T): T {
     const key = keyOf(name)
-    let parsed = this.parsed[view]
-    if (parsed === undefined) parsed = this.parsed[view] = new Map()
-    else {
-      const known = parsed.get(key)
-      if (known !== undefined || parsed.has(key)) return known as T
-    }
+    const parsed = (this.parsed ??= new Map())
+    const views = parsed.get(key)
+    const slot = SLOT[view]
+    const known = views?.[slot]
+    if (known !== undefined) return known as T
     const value = compute(this, name)
-    parsed.set(key, value)
+    const next = views === undefined ? [undefined, undefined, undefined, undefined] : views.slice()
+    next[slot] = value
+    parsed.set(key, next)
     return value
   }
 
@@ -414,7 +416,7 @@ export class SipHeaders {
   }
 
   private changed(key: string): void {
-    for (const view of VIEWS) this.parsed[view]?.delete(key)
+    this.parsed?.delete(key)
   }
 
   /**
@@ -423,14 +425,14 @@ export class SipHeaders {
    * was wrong may be the one removed).
    */
   private shifted(key: string): void {
+    const views = this.parsed?.get(key)
+    if (views === undefined) return
+    const kept: unknown[] = [undefined, undefined, undefined, undefined]
     for (const view of LISTS) {
-      const parsed = this.parsed[view]
-      const known = parsed?.get(key) as Result<readonly unknown[]> | undefined
-      if (known === undefined) continue
-      if (known.ok) parsed!.set(key, ok(known.value.slice(1)))
-      else parsed!.delete(key)
+      const known = views[SLOT[view]] as Result<readonly unknown[]> | undefined
+      if (known?.ok) kept[SLOT[view]] = ok(known.value.slice(1))
     }
-    this.parsed.view?.delete(key)
+    this.parsed!.set(key, kept)
   }
 
   private check(name: string, value: string): string | undefined {
