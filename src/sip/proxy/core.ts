@@ -402,6 +402,8 @@ export class SipProxyCore {
     for (const b of f.branches) {
       b.forwarding = undefined
       b.final = undefined
+      // Its callbacks now do nothing: released, the lingering transaction no longer keeps the branch reachable.
+      b.txn?.release()
       b.txn = undefined
       b.conn = undefined
     }

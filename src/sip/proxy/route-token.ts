@@ -16,6 +16,7 @@
 import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { LRUCache } from 'lru-cache'
 import { boundedCache } from '../../core/bounded-cache.js'
+import { ownString } from '../../core/own-string.js'
 import { callId as callIdOf, fromTag, routeUris, toTag, type SipRequest } from '../message/message.js'
 import { addressOf } from './address.js'
 
@@ -139,7 +140,8 @@ export class RouteTokens {
     const callId = callIdOf(req) ?? ''
     if (known.callId !== callId) {
       if (c.dialog !== dialogDigest(callId)) return undefined
-      known.callId = callId
+      // A copy: the Call-ID read from the request is a slice of its whole text, which the cache would keep alive.
+      known.callId = ownString(callId)
     }
     if (c.tag !== fromTag(req) && c.tag !== toTag(req)) return undefined
     return c

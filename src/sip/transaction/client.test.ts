@@ -244,3 +244,29 @@ describe('non-INVITE client transaction (figure 6)', () => {
     expect(h.told).toEqual(['transport error'])
   })
 })
+
+describe('a released transaction', () => {
+  it('tells its user nothing more, and still absorbs, acknowledges and ends as before', () => {
+    const { t, conn, told, timers, apply } = harness('INVITE', 'UDP')
+    apply(180)
+    t.release()
+    apply(486)
+    expect(told).toEqual(['provisional 180'])
+    expect(t.state).toBe('Completed')
+    const sent = conn.sent.length
+    apply(486) // a retransmitted final response: acknowledged again, as in the table
+    expect(conn.sent.length).toBe(sent + 1)
+    timers.advance(32_000)
+    expect(t.state).toBe('Terminated')
+    expect(told).toEqual(['provisional 180'])
+  })
+
+  it('in Accepted, absorbs retransmitted 2xx without telling its released user', () => {
+    const { t, told, apply } = harness('INVITE', 'TCP')
+    apply(200)
+    t.release()
+    apply(200)
+    expect(told).toEqual(['final 200'])
+    expect(t.state).toBe('Accepted')
+  })
+})

@@ -37,6 +37,9 @@ export interface ClientTransactionUser {
 
 export type ClientState = InviteClientState | NonInviteClientState
 
+/** The user of a released transaction: it hears nothing. */
+const RELEASED: ClientTransactionUser = { onFinal: () => {} }
+
 export class ClientTransaction {
   readonly isInvite: boolean
   private readonly machine: StateMachine<ClientState>
@@ -57,7 +60,7 @@ export class ClientTransaction {
     request: SipRequest,
     readonly connection: TransactionConnection,
     private readonly timers: TimerSource,
-    private readonly user: ClientTransactionUser,
+    private user: ClientTransactionUser,
     /** The layer forgets the transaction once it is Terminated. */
     private readonly onTerminated: (t: ClientTransaction) => void = () => {},
   ) {
@@ -99,6 +102,14 @@ export class ClientTransaction {
   terminate(): void {
     if (this.state === 'Terminated') return
     this.end()
+  }
+
+  /**
+   * The transaction user has nothing more to hear: what it lets go of is no longer kept reachable by a transaction
+   * that lingers (Accepted or Completed, up to 32 s), which goes on absorbing what comes to it.
+   */
+  release(): void {
+    this.user = RELEASED
   }
 
   private receiveInvite(res: SipResponse): void {

@@ -4,6 +4,7 @@
  * no further; anything else goes up to the transaction user, which opens a server transaction to answer it.
  * Responses come here too and go to their client transaction, or are reported as strays.
  */
+import { ownString } from '../../core/own-string.js'
 import { err, ok, type Result } from '../../core/result.js'
 import type { SipRequest, SipResponse } from '../message/message.js'
 import { ClientTransaction, type ClientTransactionUser } from './client.js'
@@ -54,7 +55,7 @@ export class TransactionLayer {
     if (existing !== undefined) return ok(existing)
     // The key is made of slices of the request's text: kept as they are, they would keep that whole text alive for
     // as long as the transaction lingers (an accepted INVITE: 32 s). A copy of its own costs one short string.
-    const own = ownCopy(key.value)
+    const own = ownString(key.value)
     const t = new ServerTransaction(own, req.method, conn, this.timers, user, this.forgetServer)
     this.servers.set(own, t)
     return ok(t)
@@ -114,12 +115,4 @@ export class TransactionLayer {
     this.clients.clear()
     this.servers.clear()
   }
-}
-
-/**
- * A string with characters of its own: V8 represents a substring as a slice that references its parent, and a
- * concatenation as a pair of references. JSON round-tripping a string always allocates a flat, independent one.
- */
-function ownCopy(text: string): string {
-  return JSON.parse(JSON.stringify(text)) as string
 }
