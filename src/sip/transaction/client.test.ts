@@ -261,12 +261,14 @@ describe('a released transaction', () => {
     expect(told).toEqual(['provisional 180'])
   })
 
-  it('in Accepted, absorbs retransmitted 2xx without telling its released user', () => {
-    const { t, told, apply } = harness('INVITE', 'TCP')
+  it('in Accepted, ends at once: its user would hear no retransmitted 2xx', () => {
+    const { t, told, apply, timers } = harness('INVITE', 'TCP')
     apply(200)
+    expect(t.state).toBe('Accepted')
     t.release()
+    expect(t.state).toBe('Terminated')
     apply(200)
     expect(told).toEqual(['final 200'])
-    expect(t.state).toBe('Accepted')
+    expect(timers.pendingCount).toBe(0)
   })
 })

@@ -106,10 +106,13 @@ export class ClientTransaction {
 
   /**
    * The transaction user has nothing more to hear: what it lets go of is no longer kept reachable by a transaction
-   * that lingers (Accepted or Completed, up to 32 s), which goes on absorbing what comes to it.
+   * that lingers. One in Completed goes on acknowledging retransmitted failures until Timer D; one in Accepted ends
+   * at once, since all it would do for its 32 s is pass retransmitted 2xx to a user that no longer hears them (one
+   * that arrives then is dropped as a stray response, the same outcome).
    */
   release(): void {
     this.user = RELEASED
+    if (this.state === 'Accepted') this.end()
   }
 
   private receiveInvite(res: SipResponse): void {
