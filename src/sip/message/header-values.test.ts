@@ -93,6 +93,28 @@ describe('splitList without quotes (native searches) and removeFirstValue after 
   })
 })
 
+describe('parseVia sent-by and names in any case', () => {
+  it.each([
+    ['SIP/2.0/TCP h.example:5060;branch=z9hG4bK1', 'TCP', 'h.example', 5060],
+    ['sip/2.0/tcp h.example : 5060 ;BRANCH=z9hG4bK1', 'TCP', 'h.example', 5060],
+    ['SIP/2.0/UDP h.example: 5061;branch=z9hG4bK1', 'UDP', 'h.example', 5061],
+    ['SIP/2.0/Ws [::1]:8080;branch=z9hG4bK1', 'WS', '[::1]', 8080],
+    ['SIP/2.0/SCTP h.example;branch=z9hG4bK1', 'SCTP', 'h.example', undefined],
+  ])('%s', (text, transport, host, port) => {
+    expect(parseVia(text)).toMatchObject({ ok: true, value: { transport, host, port } })
+  })
+  it.each([
+    ['SIP/2.0/TCP h.example:;branch=z9hG4bK1', 'port'],
+    ['SIP/2.0/TCP h.example:5060;BRANCH=', '"=" but no value'],
+    ['SIP/2.0/TCP h.example:5060;Rport=x', 'rport'],
+    ['SIP/2.0/TCP h.example:5060 junk', 'has unexpected'],
+  ])('refuses %s', (text, reason) => {
+    const r = parseVia(text)
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.error).toContain(reason)
+  })
+})
+
 describe('parseNameAddr', () => {
   it.each([
     [

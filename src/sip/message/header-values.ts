@@ -56,11 +56,20 @@ function parseParamsAt(c: Cursor, what: string): Result<HeaderParam[]> {
   return ok(out)
 }
 
-/** `what` names the value in the error, built only when there is one (parsing is on every message's hot path). */
-function expectEnd(c: Cursor, what: () => string): Result<void> {
+const ENDED: Result<void> = ok(undefined)
+
+/** `what` and the text name the value in the error, built only when there is one (every message's hot path). */
+function expectEnd(c: Cursor, what: string): Result<void> {
   c.skipWs()
-  if (!c.done) return err(`${what()} has unexpected ${shown(c.rest())}`)
-  return ok(undefined)
+  if (!c.done) return err(`${what} ${shown(c.text)} has unexpected ${shown(c.rest())}`)
+  return ENDED
+}
+
+/** Whether `s` is `lower` in any case (`lower` all lower-case letters), without making a lower-cased copy. */
+function isNamed(s: string, lower: string): boolean {
+  if (s.length !== lower.length) return false
+  for (let i = 0; i < s.length; i++) if ((s.charCodeAt(i) | 32) !== lower.charCodeAt(i)) return false
+  return true
 }
 
 // ---- name-addr / addr-spec (From, To, Contact, Route, Record-Route, Refer-To...) ------------------------------
@@ -120,7 +129,7 @@ export function parseNameAddr(text: string, what = 'address'): Result<NameAddr> 
   }
   const params = parseParamsAt(c, what)
   if (!params.ok) return params
-  const end = expectEnd(c, () => `${what} ${shown(text)}`)
+  const end = expectEnd(c, what)
   if (!end.ok) return end
   return ok({ displayName, uri, params: params.value })
 }
@@ -142,18 +151,22 @@ export interface Via {
 }
 
 /** One via-parm: `SIP / 2.0 / TCP host:port ;branch=... ;received=... ;rport`, LWS allowed around the marks. */
+/** Transports as most Vias write them, taken as they are (no upper-cased copy). */
+const UPPER_TRANSPORTS = new Set(['UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP'])
+
 export function parseVia(text: string): Result<Via> {
   const c = new Cursor(text)
   c.skipWs()
   const protocol = c.run(TOKEN)
-  if (protocol.toUpperCase() !== 'SIP') return err(`Via ${shown(text)} does not start with SIP/2.0/`)
+  if (!isNamed(protocol, 'sip')) return err(`Via ${shown(text)} does not start with SIP/2.0/`)
   if (!c.eat('/')) return err(`Via ${shown(text)}: expected "/" after SIP`)
   c.skipWs()
   const version = c.run(TOKEN)
   if (version !== '2.0') return err(`Via ${shown(text)} has protocol version ${shown(version)}; expected 2.0`)
   if (!c.eat('/')) return err(`Via ${shown(text)}: expected "/" before the transport`)
   c.skipWs()
-  const transport = c.run(TOKEN).toUpperCase()
+  const written = c.run(TOKEN)
+  const transport = UPPER_TRANSPORTS.has(written) ? written : written.toUpperCase()
   if (transport === '') return err(`Via ${shown(text)} has no transport`)
   if (!c.skipWs()) return err(`Via ${shown(text)}: expected whitespace between the transport and sent-by`)
   const start = c.pos
@@ -162,25 +175,33 @@ export function parseVia(text: string): Result<Via> {
     if (close < 0) return err(`Via ${shown(text)} opens an IPv6 reference without closing it`)
     c.pos = close + 1
   } else c.run(HOST)
-  let hostPort = text.slice(start, c.pos)
-  if (c.eat(':')) {
-    c.skipWs()
-    const port = c.run(TOKEN)
-    hostPort += ':' + port
+  let hostPort: string
+  const afterColon = text.charCodeAt(c.pos + 1)
+  if (text.charCodeAt(c.pos) === 58 && afterColon !== 32 && afterColon !== 9) {
+    // host:port written together, as almost every Via is: one slice
+    c.pos++
+    c.run(TOKEN)
+    hostPort = text.slice(start, c.pos)
+  } else {
+    hostPort = text.slice(start, c.pos)
+    if (c.eat(':')) {
+      c.skipWs()
+      hostPort += ':' + c.run(TOKEN)
+    }
   }
   const hp = parseHostPort(hostPort, 'Via sent-by')
   if (!hp.ok) return hp
   const params = parseParamsAt(c, 'Via')
   if (!params.ok) return params
-  const end = expectEnd(c, () => `Via ${shown(text)}`)
+  const end = expectEnd(c, 'Via')
   if (!end.ok) return end
   for (const p of params.value) {
-    const name = p.name.toLowerCase()
-    if (name === 'branch' && (p.value === undefined || p.value === ''))
+    const name = p.name
+    if (isNamed(name, 'branch') && (p.value === undefined || p.value === ''))
       return err(`Via ${shown(text)} has an empty branch`)
-    if (name === 'rport' && p.value !== undefined && !/^\d{1,5}$/.test(p.value))
+    if (isNamed(name, 'rport') && p.value !== undefined && !/^\d{1,5}$/.test(p.value))
       return err(`Via ${shown(text)} has rport=${shown(p.value)}; expected a port number`)
-    if (name === 'received' && p.value !== undefined) {
+    if (isNamed(name, 'received') && p.value !== undefined) {
       const r = parseHostPort(p.value.startsWith('[') || !p.value.includes(':') ? p.value : `[${p.value}]`)
       if (!r.ok || r.value.hostKind === 'domain' || r.value.port !== undefined)
         return err(`Via ${shown(text)} has received=${shown(p.value)}; expected an IP address`)
@@ -212,7 +233,7 @@ export function parseCSeq(text: string): Result<CSeq> {
   if (!c.skipWs()) return err(`CSeq ${shown(text)}: expected whitespace between the number and the method`)
   const method = c.run(TOKEN)
   if (method === '') return err(`CSeq ${shown(text)} has no method`)
-  const end = expectEnd(c, () => `CSeq ${shown(text)}`)
+  const end = expectEnd(c, 'CSeq')
   if (!end.ok) return end
   return ok({ seq: Number(digits), method })
 }
