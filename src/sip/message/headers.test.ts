@@ -135,3 +135,15 @@ describe('SipHeaders edits', () => {
     expect(h.lines('content-length')).toBe('Via: SIP/2.0/TCP a\r\nX-A: 1\r\n')
   })
 })
+
+describe('count', () => {
+  it('counts the lines of one name, in any spelling', () => {
+    const h = new SipHeaders()
+    h.add('Call-ID', 'a')
+    h.add('i', 'b')
+    h.add('Via', 'SIP/2.0/TCP h;branch=z9hG4bK1, SIP/2.0/TCP g;branch=z9hG4bK2')
+    expect(h.count('call-id')).toBe(2)
+    expect(h.count('Via')).toBe(1)
+    expect(h.count('CSeq')).toBe(0)
+  })
+})

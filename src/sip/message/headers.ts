@@ -266,6 +266,14 @@ export class SipHeaders {
     return i < 0 ? undefined : this.vals[i]
   }
 
+  /** How many fields (header lines) have this name. */
+  count(name: string): number {
+    const key = keyOf(name)
+    let n = 0
+    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] === key) n++
+    return n
+  }
+
   /** Every field's value with this name, in order (one per header line). */
   getAll(name: string): string[] {
     const key = keyOf(name)

@@ -136,10 +136,10 @@ export function cseq(m: SipMessage): Result<CSeq> {
 }
 
 function parseSingleAddress(headers: SipHeaders, name: string): Result<NameAddr> {
-  const all = headers.getAll(name)
-  if (all.length === 0) return err(`missing ${name}`)
-  if (all.length > 1) return err(`${name} appears ${all.length} times`)
-  return parseNameAddr(all[0] ?? '', name)
+  const n = headers.count(name)
+  if (n === 0) return err(`missing ${name}`)
+  if (n > 1) return err(`${name} appears ${n} times`)
+  return parseNameAddr(headers.get(name) ?? '', name)
 }
 
 function singleAddress(m: SipMessage, name: 'From' | 'To'): Result<NameAddr> {

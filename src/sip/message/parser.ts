@@ -187,6 +187,14 @@ function parseStartLine(line: string): StartLine {
 }
 
 /** Content-Length: every copy must be the same non-negative integer, the body no larger than the limit. */
+function allDigits(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i)
+    if (c < 48 || c > 57) return false
+  }
+  return true
+}
+
 function contentLengthOf(headers: SipHeaders): {
   length: ParsedHead['contentLength']
   error?: SipParseError['status'] | undefined
@@ -196,7 +204,7 @@ function contentLengthOf(headers: SipHeaders): {
   if (all.length === 0) return { length: 'absent' }
   let length: number | undefined
   for (const v of all) {
-    if (v.length === 0 || v.length > 10 || ![...v].every((c) => c >= '0' && c <= '9'))
+    if (v.length === 0 || v.length > 10 || !allDigits(v))
       return { length: 'invalid', error: 400, reason: `Content-Length ${shown(v)} is not a non-negative integer` }
     const n = Number(v)
     if (length !== undefined && n !== length)
@@ -213,12 +221,12 @@ function checkRequiredHeaders(m: SipMessage): string | undefined {
   const v = vias(m)
   if (!v.ok) return v.error
   if (v.value.length === 0) return 'Missing Via'
-  const ids = m.headers.getAll('Call-ID')
-  if (ids.length === 0) return 'Missing Call-ID'
-  if (ids.length > 1) return 'Call-ID appears more than once'
-  if (ids[0] === '') return 'Empty Call-ID'
+  const ids = m.headers.count('Call-ID')
+  if (ids === 0) return 'Missing Call-ID'
+  if (ids > 1) return 'Call-ID appears more than once'
+  if (m.headers.get('Call-ID') === '') return 'Empty Call-ID'
   for (const r of [fromAddress(m), toAddress(m)]) if (!r.ok) return capitalise(r.error)
-  if (m.headers.getAll('CSeq').length > 1) return 'CSeq appears more than once'
+  if (m.headers.count('CSeq') > 1) return 'CSeq appears more than once'
   const cs = cseq(m)
   if (!cs.ok) return capitalise(cs.error)
   if (m.kind === 'request') {
