@@ -107,12 +107,23 @@ interface StartLine {
   error: { status: number; reason: string } | undefined
 }
 
+/** Whether `s` starts with "SIP/" in any case. */
+function startsWithSip(s: string): boolean {
+  return (
+    (s.charCodeAt(0) | 32) === 115 &&
+    (s.charCodeAt(1) | 32) === 105 &&
+    (s.charCodeAt(2) | 32) === 112 &&
+    s.charCodeAt(3) === 47
+  )
+}
+
 function parseVersion(v: string): 'ok' | 'other' | 'bad' {
-  if (v.length < 7 || v.slice(0, 4).toUpperCase() !== 'SIP/') return 'bad'
+  if (v === 'SIP/2.0') return 'ok'
+  if (v.length < 7 || !startsWithSip(v)) return 'bad'
   const dot = v.indexOf('.', 4)
   const major = v.slice(4, dot < 0 ? undefined : dot)
   const minor = dot < 0 ? '' : v.slice(dot + 1)
-  const digits = (s: string): boolean => s.length > 0 && s.length <= 3 && [...s].every((c) => c >= '0' && c <= '9')
+  const digits = (s: string): boolean => s.length > 0 && s.length <= 3 && allDigits(s)
   if (!digits(major) || !digits(minor)) return 'bad'
   return major === '2' && minor === '0' ? 'ok' : 'other'
 }
@@ -128,7 +139,7 @@ function parseStartLine(line: string): StartLine {
       error: { status: 400, reason: `Request line ${shown(line)} ends with whitespace` },
     }
   }
-  if (line.slice(0, 4).toUpperCase() === 'SIP/') {
+  if (startsWithSip(line)) {
     const sp1 = line.indexOf(' ')
     const version = sp1 < 0 ? line : line.slice(0, sp1)
     const code = sp1 < 0 ? '' : line.slice(sp1 + 1, sp1 + 4)
@@ -141,7 +152,7 @@ function parseStartLine(line: string): StartLine {
     })
     if (v === 'bad') return fail(`Malformed status line ${shown(line)}`)
     if (v === 'other') return fail(`${version} is not supported; only SIP/2.0`, 505)
-    if (code.length !== 3 || ![...code].every((c) => c >= '0' && c <= '9') || code < '100' || code > '699')
+    if (code.length !== 3 || !allDigits(code) || code < '100' || code > '699')
       return fail(`Status line ${shown(line)} has no status code from 100 to 699`)
     if (after !== '' && after[0] !== ' ') return fail(`Status line ${shown(line)} has a malformed status code`)
     const response: SipResponse = {
