@@ -147,3 +147,31 @@ describe('count', () => {
     expect(h.count('CSeq')).toBe(0)
   })
 })
+
+describe('replaceInValues', () => {
+  it('replaces inside every value of one header and drops its parsed views', () => {
+    const h = new SipHeaders()
+    h.add('Record-Route', '<sip:a;lr;ime=T1>, <sip:b;lr;ime=T1>')
+    h.add('Record-Route', '<sip:c;lr>')
+    h.add('Route', '<sip:d;lr;ime=T1>')
+    expect(h.values('Record-Route')).toMatchObject({
+      ok: true,
+      value: ['<sip:a;lr;ime=T1>', '<sip:b;lr;ime=T1>', '<sip:c;lr>'],
+    })
+    expect(h.replaceInValues('Record-Route', ';ime=T1', ';ime=T2')).toEqual({ ok: true, value: 1 })
+    expect(h.getAll('Record-Route')).toEqual(['<sip:a;lr;ime=T2>, <sip:b;lr;ime=T2>', '<sip:c;lr>'])
+    expect(h.values('Record-Route')).toMatchObject({
+      ok: true,
+      value: ['<sip:a;lr;ime=T2>', '<sip:b;lr;ime=T2>', '<sip:c;lr>'],
+    })
+    expect(h.get('Route')).toBe('<sip:d;lr;ime=T1>')
+  })
+
+  it('refuses a replacement that would put a line break in a value, and changes nothing', () => {
+    const h = new SipHeaders()
+    h.add('Record-Route', '<sip:a;lr;ime=T1>')
+    const r = h.replaceInValues('Record-Route', 'T1', 'T2>\r\nX-Evil: 1')
+    expect(r.ok).toBe(false)
+    expect(h.getAll('Record-Route')).toEqual(['<sip:a;lr;ime=T1>'])
+  })
+})

@@ -339,6 +339,27 @@ export class SipHeaders {
     return ok(undefined)
   }
 
+  /**
+   * Replaces `find` with `replacement` inside every value of this header, in place (a proxy rewriting its own
+   * Record-Route token in a response, RFC 3261 16.7 step 4); returns how many values changed. Each new value is
+   * checked as add() checks one; if any fails, nothing changes.
+   */
+  replaceInValues(name: string, find: string, replacement: string): Result<number> {
+    if (find === '') return err('replaceInValues: nothing to find')
+    const key = keyOf(name)
+    const changes: [number, string][] = []
+    for (let i = 0; i < this.keys.length; i++) {
+      if (this.keys[i] !== key || !this.vals[i]!.includes(find)) continue
+      const value = this.vals[i]!.replaceAll(find, replacement)
+      const problem = headerValueProblem(value)
+      if (problem !== undefined) return err(`${canonicalName(name)} value ${shown(value)} ${problem}`)
+      changes.push([i, value])
+    }
+    for (const [i, value] of changes) this.vals[i] = value
+    if (changes.length > 0) this.changed(key)
+    return ok(changes.length)
+  }
+
   /** Removes every field of this name; returns how many were removed. */
   remove(name: string): number {
     const key = keyOf(name)

@@ -510,9 +510,7 @@ export class SipProxyCore {
     if (ours < 0) return res
     const callerToken = this.tokens.forCaller(token, rr.value.slice(0, ours).reverse())
     if (callerToken === undefined) return res
-    const lines = res.headers.getAll('Record-Route')
-    res.headers.remove('Record-Route')
-    for (const line of lines) res.headers.add('Record-Route', line.split(`;ime=${token}`).join(`;ime=${callerToken}`))
+    res.headers.replaceInValues('Record-Route', `;ime=${token}`, `;ime=${callerToken}`)
     return res
   }
 
