@@ -33,6 +33,8 @@ const PUT_CONCURRENCY = 16
  * K, K times as many (each put runs on its node's process).
  */
 const KAD_PUT_CONCURRENCY = 8
+/** How long kad-dht's set-up waits for every routing table to hold 10 peers before its puts start. */
+const KAD_READY_WAIT_MS = 15_000
 /** The most nodes that join at once (batches double up to it). */
 const JOIN_BATCH_MAX = 16
 /**
@@ -340,13 +342,16 @@ async function runKadPhase(
   say(
     `kad-dht: ${nodes.length} nodes started, connected and self-queried in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   )
+  // Wait (up to KAD_READY_WAIT_MS) for every routing table to hold 10 peers. At 128 nodes a few tables stayed
+  // below that for the whole minute this once waited; kad-dht's puts fill them (their queries meet the peers).
   const want = Math.min(nodes.length - 1, 10)
-  const deadline = Date.now() + 60_000
-  while (Date.now() < deadline && Math.min(...(await Promise.all(hosts.map((h) => h.kadMinTable())))) < want) {
+  const deadline = Date.now() + KAD_READY_WAIT_MS
+  const smallest = async () => Math.min(...(await Promise.all(hosts.map((h) => h.kadMinTable()))))
+  while (Date.now() < deadline && (await smallest()) < want) {
     await new Promise((r) => setTimeout(r, 200))
   }
   const readySeconds = (performance.now() - started) / 1000
-  say(`kad-dht routing tables filled in ${readySeconds.toFixed(1)} s`)
+  say(`kad-dht routing tables: smallest ${await smallest()} peers (wanted ${want}) after ${readySeconds.toFixed(1)} s`)
   const putStarted = performance.now()
   let putFailures = 0
   await pool(
