@@ -154,7 +154,7 @@ export function reportRealBench(
     )
   }
   rows.push(
-    ['during Chord gets: Chord requests, dialled first', `${d.chordRequests}, ${d.dialledShare * 100}%`],
+    ['during Chord gets: Chord requests, dialled first', `${d.chordRequests}, ${round(d.dialledShare * 100, 3)}%`],
     ['  failed requests (timeouts included)', d.failedRequests],
     [
       '  requests by type: count, p50 / p99',
