@@ -1,7 +1,8 @@
 /**
- * The nodes of `ime bench dht --real` that one process runs: Chord peers over libp2p (and kad-dht on the same
- * peers with --vs kad), and what they measure about themselves: per-request timings, event-loop delay,
- * connections opened and closed. The coordinator (dht-real.ts) drives one host in its own process, or one per
+ * The nodes of `ime bench dht --real` that one process runs: Chord peers over libp2p, and with --vs kad, once the
+ * Chord peers have been measured and stopped, as many libp2p peers running kad-dht alone (each DHT is measured
+ * alone on the same machine: docs/chord.md); and what they measure about themselves: per-request timings,
+ * event-loop delay, connections opened and closed. The coordinator (dht-real.ts) drives one host in its own process, or one per
  * worker process (dht-worker.ts) over IPC; both answer the same calls with the same fields.
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -11,6 +12,7 @@ import { ringIdToBytes, type RingId } from '../src/core/ring.js'
 import type { NodeRef } from '../src/dht/messages.js'
 import type { ChordRequestTiming } from '../src/p2p/chord-transport.js'
 import { startChordPeer, type ChordPeer } from '../src/p2p/chord-peer.js'
+import { createImeLibp2p, type ImeLibp2p } from '../src/p2p/libp2p-node.js'
 
 const KAD_PROTOCOL = '/ime-bench/kad/1.0.0'
 /**
@@ -86,10 +88,12 @@ const kadRoutingTableSize = (kad: KadDHT): number =>
 
 export class BenchHost {
   readonly peers: ChordPeer[] = []
+  /** kad-dht's peers (--vs kad), started by kadCreate once the Chord peers are stopped. */
+  readonly kadPeers: ImeLibp2p[] = []
   private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 })
   private stats = BenchHost.emptyCounters()
 
-  constructor(private readonly options: HostOptions) {
+  constructor(readonly options: HostOptions) {
     this.loop.enable()
   }
 
@@ -126,7 +130,7 @@ export class BenchHost {
   }
 
   private kad(local: number): KadDHT {
-    return (this.peers[local]!.libp2p.services as unknown as { kad: KadDHT }).kad
+    return (this.kadPeers[local]!.services as unknown as { kad: KadDHT }).kad
   }
 
   /**
@@ -149,27 +153,52 @@ export class BenchHost {
   }
 
   private async startOne(): Promise<ChordPeer> {
-    const services = this.options.vsKad
-      ? {
-          kad: kadDHT({
-            protocol: KAD_PROTOCOL,
-            clientMode: false,
-            peerInfoMapper: passthroughMapper,
-            validators: { ime: async () => {} },
-            selectors: { ime: () => 0 },
-            initialQuerySelfInterval: KAD_FIRST_SELF_QUERY_MS,
-          }) as never,
-        }
-      : undefined
     const peer = await startChordPeer({
       privateKey: await generateKeyPair('Ed25519'),
       maintain: false,
       observeRequests: this.observe,
-      ...(services !== undefined && { services }),
     })
-    peer.libp2p.addEventListener('connection:open', () => this.stats.opened++)
-    peer.libp2p.addEventListener('connection:close', () => this.stats.closed++)
+    this.count(peer.libp2p)
     return peer
+  }
+
+  private count(libp2p: ImeLibp2p): void {
+    libp2p.addEventListener('connection:open', () => this.stats.opened++)
+    libp2p.addEventListener('connection:close', () => this.stats.closed++)
+  }
+
+  /** Stops every Chord peer here (the Chord measurement is over; kad-dht's follows, alone). */
+  async stopChord(): Promise<void> {
+    await Promise.all(this.peers.splice(0).map((p) => p.kill()))
+  }
+
+  /**
+   * Starts `count` kad-dht peers (libp2p with kad-dht alone, k = 20, alpha = 10, a private protocol), 4 at a time
+   * as Chord's; returns their addresses. kad-dht's first self-query is deferred: kadConnect runs it.
+   */
+  async kadCreate(count: number): Promise<string[][]> {
+    for (let i = 0; i < count; i += 4) {
+      const started = await Promise.all(
+        Array.from({ length: Math.min(4, count - i) }, async () =>
+          createImeLibp2p({
+            privateKey: await generateKeyPair('Ed25519'),
+            services: {
+              kad: kadDHT({
+                protocol: KAD_PROTOCOL,
+                clientMode: false,
+                peerInfoMapper: passthroughMapper,
+                validators: { ime: async () => {} },
+                selectors: { ime: () => 0 },
+                initialQuerySelfInterval: KAD_FIRST_SELF_QUERY_MS,
+              }) as never,
+            },
+          }),
+        ),
+      )
+      for (const p of started) this.count(p)
+      this.kadPeers.push(...started)
+    }
+    return this.kadPeers.map((p) => p.getMultiaddrs().map((a) => a.toString()))
   }
 
   /**
@@ -231,23 +260,23 @@ export class BenchHost {
   async kadConnect(addrsPerNode: string[][][]): Promise<void> {
     const { multiaddr } = await import('@multiformats/multiaddr')
     await Promise.all(
-      this.peers.map(async (p, i) => {
+      this.kadPeers.map(async (p, i) => {
         for (const addrs of addrsPerNode[i] ?? []) {
-          await p.libp2p.dial(addrs.map((a) => multiaddr(a))).catch(() => undefined)
+          await p.dial(addrs.map((a) => multiaddr(a))).catch(() => undefined)
         }
       }),
     )
     let next = 0
     await Promise.all(
       Array.from({ length: 4 }, async () => {
-        while (next < this.peers.length) await kadQuerySelf(this.kad(next++))
+        while (next < this.kadPeers.length) await kadQuerySelf(this.kad(next++))
       }),
     )
   }
 
   /** The smallest kad-dht routing table here. */
   kadMinTable(): number {
-    return Math.min(...this.peers.map((_, i) => kadRoutingTableSize(this.kad(i))))
+    return Math.min(...this.kadPeers.map((_, i) => kadRoutingTableSize(this.kad(i))))
   }
 
   async publish(local: number, key: RingId): Promise<void> {
@@ -295,7 +324,7 @@ export class BenchHost {
     const s = this.stats
     return {
       rssMb: process.memoryUsage().rss / 2 ** 20,
-      nodes: this.peers.length,
+      nodes: this.peers.length + this.kadPeers.length,
       requests: s.requests,
       dialled: s.dialled,
       failed: s.failed,
@@ -306,7 +335,9 @@ export class BenchHost {
       coldTotalMs: s.coldTotalMs,
       connectionsOpened: s.opened,
       connectionsClosed: s.closed,
-      connections: this.peers.reduce((n, p) => n + p.libp2p.getConnections().length, 0),
+      connections:
+        this.peers.reduce((n, p) => n + p.libp2p.getConnections().length, 0) +
+        this.kadPeers.reduce((n, p) => n + p.getConnections().length, 0),
       eventLoopDelay: {
         p50Ms: this.loop.percentile(50) / 1e6,
         p99Ms: this.loop.percentile(99) / 1e6,
@@ -317,6 +348,6 @@ export class BenchHost {
 
   async stop(): Promise<void> {
     this.loop.disable()
-    await Promise.all(this.peers.map((p) => p.kill()))
+    await Promise.all([...this.peers.map((p) => p.kill()), ...this.kadPeers.map((p) => p.stop())])
   }
 }

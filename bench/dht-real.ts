@@ -1,9 +1,10 @@
 /**
  * `ime bench dht --real`: N libp2p nodes over TCP on 127.0.0.1 forming our Chord ring by the join protocol, with
  * their maintenance timers running. Claims are published, then gets (lookup + fetch + signature checks) are
- * timed from random nodes. With --vs kad the same libp2p nodes also run @libp2p/kad-dht (k = 20, alpha = 10,
- * private protocol), the same number of values are put, and gets through both are timed interleaved, so
- * machine noise falls on both alike.
+ * timed from random nodes. With --vs kad, once Chord's gets are timed, its nodes stop and as many libp2p nodes
+ * running @libp2p/kad-dht alone (k = 20, alpha = 10, private protocol) start on the same processes; the same
+ * keys are put and got through them. Each DHT is measured alone on the same machine: run together, each one's
+ * work stalled the other's event loops (docs/chord.md, "Measuring each DHT alone").
  *
  * Two modes, the same fields: all nodes in this process (--procs 0, one event loop for all), or spread over K
  * worker processes (--procs K), closer to real nodes that each have a process of their own.
@@ -12,7 +13,8 @@ import { ringId, type RingId } from '../src/core/ring.js'
 import type { NodeRef } from '../src/dht/messages.js'
 import { BenchHost, type HostStats } from './dht-host.js'
 import { startWorker, type RemoteHost } from './dht-worker.js'
-import { mean, median, percentile, printJson, printTable, round } from './report.js'
+import { reportRealBench, type KadPhase } from './dht-real-report.js'
+import { median, percentile } from './report.js'
 
 export interface RealBenchOptions {
   nodes: number
@@ -27,9 +29,12 @@ export interface RealBenchOptions {
 const PUT_CONCURRENCY = 16
 /**
  * kad-dht puts in flight at once, per process: each one dials and stores on 20 peers; 16 at once saturated one
- * process. With --procs K, K times as many (each put runs on its node's process).
+ * process while Chord ran there too. Alone, 4 at once left 64 nodes over 4 processes 111 s of puts. With --procs
+ * K, K times as many (each put runs on its node's process).
  */
-const KAD_PUT_CONCURRENCY = 4
+const KAD_PUT_CONCURRENCY = 8
+/** How long kad-dht's set-up waits for every routing table to hold 10 peers before its puts start. */
+const KAD_READY_WAIT_MS = 15_000
 /** The most nodes that join at once (batches double up to it). */
 const JOIN_BATCH_MAX = 16
 /**
@@ -59,6 +64,8 @@ function localHost(host: BenchHost): RemoteHost {
     neighbours: () => host.neighbours(),
     holding: (k) => host.holding(k),
     startMaintenance: async () => host.startMaintenance(),
+    stopChord: () => host.stopChord(),
+    kadCreate: (n) => host.kadCreate(n),
     kadConnect: (a) => host.kadConnect(a),
     kadMinTable: async () => host.kadMinTable(),
     publish: (l, k) => host.publish(l, k),
@@ -228,62 +235,16 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
     }
     await all((h) => h.startMaintenance())
 
-    let kadReadySeconds: number | null = null
     const keys = Array.from({ length: options.lookups }, randomKey)
     const putStarted = performance.now()
     let putFailures = 0
-    // Chord's puts, then kad-dht's: together, kad-dht's puts (each a query of 20 peers, then 20 stores) stalled
-    // the shared event loop for seconds (64 nodes, one process: event-loop delay p99 5.3 s, max 13 s), Chord's
-    // requests timed out, and its nodes forgot live peers while storing (docs/chord.md).
     await pool(keys, PUT_CONCURRENCY, async (key) => {
       const a = pick(nodes)
       await a.host.publish(a.local, key).catch(() => putFailures++)
     })
     const chordPutSeconds = (performance.now() - putStarted) / 1000
     say(`published ${keys.length} Chord claims in ${chordPutSeconds.toFixed(1)} s`)
-    // kad-dht's warm-up after Chord's puts: its first self-query releases the routing-table refresh that waited
-    // for it (several queries per node), and that burst, landing on Chord's puts, made 200 puts take 200 s at
-    // 128 nodes over 4 processes.
-    if (options.vsKad) {
-      const kadStarted = performance.now()
-      // kad-dht learns peers from connections; give each node a few, then wait for its routing table.
-      const others = (self: NodeRef) => {
-        const out: string[][] = []
-        for (let k = 0; k < 3; k++) {
-          const other = pick(nodes).ref
-          if (other.id !== self.id) out.push([...other.addrs])
-        }
-        return out
-      }
-      await all((h) => h.kadConnect(nodes.filter((n) => n.host === h).map((n) => others(n.ref))))
-      say(`kad-dht: connected and self-queried in ${((performance.now() - kadStarted) / 1000).toFixed(1)} s`)
-      const want = Math.min(nodes.length - 1, 10)
-      const deadline = Date.now() + 60_000
-      while (Date.now() < deadline && Math.min(...(await all((h) => h.kadMinTable()))) < want) {
-        await new Promise((r) => setTimeout(r, 200))
-      }
-      kadReadySeconds = (performance.now() - kadStarted) / 1000
-      say(`kad-dht routing tables filled in ${kadReadySeconds.toFixed(1)} s`)
-    }
-
-    const kadPutStarted = performance.now()
-    if (options.vsKad) {
-      await pool(
-        keys,
-        KAD_PUT_CONCURRENCY * hosts.length,
-        async (key) => {
-          const b = pick(nodes)
-          await b.host.kadPut(b.local, key).catch(() => undefined)
-        },
-        (done) => say(`kad-dht puts: ${done} of ${keys.length}`),
-      )
-    }
-    const putSeconds = chordPutSeconds + (performance.now() - kadPutStarted) / 1000
     if (putFailures > 0) say(`${putFailures} Chord publications failed`)
-    say(
-      `published ${keys.length} claims in ${chordPutSeconds.toFixed(1)} s` +
-        (options.vsKad ? `, then put as many kad-dht values in ${(putSeconds - chordPutSeconds).toFixed(1)} s` : ''),
-    )
 
     const held = (await all((h) => h.holding(keys))).reduce((a, b) => a.map((x, i) => x + b[i]!))
     const copies = new Map<number, number>()
@@ -299,51 +260,50 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
         `${median(setup.flatMap((st) => st.coldOpenMs)).toFixed(0)} / ${percentile(
           setup.flatMap((st) => st.coldOpenMs),
           99,
-        ).toFixed(0)} ms`,
+        ).toFixed(0)} ms; ${setup.reduce((a, st) => a + st.connections, 0)} connections open`,
     )
     if (Object.keys(setupFailures).length > 0)
       say(`failed Chord requests while joining and putting: ${JSON.stringify(setupFailures)}`)
+
+    // Chord's gets, with its maintenance timers running as on a live node, and nothing else on the processes.
     await all((h) => h.resetStats())
     const ours = { ms: [] as number[], hops: [] as number[], found: 0 }
-    const kad = { ms: [] as number[], firstMs: [] as number[], queried: [] as number[], found: 0 }
-    const getTicker = setInterval(
-      () => say(`gets: ${ours.ms.length} of ${keys.length} (Chord), ${kad.ms.length} (kad-dht)`),
-      15_000,
-    ).unref()
+    const chordTicker = setInterval(() => say(`Chord gets: ${ours.ms.length} of ${keys.length}`), 15_000).unref()
     for (const key of keys) {
       const a = pick(nodes)
       const got = await a.host.get(a.local, key)
       ours.ms.push(got.ms)
       ours.hops.push(got.hops)
       if (got.found) ours.found++
-      if (options.vsKad) {
-        const b = pick(nodes)
-        const k = await b.host.kadGet(b.local, key)
-        kad.ms.push(k.ms)
-        kad.queried.push(k.queried)
-        if (k.firstMs !== null) {
-          kad.firstMs.push(k.firstMs)
-          kad.found++
-        }
-      }
     }
-    clearInterval(getTicker)
+    clearInterval(chordTicker)
     const stats = await all((h) => h.readStats())
-    report(options, {
+    const rssPerNodeMb =
+      options.procs === 0
+        ? (stats[0]!.rssMb - rssBefore) / nodes.length
+        : stats.reduce((sum, s) => sum + s.rssMb - rssBefore, 0) / nodes.length
+    say(
+      `Chord gets done: p50 / p99 ${median(ours.ms).toFixed(1)} / ${percentile(ours.ms, 99).toFixed(1)} ms; ` +
+        `${stats.reduce((a, st) => a + st.connections, 0)} connections open`,
+    )
+
+    // kad-dht measured alone: the Chord peers stop, and as many kad-dht peers start on the same hosts. Together,
+    // each DHT's work stalled the other's event loops (docs/chord.md, "Measuring each DHT alone").
+    let kadPhase: KadPhase | null = null
+    if (options.vsKad) {
+      await all((h) => h.stopChord())
+      kadPhase = await runKadPhase(hosts, nodes, keys, say)
+    }
+    reportRealBench(options, {
       nodes: nodes.length,
       keys: keys.length,
       joinSeconds,
       ringSeconds,
-      putSeconds,
       chordPutSeconds,
-      kadReadySeconds,
-      rssPerNodeMb:
-        options.procs === 0
-          ? (stats[0]!.rssMb - rssBefore) / nodes.length
-          : stats.reduce((sum, s) => sum + s.rssMb - rssBefore, 0) / nodes.length,
+      rssPerNodeMb,
       stats,
       ours,
-      kad,
+      kad: kadPhase,
       benchSeconds: () => (performance.now() - benchStarted) / 1000,
     })
   } finally {
@@ -351,152 +311,74 @@ export async function runRealBench(options: RealBenchOptions): Promise<void> {
   }
 }
 
-function report(
-  options: RealBenchOptions,
-  m: {
-    nodes: number
-    keys: number
-    joinSeconds: number
-    ringSeconds: number
-    putSeconds: number
-    chordPutSeconds: number
-    kadReadySeconds: number | null
-    rssPerNodeMb: number
-    stats: HostStats[]
-    ours: { ms: number[]; hops: number[]; found: number }
-    kad: { ms: number[]; firstMs: number[]; queried: number[]; found: number }
-    benchSeconds: () => number
-  },
-): void {
-  const { ours, kad, stats } = m
-  const sum = (f: (s: HostStats) => number) => stats.reduce((a, s) => a + f(s), 0)
-  const cat = (f: (s: HostStats) => number[]) => stats.flatMap(f)
-  const requests = sum((s) => s.requests)
-  const result = {
-    bench: 'dht-real',
-    mode: options.procs === 0 ? 'one-process' : 'processes',
-    processes: Math.max(1, options.procs),
-    nodes: m.nodes,
-    lookups: m.keys,
-    joinSeconds: round(m.joinSeconds, 3),
-    ringRightSeconds: round(m.ringSeconds, 3),
-    putSeconds: round(m.putSeconds, 3),
-    chordPutSeconds: round(m.chordPutSeconds, 3),
-    benchSeconds: round(m.benchSeconds(), 3),
-    rssPerNodeMb: round(m.rssPerNodeMb, 3),
-    chord: {
-      getP50Ms: round(median(ours.ms), 3),
-      getP99Ms: round(percentile(ours.ms, 99), 3),
-      meanHops: round(mean(ours.hops), 3),
-      success: ours.found / m.keys,
-    },
-    kad: options.vsKad
-      ? {
-          readySeconds: round(m.kadReadySeconds!, 3),
-          getP50Ms: round(median(kad.ms), 3),
-          getP99Ms: round(percentile(kad.ms, 99), 3),
-          firstValueP50Ms: round(median(kad.firstMs), 3),
-          meanPeersQueried: round(mean(kad.queried), 3),
-          success: kad.found / m.keys,
-        }
-      : null,
-    ratio: options.vsKad
-      ? {
-          getP50OursOverKad: round(median(ours.ms) / median(kad.ms), 3),
-          getP99OursOverKad: round(percentile(ours.ms, 99) / percentile(kad.ms, 99), 3),
-          getP50OursOverKadFirstValue: round(median(ours.ms) / median(kad.firstMs), 3),
-        }
-      : null,
-    // Where the time goes, over the gets only (both DHTs' traffic and the maintenance timers included).
-    during: {
-      chordRequests: requests,
-      dialledShare: round(sum((s) => s.dialled) / Math.max(1, requests), 3),
-      failedRequests: sum((s) => s.failed),
-      failures: Object.fromEntries(
-        stats
-          .flatMap((s) => Object.entries(s.failures))
-          .reduce((m, [k, v]) => m.set(k, (m.get(k) ?? 0) + v), new Map<string, number>()),
-      ),
-      requestsByType: Object.fromEntries(
-        [...new Set(stats.flatMap((s) => Object.keys(s.byTypeMs)))].map((type) => {
-          const sample = cat((s) => s.byTypeMs[type] ?? [])
-          return [
-            type,
-            { count: sample.length, p50Ms: round(median(sample), 3), p99Ms: round(percentile(sample, 99), 3) },
-          ]
+/**
+ * kad-dht alone: as many nodes as Chord had, on the same hosts, connected to 3 random others each and
+ * self-queried (kad-dht's start-up), then the same keys put (KAD_PUT_CONCURRENCY per host at once) and got.
+ */
+async function runKadPhase(
+  hosts: readonly RemoteHost[],
+  chordNodes: readonly Placed[],
+  keys: readonly RingId[],
+  say: (line: string) => void,
+): Promise<KadPhase> {
+  const started = performance.now()
+  const counts = hosts.map((h) => chordNodes.filter((n) => n.host === h).length)
+  const addrs = await Promise.all(hosts.map((h, i) => h.kadCreate(counts[i]!)))
+  const nodes = hosts.flatMap((host, i) => addrs[i]!.map((a, local) => ({ host, local, addrs: a })))
+  await Promise.all(
+    hosts.map((h, i) =>
+      h.kadConnect(
+        addrs[i]!.map((own) => {
+          const out: string[][] = []
+          for (let k = 0; k < 3; k++) {
+            const other = pick(nodes).addrs
+            if (other[0] !== own[0]) out.push([...other])
+          }
+          return out
         }),
       ),
-      warmRequestP50Ms: round(median(cat((s) => s.warmMs)), 3),
-      warmRequestP99Ms: round(
-        percentile(
-          cat((s) => s.warmMs),
-          99,
-        ),
-        3,
-      ),
-      coldOpenP50Ms: round(median(cat((s) => s.coldOpenMs)), 3),
-      coldOpenP99Ms: round(
-        percentile(
-          cat((s) => s.coldOpenMs),
-          99,
-        ),
-        3,
-      ),
-      coldRequestP99Ms: round(
-        percentile(
-          cat((s) => s.coldTotalMs),
-          99,
-        ),
-        3,
-      ),
-      connectionsOpened: sum((s) => s.connectionsOpened),
-      connectionsClosed: sum((s) => s.connectionsClosed),
-      connectionsAtEnd: sum((s) => s.connections),
-      eventLoopDelayP99Ms: round(Math.max(...stats.map((s) => s.eventLoopDelay.p99Ms)), 3),
-      eventLoopDelayMaxMs: round(Math.max(...stats.map((s) => s.eventLoopDelay.maxMs)), 3),
-    },
-  }
-  const d = result.during
-  const rows: [string, string | number][] = [
-    ['mode', `${result.mode} (${result.processes} process${result.processes === 1 ? '' : 'es'})`],
-    ['nodes / gets', `${result.nodes} / ${result.lookups}`],
-    ['start + join until every successor and predecessor is right', `${result.ringRightSeconds} s`],
-    [
-      'start + join (all nodes) / puts / whole run',
-      `${result.joinSeconds} / ${result.putSeconds} / ${result.benchSeconds} s`,
-    ],
-    [`RSS growth per node${options.vsKad ? ' (Chord + kad-dht)' : ''}`, `${result.rssPerNodeMb} MB`],
-    ['Chord get p50 / p99', `${result.chord.getP50Ms} / ${result.chord.getP99Ms} ms`],
-    ['Chord mean hops', result.chord.meanHops],
-    ['Chord success', result.chord.success],
-  ]
-  if (result.kad && result.ratio) {
-    rows.push(
-      ['kad-dht get p50 / p99', `${result.kad.getP50Ms} / ${result.kad.getP99Ms} ms`],
-      ['kad-dht first value p50', `${result.kad.firstValueP50Ms} ms`],
-      ['kad-dht peers queried per get', result.kad.meanPeersQueried],
-      ['kad-dht success', result.kad.success],
-      ['ratio Chord / kad-dht get p50 / p99', `${result.ratio.getP50OursOverKad} / ${result.ratio.getP99OursOverKad}`],
-      ['ratio Chord / kad-dht first value (p50)', result.ratio.getP50OursOverKadFirstValue],
-    )
-  }
-  rows.push(
-    ['during gets: Chord requests, dialled first', `${d.chordRequests}, ${d.dialledShare * 100}%`],
-    ['  failed requests (timeouts included)', d.failedRequests],
-    [
-      '  requests by type: count, p50 / p99',
-      Object.entries(d.requestsByType)
-        .map(([type, t]) => `${type} ${t.count}, ${t.p50Ms} / ${t.p99Ms} ms`)
-        .join('; '),
-    ],
-    ['  warm request p50 / p99', `${d.warmRequestP50Ms} / ${d.warmRequestP99Ms} ms`],
-    ['  cold: stream open p50 / p99, request p99', `${d.coldOpenP50Ms} / ${d.coldOpenP99Ms}, ${d.coldRequestP99Ms} ms`],
-    [
-      '  connections opened / closed / open at end',
-      `${d.connectionsOpened} / ${d.connectionsClosed} / ${d.connectionsAtEnd}`,
-    ],
-    ['  event-loop delay p99 / max (worst process)', `${d.eventLoopDelayP99Ms} / ${d.eventLoopDelayMaxMs} ms`],
+    ),
   )
-  printTable(`Chord over libp2p (TCP, Noise, Yamux) on 127.0.0.1, ${result.mode}`, rows)
-  if (options.json) printJson(result)
+  say(
+    `kad-dht: ${nodes.length} nodes started, connected and self-queried in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  )
+  // Wait (up to KAD_READY_WAIT_MS) for every routing table to hold 10 peers. At 128 nodes a few tables stayed
+  // below that for the whole minute this once waited; kad-dht's puts fill them (their queries meet the peers).
+  const want = Math.min(nodes.length - 1, 10)
+  const deadline = Date.now() + KAD_READY_WAIT_MS
+  const smallest = async () => Math.min(...(await Promise.all(hosts.map((h) => h.kadMinTable()))))
+  while (Date.now() < deadline && (await smallest()) < want) {
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  const readySeconds = (performance.now() - started) / 1000
+  say(`kad-dht routing tables: smallest ${await smallest()} peers (wanted ${want}) after ${readySeconds.toFixed(1)} s`)
+  const putStarted = performance.now()
+  let putFailures = 0
+  await pool(
+    keys,
+    KAD_PUT_CONCURRENCY * hosts.length,
+    async (key) => {
+      const b = pick(nodes)
+      await b.host.kadPut(b.local, key).catch(() => putFailures++)
+    },
+    (done) => say(`kad-dht puts: ${done} of ${keys.length}`),
+  )
+  const putSeconds = (performance.now() - putStarted) / 1000
+  say(`put ${keys.length} kad-dht values in ${putSeconds.toFixed(1)} s (${putFailures} failed)`)
+  await Promise.all(hosts.map((h) => h.resetStats()))
+  const kad = { ms: [] as number[], firstMs: [] as number[], queried: [] as number[], found: 0 }
+  const ticker = setInterval(() => say(`kad-dht gets: ${kad.ms.length} of ${keys.length}`), 15_000).unref()
+  for (const key of keys) {
+    const b = pick(nodes)
+    const k = await b.host.kadGet(b.local, key)
+    kad.ms.push(k.ms)
+    kad.queried.push(k.queried)
+    if (k.firstMs !== null) {
+      kad.firstMs.push(k.firstMs)
+      kad.found++
+    }
+  }
+  clearInterval(ticker)
+  const stats = await Promise.all(hosts.map((h) => h.readStats()))
+  return { readySeconds, putSeconds, ...kad, stats }
 }

@@ -16,6 +16,8 @@ export type Host = Pick<
   | 'neighbours'
   | 'holding'
   | 'startMaintenance'
+  | 'stopChord'
+  | 'kadCreate'
   | 'kadConnect'
   | 'kadMinTable'
   | 'publish'
@@ -102,6 +104,8 @@ export async function startWorker(options: HostOptions): Promise<RemoteHost> {
     'neighbours',
     'holding',
     'startMaintenance',
+    'stopChord',
+    'kadCreate',
     'kadConnect',
     'kadMinTable',
     'publish',

@@ -32,7 +32,8 @@ export const dhtBench: Command = {
   --seed S       (sim) seed of every random choice, to replay a run (default: drawn, and printed)
   --delay MS     (sim) one-way network delay for the modelled latency of iterative and recursive routing
                  (default 20; a request to a dead node costs the request timeout, 3000)
-  --vs kad       (real) run the same puts and gets through @libp2p/kad-dht on the same nodes
+  --vs kad       (real) then stop Chord's nodes and run the same puts and gets through as many
+                 @libp2p/kad-dht nodes in the same processes (each DHT measured alone)
   --procs K      (real) spread the nodes over K worker processes (default 0: all in this process)
   --json         print one JSON object as the last line`,
   options: {

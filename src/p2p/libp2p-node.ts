@@ -108,12 +108,17 @@ export async function createImeLibp2p(options: ImeLibp2pOptions): Promise<ImeLib
     ...(options.metrics !== undefined && { metrics: options.metrics }),
     connectionEncrypters: [noise({ crypto: nodeNoiseCrypto })],
     streamMuxers: [yamux()],
-    // libp2p pings every connection every 10 s and by default closes one whose ping times out. On a loaded host
-    // that closed live connections that Chord's fingers and successors use (issue 24: 3,660 opened and 3,892 closed
-    // during 64 nodes' gets, with nothing joining), and the next request paid a cold dial. Chord notices peers that
-    // stopped answering by itself (a timed-out request makes a peer suspect, two drop it), and a peer that is gone
-    // closes its sockets: the ping keeps measuring, but no longer closes.
-    connectionMonitor: { abortConnectionOnPingFailure: false },
+    // libp2p's connection monitor pings every open connection every 10 s (a new stream, multistream-select, a
+    // 32-byte echo), all of a node's connections in one burst, from both ends, and by default closes a connection
+    // whose ping times out. The closing cost live connections under load (issue 24: 3,660 opened and 3,892 closed
+    // during 64 nodes' gets); with it turned off, the pings alone still stalled the event loops: a ring of N
+    // nodes keeps about N x (2 log2 N + 16) connection ends open (routing peers both ways, plus the holders that
+    // lookups fetch from), 6,000-8,000 at 128 nodes over 4 processes, and their bursts made Chord's get p99 7.7 s
+    // (event-loop delay max 2.6 s); without the monitor, 72 ms (max 27 ms). What it gave is an RTT figure nothing
+    // reads. Dead peers are noticed without it: a closed socket closes the connection, Chord suspects then drops a
+    // peer that stops answering, and Yamux's own keep-alive (one frame every 30 s per connection, each on its own
+    // timer) keeps NAT mappings open.
+    connectionMonitor: { enabled: false },
     connectionManager: {
       ...P2P_CONNECTION_LIMITS,
       allow: options.allow ?? ['/ip4/127.0.0.1', '/ip6/::1'],
