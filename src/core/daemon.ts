@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process'
 import { accessSync, constants } from 'node:fs'
+import { connect } from 'node:net'
 import { delimiter, join } from 'node:path'
 
 /** Where an executable is on the PATH (or in /usr/bin, /usr/sbin), or undefined when it is not installed. */
@@ -91,4 +92,15 @@ export async function startDaemon(spec: DaemonSpec): Promise<Daemon> {
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
   return { pid: child.pid!, exitCode: () => exitCode, output: () => output, stop }
+}
+
+/** A daemon's ready check: whether something accepts TCP connections on host:port now (the probe is closed at once). */
+export function tcpAnswers(host: string, port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const s = connect(port, host, () => {
+      s.destroy()
+      resolve(true)
+    })
+    s.once('error', () => resolve(false))
+  })
 }

@@ -9,11 +9,10 @@
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { E164 } from '../core/e164.js'
-import { findExecutable, startDaemon } from '../core/daemon.js'
+import { findExecutable, startDaemon, tcpAnswers } from '../core/daemon.js'
 import { freePorts } from '../core/free-ports.js'
 import type { MediaBridgeConfig } from '../media-bridge/config.js'
 import { startRtpengine } from '../media-bridge/rtpengine.js'
@@ -71,15 +70,6 @@ export interface DemoCarrier {
 
 /** Whether enterprise i's trunk registers (even i) or is IP-authenticated (odd i). */
 export const registers = (i: number): boolean => i % 2 === 0
-
-const tcpAnswers = (host: string, port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = connect(port, host, () => {
-      s.destroy()
-      resolve(true)
-    })
-    s.once('error', () => resolve(false))
-  })
 
 export async function startDemoCarrier(options: DemoCarrierOptions): Promise<DemoCarrier> {
   const { host, basePort: base, say } = options

@@ -5,11 +5,10 @@
  * the carrier sends each number's calls to its address. Runs in a temporary directory removed by stop().
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { E164 } from '../core/e164.js'
-import { findExecutable, startDaemon } from '../core/daemon.js'
+import { findExecutable, startDaemon, tcpAnswers } from '../core/daemon.js'
 
 export interface LegacyPhone {
   readonly number: E164
@@ -65,15 +64,6 @@ export function baresipAccounts(domain: string, phones: readonly LegacyPhone[]):
     )
     .join('')
 }
-
-const tcpAnswers = (host: string, port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = connect(port, host, () => {
-      s.destroy()
-      resolve(true)
-    })
-    s.once('error', () => resolve(false))
-  })
 
 export async function startLegacyPhones(options: LegacyPhonesOptions): Promise<LegacyPhones> {
   const program = findExecutable('baresip')

@@ -7,7 +7,6 @@
  * the carrier's port.
  */
 import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs'
-import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
@@ -15,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CHROMIUM, haveChromium, launchChromium } from '../e2e/support/browser.js'
 import { readToneFrequency, until } from '../e2e/support/media.js'
 import { openSipJs, type SipJsClient } from '../e2e/support/sipjs.js'
+import { tcpAnswers } from '../../src/core/daemon.js'
 import { killAllIme, startIme, type ImeProcess } from '../support/ime-process.js'
 
 interface Ready {
@@ -64,15 +64,6 @@ const alive = (pid: number) => {
     return false
   }
 }
-
-const listening = (host: string, port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = connect(port, host, () => {
-      s.destroy()
-      resolve(true)
-    })
-    s.once('error', () => resolve(false))
-  })
 
 let demo: ImeProcess<Ready>
 let browser: Browser
@@ -200,6 +191,6 @@ describe('ime demo --carrier', () => {
     expect(await demo.exited).toBe(0)
     const left = started.filter((p) => alive(p.pid))
     expect(left, JSON.stringify(left)).toEqual([])
-    expect(await listening(carrier[1]!, Number(carrier[2]))).toBe(false)
+    expect(await tcpAnswers(carrier[1]!, Number(carrier[2]))).toBe(false)
   }, 30_000)
 })
