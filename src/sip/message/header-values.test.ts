@@ -11,6 +11,7 @@ import {
   parseVia,
 } from './header-values.js'
 import { SipHeaders, splitList, splitListByChar } from './headers.js'
+import { matchesAt } from './scan.js'
 
 describe('splitList', () => {
   it('splits at commas outside quotes and <...>', () => {
@@ -288,5 +289,20 @@ describe('parseAuthValue', () => {
     const r = parseAuthValue(text)
     expect(r.ok).toBe(false)
     if (!r.ok) expect(r.error).toContain(reason)
+  })
+})
+
+describe('matchesAt (case-insensitive match without a copy)', () => {
+  it.each([
+    ['SIP/2.0', 0, 'sip/', true],
+    ['sIp:alice@x', 0, 'sip:', true],
+    ['sips:x', 0, 'sip:', false],
+    ['SIPS:x', 0, 'sips:', true],
+    ['sip', 0, 'sip:', false],
+    ['xBRANCH', 1, 'branch', true],
+    ['sip\u000f2.0', 0, 'sip/', false], // "/" is matched exactly, not by case-folding a control character
+    ['SIp:', 0, 'sip/', false],
+  ] as const)('%j at %i against %j: %s', (text, at, lower, want) => {
+    expect(matchesAt(text, at, lower)).toBe(want)
   })
 })

@@ -5,7 +5,7 @@
  */
 import { err, ok, type Result } from '../../core/result.js'
 import { MAX_CSEQ, MAX_PARAMS } from './constants.js'
-import { Cursor, HOST, isToken, PARAM_VALUE, quote, shown, TOKEN } from './scan.js'
+import { Cursor, HOST, isToken, matchesAt, PARAM_VALUE, quote, shown, TOKEN } from './scan.js'
 import { checkUri, parseHostPort, type SipUri } from './uri.js'
 
 export interface HeaderParam {
@@ -65,12 +65,8 @@ function expectEnd(c: Cursor, what: string): Result<void> {
   return ENDED
 }
 
-/** Whether `s` is `lower` in any case (`lower` all lower-case letters), without making a lower-cased copy. */
-function isNamed(s: string, lower: string): boolean {
-  if (s.length !== lower.length) return false
-  for (let i = 0; i < s.length; i++) if ((s.charCodeAt(i) | 32) !== lower.charCodeAt(i)) return false
-  return true
-}
+/** Whether `s` is `lower` in any case, without making a lower-cased copy. */
+const isNamed = (s: string, lower: string): boolean => s.length === lower.length && matchesAt(s, 0, lower)
 
 // ---- name-addr / addr-spec (From, To, Contact, Route, Record-Route, Refer-To...) ------------------------------
 

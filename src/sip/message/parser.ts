@@ -22,7 +22,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from './message.js'
-import { isToken, shown } from './scan.js'
+import { isToken, matchesAt, shown } from './scan.js'
 import { checkUri } from './uri.js'
 
 export interface SipParseError {
@@ -107,19 +107,9 @@ interface StartLine {
   error: { status: number; reason: string } | undefined
 }
 
-/** Whether `s` starts with "SIP/" in any case. */
-function startsWithSip(s: string): boolean {
-  return (
-    (s.charCodeAt(0) | 32) === 115 &&
-    (s.charCodeAt(1) | 32) === 105 &&
-    (s.charCodeAt(2) | 32) === 112 &&
-    s.charCodeAt(3) === 47
-  )
-}
-
 function parseVersion(v: string): 'ok' | 'other' | 'bad' {
   if (v === 'SIP/2.0') return 'ok'
-  if (v.length < 7 || !startsWithSip(v)) return 'bad'
+  if (v.length < 7 || !matchesAt(v, 0, 'sip/')) return 'bad'
   const dot = v.indexOf('.', 4)
   const major = v.slice(4, dot < 0 ? undefined : dot)
   const minor = dot < 0 ? '' : v.slice(dot + 1)
@@ -139,7 +129,7 @@ function parseStartLine(line: string): StartLine {
       error: { status: 400, reason: `Request line ${shown(line)} ends with whitespace` },
     }
   }
-  if (startsWithSip(line)) {
+  if (matchesAt(line, 0, 'sip/')) {
     const sp1 = line.indexOf(' ')
     const version = sp1 < 0 ? line : line.slice(0, sp1)
     const code = sp1 < 0 ? '' : line.slice(sp1 + 1, sp1 + 4)

@@ -26,6 +26,19 @@ export const HOST = table('-.')
 /** A header parameter value: token, or host (which adds ':' and the IPv6 brackets). */
 export const PARAM_VALUE = table("-.!%*_+`'~:[]")
 
+/**
+ * Whether `text` holds `lower` at `at`, its letters in any case (`lower` is written in lower case; its other
+ * characters must match exactly): a case-insensitive match without a lower-cased copy.
+ */
+export function matchesAt(text: string, at: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    const want = lower.charCodeAt(i)
+    const c = text.charCodeAt(at + i)
+    if (want >= 97 && want <= 122 ? (c | 32) !== want : c !== want) return false
+  }
+  return true
+}
+
 export function inClass(t: Uint8Array, code: number): boolean {
   return code < 128 && t[code] === 1
 }

@@ -7,7 +7,7 @@
 import { isIPv4, isIPv6 } from 'node:net'
 import { err, ok, type Result } from '../../core/result.js'
 import { MAX_PARAMS } from './constants.js'
-import { HOST, inClass, PARAM, PASSWORD, shown, URI_HEADER, USER } from './scan.js'
+import { HOST, inClass, matchesAt, PARAM, PASSWORD, shown, URI_HEADER, USER } from './scan.js'
 
 export interface UriParam {
   readonly name: string
@@ -199,11 +199,7 @@ const SIPS = ok('sips')
 
 /** 4 for a URI that starts "sip:", 5 for "sips:" (any case), else 0. */
 function sipSchemeLength(text: string): number {
-  if ((text.charCodeAt(0) | 32) !== 115 || (text.charCodeAt(1) | 32) !== 105 || (text.charCodeAt(2) | 32) !== 112)
-    return 0
-  const c = text.charCodeAt(3)
-  if (c === 58) return 4
-  return (c | 32) === 115 && text.charCodeAt(4) === 58 ? 5 : 0
+  return matchesAt(text, 0, 'sip:') ? 4 : matchesAt(text, 0, 'sips:') ? 5 : 0
 }
 
 /** Whether text[from, to) holds only class characters and %HH escapes (checkEscaped's rule, on a range). */
