@@ -6,7 +6,7 @@
  * through a real rtpengine, ends when the call moves to a direct one); IP-authenticated trunks share the trunk face.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { ALICE, DOMAIN, startTrunkAgent } from './support/trunk-agent.js'
+import { connectAlice, DOMAIN, startTrunkAgent } from './support/trunk-agent.js'
 import { createMediaBridge, type MediaBridge } from '../../src/media-bridge/bridge.js'
 import { createNgClient } from '../../src/media-bridge/ng-client.js'
 import { startRtpengine } from '../../src/media-bridge/rtpengine.js'
@@ -74,14 +74,7 @@ describe('several trunks in order of preference', () => {
     )
     expect(events).toContainEqual(expect.objectContaining({ type: 'trunk', state: 'registered', trunk: 1 }))
 
-    const alice = await SipPhone.connect({
-      transport: 'TCP',
-      port: agent.addresses.internal.tcp!,
-      user: ALICE.name,
-      password: ALICE.password,
-      domain: DOMAIN,
-    })
-    cleanup.push(() => alice.close())
+    const alice = await connectAlice(agent, cleanup)
     expect((await alice.register()).status).toBe(200)
     const { final } = await alice.call(`sip:+13125550100@${DOMAIN}`)
     // The backup's answer (after its challenge was met) is the call's.
@@ -161,14 +154,7 @@ describe('several trunks in order of preference', () => {
       ],
       events,
     )
-    const alice = await SipPhone.connect({
-      transport: 'TCP',
-      port: agent.addresses.internal.tcp!,
-      user: ALICE.name,
-      password: ALICE.password,
-      domain: DOMAIN,
-    })
-    cleanup.push(() => alice.close())
+    const alice = await connectAlice(agent, cleanup)
     expect((await alice.register()).status).toBe(200)
     const carrierAt = async (localAddress: string) => {
       const c = await SipPhone.connect({
@@ -225,14 +211,7 @@ describe('several trunks in order of preference', () => {
       (r) => r,
       5_000,
     )
-    const alice = await SipPhone.connect({
-      transport: 'TCP',
-      port: agent.addresses.internal.tcp!,
-      user: ALICE.name,
-      password: ALICE.password,
-      domain: DOMAIN,
-    })
-    cleanup.push(() => alice.close())
+    const alice = await connectAlice(agent, cleanup)
     expect((await alice.register()).status).toBe(200)
     const call = await alice.call(`sip:+13125550100@${DOMAIN}`)
     expect(call.final.status).toBe(200)

@@ -5,10 +5,9 @@
  * forgot it) is registered again at the next keep-alive, not at the next refresh minutes later.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { ALICE, DOMAIN, startTrunkAgent } from './support/trunk-agent.js'
+import { connectAlice, DOMAIN, startTrunkAgent } from './support/trunk-agent.js'
 import { type CallAgentEvent } from '../../src/sip/agent/index.js'
 import { LOCALHOST } from '../../src/testing/interop/ports.js'
-import { SipPhone } from '../../src/testing/scripted-phone.js'
 import type { TrunkConfig } from '../../src/trunks/trunk-config.js'
 import { until } from '../e2e/support/media.js'
 import { requestsHeard, tcpCarrier, udpCarrier, type BareCarrier } from './support/bare-carrier.js'
@@ -53,14 +52,7 @@ describe('a trunk across NAT', () => {
     async (transport) => {
       const c = await carrier(transport)
       const agent = await agentWith({ uri: uriOf(c, transport), publicAddress: '203.0.113.7:5099' })
-      const alice = await SipPhone.connect({
-        transport: 'TCP',
-        port: agent.addresses.internal.tcp!,
-        user: ALICE.name,
-        password: ALICE.password,
-        domain: DOMAIN,
-      })
-      cleanup.push(() => alice.close())
+      const alice = await connectAlice(agent, cleanup)
       expect((await alice.register()).status).toBe(200)
       void alice.call(`sip:+13125550100@${DOMAIN}`).catch(() => undefined) // the bare carrier never answers
       const invite = await until(

@@ -5,7 +5,7 @@
  * calls and for registration; OPTIONS keep-alives. The caller is a scripted phone on the internal face (digest).
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { ALICE, DOMAIN, startTrunkAgent } from './support/trunk-agent.js'
+import { ALICE, connectAlice, DOMAIN, startTrunkAgent } from './support/trunk-agent.js'
 import { CallAgent, type CallAgentEvent } from '../../src/sip/agent/index.js'
 import { freePorts, LOCALHOST } from '../../src/testing/interop/ports.js'
 import { SipPhone } from '../../src/testing/scripted-phone.js'
@@ -32,17 +32,7 @@ async function agentWith(trunk: TrunkConfig, events: CallAgentEvent[] = []): Pro
   return agent
 }
 
-async function alice(agent: CallAgent): Promise<SipPhone> {
-  const phone = await SipPhone.connect({
-    transport: 'TCP',
-    port: agent.addresses.internal.tcp!,
-    user: ALICE.name,
-    password: ALICE.password,
-    domain: DOMAIN,
-  })
-  cleanup.push(() => phone.close())
-  return phone
-}
+const alice = (agent: CallAgent): Promise<SipPhone> => connectAlice(agent, cleanup)
 
 const invites = (c: PlainCarrier) => c.received.filter((r) => r.method === 'INVITE')
 

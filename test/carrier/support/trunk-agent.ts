@@ -7,6 +7,7 @@ import type { E164 } from '../../../src/core/e164.js'
 import type { MediaBridge } from '../../../src/media-bridge/bridge.js'
 import { CallAgent, type CallAgentConfig, type CallAgentEvent } from '../../../src/sip/agent/index.js'
 import { LOCALHOST } from '../../../src/testing/interop/ports.js'
+import { SipPhone } from '../../../src/testing/scripted-phone.js'
 import { StaticSipDirectory } from '../../../src/testing/static-sip-directory.js'
 
 export const DOMAIN = 'alpha.example'
@@ -36,4 +37,17 @@ export function startTrunkAgent(o: TrunkAgentOptions): Promise<CallAgent> {
     clock: systemClock,
     onEvent: (e) => void o.events?.push(e),
   })
+}
+
+/** alice's phone on the agent's internal face (TCP), closed by `cleanup` (not registered yet). */
+export async function connectAlice(agent: CallAgent, cleanup: (() => Promise<void>)[]): Promise<SipPhone> {
+  const phone = await SipPhone.connect({
+    transport: 'TCP',
+    port: agent.addresses.internal.tcp!,
+    user: ALICE.name,
+    password: ALICE.password,
+    domain: DOMAIN,
+  })
+  cleanup.push(() => phone.close())
+  return phone
 }
