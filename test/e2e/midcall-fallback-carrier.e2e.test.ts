@@ -8,15 +8,16 @@
  * softphone matches them and the call goes on over the carrier; each side hears the other's tone again, by
  * content, and the time from loss to restored audio is measured.
  */
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { WorldEnterprise } from '../../src/demo/world.js'
 import { createNgClient, type NgClient } from '../../src/media-bridge/ng-client.js'
 import { CHROMIUM, haveChromium, launchChromium, screenshot } from './support/browser.js'
-import { ALICE_HZ, BOB_HZ, near, readToneFrequency, sleep, toneMicrophone, until } from './support/media.js'
+import { ALICE_HZ, BOB_HZ, sleep, toneMicrophone } from './support/media.js'
 import { dropBetweenPorts, livePeerConnections, selectedPairPorts, type PacketLoss } from './support/packet-loss.js'
 import { startCarrierWorld, type CarrierWorld } from './support/carrier-world.js'
 import { callAndAnswer, chromiumSoftphone, hangUp, runValidations } from './support/world.js'
+import { callNote, callPath, hears, imeCallWithTones } from './support/midcall.js'
 
 interface QueriedMedia {
   readonly protocol: string
@@ -55,11 +56,6 @@ describe('mid-call fallback over the carrier world (Kamailio, rtpengine G.711), 
     await world?.stop()
   })
 
-  const path = (p: Page) => p.locator('#call-path').textContent()
-  const note = (p: Page) => p.locator('#call-note').textContent()
-  const hears = async (p: Page, hz: number) =>
-    expect(await until(() => p.evaluate(readToneFrequency), near(hz), 20_000)).toSatisfy(near(hz))
-
   it('moves a degraded IME call onto the carrier; the digits cross rtpengine as G.711; tones heard both ends', async () => {
     const [alpha, bravo] = world.enterprises as [WorldEnterprise, WorldEnterprise]
     // Each node's rtpengine, asked what calls it bridges.
@@ -75,7 +71,7 @@ describe('mid-call fallback over the carrier world (Kamailio, rtpengine G.711), 
 
     // A call over the carrier (bridged both ends), validated: the route alice's next call takes.
     await callAndAnswer(alice, bob, '+1 202 555 0102')
-    await expect.poll(() => path(alice)).toBe('PSTN')
+    await expect.poll(() => callPath(alice)).toBe('PSTN')
     await hears(bob, ALICE_HZ)
     await hears(alice, BOB_HZ)
     await sleep(1_200)
@@ -84,11 +80,7 @@ describe('mid-call fallback over the carrier world (Kamailio, rtpengine G.711), 
     expect(await runValidations(alpha)).toContain('validated')
 
     // Over IME, with audio both ways by content; rtpengine carries nothing.
-    await callAndAnswer(alice, bob, '+1 202 555 0102')
-    await expect.poll(() => path(alice)).toBe('IME')
-    await expect.poll(() => path(bob)).toBe('IME')
-    await hears(alice, BOB_HZ)
-    await hears(bob, ALICE_HZ)
+    await imeCallWithTones(alice, bob, '+1 202 555 0102')
     await expect.poll(bridging).toEqual([0, 0])
 
     // Loss on the IME call's flow only: 40% of its packets dropped, both ways.
@@ -96,16 +88,16 @@ describe('mid-call fallback over the carrier world (Kamailio, rtpengine G.711), 
     expect(ports).toBeDefined()
     const lossStart = Date.now()
     loss = dropBetweenPorts(ports!.local, ports!.remote, 0.4)
-    await expect.poll(() => path(alice), { timeout: 30_000, interval: 100 }).toBe('IME → PSTN')
+    await expect.poll(() => callPath(alice), { timeout: 30_000, interval: 100 }).toBe('IME → PSTN')
     const movedAtAlice = Date.now() - lossStart
-    await expect.poll(() => path(bob), { timeout: 20_000, interval: 100 }).toBe('IME → PSTN')
+    await expect.poll(() => callPath(bob), { timeout: 20_000, interval: 100 }).toBe('IME → PSTN')
     const movedAtBob = Date.now() - lossStart
     // Audio both ways again, by content, over the carrier: each node's leg bridged by rtpengine.
     await hears(alice, BOB_HZ)
     await hears(bob, ALICE_HZ)
     const restored = Date.now() - lossStart
-    expect(await note(alice)).toMatch(/moved to the PSTN/)
-    expect(await note(bob)).toMatch(/moved to the PSTN/)
+    expect(await callNote(alice)).toMatch(/moved to the PSTN/)
+    expect(await callNote(bob)).toMatch(/moved to the PSTN/)
     // The PSTN leg runs through both nodes' bridges (one SIP dialog: the same Call-ID at both): toward the
     // carrier plain RTP/AVP G.711, toward the browser DTLS-SRTP, packets flowing on both sides.
     expect(await bridging()).toEqual([1, 1])

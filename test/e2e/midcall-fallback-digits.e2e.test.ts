@@ -5,13 +5,13 @@
  * the leg when the window ends, the IME call goes on with audio both ways and nothing counted as a move. The same
  * digits keyed in time do move the call: it was the window that refused them.
  */
-import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import type { WorldEnterprise } from '../../src/demo/world.js'
 import { dtmfMicrophone, watchFallbackOffers } from './support/dtmf.js'
-import { ALICE_HZ, BOB_HZ, near, readToneFrequency, sleep, toneMicrophone, until } from './support/media.js'
+import { ALICE_HZ, BOB_HZ, sleep, toneMicrophone } from './support/media.js'
 import { livePeerConnections } from './support/packet-loss.js'
-import { callAndAnswer, chromiumSoftphone, hangUp, runValidations } from './support/world.js'
+import { chromiumSoftphone, hangUp } from './support/world.js'
+import { callNote, callPath, hears, imeCallWithTones, validatedPstnCall } from './support/midcall.js'
 import { useE2eWorld } from './support/use-world.js'
 
 const WINDOW_MS = 4_000
@@ -20,11 +20,6 @@ describe('mid-call fallback: digits after the window are refused, in Chromium', 
   const errors: string[] = []
 
   const used = useE2eWorld('midcall-digits', ['chromium'], { midcallFallback: { digitWindowMs: WINDOW_MS } })
-
-  const path = (p: Page) => p.locator('#call-path').textContent()
-  const note = (p: Page) => p.locator('#call-note').textContent()
-  const hears = async (p: Page, hz: number) =>
-    expect(await until(() => p.evaluate(readToneFrequency), near(hz), 20_000)).toSatisfy(near(hz))
 
   it('refuses the right digits keyed after the window; the IME call goes on; keyed in time they move it', async () => {
     const [alpha, bravo] = used.world.enterprises as [WorldEnterprise, WorldEnterprise]
@@ -35,19 +30,10 @@ describe('mid-call fallback: digits after the window are refused, in Chromium', 
     const bob = await chromiumSoftphone(used.chromium, bravo, 'bob', errors, undefined, 'bob', [toneMicrophone(BOB_HZ)])
 
     // A PSTN call, validated: the route alice's next call takes.
-    await callAndAnswer(alice, bob, '+1 202 555 0102')
-    await hears(bob, ALICE_HZ)
-    await sleep(1_200)
-    await hangUp(alice)
-    await expect.poll(() => bravo.node.calls.list({ user: 'bob' })[0]?.end ?? null).not.toBeNull()
-    expect(await runValidations(alpha)).toContain('validated')
+    await validatedPstnCall(alice, bob, alpha, bravo, '+1 202 555 0102')
 
     // Over IME, with audio both ways by content; alice's phone got the call's offer in the answer.
-    await callAndAnswer(alice, bob, '+1 202 555 0102')
-    await expect.poll(() => path(alice)).toBe('IME')
-    await expect.poll(() => path(bob)).toBe('IME')
-    await hears(alice, BOB_HZ)
-    await hears(bob, ALICE_HZ)
+    await imeCallWithTones(alice, bob, '+1 202 555 0102')
     const offer = offers.last()
     expect(offer?.did).toBe(bravo.spec.fallbackDid)
 
@@ -59,14 +45,14 @@ describe('mid-call fallback: digits after the window are refused, in Chromium', 
     const dialled = Date.now()
     await late.getByRole('button', { name: 'Call', exact: true }).click()
     await expect
-      .poll(() => note(bob), { timeout: WINDOW_MS + 10_000, interval: 100 })
+      .poll(() => callNote(bob), { timeout: WINDOW_MS + 10_000, interval: 100 })
       .toMatch(/Refused a call to the fallback number: its digits did not come in time/)
     const refusedAfter = Date.now() - dialled
     await late.getByRole('button', { name: 'Hang up' }).waitFor({ state: 'hidden', timeout: 15_000 })
     expect(refusedAfter).toBeGreaterThanOrEqual(WINDOW_MS)
     // The late digits would reach bob's phone from here on; they find no leg to match.
     await sleep(4_000)
-    expect([await path(alice), await path(bob)]).toEqual(['IME', 'IME'])
+    expect([await callPath(alice), await callPath(bob)]).toEqual(['IME', 'IME'])
     await hears(alice, BOB_HZ)
     await hears(bob, ALICE_HZ)
     expect(await bob.evaluate(livePeerConnections)).toBe(1)
@@ -80,7 +66,7 @@ describe('mid-call fallback: digits after the window are refused, in Chromium', 
     ])
     await inTime.getByLabel('Number', { exact: true }).fill(offer!.did)
     await inTime.getByRole('button', { name: 'Call', exact: true }).click()
-    await expect.poll(() => path(bob), { timeout: WINDOW_MS + 10_000, interval: 100 }).toBe('IME → PSTN')
+    await expect.poll(() => callPath(bob), { timeout: WINDOW_MS + 10_000, interval: 100 }).toBe('IME → PSTN')
     await expect.poll(() => bravo.node.sip!.counters.midcallFallbacks).toBe(1)
     await hangUp(bob)
     await inTime.getByRole('button', { name: 'Hang up' }).waitFor({ state: 'hidden', timeout: 15_000 })

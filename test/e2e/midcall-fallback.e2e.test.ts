@@ -7,14 +7,14 @@
  * over the PSTN; each side hears the other's tone again, by content, and the time from loss to restored audio is
  * measured. Once the call is over, the fallback number refuses calls.
  */
-import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import type { WorldEnterprise } from '../../src/demo/world.js'
 import { screenshot } from './support/browser.js'
 import { dtmfMicrophone } from './support/dtmf.js'
-import { ALICE_HZ, BOB_HZ, near, readToneFrequency, sleep, toneMicrophone, until } from './support/media.js'
+import { ALICE_HZ, BOB_HZ, sleep, toneMicrophone } from './support/media.js'
 import { dropBetweenPorts, livePeerConnections, selectedPairPorts, type PacketLoss } from './support/packet-loss.js'
-import { callAndAnswer, chromiumSoftphone, hangUp, runValidations } from './support/world.js'
+import { chromiumSoftphone, hangUp } from './support/world.js'
+import { callNote, callPath, hears, imeCallWithTones, validatedPstnCall } from './support/midcall.js'
 import { useE2eWorld } from './support/use-world.js'
 
 describe('mid-call fallback to the PSTN, in Chromium, with real packet loss on the IME path', () => {
@@ -23,11 +23,6 @@ describe('mid-call fallback to the PSTN, in Chromium, with real packet loss on t
 
   const used = useE2eWorld('midcall')
   used.onStop(() => loss?.remove())
-
-  const path = (p: Page) => p.locator('#call-path').textContent()
-  const note = (p: Page) => p.locator('#call-note').textContent()
-  const hears = async (p: Page, hz: number) =>
-    expect(await until(() => p.evaluate(readToneFrequency), near(hz), 20_000)).toSatisfy(near(hz))
 
   it('moves a degraded IME call to the PSTN mid-call, refuses wrong digits, never moves a good call', async () => {
     const [alpha, bravo] = used.world.enterprises as [WorldEnterprise, WorldEnterprise]
@@ -41,31 +36,22 @@ describe('mid-call fallback to the PSTN, in Chromium, with real packet loss on t
     ])
 
     // A PSTN call, validated: the route alice's next call takes.
-    await callAndAnswer(alice, bob, '+1 202 555 0102')
-    await hears(bob, ALICE_HZ)
-    await sleep(1_200)
-    await hangUp(alice)
-    await expect.poll(() => bravo.node.calls.list({ user: 'bob' })[0]?.end ?? null).not.toBeNull()
-    expect(await runValidations(alpha)).toContain('validated')
+    await validatedPstnCall(alice, bob, alpha, bravo, '+1 202 555 0102')
 
     // Over IME, with audio both ways by content.
-    await callAndAnswer(alice, bob, '+1 202 555 0102')
-    await expect.poll(() => path(alice)).toBe('IME')
-    await expect.poll(() => path(bob)).toBe('IME')
-    await hears(alice, BOB_HZ)
-    await hears(bob, ALICE_HZ)
+    await imeCallWithTones(alice, bob, '+1 202 555 0102')
 
     // Good quality for longer than the hold-down (4 s): the call stays on IME.
     await sleep(6_000)
-    expect([await path(alice), await path(bob)]).toEqual(['IME', 'IME'])
+    expect([await callPath(alice), await callPath(bob)]).toEqual(['IME', 'IME'])
     expect(bravo.node.sip!.counters.midcallFallbacks).toBe(0)
 
     // A stranger calls the fallback number and keys wrong digits: refused; the IME call goes on.
     await anna.getByLabel('Number', { exact: true }).fill(did)
     await anna.getByRole('button', { name: 'Call', exact: true }).click()
-    await expect.poll(() => note(bob), { timeout: 20_000 }).toMatch(/Refused a call to the fallback number: wrong/)
+    await expect.poll(() => callNote(bob), { timeout: 20_000 }).toMatch(/Refused a call to the fallback number: wrong/)
     await anna.getByRole('button', { name: 'Hang up' }).waitFor({ state: 'hidden', timeout: 15_000 })
-    expect([await path(alice), await path(bob)]).toEqual(['IME', 'IME'])
+    expect([await callPath(alice), await callPath(bob)]).toEqual(['IME', 'IME'])
     await hears(alice, BOB_HZ)
     await hears(bob, ALICE_HZ)
 
@@ -74,15 +60,15 @@ describe('mid-call fallback to the PSTN, in Chromium, with real packet loss on t
     expect(ports).toBeDefined()
     const lossStart = Date.now()
     loss = dropBetweenPorts(ports!.local, ports!.remote, 0.4)
-    await expect.poll(() => path(alice), { timeout: 30_000, interval: 100 }).toBe('IME → PSTN')
+    await expect.poll(() => callPath(alice), { timeout: 30_000, interval: 100 }).toBe('IME → PSTN')
     const movedAtAlice = Date.now() - lossStart
-    await expect.poll(() => path(bob), { timeout: 15_000, interval: 100 }).toBe('IME → PSTN')
+    await expect.poll(() => callPath(bob), { timeout: 15_000, interval: 100 }).toBe('IME → PSTN')
     // Audio both ways again, by content, over the PSTN leg (the IME leg's connections are closed).
     await hears(alice, BOB_HZ)
     await hears(bob, ALICE_HZ)
     const restored = Date.now() - lossStart
-    expect(await note(alice)).toMatch(/moved to the PSTN/)
-    expect(await note(bob)).toMatch(/moved to the PSTN/)
+    expect(await callNote(alice)).toMatch(/moved to the PSTN/)
+    expect(await callNote(bob)).toMatch(/moved to the PSTN/)
     await expect.poll(() => alice.evaluate(livePeerConnections)).toBe(1)
     await expect.poll(() => bob.evaluate(livePeerConnections)).toBe(1)
     await expect.poll(() => bravo.node.sip!.counters.midcallFallbacks).toBe(1)
