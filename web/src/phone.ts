@@ -758,10 +758,7 @@ export class Phone {
     this.emit()
   }
 
-  /**
-   * Watches an answered IME call for mid-call fallback when its node offered one (`message`: the answer, or the
-   * INVITE at the callee); `onEnd`: what ends the call once it is carried by the PSTN leg.
-   */
+  /** Mid-call fallback for an answered IME call (watchForFallback, fallback/line-host.ts), with this phone as host. */
   private startFallback(
     call: ActiveCall,
     side: 'caller' | 'callee',
