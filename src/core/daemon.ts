@@ -5,7 +5,7 @@
  * it; only a SIGKILL of this process leaves it running, which nothing here can catch.
  */
 import { spawn } from 'node:child_process'
-import { accessSync, constants } from 'node:fs'
+import { accessSync, constants, rmSync } from 'node:fs'
 import { connect } from 'node:net'
 import { delimiter, join } from 'node:path'
 
@@ -92,6 +92,27 @@ export async function startDaemon(spec: DaemonSpec): Promise<Daemon> {
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
   return { pid: child.pid!, exitCode: () => exitCode, output: () => output, stop }
+}
+
+/**
+ * startDaemon for a daemon whose files (config, state) are in `dir`, a folder of its own: the folder is removed when
+ * the daemon is stopped, or at once if it never became ready.
+ */
+export async function startDaemonIn(dir: string, spec: DaemonSpec): Promise<Daemon> {
+  const remove = () => rmSync(dir, { recursive: true, force: true })
+  try {
+    const daemon = await startDaemon(spec)
+    return {
+      ...daemon,
+      async stop() {
+        await daemon.stop()
+        remove()
+      },
+    }
+  } catch (e) {
+    remove()
+    throw e
+  }
 }
 
 /** A daemon's ready check: whether something accepts TCP connections on host:port now (the probe is closed at once). */

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { E164 } from '../core/e164.js'
-import { findExecutable, startDaemon, tcpAnswers } from '../core/daemon.js'
+import { findExecutable, startDaemonIn, tcpAnswers } from '../core/daemon.js'
 import { freePorts } from '../core/free-ports.js'
 import type { MediaBridgeConfig } from '../media-bridge/config.js'
 import { startRtpengine } from '../media-bridge/rtpengine.js'
@@ -178,23 +178,12 @@ async function startCarrierKamailio(
       `Kamailio refused the carrier config ${cfg} (exit ${check.status}):\n${check.stderr}${check.stdout}`,
     )
   }
-  try {
-    const daemon = await startDaemon({
-      name: 'Kamailio',
-      program,
-      args: [...common, '-DD', '-E', '-m', '64', '-M', '8', '-Y', dir, '-w', dir],
-      ready: () => tcpAnswers(host, port),
-      where: `${host}:${port} (TCP)`,
-    })
-    return {
-      pid: daemon.pid,
-      async stop() {
-        await daemon.stop()
-        rmSync(dir, { recursive: true, force: true })
-      },
-    }
-  } catch (e) {
-    rmSync(dir, { recursive: true, force: true })
-    throw e
-  }
+  const daemon = await startDaemonIn(dir, {
+    name: 'Kamailio',
+    program,
+    args: [...common, '-DD', '-E', '-m', '64', '-M', '8', '-Y', dir, '-w', dir],
+    ready: () => tcpAnswers(host, port),
+    where: `${host}:${port} (TCP)`,
+  })
+  return { pid: daemon.pid, stop: daemon.stop }
 }

@@ -4,11 +4,11 @@
  * sine tone (ausine) at its own frequency; what it receives goes to no sound card (aubridge). It does not register:
  * the carrier sends each number's calls to its address. Runs in a temporary directory removed by stop().
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { E164 } from '../core/e164.js'
-import { findExecutable, startDaemon, tcpAnswers } from '../core/daemon.js'
+import { findExecutable, startDaemonIn, tcpAnswers } from '../core/daemon.js'
 
 export interface LegacyPhone {
   readonly number: E164
@@ -76,33 +76,21 @@ export async function startLegacyPhones(options: LegacyPhonesOptions): Promise<L
   writeFileSync(join(dir, 'config'), baresipConfig(options.host, options.port, options.phones[0]?.toneHz ?? 1000))
   writeFileSync(join(dir, 'accounts'), baresipAccounts(options.domain, options.phones))
   writeFileSync(join(dir, 'contacts'), '')
-  try {
-    // baresip takes TCP connections on its port before it has bound all of its transports (SIP over TLS on port + 1
-    // comes after): it is ready once it says so, not when the port answers.
-    let saidReady = false
-    const daemon = await startDaemon({
-      name: 'baresip',
-      program,
-      args: ['-f', dir],
-      onLog: (line) => {
-        if (line.includes('baresip is ready.')) saidReady = true
-        options.onLog?.(line)
-      },
-      ready: async () => saidReady && (await tcpAnswers(options.host, options.port)),
-      where: `${options.host}:${options.port} (TCP)`,
-      // baresip loads its modules first: seconds on a busy machine.
-      readyWithinMs: 25_000,
-    })
-    return {
-      address: `${options.host}:${options.port}`,
-      pid: daemon.pid,
-      async stop() {
-        await daemon.stop()
-        rmSync(dir, { recursive: true, force: true })
-      },
-    }
-  } catch (e) {
-    rmSync(dir, { recursive: true, force: true })
-    throw e
-  }
+  // baresip takes TCP connections on its port before it has bound all of its transports (SIP over TLS on port + 1
+  // comes after): it is ready once it says so, not when the port answers.
+  let saidReady = false
+  const daemon = await startDaemonIn(dir, {
+    name: 'baresip',
+    program,
+    args: ['-f', dir],
+    onLog: (line) => {
+      if (line.includes('baresip is ready.')) saidReady = true
+      options.onLog?.(line)
+    },
+    ready: async () => saidReady && (await tcpAnswers(options.host, options.port)),
+    where: `${options.host}:${options.port} (TCP)`,
+    // baresip loads its modules first: seconds on a busy machine.
+    readyWithinMs: 25_000,
+  })
+  return { address: `${options.host}:${options.port}`, pid: daemon.pid, stop: daemon.stop }
 }
