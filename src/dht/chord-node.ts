@@ -4,6 +4,7 @@
  * Independent of any transport: it talks through a ChordTransport.
  */
 import type { LRUCache } from 'lru-cache'
+import { randomBytes } from 'node:crypto'
 import { boundedCache } from '../core/bounded-cache.js'
 import { systemClock, type Clock } from '../core/clock.js'
 import { err, type Result } from '../core/result.js'
@@ -20,12 +21,14 @@ import {
 } from '../core/ring.js'
 import {
   DEFAULT_CHORD_CONFIG,
-  FETCH_STRAGGLERS_NOT_AWAITED,
   fetchGraceMs,
+  fetchQuorum,
   MAINTENANCE_JITTER,
+  MAX_PASSED_ON_FETCHES,
   MAX_NODE_REFS_PER_MESSAGE,
   MAX_RECORDS_PER_MESSAGE,
   NEXT_HOP_CANDIDATES,
+  PASSED_ON_FETCH_BUDGET,
   TAKE_RANGE_MAX_PAGES,
   TIMEOUTS_BEFORE_FORGETTING,
 } from './constants.js'
@@ -36,8 +39,10 @@ import {
   type ChordResponse,
   type ChordTransport,
   type ClaimRecord,
+  type HolderAnswer,
   type NodeRef,
 } from './messages.js'
+import { FETCH_NONCE_BYTES, holderSigned, signFetchAnswer } from './fetch-proof.js'
 import { MemoryRecordStore, type RecordStore } from './record-store.js'
 import { signClaim, verifyClaim, type ClaimSigner } from './records.js'
 import { cleanSuccessorList, closestFollowing, closestPreceding, responsibleAmong } from './routing.js'
@@ -70,6 +75,8 @@ export interface LookupResult {
   readonly hops: number
   /** Nodes that did not answer on the way (each cost a timeout on a real network). */
   readonly failures: number
+  /** The holders' answers the answering node passed on (a get's lookup only; checked by the get). */
+  readonly fetched?: readonly HolderAnswer[]
 }
 
 export type ChordEvent =
@@ -126,6 +133,8 @@ export class ChordNode {
   /** Nodes this one lost contact with (and the node it joined through): tried again now and then. */
   private readonly lost = new Map<RingId, NodeRef>()
   private lastSeq = 0n
+  /** Fetches this node is making for askers of 'found' lookups (MAX_PASSED_ON_FETCHES at most). */
+  private passingOn = 0
   private timers: ReturnType<typeof setTimeout>[] = []
   private running = false
   private stopped = false
@@ -455,15 +464,36 @@ export class ChordNode {
 
   /** The live claims on a key, from every owner, each verified here. */
   async get(key: RingId): Promise<{ records: ClaimRecord[]; hops: number }> {
-    const found = await this.lookup(key)
+    // The node that answers 'found' fetches from the holders for us (fetch-proof.ts): they are its successors,
+    // to which it is connected, while from here most of them would have to be dialled first.
+    const nonce = randomBytes(FETCH_NONCE_BYTES)
+    const found = await this.lookupFrom(key, [], nonce)
     const now = this.clock.now()
+    const latest = new Map<RingId, ClaimRecord>()
+    const merge = async (records: readonly ClaimRecord[]) => {
+      for (const r of records) {
+        const known = latest.get(r.owner)
+        // Checked before it competes: a forged or altered record with a higher seq must not push its owner's
+        // real one out (it would then be dropped too, and the claim lost).
+        if (r.key !== key || (known !== undefined && r.seq <= known.seq)) continue
+        if ((await verifyClaim(r, now)).ok) latest.set(r.owner, r)
+      }
+    }
     // Every holder (the responsible node and its replicas) is asked, in parallel, and the answers merged: a
     // claim stored while the ring was changing may have reached only some of them, and several owners may
     // claim one key. Holders that do not answer are skipped (the walk extends past them) and do not count.
     const wanted = this.config.replicas + 1
-    const walk = this.holders(found.successors)
-    const latest = new Map<RingId, ClaimRecord>()
-    let answered = 0
+    const named = new Set(found.successors.slice(0, wanted).map((n) => n.id))
+    const passedOn = new Set<RingId>()
+    for (const answer of found.fetched ?? []) {
+      if (!named.has(answer.holder) || passedOn.has(answer.holder)) continue
+      if (!(await holderSigned(answer, nonce, key))) continue
+      passedOn.add(answer.holder)
+      await merge(answer.records)
+    }
+    // As many answers as asking them all from here would have waited for: the others count as not waited for.
+    let answered = passedOn.size >= fetchQuorum(Math.min(wanted, named.size)) ? wanted : passedOn.size
+    const walk = this.holders(found.successors, passedOn)
     while (answered < wanted) {
       const batch: NodeRef[] = []
       while (batch.length < wanted - answered) {
@@ -481,25 +511,61 @@ export class ChordNode {
             ? Promise.resolve(this.fetchLocal(key))
             : this.ask(holder, { type: 'fetch', key }).catch(() => null),
         ),
-        batch.length > FETCH_STRAGGLERS_NOT_AWAITED + 2 ? batch.length - FETCH_STRAGGLERS_NOT_AWAITED : batch.length,
+        fetchQuorum(batch.length),
         fetchGraceMs,
       )
       for (const answer of answers) {
         if (answer === null) continue
         answered++
         if (answer === LATE) continue
-        if (answer.type !== 'records') continue
-        for (const r of answer.records) {
-          const known = latest.get(r.owner)
-          // Checked before it competes: a forged or altered record with a higher seq must not push its owner's
-          // real one out (it would then be dropped too, and the claim lost).
-          if (r.key !== key || (known !== undefined && r.seq <= known.seq)) continue
-          if ((await verifyClaim(r, now)).ok) latest.set(r.owner, r)
-        }
+        if (answer.type === 'records') await merge(answer.records)
       }
     }
     const live = [...latest.values()].filter((r) => !r.withdrawn)
     return { records: live, hops: found.hops }
+  }
+
+  /**
+   * For a get's lookup this node answered with 'found': the holders' signed answers to the asker's nonce, those
+   * that came within the budget. The asker checks each, and asks the holders left out itself.
+   */
+  private async fetchForAsker(key: RingId, nonce: Uint8Array, successors: readonly NodeRef[]): Promise<HolderAnswer[]> {
+    const holders = successors.slice(0, this.config.replicas + 1)
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const budget = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), this.config.requestTimeoutMs * PASSED_ON_FETCH_BUDGET)
+    })
+    this.passingOn++
+    try {
+      const answers = await settleWithGrace(
+        holders.map((holder) =>
+          Promise.race([
+            budget,
+            holder.id === this.self.id
+              ? this.signedFetchLocal(key, nonce)
+              : this.ask(holder, { type: 'fetch', key, nonce }).catch(() => null),
+          ]).then((answer): HolderAnswer | null =>
+            answer?.type === 'records' && answer.proof !== undefined
+              ? { holder: holder.id, records: answer.records, proof: answer.proof }
+              : null,
+          ),
+        ),
+        fetchQuorum(holders.length),
+        fetchGraceMs,
+      )
+      // At most one message's worth of records in all; an answer that does not fit is left to the asker.
+      const out: HolderAnswer[] = []
+      let records = 0
+      for (const answer of answers) {
+        if (answer === null || answer === LATE || records + answer.records.length > MAX_RECORDS_PER_MESSAGE) continue
+        records += answer.records.length
+        out.push(answer)
+      }
+      return out
+    } finally {
+      clearTimeout(timer)
+      this.passingOn--
+    }
   }
 
   snapshot(): ChordSnapshot {
@@ -564,10 +630,11 @@ export class ChordNode {
   /**
    * The holders of a key, in ring order, from a lookup's successor list. When the list runs out (its first
    * nodes did not answer, or the answering node knew only a few), it is extended with the successor list of
-   * the last node that answered, so replicas further round the ring are still found.
+   * the last node that answered, so replicas further round the ring are still found. Nodes in `skip` (their
+   * answers are in already) are not yielded.
    */
-  private async *holders(list: readonly NodeRef[]): AsyncGenerator<NodeRef> {
-    const seen = new Set<RingId>()
+  private async *holders(list: readonly NodeRef[], skip: ReadonlySet<RingId> = new Set()): AsyncGenerator<NodeRef> {
+    const seen = new Set<RingId>(skip)
     let pending = [...list]
     for (let extensions = 0; extensions <= 2; extensions++) {
       for (const node of pending) {
@@ -608,7 +675,8 @@ export class ChordNode {
     return !this.failed.has(node.id)
   }
 
-  private async lookupFrom(key: RingId, start: readonly NodeRef[]): Promise<LookupResult> {
+  /** `fetch`: a get's nonce, sent with each step (the node that answers 'found' fetches from the holders). */
+  private async lookupFrom(key: RingId, start: readonly NodeRef[], fetch?: Uint8Array): Promise<LookupResult> {
     // Local step: this node may know the answer already.
     const local = start.length === 0 ? this.findNextLocal(key) : null
     if (local?.type === 'found') {
@@ -655,7 +723,10 @@ export class ChordNode {
       doubtful.delete(next.id)
       let answer: ChordResponse
       try {
-        answer = await this.ask(next, { type: 'find-next', key })
+        answer = await this.ask(
+          next,
+          fetch === undefined ? { type: 'find-next', key } : { type: 'find-next', key, fetch },
+        )
         hops++
       } catch {
         failures++
@@ -663,7 +734,13 @@ export class ChordNode {
       }
       if (answer.type === 'found') {
         if (answer.successors.length === 0) continue
-        const result = { responsible: answer.successors[0]!, successors: answer.successors, hops, failures }
+        const result = {
+          responsible: answer.successors[0]!,
+          successors: answer.successors,
+          hops,
+          failures,
+          ...(answer.fetched !== undefined && { fetched: answer.fetched }),
+        }
         // A node that names itself responsible, while a node known here to be alive lies between the key and it,
         // cannot be right (a node that lies claims every key as its own). Route on around it; its answer is kept
         // only as a last resort. Only such self-claims are checked: an honest node's answer naming its successors
@@ -722,8 +799,14 @@ export class ChordNode {
     return { type: 'next', candidates }
   }
 
-  private fetchLocal(key: RingId): ChordResponse {
+  private fetchLocal(key: RingId): Extract<ChordResponse, { type: 'records' }> {
     return { type: 'records', records: this.records.get(key, this.clock.now()).slice(0, MAX_RECORDS_PER_MESSAGE) }
+  }
+
+  /** The records held here for a key, signed with the nonce so that another node can pass them on. */
+  private async signedFetchLocal(key: RingId, nonce: Uint8Array): Promise<Extract<ChordResponse, { type: 'records' }>> {
+    const { records } = this.fetchLocal(key)
+    return { type: 'records', records, proof: await signFetchAnswer(this.signer, nonce, key, this.self.id, records) }
   }
 
   // ---- answering requests -----------------------------------------------------------------------------------
@@ -739,8 +822,13 @@ export class ChordNode {
         if (req.candidate.id !== from.id) return { type: 'error', reason: 'notify: the candidate must be the sender' }
         this.considerPredecessor(req.candidate)
         return { type: 'ack' }
-      case 'find-next':
-        return this.findNextLocal(req.key)
+      case 'find-next': {
+        const local = this.findNextLocal(req.key)
+        if (local.type !== 'found' || req.fetch === undefined || this.passingOn >= MAX_PASSED_ON_FETCHES) return local
+        if (req.fetch.length !== FETCH_NONCE_BYTES)
+          return { type: 'error', reason: `find-next: the fetch nonce must be ${FETCH_NONCE_BYTES} bytes` }
+        return { ...local, fetched: await this.fetchForAsker(req.key, req.fetch, local.successors) }
+      }
       case 'store': {
         if (req.records.length > MAX_RECORDS_PER_MESSAGE) {
           return { type: 'error', reason: `at most ${MAX_RECORDS_PER_MESSAGE} records per store` }
@@ -749,7 +837,10 @@ export class ChordNode {
         return { type: 'stored', accepted: result.accepted, rejected: result.rejected }
       }
       case 'fetch':
-        return this.fetchLocal(req.key)
+        if (req.nonce === undefined) return this.fetchLocal(req.key)
+        if (req.nonce.length !== FETCH_NONCE_BYTES)
+          return { type: 'error', reason: `fetch: the nonce must be ${FETCH_NONCE_BYTES} bytes` }
+        return this.signedFetchLocal(req.key, req.nonce)
       case 'take-range':
         return { type: 'records', records: rangePage(this.records.range(req.from, req.to, this.clock.now()), req.from) }
       case 'leaving': {

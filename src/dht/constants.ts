@@ -65,6 +65,19 @@ export const FETCH_STRAGGLERS_NOT_AWAITED = 1
  */
 export const fetchGraceMs = (msToQuorum: number): number => Math.max(25, msToQuorum)
 
+/** Of n holders asked at once, how many answers a get waits for (then fetchGraceMs for the rest). */
+export const fetchQuorum = (n: number): number =>
+  n > FETCH_STRAGGLERS_NOT_AWAITED + 2 ? n - FETCH_STRAGGLERS_NOT_AWAITED : n
+
+/**
+ * A node answering a get's lookup with 'found' fetches from the holders for the asker (fetch-proof.ts): at most
+ * this many such fetches at once (each is up to 4 requests; past it, the asker asks the holders itself), and for
+ * at most this share of the request timeout, so that its answer reaches the asker well before the asker gives up
+ * on it. A holder that has not answered by then is left out; the asker asks it itself.
+ */
+export const MAX_PASSED_ON_FETCHES = 64
+export const PASSED_ON_FETCH_BUDGET = 1 / 3
+
 /** Upper bound on a record's lifetime as received: twice the default TTL allows for config differences. */
 export const MAX_RECORD_TTL_MS = 2 * 24 * 3600_000
 

@@ -32,18 +32,36 @@ export interface ClaimRecord {
   readonly signature: Uint8Array
 }
 
+/** A holder's signature over its answer to a fetch with a nonce (fetch-proof.ts says what it covers). */
+export interface FetchProof {
+  /** The holder's libp2p public key, protobuf-encoded: its ring id is nodeIdFromPublicKey(publicKey). */
+  readonly publicKey: Uint8Array
+  readonly signature: Uint8Array
+}
+
+/** One holder's answer to a fetch, passed on by the node that answered a lookup with 'found'. */
+export interface HolderAnswer {
+  readonly holder: RingId
+  readonly records: readonly ClaimRecord[]
+  readonly proof: FetchProof
+}
+
 export type ChordRequest =
   | { type: 'ping' }
   /** Stabilise: "who is your predecessor, and what is your successor list?" */
   | { type: 'get-neighbours' }
   /** "I think I might be your predecessor." The transport guarantees candidate is the sender. */
   | { type: 'notify'; candidate: NodeRef }
-  /** One iterative lookup step towards the node responsible for key. */
-  | { type: 'find-next'; key: RingId }
+  /**
+   * One iterative lookup step towards the node responsible for key. A get sends `fetch` (a fresh random nonce):
+   * a node that answers 'found' then also fetches the key's records from its holders (its own successors, to
+   * which it is connected) and passes on their signed answers, saving the asker a dial to each holder.
+   */
+  | { type: 'find-next'; key: RingId; fetch?: Uint8Array }
   /** Store or replace claim records (an owner publishing, or a node replicating or handing over). */
   | { type: 'store'; records: readonly ClaimRecord[] }
-  /** All live claims on a key held here. */
-  | { type: 'fetch'; key: RingId }
+  /** All live claims on a key held here; with a nonce, the answer is signed (`proof`) so it can be passed on. */
+  | { type: 'fetch'; key: RingId; nonce?: Uint8Array }
   /** Records with keys in (from, to]: a joining node takes over its share from its successor. */
   | { type: 'take-range'; from: RingId; to: RingId }
   /** A graceful leave: the sender departs; here are its neighbours so the ring can close the gap at once. */
@@ -53,12 +71,16 @@ export type ChordResponse =
   | { type: 'pong' }
   | { type: 'neighbours'; predecessor: NodeRef | null; successors: readonly NodeRef[] }
   | { type: 'ack' }
-  /** The key lies in (responder, successors[0]]: successors[0] is responsible; the rest follow it on the ring. */
-  | { type: 'found'; successors: readonly NodeRef[] }
+  /**
+   * The key lies in (responder, successors[0]]: successors[0] is responsible; the rest follow it on the ring.
+   * `fetched`: the holders' signed answers, when the request asked for them (a holder that did not answer in
+   * time is missing; the asker then asks it itself).
+   */
+  | { type: 'found'; successors: readonly NodeRef[]; fetched?: readonly HolderAnswer[] }
   /** Ask one of these next, best first (closest preceding the key); several so a dead one can be skipped. */
   | { type: 'next'; candidates: readonly NodeRef[] }
   | { type: 'stored'; accepted: number; rejected: readonly { index: number; reason: string }[] }
-  | { type: 'records'; records: readonly ClaimRecord[] }
+  | { type: 'records'; records: readonly ClaimRecord[]; proof?: FetchProof }
   /** The request was understood but refused (malformed, oversized, rate-limited...), with a reason. */
   | { type: 'error'; reason: string }
 

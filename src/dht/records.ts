@@ -46,7 +46,7 @@ export async function signClaim(
 /** Decoded public keys, by their protobuf bytes: a ring re-verifies the same owners' records all day. */
 const publicKeys = new Map<string, PublicKey>()
 
-function decodePublicKey(bytes: Uint8Array): Result<PublicKey> {
+export function decodePublicKey(bytes: Uint8Array): Result<PublicKey> {
   const cacheKey = Buffer.from(bytes).toString('base64')
   const cached = publicKeys.get(cacheKey)
   if (cached !== undefined) return ok(cached)

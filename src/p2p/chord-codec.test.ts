@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { ringId, RING_SIZE } from '../core/ring.js'
 import { claimSignerFor, nodeIdFor } from '../dht/identity.js'
 import type { ChordRequest, ChordResponse, NodeRef } from '../dht/messages.js'
+import { signFetchAnswer } from '../dht/fetch-proof.js'
 import { signClaim } from '../dht/records.js'
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse } from './chord-codec.js'
 
@@ -34,13 +35,16 @@ describe('Chord codec', () => {
       expiresAt: 1_900_000_000_000,
       withdrawn: true,
     })
+    const proof = await signFetchAnswer(signer, new Uint8Array(16), record.key, a.id, [record])
     const requests: ChordRequest[] = [
       { type: 'ping' },
       { type: 'get-neighbours' },
       { type: 'notify', candidate: a },
       { type: 'find-next', key: ringId(12345n) },
+      { type: 'find-next', key: ringId(12345n), fetch: new Uint8Array(16).fill(9) },
       { type: 'store', records: [record] },
       { type: 'fetch', key: ringId(0n) },
+      { type: 'fetch', key: ringId(0n), nonce: new Uint8Array(16).fill(3) },
       { type: 'take-range', from: ringId(5n), to: ringId(RING_SIZE - 5n) },
       { type: 'leaving', predecessor: null, successors: [a, b] },
       { type: 'leaving', predecessor: b, successors: [] },
@@ -59,6 +63,8 @@ describe('Chord codec', () => {
       { type: 'next', candidates: [b] },
       { type: 'stored', accepted: 3, rejected: [{ index: 1, reason: 'signature does not verify' }] },
       { type: 'records', records: [record] },
+      { type: 'records', records: [], proof },
+      { type: 'found', successors: [a, b], fetched: [{ holder: a.id, records: [record, record], proof }] },
       { type: 'error', reason: 'nope' },
     ]
     for (const res of responses) {
@@ -84,6 +90,31 @@ describe('Chord codec', () => {
     expect(hugePeer.ok ? 'accepted' : hugePeer.error).toBe('node ref: peer id of 900001 characters (at most 128)')
     expect(performance.now() - started).toBeLessThan(1000)
     const tooMany = decodeResponse(encodeResponse({ type: 'found', successors: Array.from({ length: 40 }, () => a) }))
+    expect(tooMany.ok).toBe(false)
+  })
+
+  it('refuses nonces of the wrong size and passed-on answers without a whole signature, saying which', async () => {
+    const a = await realNode(4001)
+    const signer = claimSignerFor(await generateKeyPair('Ed25519'))
+    const shortNonce = decodeRequest(encodeRequest({ type: 'find-next', key: ringId(1n), fetch: new Uint8Array(15) }))
+    expect(shortNonce.ok ? 'accepted' : shortNonce.error).toBe('find-next: nonce of 15 bytes (16)')
+    const longNonce = decodeRequest(encodeRequest({ type: 'fetch', key: ringId(1n), nonce: new Uint8Array(17) }))
+    expect(longNonce.ok ? 'accepted' : longNonce.error).toBe('fetch: nonce of 17 bytes (16)')
+    const proof = await signFetchAnswer(signer, new Uint8Array(16), ringId(1n), a.id, [])
+    const unsigned = decodeResponse(
+      encodeResponse({
+        type: 'found',
+        successors: [a],
+        fetched: [{ holder: a.id, records: [], proof: { ...proof, signature: new Uint8Array(0) } }],
+      }),
+    )
+    expect(unsigned.ok ? 'accepted' : unsigned.error).toBe('found: holder answer: signature of 0 bytes (1..128)')
+    const keyOnly = decodeResponse(
+      encodeResponse({ type: 'records', records: [], proof: { ...proof, signature: new Uint8Array(0) } }),
+    )
+    expect(keyOnly.ok ? 'accepted' : keyOnly.error).toBe('records: signature of 0 bytes (1..128)')
+    const answer = { holder: a.id, records: [], proof }
+    const tooMany = decodeResponse(encodeResponse({ type: 'found', successors: [a], fetched: Array(17).fill(answer) }))
     expect(tooMany.ok).toBe(false)
   })
 

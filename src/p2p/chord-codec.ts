@@ -14,9 +14,13 @@ import {
   MAX_RECORDS_PER_MESSAGE,
   MAX_SIGNATURE_BYTES,
 } from '../dht/constants.js'
-import type { ChordRequest, ChordResponse, ClaimRecord, NodeRef } from '../dht/messages.js'
+import { FETCH_NONCE_BYTES } from '../dht/fetch-proof.js'
+import type { ChordRequest, ChordResponse, ClaimRecord, FetchProof, HolderAnswer, NodeRef } from '../dht/messages.js'
 import * as pb from './pb/chord.js'
 import { MAX_ADDRS_PER_NODE, MAX_MULTIADDR_LENGTH, MAX_PEER_ID_LENGTH, MAX_REASON_LENGTH } from './constants.js'
+
+/** Holder answers one FOUND response may pass on: a key has replicas + 1 holders (4 by default). */
+const MAX_HOLDER_ANSWERS = 16
 
 /**
  * Whether a decoded string is well-formed UTF-16: the protobuf decoder turns some invalid UTF-8 into lone
@@ -130,6 +134,54 @@ function decodeRecords(list: readonly pb.ClaimRecord[]): Result<ClaimRecord[]> {
   return ok(out)
 }
 
+/** A fetch proof's fields: both present or both absent (an empty public key stands for none). */
+function decodeProof(publicKey: Uint8Array, signature: Uint8Array, what: string): Result<FetchProof | undefined> {
+  if (publicKey.length === 0 && signature.length === 0) return ok(undefined)
+  if (publicKey.length === 0 || publicKey.length > MAX_PUBLIC_KEY_BYTES) {
+    return err(`${what}: public key of ${publicKey.length} bytes (1..${MAX_PUBLIC_KEY_BYTES})`)
+  }
+  if (signature.length === 0 || signature.length > MAX_SIGNATURE_BYTES) {
+    return err(`${what}: signature of ${signature.length} bytes (1..${MAX_SIGNATURE_BYTES})`)
+  }
+  return ok({ publicKey, signature })
+}
+
+function encodeHolderAnswer(a: HolderAnswer): pb.HolderAnswer {
+  return {
+    holder: ringIdToBytes(a.holder) as Uint8Array<ArrayBuffer>,
+    records: a.records.map(encodeRecord),
+    publicKey: a.proof.publicKey as Uint8Array<ArrayBuffer>,
+    signature: a.proof.signature as Uint8Array<ArrayBuffer>,
+  }
+}
+
+/** Passed-on holder answers: shapes only; the asker checks each holder's signature (fetch-proof.ts). */
+function decodeHolderAnswers(list: readonly pb.HolderAnswer[]): Result<HolderAnswer[]> {
+  if (list.length > MAX_HOLDER_ANSWERS) return err(`found: more than ${MAX_HOLDER_ANSWERS} holder answers`)
+  if (list.reduce((n, a) => n + a.records.length, 0) > MAX_RECORDS_PER_MESSAGE) {
+    return err(`found: more than ${MAX_RECORDS_PER_MESSAGE} records in the holder answers`)
+  }
+  const out: HolderAnswer[] = []
+  for (const a of list) {
+    const holder = ringIdField(a.holder, 'found: holder answer')
+    if (!holder.ok) return holder
+    const records = decodeRecords(a.records)
+    if (!records.ok) return err(`found: holder answer: ${records.error}`)
+    const proof = decodeProof(a.publicKey, a.signature, 'found: holder answer')
+    if (!proof.ok) return proof
+    if (proof.value === undefined) return err('found: holder answer without its signature')
+    out.push({ holder: holder.value, records: records.value, proof: proof.value })
+  }
+  return ok(out)
+}
+
+/** A nonce field: absent (empty) or exactly FETCH_NONCE_BYTES. */
+function decodeNonce(bytes: Uint8Array, what: string): Result<Uint8Array | undefined> {
+  if (bytes.length === 0) return ok(undefined)
+  if (bytes.length !== FETCH_NONCE_BYTES) return err(`${what}: nonce of ${bytes.length} bytes (${FETCH_NONCE_BYTES})`)
+  return ok(bytes)
+}
+
 const ringIdField = (bytes: Uint8Array, what: string): Result<RingId> => {
   const id = ringIdFromBytes(bytes)
   return id.ok ? id : err(`${what}: ${id.error}`)
@@ -144,6 +196,7 @@ const emptyRequest = (type: pb.Request.Type): pb.Request => ({
   from: new Uint8Array(0),
   to: new Uint8Array(0),
   successors: [],
+  nonce: new Uint8Array(0),
 })
 
 export function encodeRequest(req: ChordRequest): Uint8Array {
@@ -160,13 +213,21 @@ export function encodeRequest(req: ChordRequest): Uint8Array {
       m = { ...emptyRequest(T.NOTIFY), candidate: encodeNodeRef(req.candidate) }
       break
     case 'find-next':
-      m = { ...emptyRequest(T.FIND_NEXT), key: ringIdToBytes(req.key) as Uint8Array<ArrayBuffer> }
+      m = {
+        ...emptyRequest(T.FIND_NEXT),
+        key: ringIdToBytes(req.key) as Uint8Array<ArrayBuffer>,
+        ...(req.fetch !== undefined && { nonce: req.fetch as Uint8Array<ArrayBuffer> }),
+      }
       break
     case 'store':
       m = { ...emptyRequest(T.STORE), records: req.records.map(encodeRecord) }
       break
     case 'fetch':
-      m = { ...emptyRequest(T.FETCH), key: ringIdToBytes(req.key) as Uint8Array<ArrayBuffer> }
+      m = {
+        ...emptyRequest(T.FETCH),
+        key: ringIdToBytes(req.key) as Uint8Array<ArrayBuffer>,
+        ...(req.nonce !== undefined && { nonce: req.nonce as Uint8Array<ArrayBuffer> }),
+      }
       break
     case 'take-range':
       m = {
@@ -210,7 +271,12 @@ export function decodeRequest(bytes: Uint8Array): Result<ChordRequest> {
     case T.FETCH: {
       const key = ringIdField(m.key, 'key')
       if (!key.ok) return key
-      return ok({ type: m.type === T.FETCH ? 'fetch' : 'find-next', key: key.value })
+      const nonce = decodeNonce(m.nonce, m.type === T.FETCH ? 'fetch' : 'find-next')
+      if (!nonce.ok) return nonce
+      if (m.type === T.FETCH) {
+        return ok({ type: 'fetch', key: key.value, ...(nonce.value !== undefined && { nonce: nonce.value }) })
+      }
+      return ok({ type: 'find-next', key: key.value, ...(nonce.value !== undefined && { fetch: nonce.value }) })
     }
     case T.STORE: {
       const records = decodeRecords(m.records)
@@ -244,6 +310,9 @@ const emptyResponse = (type: pb.Response.Type): pb.Response => ({
   rejected: [],
   records: [],
   reason: '',
+  publicKey: new Uint8Array(0),
+  signature: new Uint8Array(0),
+  fetched: [],
 })
 
 export function encodeResponse(res: ChordResponse): Uint8Array {
@@ -264,7 +333,11 @@ export function encodeResponse(res: ChordResponse): Uint8Array {
       }
       break
     case 'found':
-      m = { ...emptyResponse(T.FOUND), nodes: res.successors.map(encodeNodeRef) }
+      m = {
+        ...emptyResponse(T.FOUND),
+        nodes: res.successors.map(encodeNodeRef),
+        fetched: (res.fetched ?? []).map(encodeHolderAnswer),
+      }
       break
     case 'next':
       m = { ...emptyResponse(T.NEXT), nodes: res.candidates.map(encodeNodeRef) }
@@ -277,7 +350,14 @@ export function encodeResponse(res: ChordResponse): Uint8Array {
       }
       break
     case 'records':
-      m = { ...emptyResponse(T.RECORDS), records: res.records.map(encodeRecord) }
+      m = {
+        ...emptyResponse(T.RECORDS),
+        records: res.records.map(encodeRecord),
+        ...(res.proof !== undefined && {
+          publicKey: res.proof.publicKey as Uint8Array<ArrayBuffer>,
+          signature: res.proof.signature as Uint8Array<ArrayBuffer>,
+        }),
+      }
       break
     case 'error':
       m = { ...emptyResponse(T.ERROR), reason: res.reason.slice(0, MAX_REASON_LENGTH) }
@@ -290,7 +370,13 @@ export function decodeResponse(bytes: Uint8Array): Result<ChordResponse> {
   let m: pb.Response
   try {
     m = pb.Response.decode(bytes, {
-      limits: { nodes: MAX_NODE_REFS_PER_MESSAGE, records: MAX_RECORDS_PER_MESSAGE, rejected: MAX_RECORDS_PER_MESSAGE },
+      limits: {
+        nodes: MAX_NODE_REFS_PER_MESSAGE,
+        records: MAX_RECORDS_PER_MESSAGE,
+        rejected: MAX_RECORDS_PER_MESSAGE,
+        fetched: MAX_HOLDER_ANSWERS,
+        fetched$: { records: MAX_RECORDS_PER_MESSAGE },
+      },
     })
   } catch (e) {
     return err(`response does not decode: ${(e as Error).message}`)
@@ -312,7 +398,15 @@ export function decodeResponse(bytes: Uint8Array): Result<ChordResponse> {
     case T.NEXT: {
       const nodes = decodeNodeRefs(m.nodes, m.type === T.FOUND ? 'successors' : 'candidates')
       if (!nodes.ok) return nodes
-      if (m.type === T.FOUND) return ok({ type: 'found', successors: nodes.value })
+      if (m.type === T.FOUND) {
+        const fetched = decodeHolderAnswers(m.fetched)
+        if (!fetched.ok) return fetched
+        return ok({
+          type: 'found',
+          successors: nodes.value,
+          ...(fetched.value.length > 0 && { fetched: fetched.value }),
+        })
+      }
       return ok({ type: 'next', candidates: nodes.value })
     }
     case T.STORED:
@@ -323,7 +417,10 @@ export function decodeResponse(bytes: Uint8Array): Result<ChordResponse> {
       })
     case T.RECORDS: {
       const records = decodeRecords(m.records)
-      return records.ok ? ok({ type: 'records', records: records.value }) : records
+      if (!records.ok) return records
+      const proof = decodeProof(m.publicKey, m.signature, 'records')
+      if (!proof.ok) return proof
+      return ok({ type: 'records', records: records.value, ...(proof.value !== undefined && { proof: proof.value }) })
     }
     case T.ERROR:
       return ok({ type: 'error', reason: reasonText(m.reason) })

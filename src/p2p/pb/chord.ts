@@ -393,6 +393,7 @@ export interface Request {
   to: Uint8Array<ArrayBuffer>
   predecessor?: NodeRef
   successors: NodeRef[]
+  nonce: Uint8Array<ArrayBuffer>
 }
 
 export namespace Request {
@@ -477,6 +478,11 @@ export namespace Request {
           }
         }
 
+        if ((obj.nonce != null && obj.nonce.byteLength > 0)) {
+          w.uint32(74)
+          w.bytes(obj.nonce)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -487,7 +493,8 @@ export namespace Request {
           records: [],
           from: uint8ArrayAlloc(0),
           to: uint8ArrayAlloc(0),
-          successors: []
+          successors: [],
+          nonce: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -542,6 +549,10 @@ export namespace Request {
               obj.successors.push(NodeRef.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.successors$
               }))
+              break
+            }
+            case 9: {
+              obj.nonce = reader.bytes()
               break
             }
             default: {
@@ -640,6 +651,13 @@ export namespace Request {
 
               obj.successors++
 
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.nonce`,
+                value: reader.bytes()
+              }
               break
             }
             default: {
@@ -766,6 +784,11 @@ export namespace Request {
     value: string
   }
 
+  export interface RequestNonceFieldEvent {
+    field: '$.nonce'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Request>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Request.codec())
   }
@@ -774,8 +797,226 @@ export namespace Request {
     return decodeMessage(buf, Request.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Request>): Generator<RequestTypeFieldEvent | RequestCandidateIdFieldEvent | RequestCandidatePeerFieldEvent | RequestCandidateAddrsFieldEvent | RequestKeyFieldEvent | RequestRecordsKeyFieldEvent | RequestRecordsOwnerFieldEvent | RequestRecordsOwnerPublicKeyFieldEvent | RequestRecordsSeqFieldEvent | RequestRecordsExpiresAtFieldEvent | RequestRecordsWithdrawnFieldEvent | RequestRecordsSignatureFieldEvent | RequestFromFieldEvent | RequestToFieldEvent | RequestPredecessorIdFieldEvent | RequestPredecessorPeerFieldEvent | RequestPredecessorAddrsFieldEvent | RequestSuccessorsIdFieldEvent | RequestSuccessorsPeerFieldEvent | RequestSuccessorsAddrsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Request>): Generator<RequestTypeFieldEvent | RequestCandidateIdFieldEvent | RequestCandidatePeerFieldEvent | RequestCandidateAddrsFieldEvent | RequestKeyFieldEvent | RequestRecordsKeyFieldEvent | RequestRecordsOwnerFieldEvent | RequestRecordsOwnerPublicKeyFieldEvent | RequestRecordsSeqFieldEvent | RequestRecordsExpiresAtFieldEvent | RequestRecordsWithdrawnFieldEvent | RequestRecordsSignatureFieldEvent | RequestFromFieldEvent | RequestToFieldEvent | RequestPredecessorIdFieldEvent | RequestPredecessorPeerFieldEvent | RequestPredecessorAddrsFieldEvent | RequestSuccessorsIdFieldEvent | RequestSuccessorsPeerFieldEvent | RequestSuccessorsAddrsFieldEvent | RequestNonceFieldEvent> {
     return streamMessage(buf, Request.codec(), opts)
+  }
+}
+
+export interface HolderAnswer {
+  holder: Uint8Array<ArrayBuffer>
+  records: ClaimRecord[]
+  publicKey: Uint8Array<ArrayBuffer>
+  signature: Uint8Array<ArrayBuffer>
+}
+
+export namespace HolderAnswer {
+  let _codec: Codec<HolderAnswer>
+
+  export const codec = (): Codec<HolderAnswer> => {
+    if (_codec == null) {
+      _codec = message<HolderAnswer>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.holder != null && obj.holder.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.holder)
+        }
+
+        if (obj.records != null && obj.records.length > 0) {
+          for (const value of obj.records) {
+            w.uint32(18)
+            ClaimRecord.codec().encode(value, w)
+          }
+        }
+
+        if ((obj.publicKey != null && obj.publicKey.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.publicKey)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          holder: uint8ArrayAlloc(0),
+          records: [],
+          publicKey: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.holder = reader.bytes()
+              break
+            }
+            case 2: {
+              if (opts.limits?.records != null && obj.records.length === opts.limits.records) {
+                throw new MaxLengthError('Decode error - repeated field "records" had too many elements')
+              }
+
+              obj.records.push(ClaimRecord.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.records$
+              }))
+              break
+            }
+            case 3: {
+              obj.publicKey = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          records: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.holder`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              if (opts.limits?.records != null && obj.records === opts.limits.records) {
+                throw new MaxLengthError('Streaming decode error - repeated field "records" had too many elements')
+              }
+
+              for (const evt of ClaimRecord.codec().stream(reader, reader.uint32(), `${prefix}.records[]`, {
+                limits: opts.limits?.records$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.records
+                }
+              }
+
+              obj.records++
+
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.publicKey`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface HolderAnswerHolderFieldEvent {
+    field: '$.holder'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface HolderAnswerRecordsKeyFieldEvent {
+    field: '$.records[].key'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface HolderAnswerRecordsOwnerFieldEvent {
+    field: '$.records[].owner'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface HolderAnswerRecordsOwnerPublicKeyFieldEvent {
+    field: '$.records[].ownerPublicKey'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface HolderAnswerRecordsSeqFieldEvent {
+    field: '$.records[].seq'
+    value: bigint
+    index: number
+  }
+
+  export interface HolderAnswerRecordsExpiresAtFieldEvent {
+    field: '$.records[].expiresAt'
+    value: bigint
+    index: number
+  }
+
+  export interface HolderAnswerRecordsWithdrawnFieldEvent {
+    field: '$.records[].withdrawn'
+    value: boolean
+    index: number
+  }
+
+  export interface HolderAnswerRecordsSignatureFieldEvent {
+    field: '$.records[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface HolderAnswerPublicKeyFieldEvent {
+    field: '$.publicKey'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface HolderAnswerSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<HolderAnswer>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, HolderAnswer.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HolderAnswer>): HolderAnswer {
+    return decodeMessage(buf, HolderAnswer.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HolderAnswer>): Generator<HolderAnswerHolderFieldEvent | HolderAnswerRecordsKeyFieldEvent | HolderAnswerRecordsOwnerFieldEvent | HolderAnswerRecordsOwnerPublicKeyFieldEvent | HolderAnswerRecordsSeqFieldEvent | HolderAnswerRecordsExpiresAtFieldEvent | HolderAnswerRecordsWithdrawnFieldEvent | HolderAnswerRecordsSignatureFieldEvent | HolderAnswerPublicKeyFieldEvent | HolderAnswerSignatureFieldEvent> {
+    return streamMessage(buf, HolderAnswer.codec(), opts)
   }
 }
 
@@ -899,6 +1140,9 @@ export interface Response {
   rejected: Rejection[]
   records: ClaimRecord[]
   reason: string
+  publicKey: Uint8Array<ArrayBuffer>
+  signature: Uint8Array<ArrayBuffer>
+  fetched: HolderAnswer[]
 }
 
 export namespace Response {
@@ -980,6 +1224,23 @@ export namespace Response {
           w.string(obj.reason)
         }
 
+        if ((obj.publicKey != null && obj.publicKey.byteLength > 0)) {
+          w.uint32(66)
+          w.bytes(obj.publicKey)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(74)
+          w.bytes(obj.signature)
+        }
+
+        if (obj.fetched != null && obj.fetched.length > 0) {
+          for (const value of obj.fetched) {
+            w.uint32(82)
+            HolderAnswer.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -990,7 +1251,10 @@ export namespace Response {
           accepted: 0,
           rejected: [],
           records: [],
-          reason: ''
+          reason: '',
+          publicKey: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0),
+          fetched: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1047,6 +1311,24 @@ export namespace Response {
               obj.reason = reader.string()
               break
             }
+            case 8: {
+              obj.publicKey = reader.bytes()
+              break
+            }
+            case 9: {
+              obj.signature = reader.bytes()
+              break
+            }
+            case 10: {
+              if (opts.limits?.fetched != null && obj.fetched.length === opts.limits.fetched) {
+                throw new MaxLengthError('Decode error - repeated field "fetched" had too many elements')
+              }
+
+              obj.fetched.push(HolderAnswer.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.fetched$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1059,7 +1341,8 @@ export namespace Response {
         const obj = {
           nodes: 0,
           rejected: 0,
-          records: 0
+          records: 0,
+          fetched: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1148,6 +1431,38 @@ export namespace Response {
                 field: `${prefix}.reason`,
                 value: reader.string()
               }
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.publicKey`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 10: {
+              if (opts.limits?.fetched != null && obj.fetched === opts.limits.fetched) {
+                throw new MaxLengthError('Streaming decode error - repeated field "fetched" had too many elements')
+              }
+
+              for (const evt of HolderAnswer.codec().stream(reader, reader.uint32(), `${prefix}.fetched[]`, {
+                limits: opts.limits?.fetched$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.fetched
+                }
+              }
+
+              obj.fetched++
+
               break
             }
             default: {
@@ -1265,6 +1580,76 @@ export namespace Response {
     value: string
   }
 
+  export interface ResponsePublicKeyFieldEvent {
+    field: '$.publicKey'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ResponseSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ResponseFetchedHolderFieldEvent {
+    field: '$.fetched[].holder'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ResponseFetchedRecordsKeyFieldEvent {
+    field: '$.fetched[].records[].key'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ResponseFetchedRecordsOwnerFieldEvent {
+    field: '$.fetched[].records[].owner'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ResponseFetchedRecordsOwnerPublicKeyFieldEvent {
+    field: '$.fetched[].records[].ownerPublicKey'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ResponseFetchedRecordsSeqFieldEvent {
+    field: '$.fetched[].records[].seq'
+    value: bigint
+    index: number
+  }
+
+  export interface ResponseFetchedRecordsExpiresAtFieldEvent {
+    field: '$.fetched[].records[].expiresAt'
+    value: bigint
+    index: number
+  }
+
+  export interface ResponseFetchedRecordsWithdrawnFieldEvent {
+    field: '$.fetched[].records[].withdrawn'
+    value: boolean
+    index: number
+  }
+
+  export interface ResponseFetchedRecordsSignatureFieldEvent {
+    field: '$.fetched[].records[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ResponseFetchedPublicKeyFieldEvent {
+    field: '$.fetched[].publicKey'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ResponseFetchedSignatureFieldEvent {
+    field: '$.fetched[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export function encode (obj: Partial<Response>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Response.codec())
   }
@@ -1273,7 +1658,7 @@ export namespace Response {
     return decodeMessage(buf, Response.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Response>): Generator<ResponseTypeFieldEvent | ResponsePredecessorIdFieldEvent | ResponsePredecessorPeerFieldEvent | ResponsePredecessorAddrsFieldEvent | ResponseNodesIdFieldEvent | ResponseNodesPeerFieldEvent | ResponseNodesAddrsFieldEvent | ResponseAcceptedFieldEvent | ResponseRejectedIndexFieldEvent | ResponseRejectedReasonFieldEvent | ResponseRecordsKeyFieldEvent | ResponseRecordsOwnerFieldEvent | ResponseRecordsOwnerPublicKeyFieldEvent | ResponseRecordsSeqFieldEvent | ResponseRecordsExpiresAtFieldEvent | ResponseRecordsWithdrawnFieldEvent | ResponseRecordsSignatureFieldEvent | ResponseReasonFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Response>): Generator<ResponseTypeFieldEvent | ResponsePredecessorIdFieldEvent | ResponsePredecessorPeerFieldEvent | ResponsePredecessorAddrsFieldEvent | ResponseNodesIdFieldEvent | ResponseNodesPeerFieldEvent | ResponseNodesAddrsFieldEvent | ResponseAcceptedFieldEvent | ResponseRejectedIndexFieldEvent | ResponseRejectedReasonFieldEvent | ResponseRecordsKeyFieldEvent | ResponseRecordsOwnerFieldEvent | ResponseRecordsOwnerPublicKeyFieldEvent | ResponseRecordsSeqFieldEvent | ResponseRecordsExpiresAtFieldEvent | ResponseRecordsWithdrawnFieldEvent | ResponseRecordsSignatureFieldEvent | ResponseReasonFieldEvent | ResponsePublicKeyFieldEvent | ResponseSignatureFieldEvent | ResponseFetchedHolderFieldEvent | ResponseFetchedRecordsKeyFieldEvent | ResponseFetchedRecordsOwnerFieldEvent | ResponseFetchedRecordsOwnerPublicKeyFieldEvent | ResponseFetchedRecordsSeqFieldEvent | ResponseFetchedRecordsExpiresAtFieldEvent | ResponseFetchedRecordsWithdrawnFieldEvent | ResponseFetchedRecordsSignatureFieldEvent | ResponseFetchedPublicKeyFieldEvent | ResponseFetchedSignatureFieldEvent> {
     return streamMessage(buf, Response.codec(), opts)
   }
 }
