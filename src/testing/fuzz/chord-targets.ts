@@ -11,6 +11,7 @@ import { ringId, RING_SIZE } from '../../core/ring.js'
 import { claimSignerFor, nodeIdFor } from '../../dht/identity.js'
 import type { ChordRequest, ChordResponse, ClaimRecord, NodeRef } from '../../dht/messages.js'
 import { signClaim, verifyClaim } from '../../dht/records.js'
+import { signFetchAnswer } from '../../dht/fetch-proof.js'
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse } from '../../p2p/chord-codec.js'
 import { checkReason, fail, type FuzzTarget, type Outcome } from './harness.js'
 import { mutate, mutations, showBytes, type Mutation } from './mutate.js'
@@ -55,13 +56,16 @@ async function seeds(): Promise<Seeds> {
     expiresAt: NOW + 60_000,
     withdrawn: true,
   })
+  const proof = await signFetchAnswer(signer, new Uint8Array(16), record.key, a.id, [record])
   const requests: ChordRequest[] = [
     { type: 'ping' },
     { type: 'get-neighbours' },
     { type: 'notify', candidate: a },
     { type: 'find-next', key: ringId(12345n) },
+    { type: 'find-next', key: ringId(12345n), fetch: new Uint8Array(16).fill(5) },
     { type: 'store', records: [record, withdrawn] },
     { type: 'fetch', key: ringId(0n) },
+    { type: 'fetch', key: ringId(0n), nonce: new Uint8Array(16).fill(6) },
     { type: 'take-range', from: ringId(5n), to: ringId(RING_SIZE - 5n) },
     { type: 'leaving', predecessor: b, successors: [a, b] },
   ]
@@ -73,6 +77,8 @@ async function seeds(): Promise<Seeds> {
     { type: 'next', candidates: [b] },
     { type: 'stored', accepted: 3, rejected: [{ index: 1, reason: 'signature does not verify' }] },
     { type: 'records', records: [record] },
+    { type: 'records', records: [record], proof },
+    { type: 'found', successors: [a, b], fetched: [{ holder: a.id, records: [record, withdrawn], proof }] },
     { type: 'error', reason: 'nope' },
   ]
   return {
