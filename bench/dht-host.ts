@@ -42,6 +42,8 @@ export interface HostStats {
   warmMs: number[]
   /** Request times (warm and cold) by request type: which requests the slow ones are. */
   byTypeMs: Record<string, number[]>
+  /** Requests that had to dial first, by request type. */
+  dialledByType: Record<string, number>
   coldOpenMs: number[]
   coldTotalMs: number[]
   /** Connections opened and closed by any of the host's peers (libp2p events). */
@@ -105,6 +107,7 @@ export class BenchHost {
       failures: {} as Record<string, number>,
       warmMs: [] as number[],
       byTypeMs: {} as Record<string, number[]>,
+      dialledByType: {} as Record<string, number>,
       coldOpenMs: [] as number[],
       coldTotalMs: [] as number[],
       opened: 0,
@@ -122,6 +125,7 @@ export class BenchHost {
     }
     if (t.dialled) {
       s.dialled++
+      s.dialledByType[t.type] = (s.dialledByType[t.type] ?? 0) + 1
       if (s.coldOpenMs.length < SAMPLE_CAP && Number.isFinite(t.openMs)) s.coldOpenMs.push(t.openMs)
       if (s.coldTotalMs.length < SAMPLE_CAP) s.coldTotalMs.push(t.totalMs)
     } else if (s.warmMs.length < SAMPLE_CAP) s.warmMs.push(t.totalMs)
@@ -331,6 +335,7 @@ export class BenchHost {
       failures: s.failures,
       warmMs: s.warmMs,
       byTypeMs: s.byTypeMs,
+      dialledByType: s.dialledByType,
       coldOpenMs: s.coldOpenMs,
       coldTotalMs: s.coldTotalMs,
       connectionsOpened: s.opened,

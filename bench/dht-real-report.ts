@@ -89,7 +89,12 @@ export function reportRealBench(
           const sample = cat((s) => s.byTypeMs[type] ?? [])
           return [
             type,
-            { count: sample.length, p50Ms: round(median(sample), 3), p99Ms: round(percentile(sample, 99), 3) },
+            {
+              count: sample.length,
+              dialled: stats.reduce((n, s) => n + (s.dialledByType[type] ?? 0), 0),
+              p50Ms: round(median(sample), 3),
+              p99Ms: round(percentile(sample, 99), 3),
+            },
           ]
         }),
       ),
@@ -157,9 +162,9 @@ export function reportRealBench(
     ['during Chord gets: Chord requests, dialled first', `${d.chordRequests}, ${round(d.dialledShare * 100, 3)}%`],
     ['  failed requests (timeouts included)', d.failedRequests],
     [
-      '  requests by type: count, p50 / p99',
+      '  requests by type: count (dialled first), p50 / p99',
       Object.entries(d.requestsByType)
-        .map(([type, t]) => `${type} ${t.count}, ${t.p50Ms} / ${t.p99Ms} ms`)
+        .map(([type, t]) => `${type} ${t.count} (${t.dialled}), ${t.p50Ms} / ${t.p99Ms} ms`)
         .join('; '),
     ],
     ['  warm request p50 / p99', `${d.warmRequestP50Ms} / ${d.warmRequestP99Ms} ms`],

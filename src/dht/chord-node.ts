@@ -23,6 +23,7 @@ import {
   DEFAULT_CHORD_CONFIG,
   fetchGraceMs,
   fetchQuorum,
+  FORWARD_BUDGET,
   MAINTENANCE_JITTER,
   MAX_PASSED_ON_FETCHES,
   MAX_NODE_REFS_PER_MESSAGE,
@@ -342,6 +343,7 @@ export class ChordNode {
     this.running = true
     try {
       const before = this.successors.map((s) => s.id).join()
+      const listed = new Set(this.successors.map((s) => s.id))
       const maxSteps = 2 * this.config.successorListSize + 1
       for (let steps = 0; steps < maxSteps; steps++) {
         const successor = this.successors[0]
@@ -374,7 +376,13 @@ export class ChordNode {
       const successor = this.successors[0]
       if (successor === undefined) return
       await this.ask(successor, { type: 'notify', candidate: this.self }).catch(() => undefined)
-      if (this.successors.map((s) => s.id).join() !== before) await this.replicateOwnRange()
+      if (this.successors.map((s) => s.id).join() === before) return
+      // Nodes new to the list are pinged: a dead one is dropped now rather than at a lookup, and on libp2p the
+      // connection stays open. This node answers 'found' for keys its list covers and then fetches from those
+      // nodes for the asker (a get); dialling them then cost a TCP connect and a Noise handshake each time.
+      const fresh = this.successors.filter((s) => !listed.has(s.id) && s.id !== successor.id)
+      await Promise.all(fresh.map((s) => this.ask(s, { type: 'ping' }).catch(() => undefined)))
+      await this.replicateOwnRange()
     } finally {
       this.running = false
     }
@@ -531,16 +539,11 @@ export class ChordNode {
    */
   private async fetchForAsker(key: RingId, nonce: Uint8Array, successors: readonly NodeRef[]): Promise<HolderAnswer[]> {
     const holders = successors.slice(0, this.config.replicas + 1)
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const budget = new Promise<null>((resolve) => {
-      timer = setTimeout(() => resolve(null), this.config.requestTimeoutMs * PASSED_ON_FETCH_BUDGET)
-    })
-    this.passingOn++
-    try {
-      const answers = await settleWithGrace(
+    const answers = await this.forAsker(PASSED_ON_FETCH_BUDGET, (expired) =>
+      settleWithGrace(
         holders.map((holder) =>
           Promise.race([
-            budget,
+            expired,
             holder.id === this.self.id
               ? this.signedFetchLocal(key, nonce)
               : this.ask(holder, { type: 'fetch', key, nonce }).catch(() => null),
@@ -552,20 +555,17 @@ export class ChordNode {
         ),
         fetchQuorum(holders.length),
         fetchGraceMs,
-      )
-      // At most one message's worth of records in all; an answer that does not fit is left to the asker.
-      const out: HolderAnswer[] = []
-      let records = 0
-      for (const answer of answers) {
-        if (answer === null || answer === LATE || records + answer.records.length > MAX_RECORDS_PER_MESSAGE) continue
-        records += answer.records.length
-        out.push(answer)
-      }
-      return out
-    } finally {
-      clearTimeout(timer)
-      this.passingOn--
+      ),
+    )
+    // A holder that had not answered within the budget is left to the asker; one message's worth of records.
+    const out: HolderAnswer[] = []
+    let records = 0
+    for (const answer of answers) {
+      if (answer === null || answer === LATE || records + answer.records.length > MAX_RECORDS_PER_MESSAGE) continue
+      records += answer.records.length
+      out.push(answer)
     }
+    return out
   }
 
   snapshot(): ChordSnapshot {
@@ -675,7 +675,10 @@ export class ChordNode {
     return !this.failed.has(node.id)
   }
 
-  /** `fetch`: a get's nonce, sent with each step (the node that answers 'found' fetches from the holders). */
+  /**
+   * `fetch`: a get's nonce, sent with each step (the node that answers 'found' fetches from the holders), and
+   * each step asks for one forward (the node asked passes on its best candidate's answer).
+   */
   private async lookupFrom(key: RingId, start: readonly NodeRef[], fetch?: Uint8Array): Promise<LookupResult> {
     // Local step: this node may know the answer already.
     const local = start.length === 0 ? this.findNextLocal(key) : null
@@ -708,6 +711,33 @@ export class ChordNode {
     let hops = 0
     let failures = 0
     let implausible: LookupResult | undefined
+    /** One answer to a step, from `from`: the result if it ends the lookup, else its candidates are considered. */
+    const take = (from: NodeRef, answer: ChordResponse): LookupResult | undefined => {
+      if (answer.type === 'found') {
+        if (answer.successors.length === 0) return undefined
+        const result = {
+          responsible: answer.successors[0]!,
+          successors: answer.successors,
+          hops,
+          failures,
+          ...(answer.fetched !== undefined && { fetched: answer.fetched }),
+        }
+        // A node that names itself responsible, while a node known here to be alive lies between the key and it,
+        // cannot be right (a node that lies claims every key as its own). Route on around it; its answer is kept
+        // only as a last resort. Only such self-claims are checked: an honest node's answer naming its successors
+        // is often checked against nodes that have just failed, and rejecting it would slow recovery from churn.
+        const seen = [...before.values(), ...after.values()]
+        if (result.responsible.id === from.id && this.knowsNodeBefore(key, result.responsible, seen)) {
+          implausible ??= result
+          return undefined
+        }
+        return result
+      }
+      if (answer.type !== 'next') return undefined
+      if (precedes(from) && ringDistance(from.id, key) < nearest) nearest = ringDistance(from.id, key)
+      consider(answer.candidates, true)
+      return undefined
+    }
     for (let step = 0; step < this.config.maxLookupSteps; step++) {
       const best = closestPreceding(this.self.id, key, before.values(), 1)[0]
       const next =
@@ -723,38 +753,26 @@ export class ChordNode {
       doubtful.delete(next.id)
       let answer: ChordResponse
       try {
-        answer = await this.ask(
-          next,
-          fetch === undefined ? { type: 'find-next', key } : { type: 'find-next', key, fetch },
-        )
+        answer = await this.ask(next, { type: 'find-next', key, ...(fetch !== undefined && { fetch, forward: true }) })
         hops++
       } catch {
         failures++
         continue
       }
-      if (answer.type === 'found') {
-        if (answer.successors.length === 0) continue
-        const result = {
-          responsible: answer.successors[0]!,
-          successors: answer.successors,
-          hops,
-          failures,
-          ...(answer.fetched !== undefined && { fetched: answer.fetched }),
-        }
-        // A node that names itself responsible, while a node known here to be alive lies between the key and it,
-        // cannot be right (a node that lies claims every key as its own). Route on around it; its answer is kept
-        // only as a last resort. Only such self-claims are checked: an honest node's answer naming its successors
-        // is often checked against nodes that have just failed, and rejecting it would slow recovery from churn.
-        const seen = [...before.values(), ...after.values()]
-        if (result.responsible.id === next.id && this.knowsNodeBefore(key, result.responsible, seen)) {
-          implausible ??= result
-          continue
-        }
-        return result
-      }
-      if (answer.type !== 'next') continue
-      if (precedes(next) && ringDistance(next.id, key) < nearest) nearest = ringDistance(next.id, key)
-      consider(answer.candidates, true)
+      const result = take(next, answer)
+      if (result !== undefined) return result
+      // The node asked its best candidate for us: that answer counts as a step of ours (hops included). Only a
+      // node it named, and one not asked yet.
+      if (answer.type !== 'next' || answer.forwarded === undefined) continue
+      const { from: via, answer: viaAnswer } = answer.forwarded
+      if (asked.has(via.id) || !answer.candidates.some((n) => n.id === via.id)) continue
+      asked.add(via.id)
+      before.delete(via.id)
+      after.delete(via.id)
+      doubtful.delete(via.id)
+      hops++
+      const viaResult = take(via, viaAnswer)
+      if (viaResult !== undefined) return viaResult
     }
     if (implausible !== undefined) return { ...implausible, hops, failures }
     throw new Error(`lookup of ${ringIdToHex(key)} failed after ${hops} hops and ${failures} unanswered requests`)
@@ -822,13 +840,8 @@ export class ChordNode {
         if (req.candidate.id !== from.id) return { type: 'error', reason: 'notify: the candidate must be the sender' }
         this.considerPredecessor(req.candidate)
         return { type: 'ack' }
-      case 'find-next': {
-        const local = this.findNextLocal(req.key)
-        if (local.type !== 'found' || req.fetch === undefined || this.passingOn >= MAX_PASSED_ON_FETCHES) return local
-        if (req.fetch.length !== FETCH_NONCE_BYTES)
-          return { type: 'error', reason: `find-next: the fetch nonce must be ${FETCH_NONCE_BYTES} bytes` }
-        return { ...local, fetched: await this.fetchForAsker(req.key, req.fetch, local.successors) }
-      }
+      case 'find-next':
+        return this.answerFindNext(req)
       case 'store': {
         if (req.records.length > MAX_RECORDS_PER_MESSAGE) {
           return { type: 'error', reason: `at most ${MAX_RECORDS_PER_MESSAGE} records per store` }
@@ -858,6 +871,61 @@ export class ChordNode {
         const unknown: never = req
         return { type: 'error', reason: `unknown request ${(unknown as { type: string }).type}` }
       }
+    }
+  }
+
+  /**
+   * A lookup step. For a get (`fetch`), the node answering 'found' fetches from the holders for the asker; with
+   * `forward`, a node answering 'next' asks its best candidate itself and passes that answer on: the asker's next
+   * step would have dialled a node it seldom knows, while this node is connected to it (its finger or successor).
+   * One level only: the node asked does not forward again. Past MAX_PASSED_ON_FETCHES of these at once, the plain
+   * answer.
+   */
+  private async answerFindNext(req: Extract<ChordRequest, { type: 'find-next' }>): Promise<ChordResponse> {
+    const local = this.findNextLocal(req.key)
+    if (req.fetch !== undefined && req.fetch.length !== FETCH_NONCE_BYTES) {
+      return { type: 'error', reason: `find-next: the fetch nonce must be ${FETCH_NONCE_BYTES} bytes` }
+    }
+    if (this.passingOn >= MAX_PASSED_ON_FETCHES) return local
+    if (local.type === 'found') {
+      if (req.fetch === undefined) return local
+      return { ...local, fetched: await this.fetchForAsker(req.key, req.fetch, local.successors) }
+    }
+    const via = local.candidates[0]
+    if (req.forward !== true || via === undefined) return local
+    const step: ChordRequest =
+      req.fetch === undefined
+        ? { type: 'find-next', key: req.key }
+        : { type: 'find-next', key: req.key, fetch: req.fetch }
+    const answer = await this.forAsker(FORWARD_BUDGET, (expired) =>
+      Promise.race([expired, this.ask(via, step).catch(() => null)]),
+    )
+    if (answer?.type === 'found') {
+      const { successors, fetched } = answer
+      return { ...local, forwarded: { from: via, answer: { type: 'found', successors, ...(fetched && { fetched }) } } }
+    }
+    if (answer?.type === 'next') {
+      return { ...local, forwarded: { from: via, answer: { type: 'next', candidates: answer.candidates } } }
+    }
+    // It did not answer in time (now suspected, or forgotten): this node's own answer, without it if need be.
+    return this.findNextLocal(req.key)
+  }
+
+  /**
+   * Work done for an asker: counted towards MAX_PASSED_ON_FETCHES while it runs; each task's value, or null for
+   * those still running at `share` of the request timeout.
+   */
+  private async forAsker<T>(share: number, tasks: (expired: Promise<null>) => Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const expired = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), this.config.requestTimeoutMs * share)
+    })
+    this.passingOn++
+    try {
+      return await tasks(expired)
+    } finally {
+      clearTimeout(timer)
+      this.passingOn--
     }
   }
 

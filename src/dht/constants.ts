@@ -77,6 +77,12 @@ export const fetchQuorum = (n: number): number =>
  */
 export const MAX_PASSED_ON_FETCHES = 64
 export const PASSED_ON_FETCH_BUDGET = 1 / 3
+/**
+ * A node asked to forward a lookup step (find-next with forward) waits at most this share of the request timeout
+ * for the node it asks (which may fetch for the asker in turn, within PASSED_ON_FETCH_BUDGET); past it, it answers
+ * with its own candidates alone. Forwards count towards MAX_PASSED_ON_FETCHES.
+ */
+export const FORWARD_BUDGET = 2 / 3
 
 /** Upper bound on a record's lifetime as received: twice the default TTL allows for config differences. */
 export const MAX_RECORD_TTL_MS = 2 * 24 * 3600_000

@@ -46,6 +46,17 @@ export interface HolderAnswer {
   readonly proof: FetchProof
 }
 
+/**
+ * A lookup step's answer from a node the answering node asked itself. Worth what the answering node's own answer
+ * is worth: it could have answered 'found' with any nodes itself.
+ */
+export interface ForwardedAnswer {
+  readonly from: NodeRef
+  readonly answer:
+    | { type: 'found'; successors: readonly NodeRef[]; fetched?: readonly HolderAnswer[] }
+    | { type: 'next'; candidates: readonly NodeRef[] }
+}
+
 export type ChordRequest =
   | { type: 'ping' }
   /** Stabilise: "who is your predecessor, and what is your successor list?" */
@@ -55,9 +66,11 @@ export type ChordRequest =
   /**
    * One iterative lookup step towards the node responsible for key. A get sends `fetch` (a fresh random nonce):
    * a node that answers 'found' then also fetches the key's records from its holders (its own successors, to
-   * which it is connected) and passes on their signed answers, saving the asker a dial to each holder.
+   * which it is connected) and passes on their signed answers, saving the asker a dial to each holder. With
+   * `forward`, a node that would answer 'next' asks its best candidate itself (to which, as its finger or
+   * successor, it is connected) and passes that answer on too.
    */
-  | { type: 'find-next'; key: RingId; fetch?: Uint8Array }
+  | { type: 'find-next'; key: RingId; fetch?: Uint8Array; forward?: boolean }
   /** Store or replace claim records (an owner publishing, or a node replicating or handing over). */
   | { type: 'store'; records: readonly ClaimRecord[] }
   /** All live claims on a key held here; with a nonce, the answer is signed (`proof`) so it can be passed on. */
@@ -77,8 +90,11 @@ export type ChordResponse =
    * time is missing; the asker then asks it itself).
    */
   | { type: 'found'; successors: readonly NodeRef[]; fetched?: readonly HolderAnswer[] }
-  /** Ask one of these next, best first (closest preceding the key); several so a dead one can be skipped. */
-  | { type: 'next'; candidates: readonly NodeRef[] }
+  /**
+   * Ask one of these next, best first (closest preceding the key); several so a dead one can be skipped.
+   * `forwarded`: the answer of the candidate this node asked itself (find-next with forward).
+   */
+  | { type: 'next'; candidates: readonly NodeRef[]; forwarded?: ForwardedAnswer }
   | { type: 'stored'; accepted: number; rejected: readonly { index: number; reason: string }[] }
   | { type: 'records'; records: readonly ClaimRecord[]; proof?: FetchProof }
   /** The request was understood but refused (malformed, oversized, rate-limited...), with a reason. */

@@ -42,6 +42,7 @@ describe('Chord codec', () => {
       { type: 'notify', candidate: a },
       { type: 'find-next', key: ringId(12345n) },
       { type: 'find-next', key: ringId(12345n), fetch: new Uint8Array(16).fill(9) },
+      { type: 'find-next', key: ringId(12345n), fetch: new Uint8Array(16).fill(9), forward: true },
       { type: 'store', records: [record] },
       { type: 'fetch', key: ringId(0n) },
       { type: 'fetch', key: ringId(0n), nonce: new Uint8Array(16).fill(3) },
@@ -65,6 +66,15 @@ describe('Chord codec', () => {
       { type: 'records', records: [record] },
       { type: 'records', records: [], proof },
       { type: 'found', successors: [a, b], fetched: [{ holder: a.id, records: [record, record], proof }] },
+      { type: 'next', candidates: [a, b], forwarded: { from: a, answer: { type: 'next', candidates: [b] } } },
+      {
+        type: 'next',
+        candidates: [b],
+        forwarded: {
+          from: b,
+          answer: { type: 'found', successors: [a], fetched: [{ holder: a.id, records: [], proof }] },
+        },
+      },
       { type: 'error', reason: 'nope' },
     ]
     for (const res of responses) {

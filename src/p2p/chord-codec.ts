@@ -15,7 +15,15 @@ import {
   MAX_SIGNATURE_BYTES,
 } from '../dht/constants.js'
 import { FETCH_NONCE_BYTES } from '../dht/fetch-proof.js'
-import type { ChordRequest, ChordResponse, ClaimRecord, FetchProof, HolderAnswer, NodeRef } from '../dht/messages.js'
+import type {
+  ChordRequest,
+  ChordResponse,
+  ClaimRecord,
+  FetchProof,
+  ForwardedAnswer,
+  HolderAnswer,
+  NodeRef,
+} from '../dht/messages.js'
 import * as pb from './pb/chord.js'
 import { MAX_ADDRS_PER_NODE, MAX_MULTIADDR_LENGTH, MAX_PEER_ID_LENGTH, MAX_REASON_LENGTH } from './constants.js'
 
@@ -175,6 +183,39 @@ function decodeHolderAnswers(list: readonly pb.HolderAnswer[]): Result<HolderAns
   return ok(out)
 }
 
+function encodeForwarded(f: ForwardedAnswer): pb.Forwarded {
+  return f.answer.type === 'found'
+    ? {
+        from: encodeNodeRef(f.from),
+        found: true,
+        nodes: f.answer.successors.map(encodeNodeRef),
+        fetched: (f.answer.fetched ?? []).map(encodeHolderAnswer),
+      }
+    : { from: encodeNodeRef(f.from), found: false, nodes: f.answer.candidates.map(encodeNodeRef), fetched: [] }
+}
+
+function decodeForwarded(f: pb.Forwarded): Result<ForwardedAnswer> {
+  if (f.from === undefined) return err('forwarded answer without the node that gave it')
+  const from = decodeNodeRef(f.from)
+  if (!from.ok) return err(`forwarded answer: ${from.error}`)
+  const nodes = decodeNodeRefs(f.nodes, 'forwarded answer')
+  if (!nodes.ok) return nodes
+  if (!f.found) {
+    if (f.fetched.length > 0) return err('forwarded answer: holder answers in a next answer')
+    return ok({ from: from.value, answer: { type: 'next', candidates: nodes.value } })
+  }
+  const fetched = decodeHolderAnswers(f.fetched)
+  if (!fetched.ok) return err(`forwarded answer: ${fetched.error}`)
+  return ok({
+    from: from.value,
+    answer: {
+      type: 'found',
+      successors: nodes.value,
+      ...(fetched.value.length > 0 && { fetched: fetched.value }),
+    },
+  })
+}
+
 /** A nonce field: absent (empty) or exactly FETCH_NONCE_BYTES. */
 function decodeNonce(bytes: Uint8Array, what: string): Result<Uint8Array | undefined> {
   if (bytes.length === 0) return ok(undefined)
@@ -197,6 +238,7 @@ const emptyRequest = (type: pb.Request.Type): pb.Request => ({
   to: new Uint8Array(0),
   successors: [],
   nonce: new Uint8Array(0),
+  forward: false,
 })
 
 export function encodeRequest(req: ChordRequest): Uint8Array {
@@ -217,6 +259,7 @@ export function encodeRequest(req: ChordRequest): Uint8Array {
         ...emptyRequest(T.FIND_NEXT),
         key: ringIdToBytes(req.key) as Uint8Array<ArrayBuffer>,
         ...(req.fetch !== undefined && { nonce: req.fetch as Uint8Array<ArrayBuffer> }),
+        ...(req.forward === true && { forward: true }),
       }
       break
     case 'store':
@@ -276,7 +319,12 @@ export function decodeRequest(bytes: Uint8Array): Result<ChordRequest> {
       if (m.type === T.FETCH) {
         return ok({ type: 'fetch', key: key.value, ...(nonce.value !== undefined && { nonce: nonce.value }) })
       }
-      return ok({ type: 'find-next', key: key.value, ...(nonce.value !== undefined && { fetch: nonce.value }) })
+      return ok({
+        type: 'find-next',
+        key: key.value,
+        ...(nonce.value !== undefined && { fetch: nonce.value }),
+        ...(m.forward && { forward: true }),
+      })
     }
     case T.STORE: {
       const records = decodeRecords(m.records)
@@ -340,7 +388,11 @@ export function encodeResponse(res: ChordResponse): Uint8Array {
       }
       break
     case 'next':
-      m = { ...emptyResponse(T.NEXT), nodes: res.candidates.map(encodeNodeRef) }
+      m = {
+        ...emptyResponse(T.NEXT),
+        nodes: res.candidates.map(encodeNodeRef),
+        ...(res.forwarded !== undefined && { forwarded: encodeForwarded(res.forwarded) }),
+      }
       break
     case 'stored':
       m = {
@@ -376,6 +428,11 @@ export function decodeResponse(bytes: Uint8Array): Result<ChordResponse> {
         rejected: MAX_RECORDS_PER_MESSAGE,
         fetched: MAX_HOLDER_ANSWERS,
         fetched$: { records: MAX_RECORDS_PER_MESSAGE },
+        forwarded$: {
+          nodes: MAX_NODE_REFS_PER_MESSAGE,
+          fetched: MAX_HOLDER_ANSWERS,
+          fetched$: { records: MAX_RECORDS_PER_MESSAGE },
+        },
       },
     })
   } catch (e) {
@@ -407,7 +464,13 @@ export function decodeResponse(bytes: Uint8Array): Result<ChordResponse> {
           ...(fetched.value.length > 0 && { fetched: fetched.value }),
         })
       }
-      return ok({ type: 'next', candidates: nodes.value })
+      const forwarded = m.forwarded === undefined ? ok(undefined) : decodeForwarded(m.forwarded)
+      if (!forwarded.ok) return forwarded
+      return ok({
+        type: 'next',
+        candidates: nodes.value,
+        ...(forwarded.value !== undefined && { forwarded: forwarded.value }),
+      })
     }
     case T.STORED:
       return ok({

@@ -394,6 +394,7 @@ export interface Request {
   predecessor?: NodeRef
   successors: NodeRef[]
   nonce: Uint8Array<ArrayBuffer>
+  forward: boolean
 }
 
 export namespace Request {
@@ -483,6 +484,11 @@ export namespace Request {
           w.bytes(obj.nonce)
         }
 
+        if ((obj.forward != null && obj.forward !== false)) {
+          w.uint32(80)
+          w.bool(obj.forward)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -494,7 +500,8 @@ export namespace Request {
           from: uint8ArrayAlloc(0),
           to: uint8ArrayAlloc(0),
           successors: [],
-          nonce: uint8ArrayAlloc(0)
+          nonce: uint8ArrayAlloc(0),
+          forward: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -553,6 +560,10 @@ export namespace Request {
             }
             case 9: {
               obj.nonce = reader.bytes()
+              break
+            }
+            case 10: {
+              obj.forward = reader.bool()
               break
             }
             default: {
@@ -657,6 +668,13 @@ export namespace Request {
               yield {
                 field: `${prefix}.nonce`,
                 value: reader.bytes()
+              }
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.forward`,
+                value: reader.bool()
               }
               break
             }
@@ -789,6 +807,11 @@ export namespace Request {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface RequestForwardFieldEvent {
+    field: '$.forward'
+    value: boolean
+  }
+
   export function encode (obj: Partial<Request>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Request.codec())
   }
@@ -797,7 +820,7 @@ export namespace Request {
     return decodeMessage(buf, Request.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Request>): Generator<RequestTypeFieldEvent | RequestCandidateIdFieldEvent | RequestCandidatePeerFieldEvent | RequestCandidateAddrsFieldEvent | RequestKeyFieldEvent | RequestRecordsKeyFieldEvent | RequestRecordsOwnerFieldEvent | RequestRecordsOwnerPublicKeyFieldEvent | RequestRecordsSeqFieldEvent | RequestRecordsExpiresAtFieldEvent | RequestRecordsWithdrawnFieldEvent | RequestRecordsSignatureFieldEvent | RequestFromFieldEvent | RequestToFieldEvent | RequestPredecessorIdFieldEvent | RequestPredecessorPeerFieldEvent | RequestPredecessorAddrsFieldEvent | RequestSuccessorsIdFieldEvent | RequestSuccessorsPeerFieldEvent | RequestSuccessorsAddrsFieldEvent | RequestNonceFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Request>): Generator<RequestTypeFieldEvent | RequestCandidateIdFieldEvent | RequestCandidatePeerFieldEvent | RequestCandidateAddrsFieldEvent | RequestKeyFieldEvent | RequestRecordsKeyFieldEvent | RequestRecordsOwnerFieldEvent | RequestRecordsOwnerPublicKeyFieldEvent | RequestRecordsSeqFieldEvent | RequestRecordsExpiresAtFieldEvent | RequestRecordsWithdrawnFieldEvent | RequestRecordsSignatureFieldEvent | RequestFromFieldEvent | RequestToFieldEvent | RequestPredecessorIdFieldEvent | RequestPredecessorPeerFieldEvent | RequestPredecessorAddrsFieldEvent | RequestSuccessorsIdFieldEvent | RequestSuccessorsPeerFieldEvent | RequestSuccessorsAddrsFieldEvent | RequestNonceFieldEvent | RequestForwardFieldEvent> {
     return streamMessage(buf, Request.codec(), opts)
   }
 }
@@ -1143,6 +1166,7 @@ export interface Response {
   publicKey: Uint8Array<ArrayBuffer>
   signature: Uint8Array<ArrayBuffer>
   fetched: HolderAnswer[]
+  forwarded?: Forwarded
 }
 
 export namespace Response {
@@ -1241,6 +1265,11 @@ export namespace Response {
           }
         }
 
+        if (obj.forwarded != null) {
+          w.uint32(90)
+          Forwarded.codec().encode(obj.forwarded, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1327,6 +1356,12 @@ export namespace Response {
               obj.fetched.push(HolderAnswer.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.fetched$
               }))
+              break
+            }
+            case 11: {
+              obj.forwarded = Forwarded.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.forwarded
+              })
               break
             }
             default: {
@@ -1462,6 +1497,13 @@ export namespace Response {
               }
 
               obj.fetched++
+
+              break
+            }
+            case 11: {
+              yield * Forwarded.codec().stream(reader, reader.uint32(), `${prefix}.forwarded`, {
+                limits: opts.limits?.forwarded
+              })
 
               break
             }
@@ -1650,6 +1692,105 @@ export namespace Response {
     index: number
   }
 
+  export interface ResponseForwardedFromIdFieldEvent {
+    field: '$.forwarded.from.id'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ResponseForwardedFromPeerFieldEvent {
+    field: '$.forwarded.from.peer'
+    value: string
+  }
+
+  export interface ResponseForwardedFromAddrsFieldEvent {
+    field: '$.forwarded.from.addrs[]'
+    index: number
+    value: string
+  }
+
+  export interface ResponseForwardedFoundFieldEvent {
+    field: '$.forwarded.found'
+    value: boolean
+  }
+
+  export interface ResponseForwardedNodesIdFieldEvent {
+    field: '$.forwarded.nodes[].id'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ResponseForwardedNodesPeerFieldEvent {
+    field: '$.forwarded.nodes[].peer'
+    value: string
+    index: number
+  }
+
+  export interface ResponseForwardedNodesAddrsFieldEvent {
+    field: '$.forwarded.nodes[].addrs[]'
+    index: number
+    value: string
+  }
+
+  export interface ResponseForwardedFetchedHolderFieldEvent {
+    field: '$.forwarded.fetched[].holder'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ResponseForwardedFetchedRecordsKeyFieldEvent {
+    field: '$.forwarded.fetched[].records[].key'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ResponseForwardedFetchedRecordsOwnerFieldEvent {
+    field: '$.forwarded.fetched[].records[].owner'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ResponseForwardedFetchedRecordsOwnerPublicKeyFieldEvent {
+    field: '$.forwarded.fetched[].records[].ownerPublicKey'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ResponseForwardedFetchedRecordsSeqFieldEvent {
+    field: '$.forwarded.fetched[].records[].seq'
+    value: bigint
+    index: number
+  }
+
+  export interface ResponseForwardedFetchedRecordsExpiresAtFieldEvent {
+    field: '$.forwarded.fetched[].records[].expiresAt'
+    value: bigint
+    index: number
+  }
+
+  export interface ResponseForwardedFetchedRecordsWithdrawnFieldEvent {
+    field: '$.forwarded.fetched[].records[].withdrawn'
+    value: boolean
+    index: number
+  }
+
+  export interface ResponseForwardedFetchedRecordsSignatureFieldEvent {
+    field: '$.forwarded.fetched[].records[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ResponseForwardedFetchedPublicKeyFieldEvent {
+    field: '$.forwarded.fetched[].publicKey'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ResponseForwardedFetchedSignatureFieldEvent {
+    field: '$.forwarded.fetched[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export function encode (obj: Partial<Response>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Response.codec())
   }
@@ -1658,7 +1799,288 @@ export namespace Response {
     return decodeMessage(buf, Response.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Response>): Generator<ResponseTypeFieldEvent | ResponsePredecessorIdFieldEvent | ResponsePredecessorPeerFieldEvent | ResponsePredecessorAddrsFieldEvent | ResponseNodesIdFieldEvent | ResponseNodesPeerFieldEvent | ResponseNodesAddrsFieldEvent | ResponseAcceptedFieldEvent | ResponseRejectedIndexFieldEvent | ResponseRejectedReasonFieldEvent | ResponseRecordsKeyFieldEvent | ResponseRecordsOwnerFieldEvent | ResponseRecordsOwnerPublicKeyFieldEvent | ResponseRecordsSeqFieldEvent | ResponseRecordsExpiresAtFieldEvent | ResponseRecordsWithdrawnFieldEvent | ResponseRecordsSignatureFieldEvent | ResponseReasonFieldEvent | ResponsePublicKeyFieldEvent | ResponseSignatureFieldEvent | ResponseFetchedHolderFieldEvent | ResponseFetchedRecordsKeyFieldEvent | ResponseFetchedRecordsOwnerFieldEvent | ResponseFetchedRecordsOwnerPublicKeyFieldEvent | ResponseFetchedRecordsSeqFieldEvent | ResponseFetchedRecordsExpiresAtFieldEvent | ResponseFetchedRecordsWithdrawnFieldEvent | ResponseFetchedRecordsSignatureFieldEvent | ResponseFetchedPublicKeyFieldEvent | ResponseFetchedSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Response>): Generator<ResponseTypeFieldEvent | ResponsePredecessorIdFieldEvent | ResponsePredecessorPeerFieldEvent | ResponsePredecessorAddrsFieldEvent | ResponseNodesIdFieldEvent | ResponseNodesPeerFieldEvent | ResponseNodesAddrsFieldEvent | ResponseAcceptedFieldEvent | ResponseRejectedIndexFieldEvent | ResponseRejectedReasonFieldEvent | ResponseRecordsKeyFieldEvent | ResponseRecordsOwnerFieldEvent | ResponseRecordsOwnerPublicKeyFieldEvent | ResponseRecordsSeqFieldEvent | ResponseRecordsExpiresAtFieldEvent | ResponseRecordsWithdrawnFieldEvent | ResponseRecordsSignatureFieldEvent | ResponseReasonFieldEvent | ResponsePublicKeyFieldEvent | ResponseSignatureFieldEvent | ResponseFetchedHolderFieldEvent | ResponseFetchedRecordsKeyFieldEvent | ResponseFetchedRecordsOwnerFieldEvent | ResponseFetchedRecordsOwnerPublicKeyFieldEvent | ResponseFetchedRecordsSeqFieldEvent | ResponseFetchedRecordsExpiresAtFieldEvent | ResponseFetchedRecordsWithdrawnFieldEvent | ResponseFetchedRecordsSignatureFieldEvent | ResponseFetchedPublicKeyFieldEvent | ResponseFetchedSignatureFieldEvent | ResponseForwardedFromIdFieldEvent | ResponseForwardedFromPeerFieldEvent | ResponseForwardedFromAddrsFieldEvent | ResponseForwardedFoundFieldEvent | ResponseForwardedNodesIdFieldEvent | ResponseForwardedNodesPeerFieldEvent | ResponseForwardedNodesAddrsFieldEvent | ResponseForwardedFetchedHolderFieldEvent | ResponseForwardedFetchedRecordsKeyFieldEvent | ResponseForwardedFetchedRecordsOwnerFieldEvent | ResponseForwardedFetchedRecordsOwnerPublicKeyFieldEvent | ResponseForwardedFetchedRecordsSeqFieldEvent | ResponseForwardedFetchedRecordsExpiresAtFieldEvent | ResponseForwardedFetchedRecordsWithdrawnFieldEvent | ResponseForwardedFetchedRecordsSignatureFieldEvent | ResponseForwardedFetchedPublicKeyFieldEvent | ResponseForwardedFetchedSignatureFieldEvent> {
     return streamMessage(buf, Response.codec(), opts)
+  }
+}
+
+export interface Forwarded {
+  from?: NodeRef
+  found: boolean
+  nodes: NodeRef[]
+  fetched: HolderAnswer[]
+}
+
+export namespace Forwarded {
+  let _codec: Codec<Forwarded>
+
+  export const codec = (): Codec<Forwarded> => {
+    if (_codec == null) {
+      _codec = message<Forwarded>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.from != null) {
+          w.uint32(10)
+          NodeRef.codec().encode(obj.from, w)
+        }
+
+        if ((obj.found != null && obj.found !== false)) {
+          w.uint32(16)
+          w.bool(obj.found)
+        }
+
+        if (obj.nodes != null && obj.nodes.length > 0) {
+          for (const value of obj.nodes) {
+            w.uint32(26)
+            NodeRef.codec().encode(value, w)
+          }
+        }
+
+        if (obj.fetched != null && obj.fetched.length > 0) {
+          for (const value of obj.fetched) {
+            w.uint32(34)
+            HolderAnswer.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          found: false,
+          nodes: [],
+          fetched: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.from = NodeRef.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.from
+              })
+              break
+            }
+            case 2: {
+              obj.found = reader.bool()
+              break
+            }
+            case 3: {
+              if (opts.limits?.nodes != null && obj.nodes.length === opts.limits.nodes) {
+                throw new MaxLengthError('Decode error - repeated field "nodes" had too many elements')
+              }
+
+              obj.nodes.push(NodeRef.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.nodes$
+              }))
+              break
+            }
+            case 4: {
+              if (opts.limits?.fetched != null && obj.fetched.length === opts.limits.fetched) {
+                throw new MaxLengthError('Decode error - repeated field "fetched" had too many elements')
+              }
+
+              obj.fetched.push(HolderAnswer.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.fetched$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          nodes: 0,
+          fetched: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * NodeRef.codec().stream(reader, reader.uint32(), `${prefix}.from`, {
+                limits: opts.limits?.from
+              })
+
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.found`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 3: {
+              if (opts.limits?.nodes != null && obj.nodes === opts.limits.nodes) {
+                throw new MaxLengthError('Streaming decode error - repeated field "nodes" had too many elements')
+              }
+
+              for (const evt of NodeRef.codec().stream(reader, reader.uint32(), `${prefix}.nodes[]`, {
+                limits: opts.limits?.nodes$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.nodes
+                }
+              }
+
+              obj.nodes++
+
+              break
+            }
+            case 4: {
+              if (opts.limits?.fetched != null && obj.fetched === opts.limits.fetched) {
+                throw new MaxLengthError('Streaming decode error - repeated field "fetched" had too many elements')
+              }
+
+              for (const evt of HolderAnswer.codec().stream(reader, reader.uint32(), `${prefix}.fetched[]`, {
+                limits: opts.limits?.fetched$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.fetched
+                }
+              }
+
+              obj.fetched++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface ForwardedFromIdFieldEvent {
+    field: '$.from.id'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ForwardedFromPeerFieldEvent {
+    field: '$.from.peer'
+    value: string
+  }
+
+  export interface ForwardedFromAddrsFieldEvent {
+    field: '$.from.addrs[]'
+    index: number
+    value: string
+  }
+
+  export interface ForwardedFoundFieldEvent {
+    field: '$.found'
+    value: boolean
+  }
+
+  export interface ForwardedNodesIdFieldEvent {
+    field: '$.nodes[].id'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ForwardedNodesPeerFieldEvent {
+    field: '$.nodes[].peer'
+    value: string
+    index: number
+  }
+
+  export interface ForwardedNodesAddrsFieldEvent {
+    field: '$.nodes[].addrs[]'
+    index: number
+    value: string
+  }
+
+  export interface ForwardedFetchedHolderFieldEvent {
+    field: '$.fetched[].holder'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ForwardedFetchedRecordsKeyFieldEvent {
+    field: '$.fetched[].records[].key'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ForwardedFetchedRecordsOwnerFieldEvent {
+    field: '$.fetched[].records[].owner'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ForwardedFetchedRecordsOwnerPublicKeyFieldEvent {
+    field: '$.fetched[].records[].ownerPublicKey'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ForwardedFetchedRecordsSeqFieldEvent {
+    field: '$.fetched[].records[].seq'
+    value: bigint
+    index: number
+  }
+
+  export interface ForwardedFetchedRecordsExpiresAtFieldEvent {
+    field: '$.fetched[].records[].expiresAt'
+    value: bigint
+    index: number
+  }
+
+  export interface ForwardedFetchedRecordsWithdrawnFieldEvent {
+    field: '$.fetched[].records[].withdrawn'
+    value: boolean
+    index: number
+  }
+
+  export interface ForwardedFetchedRecordsSignatureFieldEvent {
+    field: '$.fetched[].records[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ForwardedFetchedPublicKeyFieldEvent {
+    field: '$.fetched[].publicKey'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ForwardedFetchedSignatureFieldEvent {
+    field: '$.fetched[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export function encode (obj: Partial<Forwarded>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Forwarded.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Forwarded>): Forwarded {
+    return decodeMessage(buf, Forwarded.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Forwarded>): Generator<ForwardedFromIdFieldEvent | ForwardedFromPeerFieldEvent | ForwardedFromAddrsFieldEvent | ForwardedFoundFieldEvent | ForwardedNodesIdFieldEvent | ForwardedNodesPeerFieldEvent | ForwardedNodesAddrsFieldEvent | ForwardedFetchedHolderFieldEvent | ForwardedFetchedRecordsKeyFieldEvent | ForwardedFetchedRecordsOwnerFieldEvent | ForwardedFetchedRecordsOwnerPublicKeyFieldEvent | ForwardedFetchedRecordsSeqFieldEvent | ForwardedFetchedRecordsExpiresAtFieldEvent | ForwardedFetchedRecordsWithdrawnFieldEvent | ForwardedFetchedRecordsSignatureFieldEvent | ForwardedFetchedPublicKeyFieldEvent | ForwardedFetchedSignatureFieldEvent> {
+    return streamMessage(buf, Forwarded.codec(), opts)
   }
 }

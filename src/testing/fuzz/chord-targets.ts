@@ -62,7 +62,7 @@ async function seeds(): Promise<Seeds> {
     { type: 'get-neighbours' },
     { type: 'notify', candidate: a },
     { type: 'find-next', key: ringId(12345n) },
-    { type: 'find-next', key: ringId(12345n), fetch: new Uint8Array(16).fill(5) },
+    { type: 'find-next', key: ringId(12345n), fetch: new Uint8Array(16).fill(5), forward: true },
     { type: 'store', records: [record, withdrawn] },
     { type: 'fetch', key: ringId(0n) },
     { type: 'fetch', key: ringId(0n), nonce: new Uint8Array(16).fill(6) },
@@ -79,6 +79,14 @@ async function seeds(): Promise<Seeds> {
     { type: 'records', records: [record] },
     { type: 'records', records: [record], proof },
     { type: 'found', successors: [a, b], fetched: [{ holder: a.id, records: [record, withdrawn], proof }] },
+    {
+      type: 'next',
+      candidates: [b, a],
+      forwarded: {
+        from: b,
+        answer: { type: 'found', successors: [a, b], fetched: [{ holder: a.id, records: [record], proof }] },
+      },
+    },
     { type: 'error', reason: 'nope' },
   ]
   return {
