@@ -113,6 +113,46 @@ describe('fetches passed on by the node that answers a lookup', () => {
       expect(result.fetches, mode).toBeGreaterThanOrEqual(result.remote * 3)
     }
   }, 60_000)
+
+  it('are bounded: past 64 at once, a node answers plainly instead of asking the holders', async () => {
+    const random = seededRandom(7)
+    const network = new InMemoryNetwork(2)
+    const nodes: ChordNode[] = []
+    let sentByFirst = 0
+    for (let i = 0; i < 8; i++) {
+      const key = await generateKeyPairFromSeed('Ed25519', bytes(random, 32))
+      const self: NodeRef = { id: nodeIdFor(key), peer: `node-${i}`, addrs: [] }
+      const transport = network.attach(self, (from, req) => node.handleRequest(from, req))
+      const node: ChordNode = new ChordNode({
+        self,
+        transport: {
+          request: (to, req) => {
+            if (i === 0 && req.type === 'fetch') sentByFirst++
+            return transport.request(to, req)
+          },
+        },
+        signer: claimSignerFor(key),
+      })
+      if (i === 0) node.create()
+      else await node.join(nodes[0]!.self)
+      nodes.push(node)
+    }
+    await settleRing(() => nodes)
+    const first = nodes[0]!
+    // A key just after node 0: it answers 'found' (the holders are its first four successors) and fetches from them
+    // for each asker, 200 at once, each fetch taking 2 ms on the network.
+    const key = ringId(first.self.id + 1n)
+    sentByFirst = 0
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        first.handleRequest(nodes[1]!.self, { type: 'find-next', key, fetch: bytes(random, 16) }),
+      ),
+    )
+    const passedOn = answers.filter((a) => a.type === 'found' && a.fetched !== undefined).length
+    expect(answers.every((a) => a.type === 'found')).toBe(true)
+    expect(passedOn).toBe(64)
+    expect(sentByFirst).toBe(64 * 4)
+  }, 30_000)
 })
 
 async function tampered(
