@@ -134,7 +134,7 @@ export class ChordNode {
   /** Nodes this one lost contact with (and the node it joined through): tried again now and then. */
   private readonly lost = new Map<RingId, NodeRef>()
   private lastSeq = 0n
-  /** Fetches this node is making for askers of 'found' lookups (MAX_PASSED_ON_FETCHES at most). */
+  /** Fetches and forwards this node is making for askers of gets (MAX_PASSED_ON_FETCHES at most). */
   private passingOn = 0
   private timers: ReturnType<typeof setTimeout>[] = []
   private running = false
@@ -500,7 +500,7 @@ export class ChordNode {
       await merge(answer.records)
     }
     // As many answers as asking them all from here would have waited for: the others count as not waited for.
-    let answered = passedOn.size >= fetchQuorum(Math.min(wanted, named.size)) ? wanted : passedOn.size
+    let answered = passedOn.size >= fetchQuorum(wanted) ? wanted : passedOn.size
     const walk = this.holders(found.successors, passedOn)
     while (answered < wanted) {
       const batch: NodeRef[] = []
@@ -545,7 +545,7 @@ export class ChordNode {
           Promise.race([
             expired,
             holder.id === this.self.id
-              ? this.signedFetchLocal(key, nonce)
+              ? this.signedFetchLocal(key, nonce).catch(() => null)
               : this.ask(holder, { type: 'fetch', key, nonce }).catch(() => null),
           ]).then((answer): HolderAnswer | null =>
             answer?.type === 'records' && answer.proof !== undefined
