@@ -11,14 +11,16 @@ import { SipProxyCore, TRYING_AFTER_MS } from './core.js'
 let ids = 0
 class FakeConnection implements SipConnection {
   readonly id = `fake${++ids}`
-  readonly transport = 'TCP' as const
   readonly remoteAddress = '192.0.2.1'
   readonly remotePort = 5060
   readonly isOpen = true
   readonly sent: SipMessage[] = []
   /** Everything ever sent (take() empties only `sent`). */
   private readonly all: SipMessage[] = []
-  constructor(readonly face: string) {}
+  constructor(
+    readonly face: string,
+    readonly transport: 'TCP' | 'UDP' = 'TCP',
+  ) {}
   send(m: SipMessage): boolean {
     this.sent.push(m)
     this.all.push(m)
@@ -86,6 +88,43 @@ describe('SipProxyCore on the transaction layer', () => {
     answer(callee, 200)
     expect(caller.take()).toEqual(['180', '200'])
     expect(core.transactionCount).toBe(0)
+  })
+
+  it('over UDP upstream, passes each retransmitted 2xx on as first sent, until Timer M (RFC 6026 section 8.7)', async () => {
+    const { core, answer, timers } = setup()
+    const caller = new FakeConnection('internal', 'UDP')
+    const callee = new FakeConnection('internal')
+    core.forward(invite(), caller, { groups: [[{ uri: 'sip:bob@192.0.2.2', connection: callee }]], recordRoute: true })
+    await settle()
+    answer(callee, 200)
+    const first = caller.sent.at(-1)!
+    expect(caller.take()).toEqual(['200'])
+    // The callee has heard no ACK (the 200 was lost on its way to the caller): it sends the 200 again, twice.
+    answer(callee, 200)
+    answer(callee, 200)
+    expect(caller.sent).toEqual([first, first])
+    caller.take()
+    // Another dialog's 2xx on this branch (a fork further on, after the call was set up) is not this one.
+    const other = responseTo(callee.lastRequest('INVITE'), 200, undefined, { toTag: 'callee2' })
+    core.onResponse(other.ok ? other.value : (undefined as never))
+    expect(caller.take()).toEqual([])
+    // Timer M (and the server's Timer L): the transactions end, and a later copy is a stray, dropped.
+    timers.advance(32_000)
+    expect(core.transactionCount).toBe(0)
+    answer(callee, 200)
+    expect(caller.take()).toEqual([])
+  })
+
+  it('over TCP, drops retransmitted 2xx once the call is set up: nothing sent was lost', async () => {
+    const { core, caller, answer } = setup()
+    const callee = new FakeConnection('internal', 'UDP')
+    core.forward(invite(), caller, { groups: [[{ uri: 'sip:bob@192.0.2.2', connection: callee }]], recordRoute: true })
+    await settle()
+    answer(callee, 200)
+    expect(caller.take()).toEqual(['200'])
+    expect(core.transactionCount).toBe(0)
+    answer(callee, 200)
+    expect(caller.take()).toEqual([])
   })
 
   it('sends no 100 Trying when the callee answers within 200 ms (RFC 3261 section 17.2.1)', async () => {

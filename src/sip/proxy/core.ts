@@ -17,6 +17,7 @@ import {
   callId as callIdOf,
   cseq,
   fromTag as fromTagOf,
+  toTag as toTagOf,
   newBranch,
   newTag,
   routeUris,
@@ -75,6 +76,8 @@ interface Branch {
   readonly target: ForwardTarget
   /** How much higher this branch's CSeq is than the caller's (1 after a retry with credentials). */
   readonly cseqShift: number
+  /** The branch's 2xx as sent upstream: sent again for each retransmission of it while the call is set up. */
+  answer: SipResponse | undefined
 }
 
 /** A request being forwarded: its server transaction and its branches (the response context of section 16.7). */
@@ -290,6 +293,7 @@ export class SipProxyCore {
       timer: undefined,
       target,
       cseqShift,
+      answer: undefined,
     }
     f.branches.push(b)
     if (target.answerTimeoutMs !== undefined) {
@@ -400,19 +404,36 @@ export class SipProxyCore {
     this.release(f)
     // A branch's transaction may linger (Accepted, Completed): what it keeps reachable is the branch, now empty.
     for (const b of f.branches) {
+      // A 2xx sent upstream over UDP may be lost on its way: the callee then retransmits it until the caller's ACK
+      // (RFC 3261 section 13.3.1.4), and each copy must reach the caller (RFC 6026 section 8.7: they match the
+      // branch's transaction, Accepted until Timer M, and go out through the server transaction, Accepted until
+      // Timer L). The copy sent is the first one as it went upstream (its Record-Route rewritten): the branch
+      // keeps that and the server transaction, nothing of the request. Over a reliable transport nothing is lost
+      // and the transaction ends at once, as do those of branches that did not answer 2xx.
+      const answered = b.final !== undefined && b.final.status < 300
+      const server = f.server
+      const tag = answered ? toTagOf(b.final!) : undefined
       b.forwarding = undefined
       b.final = undefined
-      // Its callbacks now do nothing: released, the lingering transaction no longer keeps the branch reachable.
-      b.txn?.release()
+      if (answered && !server.reliable) {
+        b.txn?.release((res) => {
+          if (b.answer !== undefined && toTagOf(res) === tag) server.respond(b.answer)
+        })
+      } else {
+        // Its callbacks now do nothing: released, the lingering transaction no longer keeps the branch reachable.
+        b.txn?.release()
+      }
       b.txn = undefined
       b.conn = undefined
     }
     this.forwarding.delete(f.server)
   }
 
-  private upstream(f: Forwarding, res: SipResponse, label: string | undefined): void {
+  /** `answered`: the branch whose 2xx this is (kept, to be sent again, see cleanup). */
+  private upstream(f: Forwarding, res: SipResponse, label: string | undefined, answered?: Branch): void {
     const rewrite = f.options.rewriteResponse
     if (rewrite === undefined) {
+      if (answered !== undefined) answered.answer = res
       f.options.onResponse?.(res, label)
       f.server.respond(res)
       return
@@ -420,6 +441,7 @@ export class SipProxyCore {
     // The server transaction outlives the forwarding; a rewrite that throws lets the response through unchanged.
     f.sending = f.sending.then(async () => {
       const out = await rewrite(res, label).catch(() => res)
+      if (answered !== undefined) answered.answer = out
       f.options.onResponse?.(out, label)
       f.server.respond(out)
     })
@@ -452,7 +474,7 @@ export class SipProxyCore {
     if (out.status < 300) {
       // Every 2xx goes upstream (RFC 3261 16.7 step 5); the other branches are cancelled.
       f.answered = true
-      this.upstream(f, this.callerRoute(b, out), b.label)
+      this.upstream(f, this.callerRoute(b, out), b.label, b)
       f.finalSent = true
       for (const other of f.branches) if (other !== b && other.final === undefined) this.sendCancel(other)
       // Once every branch has answered the forwarding is done; otherwise it waits a while for the other forks'

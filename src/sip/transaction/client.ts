@@ -106,11 +106,16 @@ export class ClientTransaction {
 
   /**
    * The transaction user has nothing more to hear: what it lets go of is no longer kept reachable by a transaction
-   * that lingers. One in Completed goes on acknowledging retransmitted failures until Timer D; one in Accepted ends
+   * that lingers. One in Completed goes on acknowledging retransmitted failures until Timer D. One in Accepted ends
    * at once, since all it would do for its 32 s is pass retransmitted 2xx to a user that no longer hears them (one
-   * that arrives then is dropped as a stray response, the same outcome).
+   * that arrives then is dropped as a stray response, the same outcome), unless `retransmitted2xx` is given: it
+   * then lingers until Timer M and hands each retransmitted 2xx to that function alone.
    */
-  release(): void {
+  release(retransmitted2xx?: (res: SipResponse) => void): void {
+    if (retransmitted2xx !== undefined && this.state === 'Accepted') {
+      this.user = { onFinal: retransmitted2xx }
+      return
+    }
     this.user = RELEASED
     if (this.state === 'Accepted') this.end()
   }

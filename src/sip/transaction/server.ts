@@ -36,7 +36,8 @@ export type Matched =
 export class ServerTransaction {
   readonly isInvite: boolean
   private readonly machine: StateMachine<ServerState>
-  private readonly reliable: boolean
+  /** Over a reliable transport (TCP, TLS, WebSocket): nothing sent is lost on the way. */
+  readonly reliable: boolean
   private last: SipResponse | undefined
   /** Timer G: the next retransmission of a failure. */
   private retransmit: TimerHandle | undefined
