@@ -3,7 +3,7 @@
  * over TCP (-t t1, one connection) to the target, each INVITE with its X-IME-Ticket. Bounded in count (-m) and
  * time (a hard limit of twice the planned duration plus 30 s).
  */
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { writeInjection } from '../src/testing/interop/injection.js'
@@ -33,8 +33,17 @@ export interface LoadRun {
   command: string
 }
 
+/** One load run; SIPp's files (scenario copies, CSV statistics, the injection file) are removed after it. */
 export async function runLoad(target: SipTarget, rate: number, calls: number): Promise<LoadRun> {
   const dir = mkdtempSync(join(tmpdir(), 'ime-bench-sip-'))
+  try {
+    return await runLoadIn(dir, target, rate, calls)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+async function runLoadIn(dir: string, target: SipTarget, rate: number, calls: number): Promise<LoadRun> {
   const limitMs = Math.ceil((2 * calls) / rate) * 1000 + 30_000
   const uas =
     target.startUas !== undefined
