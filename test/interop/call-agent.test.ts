@@ -8,7 +8,16 @@
  * - Record-Route on the edge, so ACK and BYE come back through it, also behind a Kamailio outbound proxy.
  * SIPp has no WebSocket transport: the WebSocket faces are covered by the other tests and the browser tests.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -101,6 +110,7 @@ describe('our call agent with SIPp (and Kamailio in front)', () => {
     await ime?.agent.stop()
     killAllSipp()
     killAllKamailio()
+    rmSync(dir, { recursive: true, force: true })
   })
 
   it('registers a SIPp user with digest auth on the internal face, and refuses a wrong password', async () => {

@@ -4,7 +4,7 @@
  * zero failed calls; forged, expired, wrong-number, malformed and missing tickets are refused with 403 and the
  * expected reason phrase. Needs sipp and kamailio (+ crypto.so): missing tools fail with the apt-get command.
  */
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -48,6 +48,7 @@ describe('SIPp -> Kamailio baseline proxy -> SIPp over TCP', () => {
     await kamailio?.stop()
     killAllSipp()
     killAllKamailio()
+    rmSync(dir, { recursive: true, force: true })
   })
 
   it(`completes ${CALLS} calls with valid tickets and no failure, the ticket passed on to the UAS`, async () => {

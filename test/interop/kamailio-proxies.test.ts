@@ -5,7 +5,7 @@
  * - outbound-proxy.cfg both ways: inbound calls to an edge behind it (here the baseline ticket gate standing in for
  *   our agent's edge: tickets pass through, 403 reasons come back unchanged) and outbound calls to a remote edge.
  */
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -25,6 +25,7 @@ afterAll(async () => {
   await Promise.all(started.map((k) => k.stop()))
   killAllSipp()
   killAllKamailio()
+  rmSync(dir, { recursive: true, force: true })
 })
 
 async function kamailio(

@@ -4,7 +4,7 @@
  * a hard time limit: SIGUSR1 (SIPp's graceful stop), then SIGKILL.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { isAbsolute, join } from 'node:path'
 import { waitListening } from './listening.js'
@@ -50,7 +50,7 @@ export interface SippOptions {
   logs?: boolean
   /** Hard limit on the run; then SIGUSR1, and SIGKILL 2 s later. */
   timeoutMs: number
-  /** Working directory; a new temporary one when absent. */
+  /** Working directory; when absent, a new temporary one, removed once SIPp has ended and its files are read. */
   dir?: string
   extraArgs?: readonly string[]
 }
@@ -67,6 +67,7 @@ export interface SippResult extends SippCounts {
   /** The error log (unexpected messages, aborted calls), first 20,000 characters. */
   errors: string
   stats: Record<string, string>
+  /** Its working directory: already removed when startSipp made it (no `dir` option). */
   dir: string
   command: string
   stderr: string
@@ -99,6 +100,7 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
   const transport = options.transport ?? 't1'
   const port = options.port ?? (await freePorts(1))
   const mediaPort = await freePorts(4)
+  const ownDir = options.dir === undefined
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'ime-sipp-'))
   mkdirSync(dir, { recursive: true })
   const scenario = isAbsolute(options.scenario) ? options.scenario : join(SCENARIOS_DIR, options.scenario)
@@ -150,7 +152,7 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
       running.delete(child)
       const stats = lastStatRow(readDirFile(dir, '_.csv'))
       const logs = readDirFile(dir, '_logs.log')
-      resolve({
+      const result: SippResult = {
         ...countsOf(stats),
         exitCode: code,
         exit: describeExit(code) + (timedOut ? ` (timed out after ${options.timeoutMs} ms)` : ''),
@@ -162,7 +164,9 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
         dir,
         command,
         stderr,
-      })
+      }
+      if (ownDir) rmSync(dir, { recursive: true, force: true })
+      resolve(result)
     })
   })
   const listening =
