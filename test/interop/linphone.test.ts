@@ -61,12 +61,14 @@ describe('Linphone against our call agent (default digest offer)', () => {
         '',
       ].join('\n'),
     )
-    // liblinphone keeps its state under $HOME: a home of its own, with the directories it expects.
+    // liblinphone keeps its state under $HOME: a home of its own, with the directories it expects. Its PulseAudio
+    // client makes a runtime folder under $XDG_RUNTIME_DIR, else a /tmp/pulse-* one that nobody removes.
     for (const sub of ['.local/share/linphone', '.config/linphone']) mkdirSync(join(dir, sub), { recursive: true })
+    mkdirSync(join(dir, 'run'), { mode: 0o700 })
     // -a: answers incoming calls by itself.
     linphone = spawn(findTool('linphonec'), ['-a', '-c', join(dir, 'linphonerc')], {
       cwd: dir,
-      env: { ...process.env, HOME: dir },
+      env: { ...process.env, HOME: dir, XDG_RUNTIME_DIR: join(dir, 'run') },
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     linphone.stdout!.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-50_000)))
