@@ -50,7 +50,11 @@ export interface Dialog {
 }
 
 export type IncomingPolicy =
-  | { answer: true; delayMs?: number }
+  /**
+   * `resendUntilAck`: the 200 is sent again at T1, doubling up to T2, until its ACK comes or 32 s pass, as a UAS
+   * core does (RFC 3261 section 13.3.1.4; the scripted phone otherwise sends it once).
+   */
+  | { answer: true; delayMs?: number; resendUntilAck?: boolean }
   | { answer: false; status: number }
   /** Rings and never answers (until CANCEL, answered 200 then 487). */
   | { answer: 'ring' }
@@ -70,6 +74,8 @@ export class SipPhone {
   private readonly transactions = new TransactionLayer()
   private conn!: SipConnection
   private readonly requestWaiters: { method: string; resolve: (r: SipRequest) => void }[] = []
+  /** Answered calls whose 200 is sent again until their ACK (IncomingPolicy resendUntilAck), by Call-ID. */
+  private readonly resending = new Map<string, ReturnType<typeof setTimeout>>()
   private seq = 1
   readonly contact: string
 
@@ -97,6 +103,8 @@ export class SipPhone {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.resending.values()) clearTimeout(timer)
+    this.resending.clear()
     this.transactions.stop()
     await this.hub.close()
   }
@@ -294,7 +302,11 @@ export class SipPhone {
     if (i >= 0) this.requestWaiters.splice(i, 1)[0]!.resolve(m)
     // A retransmission or the ACK of a failure: its transaction deals with it.
     if (this.transactions.match(m) === 'absorbed') return
-    if (m.method === 'ACK') return
+    if (m.method === 'ACK') {
+      clearTimeout(this.resending.get(callId(m) ?? ''))
+      this.resending.delete(callId(m) ?? '')
+      return
+    }
     if (m.method === 'INVITE' && toTag(m) === undefined) return this.answer(m, conn)
     if (m.method === 'CANCEL') {
       const invite = this.transactions.inviteFor(m)
@@ -350,7 +362,28 @@ export class SipPhone {
       routeSet: rr.ok ? rr.value.map((r) => `<${r.uri}>`) : [],
       cseq: 100,
     })
-    setTimeout(() => t.respond(ok.value), policy.delayMs ?? 0)
+    setTimeout(() => {
+      t.respond(ok.value)
+      if (policy.resendUntilAck === true) this.resendUntilAck(callId(req)!, () => t.respond(ok.value))
+    }, policy.delayMs ?? 0)
+  }
+
+  /** Calls `resend` at 0.5, 1.5, 3.5, 7.5, 11.5... s until an ACK in the call comes, for 32 s at most. */
+  private resendUntilAck(id: string, resend: () => void): void {
+    const started = Date.now()
+    let interval = 500
+    const next = () => {
+      this.resending.set(
+        id,
+        setTimeout(() => {
+          if (Date.now() - started >= 32_000) return void this.resending.delete(id)
+          resend()
+          interval = Math.min(interval * 2, 4_000)
+          next()
+        }, interval),
+      )
+    }
+    next()
   }
 }
 
