@@ -1,5 +1,5 @@
 /** The browser side of the e2e harness: Chromium through playwright-core, screenshots under test/e2e/artifacts/. */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core'
@@ -12,22 +12,32 @@ export const haveChromium = (): boolean => existsSync(CHROMIUM)
 export async function launchChromium(
   options: { inNamespace?: string; args?: readonly string[] } = {},
 ): Promise<Browser> {
-  return chromium.launch({
-    executablePath: options.inNamespace === undefined ? CHROMIUM : netnsWrapper(options.inNamespace, CHROMIUM),
-    headless: true,
-    args: [
-      ...(options.args ?? []),
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  })
+  // Chromium's PulseAudio client makes a runtime folder under $XDG_RUNTIME_DIR, else a /tmp/pulse-* one that stays.
+  const runtime = mkdtempSync(join(tmpdir(), 'ime-chromium-run-'))
+  const browser = await chromium
+    .launch({
+      executablePath: options.inNamespace === undefined ? CHROMIUM : netnsWrapper(options.inNamespace, CHROMIUM),
+      env: { ...process.env, XDG_RUNTIME_DIR: runtime },
+      headless: true,
+      args: [
+        ...(options.args ?? []),
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        '--autoplay-policy=no-user-gesture-required',
+      ],
+    })
+    .catch((e: unknown) => {
+      rmSync(runtime, { recursive: true, force: true })
+      throw e
+    })
+  browser.on('disconnected', () => rmSync(runtime, { recursive: true, force: true }))
+  return browser
 }
 
 /**
