@@ -4,7 +4,8 @@
  * Playwright's patched Firefox cannot be downloaded here. Fake media devices and no permission prompt, as with
  * Chromium's flags; ICE may use loopback and plain host addresses, since both browsers run on this machine.
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import puppeteer, { type Browser, type Page } from 'puppeteer-core'
 import { ARTIFACTS } from './browser.js'
@@ -13,19 +14,29 @@ export const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr'
 export const haveFirefox = (): boolean => existsSync(FIREFOX)
 
 export async function launchFirefox(): Promise<Browser> {
-  return puppeteer.launch({
-    browser: 'firefox',
-    executablePath: FIREFOX,
-    headless: true,
-    extraPrefsFirefox: {
-      'media.navigator.streams.fake': true,
-      'media.navigator.permission.disabled': true,
-      'media.peerconnection.ice.loopback': true,
-      'media.peerconnection.ice.obfuscate_host_addresses': false,
-      'media.autoplay.default': 0,
-      'media.autoplay.block-webaudio': false,
-    },
-  })
+  // Firefox's PulseAudio client makes a runtime folder under $XDG_RUNTIME_DIR, else a /tmp/pulse-* one that stays.
+  const runtime = mkdtempSync(join(tmpdir(), 'ime-firefox-run-'))
+  const browser = await puppeteer
+    .launch({
+      browser: 'firefox',
+      executablePath: FIREFOX,
+      env: { ...process.env, XDG_RUNTIME_DIR: runtime },
+      headless: true,
+      extraPrefsFirefox: {
+        'media.navigator.streams.fake': true,
+        'media.navigator.permission.disabled': true,
+        'media.peerconnection.ice.loopback': true,
+        'media.peerconnection.ice.obfuscate_host_addresses': false,
+        'media.autoplay.default': 0,
+        'media.autoplay.block-webaudio': false,
+      },
+    })
+    .catch((e: unknown) => {
+      rmSync(runtime, { recursive: true, force: true })
+      throw e
+    })
+  browser.on('disconnected', () => rmSync(runtime, { recursive: true, force: true }))
+  return browser
 }
 
 /** A page with its console errors and uncaught exceptions collected. */
