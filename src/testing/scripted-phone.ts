@@ -19,7 +19,14 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../sip/message/message.js'
-import { cancelOf, TransactionLayer, type ServerTransaction } from '../sip/transaction/index.js'
+import {
+  cancelOf,
+  T1_MS,
+  T2_MS,
+  TRANSACTION_TIMEOUT_MS,
+  TransactionLayer,
+  type ServerTransaction,
+} from '../sip/transaction/index.js'
 import { SipTransportHub, type SipConnection, type SipTransportName } from '../sip/transport/index.js'
 
 export interface PhoneOptions {
@@ -51,7 +58,7 @@ export interface Dialog {
 
 export type IncomingPolicy =
   /**
-   * `resendUntilAck`: the 200 is sent again at T1, doubling up to T2, until its ACK comes or 32 s pass, as a UAS
+   * `resendUntilAck`: the 200 is sent again at T1, doubling up to T2, until its ACK comes or 64 T1 pass, as a UAS
    * core does (RFC 3261 section 13.3.1.4; the scripted phone otherwise sends it once).
    */
   | { answer: true; delayMs?: number; resendUntilAck?: boolean }
@@ -368,17 +375,20 @@ export class SipPhone {
     }, policy.delayMs ?? 0)
   }
 
-  /** Calls `resend` at 0.5, 1.5, 3.5, 7.5, 11.5... s until an ACK in the call comes, for 32 s at most. */
+  /**
+   * Calls `resend` at T1, then doubling up to T2 (0.5, 1.5, 3.5, 7.5, 11.5... s) until an ACK in the call comes, for
+   * 64 T1 at most.
+   */
   private resendUntilAck(id: string, resend: () => void): void {
     const started = Date.now()
-    let interval = 500
+    let interval = T1_MS
     const next = () => {
       this.resending.set(
         id,
         setTimeout(() => {
-          if (Date.now() - started >= 32_000) return void this.resending.delete(id)
+          if (Date.now() - started >= TRANSACTION_TIMEOUT_MS) return void this.resending.delete(id)
           resend()
-          interval = Math.min(interval * 2, 4_000)
+          interval = Math.min(interval * 2, T2_MS)
           next()
         }, interval),
       )
