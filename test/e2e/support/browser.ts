@@ -12,12 +12,10 @@ export const haveChromium = (): boolean => existsSync(CHROMIUM)
 export async function launchChromium(
   options: { inNamespace?: string; args?: readonly string[] } = {},
 ): Promise<Browser> {
-  // Chromium's PulseAudio client makes a runtime folder under $XDG_RUNTIME_DIR, else a /tmp/pulse-* one that stays.
-  const runtime = mkdtempSync(join(tmpdir(), 'ime-chromium-run-'))
-  const browser = await chromium
-    .launch({
+  return withAudioRuntime('chromium', (env) =>
+    chromium.launch({
       executablePath: options.inNamespace === undefined ? CHROMIUM : netnsWrapper(options.inNamespace, CHROMIUM),
-      env: { ...process.env, XDG_RUNTIME_DIR: runtime },
+      env,
       headless: true,
       args: [
         ...(options.args ?? []),
@@ -31,12 +29,25 @@ export async function launchChromium(
         '--use-fake-device-for-media-stream',
         '--autoplay-policy=no-user-gesture-required',
       ],
-    })
-    .catch((e: unknown) => {
-      rmSync(runtime, { recursive: true, force: true })
-      throw e
-    })
-  browser.on('disconnected', () => rmSync(runtime, { recursive: true, force: true }))
+    }),
+  )
+}
+
+/**
+ * Launches a browser with a PulseAudio runtime folder of its own, removed when the browser goes (or fails to start):
+ * a browser's PulseAudio client makes one under $XDG_RUNTIME_DIR, else a /tmp/pulse-* one that nobody removes.
+ */
+export async function withAudioRuntime<B extends { on(event: 'disconnected', listener: () => void): unknown }>(
+  name: string,
+  launch: (env: Record<string, string | undefined>) => Promise<B>,
+): Promise<B> {
+  const runtime = mkdtempSync(join(tmpdir(), `ime-${name}-run-`))
+  const remove = () => rmSync(runtime, { recursive: true, force: true })
+  const browser = await launch({ ...process.env, XDG_RUNTIME_DIR: runtime }).catch((e: unknown) => {
+    remove()
+    throw e
+  })
+  browser.on('disconnected', remove)
   return browser
 }
 

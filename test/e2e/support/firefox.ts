@@ -4,23 +4,20 @@
  * Playwright's patched Firefox cannot be downloaded here. Fake media devices and no permission prompt, as with
  * Chromium's flags; ICE may use loopback and plain host addresses, since both browsers run on this machine.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import puppeteer, { type Browser, type Page } from 'puppeteer-core'
-import { ARTIFACTS } from './browser.js'
+import { ARTIFACTS, withAudioRuntime } from './browser.js'
 
 export const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr'
 export const haveFirefox = (): boolean => existsSync(FIREFOX)
 
 export async function launchFirefox(): Promise<Browser> {
-  // Firefox's PulseAudio client makes a runtime folder under $XDG_RUNTIME_DIR, else a /tmp/pulse-* one that stays.
-  const runtime = mkdtempSync(join(tmpdir(), 'ime-firefox-run-'))
-  const browser = await puppeteer
-    .launch({
+  return withAudioRuntime('firefox', (env) =>
+    puppeteer.launch({
       browser: 'firefox',
       executablePath: FIREFOX,
-      env: { ...process.env, XDG_RUNTIME_DIR: runtime },
+      env,
       headless: true,
       extraPrefsFirefox: {
         'media.navigator.streams.fake': true,
@@ -30,13 +27,8 @@ export async function launchFirefox(): Promise<Browser> {
         'media.autoplay.default': 0,
         'media.autoplay.block-webaudio': false,
       },
-    })
-    .catch((e: unknown) => {
-      rmSync(runtime, { recursive: true, force: true })
-      throw e
-    })
-  browser.on('disconnected', () => rmSync(runtime, { recursive: true, force: true }))
-  return browser
+    }),
+  )
 }
 
 /** A page with its console errors and uncaught exceptions collected. */
