@@ -204,16 +204,19 @@ function decodeForwarded(f: pb.Forwarded): Result<ForwardedAnswer> {
     if (f.fetched.length > 0) return err('forwarded answer: holder answers in a next answer')
     return ok({ from: from.value, answer: { type: 'next', candidates: nodes.value } })
   }
-  const fetched = decodeHolderAnswers(f.fetched)
-  if (!fetched.ok) return err(`forwarded answer: ${fetched.error}`)
-  return ok({
-    from: from.value,
-    answer: {
-      type: 'found',
-      successors: nodes.value,
-      ...(fetched.value.length > 0 && { fetched: fetched.value }),
-    },
-  })
+  const found = foundAnswer(nodes.value, f.fetched)
+  if (!found.ok) return err(`forwarded answer: ${found.error}`)
+  return ok({ from: from.value, answer: found.value })
+}
+
+/** A FOUND answer from its decoded successors and the holder answers as they came. */
+function foundAnswer(
+  successors: NodeRef[],
+  fetched: readonly pb.HolderAnswer[],
+): Result<Extract<ChordResponse, { type: 'found' }>> {
+  const answers = decodeHolderAnswers(fetched)
+  if (!answers.ok) return answers
+  return ok({ type: 'found', successors, ...(answers.value.length > 0 && { fetched: answers.value }) })
 }
 
 /** A nonce field: absent (empty) or exactly FETCH_NONCE_BYTES. */
@@ -455,15 +458,7 @@ export function decodeResponse(bytes: Uint8Array): Result<ChordResponse> {
     case T.NEXT: {
       const nodes = decodeNodeRefs(m.nodes, m.type === T.FOUND ? 'successors' : 'candidates')
       if (!nodes.ok) return nodes
-      if (m.type === T.FOUND) {
-        const fetched = decodeHolderAnswers(m.fetched)
-        if (!fetched.ok) return fetched
-        return ok({
-          type: 'found',
-          successors: nodes.value,
-          ...(fetched.value.length > 0 && { fetched: fetched.value }),
-        })
-      }
+      if (m.type === T.FOUND) return foundAnswer(nodes.value, m.fetched)
       const forwarded = m.forwarded === undefined ? ok(undefined) : decodeForwarded(m.forwarded)
       if (!forwarded.ok) return forwarded
       return ok({
